@@ -1,0 +1,56 @@
+# Abrak's build. `make run` and `make test` are the two commands a new user
+# needs; each installs what is missing first.
+ROOT := $(CURDIR)
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+GO ?= go
+BIN := $(ROOT)/bin/abrak
+DEMO_DB ?= $(ROOT)/data/abrak.db
+DEMO_EMAIL ?= demo@abrak.local
+DEMO_PASSWORD ?= demo-password-1405
+# Generated files are built here, never committed: templ output and static/dist.
+TEMPL_SRC := $(shell find views -name '*.templ' 2>/dev/null)
+TEMPL_OUT := $(TEMPL_SRC:.templ=_templ.go)
+GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '*_templ.go' 2>/dev/null) go.mod go.sum
+
+include mk/frontend.mk
+-include mk/libvirt.mk
+
+.PHONY: all deps generate build run test test-go bench fmt vet clean
+
+all: build
+
+# Debian packages (libvirt, QEMU, Chromium, …), only those missing.
+deps: .cache/deps.stamp
+.cache/deps.stamp: scripts/install-deps.sh $(wildcard scripts/*/debian-packages.txt)
+	@mkdir -p .cache
+	scripts/install-deps.sh
+	@touch $@
+
+# templ is pinned in go.mod as a tool.
+generate: $(TEMPL_OUT)
+$(TEMPL_OUT) &: $(TEMPL_SRC) go.mod
+	$(GO) tool templ generate -path views -log-level warn
+	@touch $(TEMPL_OUT)
+
+build: $(BIN)
+$(BIN): $(GO_SRC) $(TEMPL_OUT) $(FRONTEND_OUT)
+	$(GO) build -trimpath -o $(BIN) .
+
+run: deps build libvirt-up template
+	@ABRAK_DB=$(DEMO_DB) scripts/demo.sh "$(BIN)" "$(DEMO_EMAIL)" "$(DEMO_PASSWORD)"
+
+# Every test: unit, integration (real SQLite, real libvirtd) and browser (headless Chromium).
+test: deps build template
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 25m ./...
+
+bench: deps build template
+	scripts/bench.sh
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) tool templ fmt views
+
+clean: frontend-clean
+	rm -rf bin .cache/deps.stamp
+	find views -name '*_templ.go' -delete

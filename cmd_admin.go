@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"abrak/services"
+	"abrak/store"
+)
+
+func cmdMigrate(ctx context.Context, args []string) error {
+	var c config
+	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
+	commonFlags(fs, &c)
+	parse(fs, args)
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("database %s is at schema version %d\n", c.DB, v)
+	return nil
+}
+
+func cmdBackup(ctx context.Context, args []string) error {
+	var c config
+	var to string
+	fs := flag.NewFlagSet("backup", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&to, "to", "", "file to write the copy to (must not exist)")
+	parse(fs, args)
+	if to == "" {
+		return errors.New("backup: --to FILE is required")
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, to); err != nil {
+		return err
+	}
+	fmt.Printf("backed up %s to %s\n", c.DB, to)
+	return nil
+}
+
+func cmdAdmin(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		usage()
+		return errors.New("admin: which command?")
+	}
+	switch args[0] {
+	case "create-user":
+		return adminCreateUser(ctx, args[1:], os.Stdout)
+	}
+	return fmt.Errorf("admin: unknown command %q", args[0])
+}
+
+func adminCreateUser(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var email, password, name string
+	var admin bool
+	var balance int64
+	fs := flag.NewFlagSet("admin create-user", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&email, "email", "", "email (required)")
+	fs.StringVar(&password, "password", "", "password (required)")
+	fs.StringVar(&name, "name", "", "display name (default: the email's local part)")
+	fs.BoolVar(&admin, "admin", false, "make the user an operator")
+	fs.Int64Var(&balance, "balance", 0, "initial wallet balance in rials")
+	parse(fs, args)
+	if name == "" {
+		name = email
+		for i, r := range email {
+			if r == '@' {
+				name = email[:i]
+				break
+			}
+		}
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log := newLogger(c.LogFormat, io.Discard)
+	acc, err := services.NewAccounts(db, services.NewAudit(db, log), services.AccountsConfig{})
+	if err != nil {
+		return err
+	}
+	u, err := acc.SignUp(ctx, services.SignUpInput{Email: email, Name: name, Password: password, IsAdmin: admin, SkipConfirm: true})
+	if err != nil {
+		return describe(err)
+	}
+	if balance > 0 {
+		if _, err := db.Credit(ctx, u.ID, balance, "topup", "admin"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "created user %d <%s>\n", u.ID, u.Email)
+	return nil
+}
+
+// describe turns a validation error into a line an operator can act on.
+func describe(err error) error {
+	e := services.AsError(err)
+	if len(e.Fields) == 0 {
+		return err
+	}
+	msg := ""
+	for f, k := range e.Fields {
+		msg += fmt.Sprintf(" %s: %s;", f, k)
+	}
+	return errors.New("invalid input:" + msg)
+}

@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/views"
+)
+
+func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
+	p, _ := PrincipalOf(c)
+	u, err := h.Accounts.User(c.Request().Context(), p.UserID)
+	if err != nil {
+		return views.AccountView{}, err
+	}
+	return views.AccountView{Name: u.Name, Email: u.Email, TOTPEnabled: u.TOTPEnabled}, nil
+}
+
+func (h *Handlers) accountPage(c echo.Context, status int, v views.AccountView) error {
+	return render(c, status, views.AccountPage(h.shell(c, "nav.account", "account"), v))
+}
+
+func (h *Handlers) Account(c echo.Context) error {
+	v, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	return h.accountPage(c, http.StatusOK, v)
+}
+
+func (h *Handlers) ChangePassword(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	err := h.Accounts.ChangePassword(c.Request().Context(), p, c.FormValue("current"), c.FormValue("password"), c.FormValue("confirm"))
+	if err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		v, verr := h.accountView(c)
+		if verr != nil {
+			return verr
+		}
+		v.Password = f
+		return h.accountPage(c, status, v)
+	}
+	h.flash(c, "account.password_changed")
+	return redirect(c, "/account")
+}
+
+// enrolmentView embeds the QR code as a data URL: it is per-user and secret, so it is never a cacheable URL.
+func (h *Handlers) enrolmentView(c echo.Context, v *views.AccountView, begin bool) error {
+	p, _ := PrincipalOf(c)
+	ctx := c.Request().Context()
+	en, err := h.Accounts.PendingTOTP(ctx, p)
+	if begin {
+		en, err = h.Accounts.BeginTOTP(ctx, p)
+	}
+	if err != nil {
+		return err
+	}
+	v.Enrolment = &views.TOTPEnrolmentView{Secret: en.Secret, QRURL: "data:image/png;base64," + base64.StdEncoding.EncodeToString(en.QRPNG)}
+	return nil
+}
+
+func (h *Handlers) StartTOTP(c echo.Context) error {
+	v, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	if err := h.enrolmentView(c, &v, true); err != nil {
+		return err
+	}
+	return h.accountPage(c, http.StatusOK, v)
+}
+
+func (h *Handlers) ConfirmTOTP(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	codes, err := h.Accounts.ConfirmTOTP(c.Request().Context(), p, c.FormValue("code"))
+	v, verr := h.accountView(c)
+	if verr != nil {
+		return verr
+	}
+	if err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		v.TOTP = f
+		if err := h.enrolmentView(c, &v, false); err != nil {
+			return err
+		}
+		return h.accountPage(c, status, v)
+	}
+	v.RecoveryCodes = codes
+	return h.accountPage(c, http.StatusOK, v)
+}
+
+func (h *Handlers) DisableTOTP(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	if err := h.Accounts.DisableTOTP(c.Request().Context(), p, c.FormValue("password")); err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		v, verr := h.accountView(c)
+		if verr != nil {
+			return verr
+		}
+		v.TOTP = f
+		return h.accountPage(c, status, v)
+	}
+	h.flash(c, "account.totp_disabled")
+	return redirect(c, "/account")
+}

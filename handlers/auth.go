@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+)
+
+// formFor turns a service error into a form that shows it: field messages
+// beside their fields, anything else above the form. Errors that are not about
+// the input or its rate (500) go to the one error handler instead.
+func formFor(c echo.Context, err error, values map[string]string) (views.Form, int, error) {
+	e := services.AsError(err)
+	if e.Status != http.StatusUnprocessableEntity && e.Status != http.StatusTooManyRequests {
+		return views.Form{}, 0, err
+	}
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
+	f := views.Form{Values: values, Errors: e.Fields}
+	if e.Key != "error.validation" || len(e.Fields) == 0 {
+		f.Message, f.Args = e.Key, e.Args
+	}
+	return f, e.Status, nil
+}
+
+func (h *Handlers) SignInForm(c echo.Context) error {
+	if _, ok := PrincipalOf(c); ok {
+		return c.Redirect(http.StatusSeeOther, "/vms")
+	}
+	return render(c, http.StatusOK, views.SignInPage(h.shell(c, "auth.signin", ""), views.Form{}))
+}
+
+func (h *Handlers) SignIn(c echo.Context) error {
+	ctx := c.Request().Context()
+	res, err := h.Accounts.SignIn(ctx, c.FormValue("email"), c.FormValue("password"), c.RealIP())
+	if err != nil {
+		f, status, err := formFor(c, err, formValues(c, "email"))
+		if err != nil {
+			return err
+		}
+		return render(c, status, views.SignInPage(h.shell(c, "auth.signin", ""), f))
+	}
+	// A new token at every privilege change, so a token planted before sign-in is worthless.
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	if res.NeedsTOTP {
+		h.Sessions.Put(ctx, sessPendingUserID, res.User.ID)
+		return redirect(c, "/signin/2fa")
+	}
+	h.Sessions.Put(ctx, sessUserID, res.User.ID)
+	return redirect(c, "/vms")
+}
+
+func (h *Handlers) SecondFactorForm(c echo.Context) error {
+	if h.Sessions.GetInt64(c.Request().Context(), sessPendingUserID) == 0 {
+		return c.Redirect(http.StatusSeeOther, "/signin")
+	}
+	return render(c, http.StatusOK, views.SecondFactorPage(h.shell(c, "auth.totp_title", ""), views.Form{}))
+}
+
+func (h *Handlers) SecondFactor(c echo.Context) error {
+	ctx := c.Request().Context()
+	uid := h.Sessions.GetInt64(ctx, sessPendingUserID)
+	if uid == 0 {
+		return redirect(c, "/signin")
+	}
+	if err := h.Accounts.VerifySecondFactor(ctx, uid, c.FormValue("code"), c.RealIP()); err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		return render(c, status, views.SecondFactorPage(h.shell(c, "auth.totp_title", ""), f))
+	}
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.Sessions.Remove(ctx, sessPendingUserID)
+	h.Sessions.Put(ctx, sessUserID, uid)
+	return redirect(c, "/vms")
+}
+
+func (h *Handlers) SignUpForm(c echo.Context) error {
+	if _, ok := PrincipalOf(c); ok {
+		return c.Redirect(http.StatusSeeOther, "/vms")
+	}
+	return render(c, http.StatusOK, views.SignUpPage(h.shell(c, "auth.signup", ""), views.Form{}))
+}
+
+func (h *Handlers) SignUp(c echo.Context) error {
+	ctx := c.Request().Context()
+	u, err := h.Accounts.SignUp(ctx, services.SignUpInput{
+		Email: c.FormValue("email"), Name: c.FormValue("name"),
+		Password: c.FormValue("password"), Confirm: c.FormValue("confirm"),
+		Locale: string(LocaleOf(c)), IP: c.RealIP(),
+	})
+	if err != nil {
+		f, status, err := formFor(c, err, formValues(c, "email", "name"))
+		if err != nil {
+			return err
+		}
+		return render(c, status, views.SignUpPage(h.shell(c, "auth.signup", ""), f))
+	}
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.Sessions.Put(ctx, sessUserID, u.ID)
+	h.flash(c, "auth.welcome")
+	return redirect(c, "/vms")
+}
+
+func (h *Handlers) SignOut(c echo.Context) error {
+	ctx := c.Request().Context()
+	if p, ok := PrincipalOf(c); ok {
+		h.Audit.Record(ctx, p, "auth.signout", services.SeverityInfo, "user", "", "")
+	}
+	if err := h.Sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	return redirect(c, "/signin")
+}

@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+	"abrak/views/i18n"
+)
+
+// apiError is the JSON error body.
+type apiError struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+	} `json:"error"`
+	RequestID string `json:"request_id"`
+}
+
+// toServiceError turns anything a handler or middleware returned into the one error type.
+func toServiceError(err error) *services.Error {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			e := services.NotFound()
+			e.Status = he.Code
+			return e
+		case http.StatusRequestEntityTooLarge:
+			return &services.Error{Status: he.Code, Code: "too_large", Key: "error.too_large"}
+		case http.StatusUnsupportedMediaType, http.StatusBadRequest:
+			return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request", Err: err}
+		case http.StatusForbidden:
+			return &services.Error{Status: he.Code, Code: "csrf", Key: "error.csrf", Err: err}
+		case http.StatusUnauthorized:
+			return services.Unauthorized("error.unauthorized")
+		case http.StatusTooManyRequests:
+			return services.RateLimited(0)
+		}
+		return services.Internal(err)
+	}
+	return services.AsError(err)
+}
+
+// HandleError is the one place errors become responses: JSON for the API, a
+// fragment for htmx, a page otherwise; messages translated at render time.
+func (h *Handlers) HandleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := toServiceError(err)
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if e.Status >= 500 {
+		h.Log.Error("request failed", "request_id", reqID, "path", c.Request().URL.Path, "code", e.Code, "err", e.Err)
+	}
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
+	l := LocaleOf(c)
+	if wantsJSON(c) {
+		var body apiError
+		body.Error.Code = e.Code
+		body.Error.Message = i18n.T(l, e.Key, e.Args...)
+		if len(e.Fields) > 0 {
+			body.Error.Fields = make(map[string]string, len(e.Fields))
+			for f, k := range e.Fields {
+				body.Error.Fields[f] = i18n.T(l, k)
+			}
+		}
+		body.RequestID = reqID
+		_ = c.JSON(e.Status, body)
+		return
+	}
+	s := h.shell(c, "page.error", "")
+	v := views.ErrorView{Status: e.Status, Message: e.Key, Args: e.Args, RequestID: reqID}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		// htmx swaps only 2xx by default; the client swaps 4xx/5xx fragments into #flash.
+		_ = render(c, e.Status, views.ErrorFragment(s, v))
+		return
+	}
+	_ = render(c, e.Status, views.ErrorPage(s, v))
+}

@@ -1,0 +1,30 @@
+// Package handlers adapts HTTP to the services: each handler parses input,
+// calls one service method with the acting principal, and answers with a full
+// page, an htmx partial or JSON. Rules live in services, never here.
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/alexedwards/scs/v2"
+
+	"abrak/services"
+	"abrak/store"
+)
+
+// Deps are the handlers' collaborators, passed explicitly.
+type Deps struct {
+	Log      *slog.Logger
+	DB       *store.DB // only for health checks
+	Sessions *scs.SessionManager
+	Accounts *services.Accounts
+	Audit    *services.Audit
+	Ready    []ReadyCheck // extra /readyz checks (the hypervisor fleet)
+}
+
+// Handlers holds every HTTP handler of the panel.
+type Handlers struct {
+	Deps
+}
+
+func New(d Deps) *Handlers { return &Handlers{Deps: d} }

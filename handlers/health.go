@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// ReadyCheck is one dependency /readyz asks about.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// Healthz says the process is alive.
+func (h *Handlers) Healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+type readyReport struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+}
+
+// Readyz asks the database and every other registered dependency, and says what is missing.
+func (h *Handlers) Readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	checks := append([]ReadyCheck{{Name: "database", Check: h.DB.Ping}}, h.Ready...)
+	rep := readyReport{Status: "ready", Checks: map[string]string{}}
+	for _, ch := range checks {
+		if err := ch.Check(ctx); err != nil {
+			rep.Status = "not ready"
+			rep.Checks[ch.Name] = err.Error()
+		} else {
+			rep.Checks[ch.Name] = "ok"
+		}
+	}
+	if rep.Status != "ready" {
+		return c.JSON(http.StatusServiceUnavailable, rep)
+	}
+	return c.JSON(http.StatusOK, rep)
+}

@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/views"
+)
+
+// Home sends customers to their VMs and everyone else to sign in.
+func (h *Handlers) Home(c echo.Context) error {
+	if _, ok := PrincipalOf(c); ok {
+		return c.Redirect(http.StatusSeeOther, "/vms")
+	}
+	return c.Redirect(http.StatusSeeOther, "/signin")
+}
+
+// Empty renders an honest page for a part of the panel whose issue has not filled it yet.
+func (h *Handlers) Empty(title, active, body string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return render(c, http.StatusOK, views.EmptyPage(h.shell(c, title, active), title, body))
+	}
+}
+
+// paging reads limit and offset with the panel's bounds.
+func paging(c echo.Context, def, maxLimit int) (limit, offset int) {
+	limit, err := strconv.Atoi(c.QueryParam("limit"))
+	if err != nil || limit < 1 || limit > maxLimit {
+		limit = def
+	}
+	offset, err = strconv.Atoi(c.QueryParam("offset"))
+	if err != nil || offset < 0 {
+		offset = 0
+	}
+	return limit, offset
+}
+
+// Activity lists the customer's audit events.
+func (h *Handlers) Activity(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	limit, offset := paging(c, 50, 200)
+	events, total, err := h.Audit.List(c.Request().Context(), p, limit, offset)
+	if err != nil {
+		return err
+	}
+	v := views.ActivityView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/activity"}}
+	for _, e := range events {
+		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, IP: e.IP, At: e.CreatedAt})
+	}
+	return render(c, http.StatusOK, views.ActivityPage(h.shell(c, "nav.activity", "activity"), v))
+}

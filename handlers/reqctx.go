@@ -1,0 +1,60 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+	"abrak/views/i18n"
+)
+
+// Typed accessors for what the middleware puts on a request; keys are unexported
+// so nothing else can write them.
+type ctxKey int
+
+const (
+	keyPrincipal ctxKey = iota
+	keyLocale
+	keyUserBar
+	keyCSRF
+)
+
+func (k ctxKey) String() string {
+	return [...]string{"abrak.principal", "abrak.locale", "abrak.userbar", "abrak.csrf"}[k]
+}
+
+// SetPrincipal records who is acting.
+func SetPrincipal(c echo.Context, p services.Principal) { c.Set(keyPrincipal.String(), p) }
+
+// PrincipalOf returns who is acting and whether anyone is signed in.
+func PrincipalOf(c echo.Context) (services.Principal, bool) {
+	p, ok := c.Get(keyPrincipal.String()).(services.Principal)
+	return p, ok && p.UserID != 0
+}
+
+// SetLocale records the request's language.
+func SetLocale(c echo.Context, l i18n.Locale) { c.Set(keyLocale.String(), l) }
+
+// LocaleOf returns the request's language (Persian when unset).
+func LocaleOf(c echo.Context) i18n.Locale {
+	if l, ok := c.Get(keyLocale.String()).(i18n.Locale); ok {
+		return l
+	}
+	return i18n.FA
+}
+
+// SetUserBar records the header data of the signed-in customer.
+func SetUserBar(c echo.Context, u *views.UserBar) { c.Set(keyUserBar.String(), u) }
+
+func userBarOf(c echo.Context) *views.UserBar {
+	u, _ := c.Get(keyUserBar.String()).(*views.UserBar)
+	return u
+}
+
+// SetCSRF records the request's CSRF token for forms.
+func SetCSRF(c echo.Context, token string) { c.Set(keyCSRF.String(), token) }
+
+func csrfOf(c echo.Context) string {
+	t, _ := c.Get(keyCSRF.String()).(string)
+	return t
+}

@@ -1,0 +1,123 @@
+// Command abrak is the customer control panel of a VPS provider: the web
+// panel, its JSON API, and the operator's commands, in one binary.
+//
+//	abrak [serve]                 run the panel (default)
+//	abrak migrate                 apply database migrations and exit
+//	abrak admin create-user …     create a customer or operator account
+//	abrak backup --to FILE        copy the live database consistently
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// config is every setting, read from ABRAK_* variables and overridable by flags.
+type config struct {
+	Addr          string
+	DB            string
+	BaseURL       string
+	SecureCookies bool
+	LogFormat     string
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, ok := os.LookupEnv(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+// commonFlags registers the settings every subcommand shares.
+func commonFlags(fs *flag.FlagSet, c *config) {
+	fs.StringVar(&c.DB, "db", env("ABRAK_DB", "./data/abrak.db"), "SQLite database file (ABRAK_DB)")
+	fs.StringVar(&c.LogFormat, "log-format", env("ABRAK_LOG_FORMAT", "text"), "log format: text or json (ABRAK_LOG_FORMAT)")
+}
+
+func serveFlags(fs *flag.FlagSet, c *config) {
+	commonFlags(fs, c)
+	fs.StringVar(&c.Addr, "addr", env("ABRAK_ADDR", ":8080"), "listen address (ABRAK_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("ABRAK_BASE_URL", "http://localhost:8080"), "public URL used in links (ABRAK_BASE_URL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("ABRAK_SECURE_COOKIES", false), "mark cookies Secure; set behind HTTPS (ABRAK_SECURE_COOKIES)")
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: abrak [command] [flags]
+
+commands:
+  serve                   run the panel (default)
+  migrate                 apply database migrations and exit
+  admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
+  backup                  --to FILE: consistent copy of the live database
+
+Run "abrak COMMAND -h" for a command's flags.
+`)
+}
+
+func main() {
+	args := os.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, args)
+	case "migrate":
+		err = cmdMigrate(ctx, args)
+	case "backup":
+		err = cmdBackup(ctx, args)
+	case "admin":
+		err = cmdAdmin(ctx, args)
+	case "help", "-h", "--help":
+		usage()
+		return
+	default:
+		usage()
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "abrak:", err)
+		os.Exit(1)
+	}
+}
+
+// parse parses a subcommand's flags, exiting with usage on error.
+func parse(fs *flag.FlagSet, args []string) {
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(args); err != nil {
+		os.Exit(2)
+	}
+}
+
+func timeoutCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 5*time.Minute)
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Abrak needs for building, running and testing,
+# only those missing, so a second run costs a few dpkg look-ups.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(
+  # the local hypervisor (scripts/libvirt)
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+  # browser tests and load measurements
+  chromium wrk
+  # the reference console proxy measured beside Abrak's in `make bench`
+  websockify
+  # namespaces for private libvirtd instances
+  util-linux
+)
+for list in scripts/*/debian-packages.txt; do
+  [ -f "$list" ] || continue
+  while read -r p; do
+    p=${p%%#*}; p=${p// /}
+    [ -n "$p" ] && pkgs+=("$p")
+  done < "$list"
+done
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing Debian packages: ${missing[*]}; run as root (or apt-get install them)" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

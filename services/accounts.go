@@ -1,0 +1,217 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"abrak/store"
+)
+
+// Accounts owns sign-up, sign-in, passwords and two-factor sign-in.
+type Accounts struct {
+	db      *store.DB
+	audit   *Audit
+	perIP   *AttemptLimiter
+	perUser *AttemptLimiter
+	issuer  string
+	// dummyHash is checked for unknown emails so that a wrong email costs the
+	// same time as a wrong password: timing tells nothing about who has an account.
+	dummyHash string
+}
+
+// AccountsConfig sets the sign-in limits.
+type AccountsConfig struct {
+	PerIP, PerAccount *AttemptLimiter
+	Issuer            string // shown in authenticator apps
+}
+
+func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, error) {
+	h, err := HashPassword("not-a-real-password-but-the-same-cost")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PerIP == nil {
+		cfg.PerIP = NewAttemptLimiter(30, 15*time.Minute, nil)
+	}
+	if cfg.PerAccount == nil {
+		cfg.PerAccount = NewAttemptLimiter(5, 15*time.Minute, nil)
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "Abrak"
+	}
+	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perUser: cfg.PerAccount, issuer: cfg.Issuer, dummyHash: h}, nil
+}
+
+// SignUpInput is what the sign-up form and `admin create-user` send.
+type SignUpInput struct {
+	Email, Name, Password, Confirm string
+	Locale                         string
+	IsAdmin                        bool
+	IP                             string
+	SkipConfirm                    bool // the CLI has no confirmation field
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s, ".") && len(s) <= 254
+}
+
+// SignUp creates an account.
+func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (store.User, error) {
+	in.Email = normalizeEmail(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	fields := map[string]string{}
+	switch {
+	case in.Email == "":
+		fields["email"] = "form.required"
+	case !validEmail(in.Email):
+		fields["email"] = "form.invalid_email"
+	}
+	switch {
+	case in.Name == "":
+		fields["name"] = "form.required"
+	case utf8.RuneCountInString(in.Name) > 100:
+		fields["name"] = "form.too_long"
+	}
+	if k := passwordProblem(in.Password, in.Email); k != "" {
+		fields["password"] = k
+	} else if !in.SkipConfirm && in.Confirm != in.Password {
+		fields["confirm"] = "form.passwords_mismatch"
+	}
+	if len(fields) > 0 {
+		return store.User{}, Invalid(fields)
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return store.User{}, Internal(err)
+	}
+	u, err := a.db.CreateUser(ctx, store.User{Email: in.Email, Name: in.Name, PasswordHash: hash, Locale: in.Locale, IsAdmin: in.IsAdmin})
+	if errors.Is(err, store.ErrConflict) {
+		return store.User{}, InvalidWith("error.validation", map[string]string{"email": "form.email_taken"})
+	}
+	if err != nil {
+		return store.User{}, Internal(err)
+	}
+	a.audit.Record(ctx, Principal{UserID: u.ID, IP: in.IP}, "auth.signup", SeverityInfo, "user", "", "")
+	return u, nil
+}
+
+// SignInResult says who signed in and whether a second factor is still owed.
+type SignInResult struct {
+	User      store.User
+	NeedsTOTP bool
+}
+
+func ipKey(ip string) string     { return "ip:" + ip }
+func accountKey(e string) string { return "acct:" + e }
+
+// limited checks both counters and returns the longer wait.
+func (a *Accounts) limited(ip, email string) error {
+	wait := max(a.perIP.Blocked(ipKey(ip)), a.perUser.Blocked(accountKey(email)))
+	if wait > 0 {
+		return RateLimited(wait)
+	}
+	return nil
+}
+
+func (a *Accounts) fail(ip, email string) {
+	a.perIP.Fail(ipKey(ip))
+	a.perUser.Fail(accountKey(email))
+}
+
+// SignIn checks an email and password. The same message answers an unknown
+// email and a wrong password, after the same amount of work.
+func (a *Accounts) SignIn(ctx context.Context, email, password, ip string) (SignInResult, error) {
+	email = normalizeEmail(email)
+	if email == "" || password == "" {
+		fields := map[string]string{}
+		if email == "" {
+			fields["email"] = "form.required"
+		}
+		if password == "" {
+			fields["password"] = "form.required"
+		}
+		return SignInResult{}, Invalid(fields)
+	}
+	if err := a.limited(ip, email); err != nil {
+		return SignInResult{}, err
+	}
+	u, err := a.db.UserByEmail(ctx, email)
+	hash := u.PasswordHash
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			return SignInResult{}, Internal(err)
+		}
+		hash = a.dummyHash
+	}
+	ok, cerr := CheckPassword(hash, password)
+	if err != nil || cerr != nil || !ok {
+		a.fail(ip, email)
+		if u.ID != 0 {
+			a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin_failed", SeverityWarning, "user", "", "")
+		}
+		return SignInResult{}, InvalidWith("auth.invalid_credentials", nil)
+	}
+	if u.TOTPEnabled {
+		return SignInResult{User: u, NeedsTOTP: true}, nil
+	}
+	a.perUser.Reset(accountKey(email))
+	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin", SeverityInfo, "user", "", "")
+	return SignInResult{User: u}, nil
+}
+
+// ChangePassword replaces the password after checking the current one.
+func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, next, confirm string) error {
+	u, err := a.db.UserByID(ctx, p.UserID)
+	if err != nil {
+		return Internal(err)
+	}
+	if err := a.limited(p.IP, u.Email); err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	if ok, _ := CheckPassword(u.PasswordHash, current); !ok {
+		a.fail(p.IP, u.Email)
+		fields["current"] = "account.current_password_wrong"
+	}
+	if k := passwordProblem(next, u.Email); k != "" {
+		fields["password"] = k
+	} else if confirm != next {
+		fields["confirm"] = "form.passwords_mismatch"
+	}
+	if len(fields) > 0 {
+		return Invalid(fields)
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return Internal(err)
+	}
+	if err := a.db.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return Internal(err)
+	}
+	a.audit.Record(ctx, p, "account.password_changed", SeveritySecurity, "user", "", "")
+	return nil
+}
+
+// User loads the principal's own account.
+func (a *Accounts) User(ctx context.Context, id int64) (store.User, error) {
+	u, err := a.db.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, NotFound()
+	}
+	if err != nil {
+		return u, Internal(err)
+	}
+	return u, nil
+}
+
+// SetLocale remembers a signed-in user's language.
+func (a *Accounts) SetLocale(ctx context.Context, userID int64, locale string) error {
+	return a.db.SetLocale(ctx, userID, locale)
+}

@@ -1,0 +1,45 @@
+package services
+
+import "slices"
+
+// Scopes an API token can hold. A signed-in browser session holds them all.
+const (
+	ScopeVMRead    = "vm:read"
+	ScopeVMCreate  = "vm:create"
+	ScopeVMWrite   = "vm:write"
+	ScopeVMDelete  = "vm:delete"
+	ScopeVMConsole = "vm:console"
+	ScopeAccount   = "account:read"
+)
+
+// AllScopes lists every scope in the order the token form shows them.
+var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount}
+
+// Principal is who is acting: a user through a browser session, or a user
+// through one of their API tokens with its scopes. Every service method takes
+// one and enforces ownership and scope itself.
+type Principal struct {
+	UserID    int64
+	Email     string
+	IsAdmin   bool
+	TokenID   int64 // 0 for a browser session
+	TokenName string
+	Scopes    []string
+	IP        string
+}
+
+// Require fails with 403 naming the scope when a token lacks it.
+func (p Principal) Require(scope string) error {
+	if p.TokenID == 0 || slices.Contains(p.Scopes, scope) {
+		return nil
+	}
+	return Forbidden("error.missing_scope", "scope", scope)
+}
+
+// Via says which door an audit event came through.
+func (p Principal) Via() string {
+	if p.TokenID != 0 {
+		return "token:" + p.TokenName
+	}
+	return "web"
+}

@@ -1,0 +1,188 @@
+// The panel's one script: htmx plus a few behaviours switched on by data-attributes.
+// Pages carry no inline script, so a strict Content-Security-Policy (script-src 'self') holds.
+import htmx from "htmx.org";
+
+window.htmx = htmx;
+
+// The CSP allows neither eval nor inline <style>/<script>: keep htmx from needing them
+// (its indicator styles live in app.css instead).
+htmx.config.allowEval = false;
+htmx.config.allowScriptTags = false;
+htmx.config.includeIndicatorStyles = false;
+
+// 422 brings the form back with its field errors: swap it like a success. Other 4xx/5xx
+// stay errors; their fragment is shown in #flash (see htmx:beforeSwap below).
+htmx.config.responseHandling = [
+  { code: "204", swap: false },
+  { code: "[23]..", swap: true },
+  { code: "422", swap: true },
+  { code: "[45]..", swap: false, error: true },
+  { code: "...", swap: false },
+];
+
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+}
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const token = csrfToken();
+  if (token) event.detail.headers["X-CSRF-Token"] = token;
+});
+
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  if (detail.boosted && !detail.isError) adoptHead(detail.serverResponse);
+  if (!detail.isError || detail.xhr.getResponseHeader("HX-Retarget")) return;
+  const flash = document.getElementById("flash");
+  if (!flash || !detail.serverResponse) return;
+  detail.shouldSwap = true;
+  detail.target = flash;
+  detail.swapOverride = "innerHTML";
+  detail.selectOverride = "unset";
+});
+
+// A request that never reached the server has no fragment to show; #flash may carry
+// a localized sentence for it.
+document.addEventListener("htmx:sendError", () => {
+  const flash = document.getElementById("flash");
+  if (flash?.dataset.networkError) {
+    flash.replaceChildren(Object.assign(document.createElement("p"), {
+      className: "flash-error",
+      textContent: flash.dataset.networkError,
+    }));
+  }
+});
+
+// A boosted navigation swaps only the body. Sign-in renews the CSRF token and the
+// language switch changes <html lang dir>, so take both from the new page.
+function adoptHead(html) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const token = page.querySelector('meta[name="csrf-token"]')?.content;
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (token && meta) meta.content = token;
+  for (const name of ["lang", "dir"]) {
+    const value = page.documentElement.getAttribute(name);
+    if (value) document.documentElement.setAttribute(name, value);
+  }
+}
+
+// Elements inside root (root included) that match selector.
+function within(root, selector) {
+  const found = [...root.querySelectorAll(selector)];
+  return root.matches?.(selector) ? [root, ...found] : found;
+}
+
+// --- Confirmation before a destructive submit --------------------------------------
+// Implicit submission (Enter in a field) clicks the default button, so the click check
+// covers it; the submit check covers forms whose button carries no text of its own.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("button[data-confirm]");
+  if (button && !confirm(button.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.dataset.confirm || event.submitter?.dataset.confirm) return;
+  if (!confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
+// --- Type the VM's name to delete it -----------------------------------------------
+function syncConfirmText(input) {
+  const matches = input.value.trim() === input.dataset.confirmText;
+  const buttons = input.form?.querySelectorAll('button:not([type]), button[type="submit"], input[type="submit"]') ?? [];
+  for (const button of buttons) button.disabled = !matches;
+}
+
+// --- Password strength hint ---------------------------------------------------------
+function strength(password) {
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/].filter((re) => re.test(password)).length;
+  if (password.length >= 14 && classes >= 3) return "strong";
+  if (password.length >= 10 && classes >= 2) return "fair";
+  return "weak";
+}
+
+function showStrength(input) {
+  const hint = document.getElementById(input.dataset.strength);
+  if (!hint) return;
+  const level = input.value ? strength(input.value) : "";
+  hint.textContent = level ? hint.dataset[level] ?? level : "";
+  if (level) hint.dataset.strengthLevel = level;
+  else delete hint.dataset.strengthLevel;
+}
+
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  if (input.matches?.("input[data-confirm-text]")) syncConfirmText(input);
+  if (input.matches?.("input[data-strength]")) showStrength(input);
+});
+
+htmx.onLoad((root) => {
+  within(root, "input[data-confirm-text]").forEach(syncConfirmText);
+  within(root, "input[data-strength]").forEach(showStrength);
+});
+
+// --- Generate a password ------------------------------------------------------------
+// No quotes, backslash, $ or & so the password survives shells and YAML unquoted.
+const PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!@#%^*-_=+";
+
+function randomPassword(length) {
+  // Rejection sampling keeps every character equally likely.
+  const limit = Math.floor(2 ** 32 / PASSWORD_ALPHABET.length) * PASSWORD_ALPHABET.length;
+  const word = new Uint32Array(1);
+  let password = "";
+  while (password.length < length) {
+    crypto.getRandomValues(word);
+    if (word[0] < limit) password += PASSWORD_ALPHABET[word[0] % PASSWORD_ALPHABET.length];
+  }
+  return password;
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("[data-generate-password]");
+  const input = button && document.getElementById(button.dataset.generatePassword);
+  if (!input) return;
+  event.preventDefault();
+  let password;
+  do password = randomPassword(20); while (strength(password) !== "strong");
+  input.value = password;
+  input.type = "text"; // the customer has to see it to keep it
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+});
+
+// --- Copy to clipboard ----------------------------------------------------------------
+async function copyText(source) {
+  const text = "value" in source ? source.value : source.textContent.trim();
+  if (navigator.clipboard) return navigator.clipboard.writeText(text);
+  // Plain http on a non-local host has no Clipboard API.
+  window.getSelection().selectAllChildren(source);
+  document.execCommand("copy");
+}
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest?.("[data-copy]");
+  const source = button && document.getElementById(button.dataset.copy);
+  if (!source) return;
+  event.preventDefault();
+  await copyText(source);
+  const label = button.dataset.copiedLabel;
+  if (!label || button.dataset.copied) return;
+  const original = [...button.childNodes]; // an icon inside the button survives
+  button.dataset.copied = "";
+  button.textContent = label;
+  setTimeout(() => {
+    button.replaceChildren(...original);
+    delete button.dataset.copied;
+  }, 2000);
+});
+
+// --- Filters that apply on change -------------------------------------------------------
+document.addEventListener("change", (event) => {
+  const field = event.target.closest?.("[data-autosubmit]");
+  field?.form?.requestSubmit();
+});

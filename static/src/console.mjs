@@ -1,0 +1,161 @@
+// The console page: connects noVNC to the panel's websocket proxy and drives the toolbar.
+// Everything it needs comes from data-attributes on #console-screen:
+//   data-ws-url                 the websocket URL (ws:, wss: or relative to the page)
+//   data-ticket-url (optional)  POST here for a fresh ticket on reconnect; answers
+//                               {"ws_url": "..."} (a ticket is single use)
+//   data-label-connecting, -connected, -disconnected, -failed   localized state words
+// The state is also put on <body data-console-state> for tests.
+import RFB from "@novnc/novnc";
+
+// X11 keysyms (noVNC does not export its keysym tables).
+const XK_Tab = 0xff09;
+const XK_Return = 0xff0d;
+const XK_Shift_L = 0xffe1;
+
+// Characters typed with Shift on a US keyboard. A VNC server behind a fixed keymap
+// (QEMU's) does not add Shift on its own, so pasting "A" needs it held.
+const SHIFTED = /[A-Z~!@#$%^&*()_+{}|:"<>?]/;
+
+const screen = document.getElementById("console-screen");
+if (screen) startConsole(screen);
+
+function startConsole(screen) {
+  const stateText = document.getElementById("console-state");
+  const container = document.getElementById("console-container") ?? screen;
+  const buttons = {
+    cad: document.getElementById("console-cad"),
+    paste: document.getElementById("console-paste"),
+    fullscreen: document.getElementById("console-fullscreen"),
+    reconnect: document.getElementById("console-reconnect"),
+  };
+  let rfb = null;
+
+  function setState(state) {
+    document.body.dataset.consoleState = state;
+    if (stateText) {
+      stateText.textContent = screen.dataset[`label${state[0].toUpperCase()}${state.slice(1)}`] ?? state;
+      stateText.dataset.state = state;
+    }
+    const connected = state === "connected";
+    for (const button of [buttons.cad, buttons.paste]) {
+      if (button) button.disabled = !connected;
+    }
+  }
+
+  function connect(url) {
+    setState("connecting");
+    let session;
+    try {
+      session = new RFB(screen, websocketURL(url), {});
+    } catch (error) {
+      console.error("console: cannot connect", error);
+      setState("failed");
+      return;
+    }
+    rfb = session;
+    session.scaleViewport = true;
+    session.resizeSession = false;
+    session.background = "#0f172a";
+    let failed = false;
+    // Events of a session already replaced by a reconnect must not touch the state.
+    const current = () => rfb === session;
+    session.addEventListener("connect", () => {
+      if (current()) {
+        setState("connected");
+        session.focus();
+      }
+    });
+    session.addEventListener("securityfailure", () => { failed = true; });
+    // The proxy answers the VNC authentication itself; a password prompt means
+    // something is wrong, and the browser has nothing to answer it with.
+    session.addEventListener("credentialsrequired", () => {
+      failed = true;
+      session.disconnect();
+    });
+    session.addEventListener("disconnect", (event) => {
+      if (current()) setState(failed || !event.detail.clean ? "failed" : "disconnected");
+    });
+  }
+
+  async function reconnect() {
+    const old = rfb;
+    rfb = null;
+    old?.disconnect();
+    let url = screen.dataset.wsUrl;
+    if (screen.dataset.ticketUrl) {
+      setState("connecting");
+      try {
+        url = await freshTicket(screen.dataset.ticketUrl);
+      } catch (error) {
+        console.error("console: no new ticket", error);
+        setState("failed");
+        return;
+      }
+    }
+    connect(url);
+  }
+
+  buttons.cad?.addEventListener("click", () => rfb?.sendCtrlAltDel());
+
+  buttons.paste?.addEventListener("click", () => {
+    const text = document.getElementById("console-paste-text")?.value ?? "";
+    if (rfb && text) {
+      typeText(rfb, text);
+      rfb.focus();
+    }
+  });
+
+  if (buttons.fullscreen) {
+    buttons.fullscreen.hidden = !document.fullscreenEnabled;
+    buttons.fullscreen.addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else container.requestFullscreen();
+    });
+  }
+
+  buttons.reconnect?.addEventListener("click", reconnect);
+
+  connect(screen.dataset.wsUrl);
+}
+
+// Resolves a relative URL against the page and turns http(s) into ws(s).
+function websocketURL(raw) {
+  const url = new URL(raw ?? "", location.href);
+  if (url.protocol === "http:") url.protocol = "ws:";
+  if (url.protocol === "https:") url.protocol = "wss:";
+  return url.href;
+}
+
+async function freshTicket(ticketURL) {
+  const token = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+  const response = await fetch(ticketURL, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Accept": "application/json", "X-CSRF-Token": token },
+  });
+  if (!response.ok) throw new Error(`ticket: HTTP ${response.status}`);
+  const body = await response.json();
+  return body.ws_url;
+}
+
+// Sends text as key presses, one character at a time, as if typed.
+function typeText(rfb, text) {
+  for (const char of text) {
+    if (char === "\r") continue;
+    if (char === "\n") {
+      rfb.sendKey(XK_Return, "Enter");
+      continue;
+    }
+    if (char === "\t") {
+      rfb.sendKey(XK_Tab, "Tab");
+      continue;
+    }
+    const codePoint = char.codePointAt(0);
+    // Latin-1 keysyms equal their code points; the rest use the Unicode keysym range.
+    const keysym = codePoint >= 0x20 && codePoint <= 0xff ? codePoint : 0x01000000 + codePoint;
+    const shift = SHIFTED.test(char);
+    if (shift) rfb.sendKey(XK_Shift_L, "ShiftLeft", true);
+    rfb.sendKey(keysym, null);
+    if (shift) rfb.sendKey(XK_Shift_L, "ShiftLeft", false);
+  }
+}

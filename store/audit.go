@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEvent is one line of a customer's activity log.
+type AuditEvent struct {
+	ID         int64
+	UserID     int64
+	Action     string // a stable key such as "auth.signin"; translated when shown
+	Severity   string // info | warning | security
+	Via        string // "web" or "api token <name>"
+	TargetType string
+	TargetID   string
+	IP         string
+	Detail     string
+	CreatedAt  time.Time
+}
+
+// AddAudit records an event.
+func (db *DB) AddAudit(ctx context.Context, e AuditEvent) error {
+	var uid any
+	if e.UserID != 0 {
+		uid = e.UserID
+	}
+	_, err := db.W.ExecContext(ctx,
+		`INSERT INTO audit_events (user_id, action, severity, via, target_type, target_id, ip, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		uid, e.Action, e.Severity, e.Via, e.TargetType, e.TargetID, e.IP, e.Detail, time.Now().Unix())
+	return err
+}
+
+// AuditFilter selects a user's events; TargetType/TargetID narrow it to one resource.
+type AuditFilter struct {
+	UserID     int64
+	TargetType string
+	TargetID   string
+	Limit      int
+	Offset     int
+}
+
+// AuditEvents lists events newest first, and the total that match.
+func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, int, error) {
+	where := `user_id = ?`
+	args := []any{f.UserID}
+	if f.TargetType != "" {
+		where += ` AND target_type = ? AND target_id = ?`
+		args = append(args, f.TargetType, f.TargetID)
+	}
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.R.QueryContext(ctx,
+		`SELECT id, action, severity, via, target_type, target_id, ip, detail, created_at FROM audit_events WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		e := AuditEvent{UserID: f.UserID}
+		var created int64
+		if err := rows.Scan(&e.ID, &e.Action, &e.Severity, &e.Via, &e.TargetType, &e.TargetID, &e.IP, &e.Detail, &created); err != nil {
+			return nil, 0, err
+		}
+		e.CreatedAt = time.Unix(created, 0).UTC()
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// ErrInsufficientFunds is returned when a debit would take a balance below zero.
+var ErrInsufficientFunds = errors.New("store: insufficient funds")
+
+// LedgerEntry is one change of a wallet balance.
+type LedgerEntry struct {
+	ID           int64
+	UserID       int64
+	AmountRials  int64
+	BalanceAfter int64
+	Kind         string
+	Ref          string
+	CreatedAt    time.Time
+}
+
+// AddToBalance changes a user's balance by amount (negative for a debit) and
+// writes the ledger row, inside tx. The CHECK constraint and the guarded UPDATE
+// make a negative balance impossible even under concurrent debits.
+func AddToBalance(ctx context.Context, tx *sql.Tx, userID, amount int64, kind, ref string) (int64, error) {
+	var after int64
+	err := tx.QueryRowContext(ctx,
+		`UPDATE users SET balance_rials = balance_rials + ?1 WHERE id = ?2 AND balance_rials + ?1 >= 0 RETURNING balance_rials`,
+		amount, userID).Scan(&after)
+	if errors.Is(err, sql.ErrNoRows) {
+		var exists int
+		if tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, userID).Scan(&exists) != nil {
+			return 0, ErrNotFound
+		}
+		return 0, ErrInsufficientFunds
+	}
+	if err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO ledger (user_id, amount_rials, balance_after, kind, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		userID, amount, after, kind, ref, time.Now().Unix())
+	return after, err
+}
+
+// Credit adds money to a wallet in its own transaction.
+func (db *DB) Credit(ctx context.Context, userID, amount int64, kind, ref string) (int64, error) {
+	var after int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		after, err = AddToBalance(ctx, tx, userID, amount, kind, ref)
+		return err
+	})
+	return after, err
+}
+
+// Ledger lists a user's newest ledger entries first.
+func (db *DB) Ledger(ctx context.Context, userID int64, limit, offset int) ([]LedgerEntry, error) {
+	rows, err := db.R.QueryContext(ctx,
+		`SELECT id, user_id, amount_rials, balance_after, kind, ref, created_at FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
+		userID, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LedgerEntry
+	for rows.Next() {
+		var e LedgerEntry
+		var created int64
+		if err := rows.Scan(&e.ID, &e.UserID, &e.AmountRials, &e.BalanceAfter, &e.Kind, &e.Ref, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = time.Unix(created, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

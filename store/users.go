@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// User is one row of the users table.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	PasswordHash string
+	Locale       string
+	IsAdmin      bool
+	BalanceRials int64
+	TOTPSecret   string
+	TOTPEnabled  bool
+	CreatedAt    time.Time
+}
+
+const userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var created int64
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, ErrNotFound
+	}
+	u.CreatedAt = time.Unix(created, 0).UTC()
+	return u, err
+}
+
+// isUnique reports whether err is SQLite refusing a duplicate key.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// CreateUser inserts a user; ErrConflict when the email is taken.
+func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
+	now := time.Now().Unix()
+	res, err := db.W.ExecContext(ctx,
+		`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now)
+	if isUnique(err) {
+		return User{}, ErrConflict
+	}
+	if err != nil {
+		return User{}, err
+	}
+	u.ID, _ = res.LastInsertId()
+	u.CreatedAt = time.Unix(now, 0).UTC()
+	return u, nil
+}
+
+// UserByID loads a user by id.
+func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
+	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// UserByEmail loads a user by email, case-insensitively.
+func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
+	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+}
+
+// SetPasswordHash replaces a user's password hash.
+func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string) error {
+	return db.exec1(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, time.Now().Unix(), id)
+}
+
+// SetLocale saves a user's language choice.
+func (db *DB) SetLocale(ctx context.Context, id int64, locale string) error {
+	return db.exec1(ctx, `UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, time.Now().Unix(), id)
+}
+
+// SetTOTPSecret stores a pending (not yet enabled) TOTP secret.
+func (db *DB) SetTOTPSecret(ctx context.Context, id int64, secret string) error {
+	return db.exec1(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = 0, updated_at = ? WHERE id = ?`, secret, time.Now().Unix(), id)
+}
+
+// EnableTOTP turns two-factor sign-in on and replaces the recovery codes, in one transaction.
+func (db *DB) EnableTOTP(ctx context.Context, id int64, codeHashes []string) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = 1, updated_at = ? WHERE id = ?`, time.Now().Unix(), id); err != nil {
+			return err
+		}
+		return replaceRecoveryCodes(ctx, tx, id, codeHashes)
+	})
+}
+
+// DisableTOTP turns two-factor sign-in off and forgets the secret and codes.
+func (db *DB) DisableTOTP(ctx context.Context, id int64) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = 0, totp_secret = '', updated_at = ? WHERE id = ?`, time.Now().Unix(), id); err != nil {
+			return err
+		}
+		return replaceRecoveryCodes(ctx, tx, id, nil)
+	})
+}
+
+func replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, id int64, hashes []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, id); err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`, id, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecoveryCode is an unused recovery code's stored hash.
+type RecoveryCode struct {
+	ID   int64
+	Hash string
+}
+
+// UnusedRecoveryCodes lists a user's recovery codes that are still valid.
+func (db *DB) UnusedRecoveryCodes(ctx context.Context, userID int64) ([]RecoveryCode, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RecoveryCode
+	for rows.Next() {
+		var c RecoveryCode
+		if err := rows.Scan(&c.ID, &c.Hash); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// UseRecoveryCode marks a code used; ErrNotFound when it was used meanwhile.
+func (db *DB) UseRecoveryCode(ctx context.Context, id int64) error {
+	return db.exec1(ctx, `UPDATE recovery_codes SET used_at = ? WHERE id = ? AND used_at IS NULL`, time.Now().Unix(), id)
+}
+
+// exec1 runs a write that must touch exactly one row.
+func (db *DB) exec1(ctx context.Context, q string, args ...any) error {
+	res, err := db.W.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

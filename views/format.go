@@ -1,0 +1,25 @@
+package views
+
+import (
+	"strings"
+	"time"
+
+	"abrak/views/i18n"
+)
+
+// DateTime shows a moment in the page's calendar (Jalali in fa).
+func DateTime(s Shell, t time.Time) string { return i18n.DateTime(s.Locale, t) }
+
+// Date shows a day in the page's calendar.
+func Date(s Shell, t time.Time) string { return i18n.Date(s.Locale, t) }
+
+// viaLabel names the door an event came through.
+func viaLabel(s Shell, via string) string {
+	if name, ok := strings.CutPrefix(via, "token:"); ok {
+		return s.T("activity.via_token", "name", name)
+	}
+	if via == "" || via == "web" {
+		return s.T("activity.via_web")
+	}
+	return via
+}

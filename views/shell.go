@@ -1,0 +1,78 @@
+// Package views holds the templ layouts, pages and partials. Every page takes
+// a Shell (who is looking, in which language) and one plain view-model struct.
+package views
+
+import (
+	"net/url"
+
+	"abrak/static"
+	"abrak/views/i18n"
+)
+
+// Shell is what every page needs besides its own data.
+type Shell struct {
+	Locale    i18n.Locale
+	Title     string // a message key
+	CSRF      string
+	User      *UserBar // nil before sign-in
+	Active    string   // the nav item to highlight
+	Path      string   // request path and query, for the language switch
+	RequestID string
+	Flash     string // a message key shown once
+}
+
+// UserBar is the signed-in customer as the header shows them.
+type UserBar struct {
+	Name         string
+	Email        string
+	BalanceRials int64
+	IsAdmin      bool
+}
+
+// T translates key in the page's locale.
+func (s Shell) T(key string, args ...string) string { return i18n.T(s.Locale, key, args...) }
+
+// Num formats an integer with the locale's digits and grouping.
+func (s Shell) Num(n int64) string { return i18n.Number(s.Locale, n) }
+
+// Money formats integer rials as the locale shows money.
+func (s Shell) Money(rials int64) string { return i18n.Money(s.Locale, rials) }
+
+// Other is the locale the language switch offers.
+func (s Shell) Other() i18n.Locale {
+	if s.Locale == i18n.FA {
+		return i18n.EN
+	}
+	return i18n.FA
+}
+
+// SwitchURL is the current page in the other language.
+func (s Shell) SwitchURL() string {
+	u, err := url.Parse(s.Path)
+	if err != nil || s.Path == "" {
+		u = &url.URL{Path: "/"}
+	}
+	q := u.Query()
+	q.Set("lang", string(s.Other()))
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Asset is a static file's cache-busted URL.
+func Asset(name string) string { return static.Path(name) }
+
+// Form carries a form's submitted values and the message keys of its errors,
+// so a refused form comes back with what the customer typed and each message
+// beside its field.
+type Form struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Message string // a key for a message above the form
+	Args    []string
+}
+
+// V is a submitted value (never a password: handlers do not copy those back).
+func (f Form) V(name string) string { return f.Values[name] }
+
+// E is the error key of a field, or "".
+func (f Form) E(name string) string { return f.Errors[name] }

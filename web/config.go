@@ -1,0 +1,13 @@
+// Package web is the echo server: the route table, the middleware every
+// request passes through, static files and the wiring of the error handler.
+package web
+
+import "time"
+
+// Config is what the server needs from the command line and environment.
+type Config struct {
+	Addr          string
+	BaseURL       string
+	SecureCookies bool
+	SessionTTL    time.Duration
+}

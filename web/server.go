@@ -1,0 +1,130 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"abrak/handlers"
+	"abrak/static"
+)
+
+// Server is the panel's HTTP side.
+type Server struct {
+	Echo *echo.Echo
+	cfg  Config
+	log  *slog.Logger
+}
+
+// NewSessionManager configures scs for the panel's cookie rules.
+func NewSessionManager(store scs.Store, cfg Config) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = cfg.SessionTTL
+	if sm.Lifetime == 0 {
+		sm.Lifetime = 7 * 24 * time.Hour
+	}
+	sm.IdleTimeout = 24 * time.Hour
+	sm.Cookie.Name = "abrak_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Persist = true
+	return sm
+}
+
+// New builds the server: middleware, routes and the error handler.
+func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.HandleError
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+
+	e.Use(observe(log, m))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(securityHeaders(cfg.SecureCookies))
+	e.Use(middleware.BodyLimit("1M"))
+
+	// Probes, metrics and static files carry no session.
+	e.GET("/healthz", h.Healthz)
+	e.GET("/readyz", h.Readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	e.GET("/static/*", staticFiles())
+
+	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(h.Accounts, userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies))
+	app.GET("/", h.Home)
+	app.GET("/signin", h.SignInForm)
+	app.POST("/signin", h.SignIn)
+	app.GET("/signin/2fa", h.SecondFactorForm)
+	app.POST("/signin/2fa", h.SecondFactor)
+	app.GET("/signup", h.SignUpForm)
+	app.POST("/signup", h.SignUp)
+	app.POST("/signout", h.SignOut)
+
+	in := app.Group("", requireUser)
+	in.GET("/vms", h.Empty("nav.vms", "vms", "empty.vms"))
+	in.GET("/wallet", h.Empty("nav.wallet", "wallet", "empty.wallet"))
+	in.GET("/tokens", h.Empty("nav.tokens", "tokens", "empty.tokens"))
+	in.GET("/ssh-keys", h.Empty("nav.ssh_keys", "ssh-keys", "empty.ssh_keys"))
+	in.GET("/docs/api", h.Empty("nav.api_docs", "docs", "empty.api_docs"))
+	in.GET("/activity", h.Activity)
+	in.GET("/account", h.Account)
+	in.POST("/account/password", h.ChangePassword)
+	in.POST("/account/2fa/start", h.StartTOTP)
+	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
+	in.POST("/account/2fa/disable", h.DisableTOTP)
+
+	return &Server{Echo: e, cfg: cfg, log: log}
+}
+
+// staticFiles serves the embedded build; names carry a content hash in ?v=, so they may be cached long.
+func staticFiles() echo.HandlerFunc {
+	fs := http.StripPrefix("/static/", http.FileServerFS(static.FS()))
+	return func(c echo.Context) error {
+		if c.QueryParam("v") != "" {
+			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		fs.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// Run serves until ctx ends, then drains open requests for up to 15 s.
+func (s *Server) Run(ctx context.Context) error {
+	srv := &http.Server{Addr: s.cfg.Addr, Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	s.log.Info("listening", "addr", s.cfg.Addr, "url", s.cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
