@@ -60,6 +60,10 @@ func cmdAdmin(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "create-user":
 		return adminCreateUser(ctx, args[1:], os.Stdout)
+	case "add-node":
+		return adminAddNode(ctx, args[1:], os.Stdout)
+	case "seed-demo":
+		return adminSeedDemo(ctx, args[1:], os.Stdout)
 	}
 	return fmt.Errorf("admin: unknown command %q", args[0])
 }

@@ -73,6 +73,8 @@ commands:
   serve                   run the panel (default)
   migrate                 apply database migrations and exit
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
+  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb]
+  admin seed-demo         [--node-uri URI]: demo region, plans, tiny OS template and node
   backup                  --to FILE: consistent copy of the live database
 
 Run "abrak COMMAND -h" for a command's flags.

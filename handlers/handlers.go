@@ -19,6 +19,9 @@ type Deps struct {
 	Sessions *scs.SessionManager
 	Accounts *services.Accounts
 	Audit    *services.Audit
+	VMs      *services.VMs
+	Tokens   *services.Tokens
+	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // extra /readyz checks (the hypervisor fleet)
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the demo database and node, prints how to sign in, and serves the panel.
 # Usage: scripts/demo.sh BIN EMAIL PASSWORD   (ABRAK_DB, ABRAK_ADDR, ABRAK_BASE_URL honoured)
+# `make run` calls it after starting the local libvirtd and building the tiny template.
 set -euo pipefail
 bin=$1 email=$2 password=$3
 cd "$(dirname "$0")/.."
@@ -15,16 +16,15 @@ if ! out=$("$bin" admin create-user --email "$email" --password "$password" --na
     *) echo "$out" >&2; exit 1 ;;
   esac
 fi
-if "$bin" admin seed-demo -h >/dev/null 2>&1; then
-  sock=$(scripts/libvirt/up.sh "$PWD/.run/libvirt" | tail -n 1)
-  "$bin" admin seed-demo --node-uri "unix://$sock?uri=qemu:///system" --template-dir "$PWD/.cache/template"
-fi
+sock=$(scripts/libvirt/up.sh "$PWD/.run/libvirt" | tail -n 1)
+"$bin" admin seed-demo --node-uri "qemu+unix:///system?socket=$sock" --template-dir "$PWD/.cache/template"
 
 cat <<MSG
 
   Abrak is running at $ABRAK_BASE_URL
   Sign in as  $email  with password  $password
-  (Persian by default; add ?lang=en for English.)  Stop with Ctrl+C.
+  (Persian by default; the switch at the top, or ?lang=en, turns it to English.)
+  Stop with Ctrl+C; \`make libvirt-down\` stops the local libvirtd and its VMs.
 
 MSG
 exec "$bin" serve

@@ -94,6 +94,10 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
 	in.POST("/account/2fa/disable", h.DisableTOTP)
 
+	// Each group registers a catch-all; without this line the signed-in group's
+	// would send anonymous visitors of an unknown path to sign in, not to a 404.
+	app.RouteNotFound("/*", echo.NotFoundHandler)
+
 	return &Server{Echo: e, cfg: cfg, log: log}
 }
 

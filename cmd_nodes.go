@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var n store.Node
+	fs := flag.NewFlagSet("admin add-node", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&n.Name, "name", "", "node name (required; an existing name is updated)")
+	fs.StringVar(&n.Region, "region", "", "region slug (required; must exist, see seed-demo)")
+	fs.StringVar(&n.URI, "uri", "", "libvirt URI, e.g. qemu+tcp://host/system or qemu+unix:///system?socket=/path (required)")
+	fs.StringVar(&n.VNCHost, "vnc-host", "", "address the panel reaches the node's VNC ports at (default 127.0.0.1)")
+	fs.IntVar(&n.VCPUs, "vcpus", 0, "vCPUs offered to customers (0: unlimited)")
+	fs.IntVar(&n.MemoryMB, "memory-mb", 0, "memory offered, MB (0: unlimited)")
+	fs.IntVar(&n.DiskGB, "disk-gb", 0, "disk offered, GB (0: unlimited)")
+	parse(fs, args)
+	if n.Name == "" || n.Region == "" || n.URI == "" {
+		return errors.New("add-node: --name, --region and --uri are required")
+	}
+	n.Enabled = true
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Region(ctx, n.Region); err != nil {
+		return fmt.Errorf("add-node: region %q: %w", n.Region, err)
+	}
+	n, err = db.UpsertNode(ctx, n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "node %d %s in %s at %s\n", n.ID, n.Name, n.Region, n.URI)
+	return nil
+}
+
+// demo catalog: prices in rials per hour.
+var (
+	demoRegion = store.Region{Slug: "thr-1", NameFA: "تهران ۱", NameEN: "Tehran 1", IPNetwork: "203.0.113.0/24", Gateway: "203.0.113.1"}
+	demoPlans  = []store.Plan{
+		{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 4_000, Sort: 1, Active: true},
+		{Slug: "standard", NameFA: "استاندارد", NameEN: "Standard", VCPUs: 2, MemoryMB: 1024, DiskGB: 20, PriceHourlyRials: 8_000, Sort: 2, Active: true},
+		{Slug: "pro", NameFA: "حرفه‌ای", NameEN: "Pro", VCPUs: 4, MemoryMB: 2048, DiskGB: 40, PriceHourlyRials: 16_000, Sort: 3, Active: true},
+	}
+)
+
+// defaultNodeURI is the local libvirtd that `make libvirt-up` starts.
+func defaultNodeURI() string {
+	abs, _ := filepath.Abs(".run/libvirt/run/libvirt-sock")
+	return "qemu+unix:///system?socket=" + abs
+}
+
+func adminSeedDemo(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var uri, templateDir string
+	fs := flag.NewFlagSet("admin seed-demo", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&uri, "node-uri", defaultNodeURI(), "libvirt URI of the demo node")
+	fs.StringVar(&templateDir, "template-dir", ".cache/template", "folder holding the tiny OS template (template.env) built by make template")
+	parse(fs, args)
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.UpsertRegion(ctx, demoRegion); err != nil {
+		return err
+	}
+	for _, p := range demoPlans {
+		if err := db.UpsertPlan(ctx, p); err != nil {
+			return err
+		}
+	}
+	node, err := db.UpsertNode(ctx, store.Node{Name: "local-1", Region: demoRegion.Slug, URI: uri, VNCHost: "127.0.0.1",
+		VCPUs: 32, MemoryMB: 32 * 1024, DiskGB: 500, Enabled: true})
+	if err != nil {
+		return err
+	}
+	tmpl, err := importTinyTemplate(ctx, node, templateDir)
+	if err != nil {
+		return err
+	}
+	if err := db.UpsertOSTemplate(ctx, tmpl); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo ready: region %s, %d plans, template %s (volume %s), node %s at %s\n",
+		demoRegion.Slug, len(demoPlans), tmpl.Slug, tmpl.Volume, node.Name, node.URI)
+	return nil
+}
+
+// importTinyTemplate uploads the tiny template into the node's pool under a
+// name carrying its content hash, so a rebuilt template is a new volume and
+// VMs built from the old one keep their base.
+func importTinyTemplate(ctx context.Context, n store.Node, dir string) (store.OSTemplate, error) {
+	env, err := readEnvFile(filepath.Join(dir, "template.env"))
+	if err != nil {
+		return store.OSTemplate{}, fmt.Errorf("seed-demo: %w (run `make template` first)", err)
+	}
+	path := filepath.Join(dir, env["FILE"])
+	f, err := os.Open(path)
+	if err != nil {
+		return store.OSTemplate{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return store.OSTemplate{}, err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return store.OSTemplate{}, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return store.OSTemplate{}, err
+	}
+	volume := "tiny-linux-" + hex.EncodeToString(h.Sum(nil))[:12] + "." + env["FORMAT"]
+
+	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
+	defer fleet.Close()
+	fleet.SetNodes([]hypervisor.NodeConfig{{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost}})
+	var node *hypervisor.Node
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		node, err = fleet.Node(n.ID)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
+		return store.OSTemplate{}, fmt.Errorf("seed-demo: node %s: %w", n.URI, err)
+	}
+	if err := node.ImportTemplate(ctx, volume, f, st.Size(), env["FORMAT"]); err != nil {
+		return store.OSTemplate{}, err
+	}
+	return store.OSTemplate{Slug: "tiny-linux", Name: "Tiny Linux (BusyBox, kernel " + env["KERNEL_VERSION"] + ")",
+		Volume: volume, MinDiskGB: 1, Sort: 1, Active: true}, nil
+}
+
+// readEnvFile reads KEY=VALUE lines, skipping comments.
+func readEnvFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			out[k] = strings.Trim(v, `"'`)
+		}
+	}
+	return out, nil
+}

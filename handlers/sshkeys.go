@@ -1,0 +1,135 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/views"
+)
+
+func (h *Handlers) sshKeysPage(c echo.Context, status int, f views.Form) error {
+	p, _ := PrincipalOf(c)
+	keys, err := h.SSHKeys.List(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	v := views.SSHKeysView{Form: f}
+	for _, k := range keys {
+		typ, _, _ := strings.Cut(k.PublicKey, " ")
+		v.Keys = append(v.Keys, views.SSHKeyRow{ID: k.ID, Name: k.Name, Type: typ, Fingerprint: k.Fingerprint, CreatedAt: k.CreatedAt})
+	}
+	return render(c, status, views.SSHKeysPage(h.shell(c, "nav.ssh_keys", "ssh-keys"), v))
+}
+
+// SSHKeysPage lists the customer's SSH keys with the add form.
+func (h *Handlers) SSHKeysPage(c echo.Context) error {
+	return h.sshKeysPage(c, http.StatusOK, views.Form{})
+}
+
+// AddSSHKey stores a key from the dashboard form.
+func (h *Handlers) AddSSHKey(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	if _, err := h.SSHKeys.Add(c.Request().Context(), p, c.FormValue("name"), c.FormValue("public_key")); err != nil {
+		f, status, err := formFor(c, err, formValues(c, "name", "public_key"))
+		if err != nil {
+			return err
+		}
+		return h.sshKeysPage(c, status, f)
+	}
+	h.flash(c, "sshkeys.added")
+	return redirect(c, "/ssh-keys")
+}
+
+// DeleteSSHKey removes a key from the dashboard.
+func (h *Handlers) DeleteSSHKey(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return services.NotFound()
+	}
+	if err := h.SSHKeys.Delete(c.Request().Context(), p, id); err != nil {
+		return err
+	}
+	h.flash(c, "sshkeys.deleted")
+	return redirect(c, "/ssh-keys")
+}
+
+// sshKeyJSON is the API's body for one key.
+type sshKeyJSON struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	PublicKey   string `json:"public_key"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func sshKeyBody(k store.SSHKey) sshKeyJSON {
+	return sshKeyJSON{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339)}
+}
+
+// APISSHKeys is GET /api/v1/ssh-keys.
+func (h *Handlers) APISSHKeys(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	keys, err := h.SSHKeys.List(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]sshKeyJSON, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, sshKeyBody(k))
+	}
+	return c.JSON(http.StatusOK, map[string][]sshKeyJSON{"ssh_keys": out})
+}
+
+// APISSHKey is GET /api/v1/ssh-keys/{id}.
+func (h *Handlers) APISSHKey(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return services.NotFound()
+	}
+	k, err := h.SSHKeys.Get(c.Request().Context(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]sshKeyJSON{"ssh_key": sshKeyBody(k)})
+}
+
+// APICreateSSHKey is POST /api/v1/ssh-keys with {"name", "public_key"}.
+func (h *Handlers) APICreateSSHKey(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	var in struct {
+		Name      string `json:"name"`
+		PublicKey string `json:"public_key"`
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	if err := dec.Decode(&in); err != nil {
+		return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request", Err: err}
+	}
+	k, err := h.SSHKeys.Add(c.Request().Context(), p, in.Name, in.PublicKey)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/ssh-keys/"+strconv.FormatInt(k.ID, 10))
+	return c.JSON(http.StatusCreated, map[string]sshKeyJSON{"ssh_key": sshKeyBody(k)})
+}
+
+// APIDeleteSSHKey is DELETE /api/v1/ssh-keys/{id}.
+func (h *Handlers) APIDeleteSSHKey(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return services.NotFound()
+	}
+	if err := h.SSHKeys.Delete(c.Request().Context(), p, id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

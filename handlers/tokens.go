@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/views"
+)
+
+// tokenExpiry reads the expiry select (and the custom length in days) of the
+// token form. Something unreadable becomes a negative duration, which the
+// service refuses with its own message beside the field.
+func tokenExpiry(choice, days string) time.Duration {
+	const day = 24 * time.Hour
+	switch choice {
+	case "never":
+		return 0
+	case "custom":
+		n, err := strconv.Atoi(strings.TrimSpace(days))
+		if err != nil || n < 1 {
+			return -1
+		}
+		return time.Duration(n) * day
+	}
+	if slices.Contains(views.TokenExpiryChoices, choice) {
+		n, _ := strconv.Atoi(choice)
+		return time.Duration(n) * day
+	}
+	return -1
+}
+
+func tokenRows(toks []store.APIToken, now time.Time) []views.TokenRow {
+	rows := make([]views.TokenRow, 0, len(toks))
+	for _, t := range toks {
+		rows = append(rows, views.TokenRow{
+			ID: t.ID, Name: t.Name, Prefix: services.TokenPrefix + t.Prefix, Scopes: t.Scopes,
+			CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP,
+			Expired: !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt),
+		})
+	}
+	return rows
+}
+
+// tokensPage renders the page around v, filling in the list.
+func (h *Handlers) tokensPage(c echo.Context, status int, v views.TokensView) error {
+	p, _ := PrincipalOf(c)
+	toks, err := h.Tokens.List(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	v.Now = time.Now()
+	v.Tokens = tokenRows(toks, v.Now)
+	v.Scopes = services.AllScopes
+	return render(c, status, views.TokensPage(h.shell(c, "nav.tokens", "tokens"), v))
+}
+
+// TokensPage lists the customer's API tokens with the create form.
+func (h *Handlers) TokensPage(c echo.Context) error {
+	return h.tokensPage(c, http.StatusOK, views.TokensView{})
+}
+
+// CreateToken mints a token and shows its secret in this response only; the
+// page is not cached, so Back does not bring the secret back either.
+func (h *Handlers) CreateToken(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	if err := c.Request().ParseForm(); err != nil {
+		return err
+	}
+	scopes := c.Request().PostForm["scopes"]
+	expires := tokenExpiry(c.FormValue("expires"), c.FormValue("expires_days"))
+	secret, tok, err := h.Tokens.Create(c.Request().Context(), p, c.FormValue("name"), scopes, expires)
+	if err != nil {
+		f, status, err := formFor(c, err, formValues(c, "name", "expires", "expires_days"))
+		if err != nil {
+			return err
+		}
+		checked := map[string]bool{}
+		for _, s := range scopes {
+			checked[s] = true
+		}
+		return h.tokensPage(c, status, views.TokensView{Form: f, Checked: checked})
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret}})
+}
+
+// RevokeToken ends a token at once.
+func (h *Handlers) RevokeToken(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return services.NotFound()
+	}
+	if err := h.Tokens.Revoke(c.Request().Context(), p, id); err != nil {
+		return err
+	}
+	h.flash(c, "tokens.revoked")
+	return redirect(c, "/tokens")
+}
+
+// accountJSON is the API's account body.
+type accountJSON struct {
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	BalanceRials int64   `json:"balance_rials"`
+	BalanceToman float64 `json:"balance_toman"`
+	CreatedAt    string  `json:"created_at"`
+}
+
+// APIAccount is GET /api/v1/account.
+func (h *Handlers) APIAccount(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	if err := p.Require(services.ScopeAccount); err != nil {
+		return err
+	}
+	u, err := h.Accounts.User(c.Request().Context(), p.UserID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]accountJSON{"account": {
+		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
+		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
+	}})
+}

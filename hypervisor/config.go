@@ -1,0 +1,73 @@
+package hypervisor
+
+import "time"
+
+// NodeConfig describes one libvirt host as the panel records it.
+type NodeConfig struct {
+	ID     int64
+	Name   string
+	Region string
+	// URI is a libvirt connection URI; see the package documentation for the forms.
+	URI string
+	// VNCHost is the address VNC servers listen on and clients reach them at.
+	// Default 127.0.0.1.
+	VNCHost string
+	// Pool is the storage pool that holds templates, root disks and seeds. Default "abrak".
+	Pool string
+	// PoolPath is the folder of the pool when this package has to create it.
+	// Default /var/lib/libvirt/images/<Pool>.
+	PoolPath string
+	// Capacity offered to customers.
+	VCPUs, MemoryMB, DiskGB int
+}
+
+func (c NodeConfig) withDefaults() NodeConfig {
+	if c.VNCHost == "" {
+		c.VNCHost = "127.0.0.1"
+	}
+	if c.Pool == "" {
+		c.Pool = "abrak"
+	}
+	if c.PoolPath == "" {
+		c.PoolPath = "/var/lib/libvirt/images/" + c.Pool
+	}
+	return c
+}
+
+// Options tune how a Fleet talks to its nodes.
+type Options struct {
+	// CallTimeout bounds every libvirt call. Default 10 s.
+	CallTimeout time.Duration
+	// ShutdownTimeout is how long Shutdown waits for the guest before it pulls the
+	// plug when the caller gives no deadline. Default 60 s.
+	ShutdownTimeout time.Duration
+	// ReconnectInterval is the first wait before reconnecting to a lost node; it
+	// doubles up to MaxReconnectInterval. Defaults 500 ms and 15 s.
+	ReconnectInterval    time.Duration
+	MaxReconnectInterval time.Duration
+	// CopyTimeout bounds calls that copy volume data. Default 5 min.
+	CopyTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 10 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 60 * time.Second
+	}
+	if o.CopyTimeout <= 0 {
+		o.CopyTimeout = 5 * time.Minute
+	}
+	if o.ReconnectInterval <= 0 {
+		o.ReconnectInterval = 500 * time.Millisecond
+	}
+	if o.MaxReconnectInterval < o.ReconnectInterval {
+		o.MaxReconnectInterval = max(15*time.Second, o.ReconnectInterval)
+	}
+	return o
+}
+
+// copyTimeout bounds calls that move volume data (clone, upload, download,
+// snapshots with guest memory), which take longer than ordinary calls.
+func (o Options) copyTimeout() time.Duration { return max(o.CallTimeout, o.CopyTimeout) }

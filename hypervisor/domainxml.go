@@ -1,0 +1,105 @@
+package hypervisor
+
+import (
+	"encoding/xml"
+	"fmt"
+
+	"libvirt.org/go/libvirtxml"
+)
+
+// metadataNS is the namespace of Abrak's element in a domain's <metadata>.
+const metadataNS = "https://abrak.dev/xmlns/libvirt/vm/1"
+
+type vmMetadata struct {
+	XMLName xml.Name `xml:"abrak:vm"`
+	NS      string   `xml:"xmlns:abrak,attr"`
+	Owner   string   `xml:"abrak:owner"`
+	Plan    string   `xml:"abrak:plan"`
+}
+
+// bootPaths are the host paths of a template's direct-boot volumes.
+type bootPaths struct{ kernel, initrd string }
+
+func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (string, error) {
+	meta, err := xml.Marshal(vmMetadata{NS: metadataNS, Owner: spec.Owner, Plan: spec.Plan})
+	if err != nil {
+		return "", err
+	}
+	os := &libvirtxml.DomainOS{
+		Type: &libvirtxml.DomainOSType{Type: "hvm", Arch: caps.Arch},
+	}
+	if boot.kernel != "" {
+		os.Kernel, os.Initrd, os.Cmdline = boot.kernel, boot.initrd, spec.Template.Cmdline
+	} else {
+		os.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
+	}
+	serialPort := uint(0)
+	d := libvirtxml.Domain{
+		Type:          caps.DomainType,
+		Name:          spec.UUID,
+		UUID:          spec.UUID,
+		Metadata:      &libvirtxml.DomainMetadata{XML: string(meta)},
+		Memory:        &libvirtxml.DomainMemory{Value: uint(spec.MemoryMB), Unit: "MiB"},
+		CurrentMemory: &libvirtxml.DomainCurrentMemory{Value: uint(spec.MemoryMB), Unit: "MiB"},
+		VCPU:          &libvirtxml.DomainVCPU{Placement: "static", Value: uint(spec.VCPUs)},
+		OS:            os,
+		Features: &libvirtxml.DomainFeatureList{
+			ACPI: &libvirtxml.DomainFeature{},
+			APIC: &libvirtxml.DomainFeatureAPIC{},
+		},
+		OnPoweroff: "destroy",
+		OnReboot:   "restart",
+		OnCrash:    "destroy",
+		Devices: &libvirtxml.DomainDeviceList{
+			Disks: []libvirtxml.DomainDisk{
+				{
+					Device: "disk",
+					Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "qcow2"},
+					Source: &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{
+						Pool: cfg.Pool, Volume: rootVolume(spec.UUID)}},
+					Target: &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
+				},
+				{
+					// The seed is read-only and outside snapshots: internal
+					// snapshots need every snapshotted disk to be qcow2.
+					Device:   "cdrom",
+					Snapshot: "no",
+					Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
+					Source: &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{
+						Pool: cfg.Pool, Volume: seedVolume(spec.UUID)}},
+					Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "sata"},
+					ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+				},
+			},
+			// User-mode networking needs no bridge or dnsmasq on the host; a
+			// production node swaps in its bridge here.
+			Interfaces: []libvirtxml.DomainInterface{{
+				Source: &libvirtxml.DomainInterfaceSource{User: &libvirtxml.DomainInterfaceSourceUser{}},
+				Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
+			}},
+			Serials: []libvirtxml.DomainSerial{{
+				Target: &libvirtxml.DomainSerialTarget{Port: &serialPort},
+			}},
+			Consoles: []libvirtxml.DomainConsole{{
+				Target: &libvirtxml.DomainConsoleTarget{Type: "serial", Port: &serialPort},
+			}},
+			Channels: []libvirtxml.DomainChannel{{
+				Source: &libvirtxml.DomainChardevSource{UNIX: &libvirtxml.DomainChardevSourceUNIX{Mode: "bind"}},
+				Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{
+					Name: "org.qemu.guest_agent.0"}},
+			}},
+			Graphics: []libvirtxml.DomainGraphic{{VNC: &libvirtxml.DomainGraphicVNC{
+				Port:      -1,
+				AutoPort:  "yes",
+				Passwd:    spec.VNCPassword,
+				Listeners: []libvirtxml.DomainGraphicListener{{Address: &libvirtxml.DomainGraphicListenerAddress{Address: cfg.VNCHost}}},
+			}}},
+			Videos: []libvirtxml.DomainVideo{{Model: libvirtxml.DomainVideoModel{Type: "vga"}}},
+		},
+	}
+	out, err := d.Marshal()
+	if err != nil {
+		return "", fmt.Errorf("hypervisor: domain XML: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,61 @@
+package hypervisor
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+)
+
+// DomainSpec is everything needed to build a VM on a node.
+type DomainSpec struct {
+	UUID     string
+	VCPUs    int
+	MemoryMB int
+	DiskGB   int
+	Template TemplateRef
+	Hostname string
+	// RootPassword reaches the guest only as a SHA-512 crypt hash.
+	RootPassword string
+	// RootPasswordCrypt, when set, is used instead of RootPassword: the panel
+	// keeps only the hash, so rebuilds and retries never need the clear text.
+	RootPasswordCrypt string
+	SSHKeys           []string
+	// IPv4 with PrefixLen and Gateway configure the guest's first interface; empty
+	// means DHCP.
+	IPv4      string
+	PrefixLen int
+	Gateway   string
+	DNS       []string
+	// VNCPassword is the console password; VNC allows at most 8 characters.
+	VNCPassword string
+	Owner       string
+	Plan        string
+}
+
+// TemplateRef names an OS template's volumes in the node's pool.
+type TemplateRef struct {
+	// Volume is the base disk the root disk is cloned from.
+	Volume string
+	// Kernel and Initrd, when set, are volumes booted directly with Cmdline
+	// instead of the disk's own boot loader.
+	Kernel, Initrd, Cmdline string
+}
+
+func (s DomainSpec) validate() error {
+	if _, err := uuid.Parse(s.UUID); err != nil {
+		return fmt.Errorf("hypervisor: domain uuid %q: %w", s.UUID, err)
+	}
+	if s.VCPUs < 1 || s.MemoryMB < 16 || s.DiskGB < 1 {
+		return fmt.Errorf("hypervisor: domain %s needs vcpus, memory and disk", s.UUID)
+	}
+	if s.Template.Volume == "" {
+		return fmt.Errorf("hypervisor: domain %s has no template volume", s.UUID)
+	}
+	if len(s.VNCPassword) > 8 {
+		return fmt.Errorf("hypervisor: VNC passwords are at most 8 characters")
+	}
+	return nil
+}
+
+func rootVolume(id string) string { return id + ".qcow2" }
+func seedVolume(id string) string { return id + "-seed.iso" }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# down.sh [--keep-guests] STATE_DIR — stop the private libvirtd that up.sh started for
+# STATE_DIR: TERM, then KILL after a few seconds. Its QEMU guests are killed too, unless
+# --keep-guests is given (a libvirtd restart on a real host leaves guests running; the
+# next up.sh reconnects to them). Idempotent: nothing running is not an error.
+# Environment: LIBVIRT_CAPS_CACHE (see up.sh) receives the daemon's QEMU capability probe.
+set -euo pipefail
+
+keep_guests=0
+if [[ ${1:-} == --keep-guests ]]; then
+	keep_guests=1
+	shift
+fi
+if [[ $# -ne 1 || -z $1 ]]; then
+	echo "usage: $0 [--keep-guests] STATE_DIR" >&2
+	exit 2
+fi
+[[ -d $1 ]] || exit 0
+S=$(realpath "$1")
+PIDFILE="$S/libvirtd.pid"
+
+# stop PID... — TERM, wait up to 5 s, then KILL; returns once all are gone.
+stop() {
+	(($# > 0)) || return 0
+	kill -TERM "$@" 2>/dev/null || true
+	for _ in $(seq 50); do
+		local alive=0 p
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		((alive)) || return 0
+		sleep 0.1
+	done
+	kill -KILL "$@" 2>/dev/null || true
+	for _ in $(seq 50); do
+		local alive=0 p
+		for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+		((alive)) || return 0
+		sleep 0.1
+	done
+}
+
+# Guests: every process left in a mount namespace one of our daemons ran in, plus any
+# QEMU whose pidfile libvirt left under our run dir (covers namespaces not recorded).
+guest_pids() {
+	local p f
+	if [[ -s $S/mntns ]]; then
+		# One find for all of /proc: a readlink per process is slow on a busy machine.
+		find /proc/[0-9]*/ns/mnt -maxdepth 0 -printf '%l %p\n' 2>/dev/null |
+			awk -v self=$$ 'NR == FNR { want[$1] = 1; next }
+				($1 in want) { split($2, a, "/"); if (a[3] != self) print a[3] }' "$S/mntns" - || true
+	fi
+	for f in "$S"/run/qemu/*.pid; do
+		[[ -s $f ]] || continue
+		p=$(<"$f")
+		[[ $p =~ ^[0-9]+$ ]] && grep -qa qemu "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+	done
+	return 0
+}
+
+daemon=""
+if [[ -s $PIDFILE ]]; then
+	daemon=$(<"$PIDFILE")
+	if ! [[ $daemon =~ ^[0-9]+$ ]] || ! grep -qa libvirtd "/proc/$daemon/cmdline" 2>/dev/null; then
+		daemon=""
+	fi
+fi
+
+if [[ -n $daemon ]]; then
+	stop "$daemon"
+fi
+rm -f "$PIDFILE"
+
+if ((keep_guests == 0)); then
+	mapfile -t guests < <(guest_pids | sort -u)
+	stop "${guests[@]}"
+	rm -f "$S/mntns"
+fi
+
+if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$S/cache/qemu/capabilities/*.xml" >/dev/null; then
+	mkdir -p "$LIBVIRT_CAPS_CACHE"
+	for f in "$S"/cache/qemu/capabilities/*.xml; do
+		[[ -e $LIBVIRT_CAPS_CACHE/${f##*/} && ! $f -nt $LIBVIRT_CAPS_CACHE/${f##*/} ]] && continue
+		cp -p "$f" "$LIBVIRT_CAPS_CACHE/.${f##*/}.$$" &&
+			mv "$LIBVIRT_CAPS_CACHE/.${f##*/}.$$" "$LIBVIRT_CAPS_CACHE/${f##*/}"
+	done
+fi
+exit 0

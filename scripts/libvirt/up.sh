@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# up.sh STATE_DIR — start a private libvirtd whose whole state lives under STATE_DIR.
+#
+# The daemon runs in its own mount namespace where private folders of STATE_DIR are
+# bind-mounted over libvirt's system paths, so several daemons can run side by side
+# and the machine's own /etc, /run and /var stay untouched. No systemd, dbus or polkit.
+# Domains, pools and their volumes persist under STATE_DIR across down.sh/up.sh.
+#
+# Prints the socket's absolute path as the last line of stdout (qemu:///system and
+# test:///default both answer on it). Idempotent: a running daemon is left alone.
+# Environment: LIBVIRT_UP_TIMEOUT (seconds to wait for the socket, default 15);
+# LIBVIRT_CAPS_CACHE (a folder shared by many state dirs: the QEMU capability probe,
+# ~4 s on the first qemu:///system call of a fresh daemon, is copied in from there and
+# saved back by down.sh; libvirt re-probes by itself when QEMU or libvirt changed).
+set -euo pipefail
+
+if [[ $# -ne 1 || -z $1 ]]; then
+	echo "usage: $0 STATE_DIR" >&2
+	exit 2
+fi
+mkdir -p "$1"
+S=$(realpath "$1")
+SOCK="$S/run/libvirt-sock"
+PIDFILE="$S/libvirtd.pid"
+LOG="$S/libvirtd.log"
+timeout_s=${LIBVIRT_UP_TIMEOUT:-15}
+
+# Unix socket paths are limited to 108 bytes; fail early rather than with a puzzling bind error.
+if ((${#SOCK} >= 100)); then
+	echo "up.sh: state dir path too long for a unix socket: $SOCK" >&2
+	exit 1
+fi
+
+daemon_pid() {
+	local pid
+	[[ -s $PIDFILE ]] || return 1
+	pid=$(<"$PIDFILE")
+	[[ $pid =~ ^[0-9]+$ ]] || return 1
+	grep -qa libvirtd "/proc/$pid/cmdline" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+answers() {
+	virsh -q -c "qemu:///system?socket=$SOCK" uri >/dev/null 2>&1
+}
+
+wait_for_socket() {
+	local pid=$1 deadline=$((SECONDS + timeout_s))
+	until [[ -S $SOCK ]] && answers; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "up.sh: libvirtd exited during start; last lines of $LOG:" >&2
+			tail -n 30 "$LOG" >&2 || true
+			exit 1
+		fi
+		if ((SECONDS >= deadline)); then
+			echo "up.sh: libvirtd socket $SOCK did not answer within ${timeout_s}s; last lines of $LOG:" >&2
+			tail -n 30 "$LOG" >&2 || true
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+if pid=$(daemon_pid); then
+	wait_for_socket "$pid"
+	echo "$SOCK"
+	exit 0
+fi
+
+# Private trees that stand in for libvirt's system paths inside the namespace.
+mkdir -p "$S/etc/qemu/autostart" "$S/etc/storage/autostart" "$S/run" "$S/lib/images" \
+	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images"
+if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$LIBVIRT_CAPS_CACHE/*.xml" >/dev/null; then
+	mkdir -p "$S/cache/qemu/capabilities"
+	cp -np "$LIBVIRT_CAPS_CACHE"/*.xml "$S/cache/qemu/capabilities/"
+fi
+rm -f "$SOCK" "$S/run/libvirt-sock-ro" "$S/run/libvirt-admin-sock"
+
+cat >"$S/etc/libvirtd.conf" <<EOF
+unix_sock_dir = "$S/run"
+unix_sock_group = "root"
+unix_sock_rw_perms = "0770"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+log_outputs = "3:file:$LOG"
+max_clients = 512
+max_workers = 40
+EOF
+
+# stdio_handler: no virtlogd runs here. cgroup_controllers: cgroups may be read-only.
+# user/group root: guests' disks may live anywhere the caller can write.
+# namespaces: guests stay in the daemon's mount namespace, where down.sh finds them.
+cat >"$S/etc/qemu.conf" <<'EOF'
+user = "root"
+group = "root"
+dynamic_ownership = 0
+remember_owner = 0
+security_driver = "none"
+stdio_handler = "file"
+cgroup_controllers = [ ]
+namespaces = [ ]
+vnc_listen = "127.0.0.1"
+vnc_auto_unix_socket = 0
+spice_listen = "127.0.0.1"
+EOF
+
+# The default pool lives at a real path (visible outside the namespace, unlike
+# /var/lib/libvirt/images) so tools outside the daemon see the same files.
+if [[ ! -e $S/etc/storage/default.xml ]]; then
+	cat >"$S/etc/storage/default.xml" <<EOF
+<pool type='dir'>
+  <name>default</name>
+  <target><path>$S/images</path></target>
+</pool>
+EOF
+	ln -sf ../default.xml "$S/etc/storage/autostart/default.xml"
+fi
+
+# Debian's libvirtd resolves libvirt-qemu before it reads qemu.conf and exits without
+# it: give the namespace a passwd/group that has it, rather than adding a user here.
+cp /etc/passwd "$S/passwd"
+cp /etc/group "$S/group"
+grep -q '^libvirt-qemu:' "$S/group" || echo 'libvirt-qemu:x:64055:' >>"$S/group"
+grep -q '^kvm:' "$S/group" || echo 'kvm:x:64056:libvirt-qemu' >>"$S/group"
+grep -q '^libvirt:' "$S/group" || echo 'libvirt:x:64057:' >>"$S/group"
+grep -q '^libvirt-qemu:' "$S/passwd" ||
+	echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >>"$S/passwd"
+
+# mkdir inside the namespace: the mount points may be missing on a fresh machine.
+inner='set -e
+for d in /etc/libvirt /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
+	mkdir -p "$d"
+done
+mount --bind "$S/etc" /etc/libvirt
+mount --bind "$S/run" /run/libvirt
+mount --bind "$S/lib" /var/lib/libvirt
+mount --bind "$S/cache" /var/cache/libvirt
+mount --bind "$S/log" /var/log/libvirt
+mount --bind "$S/passwd" /etc/passwd
+mount --bind "$S/group" /etc/group
+exec libvirtd --config "$S/etc/libvirtd.conf" --pid-file "$S/libvirtd.pid"'
+
+rm -f "$PIDFILE"
+echo "=== up.sh $(date -Is)" >>"$LOG"
+S="$S" setsid unshare --mount --propagation private -- bash -c "$inner" \
+	</dev/null >>"$LOG" 2>&1 &
+pid=$!
+echo "$pid" >"$PIDFILE"
+# Remember the namespace: down.sh kills every process left in it (the guests).
+for _ in $(seq 100); do
+	ns=$(readlink "/proc/$pid/ns/mnt" 2>/dev/null) || break
+	[[ $ns != "$(readlink /proc/self/ns/mnt)" ]] && break
+	sleep 0.01
+done
+[[ -n ${ns:-} ]] && echo "$ns" >>"$S/mntns"
+
+wait_for_socket "$pid"
+echo "$SOCK"

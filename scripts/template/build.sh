@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# build.sh OUT_DIR — build the tiny bootable OS template: one small qcow2 disk that
+# SeaBIOS boots (syslinux on a FAT file system, made with mtools: no loop devices, no
+# mounts) holding Debian's cloud kernel and a busybox initramfs. The guest prints a
+# banner with its hostname (read from the NoCloud seed, label cidata) on the VGA console
+# and the serial port, then keeps a shell on both. The panel clones the disk and grows it.
+#
+# Writes OUT_DIR/tiny.qcow2 and OUT_DIR/template.env. Cached: does nothing when both
+# exist and are newer than this script and the init it embeds.
+# Needs the packages in debian-packages.txt beside this script, and apt's lists.
+set -euo pipefail
+
+if [[ $# -ne 1 || -z $1 ]]; then
+	echo "usage: $0 OUT_DIR" >&2
+	exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$1"
+out=$(realpath "$1")
+image="$out/tiny.qcow2"
+envfile="$out/template.env"
+
+fresh() {
+	local f
+	for f in "$image" "$envfile"; do
+		[[ -e $f && $f -nt $here/build.sh && $f -nt $here/init.sh ]] || return 1
+	done
+}
+if fresh; then
+	echo "$envfile"
+	exit 0
+fi
+# Test packages run in parallel and may all ask for the template: build it once.
+exec 9>"$out/.build.lock"
+flock 9
+if fresh; then
+	echo "$envfile"
+	exit 0
+fi
+
+work=$(mktemp -d /tmp/tinyos.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# The meta-package only points at the versioned kernel package; take that one.
+meta=linux-image-cloud-amd64
+kpkg=$(apt-cache depends "$meta" 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+if [[ -z $kpkg ]]; then
+	echo "build.sh: apt knows no kernel behind $meta (run apt-get update)" >&2
+	exit 1
+fi
+(cd "$work" && apt-get download -q "$kpkg" >/dev/null 2>&1) || {
+	echo "build.sh: apt-get download $kpkg failed" >&2
+	exit 1
+}
+dpkg-deb -x "$work"/"$kpkg"_*.deb "$work/kernel"
+kver=$(ls "$work/kernel/lib/modules")
+moddir="$work/kernel/lib/modules/$kver"
+
+# Drivers for the disks and CD-ROMs a seed may sit on (virtio, SCSI, IDE/SATA) and for
+# the ACPI power button, with everything they depend on, in load order.
+wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev"
+declare -A path_of=() done_=()
+while IFS= read -r f; do
+	n=${f##*/}
+	n=${n%.ko}
+	path_of[${n//-/_}]=$f
+done < <(find "$moddir/kernel" -name '*.ko')
+order=()
+visit() {
+	local n=${1//-/_} dep deps
+	[[ -n ${done_[$n]:-} ]] && return 0
+	done_[$n]=1
+	[[ -n ${path_of[$n]:-} ]] || return 0 # built into the kernel
+	deps=$(busybox strings -a "${path_of[$n]}" | sed -n 's/^depends=//p' | head -n1)
+	for dep in ${deps//,/ }; do visit "$dep"; done
+	order+=("$n")
+}
+for m in $wanted; do visit "$m"; done
+
+root="$work/root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc/acpi/PWRF,lib/modules,root,var/log}
+cp /bin/busybox "$root/bin/busybox"
+for a in $("$root/bin/busybox" --list); do
+	[[ $a == busybox ]] || ln -s busybox "$root/bin/$a"
+done
+for n in "${order[@]}"; do
+	cp "${path_of[$n]}" "$root/lib/modules/$n.ko"
+	echo "$n" >>"$root/etc/modules"
+done
+install -m 0755 "$here/init.sh" "$root/init"
+cat >"$root/etc/inittab" <<'EOF'
+tty1::respawn:-/bin/sh
+ttyS0::respawn:-/bin/sh
+::respawn:/bin/acpid -f -c /etc/acpi
+::ctrlaltdel:/bin/reboot
+::shutdown:/bin/sync
+EOF
+# ACPI power button (graceful shutdown from the panel): busybox acpid runs this.
+printf '#!/bin/sh\nexec /bin/poweroff\n' >"$root/etc/acpi/PWRF/00000080"
+chmod 0755 "$root/etc/acpi/PWRF/00000080"
+printf 'export PS1="$(hostname)# "\n' >"$root/etc/profile"
+echo 'root::0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+echo 'root:x:0:' >"$root/etc/group"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 >"$work/initrd.img"
+
+cat >"$work/syslinux.cfg" <<'EOF'
+DEFAULT tiny
+PROMPT 0
+TIMEOUT 0
+LABEL tiny
+  LINUX /vmlinuz
+  INITRD /initrd.img
+  APPEND console=tty0 console=ttyS0,115200 quiet loglevel=3 panic=10 mitigations=off
+EOF
+
+# A partitionless ("superfloppy") FAT disk: syslinux's boot sector is sector 0.
+disk="$work/disk.img"
+kernel=("$work"/kernel/boot/vmlinuz-*)
+need=$((($(stat -c %s "${kernel[0]}") + $(stat -c %s "$work/initrd.img")) / 1048576 + 8))
+truncate -s "${need}M" "$disk"
+mformat -i "$disk" -v TINYOS -T $((need * 2048)) -h 64 -s 32 ::
+syslinux --install "$disk"
+mcopy -i "$disk" "${kernel[0]}" ::/vmlinuz
+mcopy -i "$disk" "$work/initrd.img" ::/initrd.img
+mcopy -i "$disk" "$work/syslinux.cfg" ::/syslinux.cfg
+qemu-img convert -q -f raw -O qcow2 "$disk" "$work/tiny.qcow2"
+
+mv "$work/tiny.qcow2" "$image"
+cat >"$work/template.env" <<EOF
+# The tiny OS template: a bootable qcow2 disk (BIOS, syslinux, Debian's $kver kernel).
+# Clone it (StorageVolCreateXMLFrom) and grow the clone; attach a NoCloud seed (cidata).
+FORMAT=qcow2
+FILE=tiny.qcow2
+VIRTUAL_SIZE=$(qemu-img info --output=json "$image" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p')
+KERNEL_VERSION=$kver
+EOF
+mv "$work/template.env" "$envfile"
+echo "$envfile"

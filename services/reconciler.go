@@ -1,0 +1,130 @@
+package services
+
+import (
+	"context"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// SyncNodes loads the enabled nodes from the database into the fleet; nodes
+// added with `abrak admin add-node` while the panel runs are picked up here.
+func (s *VMs) SyncNodes(ctx context.Context) error {
+	nodes, err := s.db.Nodes(ctx)
+	if err != nil {
+		return err
+	}
+	cfgs := make([]hypervisor.NodeConfig, 0, len(nodes))
+	for _, n := range nodes {
+		cfgs = append(cfgs, hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost,
+			VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB})
+	}
+	s.fleet.SetNodes(cfgs)
+	return nil
+}
+
+// Run starts the workers: lifecycle events, the reconciler and the provisioner.
+// It settles actions a crash left open, then returns; the workers stop with ctx.
+func (s *VMs) Run(ctx context.Context) error {
+	if err := s.SyncNodes(ctx); err != nil {
+		return err
+	}
+	s.settleOpenActions(ctx)
+	s.fleet.Subscribe(func(ev hypervisor.Event) { s.onEvent(ev) })
+	s.running.Add(2)
+	go func() { defer s.running.Done(); s.RunProvisioner(ctx) }()
+	go func() { defer s.running.Done(); s.runReconciler(ctx) }()
+	return nil
+}
+
+// onEvent records a state a node reported, within the event's own second.
+func (s *VMs) onEvent(ev hypervisor.Event) {
+	ctx, cancel := context.WithTimeout(s.bg, 5*time.Second)
+	defer cancel()
+	if _, err := s.db.SetVMStatusByUUID(ctx, ev.UUID, string(ev.State)); err != nil {
+		s.log.Error("recording vm event", "vm", ev.UUID, "state", ev.State, "err", err)
+	}
+}
+
+// settleOpenActions closes the actions of operations a restart cut short; the
+// create action follows its order, which the provisioner finishes.
+func (s *VMs) settleOpenActions(ctx context.Context) {
+	acts, err := s.db.OpenActions(ctx)
+	if err != nil {
+		s.log.Error("listing open actions", "err", err)
+		return
+	}
+	for _, a := range acts {
+		if a.Type == "create" {
+			continue
+		}
+		_, _ = s.db.EndAction(ctx, a.ID, "interrupted by a restart of the panel")
+		if a.Type == "delete" {
+			_ = s.db.SetVMLocked(ctx, a.VMID, false)
+		}
+	}
+}
+
+func (s *VMs) runReconciler(ctx context.Context) {
+	t := time.NewTicker(s.cfg.ReconcileInterval)
+	defer t.Stop()
+	for {
+		s.Reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.bg.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Reconcile compares every node's domains (one bulk call per node) with the
+// records and corrects drift: a state changed while the panel was not looking,
+// a domain removed outside the panel, a node that stopped or started answering.
+func (s *VMs) Reconcile(ctx context.Context) {
+	if err := s.SyncNodes(ctx); err != nil {
+		s.log.Error("loading nodes", "err", err)
+	}
+	vms, err := s.db.VMsOnNodes(ctx)
+	if err != nil {
+		s.log.Error("listing placed vms", "err", err)
+		return
+	}
+	byNode := map[int64][]store.VM{}
+	for _, vm := range vms {
+		byNode[vm.NodeID] = append(byNode[vm.NodeID], vm)
+	}
+	for nodeID, list := range byNode {
+		node, err := s.fleet.Node(nodeID)
+		var domains []hypervisor.DomainInfo
+		if err == nil {
+			domains, err = node.States(ctx)
+		}
+		if err != nil {
+			_ = s.db.SetNodeUnavailable(ctx, nodeID, true)
+			continue
+		}
+		_ = s.db.SetNodeUnavailable(ctx, nodeID, false)
+		state := make(map[string]hypervisor.State, len(domains))
+		for _, d := range domains {
+			state[d.UUID] = d.State
+		}
+		for _, vm := range list {
+			if vm.Status == StatusCreating || vm.Locked || vm.OrderStatus == store.OrderRefunded {
+				continue
+			}
+			got, ok := state[vm.UUID]
+			if !ok {
+				s.log.Warn("domain gone from its node", "vm", vm.UUID, "node", nodeID)
+				_ = s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+				continue
+			}
+			if string(got) != vm.Status {
+				_, _ = s.db.SetVMStatusByUUID(ctx, vm.UUID, string(got))
+			}
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package services
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"abrak/store"
+)
+
+// TokenPrefix starts every API token, so leaked tokens are easy to recognise
+// (and to search for in code and logs).
+const TokenPrefix = "ic_pat_"
+
+const (
+	tokenAlphabet   = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	tokenBodyLen    = 43 // 43 base62 characters carry 256 bits
+	tokenShownChars = 6  // characters after the prefix kept for display
+	tokenNameMax    = 64
+	tokensPerUser   = 100
+	// MinTokenLifetime and MaxTokenLifetime bound a token's expiry; 0 means it never expires.
+	MinTokenLifetime = time.Hour
+	MaxTokenLifetime = 5 * 366 * 24 * time.Hour
+	// touchEvery is how often a token's last use is written: at most once a
+	// minute per token, so a busy script does not turn reads into writes.
+	touchEvery = time.Minute
+)
+
+// Tokens mints, lists, revokes and checks API tokens.
+type Tokens struct {
+	db    *store.DB
+	audit *Audit
+	now   func() time.Time
+
+	mu      sync.Mutex
+	touched map[int64]time.Time // token id → last time last_used_at was written
+}
+
+func NewTokens(db *store.DB, audit *Audit) *Tokens {
+	return &Tokens{db: db, audit: audit, now: time.Now, touched: map[int64]time.Time{}}
+}
+
+// newSecret draws a token: the prefix and 43 base62 characters, each chosen
+// uniformly by rejection sampling (256 bits of entropy).
+func newSecret() (string, error) {
+	const limit = 256 - 256%len(tokenAlphabet)
+	var b strings.Builder
+	b.Grow(len(TokenPrefix) + tokenBodyLen)
+	b.WriteString(TokenPrefix)
+	buf := make([]byte, 64)
+	for n := 0; n < tokenBodyLen; {
+		if _, err := rand.Read(buf); err != nil {
+			return "", err
+		}
+		for _, c := range buf {
+			if int(c) < limit && n < tokenBodyLen {
+				b.WriteByte(tokenAlphabet[int(c)%len(tokenAlphabet)])
+				n++
+			}
+		}
+	}
+	return b.String(), nil
+}
+
+// hashSecret is the stored form. A fast hash is right here: the secret has 256
+// random bits, so there is nothing to brute-force that a slow hash would slow.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// wellFormed rejects, without touching the database, anything that cannot be a token.
+func wellFormed(secret string) bool {
+	body, ok := strings.CutPrefix(secret, TokenPrefix)
+	if !ok || len(body) != tokenBodyLen {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		if strings.IndexByte(tokenAlphabet, body[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidScope reports whether s is a scope a token can hold.
+func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
+
+// Create mints a token for the principal's own account and returns its secret,
+// which is never stored and cannot be shown again. expires 0 means never.
+func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []string, expires time.Duration) (string, store.APIToken, error) {
+	if p.TokenID != 0 {
+		// A leaked token must not be able to mint itself successors.
+		return "", store.APIToken{}, Forbidden("tokens.error_token_cannot_mint")
+	}
+	name = strings.TrimSpace(name)
+	fields := map[string]string{}
+	switch {
+	case name == "":
+		fields["name"] = "form.required"
+	case utf8.RuneCountInString(name) > tokenNameMax:
+		fields["name"] = "tokens.error_name_too_long"
+	}
+	var clean []string
+	for _, s := range scopes {
+		s = strings.TrimSpace(s)
+		if !ValidScope(s) {
+			fields["scopes"] = "tokens.error_unknown_scope"
+			break
+		}
+		if !slices.Contains(clean, s) {
+			clean = append(clean, s)
+		}
+	}
+	if len(clean) == 0 && fields["scopes"] == "" {
+		fields["scopes"] = "tokens.error_no_scope"
+	}
+	if expires != 0 && (expires < MinTokenLifetime || expires > MaxTokenLifetime) {
+		fields["expires"] = "tokens.error_expiry_range"
+	}
+	if len(fields) > 0 {
+		return "", store.APIToken{}, Invalid(fields)
+	}
+	now := t.now()
+	n, err := t.db.CountActiveAPITokens(ctx, p.UserID, now)
+	if err != nil {
+		return "", store.APIToken{}, Internal(err)
+	}
+	if n >= tokensPerUser {
+		return "", store.APIToken{}, InvalidWith("tokens.error_too_many", nil, "max", strconv.Itoa(tokensPerUser))
+	}
+	// Keep the order of AllScopes so lists read the same everywhere.
+	slices.SortFunc(clean, func(a, b string) int { return slices.Index(AllScopes, a) - slices.Index(AllScopes, b) })
+	secret, err := newSecret()
+	if err != nil {
+		return "", store.APIToken{}, Internal(err)
+	}
+	row := store.APIToken{UserID: p.UserID, Name: name, Prefix: secret[len(TokenPrefix) : len(TokenPrefix)+tokenShownChars],
+		Hash: hashSecret(secret), Scopes: clean}
+	if expires > 0 {
+		row.ExpiresAt = now.Add(expires).UTC().Truncate(time.Second)
+	}
+	tok, err := t.db.CreateAPIToken(ctx, row)
+	if err != nil {
+		return "", store.APIToken{}, Internal(err)
+	}
+	t.audit.Record(ctx, p, "token.created", SeveritySecurity, "token", strconv.FormatInt(tok.ID, 10), name+" ["+strings.Join(clean, " ")+"]")
+	return secret, tok, nil
+}
+
+// List returns the principal's live tokens (expired ones included), newest first.
+func (t *Tokens) List(ctx context.Context, p Principal) ([]store.APIToken, error) {
+	if err := p.Require(ScopeAccount); err != nil {
+		return nil, err
+	}
+	toks, err := t.db.APITokens(ctx, p.UserID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return toks, nil
+}
+
+// Revoke ends a token at once; another customer's token is 404.
+func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
+	if p.TokenID != 0 && p.TokenID != id {
+		return Forbidden("tokens.error_token_cannot_manage")
+	}
+	tok, err := t.db.RevokeAPIToken(ctx, p.UserID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound()
+	}
+	if err != nil {
+		return Internal(err)
+	}
+	t.mu.Lock()
+	delete(t.touched, id)
+	t.mu.Unlock()
+	t.audit.Record(ctx, p, "token.revoked", SeveritySecurity, "token", strconv.FormatInt(id, 10), tok.Name)
+	return nil
+}
+
+// Expired reports whether a token has passed its expiry.
+func (t *Tokens) Expired(tok store.APIToken) bool {
+	return !tok.ExpiresAt.IsZero() && !t.now().Before(tok.ExpiresAt)
+}
+
+// Authenticate turns a bearer secret into the principal it acts for. Unknown,
+// revoked and expired tokens get the same answer. The lookup is by the hash of
+// the secret, so how long it takes says nothing about any stored secret.
+func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal, error) {
+	invalid := Unauthorized("error.token_invalid")
+	if !wellFormed(secret) {
+		return Principal{}, invalid
+	}
+	o, err := t.db.APITokenByHash(ctx, hashSecret(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, invalid
+	}
+	if err != nil {
+		return Principal{}, Internal(err)
+	}
+	tok := o.Token
+	if !tok.RevokedAt.IsZero() || t.Expired(tok) {
+		return Principal{}, invalid
+	}
+	t.touch(ctx, tok, ip)
+	return Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
+		Scopes: tok.Scopes, IP: ip}, nil
+}
+
+// touch writes last use when the stored value is older than touchEvery, and
+// remembers the write so the next minute's requests skip it. A failed write
+// is forgotten: it is bookkeeping, not a reason to refuse the request.
+func (t *Tokens) touch(ctx context.Context, tok store.APIToken, ip string) {
+	now := t.now()
+	t.mu.Lock()
+	last, ok := t.touched[tok.ID]
+	if !ok {
+		last = tok.LastUsedAt
+	}
+	due := now.Sub(last) >= touchEvery
+	if due {
+		t.touched[tok.ID] = now
+	}
+	t.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := t.db.TouchAPIToken(ctx, tok.ID, now, ip); err != nil {
+		t.audit.log.Warn("token last-use write failed", "token", tok.ID, "err", err)
+	}
+}

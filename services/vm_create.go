@@ -1,0 +1,251 @@
+package services
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// CreateVMInput is an order for a VM, from the API's JSON or the dashboard's form.
+type CreateVMInput struct {
+	PlanSlug       string  `json:"plan_slug"`
+	OSTemplateSlug string  `json:"os_template_slug"`
+	AuthMode       string  `json:"auth_mode"`
+	CustomPassword string  `json:"custom_password"`
+	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
+	DisplayName    string  `json:"display_name"`
+	Hostname       string  `json:"hostname"`
+	Region         string  `json:"region"`
+	// IdempotencyKey makes a repeated request return the first VM.
+	IdempotencyKey string `json:"-"`
+}
+
+// requestHash identifies an order's content, so a reused idempotency key with
+// other content is refused rather than silently answered with the first VM.
+func (in CreateVMInput) requestHash() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
+		in.CustomPassword, in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+const maxDisplayName = 64
+
+// ValidHostname reports whether h is an RFC 1123 host name.
+func ValidHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validDisplayName returns the message key of what is wrong with a display name, or "".
+func validDisplayName(n string) string {
+	switch {
+	case strings.TrimSpace(n) == "":
+		return "form.required"
+	case utf8.RuneCountInString(n) > maxDisplayName:
+		return "vm.display_name_too_long"
+	case strings.ContainsAny(n, "\x00\r\n\t"):
+		return "vm.display_name_invalid"
+	}
+	return ""
+}
+
+func randomVNCPassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 8)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// Create orders a VM: it validates everything, then records the VM, the order
+// and the first hour's charge in one transaction, and places the VM on a node.
+// When no node can take it the VM is returned with a 503 error: the order stays
+// paid_pending_provision and the provisioner keeps trying.
+func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.VM, error) {
+	if err := p.Require(ScopeVMCreate); err != nil {
+		return store.VM{}, err
+	}
+	in.PlanSlug = strings.TrimSpace(in.PlanSlug)
+	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
+	in.Hostname = strings.ToLower(strings.TrimSpace(in.Hostname))
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	fields := map[string]string{}
+
+	plan, err := s.db.Plan(ctx, in.PlanSlug)
+	switch {
+	case in.PlanSlug == "":
+		fields["plan_slug"] = "form.required"
+	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
+		fields["plan_slug"] = "vm.plan_unknown"
+	case err != nil:
+		return store.VM{}, Internal(err)
+	}
+	tmpl, err := s.db.OSTemplate(ctx, in.OSTemplateSlug)
+	switch {
+	case in.OSTemplateSlug == "":
+		fields["os_template_slug"] = "form.required"
+	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
+		fields["os_template_slug"] = "vm.template_unknown"
+	case err != nil:
+		return store.VM{}, Internal(err)
+	}
+	region, err := s.pickRegion(ctx, in.Region)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			return store.VM{}, Internal(err)
+		}
+		fields["region"] = "vm.region_unknown"
+	}
+
+	var rootCrypt string
+	var sshKeys []string
+	switch in.AuthMode {
+	case "password":
+		if k := passwordProblem(in.CustomPassword, ""); k != "" {
+			fields["custom_password"] = k
+		} else {
+			rootCrypt = hypervisor.CryptPassword(in.CustomPassword)
+		}
+	case "ssh_key":
+		if len(in.SSHKeyIDs) == 0 {
+			fields["ssh_key_ids"] = "form.required"
+		} else if s.keys == nil {
+			fields["ssh_key_ids"] = "vm.ssh_keys_unknown"
+		} else if sshKeys, err = s.keys.PublicKeys(ctx, p, in.SSHKeyIDs); err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 422 {
+				return store.VM{}, err
+			}
+			fields["ssh_key_ids"] = "vm.ssh_keys_unknown"
+		}
+	case "":
+		fields["auth_mode"] = "form.required"
+	default:
+		fields["auth_mode"] = "vm.auth_mode_invalid"
+	}
+
+	id := uuid.NewString()
+	if in.Hostname == "" {
+		in.Hostname = "vm-" + id[:8]
+	} else if !ValidHostname(in.Hostname) {
+		fields["hostname"] = "vm.hostname_invalid"
+	}
+	if in.DisplayName == "" {
+		in.DisplayName = in.Hostname
+	} else if k := validDisplayName(in.DisplayName); k != "" {
+		fields["display_name"] = k
+	}
+	if len(fields) > 0 {
+		return store.VM{}, Invalid(fields)
+	}
+
+	vm, replay, err := s.db.CreateVMOrder(ctx, store.NewVMOrder{
+		VM: store.VM{UUID: id, UserID: p.UserID, DisplayName: in.DisplayName, Hostname: in.Hostname,
+			PlanSlug: plan.Slug, OSTemplateSlug: tmpl.Slug, Region: region.Slug,
+			VCPUs: plan.VCPUs, MemoryMB: plan.MemoryMB, DiskGB: max(plan.DiskGB, tmpl.MinDiskGB),
+			VNCPassword: randomVNCPassword(), RootCrypt: rootCrypt, SSHKeys: sshKeys},
+		AmountRials:    plan.PriceHourlyRials,
+		IdempotencyKey: in.IdempotencyKey,
+		RequestHash:    in.requestHash(),
+	})
+	switch {
+	case errors.Is(err, store.ErrInsufficientFunds):
+		return store.VM{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+	case errors.Is(err, store.ErrIdempotencyMismatch):
+		return store.VM{}, InvalidWith("error.idempotency_mismatch", map[string]string{"idempotency_key": "error.idempotency_mismatch"})
+	case errors.Is(err, store.ErrNoAddress):
+		return store.VM{}, Unavailable("vm.region_full", err)
+	case err != nil:
+		return store.VM{}, Internal(err)
+	}
+	if replay {
+		return vm, nil
+	}
+	if _, err := s.db.StartAction(ctx, p.UserID, vm.ID, "create"); err != nil {
+		s.log.Error("recording create action", "vm", vm.UUID, "err", err)
+	}
+	s.audit.Record(ctx, p, "vm.create", SeverityInfo, "vm", vm.UUID, plan.Slug)
+
+	if _, err := s.place(ctx, vm); err != nil {
+		s.kick()
+		vm, _ = s.db.VMByID(ctx, vm.ID)
+		return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity", Err: err}
+	}
+	s.kick()
+	vm, err = s.db.VMByID(ctx, vm.ID)
+	if err != nil {
+		return vm, Internal(err)
+	}
+	return vm, nil
+}
+
+// pickRegion returns the named region, or the first one when none is named.
+func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error) {
+	if slug != "" {
+		return s.db.Region(ctx, strings.TrimSpace(slug))
+	}
+	regions, err := s.db.Regions(ctx)
+	if err != nil {
+		return store.Region{}, err
+	}
+	if len(regions) == 0 {
+		return store.Region{}, store.ErrNotFound
+	}
+	return regions[0], nil
+}
+
+// place picks a node for a VM that has none yet and records it.
+func (s *VMs) place(ctx context.Context, vm store.VM) (int64, error) {
+	if vm.NodeID != 0 {
+		return vm.NodeID, nil
+	}
+	usage, err := s.db.NodeUsage(ctx)
+	if err != nil {
+		return 0, err
+	}
+	used := make(map[int64]hypervisor.Resources, len(usage))
+	for id, u := range usage {
+		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
+	}
+	nodeID, err := s.fleet.Place(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.db.SetVMNode(ctx, vm.ID, nodeID); err != nil {
+		return 0, err
+	}
+	return nodeID, nil
+}
+
+// kick wakes the provisioner without blocking.
+func (s *VMs) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,244 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// writable loads a VM the principal may change, refusing while it is being
+// built, is gone, or is locked by another operation.
+func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
+	if err := p.Require(scope); err != nil {
+		return store.VM{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return vm, err
+	}
+	switch {
+	case vm.Status == StatusDestroyed:
+		return vm, NotFound()
+	case vm.Locked:
+		return vm, Conflict("vm.locked")
+	}
+	return vm, nil
+}
+
+// Rename changes the display name (a database-only change, recorded as a completed action).
+func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (store.VM, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return vm, err
+	}
+	name = strings.TrimSpace(name)
+	if k := validDisplayName(name); k != "" {
+		return vm, Invalid(map[string]string{"display_name": k})
+	}
+	if err := s.db.RenameVM(ctx, vm.ID, name); err != nil {
+		return vm, Internal(err)
+	}
+	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "rename")
+	s.audit.Record(ctx, p, "vm.rename", SeverityInfo, "vm", vm.UUID, name)
+	return s.db.VMByID(ctx, vm.ID)
+}
+
+// SetHostname records a new RFC 1123 hostname; the guest takes it at its next boot from its seed.
+func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (store.VM, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return vm, err
+	}
+	hostname = strings.ToLower(strings.TrimSpace(hostname))
+	if hostname == "" {
+		return vm, Invalid(map[string]string{"hostname": "form.required"})
+	}
+	if !ValidHostname(hostname) {
+		return vm, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
+	}
+	if err := s.db.SetVMHostname(ctx, vm.ID, hostname); err != nil {
+		return vm, Internal(err)
+	}
+	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "hostname")
+	s.audit.Record(ctx, p, "vm.hostname", SeverityInfo, "vm", vm.UUID, hostname)
+	return s.db.VMByID(ctx, vm.ID)
+}
+
+// SetPassword sets the root password through the guest agent of a running VM.
+// The password is never stored, logged or echoed; only its crypt hash is kept
+// for future rebuilds.
+func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password string) error {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return err
+	}
+	if k := passwordProblem(password, ""); k != "" {
+		return Invalid(map[string]string{"password": k})
+	}
+	if vm.Status != StatusRunning {
+		return Conflict("vm.not_running")
+	}
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return Unavailable("vm.node_unavailable", err)
+	}
+	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, "password")
+	err = node.SetPassword(ctx, vm.UUID, "root", password)
+	if err != nil {
+		_, _ = s.db.EndAction(ctx, act.ID, "guest agent did not accept the password")
+		if errors.Is(err, hypervisor.ErrUnavailable) {
+			return Unavailable("vm.agent_unavailable", err)
+		}
+		return Conflict("vm.agent_unavailable")
+	}
+	_ = s.db.SetVMRootCrypt(ctx, vm.ID, hypervisor.CryptPassword(password))
+	_, _ = s.db.EndAction(ctx, act.ID, "")
+	s.audit.Record(ctx, p, "vm.password", SeveritySecurity, "vm", vm.UUID, "")
+	return nil
+}
+
+// PowerActions are the contract's power actions.
+var PowerActions = []string{"start", "shutdown", "reboot", "kill"}
+
+// Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
+// state the VM is already in completes at once. The operation continues after
+// the request; the returned action tells where it stands.
+func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (store.Action, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return store.Action{}, err
+	}
+	var target string
+	switch action {
+	case "start":
+		target = StatusRunning
+	case "shutdown", "kill":
+		target = StatusStopped
+	case "reboot":
+		target = StatusRunning
+	default:
+		return store.Action{}, NotFound()
+	}
+	switch vm.Status {
+	case StatusCreating:
+		return store.Action{}, Conflict("vm.still_creating")
+	case StatusFailed:
+		return store.Action{}, Conflict("vm.failed")
+	}
+	if vm.Status == target && action != "reboot" {
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, action)
+		if err != nil {
+			return a, Internal(err)
+		}
+		return a, nil
+	}
+	if action == "reboot" && vm.Status != StatusRunning {
+		return store.Action{}, Conflict("vm.not_running")
+	}
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return store.Action{}, Unavailable("vm.node_unavailable", err)
+	}
+	s.audit.Record(ctx, p, "vm."+action, SeverityInfo, "vm", vm.UUID, "")
+	timeout := 2 * time.Minute
+	if action == "shutdown" {
+		timeout += s.cfg.ShutdownDeadline
+	}
+	return s.async(ctx, p, vm, action, timeout, func(ctx context.Context) error {
+		var err error
+		switch action {
+		case "start":
+			err = node.Start(ctx, vm.UUID)
+		case "shutdown":
+			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
+		case "reboot":
+			err = node.Reboot(ctx, vm.UUID)
+		case "kill":
+			err = node.PowerOff(ctx, vm.UUID)
+		}
+		if err == nil {
+			_ = s.db.SetVMStatus(ctx, vm.ID, target)
+		}
+		return err
+	})
+}
+
+// Delete destroys a VM and its disks. The record stays, as destroyed, for the
+// customer's history; its address is freed.
+func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Action, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
+	if err != nil {
+		return store.Action{}, err
+	}
+	if vm.Status == StatusCreating {
+		return store.Action{}, Conflict("vm.still_creating")
+	}
+	s.audit.Record(ctx, p, "vm.delete", SeverityWarning, "vm", vm.UUID, vm.DisplayName)
+	if vm.NodeID == 0 {
+		_ = s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+		return a, err
+	}
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return store.Action{}, Unavailable("vm.node_unavailable", err)
+	}
+	if err := s.db.SetVMLocked(ctx, vm.ID, true); err != nil {
+		return store.Action{}, Internal(err)
+	}
+	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
+		err := node.Delete(ctx, vm.UUID)
+		if err != nil && !errors.Is(err, hypervisor.ErrNotFound) {
+			_ = s.db.SetVMLocked(ctx, vm.ID, false)
+			return err
+		}
+		return s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+	})
+}
+
+// async records an action and runs op after the request has been answered,
+// bounded by timeout and by the service's lifetime.
+func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (store.Action, error) {
+	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, typ)
+	if err != nil {
+		return a, Internal(err)
+	}
+	a.VMUUID = vm.UUID
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		octx, cancel := context.WithTimeout(s.bg, timeout)
+		defer cancel()
+		msg := ""
+		if err := op(octx); err != nil {
+			msg = describeHypervisorError(err)
+			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "err", err)
+		}
+		if _, err := s.db.EndAction(context.Background(), a.ID, msg); err != nil {
+			s.log.Error("ending action", "action", a.ID, "err", err)
+		}
+	}()
+	return a, nil
+}
+
+// describeHypervisorError is the action's error text: the class of failure, not libvirt's internals.
+func describeHypervisorError(err error) string {
+	switch {
+	case errors.Is(err, hypervisor.ErrUnavailable):
+		return "node unavailable"
+	case errors.Is(err, hypervisor.ErrNotFound):
+		return "domain not found on its node"
+	case errors.Is(err, hypervisor.ErrInvalidState):
+		return "the VM is not in a state that allows this"
+	case errors.Is(err, hypervisor.ErrConflict):
+		return "conflicting operation"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	}
+	return fmt.Sprintf("failed: %v", err)
+}

@@ -1,0 +1,213 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// VM statuses (DESIGN.md's words).
+const (
+	StatusCreating  = "creating"
+	StatusRunning   = "running"
+	StatusStopped   = "stopped"
+	StatusPaused    = "paused"
+	StatusSuspended = "suspended"
+	StatusDestroyed = "destroyed"
+	StatusFailed    = "failed"
+)
+
+// Statuses are the values the API's status filter accepts.
+var Statuses = []string{StatusRunning, StatusStopped, StatusPaused, StatusSuspended, StatusCreating, StatusDestroyed, StatusFailed}
+
+// SSHKeyResolver turns a customer's key ids into public keys; unknown or
+// foreign ids are a validation error naming ssh_key_ids.
+type SSHKeyResolver interface {
+	PublicKeys(ctx context.Context, p Principal, ids []int64) ([]string, error)
+}
+
+// VMConfig tunes the VM service and its workers.
+type VMConfig struct {
+	// ShutdownDeadline is how long a graceful shutdown waits before powering off.
+	ShutdownDeadline time.Duration
+	// MaxAttempts bounds provisioning attempts that fail for reasons other than
+	// an unavailable hypervisor.
+	MaxAttempts int
+	// GiveUpAfter bounds how long an order waits for a hypervisor before it is refunded.
+	GiveUpAfter time.Duration
+	// RetryBase and RetryMax shape the provisioner's exponential backoff.
+	RetryBase, RetryMax time.Duration
+	// PollInterval is how often the provisioner looks for due orders without being woken.
+	PollInterval time.Duration
+	// ReconcileInterval is how often every node's domains are compared with the records.
+	ReconcileInterval time.Duration
+}
+
+func (c VMConfig) withDefaults() VMConfig {
+	if c.ShutdownDeadline <= 0 {
+		c.ShutdownDeadline = 60 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 5
+	}
+	if c.GiveUpAfter <= 0 {
+		c.GiveUpAfter = 24 * time.Hour
+	}
+	if c.RetryBase <= 0 {
+		c.RetryBase = 2 * time.Second
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = time.Minute
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 5 * time.Second
+	}
+	if c.ReconcileInterval <= 0 {
+		c.ReconcileInterval = 15 * time.Second
+	}
+	return c
+}
+
+// VMs owns every operation on customer VMs, for both doors: ownership and
+// scopes are checked here, money moves here, and the fleet is driven from here.
+type VMs struct {
+	db    *store.DB
+	fleet *hypervisor.Fleet
+	audit *Audit
+	keys  SSHKeyResolver
+	log   *slog.Logger
+	cfg   VMConfig
+
+	wake chan struct{}
+	// running tracks operations that outlive their request, so shutdown waits for them.
+	running sync.WaitGroup
+	bg      context.Context
+	stop    context.CancelFunc
+}
+
+// NewVMs builds the service; Run starts its workers.
+func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, log *slog.Logger, cfg VMConfig) *VMs {
+	bg, stop := context.WithCancel(context.Background())
+	return &VMs{db: db, fleet: fleet, audit: audit, keys: keys, log: log, cfg: cfg.withDefaults(),
+		wake: make(chan struct{}, 1), bg: bg, stop: stop}
+}
+
+// Close stops the workers and waits for operations in flight.
+func (s *VMs) Close() {
+	s.stop()
+	s.running.Wait()
+}
+
+// ListInput filters a list of VMs.
+type ListInput struct {
+	Status        string
+	Q             string
+	Limit, Offset int
+}
+
+// List returns one page of the principal's VMs.
+func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]store.VM, int, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, 0, err
+	}
+	if in.Status != "" && !validStatus(in.Status) {
+		return nil, 0, Invalid(map[string]string{"status": "vm.status_invalid"})
+	}
+	if in.Limit < 1 || in.Limit > 200 {
+		return nil, 0, Invalid(map[string]string{"limit": "vm.limit_invalid"})
+	}
+	if in.Offset < 0 {
+		return nil, 0, Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	}
+	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: in.Status, Q: in.Q, Limit: in.Limit, Offset: in.Offset})
+	if err != nil {
+		return nil, 0, Internal(err)
+	}
+	return vms, total, nil
+}
+
+func validStatus(s string) bool {
+	for _, v := range Statuses {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns one of the principal's VMs; anyone else's is 404.
+func (s *VMs) Get(ctx context.Context, p Principal, uuid string) (store.VM, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return store.VM{}, err
+	}
+	return s.own(ctx, p, uuid)
+}
+
+// own loads a VM of the principal without a scope check (callers check their own scope).
+func (s *VMs) own(ctx context.Context, p Principal, uuid string) (store.VM, error) {
+	vm, err := s.db.VMForUser(ctx, p.UserID, uuid)
+	if errors.Is(err, store.ErrNotFound) {
+		return vm, NotFound()
+	}
+	if err != nil {
+		return vm, Internal(err)
+	}
+	return vm, nil
+}
+
+// Plans, OSTemplates and Regions are the catalog customers order from.
+func (s *VMs) Plans(ctx context.Context) ([]store.Plan, error) { return s.db.Plans(ctx) }
+
+func (s *VMs) OSTemplates(ctx context.Context) ([]store.OSTemplate, error) {
+	return s.db.OSTemplates(ctx)
+}
+
+func (s *VMs) Regions(ctx context.Context) ([]store.Region, error) { return s.db.Regions(ctx) }
+
+// Actions lists a VM's actions.
+func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offset int) ([]store.Action, int, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, 0, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return nil, 0, err
+	}
+	acts, total, err := s.db.ActionsForVM(ctx, vm.ID, limit, offset)
+	if err != nil {
+		return nil, 0, Internal(err)
+	}
+	return acts, total, nil
+}
+
+// Action returns one of the principal's actions.
+func (s *VMs) Action(ctx context.Context, p Principal, id int64) (store.Action, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return store.Action{}, err
+	}
+	a, err := s.db.ActionForUser(ctx, p.UserID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, NotFound()
+	}
+	if err != nil {
+		return a, Internal(err)
+	}
+	return a, nil
+}
+
+// VMEvents lists the audit events about one VM.
+func (s *VMs) VMEvents(ctx context.Context, p Principal, uuid string, limit int) ([]store.AuditEvent, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, err
+	}
+	if _, err := s.own(ctx, p, uuid); err != nil {
+		return nil, err
+	}
+	ev, _, err := s.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, TargetType: "vm", TargetID: uuid, Limit: limit})
+	return ev, err
+}

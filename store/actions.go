@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Action states.
+const (
+	ActionInProgress = "in-progress"
+	ActionCompleted  = "completed"
+	ActionErrored    = "errored"
+)
+
+// Action is the record of one operation on a VM.
+type Action struct {
+	ID          int64
+	UserID      int64
+	VMID        int64
+	VMUUID      string
+	Type        string
+	Status      string
+	Error       string
+	StartedAt   time.Time
+	CompletedAt *time.Time
+}
+
+// StartAction records an operation that has begun.
+func (db *DB) StartAction(ctx context.Context, userID, vmID int64, typ string) (Action, error) {
+	now := time.Now()
+	a := Action{UserID: userID, VMID: vmID, Type: typ, Status: ActionInProgress, StartedAt: now.UTC().Truncate(time.Second)}
+	err := db.W.QueryRowContext(ctx, `INSERT INTO actions (user_id, vm_id, type, status, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		userID, vmID, typ, ActionInProgress, now.Unix()).Scan(&a.ID)
+	return a, err
+}
+
+// StartActionTx records an operation inside a larger transaction.
+func StartActionTx(ctx context.Context, tx *sql.Tx, userID, vmID int64, typ string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO actions (user_id, vm_id, type, status, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		userID, vmID, typ, ActionInProgress, time.Now().Unix()).Scan(&id)
+	return id, err
+}
+
+// CompletedAction records an operation that finished at once (a no-op or a database-only change).
+func (db *DB) CompletedAction(ctx context.Context, userID, vmID int64, typ string) (Action, error) {
+	a, err := db.StartAction(ctx, userID, vmID, typ)
+	if err != nil {
+		return a, err
+	}
+	return db.EndAction(ctx, a.ID, "")
+}
+
+// EndAction completes an action, or marks it errored when errMsg is not empty.
+func (db *DB) EndAction(ctx context.Context, id int64, errMsg string) (Action, error) {
+	status := ActionCompleted
+	if errMsg != "" {
+		status = ActionErrored
+	}
+	if _, err := db.W.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE id = ? AND status = ?`,
+		status, errMsg, time.Now().Unix(), id, ActionInProgress); err != nil {
+		return Action{}, err
+	}
+	return db.ActionByID(ctx, id)
+}
+
+// EndActionsOf finishes every open action of a type on a VM (the create action when its order ends).
+func (db *DB) EndActionsOf(ctx context.Context, vmID int64, typ, errMsg string) error {
+	status := ActionCompleted
+	if errMsg != "" {
+		status = ActionErrored
+	}
+	_, err := db.W.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE vm_id = ? AND type = ? AND status = ?`,
+		status, errMsg, time.Now().Unix(), vmID, typ, ActionInProgress)
+	return err
+}
+
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), a.type, a.status, a.error, a.started_at, a.completed_at`
+
+func scanAction(row interface{ Scan(...any) error }) (Action, error) {
+	var a Action
+	var started int64
+	var completed sql.NullInt64
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Type, &a.Status, &a.Error, &started, &completed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, ErrNotFound
+	}
+	a.StartedAt = time.Unix(started, 0).UTC()
+	if completed.Valid {
+		t := time.Unix(completed.Int64, 0).UTC()
+		a.CompletedAt = &t
+	}
+	return a, err
+}
+
+// ActionByID loads one action.
+func (db *DB) ActionByID(ctx context.Context, id int64) (Action, error) {
+	return scanAction(db.W.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.id = ?`, id))
+}
+
+// ActionForUser loads a customer's action; another customer's is ErrNotFound.
+func (db *DB) ActionForUser(ctx context.Context, userID, id int64) (Action, error) {
+	return scanAction(db.R.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.id = ? AND a.user_id = ?`, id, userID))
+}
+
+// ActionsForVM lists a VM's actions, newest first, and the total.
+func (db *DB) ActionsForVM(ctx context.Context, vmID int64, limit, offset int) ([]Action, int, error) {
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM actions WHERE vm_id = ?`, vmID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.vm_id = ? ORDER BY a.id DESC LIMIT ? OFFSET ?`, vmID, limit, offset)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}
+
+// OpenActions lists actions still in progress (left by a crash) for the worker to settle at start.
+func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.status = ?`, ActionInProgress)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Region is a location customers pick; its nodes serve its VMs.
+type Region struct {
+	Slug, NameFA, NameEN string
+	IPNetwork, Gateway   string
+}
+
+// Plan is a size customers order, priced per hour in rials.
+type Plan struct {
+	Slug, NameFA, NameEN string
+	VCPUs, MemoryMB      int
+	DiskGB               int
+	PriceHourlyRials     int64
+	Sort                 int
+	Active               bool
+}
+
+// OSTemplate is an image VMs are built from.
+type OSTemplate struct {
+	Slug, Name              string
+	Volume                  string
+	Kernel, Initrd, Cmdline string
+	MinDiskGB, Sort         int
+	Active                  bool
+}
+
+// Node is a libvirt host.
+type Node struct {
+	ID                      int64
+	Name, Region, URI       string
+	VNCHost                 string
+	VCPUs, MemoryMB, DiskGB int
+	Enabled                 bool
+	CreatedAt               time.Time
+}
+
+// UpsertRegion creates or updates a region.
+func (db *DB) UpsertRegion(ctx context.Context, r Region) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO regions (slug, name_fa, name_en, ip_network, gateway) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (slug) DO UPDATE SET name_fa = excluded.name_fa, name_en = excluded.name_en, ip_network = excluded.ip_network, gateway = excluded.gateway`,
+		r.Slug, r.NameFA, r.NameEN, r.IPNetwork, r.Gateway)
+	return err
+}
+
+// Regions lists every region.
+func (db *DB) Regions(ctx context.Context) ([]Region, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions ORDER BY slug`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Region
+	for rows.Next() {
+		var r Region
+		if err := rows.Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Region loads one region.
+func (db *DB) Region(ctx context.Context, slug string) (Region, error) {
+	var r Region
+	err := db.R.QueryRowContext(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions WHERE slug = ?`, slug).
+		Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// UpsertPlan creates or updates a plan.
+func (db *DB) UpsertPlan(ctx context.Context, p Plan) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO plans (slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (slug) DO UPDATE SET name_fa = excluded.name_fa, name_en = excluded.name_en, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb,
+		disk_gb = excluded.disk_gb, price_hourly_rials = excluded.price_hourly_rials, sort = excluded.sort, active = excluded.active`,
+		p.Slug, p.NameFA, p.NameEN, p.VCPUs, p.MemoryMB, p.DiskGB, p.PriceHourlyRials, p.Sort, p.Active)
+	return err
+}
+
+const planColumns = `slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active`
+
+func scanPlan(row interface{ Scan(...any) error }) (Plan, error) {
+	var p Plan
+	err := row.Scan(&p.Slug, &p.NameFA, &p.NameEN, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.PriceHourlyRials, &p.Sort, &p.Active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	return p, err
+}
+
+// Plans lists the active plans, cheapest first.
+func (db *DB) Plans(ctx context.Context) ([]Plan, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+planColumns+` FROM plans WHERE active = 1 ORDER BY sort, price_hourly_rials`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Plan
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Plan loads one plan (active or not: existing VMs keep theirs).
+func (db *DB) Plan(ctx context.Context, slug string) (Plan, error) {
+	return scanPlan(db.R.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE slug = ?`, slug))
+}
+
+// UpsertOSTemplate creates or updates an OS template.
+func (db *DB) UpsertOSTemplate(ctx context.Context, t OSTemplate) error {
+	_, err := db.W.ExecContext(ctx, `INSERT INTO os_templates (slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (slug) DO UPDATE SET name = excluded.name, volume = excluded.volume, kernel = excluded.kernel, initrd = excluded.initrd,
+		cmdline = excluded.cmdline, min_disk_gb = excluded.min_disk_gb, sort = excluded.sort, active = excluded.active`,
+		t.Slug, t.Name, t.Volume, t.Kernel, t.Initrd, t.Cmdline, t.MinDiskGB, t.Sort, t.Active)
+	return err
+}
+
+const templateColumns = `slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active`
+
+func scanTemplate(row interface{ Scan(...any) error }) (OSTemplate, error) {
+	var t OSTemplate
+	err := row.Scan(&t.Slug, &t.Name, &t.Volume, &t.Kernel, &t.Initrd, &t.Cmdline, &t.MinDiskGB, &t.Sort, &t.Active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, ErrNotFound
+	}
+	return t, err
+}
+
+// OSTemplates lists the active templates.
+func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []OSTemplate
+	for rows.Next() {
+		t, err := scanTemplate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// OSTemplate loads one template.
+func (db *DB) OSTemplate(ctx context.Context, slug string) (OSTemplate, error) {
+	return scanTemplate(db.R.QueryRowContext(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE slug = ?`, slug))
+}
+
+// UpsertNode adds a node or updates the one with the same name.
+func (db *DB) UpsertNode(ctx context.Context, n Node) (Node, error) {
+	err := db.W.QueryRowContext(ctx, `INSERT INTO nodes (name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET region = excluded.region, uri = excluded.uri, vnc_host = excluded.vnc_host, vcpus = excluded.vcpus,
+		memory_mb = excluded.memory_mb, disk_gb = excluded.disk_gb, enabled = excluded.enabled RETURNING id`,
+		n.Name, n.Region, n.URI, n.VNCHost, n.VCPUs, n.MemoryMB, n.DiskGB, n.Enabled, time.Now().Unix()).Scan(&n.ID)
+	return n, err
+}
+
+// Nodes lists every enabled node.
+func (db *DB) Nodes(ctx context.Context) ([]Node, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at FROM nodes WHERE enabled = 1 ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Node
+	for rows.Next() {
+		var n Node
+		var created int64
+		if err := rows.Scan(&n.ID, &n.Name, &n.Region, &n.URI, &n.VNCHost, &n.VCPUs, &n.MemoryMB, &n.DiskGB, &n.Enabled, &created); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = time.Unix(created, 0).UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NodeUsage sums the resources of the live VMs placed on each node.
+func (db *DB) NodeUsage(ctx context.Context) (map[int64][3]int, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT node_id, sum(vcpus), sum(memory_mb), sum(disk_gb) FROM vms WHERE node_id IS NOT NULL AND status <> 'destroyed' GROUP BY node_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][3]int{}
+	for rows.Next() {
+		var id int64
+		var r [3]int
+		if err := rows.Scan(&id, &r[0], &r[1], &r[2]); err != nil {
+			return nil, err
+		}
+		out[id] = r
+	}
+	return out, rows.Err()
+}

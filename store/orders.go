@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Order states (DESIGN.md's words).
+const (
+	OrderPending      = "paid_pending_provision"
+	OrderProvisioning = "provisioning"
+	OrderProvisioned  = "provisioned"
+	OrderFailed       = "failed"
+	OrderRefunded     = "refunded"
+)
+
+// Order pays for one VM.
+type Order struct {
+	ID, UserID, VMID int64
+	Status           string
+	AmountRials      int64
+	Attempts         int
+	NextAttemptAt    time.Time
+	LastError        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// NewVMOrder is everything recorded when a customer orders a VM.
+type NewVMOrder struct {
+	VM             VM
+	AmountRials    int64
+	IdempotencyKey string
+	RequestHash    string
+}
+
+// ErrIdempotencyMismatch is a repeated Idempotency-Key with a different request.
+var ErrIdempotencyMismatch = errors.New("store: idempotency key reused with another request")
+
+// ErrNoAddress is a region whose network has no free address left.
+var ErrNoAddress = errors.New("store: no free address in region")
+
+// CreateVMOrder records the VM, its address, the order and the first debit in
+// one transaction: either the customer is charged and the order exists, or
+// neither. With an idempotency key already used for the same request it returns
+// the VM of the first call and replay=true, charging nothing.
+func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay bool, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		if in.IdempotencyKey != "" {
+			var hash, uuid string
+			e := tx.QueryRowContext(ctx, `SELECT request_hash, location FROM idempotency_keys WHERE user_id = ? AND key = ?`,
+				in.VM.UserID, in.IdempotencyKey).Scan(&hash, &uuid)
+			if e == nil {
+				if hash != in.RequestHash {
+					return ErrIdempotencyMismatch
+				}
+				vm.UUID, replay = uuid, true
+				return nil
+			}
+			if !errors.Is(e, sql.ErrNoRows) {
+				return e
+			}
+		}
+		ip, e := freeAddress(ctx, tx, in.VM.Region)
+		if e != nil {
+			return e
+		}
+		now := time.Now().Unix()
+		v := in.VM
+		v.PublicIP = ip
+		keys := ""
+		for i, k := range v.SSHKeys {
+			if i > 0 {
+				keys += "\n"
+			}
+			keys += k
+		}
+		e = tx.QueryRowContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, public_ip,
+			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, ip,
+			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now).Scan(&v.ID)
+		if e != nil {
+			return e
+		}
+		if _, e := AddToBalance(ctx, tx, v.UserID, -in.AmountRials, "vm_order", v.UUID); e != nil {
+			return e
+		}
+		if _, e := tx.ExecContext(ctx, `INSERT INTO orders (user_id, vm_id, status, amount_rials, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			v.UserID, v.ID, OrderPending, in.AmountRials, now, now, now); e != nil {
+			return e
+		}
+		if in.IdempotencyKey != "" {
+			if _, e := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, status, location, body, created_at) VALUES (?, ?, ?, 202, ?, '', ?)`,
+				v.UserID, in.IdempotencyKey, in.RequestHash, v.UUID, now); e != nil {
+				return e
+			}
+		}
+		vm = v
+		return nil
+	})
+	if err != nil {
+		return VM{}, false, err
+	}
+	vm, err = db.VMByUUID(ctx, vm.UUID)
+	return vm, replay, err
+}
+
+// freeAddress returns the lowest host address of the region's network that no live VM holds.
+func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error) {
+	var network, gateway string
+	if err := tx.QueryRowContext(ctx, `SELECT ip_network, gateway FROM regions WHERE slug = ?`, region).Scan(&network, &gateway); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", ErrNotFound
+		}
+		return "", err
+	}
+	prefix, err := netip.ParsePrefix(network)
+	if err != nil {
+		return "", fmt.Errorf("store: region %s network %q: %w", region, network, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT public_ip FROM vms WHERE region = ? AND status <> 'destroyed' AND public_ip IS NOT NULL`, region)
+	if err != nil {
+		return "", err
+	}
+	used := map[string]bool{gateway: true}
+	for rows.Next() {
+		var ip string
+		if err := rows.Scan(&ip); err != nil {
+			rows.Close()
+			return "", err
+		}
+		used[ip] = true
+	}
+	rows.Close()
+	prefix = prefix.Masked()
+	// Skip the network address; stop before the broadcast address.
+	for a := prefix.Addr().Next(); prefix.Contains(a); a = a.Next() {
+		if !prefix.Contains(a.Next()) {
+			break
+		}
+		if !used[a.String()] {
+			return a.String(), nil
+		}
+	}
+	return "", ErrNoAddress
+}
+
+// DueOrders lists orders the provisioner should work on now: pending ones whose
+// time has come, and ones left "provisioning" by a crash (stale for over a minute).
+func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at
+		FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
+		OrderPending, now.Unix(), OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Order
+	for rows.Next() {
+		var o Order
+		var next, created, updated int64
+		if err := rows.Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &next, &o.LastError, &created, &updated); err != nil {
+			return nil, err
+		}
+		o.NextAttemptAt, o.CreatedAt, o.UpdatedAt = time.Unix(next, 0), time.Unix(created, 0), time.Unix(updated, 0)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// ClaimOrder moves an order to provisioning if it is still in the state the
+// worker saw; false means another worker (or a retry) got there first.
+func (db *DB) ClaimOrder(ctx context.Context, id int64, from string, updatedAt time.Time) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = ? AND updated_at = ?`,
+		OrderProvisioning, time.Now().Unix(), id, from, updatedAt.Unix())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// TouchOrder keeps a long provisioning from looking abandoned.
+func (db *DB) TouchOrder(ctx context.Context, id int64) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, OrderProvisioning)
+	return err
+}
+
+// RetryOrder puts an order back in the queue with the error that stopped it.
+func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+		OrderPending, next.Unix(), lastErr, time.Now().Unix(), id, OrderPending, OrderProvisioning)
+	return err
+}
+
+// FinishOrder marks an order provisioned and its VM running, in one transaction.
+func (db *DB) FinishOrder(ctx context.Context, id int64) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var vmID int64
+		err := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = '', updated_at = ? WHERE id = ? AND status IN (?, ?) RETURNING vm_id`,
+			OrderProvisioned, time.Now().Unix(), id, OrderPending, OrderProvisioning).Scan(&vmID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already finished or refunded: nothing to do twice
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = 'running', node_unavailable = 0, updated_at = ? WHERE id = ? AND status = 'creating'`, time.Now().Unix(), vmID)
+		return err
+	})
+}
+
+// FailOrder gives up on an order: the VM is marked failed and the amount goes
+// back to the wallet, in one transaction guarded by the order's state, so a
+// refund happens at most once.
+func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded bool, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		var vmID, userID, amount int64
+		var uuid string
+		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)
+			RETURNING vm_id, user_id, amount_rials`, OrderRefunded, lastErr, time.Now().Unix(), id, OrderPending, OrderProvisioning).Scan(&vmID, &userID, &amount)
+		if errors.Is(e, sql.ErrNoRows) {
+			return nil
+		}
+		if e != nil {
+			return e
+		}
+		if e := tx.QueryRowContext(ctx, `UPDATE vms SET status = 'failed', updated_at = ? WHERE id = ? RETURNING uuid`, time.Now().Unix(), vmID).Scan(&uuid); e != nil {
+			return e
+		}
+		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
+			return e
+		}
+		refunded = true
+		return nil
+	})
+	return refunded, err
+}
+
+// OrderForVM loads the order of a VM.
+func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
+	var o Order
+	var next, created, updated int64
+	err := db.R.QueryRowContext(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
+		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &next, &o.LastError, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	o.NextAttemptAt, o.CreatedAt, o.UpdatedAt = time.Unix(next, 0), time.Unix(created, 0), time.Unix(updated, 0)
+	return o, err
+}

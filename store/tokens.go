@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// APIToken is one row of api_tokens. The secret itself is never stored: Hash
+// is its SHA-256, Prefix its first characters for telling tokens apart.
+// Zero times mean "never" (no expiry, not used yet, not revoked).
+type APIToken struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Prefix     string
+	Hash       string
+	Scopes     []string
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+	LastUsedIP string
+	RevokedAt  time.Time
+	CreatedAt  time.Time
+}
+
+// TokenOwner is a token together with the account it acts for, as
+// authentication needs both in one read.
+type TokenOwner struct {
+	Token   APIToken
+	Email   string
+	IsAdmin bool
+}
+
+const tokenColumns = `id, user_id, name, prefix, hash, scopes, expires_at, last_used_at, last_used_ip, revoked_at, created_at`
+
+// tokenColumnsT is tokenColumns qualified for a join on alias t.
+const tokenColumnsT = `t.id, t.user_id, t.name, t.prefix, t.hash, t.scopes, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at, t.created_at`
+
+func scanToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, error) {
+	var t APIToken
+	var scopes string
+	var expires, used, revoked sql.NullInt64
+	var created int64
+	dest := append([]any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.Hash, &scopes, &expires, &used, &t.LastUsedIP, &revoked, &created}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return t, ErrNotFound
+		}
+		return t, err
+	}
+	t.Scopes = strings.Fields(scopes)
+	t.ExpiresAt = fromNullUnix(expires)
+	t.LastUsedAt = fromNullUnix(used)
+	t.RevokedAt = fromNullUnix(revoked)
+	t.CreatedAt = time.Unix(created, 0).UTC()
+	return t, nil
+}
+
+func fromNullUnix(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0).UTC()
+}
+
+func nullUnix(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// CreateAPIToken inserts a token; ErrConflict if its hash already exists.
+func (db *DB) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error) {
+	now := time.Now()
+	res, err := db.W.ExecContext(ctx,
+		`INSERT INTO api_tokens (user_id, name, prefix, hash, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.UserID, t.Name, t.Prefix, t.Hash, strings.Join(t.Scopes, " "), nullUnix(t.ExpiresAt), now.Unix())
+	if isUnique(err) {
+		return APIToken{}, ErrConflict
+	}
+	if err != nil {
+		return APIToken{}, err
+	}
+	t.ID, _ = res.LastInsertId()
+	t.CreatedAt = time.Unix(now.Unix(), 0).UTC()
+	return t, nil
+}
+
+// APITokens lists a user's tokens that are not revoked, newest first
+// (expired ones included, so the customer sees why a script stopped working).
+func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
+	rows, err := db.R.QueryContext(ctx,
+		`SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []APIToken
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// CountActiveAPITokens counts a user's tokens that are neither revoked nor expired at now.
+func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.Time) (int, error) {
+	var n int
+	err := db.R.QueryRowContext(ctx,
+		`SELECT count(*) FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+		userID, now.Unix()).Scan(&n)
+	return n, err
+}
+
+// APITokenByHash loads a token, revoked or not, and its owner by the hash of its secret.
+func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
+	var o TokenOwner
+	t, err := scanToken(db.R.QueryRowContext(ctx,
+		`SELECT `+tokenColumnsT+`, u.email, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
+		&o.Email, &o.IsAdmin)
+	o.Token = t
+	return o, err
+}
+
+// RevokeAPIToken marks a user's token revoked; ErrNotFound when the user has
+// no such live token (another user's, or revoked already).
+func (db *DB) RevokeAPIToken(ctx context.Context, userID, id int64) (APIToken, error) {
+	now := time.Now().Unix()
+	t, err := scanToken(db.W.QueryRowContext(ctx,
+		`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL RETURNING `+tokenColumns,
+		now, id, userID))
+	return t, err
+}
+
+// TouchAPIToken records a token's latest use.
+func (db *DB) TouchAPIToken(ctx context.Context, id int64, at time.Time, ip string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = ?, last_used_ip = ? WHERE id = ?`, at.Unix(), ip, id)
+	return err
+}

@@ -1,0 +1,209 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// VM is one customer VM with its plan and template as lists show them.
+type VM struct {
+	ID             int64
+	UUID           string
+	UserID         int64
+	DisplayName    string
+	Hostname       string
+	Status         string
+	PlanSlug       string
+	OSTemplateSlug string
+	OSTemplateName string
+	Region         string
+	NodeID         int64 // 0 until placed
+	PublicIP       string
+	VCPUs          int
+	MemoryMB       int
+	DiskGB         int
+	PriceHourly    int64
+	VNCPassword    string
+	RootCrypt      string
+	SSHKeys        []string
+	Locked         bool
+	NodeDown       bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// Order is the state of the order that pays for it.
+	OrderStatus string
+	OrderError  string
+	Attempts    int
+}
+
+const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
+	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
+	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at,
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0)`
+
+const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
+
+func scanVM(row interface{ Scan(...any) error }) (VM, error) {
+	var v VM
+	var keys string
+	var created, updated int64
+	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
+		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &v.OrderStatus, &v.OrderError, &v.Attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrNotFound
+	}
+	if keys != "" {
+		v.SSHKeys = strings.Split(keys, "\n")
+	}
+	v.CreatedAt = time.Unix(created, 0).UTC()
+	v.UpdatedAt = time.Unix(updated, 0).UTC()
+	return v, err
+}
+
+// VMFilter selects one customer's VMs.
+type VMFilter struct {
+	UserID        int64
+	Status        string
+	Q             string
+	Limit, Offset int
+	// WithDestroyed includes deleted VMs (the API's status=destroyed asks for them).
+	WithDestroyed bool
+}
+
+// ListVMs returns one page of a customer's VMs, newest first, and the total.
+func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
+	where := ` WHERE v.user_id = ?`
+	args := []any{f.UserID}
+	switch {
+	case f.Status != "":
+		where += ` AND v.status = ?`
+		args = append(args, f.Status)
+	case !f.WithDestroyed:
+		where += ` AND v.status <> 'destroyed'`
+	}
+	if f.Q != "" {
+		// LIKE is case-insensitive for ASCII; lower() covers the rest of what SQLite folds.
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Q)) + "%"
+		where += ` AND (v.uuid LIKE ? ESCAPE '\' OR coalesce(v.public_ip, '') LIKE ? ESCAPE '\' OR lower(v.display_name) LIKE ? ESCAPE '\')`
+		args = append(args, like, like, like)
+	}
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM vms v`+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.R.QueryContext(ctx, `SELECT `+vmColumns+vmFrom+where+` ORDER BY v.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := make([]VM, 0, f.Limit)
+	for rows.Next() {
+		v, err := scanVM(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
+}
+
+// VMForUser loads a customer's VM by UUID; another customer's VM is ErrNotFound.
+func (db *DB) VMForUser(ctx context.Context, userID int64, uuid string) (VM, error) {
+	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ? AND v.user_id = ?`, uuid, userID))
+}
+
+// VMByUUID loads any VM (for workers).
+func (db *DB) VMByUUID(ctx context.Context, uuid string) (VM, error) {
+	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ?`, uuid))
+}
+
+// VMByID loads any VM by its row id (for workers).
+func (db *DB) VMByID(ctx context.Context, id int64) (VM, error) {
+	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.id = ?`, id))
+}
+
+// VMsOnNodes lists the live VMs placed on nodes, for the reconciler.
+func (db *DB) VMsOnNodes(ctx context.Context) ([]VM, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> 'destroyed'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []VM
+	for rows.Next() {
+		v, err := scanVM(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// SetVMStatus records a VM's state. A destroyed VM stays destroyed.
+func (db *DB) SetVMStatus(ctx context.Context, id int64, status string) error {
+	destroyed := any(nil)
+	if status == "destroyed" {
+		destroyed = time.Now().Unix()
+	}
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
+		WHERE id = ? AND status <> 'destroyed'`, status, time.Now().Unix(), destroyed, id)
+	return err
+}
+
+// SetVMStatusByUUID records a state reported by a node; it reports whether a row changed.
+func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?
+		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'`, status, time.Now().Unix(), uuid, status)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// SetNodeUnavailable flags every live VM of a node as unreachable, or clears the flag.
+func (db *DB) SetNodeUnavailable(ctx context.Context, nodeID int64, down bool) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET node_unavailable = ? WHERE node_id = ? AND status <> 'destroyed' AND node_unavailable <> ?`, down, nodeID, down)
+	return err
+}
+
+// RenameVM changes the display name.
+func (db *DB) RenameVM(ctx context.Context, id int64, name string) error {
+	return db.exec1(ctx, `UPDATE vms SET display_name = ?, updated_at = ? WHERE id = ?`, name, time.Now().Unix(), id)
+}
+
+// SetVMHostname changes the hostname.
+func (db *DB) SetVMHostname(ctx context.Context, id int64, hostname string) error {
+	return db.exec1(ctx, `UPDATE vms SET hostname = ?, updated_at = ? WHERE id = ?`, hostname, time.Now().Unix(), id)
+}
+
+// SetVMRootCrypt replaces the stored root password hash used by future seeds (rebuilds).
+func (db *DB) SetVMRootCrypt(ctx context.Context, id int64, crypt string) error {
+	return db.exec1(ctx, `UPDATE vms SET root_password_crypt = ?, updated_at = ? WHERE id = ?`, crypt, time.Now().Unix(), id)
+}
+
+// SetVMNode records where a VM was placed.
+func (db *DB) SetVMNode(ctx context.Context, id, nodeID int64) error {
+	return db.exec1(ctx, `UPDATE vms SET node_id = ?, updated_at = ? WHERE id = ?`, nodeID, time.Now().Unix(), id)
+}
+
+// SetVMSize records a new plan and size after a resize.
+func (db *DB) SetVMSize(ctx context.Context, id int64, plan string, vcpus, memoryMB, diskGB int) error {
+	return db.exec1(ctx, `UPDATE vms SET plan_slug = ?, vcpus = ?, memory_mb = ?, disk_gb = ?, updated_at = ? WHERE id = ?`,
+		plan, vcpus, memoryMB, diskGB, time.Now().Unix(), id)
+}
+
+// SetVMLocked locks a VM against customer actions while an operation runs.
+func (db *DB) SetVMLocked(ctx context.Context, id int64, locked bool) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET locked = ?, updated_at = ? WHERE id = ?`, locked, time.Now().Unix(), id)
+	return err
+}
+
+// UserIDString is the owner as recorded in the domain's metadata.
+func (v VM) UserIDString() string { return strconv.FormatInt(v.UserID, 10) }

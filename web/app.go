@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"abrak/handlers"
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
+)
+
+// App is the whole panel wired together: database, fleet, services, handlers
+// and server. `abrak serve` runs one; tests build one on a temporary database.
+type App struct {
+	DB       *store.DB
+	Fleet    *hypervisor.Fleet
+	Accounts *services.Accounts
+	Audit    *services.Audit
+	VMs      *services.VMs
+	Server   *Server
+	sessions *store.SessionStore
+}
+
+// AppConfig is everything NewApp needs.
+type AppConfig struct {
+	Web    Config
+	DBPath string
+	Log    *slog.Logger
+	// Limiters override the sign-in limits (tests use small windows).
+	PerIP, PerAccount *services.AttemptLimiter
+	VM                services.VMConfig
+	Fleet             hypervisor.Options
+}
+
+// NewApp opens the database (migrating it) and wires every part. Workers start with Start.
+func NewApp(ctx context.Context, c AppConfig) (*App, error) {
+	db, err := store.Open(ctx, c.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	audit := services.NewAudit(db, c.Log)
+	accounts, err := services.NewAccounts(db, audit, services.AccountsConfig{PerIP: c.PerIP, PerAccount: c.PerAccount})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	fleet := hypervisor.NewFleet(c.Log, c.Fleet)
+	vms := services.NewVMs(db, fleet, audit, nil, c.Log, c.VM)
+	ss := db.Sessions(10 * time.Minute)
+	h := handlers.New(handlers.Deps{
+		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),
+		Accounts: accounts, Audit: audit, VMs: vms,
+		Ready: []handlers.ReadyCheck{{Name: "hypervisors", Check: fleetReady(fleet)}},
+	})
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms,
+		Server: New(c.Web, c.Log, h), sessions: ss}, nil
+}
+
+// Start runs the background workers (provisioner, reconciler, events) until ctx ends.
+func (a *App) Start(ctx context.Context) error { return a.VMs.Run(ctx) }
+
+// Close stops the workers and releases the fleet and the database.
+func (a *App) Close() {
+	a.VMs.Close()
+	a.Fleet.Close()
+	a.sessions.Close()
+	a.DB.Close()
+}

@@ -1,0 +1,315 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"abrak/views/i18n"
+)
+
+func wantLang(t *testing.T, what string, r response, lang, dir string) {
+	t.Helper()
+	if l, d := htmlLangDir(r.Body); l != lang || d != dir {
+		t.Errorf("%s: <html lang=%q dir=%q>, want lang=%q dir=%q", what, l, d, lang, dir)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+
+	t.Run("Persian by default", func(t *testing.T) {
+		r := a.client(t).get("/signin")
+		wantLang(t, "no preference", r, "fa", "rtl")
+		if !contains(r.Body, i18n.T(i18n.FA, "auth.signin")) {
+			t.Error("the sign-in page is not in Persian")
+		}
+		if !strings.Contains(r.Body, `href="/signin?lang=en"`) || !strings.Contains(r.Body, `data-testid="lang-switch"`) {
+			t.Error("no visible switch to English")
+		}
+	})
+	t.Run("Accept-Language", func(t *testing.T) {
+		for _, tc := range []struct{ accept, lang, dir string }{
+			{"en-US,en;q=0.9", "en", "ltr"},
+			{"fa-IR", "fa", "rtl"},
+			{"de-DE,de;q=0.9", "fa", "rtl"},
+			{"de,en;q=0.5", "en", "ltr"},
+		} {
+			c := a.client(t)
+			c.Header.Set("Accept-Language", tc.accept)
+			wantLang(t, "Accept-Language "+tc.accept, c.get("/signin"), tc.lang, tc.dir)
+		}
+	})
+	t.Run("?lang is remembered in a cookie", func(t *testing.T) {
+		c := a.client(t)
+		c.Header.Set("Accept-Language", "fa")
+		r := c.get("/signin?lang=en")
+		wantLang(t, "?lang=en", r, "en", "ltr")
+		if !contains(r.Body, i18n.T(i18n.EN, "auth.signin")) {
+			t.Error("the sign-in page is not in English")
+		}
+		if c.cookie("abrak_lang") != "en" {
+			t.Errorf("language cookie %q, want en", c.cookie("abrak_lang"))
+		}
+		wantLang(t, "next page, no ?lang", c.get("/signup"), "en", "ltr")
+		wantLang(t, "?lang=fa", c.get("/signup?lang=fa"), "fa", "rtl")
+		wantLang(t, "then without ?lang", c.get("/signin"), "fa", "rtl")
+		wantLang(t, "unsupported ?lang", c.get("/signin?lang=xx"), "fa", "rtl")
+	})
+	t.Run("a signed-in customer's choice is saved", func(t *testing.T) {
+		a.createUser(t, "ana@example.com", testPassword)
+		c := a.client(t)
+		c.signIn("ana@example.com", testPassword)
+		wantLang(t, "dashboard ?lang=en", c.get("/vms?lang=en"), "en", "ltr")
+		if l := a.user(t, "ana@example.com").Locale; l != "en" {
+			t.Fatalf("saved locale %q, want en", l)
+		}
+		// Another browser, whose cookie says Persian: the saved choice wins once signed in.
+		other := a.client(t)
+		other.setCookie("abrak_lang", "fa")
+		wantLang(t, "sign-in page, cookie fa", other.get("/signin"), "fa", "rtl")
+		other.signIn("ana@example.com", testPassword)
+		r := other.get("/vms")
+		wantLang(t, "dashboard on another browser", r, "en", "ltr")
+		if !contains(r.Body, i18n.T(i18n.EN, "nav.vms")) {
+			t.Error("the dashboard is not in English")
+		}
+	})
+}
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.client(t)
+	for _, tc := range []struct {
+		path, lang, dir string
+		l               i18n.Locale
+	}{
+		{"/no-such-page", "fa", "rtl", i18n.FA},
+		{"/no-such-page?lang=en", "en", "ltr", i18n.EN},
+		{"/vms/nothing/here", "en", "ltr", i18n.EN},
+	} {
+		r := c.get(tc.path)
+		wantStatus(t, tc.path, r, http.StatusNotFound)
+		wantLang(t, tc.path, r, tc.lang, tc.dir)
+		for _, key := range []string{"page.not_found", "page.not_found_hint", "page.home"} {
+			if !contains(r.Body, i18n.T(tc.l, key)) {
+				t.Errorf("%s: the page lacks %q", tc.path, i18n.T(tc.l, key))
+			}
+		}
+		if !strings.Contains(r.Body, `href="/"`) {
+			t.Errorf("%s: no way home", tc.path)
+		}
+	}
+	if r := a.client(t).get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
+		t.Error("the Persian 404 page does not show ۴۰۴")
+	}
+
+	r := a.client(t).do(http.MethodGet, "/no-such-page", nil, header("Accept", "application/json"))
+	wantStatus(t, "JSON 404", r, http.StatusNotFound)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var body struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+		RequestID string `json:"request_id"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+		t.Fatalf("JSON 404 body %q: %v", r.Body, err)
+	}
+	if body.Error.Code != "not_found" || body.Error.Message == "" {
+		t.Errorf("error = %+v", body.Error)
+	}
+	if body.RequestID == "" || body.RequestID != r.Header.Get("X-Request-Id") {
+		t.Errorf("request_id %q, X-Request-Id header %q", body.RequestID, r.Header.Get("X-Request-Id"))
+	}
+}
+
+var (
+	scriptTagRe = regexp.MustCompile(`<script[^>]*>`)
+	assetRe     = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
+)
+
+func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+	anon := a.client(t)
+	in := a.client(t)
+	in.signIn("ana@example.com", testPassword)
+	pages := map[string]response{
+		"/signin":       anon.get("/signin"),
+		"/signup":       anon.get("/signup"),
+		"/no-such-page": anon.get("/no-such-page"),
+		"/vms":          in.get("/vms"),
+		"/account":      in.get("/account"),
+		"2fa start":     in.post("/account/2fa/start", nil),
+	}
+	for name, r := range pages {
+		h := r.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", name, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows inline code: %q", name, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: X-Content-Type-Options %q", name, h.Get("X-Content-Type-Options"))
+		}
+		if h.Get("Referrer-Policy") == "" {
+			t.Errorf("%s: no Referrer-Policy", name)
+		}
+		// The policy holds only if the page has no inline script or style.
+		for _, tag := range scriptTagRe.FindAllString(r.Body, -1) {
+			if !strings.Contains(tag, "src=") {
+				t.Errorf("%s: inline script %s", name, tag)
+			}
+		}
+		if strings.Contains(r.Body, " style=") || strings.Contains(r.Body, "<style") || strings.Contains(r.Body, " onclick=") {
+			t.Errorf("%s: inline style or handler, which the CSP blocks", name)
+		}
+	}
+	for _, path := range []string{"/healthz", "/static/app.css"} {
+		if h := anon.get(path).Header; !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: no CSP", path)
+		}
+	}
+
+	// Every asset a page links is served, cacheable for good because its URL carries a hash.
+	for _, m := range assetRe.FindAllStringSubmatch(pages["/vms"].Body, -1) {
+		r := anon.get(html.UnescapeString(m[1]))
+		wantStatus(t, m[1], r, http.StatusOK)
+		if !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: Cache-Control %q", m[1], r.Header.Get("Cache-Control"))
+		}
+	}
+	css := anon.get("/static/app.css")
+	font := regexp.MustCompile(`url\(([^)]*Vazirmatn[^)]*\.woff2[^)]*)\)`).FindStringSubmatch(css.Body)
+	if font == nil {
+		t.Fatal("app.css declares no Vazirmatn woff2 font")
+	}
+	fontURL := strings.Trim(font[1], `"'`)
+	if !strings.HasPrefix(fontURL, "/") {
+		fontURL = "/static/" + strings.TrimPrefix(fontURL, "./")
+	}
+	if r := anon.get(fontURL); r.Status != http.StatusOK || len(r.Body) < 10_000 {
+		t.Errorf("font %s: status %d, %d bytes", fontURL, r.Status, len(r.Body))
+	}
+}
+
+func TestProbesAndMetrics(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.client(t)
+
+	r := c.get("/healthz")
+	wantStatus(t, "/healthz", r, http.StatusOK)
+
+	r = c.get("/readyz")
+	wantStatus(t, "/readyz", r, http.StatusOK)
+	var ready struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &ready); err != nil {
+		t.Fatalf("/readyz body %q: %v", r.Body, err)
+	}
+	if ready.Checks["database"] != "ok" {
+		t.Errorf("/readyz database check %q", ready.Checks["database"])
+	}
+
+	c.get("/signin")
+	c.get("/signin")
+	c.get("/no-such-page")
+	m := c.get("/metrics")
+	wantStatus(t, "/metrics", m, http.StatusOK)
+	for _, re := range []string{
+		`abrak_http_requests_total\{[^}]*route="/signin"[^}]*status="200"[^}]*\} 2\b`,
+		`abrak_http_requests_total\{[^}]*status="404"[^}]*\} 1\b`,
+		`abrak_http_request_duration_seconds_bucket\{[^}]*route="/signin"`,
+	} {
+		if !regexp.MustCompile(re).MatchString(m.Body) {
+			t.Errorf("/metrics lacks %s", re)
+		}
+	}
+	if strings.Contains(m.Body, `route="/no-such-page"`) {
+		t.Error("raw paths leak into the route label")
+	}
+}
+
+var balanceRe = regexp.MustCompile(`(?s)data-testid="balance">(.*?)</a>`)
+
+func TestBalanceInHeader(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	u := a.createUser(t, "ana@example.com", testPassword)
+	if _, err := a.DB.Credit(context.Background(), u.ID, 125000, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client(t)
+	c.signIn("ana@example.com", testPassword)
+	for _, tc := range []struct{ path, want string }{
+		{"/vms?lang=fa", "۱۲٬۵۰۰ تومان"},
+		{"/wallet?lang=en", "12,500 toman"},
+	} {
+		r := c.get(tc.path)
+		wantStatus(t, tc.path, r, http.StatusOK)
+		m := balanceRe.FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("%s: no balance in the header", tc.path)
+		}
+		if !strings.Contains(html.UnescapeString(m[1]), tc.want) {
+			t.Errorf("%s: balance shows %q, want %q", tc.path, m[1], tc.want)
+		}
+	}
+}
+
+// Every page of the shell renders in both languages with its navigation item
+// marked, and asks for no translation the catalogs lack.
+func TestShellPages(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+	c := a.client(t)
+	c.signIn("ana@example.com", testPassword)
+	c.post("/signout", nil)
+	c.signIn("ana@example.com", testPassword)
+	pages := []struct{ path, title string }{
+		{"/vms", "nav.vms"}, {"/wallet", "nav.wallet"}, {"/tokens", "nav.tokens"}, {"/ssh-keys", "nav.ssh_keys"},
+		{"/activity", "nav.activity"}, {"/account", "nav.account"}, {"/docs/api", "nav.api_docs"},
+	}
+	for _, l := range []i18n.Locale{i18n.FA, i18n.EN} {
+		for _, p := range pages {
+			r := c.get(p.path + "?lang=" + string(l))
+			wantStatus(t, p.path, r, http.StatusOK)
+			wantLang(t, p.path, r, string(l), l.Dir())
+			if !contains(r.Body, i18n.T(l, p.title)) {
+				t.Errorf("%s in %s: no title %q", p.path, l, i18n.T(l, p.title))
+			}
+			if !strings.Contains(r.Body, `aria-current="page"`) && p.path != "/docs/api" {
+				t.Errorf("%s in %s: no navigation item marked current", p.path, l)
+			}
+		}
+	}
+	// The activity page lists what happened, translated.
+	r := c.get("/activity?lang=en")
+	for _, key := range []string{"audit.auth.signup", "audit.auth.signin", "audit.auth.signout"} {
+		if !contains(r.Body, i18n.T(i18n.EN, key)) {
+			t.Errorf("activity lacks %q", i18n.T(i18n.EN, key))
+		}
+	}
+	if m := i18n.Missing(); len(m) > 0 {
+		t.Errorf("missing translations: %v", m)
+	}
+}
