@@ -38,20 +38,33 @@ stop() {
 	done
 }
 
-# Guests: every process left in a mount namespace one of our daemons ran in, plus any
-# QEMU whose pidfile libvirt left under our run dir (covers namespaces not recorded).
+# ours PID — true when PID runs in a mount namespace of this STATE_DIR, i.e. sees our
+# passwd bind-mounted over /etc/passwd. Namespace ids alone are not enough: the kernel
+# reuses them as soon as a namespace dies, possibly for another state dir's daemon.
+ours() {
+	awk -v want="$S/passwd" '$5 == "/etc/passwd" {
+		n = length($4); if (n > 0 && substr(want, length(want) - n + 1) == $4) found = 1
+	} END { exit !found }' "/proc/$1/mountinfo" 2>/dev/null
+}
+
+# Guests: processes left in a namespace one of our daemons ran in, plus any QEMU whose
+# pidfile libvirt left under our run dir.
 guest_pids() {
 	local p f
-	if [[ -s $S/mntns ]]; then
-		# One find for all of /proc: a readlink per process is slow on a busy machine.
-		find /proc/[0-9]*/ns/mnt -maxdepth 0 -printf '%l %p\n' 2>/dev/null |
-			awk -v self=$$ 'NR == FNR { want[$1] = 1; next }
-				($1 in want) { split($2, a, "/"); if (a[3] != self) print a[3] }' "$S/mntns" - || true
-	fi
-	for f in "$S"/run/qemu/*.pid; do
-		[[ -s $f ]] || continue
-		p=$(<"$f")
-		[[ $p =~ ^[0-9]+$ ]] && grep -qa qemu "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+	{
+		if [[ -s $S/mntns ]]; then
+			# One find for all of /proc: a readlink per process is slow on a busy machine.
+			find /proc/[0-9]*/ns/mnt -maxdepth 0 -printf '%l %p\n' 2>/dev/null |
+				awk -v self=$$ 'NR == FNR { want[$1] = 1; next }
+					($1 in want) { split($2, a, "/"); if (a[3] != self) print a[3] }' "$S/mntns" - || true
+		fi
+		for f in "$S"/run/qemu/*.pid; do
+			[[ -s $f ]] || continue
+			p=$(<"$f")
+			[[ $p =~ ^[0-9]+$ ]] && grep -qa qemu "/proc/$p/cmdline" 2>/dev/null && echo "$p"
+		done
+	} | sort -u | while read -r p; do
+		ours "$p" && echo "$p"
 	done
 	return 0
 }
@@ -59,7 +72,7 @@ guest_pids() {
 daemon=""
 if [[ -s $PIDFILE ]]; then
 	daemon=$(<"$PIDFILE")
-	if ! [[ $daemon =~ ^[0-9]+$ ]] || ! grep -qa libvirtd "/proc/$daemon/cmdline" 2>/dev/null; then
+	if ! [[ $daemon =~ ^[0-9]+$ ]] || ! grep -qaF "$S/etc/libvirtd.conf" "/proc/$daemon/cmdline" 2>/dev/null; then
 		daemon=""
 	fi
 fi
@@ -70,7 +83,7 @@ fi
 rm -f "$PIDFILE"
 
 if ((keep_guests == 0)); then
-	mapfile -t guests < <(guest_pids | sort -u)
+	mapfile -t guests < <(guest_pids)
 	stop "${guests[@]}"
 	rm -f "$S/mntns"
 fi

@@ -36,7 +36,7 @@ daemon_pid() {
 	[[ -s $PIDFILE ]] || return 1
 	pid=$(<"$PIDFILE")
 	[[ $pid =~ ^[0-9]+$ ]] || return 1
-	grep -qa libvirtd "/proc/$pid/cmdline" 2>/dev/null || return 1
+	grep -qaF "$S/etc/libvirtd.conf" "/proc/$pid/cmdline" 2>/dev/null || return 1
 	echo "$pid"
 }
 
@@ -140,9 +140,13 @@ mount --bind "$S/passwd" /etc/passwd
 mount --bind "$S/group" /etc/group
 exec libvirtd --config "$S/etc/libvirtd.conf" --pid-file "$S/libvirtd.pid"'
 
+# Spell the paths out so that both the launcher and libvirtd name STATE_DIR in their
+# command line, which is how down.sh and the check above recognise them.
+inner=${inner//'"$S/'/\"$S/}
+
 rm -f "$PIDFILE"
 echo "=== up.sh $(date -Is)" >>"$LOG"
-S="$S" setsid unshare --mount --propagation private -- bash -c "$inner" \
+setsid unshare --mount --propagation private -- bash -c "$inner" \
 	</dev/null >>"$LOG" 2>&1 &
 pid=$!
 echo "$pid" >"$PIDFILE"
