@@ -67,7 +67,9 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 					Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
 					Source: &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{
 						Pool: cfg.Pool, Volume: seedVolume(spec.UUID)}},
-					Target:   &libvirtxml.DomainDiskTarget{Dev: "sda", Bus: "sata"},
+					// IDE, not SATA: Debian's cloud kernel has no AHCI driver, and
+					// the guest must find its seed to learn its hostname.
+					Target:   &libvirtxml.DomainDiskTarget{Dev: "hdc", Bus: "ide"},
 					ReadOnly: &libvirtxml.DomainDiskReadOnly{},
 				},
 			},

@@ -103,7 +103,7 @@ func (f *Fleet) all() []*Node {
 	for _, n := range f.nodes {
 		out = append(out, n)
 	}
-	slices.SortFunc(out, func(a, b *Node) int { return cmp.Compare(a.uriID(), b.uriID()) })
+	slices.SortFunc(out, func(a, b *Node) int { return cmp.Compare(a.id(), b.id()) })
 	return out
 }
 

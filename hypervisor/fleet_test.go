@@ -11,6 +11,7 @@ import (
 )
 
 func TestPlacementSpreadsOverNodesAndSkipsOneThatIsDown(t *testing.T) {
+	t.Parallel()
 	a, b := startDaemon(t), startDaemon(t)
 	f := newFleet(t,
 		NodeConfig{ID: 1, Name: "a", Region: "thr", URI: a.uri("test"), VCPUs: 8, MemoryMB: 8192, DiskGB: 100},
@@ -58,6 +59,7 @@ func TestPlacementSpreadsOverNodesAndSkipsOneThatIsDown(t *testing.T) {
 }
 
 func TestCallsFailFastWhileLibvirtdRestartsAndRecoverAfter(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t)
 	f := newFleet(t, NodeConfig{ID: 1, Name: "test-1", Region: "thr", URI: d.uri("test"), PoolPath: "/abrak"})
 	n := waitNode(t, f, 1)
@@ -91,6 +93,7 @@ func TestCallsFailFastWhileLibvirtdRestartsAndRecoverAfter(t *testing.T) {
 }
 
 func TestAHungDaemonCostsOneCallTimeoutThenTheNodeIsDown(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t)
 	opts := testOptions()
 	opts.CallTimeout = 500 * time.Millisecond

@@ -269,5 +269,5 @@ func (n *Node) callFor(ctx context.Context, timeout time.Duration, fn func(lv *l
 	}
 }
 
-// uriID is the node's id; it never changes for a Node value.
-func (n *Node) uriID() int64 { return n.Config().ID }
+// id is the node's id, which never changes for a Node value.
+func (n *Node) id() int64 { return n.Config().ID }

@@ -61,6 +61,7 @@ func qemuSpec(id string) DomainSpec {
 }
 
 func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t)
 	f, n := qemuNode(t, d, 1)
 	ev := record(f)

@@ -36,6 +36,7 @@ func testSpec(id string) DomainSpec {
 }
 
 func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
+	t.Parallel()
 	f, n := testNode(t)
 	ev := record(f)
 	ctx := ctxT(t)
@@ -142,6 +143,7 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 }
 
 func TestStatesOf200DomainsComeInOneCall(t *testing.T) {
+	t.Parallel()
 	_, n := testNode(t)
 	ctx := ctxT(t)
 	caps, err := n.Capabilities(ctx)

@@ -108,6 +108,14 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 	if _, err := os.Stat(dst); err == nil {
 		return fmt.Errorf("store: backup target %s already exists", dst)
 	}
-	_, err := db.R.ExecContext(ctx, "VACUUM INTO ?", dst)
+	// A connection of its own: the reader pool is query_only, which refuses
+	// VACUUM INTO, and the writer must stay free for the panel. In WAL mode this
+	// connection reads one snapshot while writes go on.
+	conn, err := sql.Open("sqlite", dsn(db.Path, false))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, "VACUUM INTO ?", dst)
 	return err
 }

@@ -103,6 +103,11 @@ vnc_listen = "127.0.0.1"
 vnc_auto_unix_socket = 0
 spice_listen = "127.0.0.1"
 EOF
+# Every private daemon would otherwise start its VNC autoport at 5900, and two
+# daemons on one machine would race for the same ports: give each state dir its
+# own range of 100 ports, derived from its path.
+vnc_base=$(( 5900 + ( $(printf '%s' "$S" | cksum | cut -d' ' -f1) % 590 ) * 100 ))
+printf 'remote_display_port_min = %d\nremote_display_port_max = %d\n' "$vnc_base" "$((vnc_base + 99))" >>"$S/etc/qemu.conf"
 
 # The default pool lives at a real path (visible outside the namespace, unlike
 # /var/lib/libvirt/images) so tools outside the daemon see the same files.
