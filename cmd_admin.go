@@ -60,6 +60,8 @@ func cmdAdmin(ctx context.Context, args []string) error {
 	switch args[0] {
 	case "create-user":
 		return adminCreateUser(ctx, args[1:], os.Stdout)
+	case "create-token":
+		return adminCreateToken(ctx, args[1:], os.Stdout)
 	case "add-node":
 		return adminAddNode(ctx, args[1:], os.Stdout)
 	case "seed-demo":

@@ -27,11 +27,21 @@ type config struct {
 	BaseURL       string
 	SecureCookies bool
 	LogFormat     string
+	APIRatePerMin int
 }
 
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, ok := os.LookupEnv(name); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
 	}
 	return def
 }
@@ -57,6 +67,7 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Addr, "addr", env("ABRAK_ADDR", ":8080"), "listen address (ABRAK_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("ABRAK_BASE_URL", "http://localhost:8080"), "public URL used in links (ABRAK_BASE_URL)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("ABRAK_SECURE_COOKIES", false), "mark cookies Secure; set behind HTTPS (ABRAK_SECURE_COOKIES)")
+	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {
@@ -75,6 +86,7 @@ commands:
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb]
   admin seed-demo         [--node-uri URI]: demo region, plans, tiny OS template and node
+  admin create-token      --email E --scopes vm:read,vm:write [--name N] [--expires 720h]
   backup                  --to FILE: consistent copy of the live database
 
 Run "abrak COMMAND -h" for a command's flags.

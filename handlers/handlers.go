@@ -23,6 +23,10 @@ type Deps struct {
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // extra /readyz checks (the hypervisor fleet)
+	Consoles *services.Consoles
+	// BaseURL is the panel's public address (ABRAK_BASE_URL), without a trailing slash:
+	// links handed out of the panel, and the origin browsers' websockets must come from.
+	BaseURL string
 }
 
 // Handlers holds every HTTP handler of the panel.

@@ -67,6 +67,7 @@ func (s *VMs) settleOpenActions(ctx context.Context) {
 }
 
 func (s *VMs) runReconciler(ctx context.Context) {
+	s.awaitNodes(ctx, 10*time.Second)
 	t := time.NewTicker(s.cfg.ReconcileInterval)
 	defer t.Stop()
 	for {
@@ -77,6 +78,30 @@ func (s *VMs) runReconciler(ctx context.Context) {
 		case <-s.bg.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// awaitNodes gives the connections SyncNodes has just opened a bounded moment to
+// come up. Without it the pass at start finds every node still dialling: it
+// flags every VM's node unavailable and leaves what changed while the panel was
+// down for the next tick.
+func (s *VMs) awaitNodes(ctx context.Context, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		up := true
+		for _, n := range s.fleet.Status() {
+			up = up && n.Up
+		}
+		if up {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.bg.Done():
+			return
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }

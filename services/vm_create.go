@@ -94,6 +94,9 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
 	in.Hostname = strings.ToLower(strings.TrimSpace(in.Hostname))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	// Hashed before the defaults below fill in a random hostname, so a repeated
+	// request without a hostname still matches its first one.
+	requestHash := in.requestHash()
 	fields := map[string]string{}
 
 	plan, err := s.db.Plan(ctx, in.PlanSlug)
@@ -171,7 +174,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 			VNCPassword: randomVNCPassword(), RootCrypt: rootCrypt, SSHKeys: sshKeys},
 		AmountRials:    plan.PriceHourlyRials,
 		IdempotencyKey: in.IdempotencyKey,
-		RequestHash:    in.requestHash(),
+		RequestHash:    requestHash,
 	})
 	switch {
 	case errors.Is(err, store.ErrInsufficientFunds):

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"abrak/handlers"
@@ -19,6 +20,9 @@ type App struct {
 	Accounts *services.Accounts
 	Audit    *services.Audit
 	VMs      *services.VMs
+	Consoles *services.Consoles
+	Tokens   *services.Tokens
+	SSHKeys  *services.SSHKeys
 	Server   *Server
 	sessions *store.SessionStore
 }
@@ -32,6 +36,7 @@ type AppConfig struct {
 	PerIP, PerAccount *services.AttemptLimiter
 	VM                services.VMConfig
 	Fleet             hypervisor.Options
+	Console           services.ConsoleConfig
 }
 
 // NewApp opens the database (migrating it) and wires every part. Workers start with Start.
@@ -47,14 +52,18 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		return nil, err
 	}
 	fleet := hypervisor.NewFleet(c.Log, c.Fleet)
-	vms := services.NewVMs(db, fleet, audit, nil, c.Log, c.VM)
+	tokens := services.NewTokens(db, audit)
+	sshKeys := services.NewSSHKeys(db, audit)
+	vms := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
+	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),
-		Accounts: accounts, Audit: audit, VMs: vms,
+		Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys,
+		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"),
 		Ready: []handlers.ReadyCheck{{Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms,
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Consoles: consoles,
 		Server: New(c.Web, c.Log, h), sessions: ss}, nil
 }
 
@@ -63,6 +72,7 @@ func (a *App) Start(ctx context.Context) error { return a.VMs.Run(ctx) }
 
 // Close stops the workers and releases the fleet and the database.
 func (a *App) Close() {
+	a.Consoles.CloseAll()
 	a.VMs.Close()
 	a.Fleet.Close()
 	a.sessions.Close()

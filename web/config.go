@@ -10,4 +10,6 @@ type Config struct {
 	BaseURL       string
 	SecureCookies bool
 	SessionTTL    time.Duration
+	// APIRateLimit sets the API's request budgets; nil means NewRateLimiter's defaults.
+	APIRateLimit *RateLimiter
 }

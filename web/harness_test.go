@@ -3,19 +3,26 @@ package web_test
 // The test harness of the panel's HTTP side. Every web test runs the real
 // panel (web.NewApp) on a fresh SQLite file and talks to it over HTTP:
 //
-//	a := newTestApp(t)                        // or newTestApp(t, withLimits(ip, acct)), withConfig(func(*web.AppConfig){…})
-//	u := a.createUser(t, "ana@example.com", testPassword)  // straight through Accounts.SignUp
-//	c := a.client(t)                          // a browser: own cookie jar, never follows redirects
-//	c.signIn("ana@example.com", testPassword) // GETs /signin for the CSRF token, POSTs the form, wants a 303
-//	r := c.get("/vms")                        // r.Status, r.Header, r.Body; r.Location() for redirects
+//	a := newTestApp(t)                     // options: withLimits(perIP, perAccount), or any func(*web.AppConfig)
+//	u := a.createUser(t, "ana@example.com", testPassword) // straight through Accounts.SignUp
+//	a.user(t, email), a.count(t, "SELECT count(*) …", args…) // read the database back
+//	c := a.client(t)                       // a browser: own cookie jar, never follows redirects
+//	c.Header.Set("Accept-Language", "en")  // sent with every request of this client
+//	c.signIn(email, testPassword)          // GET /signin, POST the form, fails the test unless 303
+//	c.signUp(email, name, password)        // GET /signup, POST the form
+//	r := c.get("/vms")                     // r.Status, r.Header, r.Body, r.Location()
 //	r = c.post("/account/password", form("current", "…", "password", "…", "confirm", "…"))
-//	r = c.postToken("/signout", nil, "")      // an explicit CSRF token; "" sends none
+//	r = c.postToken("/signout", nil, "")   // an explicit CSRF token; "" sends none
 //	r = c.do("GET", "/nope", nil, header("Accept", "application/json"))
+//	c.cookie(sessionCookie), c.setCookie(name, value) // inspect or plant cookies
+//	fieldErrors(r.Body), formMessage(r.Body), htmlLangDir(r.Body), contains(r.Body, text)
 //
 // The client remembers the CSRF token of the last page it received (the
 // <meta name="csrf-token"> tag) and post sends it as the _csrf field, as a
-// browser's form would. Scenario tables (see scenario and runScenarios) build a
-// fresh app per row, run its setup, send one request and check the answer.
+// browser's form would; token() loads a page first when it has none. Scenario
+// tables (scenario, runScenarios) build a fresh app per row, run its setup,
+// send one request and check status, redirect, page text, headers and the
+// database.
 //
 // Each app checks when its test ends that no page asked for a translation the
 // catalogs lack (i18n.Missing).

@@ -45,6 +45,14 @@ func NewRateLimiter() *RateLimiter {
 	return &RateLimiter{PerToken: 120, PerIP: 60, Window: time.Minute}
 }
 
+// WithPerToken sets the per-token budget (requests per window).
+func (l *RateLimiter) WithPerToken(n int) *RateLimiter {
+	if n > 0 {
+		l.PerToken = n
+	}
+	return l
+}
+
 func (l *RateLimiter) now() time.Time {
 	if l.Now != nil {
 		return l.Now()

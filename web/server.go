@@ -82,21 +82,26 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	app.POST("/signout", h.SignOut)
 
 	in := app.Group("", requireUser)
-	in.GET("/vms", h.Empty("nav.vms", "vms", "empty.vms"))
+	vmPageRoutes(in, h)
 	in.GET("/wallet", h.Empty("nav.wallet", "wallet", "empty.wallet"))
-	in.GET("/tokens", h.Empty("nav.tokens", "tokens", "empty.tokens"))
-	in.GET("/ssh-keys", h.Empty("nav.ssh_keys", "ssh-keys", "empty.ssh_keys"))
-	in.GET("/docs/api", h.Empty("nav.api_docs", "docs", "empty.api_docs"))
+	docsRoutes(e, app, h)
 	in.GET("/activity", h.Activity)
 	in.GET("/account", h.Account)
 	in.POST("/account/password", h.ChangePassword)
 	in.POST("/account/2fa/start", h.StartTOTP)
 	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
 	in.POST("/account/2fa/disable", h.DisableTOTP)
+	tokenRoutes(in, h)
+
+	api := apiGroup(e, h, h.Tokens, cfg.APIRateLimit)
+	apiAccountRoutes(api, h)
+	vmAPIRoutes(api, h)
 
 	// Each group registers a catch-all; without this line the signed-in group's
 	// would send anonymous visitors of an unknown path to sign in, not to a 404.
 	app.RouteNotFound("/*", echo.NotFoundHandler)
+
+	consoleRoutes(e, in, api, h)
 
 	return &Server{Echo: e, cfg: cfg, log: log}
 }

@@ -3,10 +3,11 @@
 # SeaBIOS boots (syslinux on a FAT file system, made with mtools: no loop devices, no
 # mounts) holding Debian's cloud kernel and a busybox initramfs. The guest prints a
 # banner with its hostname (read from the NoCloud seed, label cidata) on the VGA console
-# and the serial port, then keeps a shell on both. The panel clones the disk and grows it.
+# and the serial port, then keeps a shell on both; a small QEMU guest agent (qga.sh)
+# lets the panel set the root password. The panel clones the disk and grows it.
 #
 # Writes OUT_DIR/tiny.qcow2 and OUT_DIR/template.env. Cached: does nothing when both
-# exist and are newer than this script and the init it embeds.
+# exist and are newer than this script and the guest scripts it embeds.
 # Needs the packages in debian-packages.txt beside this script, and apt's lists.
 set -euo pipefail
 
@@ -21,9 +22,11 @@ image="$out/tiny.qcow2"
 envfile="$out/template.env"
 
 fresh() {
-	local f
+	local f src
 	for f in "$image" "$envfile"; do
-		[[ -e $f && $f -nt $here/build.sh && $f -nt $here/init.sh ]] || return 1
+		for src in build.sh init.sh qga.sh; do
+			[[ -e $f && $f -nt $here/$src ]] || return 1
+		done
 	done
 }
 if fresh; then
@@ -57,8 +60,9 @@ kver=$(ls "$work/kernel/lib/modules")
 moddir="$work/kernel/lib/modules/$kver"
 
 # Drivers for the disks and CD-ROMs a seed may sit on (virtio, SCSI, IDE/SATA) and for
-# the ACPI power button, with everything they depend on, in load order.
-wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev"
+# the ACPI power button and the guest agent's virtio-serial port, with everything they
+# depend on, in load order.
+wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev virtio_console"
 declare -A path_of=() done_=()
 while IFS= read -r f; do
 	n=${f##*/}
@@ -88,10 +92,12 @@ for n in "${order[@]}"; do
 	echo "$n" >>"$root/etc/modules"
 done
 install -m 0755 "$here/init.sh" "$root/init"
+install -m 0755 "$here/qga.sh" "$root/sbin/qga"
 cat >"$root/etc/inittab" <<'EOF'
 tty1::respawn:-/bin/sh
 ttyS0::respawn:-/bin/sh
 ::respawn:/bin/acpid -f -c /etc/acpi
+::respawn:/sbin/qga
 ::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sync
 EOF
@@ -99,7 +105,9 @@ EOF
 printf '#!/bin/sh\nexec /bin/poweroff\n' >"$root/etc/acpi/PWRF/00000080"
 chmod 0755 "$root/etc/acpi/PWRF/00000080"
 printf 'export PS1="$(hostname)# "\n' >"$root/etc/profile"
-echo 'root::0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+# The password itself lives in /etc/shadow, which /init writes from the seed and the
+# guest agent rewrites when the panel sets a new one.
+echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 >"$work/initrd.img"
 

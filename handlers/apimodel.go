@@ -1,0 +1,199 @@
+package handlers
+
+import (
+	"net"
+	"net/netip"
+	"time"
+
+	"abrak/store"
+	"abrak/views/i18n"
+)
+
+// The JSON API's bodies. They are built from store rows here and nowhere
+// else, so a new column never leaks into the API by accident, and the API's
+// names (price_hourly, node_unavailable) stay stable when the schema moves.
+
+// hoursPerMonth is how a monthly price is quoted from an hourly one.
+const hoursPerMonth = 730
+
+type apiVM struct {
+	UUID            string        `json:"uuid"`
+	DisplayName     string        `json:"display_name"`
+	Hostname        string        `json:"hostname"`
+	Status          string        `json:"status"`
+	Plan            apiVMPlan     `json:"plan"`
+	OSTemplate      apiVMTemplate `json:"os_template"`
+	Region          string        `json:"region"`
+	PublicIP        *string       `json:"public_ip"`
+	Networks        apiNetworks   `json:"networks"`
+	CreatedAt       string        `json:"created_at"`
+	Locked          bool          `json:"locked"`
+	OrderStatus     string        `json:"order_status"`
+	NodeUnavailable bool          `json:"node_unavailable"`
+}
+
+type apiVMPlan struct {
+	Slug        string `json:"slug"`
+	VCPUs       int    `json:"vcpus"`
+	MemoryMB    int    `json:"memory_mb"`
+	DiskGB      int    `json:"disk_gb"`
+	PriceHourly int64  `json:"price_hourly"`
+}
+
+type apiVMTemplate struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type apiNetworks struct {
+	V4 []apiNetworkV4 `json:"v4"`
+}
+
+type apiNetworkV4 struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+type apiMeta struct {
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+type apiVMBody struct {
+	VM apiVM `json:"vm"`
+}
+
+type apiVMList struct {
+	VMs  []apiVM `json:"vms"`
+	Meta apiMeta `json:"meta"`
+}
+
+type apiAction struct {
+	ID           int64   `json:"id"`
+	Type         string  `json:"type"`
+	Status       string  `json:"status"`
+	StartedAt    string  `json:"started_at"`
+	CompletedAt  *string `json:"completed_at"`
+	ResourceType string  `json:"resource_type"`
+	ResourceID   string  `json:"resource_id"`
+	Error        *string `json:"error"`
+}
+
+type apiActionBody struct {
+	Action apiAction `json:"action"`
+}
+
+type apiActionList struct {
+	Actions []apiAction `json:"actions"`
+	Meta    apiMeta     `json:"meta"`
+}
+
+type apiPlan struct {
+	Slug         string `json:"slug"`
+	Name         string `json:"name"`
+	VCPUs        int    `json:"vcpus"`
+	MemoryMB     int    `json:"memory_mb"`
+	DiskGB       int    `json:"disk_gb"`
+	PriceHourly  int64  `json:"price_hourly"`
+	PriceMonthly int64  `json:"price_monthly"`
+}
+
+type apiOSTemplate struct {
+	Slug      string `json:"slug"`
+	Name      string `json:"name"`
+	MinDiskGB int    `json:"min_disk_gb"`
+}
+
+type apiRegion struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// apiCreateVM is the body of POST /api/v1/vms.
+type apiCreateVM struct {
+	PlanSlug       string  `json:"plan_slug"`
+	OSTemplateSlug string  `json:"os_template_slug"`
+	AuthMode       string  `json:"auth_mode"`
+	CustomPassword string  `json:"custom_password"`
+	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
+	DisplayName    string  `json:"display_name"`
+	Hostname       string  `json:"hostname"`
+	Region         string  `json:"region"`
+}
+
+type apiRename struct {
+	DisplayName string `json:"display_name"`
+}
+
+type apiHostname struct {
+	Hostname string `json:"hostname"`
+}
+
+type apiPassword struct {
+	Password string `json:"password"`
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// vmJSON builds a VM's body; regions supply the netmask and gateway of its address.
+func vmJSON(v store.VM, regions map[string]store.Region) apiVM {
+	out := apiVM{
+		UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status,
+		Plan:       apiVMPlan{Slug: v.PlanSlug, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly},
+		OSTemplate: apiVMTemplate{Slug: v.OSTemplateSlug, Name: v.OSTemplateName},
+		Region:     v.Region, CreatedAt: rfc3339(v.CreatedAt), Locked: v.Locked,
+		OrderStatus: v.OrderStatus, NodeUnavailable: v.NodeDown,
+		Networks: apiNetworks{V4: []apiNetworkV4{}},
+	}
+	if v.PublicIP != "" && v.Status != "destroyed" {
+		ip := v.PublicIP
+		out.PublicIP = &ip
+		r := regions[v.Region]
+		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: netmask(r.IPNetwork), Gateway: r.Gateway, Type: "public"})
+	}
+	return out
+}
+
+// netmask writes a prefix's mask in dotted form ("10.0.0.0/24" → "255.255.255.0").
+func netmask(network string) string {
+	p, err := netip.ParsePrefix(network)
+	if err != nil || !p.Addr().Is4() {
+		return ""
+	}
+	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
+}
+
+func actionJSON(a store.Action) apiAction {
+	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID}
+	if a.CompletedAt != nil {
+		t := rfc3339(*a.CompletedAt)
+		out.CompletedAt = &t
+	}
+	if a.Error != "" {
+		e := a.Error
+		out.Error = &e
+	}
+	return out
+}
+
+func planJSON(l i18n.Locale, p store.Plan) apiPlan {
+	return apiPlan{Slug: p.Slug, Name: planName(l, p), VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
+		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
+}
+
+func planName(l i18n.Locale, p store.Plan) string {
+	if l == i18n.EN {
+		return p.NameEN
+	}
+	return p.NameFA
+}
+
+func regionName(l i18n.Locale, r store.Region) string {
+	if l == i18n.EN {
+		return r.NameEN
+	}
+	return r.NameFA
+}

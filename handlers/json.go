@@ -1,0 +1,114 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+)
+
+// maxJSONBody bounds an API request body; the largest legitimate one (a VM
+// order with a few dozen SSH key ids) is a few hundred bytes.
+const maxJSONBody = 64 << 10
+
+// decodeJSON reads the request body into dst, strictly: a field dst does not
+// know, or a value of the wrong type, is a 422 naming that field, so a typo in
+// a client ("display-name") is reported instead of silently ignored. An empty
+// body decodes as {} so that the service names the required fields.
+func decodeJSON(c echo.Context, dst any) error {
+	r := c.Request()
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, maxJSONBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &services.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Key: "error.too_large", Err: err}
+		}
+		return badJSON(err)
+	}
+	return decodeJSONBytes(body, dst)
+}
+
+// decodeJSONBytes is decodeJSON without the request, for tests and fuzzing.
+func decodeJSONBytes(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badJSON(errors.New("data after the JSON object"))
+	}
+	return nil
+}
+
+// jsonProblem turns a decoding error into the API's answer: field problems
+// are 422 naming the field, malformed JSON is 400.
+func jsonProblem(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if field == "" {
+			field = "body" // the body is not an object at all
+		}
+		return services.Invalid(map[string]string{field: "api.field_type"})
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if n, err := strconv.Unquote(name); err == nil {
+			name = n
+		}
+		return services.Invalid(map[string]string{name: "api.field_unknown"})
+	}
+	return badJSON(err)
+}
+
+func badJSON(err error) error {
+	return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "api.body_malformed", Err: err}
+}
+
+// setLocation points the client at a resource.
+func setLocation(c echo.Context, path string) {
+	c.Response().Header().Set(echo.HeaderLocation, path)
+}
+
+// setPageLinks writes an RFC 8288 Link header with the next and previous
+// pages of a list, keeping the request's other query parameters.
+func setPageLinks(c echo.Context, total, limit, offset int) {
+	links := pageLinks(c.Request().URL.Path, c.QueryParams(), total, limit, offset)
+	if len(links) > 0 {
+		c.Response().Header().Set("Link", strings.Join(links, ", "))
+	}
+}
+
+func pageLinks(path string, query url.Values, total, limit, offset int) []string {
+	at := func(off int, rel string) string {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("limit", strconv.Itoa(limit))
+		q.Set("offset", strconv.Itoa(off))
+		return "<" + path + "?" + q.Encode() + `>; rel="` + rel + `"`
+	}
+	var links []string
+	if offset+limit < total {
+		links = append(links, at(offset+limit, "next"))
+	}
+	if offset > 0 {
+		links = append(links, at(max(0, offset-limit), "prev"))
+	}
+	if total > 0 {
+		links = append(links, at(0, "first"), at((total-1)/limit*limit, "last"))
+	}
+	return links
+}

@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+)
+
+// createFormFields are the order form's fields copied back when it is refused
+// (the password never is).
+var createFormFields = []string{"region", "plan_slug", "os_template_slug", "auth_mode", "hostname", "display_name"}
+
+// NewVMForm is GET /vms/new.
+func (h *Handlers) NewVMForm(c echo.Context) error {
+	return h.createPage(c, http.StatusOK, views.Form{}, nil)
+}
+
+// createPage renders the order form. A fresh form carries a new idempotency
+// key, so a double-clicked submit orders one VM; a refused form keeps its key.
+func (h *Handlers) createPage(c echo.Context, status int, f views.Form, keys map[string]bool) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := views.VMCreateView{Form: f, KeysChecked: keys, PasswordMin: services.MinPasswordLen,
+		IdempotencyKey: c.FormValue("idempotency_key")}
+	if v.IdempotencyKey == "" {
+		v.IdempotencyKey = newFormKey()
+	}
+	l := LocaleOf(c)
+	regions, err := h.VMs.Regions(ctx)
+	if err != nil {
+		return services.Internal(err)
+	}
+	for _, r := range regions {
+		v.Regions = append(v.Regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
+	}
+	plans, err := h.VMs.Plans(ctx)
+	if err != nil {
+		return services.Internal(err)
+	}
+	for _, pl := range plans {
+		v.Plans = append(v.Plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
+			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials})
+	}
+	tmpls, err := h.VMs.OSTemplates(ctx)
+	if err != nil {
+		return services.Internal(err)
+	}
+	for _, t := range tmpls {
+		v.Templates = append(v.Templates, views.TemplateOption{Slug: t.Slug, Name: t.Name})
+	}
+	if h.SSHKeys != nil {
+		ks, err := h.SSHKeys.List(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, k := range ks {
+			v.SSHKeys = append(v.SSHKeys, views.SSHKeyOption{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint})
+		}
+	}
+	if u, err := h.Accounts.User(ctx, p.UserID); err == nil {
+		v.BalanceRials = u.BalanceRials
+	}
+	// A fresh form starts on the first choice of each list.
+	if v.Form.Values == nil {
+		v.Form.Values = map[string]string{"auth_mode": "password"}
+		if len(v.Regions) > 0 {
+			v.Form.Values["region"] = v.Regions[0].Slug
+		}
+		if len(v.Plans) > 0 {
+			v.Form.Values["plan_slug"] = v.Plans[0].Slug
+		}
+		if len(v.Templates) > 0 {
+			v.Form.Values["os_template_slug"] = v.Templates[0].Slug
+		}
+	}
+	return render(c, status, views.VMCreatePage(h.shell(c, "vm.new", "vms"), v))
+}
+
+func newFormKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "form-" + hex.EncodeToString(b)
+}
+
+// CreateVM is POST /api/v1/vms (JSON) and POST /vms (the order form).
+func (h *Handlers) CreateVM(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	var in services.CreateVMInput
+	api := apiDoor(c)
+	if api {
+		var body apiCreateVM
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+		in = services.CreateVMInput{PlanSlug: body.PlanSlug, OSTemplateSlug: body.OSTemplateSlug, AuthMode: body.AuthMode,
+			CustomPassword: body.CustomPassword, SSHKeyIDs: body.SSHKeyIDs, DisplayName: body.DisplayName,
+			Hostname: body.Hostname, Region: body.Region, IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
+		if len(in.IdempotencyKey) > 255 {
+			return services.Invalid(map[string]string{"idempotency_key": "form.too_long"})
+		}
+	} else {
+		in, err = createFormInput(c)
+		if err != nil {
+			return h.refusedOrder(c, err)
+		}
+	}
+	vm, err := h.VMs.Create(c.Request().Context(), p, in)
+	unavailable := vm.UUID != "" && services.AsError(err).Status == http.StatusServiceUnavailable
+	if err != nil && !unavailable {
+		if api {
+			return err
+		}
+		return h.refusedOrder(c, err)
+	}
+	if api {
+		// Accepted either way: the order is paid and kept; a 503 tells the
+		// client that no hypervisor took it yet, and where to watch it.
+		setLocation(c, "/api/v1/vms/"+vm.UUID)
+		if unavailable {
+			return err
+		}
+		return h.vmJSONResponse(c, http.StatusAccepted, vm)
+	}
+	if unavailable {
+		h.flash(c, "vm.ordered_waiting")
+	} else {
+		h.flash(c, "vm.ordered")
+	}
+	return redirect(c, "/vms/"+vm.UUID)
+}
+
+// createFormInput reads the order form.
+func createFormInput(c echo.Context) (services.CreateVMInput, error) {
+	in := services.CreateVMInput{
+		PlanSlug: c.FormValue("plan_slug"), OSTemplateSlug: c.FormValue("os_template_slug"),
+		AuthMode: c.FormValue("auth_mode"), DisplayName: c.FormValue("display_name"),
+		Hostname: c.FormValue("hostname"), Region: c.FormValue("region"),
+		IdempotencyKey: c.FormValue("idempotency_key"),
+	}
+	// Only the chosen mode's secret is sent on, so switching modes in the form
+	// does not leave a half-typed password in an SSH key order.
+	switch in.AuthMode {
+	case "password":
+		in.CustomPassword = c.FormValue("custom_password")
+	case "ssh_key":
+		form, err := c.FormParams()
+		if err != nil {
+			return in, err
+		}
+		for _, s := range form["ssh_key_ids"] {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return in, services.Invalid(map[string]string{"ssh_key_ids": "vm.ssh_keys_unknown"})
+			}
+			in.SSHKeyIDs = append(in.SSHKeyIDs, id)
+		}
+	}
+	return in, nil
+}
+
+// refusedOrder shows the order form again with what was wrong, or hands
+// anything that is not about the input to the error handler.
+func (h *Handlers) refusedOrder(c echo.Context, err error) error {
+	f, status, ferr := formFor(c, err, formValues(c, createFormFields...))
+	if ferr != nil {
+		return ferr
+	}
+	keys := map[string]bool{}
+	if form, perr := c.FormParams(); perr == nil {
+		for _, id := range form["ssh_key_ids"] {
+			keys[id] = true
+		}
+	}
+	return h.createPage(c, status, f, keys)
+}

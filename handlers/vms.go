@@ -1,0 +1,341 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/views"
+)
+
+// The VM handlers serve both doors: the same handler answers /api/v1/… with
+// JSON and the dashboard's path with a page (or, for htmx, the part of it that
+// changed). Input comes from a JSON body on the API and from form fields in
+// the dashboard; either way the same service method does the work.
+
+// apiDoor reports a request that came through the JSON API.
+func apiDoor(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// actor is the request's principal; the middleware of either door has set it.
+func actor(c echo.Context) (services.Principal, error) {
+	p, ok := PrincipalOf(c)
+	if !ok {
+		return p, services.Unauthorized("error.unauthorized")
+	}
+	return p, nil
+}
+
+const (
+	defaultListLimit = 50
+	maxListLimit     = 200
+)
+
+// parseListQuery reads limit, offset, status and q. Unlike the lenient paging
+// of other pages, a value that is present but wrong is a 422 naming it, as the
+// API contract says; the service checks ranges and the status itself.
+func parseListQuery(q url.Values) (services.ListInput, error) {
+	in := services.ListInput{Limit: defaultListLimit, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q"))}
+	fields := map[string]string{}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			fields["limit"] = "vm.limit_invalid"
+		}
+		in.Limit = n
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			fields["offset"] = "vm.offset_invalid"
+		}
+		in.Offset = n
+	}
+	if len(in.Q) > 200 {
+		fields["q"] = "form.too_long"
+	}
+	if len(fields) > 0 {
+		return in, services.Invalid(fields)
+	}
+	return in, nil
+}
+
+// ListVMs is GET /api/v1/vms and GET /vms.
+func (h *Handlers) ListVMs(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	in, err := parseListQuery(c.QueryParams())
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	vms, total, err := h.VMs.List(ctx, p, in)
+	if err != nil {
+		return err
+	}
+	if apiDoor(c) {
+		regions, err := h.regionMap(ctx)
+		if err != nil {
+			return err
+		}
+		body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
+		for _, v := range vms {
+			body.VMs = append(body.VMs, vmJSON(v, regions))
+		}
+		setPageLinks(c, total, in.Limit, in.Offset)
+		return c.JSON(http.StatusOK, body)
+	}
+	v := views.VMListView{Q: in.Q, Status: in.Status, Statuses: services.Statuses}
+	filters := url.Values{}
+	if in.Q != "" {
+		filters.Set("q", in.Q)
+	}
+	if in.Status != "" {
+		filters.Set("status", in.Status)
+	}
+	v.Pager = views.Pager{Total: total, Limit: in.Limit, Offset: in.Offset, Path: "/vms", Query: filters}
+	self := url.Values{}
+	for k, vals := range filters {
+		self[k] = vals
+	}
+	if in.Offset > 0 {
+		self.Set("offset", strconv.Itoa(in.Offset))
+	}
+	if in.Limit != defaultListLimit {
+		self.Set("limit", strconv.Itoa(in.Limit))
+	}
+	v.URL = "/vms"
+	if len(self) > 0 {
+		v.URL += "?" + self.Encode()
+	}
+	for _, vm := range vms {
+		busy := h.busy(ctx, p, vm)
+		v.Poll = v.Poll || busy
+		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
+			IP: vm.PublicIP, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
+			CreatedAt: vm.CreatedAt, Busy: busy, NodeDown: vm.NodeDown})
+	}
+	s := h.shell(c, "nav.vms", "vms")
+	return page(c, http.StatusOK, views.VMsPage(s, v), views.VMTable(s, v))
+}
+
+// busy reports a VM that is being built, locked by an operation, or has its
+// latest action still running: the dashboard keeps refreshing it until not.
+func (h *Handlers) busy(ctx context.Context, p services.Principal, vm store.VM) bool {
+	if vm.Status == services.StatusCreating || vm.Locked {
+		return true
+	}
+	acts, _, err := h.VMs.Actions(ctx, p, vm.UUID, 1, 0)
+	return err == nil && len(acts) > 0 && acts[0].Status == store.ActionInProgress
+}
+
+// GetVM is GET /api/v1/vms/{uuid} and GET /vms/{uuid}; the page's live part
+// alone for htmx, which polls it while something is in progress.
+func (h *Handlers) GetVM(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	vm, err := h.VMs.Get(ctx, p, c.Param("uuid"))
+	if err != nil {
+		return err
+	}
+	if apiDoor(c) {
+		return h.vmJSONResponse(c, http.StatusOK, vm)
+	}
+	v, err := h.vmPageView(c, p, vm)
+	if err != nil {
+		return err
+	}
+	s := h.shell(c, "vm.page_title", "vms")
+	return page(c, http.StatusOK, views.VMPage(s, v), views.VMLive(s, v))
+}
+
+func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm store.VM) error {
+	regions, err := h.regionMap(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, apiVMBody{VM: vmJSON(vm, regions)})
+}
+
+func (h *Handlers) regionMap(ctx context.Context) (map[string]store.Region, error) {
+	rs, err := h.VMs.Regions(ctx)
+	if err != nil {
+		return nil, services.Internal(err)
+	}
+	m := make(map[string]store.Region, len(rs))
+	for _, r := range rs {
+		m[r.Slug] = r
+	}
+	return m, nil
+}
+
+// pageActions and pageEvents bound what the VM page lists.
+const (
+	pageActions = 20
+	pageEvents  = 20
+)
+
+// vmPageView gathers everything the VM page shows.
+func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM) (views.VMPageView, error) {
+	ctx := c.Request().Context()
+	v := views.VMPageView{PasswordMin: services.MinPasswordLen, VM: views.VMDetail{
+		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
+		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: vm.Region,
+		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
+		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
+		OrderStatus: vm.OrderStatus, OrderError: vm.OrderError, Attempts: vm.Attempts,
+	}}
+	if vm.Status == services.StatusDestroyed {
+		v.VM.IP = ""
+	}
+	if r, err := h.VMs.Regions(ctx); err == nil {
+		for _, reg := range r {
+			if reg.Slug == vm.Region {
+				v.VM.Region = regionName(LocaleOf(c), reg)
+			}
+		}
+	}
+	acts, _, err := h.VMs.Actions(ctx, p, vm.UUID, pageActions, 0)
+	if err != nil {
+		return v, err
+	}
+	v.Busy = vm.Status == services.StatusCreating || vm.Locked
+	for _, a := range acts {
+		v.Busy = v.Busy || a.Status == store.ActionInProgress
+		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
+			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
+	}
+	events, err := h.VMs.VMEvents(ctx, p, vm.UUID, pageEvents)
+	if err != nil {
+		return v, err
+	}
+	for _, e := range events {
+		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, IP: e.IP, At: e.CreatedAt})
+	}
+	return v, nil
+}
+
+// vmPage renders the VM page again after a dashboard form, with edit applied
+// to its view (field errors, a refusal message).
+func (h *Handlers) vmPage(c echo.Context, status int, uuid string, edit func(*views.VMPageView)) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	vm, err := h.VMs.Get(c.Request().Context(), p, uuid)
+	if err != nil {
+		return err
+	}
+	v, err := h.vmPageView(c, p, vm)
+	if err != nil {
+		return err
+	}
+	edit(&v)
+	return render(c, status, views.VMPage(h.shell(c, "vm.page_title", "vms"), v))
+}
+
+// refusal shows an operation's refusal (a conflict, an unavailable node) on
+// the VM page, where the customer pressed the button; anything else goes to
+// the one error handler.
+func (h *Handlers) refusal(c echo.Context, uuid string, err error) error {
+	e := services.AsError(err)
+	switch e.Status {
+	case http.StatusConflict, http.StatusServiceUnavailable, http.StatusForbidden:
+		return h.vmPage(c, e.Status, uuid, func(v *views.VMPageView) { v.Message, v.MessageArgs = e.Key, e.Args })
+	}
+	return err
+}
+
+// VMActions is GET /api/v1/vms/{uuid}/actions.
+func (h *Handlers) VMActions(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	in, err := parseListQuery(url.Values{"limit": c.QueryParams()["limit"], "offset": c.QueryParams()["offset"]})
+	if err != nil {
+		return err
+	}
+	if in.Limit < 1 || in.Limit > maxListLimit {
+		return services.Invalid(map[string]string{"limit": "vm.limit_invalid"})
+	}
+	if in.Offset < 0 {
+		return services.Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	}
+	acts, total, err := h.VMs.Actions(c.Request().Context(), p, c.Param("uuid"), in.Limit, in.Offset)
+	if err != nil {
+		return err
+	}
+	body := apiActionList{Actions: make([]apiAction, 0, len(acts)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
+	for _, a := range acts {
+		body.Actions = append(body.Actions, actionJSON(a))
+	}
+	setPageLinks(c, total, in.Limit, in.Offset)
+	return c.JSON(http.StatusOK, body)
+}
+
+// GetAction is GET /api/v1/actions/{id}.
+func (h *Handlers) GetAction(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return services.NotFound()
+	}
+	a, err := h.VMs.Action(c.Request().Context(), p, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(a)})
+}
+
+// Plans is GET /api/v1/plans: names in the request's language, prices in rials.
+func (h *Handlers) Plans(c echo.Context) error {
+	plans, err := h.VMs.Plans(c.Request().Context())
+	if err != nil {
+		return services.Internal(err)
+	}
+	out := make([]apiPlan, 0, len(plans))
+	for _, p := range plans {
+		out = append(out, planJSON(LocaleOf(c), p))
+	}
+	return c.JSON(http.StatusOK, map[string][]apiPlan{"plans": out})
+}
+
+// OSTemplates is GET /api/v1/os-templates.
+func (h *Handlers) OSTemplates(c echo.Context) error {
+	ts, err := h.VMs.OSTemplates(c.Request().Context())
+	if err != nil {
+		return services.Internal(err)
+	}
+	out := make([]apiOSTemplate, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, apiOSTemplate{Slug: t.Slug, Name: t.Name, MinDiskGB: t.MinDiskGB})
+	}
+	return c.JSON(http.StatusOK, map[string][]apiOSTemplate{"os_templates": out})
+}
+
+// Regions is GET /api/v1/regions.
+func (h *Handlers) Regions(c echo.Context) error {
+	rs, err := h.VMs.Regions(c.Request().Context())
+	if err != nil {
+		return services.Internal(err)
+	}
+	out := make([]apiRegion, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, apiRegion{Slug: r.Slug, Name: regionName(LocaleOf(c), r)})
+	}
+	return c.JSON(http.StatusOK, map[string][]apiRegion{"regions": out})
+}

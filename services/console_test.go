@@ -1,0 +1,435 @@
+package services_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
+)
+
+// vncServer is a small real VNC server on loopback that insists on VNC
+// authentication with its password, then sends ServerInit and keeps the
+// connection open until the client leaves.
+type vncServer struct {
+	ln       net.Listener
+	password string
+	accepted atomic.Int32
+	refused  atomic.Int32
+}
+
+func startVNC(t *testing.T, password string) *vncServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &vncServer{ln: ln, password: password}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *vncServer) addr() hypervisor.VNCAddr {
+	a := s.ln.Addr().(*net.TCPAddr)
+	return hypervisor.VNCAddr{Host: "127.0.0.1", Port: a.Port, Password: s.password}
+}
+
+func (s *vncServer) serve(c net.Conn) {
+	defer c.Close()
+	io.WriteString(c, "RFB 003.008\n")
+	ver := make([]byte, 12)
+	if _, err := io.ReadFull(c, ver); err != nil {
+		return
+	}
+	c.Write([]byte{1, 2})
+	choice := make([]byte, 1)
+	if _, err := io.ReadFull(c, choice); err != nil || choice[0] != 2 {
+		return
+	}
+	var challenge [16]byte
+	copy(challenge[:], "0123456789abcdef")
+	c.Write(challenge[:])
+	resp := make([]byte, 16)
+	if _, err := io.ReadFull(c, resp); err != nil {
+		return
+	}
+	if !bytes.Equal(resp, services.VNCResponse(s.password, challenge)) {
+		s.refused.Add(1)
+		binary.Write(c, binary.BigEndian, uint32(1))
+		binary.Write(c, binary.BigEndian, uint32(len("bad password")))
+		io.WriteString(c, "bad password")
+		return
+	}
+	s.accepted.Add(1)
+	binary.Write(c, binary.BigEndian, uint32(0))
+	io.Copy(io.Discard, c)
+}
+
+// consoleEnv is a database with two customers and a running VM of the first.
+type consoleEnv struct {
+	db        *store.DB
+	consoles  *services.Consoles
+	vnc       *vncServer
+	ana, bob  services.Principal
+	vm        store.VM
+	clock     *clock
+	locateErr atomic.Value // error returned by Locate when set
+	password  atomic.Value // the password Locate reports
+}
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// errBox lets an atomic.Value hold errors of any type, or none.
+type errBox struct{ err error }
+
+func newConsoleEnv(t *testing.T, cfg services.ConsoleConfig) *consoleEnv {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "abrak.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	env := &consoleEnv{db: db, vnc: startVNC(t, "s3cret!x"), clock: &clock{now: time.Now()}}
+	env.locateErr.Store(errBox{})
+	env.password.Store(env.vnc.password)
+	ana := seedUser(t, db, "ana@example.com")
+	bob := seedUser(t, db, "bob@example.com")
+	env.ana = services.Principal{UserID: ana.ID, Email: ana.Email, IP: "127.0.0.1"}
+	env.bob = services.Principal{UserID: bob.ID, Email: bob.Email, IP: "127.0.0.1"}
+	env.vm = seedVM(t, db, ana.ID, "running")
+	cfg.Now = env.clock.Now
+	cfg.Locate = func(ctx context.Context, vm store.VM) (hypervisor.VNCAddr, error) {
+		if err := env.locateErr.Load().(errBox).err; err != nil {
+			return hypervisor.VNCAddr{}, err
+		}
+		addr := env.vnc.addr()
+		addr.Password = env.password.Load().(string)
+		return addr, nil
+	}
+	env.consoles = services.NewConsoles(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	t.Cleanup(env.consoles.CloseAll)
+	return env
+}
+
+func seedUser(t *testing.T, db *store.DB, email string) store.User {
+	t.Helper()
+	u, err := db.CreateUser(context.Background(), store.User{Email: email, Name: email, PasswordHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func seedVM(t *testing.T, db *store.DB, userID int64, status string) store.VM {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(db.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "192.0.2.0/24", Gateway: "192.0.2.1"}))
+	must(db.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, Active: true}))
+	must(db.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Active: true}))
+	node, err := db.UpsertNode(ctx, store.Node{Name: "n1", Region: "thr", URI: "test:///default", Enabled: true})
+	must(err)
+	vm, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: userID, DisplayName: "web-1",
+		Hostname: "web-1", PlanSlug: "tiny", OSTemplateSlug: "tiny", Region: "thr", VCPUs: 1, MemoryMB: 256, DiskGB: 1, VNCPassword: "s3cret!x"}})
+	must(err)
+	must(db.SetVMNode(ctx, vm.ID, node.ID))
+	must(db.SetVMStatus(ctx, vm.ID, status))
+	vm, err = db.VMByID(ctx, vm.ID)
+	must(err)
+	return vm
+}
+
+func wantCode(t *testing.T, what string, err error, status int) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded, want %d", what, status)
+	}
+	if got := services.AsError(err).Status; got != status {
+		t.Fatalf("%s: %v (status %d), want %d", what, err, got, status)
+	}
+}
+
+func TestConsoleTicketIsSingleUseAndAuthenticatesToVNC(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{})
+	ctx := context.Background()
+	tk, err := env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tk.Secret) < 22 || tk.ExpiresAt.Sub(env.clock.Now()) != 60*time.Second {
+		t.Fatalf("ticket %+v: want ≥128 random bits valid 60 s", tk)
+	}
+	var stored int
+	env.db.R.QueryRow(`SELECT count(*) FROM console_tickets WHERE hash = ?`, tk.Secret).Scan(&stored)
+	if stored != 0 {
+		t.Fatal("the ticket's secret is stored in clear")
+	}
+	if _, err := env.consoles.Peek(ctx, tk.Secret); err != nil {
+		t.Fatalf("peek at a fresh ticket: %v", err)
+	}
+	con, err := env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer con.Close(services.CloseNormal)
+	if env.vnc.accepted.Load() != 1 {
+		t.Fatalf("the VNC server accepted %d authentications", env.vnc.accepted.Load())
+	}
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "second use", err, 410)
+	_, err = env.consoles.Peek(ctx, tk.Secret)
+	wantCode(t, "peek at a used ticket", err, 410)
+
+	var audits int
+	env.db.R.QueryRow(`SELECT count(*) FROM audit_events WHERE user_id = ? AND action = 'vm.console' AND target_id = ?`, env.ana.UserID, env.vm.UUID).Scan(&audits)
+	if audits != 1 {
+		t.Fatalf("%d audit events for one console", audits)
+	}
+}
+
+func TestConsoleTicketRace(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 20, PerUser: 20})
+	tk, err := env.consoles.Issue(context.Background(), env.ana, env.vm.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			if con, err := env.consoles.Open(context.Background(), tk.Secret, "127.0.0.1"); err == nil {
+				wins.Add(1)
+				con.Close(services.CloseNormal)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d connections used one ticket", wins.Load())
+	}
+}
+
+func TestConsoleTicketExpires(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{})
+	ctx := context.Background()
+	tk, err := env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.clock.add(61 * time.Second)
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "expired ticket", err, 410)
+	if env.vnc.accepted.Load() != 0 {
+		t.Fatal("an expired ticket reached the VNC server")
+	}
+}
+
+func TestConsoleTicketOfAnotherCustomer(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{})
+	ctx := context.Background()
+	_, err := env.consoles.Issue(ctx, env.bob, env.vm.UUID)
+	wantCode(t, "bob asks for ana's console", err, 404)
+
+	// A ticket bound to bob for ana's VM (bob's own VM moved to ana, say) is
+	// refused: the VM must still be the ticket holder's when it is used.
+	secret := "bobs-ticket-for-anas-vm-0123456789abcdef"
+	now := env.clock.Now()
+	if err := env.db.CreateConsoleTicket(ctx, store.ConsoleTicket{Hash: sha(secret), UserID: env.bob.UserID, VMID: env.vm.ID,
+		CreatedAt: now, ExpiresAt: now.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.consoles.Open(ctx, secret, "127.0.0.1")
+	wantCode(t, "bob's ticket for ana's VM", err, 410)
+	if env.vnc.accepted.Load() != 0 {
+		t.Fatal("another customer's ticket reached the VNC server")
+	}
+}
+
+func TestConsoleRefusals(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{})
+	ctx := context.Background()
+	stopped := seedVM(t, env.db, env.ana.UserID, "stopped")
+	_, err := env.consoles.Issue(ctx, env.ana, stopped.UUID)
+	wantCode(t, "stopped VM", err, 409)
+
+	token := env.ana
+	token.TokenID, token.TokenName, token.Scopes = 7, "ci", []string{services.ScopeVMRead}
+	_, err = env.consoles.Issue(ctx, token, env.vm.UUID)
+	wantCode(t, "token without vm:console", err, 403)
+	token.Scopes = []string{services.ScopeVMConsole}
+	if _, err := env.consoles.Issue(ctx, token, env.vm.UUID); err != nil {
+		t.Fatalf("token with vm:console: %v", err)
+	}
+
+	env.locateErr.Store(errBox{fmt.Errorf("%w: node down", hypervisor.ErrUnavailable)})
+	_, err = env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	wantCode(t, "node unavailable", err, 503)
+	env.locateErr.Store(errBox{fmt.Errorf("%w: shut off", hypervisor.ErrInvalidState)})
+	_, err = env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	wantCode(t, "domain not running on its node", err, 409)
+	env.locateErr.Store(errBox{})
+
+	tk, err := env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The node reports another password than the one the VNC server wants.
+	env.password.Store("other!!!")
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "VNC refuses the password", err, 503)
+	if env.consoles.OpenCount() != 0 {
+		t.Fatal("a console that failed to open still counts")
+	}
+}
+
+func open(t *testing.T, env *consoleEnv, p services.Principal, vm string) *services.Console {
+	t.Helper()
+	tk, err := env.consoles.Issue(context.Background(), p, vm)
+	if err != nil {
+		t.Fatalf("issue: %v", err)
+	}
+	con, err := env.consoles.Open(context.Background(), tk.Secret, "127.0.0.1")
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return con
+}
+
+func waitClosed(t *testing.T, con *services.Console, reason string) {
+	t.Helper()
+	select {
+	case <-con.Closed():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("console still open, want it closed (%s)", reason)
+	}
+	if con.Reason() != reason {
+		t.Fatalf("closed for %q, want %q", con.Reason(), reason)
+	}
+	if _, err := con.Server().Write([]byte{0}); err == nil {
+		t.Fatal("the VNC connection of a closed console still writes")
+	}
+}
+
+func TestConsoleLimitsAndClosing(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 2, PerUser: 3})
+	ctx := context.Background()
+	a1 := open(t, env, env.ana, env.vm.UUID)
+	a2 := open(t, env, env.ana, env.vm.UUID)
+	_, err := env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	wantCode(t, "third console of one VM", err, 409)
+
+	other := seedVM(t, env.db, env.ana.UserID, "running")
+	b1 := open(t, env, env.ana, other.UUID)
+	_, err = env.consoles.Issue(ctx, env.ana, other.UUID)
+	wantCode(t, "fourth console of one customer", err, 429)
+
+	env.consoles.OnVMStatus(env.vm.UUID, services.StatusStopped)
+	waitClosed(t, a1, services.CloseVMStopped)
+	waitClosed(t, a2, services.CloseVMStopped)
+	select {
+	case <-b1.Closed():
+		t.Fatal("stopping one VM closed another VM's console")
+	default:
+	}
+	env.consoles.CloseUser(env.bob.UserID)
+	select {
+	case <-b1.Closed():
+		t.Fatal("bob's sign-out closed ana's console")
+	default:
+	}
+	env.consoles.CloseUser(env.ana.UserID)
+	waitClosed(t, b1, services.CloseSignedOut)
+	if n := env.consoles.OpenCount(); n != 0 {
+		t.Fatalf("%d consoles still counted", n)
+	}
+}
+
+func TestConsoleIdleLimit(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{IdleLimit: 200 * time.Millisecond})
+	con := open(t, env, env.ana, env.vm.UUID)
+	waitClosed(t, con, services.CloseIdle)
+}
+
+func TestInputWatchTellsInputFromUpdateRequests(t *testing.T) {
+	fbur := []byte{3, 1, 0, 0, 0, 0, 4, 0, 3, 0}
+	key := []byte{4, 1, 0, 0, 0, 0, 0, 0x61}
+	pointer := []byte{5, 0, 0, 10, 0, 20}
+	setEnc := []byte{2, 0, 0, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0x21}
+	qemuKey := []byte{255, 0, 0, 1, 0, 0, 0, 0x61, 0, 0, 0, 0x1e}
+
+	var w services.InputWatch
+	if w.Feed([]byte{1}) || w.Feed(setEnc) || w.Feed(fbur) || w.Feed(append(fbur, fbur...)) {
+		t.Fatal("ClientInit, SetEncodings or update requests counted as input")
+	}
+	if !w.Feed(key) || !w.Feed(pointer) || !w.Feed(qemuKey) {
+		t.Fatal("key or pointer events not counted as input")
+	}
+	// Byte by byte, as TCP may split them.
+	stream := append(append(append([]byte{}, fbur...), key...), fbur...)
+	input := false
+	for _, b := range stream {
+		input = w.Feed([]byte{b}) || input
+	}
+	if !input || w.Feed(fbur) {
+		t.Fatal("split messages were misread")
+	}
+	if !w.Feed([]byte{99, 1, 2, 3}) || !w.Feed(fbur) {
+		t.Fatal("after an unknown message everything must count as input")
+	}
+}
+
+func TestVNCResponseKnownAnswer(t *testing.T) {
+	// Computed independently: printf '\0%.0s' {1..16} | openssl enc -des-ecb -nopad
+	// -K 0e86ceceeef64e26 (the bytes of "password", each bit-reversed).
+	var zero [16]byte
+	got := services.VNCResponse("password", zero)
+	want := []byte{0xff, 0x97, 0x50, 0x2e, 0x94, 0x22, 0xf0, 0x89, 0xff, 0x97, 0x50, 0x2e, 0x94, 0x22, 0xf0, 0x89}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("response % x, want % x", got, want)
+	}
+}
+
+func sha(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,350 @@
+package services_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/hypervisor/localvirt"
+	"abrak/services"
+	"abrak/store"
+)
+
+// The catalog every VM test orders from.
+const (
+	vmtRegion   = "thr-t"
+	vmtNetwork  = "10.20.0.0/24"
+	vmtGateway  = "10.20.0.1"
+	vmtPlan     = "tiny"
+	vmtPrice    = int64(5_000)
+	vmtTemplate = "tiny"
+	vmtVolume   = "tiny-v1.qcow2"
+	vmtPassword = "correct-horse-battery"
+)
+
+// vmEnv is one test's world: a SQLite file with the catalog, and (for a driver)
+// a private libvirtd with one node in the region plus the test's own connection
+// to it (keeper), which imports the template and looks at or changes domains
+// behind the panel's back, as an operator with virsh would.
+type vmEnv struct {
+	t      *testing.T
+	ctx    context.Context
+	db     *store.DB
+	log    *slog.Logger
+	cfg    services.VMConfig
+	daemon *localvirt.Daemon
+	node   store.Node
+	keeper *hypervisor.Node
+}
+
+// newVMEnv builds the world; driver is "test" (libvirt's test driver), "qemu"
+// (real guests from the tiny template) or "" (no node at all).
+func newVMEnv(t *testing.T, driver string) *vmEnv {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	e := &vmEnv{t: t, ctx: ctx, log: testLogger(t), cfg: services.VMConfig{
+		ShutdownDeadline:  2 * time.Second,
+		MaxAttempts:       3,
+		RetryBase:         20 * time.Millisecond,
+		RetryMax:          200 * time.Millisecond,
+		PollInterval:      100 * time.Millisecond,
+		ReconcileInterval: 200 * time.Millisecond,
+	}}
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "abrak.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e.db = db
+	must(t, db.UpsertRegion(ctx, store.Region{Slug: vmtRegion, NameFA: "تهران آزمون", NameEN: "Tehran test", IPNetwork: vmtNetwork, Gateway: vmtGateway}))
+	must(t, db.UpsertPlan(ctx, store.Plan{Slug: vmtPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: vmtPrice, Sort: 1, Active: true}))
+	must(t, db.UpsertOSTemplate(ctx, store.OSTemplate{Slug: vmtTemplate, Name: "Tiny Linux", Volume: vmtVolume, MinDiskGB: 1, Sort: 1, Active: true}))
+	if driver == "" {
+		return e
+	}
+
+	e.daemon = localvirt.Start(t)
+	uri := "test+unix:///default?socket=" + e.daemon.Socket
+	if driver == "qemu" {
+		uri = "qemu+unix:///system?socket=" + e.daemon.Socket
+	}
+	e.node, err = db.UpsertNode(ctx, store.Node{Name: driver + "-1", Region: vmtRegion, URI: uri, VNCHost: "127.0.0.1", Enabled: true})
+	must(t, err)
+	keeper := hypervisor.NewFleet(e.log, fleetOptions())
+	t.Cleanup(func() { keeper.Close() })
+	keeper.SetNodes([]hypervisor.NodeConfig{nodeConfig(e.node)})
+	e.keeper = waitForNode(t, keeper, e.node.ID)
+
+	if driver == "qemu" {
+		tf := localvirt.Template(t)
+		f, err := os.Open(tf.File)
+		must(t, err)
+		defer f.Close()
+		st, err := f.Stat()
+		must(t, err)
+		must(t, e.keeper.ImportTemplate(ctx, vmtVolume, f, st.Size(), tf.Format))
+	} else {
+		img := "the test driver keeps volumes as records, not data"
+		must(t, e.keeper.ImportTemplate(ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2"))
+	}
+	return e
+}
+
+func nodeConfig(n store.Node) hypervisor.NodeConfig {
+	return hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost}
+}
+
+// fleetOptions keep failures quick: a lost daemon is noticed and redialled within a second.
+func fleetOptions() hypervisor.Options {
+	return hypervisor.Options{
+		CallTimeout:          10 * time.Second,
+		ShutdownTimeout:      2 * time.Second,
+		ReconnectInterval:    50 * time.Millisecond,
+		MaxReconnectInterval: 300 * time.Millisecond,
+	}
+}
+
+func waitForNode(t *testing.T, f *hypervisor.Fleet, id int64) *hypervisor.Node {
+	t.Helper()
+	var n *hypervisor.Node
+	eventually(t, 30*time.Second, "node answers", func() (bool, string) {
+		var err error
+		n, err = f.Node(id)
+		return err == nil, fmt.Sprint(err)
+	})
+	return n
+}
+
+// panel is one run of the VM service, as one process of Abrak would hold it.
+type panel struct {
+	*services.VMs
+	t     *testing.T
+	fleet *hypervisor.Fleet
+	ctx   context.Context
+	stop  func()
+}
+
+// open starts a VM service on the environment's database with its own fleet.
+// With run, its workers (events, reconciler, provisioner) start; without, only
+// requests are served, as if the workers had not got to anything yet. stop (also
+// called at cleanup) ends it as a shutdown or a crash would.
+func (e *vmEnv) open(run bool) *panel {
+	e.t.Helper()
+	fleet := hypervisor.NewFleet(e.log, fleetOptions())
+	vms := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	var once sync.Once
+	p := &panel{VMs: vms, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
+		once.Do(func() {
+			cancel()
+			vms.Close()
+			fleet.Close()
+		})
+	}}
+	e.t.Cleanup(p.stop)
+	if run {
+		p.run()
+	} else {
+		must(e.t, vms.SyncNodes(ctx))
+	}
+	return p
+}
+
+// run starts the workers of a panel opened without them.
+func (p *panel) run() {
+	p.t.Helper()
+	must(p.t, p.Run(p.ctx))
+}
+
+// openReady is open that also waits for the node to answer, so that Create places at once.
+func (e *vmEnv) openReady(run bool) *panel {
+	e.t.Helper()
+	p := e.open(run)
+	waitForNode(e.t, p.fleet, e.node.ID)
+	return p
+}
+
+// customer adds a user with balance rials in the wallet.
+func (e *vmEnv) customer(email string, balance int64) services.Principal {
+	e.t.Helper()
+	u, err := e.db.CreateUser(e.ctx, store.User{Email: email, Name: email, PasswordHash: "x"})
+	must(e.t, err)
+	if balance > 0 {
+		_, err := e.db.Credit(e.ctx, u.ID, balance, "topup", "test")
+		must(e.t, err)
+	}
+	return services.Principal{UserID: u.ID, Email: email, IP: "192.0.2.7"}
+}
+
+func vmOrder(name string) services.CreateVMInput {
+	return services.CreateVMInput{PlanSlug: vmtPlan, OSTemplateSlug: vmtTemplate, AuthMode: "password",
+		CustomPassword: vmtPassword, DisplayName: name, Region: vmtRegion}
+}
+
+func (e *vmEnv) vm(uuid string) store.VM {
+	e.t.Helper()
+	vm, err := e.db.VMByUUID(e.ctx, uuid)
+	must(e.t, err)
+	return vm
+}
+
+func (e *vmEnv) order(vm store.VM) store.Order {
+	e.t.Helper()
+	o, err := e.db.OrderForVM(e.ctx, vm.ID)
+	must(e.t, err)
+	return o
+}
+
+func (e *vmEnv) balance(p services.Principal) int64 {
+	e.t.Helper()
+	u, err := e.db.UserByID(e.ctx, p.UserID)
+	must(e.t, err)
+	return u.BalanceRials
+}
+
+// ledgerRows counts a customer's ledger rows of a kind about one VM, and sums them.
+func (e *vmEnv) ledgerRows(p services.Principal, kind, uuid string) (int, int64) {
+	e.t.Helper()
+	rows, err := e.db.Ledger(e.ctx, p.UserID, 10_000, 0)
+	must(e.t, err)
+	n, sum := 0, int64(0)
+	for _, r := range rows {
+		if r.Kind == kind && r.Ref == uuid {
+			n++
+			sum += r.AmountRials
+		}
+	}
+	return n, sum
+}
+
+// domains is what the node itself holds: domain UUID → state.
+func (e *vmEnv) domains() map[string]hypervisor.State {
+	e.t.Helper()
+	var infos []hypervisor.DomainInfo
+	eventually(e.t, 20*time.Second, "node lists its domains", func() (bool, string) {
+		var err error
+		infos, err = e.keeper.States(e.ctx)
+		return err == nil, fmt.Sprint(err)
+	})
+	out := map[string]hypervisor.State{}
+	for _, i := range infos {
+		out[i.UUID] = i.State
+	}
+	return out
+}
+
+// waitStatus waits for a VM's recorded status and returns how long that took.
+func (e *vmEnv) waitStatus(uuid, want string, within time.Duration) time.Duration {
+	e.t.Helper()
+	return eventually(e.t, within, "vm "+uuid+" "+want, func() (bool, string) {
+		vm := e.vm(uuid)
+		return vm.Status == want, fmt.Sprintf("status %q, order %q attempts %d error %q", vm.Status, vm.OrderStatus, vm.Attempts, vm.OrderError)
+	})
+}
+
+// waitAction waits until an action is no longer in progress and returns it.
+func waitAction(t *testing.T, p *panel, who services.Principal, id int64) store.Action {
+	t.Helper()
+	var a store.Action
+	eventually(t, 30*time.Second, fmt.Sprintf("action %d ends", id), func() (bool, string) {
+		var err error
+		a, err = p.Action(context.Background(), who, id)
+		must(t, err)
+		return a.Status != store.ActionInProgress, a.Status
+	})
+	return a
+}
+
+// eventually polls cond until it holds, failing the test at the deadline with the
+// last thing cond saw; it returns how long the condition took.
+func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(within)
+	for {
+		ok, saw := cond()
+		if ok {
+			return time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s (last seen: %s)", what, within, saw)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// status is the HTTP status a service error carries; 0 for success.
+func status(err error) int {
+	if err == nil {
+		return 0
+	}
+	return services.AsError(err).Status
+}
+
+// wantStatus checks a service error's status and, for validation errors, the field it names.
+func wantStatus(t *testing.T, err error, code int, field string) {
+	t.Helper()
+	if status(err) != code {
+		t.Fatalf("got %v (status %d), want status %d", err, status(err), code)
+	}
+	if field != "" {
+		if _, ok := services.AsError(err).Fields[field]; !ok {
+			t.Fatalf("422 %v does not name field %q: %v", err, field, services.AsError(err).Fields)
+		}
+	}
+}
+
+// wantForbidden checks a 403 that names the missing scope.
+func wantForbidden(t *testing.T, err error, scope string) {
+	t.Helper()
+	var e *services.Error
+	if !errors.As(err, &e) || e.Status != 403 || !slices.Contains(e.Args, scope) {
+		t.Fatalf("got %v, want 403 naming %s", err, scope)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testLogger sends the services' warnings to the test's log, and stops at the
+// end of the test so a late goroutine cannot log into a finished test.
+func testLogger(t *testing.T) *slog.Logger {
+	w := &testLogWriter{t: t}
+	t.Cleanup(w.close)
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testLogWriter struct {
+	mu   sync.Mutex
+	t    *testing.T
+	done bool
+}
+
+func (w *testLogWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimSpace(string(b)))
+	}
+	return len(b), nil
+}
+
+func (w *testLogWriter) close() {
+	w.mu.Lock()
+	w.done = true
+	w.mu.Unlock()
+}

@@ -1,0 +1,298 @@
+package services_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
+)
+
+// One VM from the tiny template on qemu:///system, ordered as a customer orders
+// it: the real guest runs, and the time from the order to running is reported.
+func TestCreateToRunningOnQEMU(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "qemu")
+	owner := e.customer("qemu@example.com", 2*vmtPrice)
+	p := e.openReady(true)
+
+	start := time.Now()
+	vm, err := p.Create(e.ctx, owner, vmOrder("real guest"))
+	must(t, err)
+	e.waitStatus(vm.UUID, services.StatusRunning, 90*time.Second)
+	t.Logf("qemu:///system create-to-running: %s", time.Since(start).Round(time.Millisecond))
+
+	if st := e.domains()[vm.UUID]; st != hypervisor.StateRunning {
+		t.Fatalf("domain on the node is %q, want running", st)
+	}
+	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Attempts != 1 {
+		t.Fatalf("order %+v", o)
+	}
+	vols, err := e.keeper.Volumes(e.ctx)
+	must(t, err)
+	for _, want := range []string{vm.UUID + ".qcow2", vm.UUID + "-seed.iso"} {
+		if !slices.Contains(vols, want) {
+			t.Fatalf("volume %s missing from the pool: %v", want, vols)
+		}
+	}
+	if b := e.balance(owner); b != vmtPrice {
+		t.Fatalf("balance %d, want %d", b, vmtPrice)
+	}
+}
+
+// The time from the order to running on the test driver, over ten VMs in a row.
+func TestCreateToRunningOnTheTestDriver(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	owner := e.customer("fast@example.com", 10*vmtPrice)
+	p := e.openReady(true)
+	var took []time.Duration
+	for i := range 10 {
+		start := time.Now()
+		vm, err := p.Create(e.ctx, owner, vmOrder(fmt.Sprintf("fast-%d", i)))
+		must(t, err)
+		e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	t.Logf("test driver create-to-running over %d VMs: median %s, min %s, max %s", len(took),
+		((took[4] + took[5]) / 2).Round(time.Microsecond), took[0].Round(time.Microsecond), took[9].Round(time.Microsecond))
+	if b := e.balance(owner); b != 0 {
+		t.Fatalf("balance %d after ten orders, want 0", b)
+	}
+}
+
+// With every node of the region down, an order is taken and charged, the
+// customer hears 503, and the order waits; when the node returns it is built,
+// and the customer has paid exactly once.
+func TestOrderWaitsForAnUnavailableNode(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "qemu")
+	owner := e.customer("patient@example.com", 3*vmtPrice)
+	must(t, e.daemon.Stop())
+	p := e.open(true)
+
+	vm, err := p.Create(e.ctx, owner, vmOrder("waits"))
+	wantStatus(t, err, 503, "")
+	if vm.UUID == "" || vm.Status != services.StatusCreating || vm.NodeID != 0 {
+		t.Fatalf("a 503 create returned %+v, want the recorded VM, creating and unplaced", vm)
+	}
+	if b := e.balance(owner); b != 2*vmtPrice {
+		t.Fatalf("balance %d, want %d", b, 2*vmtPrice)
+	}
+	eventually(t, 20*time.Second, "order retried", func() (bool, string) {
+		o := e.order(vm)
+		return o.Status == store.OrderPending && o.Attempts >= 2 && o.LastError != "",
+			fmt.Sprintf("%s after %d attempts: %q", o.Status, o.Attempts, o.LastError)
+	})
+	// The customer sees the retry state on the VM.
+	got, err := p.Get(e.ctx, owner, vm.UUID)
+	must(t, err)
+	if got.Status != services.StatusCreating || got.OrderError == "" || got.Attempts < 2 {
+		t.Fatalf("VM while waiting: status %q order error %q attempts %d", got.Status, got.OrderError, got.Attempts)
+	}
+
+	must(t, e.daemon.Up())
+	e.waitStatus(vm.UUID, services.StatusRunning, 90*time.Second)
+	o := e.order(vm)
+	if o.Status != store.OrderProvisioned || o.LastError != "" {
+		t.Fatalf("order after the node returned: %+v", o)
+	}
+	if st := e.domains()[vm.UUID]; st != hypervisor.StateRunning {
+		t.Fatalf("domain on the node is %q, want running", st)
+	}
+	if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {
+		t.Fatalf("%d debits summing %d, want exactly one of %d", n, sum, vmtPrice)
+	}
+	if n, _ := e.ledgerRows(owner, "refund", vm.UUID); n != 0 {
+		t.Fatalf("%d refunds for a VM that was built", n)
+	}
+	if b := e.balance(owner); b != 2*vmtPrice {
+		t.Fatalf("balance %d, want %d", b, 2*vmtPrice)
+	}
+}
+
+// An order that fails for a reason other than an unavailable node is tried
+// MaxAttempts times, then refunded once; nothing runs it again.
+func TestFailingOrderIsRefundedOnceAfterBoundedRetries(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	must(t, e.db.UpsertOSTemplate(e.ctx, store.OSTemplate{Slug: "broken", Name: "Broken", Volume: "missing.qcow2", MinDiskGB: 1, Active: true}))
+	owner := e.customer("unlucky@example.com", 2*vmtPrice)
+	p := e.openReady(true)
+
+	in := vmOrder("doomed")
+	in.OSTemplateSlug = "broken"
+	vm, err := p.Create(e.ctx, owner, in)
+	must(t, err)
+	eventually(t, 20*time.Second, "order refunded", func() (bool, string) {
+		o := e.order(vm)
+		return o.Status == store.OrderRefunded, o.Status + ": " + o.LastError
+	})
+	o := e.order(vm)
+	if o.Attempts != e.cfg.MaxAttempts || !strings.Contains(o.LastError, "missing.qcow2") {
+		t.Fatalf("refunded order: attempts %d (want %d), last error %q", o.Attempts, e.cfg.MaxAttempts, o.LastError)
+	}
+	if got := e.vm(vm.UUID); got.Status != services.StatusFailed {
+		t.Fatalf("VM of a refunded order is %q, want failed", got.Status)
+	}
+	if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
+		t.Fatalf("%d refunds summing %d, want one of %d", n, sum, vmtPrice)
+	}
+	if b := e.balance(owner); b != 2*vmtPrice {
+		t.Fatalf("balance %d after the refund, want %d", b, 2*vmtPrice)
+	}
+	acts, _, err := p.Actions(e.ctx, owner, vm.UUID, 10, 0)
+	must(t, err)
+	if len(acts) != 1 || acts[0].Type != "create" || acts[0].Status != store.ActionErrored || acts[0].Error == "" {
+		t.Fatalf("create action of a refunded order: %+v", acts)
+	}
+	if _, ok := e.domains()[vm.UUID]; ok {
+		t.Fatal("a domain was left for a refunded order")
+	}
+	_, err = p.Power(e.ctx, owner, vm.UUID, "start")
+	wantStatus(t, err, 409, "")
+
+	// A new panel's provisioner, proven to have run by building a later order,
+	// leaves the refunded one alone.
+	p.stop()
+	p = e.openReady(true)
+	next, err := p.Create(e.ctx, owner, vmOrder("fine"))
+	must(t, err)
+	e.waitStatus(next.UUID, services.StatusRunning, 20*time.Second)
+	if again := e.order(vm); again.Status != store.OrderRefunded || again.Attempts != o.Attempts {
+		t.Fatalf("the refunded order was touched again: %+v", again)
+	}
+	if n, _ := e.ledgerRows(owner, "refund", vm.UUID); n != 1 {
+		t.Fatalf("%d refunds after another provisioner run, want 1", n)
+	}
+	if refunded, err := e.db.FailOrder(e.ctx, o.ID, "again"); err != nil || refunded {
+		t.Fatalf("failing a refunded order again: refunded=%v, %v", refunded, err)
+	}
+	if b := e.balance(owner); b != vmtPrice {
+		t.Fatalf("balance %d, want %d", b, vmtPrice)
+	}
+}
+
+// A crash can leave an order anywhere between paid and provisioned, with or
+// without its domain built; the next panel finishes each one, building no second
+// domain and charging nobody twice, and settles the actions the crash cut short.
+func TestANewPanelFinishesWhatACrashLeft(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	owner := e.customer("crash@example.com", 5*vmtPrice)
+
+	before := e.open(false)
+	waitForNode(t, before.fleet, e.node.ID)
+	built, err := before.Create(e.ctx, owner, vmOrder("built before the crash"))
+	must(t, err)
+	pending, err := before.Create(e.ctx, owner, vmOrder("never placed"))
+	must(t, err)
+	before.stop()
+
+	// The crashed panel had built one domain and claimed its order; the other
+	// order was not even placed.
+	region, err := e.db.Region(e.ctx, vmtRegion)
+	must(t, err)
+	must(t, e.keeper.Create(e.ctx, hypervisor.DomainSpec{
+		UUID: built.UUID, VCPUs: built.VCPUs, MemoryMB: built.MemoryMB, DiskGB: built.DiskGB,
+		Template: hypervisor.TemplateRef{Volume: vmtVolume}, Hostname: built.Hostname,
+		RootPasswordCrypt: built.RootCrypt, IPv4: built.PublicIP, PrefixLen: 24, Gateway: region.Gateway,
+		VNCPassword: built.VNCPassword, Owner: built.UserIDString(), Plan: built.PlanSlug,
+	}))
+	longAgo := time.Now().Add(-10 * time.Minute).Unix()
+	_, err = e.db.W.ExecContext(e.ctx, `UPDATE orders SET status = 'provisioning', attempts = 1, updated_at = ? WHERE vm_id = ?`, longAgo, built.ID)
+	must(t, err)
+	_, err = e.db.W.ExecContext(e.ctx, `UPDATE vms SET node_id = NULL WHERE id = ?`, pending.ID)
+	must(t, err)
+	// A power action and a delete were in flight too.
+	cut, err := e.db.StartAction(e.ctx, owner.UserID, built.ID, "shutdown")
+	must(t, err)
+	must(t, e.db.SetVMLocked(e.ctx, pending.ID, true))
+	del, err := e.db.StartAction(e.ctx, owner.UserID, pending.ID, "delete")
+	must(t, err)
+	domainsBefore := e.domains()
+	volsBefore, err := e.keeper.Volumes(e.ctx)
+	must(t, err)
+
+	after := e.open(true)
+	for _, a := range []store.Action{cut, del} {
+		got, err := after.Action(e.ctx, owner, a.ID)
+		must(t, err)
+		if got.Status != store.ActionErrored || got.Error == "" {
+			t.Fatalf("%s action cut by the crash: %+v", a.Type, got)
+		}
+	}
+	if e.vm(pending.UUID).Locked {
+		t.Fatal("the VM of an interrupted delete stays locked")
+	}
+	e.waitStatus(built.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(pending.UUID, services.StatusRunning, 20*time.Second)
+
+	domainsAfter := e.domains()
+	if len(domainsAfter) != len(domainsBefore)+1 || domainsAfter[built.UUID] != hypervisor.StateRunning || domainsAfter[pending.UUID] != hypervisor.StateRunning {
+		t.Fatalf("domains before the restart %v, after %v: want the one built before plus the unplaced one", domainsBefore, domainsAfter)
+	}
+	vols, err := e.keeper.Volumes(e.ctx)
+	must(t, err)
+	if len(vols) != len(volsBefore)+2 {
+		t.Fatalf("volumes before the restart %v, after %v: want only the new VM's disk and seed added", volsBefore, vols)
+	}
+	for _, vm := range []store.VM{built, pending} {
+		if o := e.order(vm); o.Status != store.OrderProvisioned {
+			t.Fatalf("order of %s: %+v", vm.DisplayName, o)
+		}
+		if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {
+			t.Fatalf("%s: %d debits summing %d, want one", vm.DisplayName, n, sum)
+		}
+		acts, _, err := after.Actions(e.ctx, owner, vm.UUID, 10, 0)
+		must(t, err)
+		for _, a := range acts {
+			if a.Type == "create" && a.Status != store.ActionCompleted {
+				t.Fatalf("create action of %s: %+v", vm.DisplayName, a)
+			}
+		}
+	}
+	if e.vm(pending.UUID).NodeID != e.node.ID {
+		t.Fatal("the unplaced VM was not placed")
+	}
+	if b := e.balance(owner); b != 3*vmtPrice {
+		t.Fatalf("balance %d, want %d", b, 3*vmtPrice)
+	}
+}
+
+// A repeated Idempotency-Key returns the first VM and charges nothing more; the
+// same key with another order is refused.
+func TestIdempotencyKeyOrdersOnce(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "")
+	owner := e.customer("retry@example.com", 3*vmtPrice)
+	p := e.open(false)
+
+	in := vmOrder("once")
+	in.IdempotencyKey = "k-1"
+	first, err := p.Create(e.ctx, owner, in)
+	wantStatus(t, err, 503, "")
+	again, err := p.Create(e.ctx, owner, in)
+	if again.UUID != first.UUID || status(err) == 422 {
+		t.Fatalf("repeated key: VM %q (%v), want %q", again.UUID, err, first.UUID)
+	}
+	in.DisplayName = "different"
+	_, err = p.Create(e.ctx, owner, in)
+	wantStatus(t, err, 422, "idempotency_key")
+	if b := e.balance(owner); b != 2*vmtPrice {
+		t.Fatalf("balance %d, want one charge (%d)", b, 2*vmtPrice)
+	}
+	// The same key belongs to each customer separately.
+	other := e.customer("other@example.com", vmtPrice)
+	in.DisplayName = "once"
+	theirs, err := p.Create(e.ctx, other, in)
+	wantStatus(t, err, 503, "")
+	if theirs.UUID == first.UUID {
+		t.Fatal("another customer's key returned the first customer's VM")
+	}
+}

@@ -1,0 +1,245 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/views/i18n"
+)
+
+func TestAPIAuthentication(t *testing.T) {
+	type row struct {
+		name string
+		// token returns the bearer token to send ("" sends none), after any setup.
+		token    func(t *testing.T, a *testApp) string
+		pairs    []string // extra headers
+		cookie   bool     // also send a signed-in browser's cookies
+		status   int
+		code     string
+		message  string // wanted error message, exactly
+		wwwAuth  string // wanted substring of WWW-Authenticate
+		wantBody string // wanted substring of a 200 body
+	}
+	full := func(t *testing.T, a *testApp) string {
+		s, _ := mintToken(t, a, "ana@example.com", "vm:read", "account:read")
+		return s
+	}
+	fixed := func(s string) func(*testing.T, *testApp) string {
+		return func(*testing.T, *testApp) string { return s }
+	}
+	invalidFA := i18n.T(i18n.FA, "error.token_invalid")
+	rows := []row{
+		{name: "valid token", token: full, status: 200, wantBody: `"email":"ana@example.com"`},
+		{name: "no token", token: fixed(""), status: 401, code: "unauthorized", message: i18n.T(i18n.FA, "error.token_missing"), wwwAuth: "Bearer"},
+		{name: "no token, English client", token: fixed(""), pairs: []string{"Accept-Language", "en-US,en;q=0.9"},
+			status: 401, code: "unauthorized", message: i18n.T(i18n.EN, "error.token_missing"), wwwAuth: "Bearer"},
+		{name: "malformed token", token: fixed("ic_pat_nope"), status: 401, code: "unauthorized", message: invalidFA, wwwAuth: `error="invalid_token"`},
+		{name: "unknown token", token: fixed("ic_pat_" + strings.Repeat("Z", 43)), status: 401, code: "unauthorized", message: invalidFA, wwwAuth: "invalid_token"},
+		{name: "unknown token, English client", token: fixed("ic_pat_" + strings.Repeat("Z", 43)), pairs: []string{"Accept-Language", "en"},
+			status: 401, code: "unauthorized", message: i18n.T(i18n.EN, "error.token_invalid")},
+		{name: "revoked token", token: func(t *testing.T, a *testApp) string {
+			s, tok := mintToken(t, a, "ana@example.com", "account:read")
+			if err := a.Tokens.Revoke(context.Background(), principalOf(t, a, "ana@example.com"), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}, status: 401, code: "unauthorized", message: invalidFA},
+		{name: "expired token", token: func(t *testing.T, a *testApp) string {
+			s, tok := mintToken(t, a, "ana@example.com", "account:read")
+			if _, err := a.DB.W.Exec(`UPDATE api_tokens SET expires_at = ? WHERE id = ?`, time.Now().Add(-time.Second).Unix(), tok.ID); err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}, status: 401, code: "unauthorized", message: invalidFA},
+		{name: "token without account:read", token: func(t *testing.T, a *testApp) string {
+			s, _ := mintToken(t, a, "ana@example.com", "vm:read", "vm:write")
+			return s
+		}, pairs: []string{"Accept-Language", "en"}, status: 403, code: "forbidden", message: i18n.T(i18n.EN, "error.missing_scope", "scope", "account:read")},
+		{name: "session cookie alone", token: fixed(""), cookie: true, status: 401, code: "unauthorized"},
+		{name: "basic auth", token: fixed(""), pairs: []string{"Authorization", "Basic YW5hOnB3"}, status: 401, code: "unauthorized"},
+	}
+	for _, tt := range rows {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a := newTestApp(t)
+			a.createUser(t, "ana@example.com", testPassword)
+			token := tt.token(t, a)
+			var r response
+			if tt.cookie {
+				c := a.client(t)
+				c.signIn("ana@example.com", testPassword)
+				r = c.do(http.MethodGet, "/api/v1/account", nil, header(tt.pairs...))
+			} else {
+				r = apiCall(t, a, http.MethodGet, "/api/v1/account", token, "", tt.pairs...)
+			}
+			mustStatus(t, tt.name, r, tt.status)
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("Content-Type %q, want JSON", r.Header.Get("Content-Type"))
+			}
+			if tt.status == 200 {
+				if !strings.Contains(r.Body, tt.wantBody) {
+					t.Errorf("body lacks %s: %s", tt.wantBody, r.Body)
+				}
+				return
+			}
+			e := apiErrorOf(t, r)
+			if e.Error.Code != tt.code || tt.message != "" && e.Error.Message != tt.message || e.RequestID == "" {
+				t.Errorf("error %+v, want code %q message %q and a request id", e, tt.code, tt.message)
+			}
+			if got := r.Header.Get("WWW-Authenticate"); !strings.Contains(got, tt.wwwAuth) || tt.status == 401 && got == "" {
+				t.Errorf("WWW-Authenticate %q, want it to hold %q", got, tt.wwwAuth)
+			}
+		})
+	}
+}
+
+func TestAPIAccountBody(t *testing.T) {
+	a := newTestApp(t)
+	u := a.createUser(t, "ana@example.com", testPassword)
+	if _, err := a.DB.Credit(context.Background(), u.ID, 1_234_560, "topup", "test"); err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := mintToken(t, a, "ana@example.com", "account:read")
+	r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "")
+	mustStatus(t, "account", r, http.StatusOK)
+	var body struct {
+		Account struct {
+			Email        string  `json:"email"`
+			Name         string  `json:"name"`
+			BalanceRials int64   `json:"balance_rials"`
+			BalanceToman float64 `json:"balance_toman"`
+			CreatedAt    string  `json:"created_at"`
+		} `json:"account"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	acc := body.Account
+	if _, err := time.Parse(time.RFC3339, acc.CreatedAt); err != nil || acc.Email != "ana@example.com" || acc.Name != "Test ana" ||
+		acc.BalanceRials != 1_234_560 || acc.BalanceToman != 123_456 {
+		t.Fatalf("account = %+v", acc)
+	}
+}
+
+func TestAPIRateLimitPerToken(t *testing.T) {
+	a := newTestApp(t, withAPIRateLimit(3, 100))
+	a.createUser(t, "ana@example.com", testPassword)
+	secret, _ := mintToken(t, a, "ana@example.com", "account:read")
+	other, _ := mintToken(t, a, "ana@example.com", "account:read")
+
+	for i, want := range []string{"2", "1", "0"} {
+		r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "")
+		mustStatus(t, "request "+strconv.Itoa(i+1), r, http.StatusOK)
+		if r.Header.Get("RateLimit-Limit") != "3" || r.Header.Get("RateLimit-Remaining") != want {
+			t.Fatalf("request %d: RateLimit-Limit %q Remaining %q, want 3 and %s", i+1, r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining"), want)
+		}
+		if reset, err := strconv.Atoi(r.Header.Get("RateLimit-Reset")); err != nil || reset < 1 || reset > 60 {
+			t.Fatalf("request %d: RateLimit-Reset %q, want seconds within the minute", i+1, r.Header.Get("RateLimit-Reset"))
+		}
+	}
+	r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "", "Accept-Language", "en")
+	mustStatus(t, "the 4th request", r, http.StatusTooManyRequests)
+	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || retry < 1 || retry > 60 || r.Header.Get("RateLimit-Remaining") != "0" {
+		t.Fatalf("429: Retry-After %q RateLimit-Remaining %q", r.Header.Get("Retry-After"), r.Header.Get("RateLimit-Remaining"))
+	}
+	if e := apiErrorOf(t, r); e.Error.Code != "rate_limited" || !strings.Contains(e.Error.Message, "Try again") {
+		t.Fatalf("429 body %+v", e)
+	}
+	r = apiCall(t, a, http.MethodGet, "/api/v1/account", other, "")
+	if r.Status != http.StatusOK || r.Header.Get("RateLimit-Remaining") != "2" {
+		t.Fatalf("another token: %d remaining %q, want its own full budget", r.Status, r.Header.Get("RateLimit-Remaining"))
+	}
+}
+
+func TestAPIRateLimitWithoutValidToken(t *testing.T) {
+	a := newTestApp(t, withAPIRateLimit(100, 3))
+	a.createUser(t, "ana@example.com", testPassword)
+	bad := "ic_pat_" + strings.Repeat("Q", 43)
+	for i, want := range []string{"2", "1", "0"} {
+		token := bad
+		if i == 0 {
+			token = "" // a missing token spends the same budget
+		}
+		r := apiCall(t, a, http.MethodGet, "/api/v1/account", token, "")
+		mustStatus(t, "bad request "+strconv.Itoa(i+1), r, http.StatusUnauthorized)
+		if r.Header.Get("RateLimit-Remaining") != want {
+			t.Fatalf("bad request %d: remaining %q, want %s", i+1, r.Header.Get("RateLimit-Remaining"), want)
+		}
+	}
+	r := apiCall(t, a, http.MethodGet, "/api/v1/account", bad, "")
+	mustStatus(t, "a 4th bad token", r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" || apiErrorOf(t, r).Error.Code != "rate_limited" {
+		t.Fatalf("429 without Retry-After or code: %v %s", r.Header, r.Body)
+	}
+}
+
+// TestCLICreateToken runs the real binary against the running app's database.
+func TestCLICreateToken(t *testing.T) {
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+	bin := filepath.Join(t.TempDir(), "abrak")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = repoRootDir(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, "admin", "create-token", "--db", a.DB.Path, "--email", "Ana@Example.com", "--scopes", "vm:read,account:read", "--name", "ci", "--expires", "720h")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("create-token: %v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) != 1 || !tokenSecretRe.MatchString(lines[0]) || len(lines[0]) != len("ic_pat_")+43 {
+		t.Fatalf("stdout %q, want exactly one line with the token", out)
+	}
+	r := apiCall(t, a, http.MethodGet, "/api/v1/account", lines[0], "")
+	mustStatus(t, "the CLI's token", r, http.StatusOK)
+	if n := a.count(t, `SELECT count(*) FROM api_tokens WHERE name = 'ci' AND expires_at - created_at = 720*3600`); n != 1 {
+		t.Errorf("no token named ci expiring in 720h")
+	}
+
+	for name, args := range map[string][]string{
+		"unknown scope": {"--email", "ana@example.com", "--scopes", "vm:read,root"},
+		"unknown user":  {"--email", "nobody@example.com", "--scopes", "vm:read"},
+		"no scopes":     {"--email", "ana@example.com"},
+	} {
+		cmd := exec.Command(bin, append([]string{"admin", "create-token", "--db", a.DB.Path}, args...)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err == nil || len(out) != 0 || stderr.Len() == 0 {
+			t.Errorf("%s: err %v, stdout %q, stderr %q; want a failure explained on stderr only", name, err, out, stderr.String())
+		}
+	}
+}
+
+// repoRootDir is the module root, found from the test's directory.
+func repoRootDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}

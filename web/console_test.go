@@ -1,0 +1,305 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"html"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"abrak/hypervisor"
+	"abrak/hypervisor/localvirt"
+	"abrak/services"
+	"abrak/store"
+	"abrak/web"
+)
+
+// consoleWorld is a panel with one qemu node on a private libvirtd and a running
+// VM of ana's, built from the tiny template through the VM service.
+type consoleWorld struct {
+	*testApp
+	ana services.Principal
+	vm  store.VM
+}
+
+func newConsoleWorld(t *testing.T) *consoleWorld {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a real QEMU guest")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	a := newTestApp(t, func(c *web.AppConfig) {
+		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
+			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 2 * time.Second}
+		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
+	})
+	d := localvirt.Start(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.30.0.0/24", Gateway: "10.30.0.1"}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1000, Sort: 1, Active: true}))
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: "thr", URI: "qemu+unix:///system?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true})
+	must(err)
+
+	// The operator's import of the template, on a connection of its own.
+	keeper := hypervisor.NewFleet(nil, hypervisor.Options{ReconnectInterval: 50 * time.Millisecond})
+	t.Cleanup(func() { keeper.Close() })
+	keeper.SetNodes([]hypervisor.NodeConfig{{ID: node.ID, Name: node.Name, Region: node.Region, URI: node.URI}})
+	var n *hypervisor.Node
+	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = keeper.Node(node.ID); return err == nil })
+	tf := localvirt.Template(t)
+	f, err := os.Open(tf.File)
+	must(err)
+	defer f.Close()
+	st, err := f.Stat()
+	must(err)
+	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
+
+	appCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	must(a.Start(appCtx))
+	u := a.createUser(t, "ana@example.com", testPassword)
+	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
+	must(err)
+	ana := services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
+	vm, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
+		CustomPassword: "Correct-Horse-42!", DisplayName: "console-vm", Hostname: "console-vm"})
+	must(err)
+	waitFor(t, 3*time.Minute, "the VM runs", func() bool {
+		vm, err = a.DB.VMByID(ctx, vm.ID)
+		return err == nil && vm.Status == services.StatusRunning
+	})
+	return &consoleWorld{testApp: a, ana: ana, vm: vm}
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// consoleDial opens a console websocket as a browser on origin would.
+func consoleDial(base, wsPath, origin string) (*websocket.Conn, int, error) {
+	u := "ws" + strings.TrimPrefix(base, "http") + wsPath
+	ws, resp, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {origin}})
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	return ws, status, err
+}
+
+// rfbStream reads binary messages as one stream and writes each Write as one message.
+type rfbStream struct {
+	ws *websocket.Conn
+	r  io.Reader
+}
+
+func (s *rfbStream) Read(p []byte) (int, error) {
+	for {
+		if s.r == nil {
+			_, r, err := s.ws.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			s.r = r
+		}
+		n, err := s.r.Read(p)
+		if err == io.EOF {
+			s.r = nil
+			if n == 0 {
+				continue
+			}
+			err = nil
+		}
+		return n, err
+	}
+}
+
+func (s *rfbStream) Write(p []byte) (int, error) {
+	return len(p), s.ws.WriteMessage(websocket.BinaryMessage, p)
+}
+
+// serverInit is what a viewer learns from the VNC server after the handshake.
+type serverInit struct {
+	Width, Height int
+	Name          string
+}
+
+// viewerToServerInit plays noVNC's part up to ServerInit and returns the
+// security types the browser side was offered.
+func viewerToServerInit(t *testing.T, ws *websocket.Conn) ([]byte, serverInit) {
+	t.Helper()
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
+	rw := &rfbStream{ws: ws}
+	var ver [12]byte
+	if _, err := io.ReadFull(rw, ver[:]); err != nil || string(ver[:]) != "RFB 003.008\n" {
+		t.Fatalf("version %q, %v", ver, err)
+	}
+	io.WriteString(rw, "RFB 003.008\n")
+	var n [1]byte
+	io.ReadFull(rw, n[:])
+	types := make([]byte, n[0])
+	if _, err := io.ReadFull(rw, types); err != nil {
+		t.Fatal(err)
+	}
+	rw.Write([]byte{1})
+	var result uint32
+	if err := binary.Read(rw, binary.BigEndian, &result); err != nil || result != 0 {
+		t.Fatalf("security result %d, %v", result, err)
+	}
+	rw.Write([]byte{1}) // ClientInit, shared
+	var head [24]byte
+	if _, err := io.ReadFull(rw, head[:]); err != nil {
+		t.Fatalf("ServerInit: %v", err)
+	}
+	name := make([]byte, binary.BigEndian.Uint32(head[20:24]))
+	if _, err := io.ReadFull(rw, name); err != nil {
+		t.Fatal(err)
+	}
+	return types, serverInit{Width: int(binary.BigEndian.Uint16(head[0:2])), Height: int(binary.BigEndian.Uint16(head[2:4])), Name: string(name)}
+}
+
+var wsURLRe = regexp.MustCompile(`data-ws-url="([^"]+)"`)
+
+func TestConsoleOfARealGuest(t *testing.T) {
+	w := newConsoleWorld(t)
+	a := w.testApp
+	path := "/api/v1/vms/" + w.vm.UUID + "/console"
+
+	token, _ := mintToken(t, a, "ana@example.com", services.ScopeVMConsole)
+	readOnly, _ := mintToken(t, a, "ana@example.com", services.ScopeVMRead)
+	a.createUser(t, "bob@example.com", testPassword)
+	bobs, _ := mintToken(t, a, "bob@example.com", services.ScopeVMConsole)
+	mustStatus(t, "bob's token on ana's VM", apiCall(t, a, "POST", path, bobs, ""), http.StatusNotFound)
+	mustStatus(t, "a token without vm:console", apiCall(t, a, "POST", path, readOnly, ""), http.StatusForbidden)
+	mustStatus(t, "no token", apiCall(t, a, "POST", path, "", ""), http.StatusUnauthorized)
+
+	r := apiCall(t, a, "POST", path, token, "")
+	mustStatus(t, "console ticket", r, http.StatusOK)
+	var body struct {
+		URL       string `json:"url"`
+		ExpiresAt string `json:"expires_at"`
+		TTLSec    int    `json:"ttl_sec"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := time.Parse(time.RFC3339, body.ExpiresAt)
+	if body.TTLSec != 60 || err != nil || time.Until(exp) > 61*time.Second || !strings.HasPrefix(body.URL, "http://localhost/console/") {
+		t.Fatalf("answer %+v (%v)", body, err)
+	}
+
+	// The URL works in a browser that has no session: the ticket is the credential.
+	u, _ := url.Parse(body.URL)
+	page := apiCall(t, a, "GET", u.Path+"?lang=en", "", "")
+	mustStatus(t, "ticket page", page, http.StatusOK)
+	m := wsURLRe.FindStringSubmatch(page.Body)
+	if m == nil || !strings.Contains(page.Body, "console-vm") || strings.Contains(page.Body, "data-ticket-url") {
+		t.Fatalf("ticket page lacks the websocket or shows a reconnect it cannot do:\n%s", trim(page.Body))
+	}
+	wsPath := html.UnescapeString(m[1])
+
+	if _, status, _ := consoleDial(a.URL, wsPath, "https://evil.example"); status != http.StatusForbidden {
+		t.Fatalf("foreign origin: %d, want 403", status)
+	}
+	ws, status, err := consoleDial(a.URL, wsPath, a.URL)
+	if err != nil {
+		t.Fatalf("console websocket: %d %v", status, err)
+	}
+	defer ws.Close()
+	types, si := viewerToServerInit(t, ws)
+	if !bytes.Equal(types, []byte{1}) {
+		t.Fatalf("the browser was offered security types %v; want None only, the proxy answers the VNC password", types)
+	}
+	if si.Width < 320 || si.Height < 200 || si.Name == "" {
+		t.Fatalf("ServerInit %+v", si)
+	}
+	if _, status, _ := consoleDial(a.URL, wsPath, a.URL); status != http.StatusGone {
+		t.Fatalf("second use of the ticket: %d, want 410", status)
+	}
+	if page := apiCall(t, a, "GET", u.Path, "", ""); page.Status != http.StatusGone {
+		t.Fatalf("page of a used ticket: %d, want 410", page.Status)
+	}
+	if n := a.count(t, `SELECT count(*) FROM audit_events WHERE action = 'vm.console' AND target_id = ?`, w.vm.UUID); n != 1 {
+		t.Fatalf("%d audit events for one console", n)
+	}
+
+	// Killing the VM closes its console, and no new one can be opened.
+	if _, err := a.VMs.Power(context.Background(), w.ana, w.vm.UUID, "kill"); err != nil {
+		t.Fatal(err)
+	}
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
+	_, err = io.Copy(io.Discard, &rfbStream{ws: ws})
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
+		t.Fatalf("after the kill the console ended with %v", err)
+	}
+	waitFor(t, 30*time.Second, "the VM is recorded stopped", func() bool {
+		vm, err := a.DB.VMByID(context.Background(), w.vm.ID)
+		return err == nil && vm.Status == services.StatusStopped
+	})
+	mustStatus(t, "console of a stopped VM", apiCall(t, a, "POST", path, token, ""), http.StatusConflict)
+}
+
+func TestConsoleDashboardPage(t *testing.T) {
+	w := newConsoleWorld(t)
+	a := w.testApp
+	c := a.client(t)
+	c.signIn("ana@example.com", testPassword)
+	r := c.get("/vms/" + w.vm.UUID + "/console?lang=en")
+	if r.Status != http.StatusOK {
+		t.Fatalf("console page: %d\n%s", r.Status, trim(r.Body))
+	}
+	for _, want := range []string{`id="console-screen"`, `data-ticket-url="/vms/` + w.vm.UUID + `/console/ticket"`, `id="console-cad"`, `id="console-reconnect"`, "Connecting…"} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("console page lacks %s", want)
+		}
+	}
+	fresh := c.do("POST", "/vms/"+w.vm.UUID+"/console/ticket", nil, header("Accept", "application/json", "X-CSRF-Token", c.token()))
+	if fresh.Status != http.StatusOK || !strings.Contains(fresh.Body, `"ws_url":"/console/ws/`) {
+		t.Fatalf("reconnect ticket: %d %s", fresh.Status, trim(fresh.Body))
+	}
+	var body struct {
+		WSURL string `json:"ws_url"`
+	}
+	json.Unmarshal([]byte(fresh.Body), &body)
+	ws, status, err := consoleDial(a.URL, body.WSURL, a.URL)
+	if err != nil {
+		t.Fatalf("reconnect websocket: %d %v", status, err)
+	}
+	ws.Close()
+
+	a.createUser(t, "bob@example.com", testPassword)
+	bob := a.client(t)
+	bob.signIn("bob@example.com", testPassword)
+	if r := bob.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusNotFound {
+		t.Fatalf("bob opens ana's console page: %d, want 404", r.Status)
+	}
+	anon := a.client(t)
+	if r := anon.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusSeeOther {
+		t.Fatalf("anonymous console page: %d, want a redirect to sign in", r.Status)
+	}
+}
