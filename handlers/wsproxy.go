@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
+	"abrak/views/i18n"
 )
 
 const (
@@ -43,14 +44,14 @@ var chunkPool = sync.Pool{New: func() any { b := make([]byte, consoleChunk); ret
 func (h *Handlers) ConsoleWS(c echo.Context) error {
 	r := c.Request()
 	if !h.originAllowed(r) {
-		return services.Forbidden("console.bad_origin")
+		return h.refuseConsole(c, services.Forbidden("console.bad_origin"))
 	}
 	if !websocket.IsWebSocketUpgrade(r) {
-		return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request"}
+		return h.refuseConsole(c, &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request"})
 	}
 	con, err := h.Consoles.Open(r.Context(), c.Param("ticket"), c.RealIP())
 	if err != nil {
-		return err
+		return h.refuseConsole(c, err)
 	}
 	ws, err := consoleUpgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
@@ -61,6 +62,21 @@ func (h *Handlers) ConsoleWS(c echo.Context) error {
 	c.Response().Status = http.StatusSwitchingProtocols
 	proxyConsole(ws, con)
 	return nil
+}
+
+// refuseConsole answers a websocket request that is not upgraded. A script,
+// not a person, reads it, and the route carries no session for the error
+// page's shell: the API's JSON error body it is.
+func (h *Handlers) refuseConsole(c echo.Context, err error) error {
+	e := services.AsError(err)
+	if e.Status >= 500 {
+		h.Log.Error("console refused", "path", c.Path(), "code", e.Code, "err", e.Err)
+	}
+	var body apiError
+	body.Error.Code = e.Code
+	body.Error.Message = i18n.T(LocaleOf(c), e.Key, e.Args...)
+	body.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+	return c.JSON(e.Status, body)
 }
 
 // originAllowed accepts a websocket from the panel's own pages: an Origin equal

@@ -115,7 +115,9 @@ func accountKey(e string) string { return "acct:" + e }
 func (a *Accounts) limited(ip, email string) error {
 	wait := max(a.perIP.Blocked(ipKey(ip)), a.perUser.Blocked(accountKey(email)))
 	if wait > 0 {
-		return RateLimited(wait)
+		e := RateLimited(wait)
+		e.Key = "auth.too_many_attempts"
+		return e
 	}
 	return nil
 }

@@ -283,8 +283,8 @@ func eventually(t *testing.T, within time.Duration, what string, cond func() (bo
 	}
 }
 
-// status is the HTTP status a service error carries; 0 for success.
-func status(err error) int {
+// errStatus is the HTTP status a service error carries; 0 for success.
+func errStatus(err error) int {
 	if err == nil {
 		return 0
 	}
@@ -294,8 +294,8 @@ func status(err error) int {
 // wantStatus checks a service error's status and, for validation errors, the field it names.
 func wantStatus(t *testing.T, err error, code int, field string) {
 	t.Helper()
-	if status(err) != code {
-		t.Fatalf("got %v (status %d), want status %d", err, status(err), code)
+	if errStatus(err) != code {
+		t.Fatalf("got %v (status %d), want status %d", err, errStatus(err), code)
 	}
 	if field != "" {
 		if _, ok := services.AsError(err).Fields[field]; !ok {

@@ -79,7 +79,7 @@ func passwordProblem(pw, email string) string {
 		return "form.required"
 	case len([]rune(pw)) < MinPasswordLen:
 		return "form.password_too_short"
-	case len(pw) > MaxPasswordLen:
+	case len([]rune(pw)) > MaxPasswordLen:
 		return "form.password_too_long"
 	case commonPasswords[strings.ToLower(pw)] || strings.EqualFold(pw, email) || allSame(pw):
 		return "form.password_weak"
@@ -88,8 +88,9 @@ func passwordProblem(pw, email string) string {
 }
 
 func allSame(s string) bool {
-	for i := 1; i < len(s); i++ {
-		if s[i] != s[0] {
+	r := []rune(s)
+	for i := 1; i < len(r); i++ {
+		if r[i] != r[0] {
 			return false
 		}
 	}

@@ -278,7 +278,7 @@ func TestIdempotencyKeyOrdersOnce(t *testing.T) {
 	first, err := p.Create(e.ctx, owner, in)
 	wantStatus(t, err, 503, "")
 	again, err := p.Create(e.ctx, owner, in)
-	if again.UUID != first.UUID || status(err) == 422 {
+	if again.UUID != first.UUID || errStatus(err) == 422 {
 		t.Fatalf("repeated key: VM %q (%v), want %q", again.UUID, err, first.UUID)
 	}
 	in.DisplayName = "different"

@@ -157,9 +157,16 @@ func (db *DB) SetVMStatus(ctx context.Context, id int64, status string) error {
 }
 
 // SetVMStatusByUUID records a state reported by a node; it reports whether a row changed.
+// A node's "undefined" event usually beats the panel's own SetVMStatus after a
+// delete, so this is where most VMs get their destroyed_at.
 func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string) (bool, error) {
-	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?
-		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'`, status, time.Now().Unix(), uuid, status)
+	now := time.Now().Unix()
+	destroyed := any(nil)
+	if status == "destroyed" {
+		destroyed = now
+	}
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
+		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'`, status, now, destroyed, uuid, status)
 	if err != nil {
 		return false, err
 	}

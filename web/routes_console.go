@@ -19,6 +19,9 @@ func consoleRoutes(e *echo.Echo, in *echo.Group, api *echo.Group, h *handlers.Ha
 
 	noUser := func(echo.Context) string { return "" }
 	lang := locale(h.Accounts, noUser, strings.HasPrefix(h.BaseURL, "https://"))
-	e.GET("/console/:ticket", h.TicketConsolePage, lang)
+	// The page loads a session only so its error page can be drawn like any other;
+	// the websocket answers its refusals itself and must not have one wrapped
+	// around a connection it hijacks.
+	e.GET("/console/:ticket", h.TicketConsolePage, loadSession(h.Sessions), lang)
 	e.GET("/console/ws/:ticket", h.ConsoleWS, lang)
 }

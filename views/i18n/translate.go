@@ -11,8 +11,9 @@ import (
 var missing sync.Map
 
 // T translates key into l and fills {name} placeholders from args given as
-// name, value pairs. Values are inserted as they are: format numbers and
-// dates with Number, Money or Date first. A key the catalog lacks comes back
+// name, value pairs. A value made only of ASCII digits (such as the seconds a
+// service puts in a rate-limit error) is shown in the locale's digits; format
+// other numbers and dates with Number, Money or Date first. A key the catalog lacks comes back
 // as the key itself, which is visible on the page and reported by Missing.
 func T(l Locale, key string, args ...string) string {
 	msg, ok := loadCatalog().messages[l.orDefault()][key]
@@ -25,7 +26,11 @@ func T(l Locale, key string, args ...string) string {
 	}
 	pairs := make([]string, 0, len(args))
 	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
+		v := args[i+1]
+		if isASCIIDigits(v) {
+			v = Digits(l, v)
+		}
+		pairs = append(pairs, "{"+args[i]+"}", v)
 	}
 	return strings.NewReplacer(pairs...).Replace(msg)
 }
@@ -51,4 +56,16 @@ func Missing() []string {
 	})
 	sort.Strings(keys)
 	return keys
+}
+
+func isASCIIDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,63 @@
+package web_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/go-rod/rod/lib/input"
+
+	"abrak/views/i18n"
+)
+
+// canvasInk counts the non-black pixels of noVNC's canvas, to tell the guest's
+// screen from an empty canvas.
+const canvasInk = `() => {
+	const c = document.querySelector('#console-screen canvas');
+	if (!c || !c.width || !c.height) return {ink: 0};
+	const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+	let ink = 0;
+	for (let i = 0; i < d.length; i += 4) {
+		if (d[i] + d[i+1] + d[i+2] > 0) ink++;
+	}
+	return {ink};
+}`
+
+// TestConsoleInBrowser opens a real guest's console in headless Chromium from
+// the VM page, in Persian and in English, waits for the guest's screen, types
+// a key into it (the console stays connected) and keeps screenshots.
+func TestConsoleInBrowser(t *testing.T) {
+	w := newConsoleWorld(t)
+	b := newBrowser(t)
+	p := newTab(t, b, w.URL)
+	p.open("/signin?lang=fa")
+	p.fill(map[string]string{"#f-email": "ana@example.com", "#f-password": testPassword})
+	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		if lang == i18n.FA {
+			p.open("/vms/" + w.vm.UUID + "?lang=fa")
+			p.MustElement(`[data-testid=console-link]`).MustClick()
+		} else {
+			p.MustNavigate(w.URL + "/vms/" + w.vm.UUID + "/console?lang=en")
+		}
+		p.MustWaitLoad()
+		p.MustElement(`body[data-console-state=connected]`)
+		if got, want := p.MustElement("#console-state").MustText(), i18n.T(lang, "console.state_connected"); got != want {
+			t.Errorf("%s: state reads %q, want %q", lang, got, want)
+		}
+		p.wantLangDir(string(lang), lang.Dir())
+
+		// The guest's screen arrives: the canvas gets ink.
+		p.Timeout(2 * time.Minute).MustWait(`() => (` + canvasInk + `)().ink > 500`)
+		p.MustElement("#console-screen canvas").MustClick()
+		p.Keyboard.MustType(input.KeyA, input.Enter)
+		p.MustEval(`() => new Promise(r => setTimeout(r, 300))`)
+		if state := p.MustEval(`() => document.body.dataset.consoleState`).Str(); state != "connected" {
+			t.Errorf("%s: after typing the console is %q", lang, state)
+		}
+		if ps := p.MustEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
+			t.Errorf("%s console page: %v", lang, ps)
+		}
+		p.screenshot("console-" + string(lang))
+	}
+}

@@ -1,0 +1,618 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/services"
+	"abrak/store"
+)
+
+// The VM API without a hypervisor: no node is configured, so every order is
+// paid and kept but answered 503, and the VMs stay "creating" unless a test
+// moves them on through the store.
+
+const (
+	starterPriceRials = 50_000 // an hour of the cheapest plan
+	startBalanceRials = 1_000_000
+)
+
+// seedCatalog puts one region, two plans and one OS template into the database.
+func seedCatalog(t testing.TB, a *testApp) {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr-1", NameFA: "تهران ۱", NameEN: "Tehran 1", IPNetwork: "10.20.0.0/24", Gateway: "10.20.0.1"}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "starter", NameFA: "آغازین", NameEN: "Starter", VCPUs: 1, MemoryMB: 1024, DiskGB: 20, PriceHourlyRials: starterPriceRials, Sort: 1, Active: true}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "pro", NameFA: "حرفه‌ای", NameEN: "Pro", VCPUs: 4, MemoryMB: 8192, DiskGB: 160, PriceHourlyRials: 400_000, Sort: 2, Active: true}))
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "debian-12", Name: "Debian 12", Volume: "debian-12.qcow2", MinDiskGB: 2, Active: true}))
+}
+
+// vmCustomer is a user with money and a token holding every scope.
+type vmCustomer struct {
+	email string
+	id    int64
+	token string
+}
+
+func newVMCustomer(t testing.TB, a *testApp, email string, balance int64) vmCustomer {
+	t.Helper()
+	u := a.createUser(t, email, testPassword)
+	if balance > 0 {
+		if _, err := a.DB.Credit(context.Background(), u.ID, balance, "topup", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, _ := mintToken(t, a, email, services.AllScopes...)
+	return vmCustomer{email: email, id: u.ID, token: tok}
+}
+
+func orderBody(hostname, name string) string {
+	b, _ := json.Marshal(map[string]any{"plan_slug": "starter", "os_template_slug": "debian-12", "auth_mode": "password",
+		"custom_password": "StrongPass123!", "hostname": hostname, "display_name": name})
+	return string(b)
+}
+
+// orderVM orders a VM through the API and returns its UUID; without a node the answer is 503.
+func orderVM(t testing.TB, a *testApp, c vmCustomer, hostname, name string) string {
+	t.Helper()
+	r := apiCall(t, a, http.MethodPost, "/api/v1/vms", c.token, orderBody(hostname, name))
+	mustStatus(t, "order "+hostname, r, http.StatusServiceUnavailable)
+	loc := r.Header.Get("Location")
+	uuid, ok := strings.CutPrefix(loc, "/api/v1/vms/")
+	if !ok || uuid == "" {
+		t.Fatalf("order %s: Location %q", hostname, loc)
+	}
+	return uuid
+}
+
+func vmRow(t testing.TB, a *testApp, uuid string) store.VM {
+	t.Helper()
+	vm, err := a.DB.VMByUUID(context.Background(), uuid)
+	if err != nil {
+		t.Fatalf("vm %s: %v", uuid, err)
+	}
+	return vm
+}
+
+// settle makes a VM look built and idle: the given status, its create action finished.
+func settle(t testing.TB, a *testApp, uuid, status string) {
+	t.Helper()
+	ctx := context.Background()
+	vm := vmRow(t, a, uuid)
+	if err := a.DB.SetVMStatus(ctx, vm.ID, status); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.EndActionsOf(ctx, vm.ID, "create", ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func balanceOf(t testing.TB, a *testApp, email string) int64 { return a.user(t, email).BalanceRials }
+
+type vmBody struct {
+	VM struct {
+		UUID        string `json:"uuid"`
+		DisplayName string `json:"display_name"`
+		Hostname    string `json:"hostname"`
+		Status      string `json:"status"`
+		Plan        struct {
+			Slug        string `json:"slug"`
+			VCPUs       int    `json:"vcpus"`
+			MemoryMB    int    `json:"memory_mb"`
+			DiskGB      int    `json:"disk_gb"`
+			PriceHourly int64  `json:"price_hourly"`
+		} `json:"plan"`
+		OSTemplate struct{ Slug, Name string } `json:"os_template"`
+		Region     string                      `json:"region"`
+		PublicIP   *string                     `json:"public_ip"`
+		Networks   struct {
+			V4 []struct {
+				IPAddress string `json:"ip_address"`
+				Netmask   string `json:"netmask"`
+				Gateway   string `json:"gateway"`
+				Type      string `json:"type"`
+			} `json:"v4"`
+		} `json:"networks"`
+		CreatedAt       string `json:"created_at"`
+		Locked          bool   `json:"locked"`
+		OrderStatus     string `json:"order_status"`
+		NodeUnavailable bool   `json:"node_unavailable"`
+	} `json:"vm"`
+}
+
+type listBody struct {
+	VMs  []json.RawMessage                  `json:"vms"`
+	Meta struct{ Total, Limit, Offset int } `json:"meta"`
+}
+
+type actionBody struct {
+	Action struct {
+		ID           int64   `json:"id"`
+		Type         string  `json:"type"`
+		Status       string  `json:"status"`
+		StartedAt    string  `json:"started_at"`
+		CompletedAt  *string `json:"completed_at"`
+		ResourceType string  `json:"resource_type"`
+		ResourceID   string  `json:"resource_id"`
+		Error        *string `json:"error"`
+	} `json:"action"`
+}
+
+func decode[T any](t testing.TB, r response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {
+		t.Fatalf("body is not the expected JSON (%v): %s", err, trim(r.Body))
+	}
+	return v
+}
+
+// vmWorld is two customers with VMs: ana has "Web Server" and "db-1", bob has one.
+type vmWorld struct {
+	a        *testApp
+	ana, bob vmCustomer
+	web, db  string // ana's VMs
+	bobs     string // bob's VM
+}
+
+func newVMWorld(t testing.TB) *vmWorld {
+	t.Helper()
+	a := newTestApp(t, withAPIRateLimit(100_000, 100_000))
+	seedCatalog(t, a)
+	w := &vmWorld{a: a,
+		ana: newVMCustomer(t, a, "ana@example.com", startBalanceRials),
+		bob: newVMCustomer(t, a, "bob@example.com", startBalanceRials)}
+	w.web = orderVM(t, a, w.ana, "web-1", "Web Server")
+	w.db = orderVM(t, a, w.ana, "db-1", "db-1")
+	w.bobs = orderVM(t, a, w.bob, "bob-1", "Bob's")
+	return w
+}
+
+// apiRow is one API request and what must come back.
+type apiRow struct {
+	name   string
+	method string
+	path   string // {web}, {db} and {bob} stand for the VMs' UUIDs
+	token  func(w *vmWorld) string
+	body   string
+	header []string
+	status int
+	fields []string // a 422 must name each
+	check  func(t *testing.T, w *vmWorld, r response)
+}
+
+func (w *vmWorld) expand(path string) string {
+	return strings.NewReplacer("{web}", w.web, "{db}", w.db, "{bob}", w.bobs).Replace(path)
+}
+
+func anaToken(w *vmWorld) string { return w.ana.token }
+func bobToken(w *vmWorld) string { return w.bob.token }
+
+func runAPIRows(t *testing.T, w *vmWorld, rows []apiRow) {
+	t.Helper()
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			tok := ""
+			if row.token != nil {
+				tok = row.token(w)
+			}
+			r := apiCall(t, w.a, row.method, w.expand(row.path), tok, row.body, row.header...)
+			mustStatus(t, row.method+" "+row.path, r, row.status)
+			if r.Status >= 400 {
+				e := apiErrorOf(t, r)
+				for _, f := range row.fields {
+					if e.Error.Fields[f] == "" {
+						t.Errorf("fields %v do not name %q", e.Error.Fields, f)
+					}
+				}
+			}
+			if row.check != nil {
+				row.check(t, w, r)
+			}
+		})
+	}
+}
+
+func TestAPIListVMs(t *testing.T) {
+	w := newVMWorld(t)
+	webIP := vmRow(t, w.a, w.web).PublicIP
+	total := func(want int) func(t *testing.T, w *vmWorld, r response) {
+		return func(t *testing.T, w *vmWorld, r response) {
+			if got := decode[listBody](t, r).Meta.Total; got != want {
+				t.Errorf("total %d, want %d: %s", got, want, trim(r.Body))
+			}
+		}
+	}
+	runAPIRows(t, w, []apiRow{
+		{name: "no token", method: "GET", path: "/api/v1/vms", status: 401},
+		{name: "all of ana's", method: "GET", path: "/api/v1/vms", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+			b := decode[listBody](t, r)
+			if b.Meta.Total != 2 || b.Meta.Limit != 50 || b.Meta.Offset != 0 || len(b.VMs) != 2 {
+				t.Errorf("meta %+v with %d VMs, want 2 of limit 50 at 0", b.Meta, len(b.VMs))
+			}
+			if strings.Contains(r.Body, w.bobs) {
+				t.Error("ana's list shows bob's VM")
+			}
+			if r.Header.Get("Link") == "" || strings.Contains(r.Header.Get("Link"), `rel="next"`) {
+				t.Errorf("Link %q: want first/last and no next for one page", r.Header.Get("Link"))
+			}
+		}},
+		{name: "bob sees only his", method: "GET", path: "/api/v1/vms", token: bobToken, status: 200, check: total(1)},
+		{name: "a page of one has a next link", method: "GET", path: "/api/v1/vms?limit=1&status=creating", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+			want := `</api/v1/vms?limit=1&offset=1&status=creating>; rel="next"`
+			if link := r.Header.Get("Link"); !strings.Contains(link, want) || strings.Contains(link, `rel="prev"`) {
+				t.Errorf("Link %q, want it to hold %s and no prev", link, want)
+			}
+		}},
+		{name: "the second page has a prev link", method: "GET", path: "/api/v1/vms?limit=1&offset=1", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+			if link := r.Header.Get("Link"); !strings.Contains(link, `</api/v1/vms?limit=1&offset=0>; rel="prev"`) || strings.Contains(link, `rel="next"`) {
+				t.Errorf("Link %q", link)
+			}
+		}},
+		{name: "status filter", method: "GET", path: "/api/v1/vms?status=creating", token: anaToken, status: 200, check: total(2)},
+		{name: "status filter with no match", method: "GET", path: "/api/v1/vms?status=running", token: anaToken, status: 200, check: total(0)},
+		{name: "bogus status", method: "GET", path: "/api/v1/vms?status=bogus", token: anaToken, status: 422, fields: []string{"status"}},
+		{name: "limit 0", method: "GET", path: "/api/v1/vms?limit=0", token: anaToken, status: 422, fields: []string{"limit"}},
+		{name: "limit 201", method: "GET", path: "/api/v1/vms?limit=201", token: anaToken, status: 422, fields: []string{"limit"}},
+		{name: "limit 200", method: "GET", path: "/api/v1/vms?limit=200", token: anaToken, status: 200, check: total(2)},
+		{name: "limit not a number", method: "GET", path: "/api/v1/vms?limit=ten", token: anaToken, status: 422, fields: []string{"limit"}},
+		{name: "negative offset", method: "GET", path: "/api/v1/vms?offset=-1", token: anaToken, status: 422, fields: []string{"offset"}},
+		{name: "q matches the name whatever its case", method: "GET", path: "/api/v1/vms?q=wEB+sERVER", token: anaToken, status: 200, check: total(1)},
+		{name: "q matches the ip", method: "GET", path: "/api/v1/vms?q=" + webIP, token: anaToken, status: 200, check: total(1)},
+		{name: "q matches the uuid in capitals", method: "GET", path: "/api/v1/vms?q=" + strings.ToUpper(w.db[:13]), token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+			if b := decode[listBody](t, r); b.Meta.Total != 1 || !strings.Contains(r.Body, w.db) {
+				t.Errorf("q by uuid: %s", trim(r.Body))
+			}
+		}},
+		{name: "q never reaches another customer's VMs", method: "GET", path: "/api/v1/vms?q=" + w.bobs, token: anaToken, status: 200, check: total(0)},
+		{name: "q wildcard characters are literal", method: "GET", path: "/api/v1/vms?q=%25", token: anaToken, status: 200, check: total(0)},
+	})
+}
+
+func TestAPIListNeedsReadScope(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	newVMCustomer(t, a, "ana@example.com", 0)
+	tok, _ := mintToken(t, a, "ana@example.com", services.ScopeAccount)
+	r := apiCall(t, a, "GET", "/api/v1/vms", tok, "")
+	mustStatus(t, "list without vm:read", r, 403)
+	if e := apiErrorOf(t, r); !strings.Contains(e.Error.Message, "vm:read") {
+		t.Errorf("message %q does not name the scope", e.Error.Message)
+	}
+	r = apiCall(t, a, "POST", "/api/v1/vms", tok, orderBody("x-1", "x"))
+	mustStatus(t, "create without vm:create", r, 403)
+}
+
+func TestAPIGetVMBody(t *testing.T) {
+	w := newVMWorld(t)
+	r := apiCall(t, w.a, "GET", "/api/v1/vms/"+w.web, w.ana.token, "")
+	mustStatus(t, "get", r, 200)
+	v := decode[vmBody](t, r).VM
+	if v.UUID != w.web || v.DisplayName != "Web Server" || v.Hostname != "web-1" || v.Status != "creating" || v.Region != "thr-1" {
+		t.Errorf("vm %+v", v)
+	}
+	if v.Plan.Slug != "starter" || v.Plan.VCPUs != 1 || v.Plan.MemoryMB != 1024 || v.Plan.DiskGB != 20 || v.Plan.PriceHourly != starterPriceRials {
+		t.Errorf("plan %+v", v.Plan)
+	}
+	if v.OSTemplate.Slug != "debian-12" || v.OSTemplate.Name != "Debian 12" {
+		t.Errorf("os_template %+v", v.OSTemplate)
+	}
+	if v.PublicIP == nil || len(v.Networks.V4) != 1 || v.Networks.V4[0].IPAddress != *v.PublicIP ||
+		v.Networks.V4[0].Netmask != "255.255.255.0" || v.Networks.V4[0].Gateway != "10.20.0.1" || v.Networks.V4[0].Type != "public" {
+		t.Errorf("address %v, networks %+v", v.PublicIP, v.Networks)
+	}
+	if _, err := time.Parse(time.RFC3339, v.CreatedAt); err != nil {
+		t.Errorf("created_at %q is not RFC 3339", v.CreatedAt)
+	}
+	if v.OrderStatus != store.OrderPending || v.Locked || v.NodeUnavailable {
+		t.Errorf("order_status %q locked %v node_unavailable %v", v.OrderStatus, v.Locked, v.NodeUnavailable)
+	}
+	for _, secret := range []string{"vnc_password", "root_password", "StrongPass123!", "ssh_keys"} {
+		if strings.Contains(r.Body, secret) {
+			t.Errorf("the VM body carries %q", secret)
+		}
+	}
+}
+
+func TestAPICreateVM(t *testing.T) {
+	t.Run("no hypervisor: 503, the order kept and paid once", func(t *testing.T) {
+		a := newTestApp(t)
+		seedCatalog(t, a)
+		ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
+		r := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"))
+		mustStatus(t, "create", r, 503)
+		if e := apiErrorOf(t, r); e.Error.Code != "unavailable" {
+			t.Errorf("code %q, want unavailable", e.Error.Code)
+		}
+		uuid := strings.TrimPrefix(r.Header.Get("Location"), "/api/v1/vms/")
+		vm := vmRow(t, a, uuid)
+		if vm.Status != "creating" || vm.OrderStatus != store.OrderPending || vm.UserID != ana.id {
+			t.Errorf("vm %s: status %q order %q", uuid, vm.Status, vm.OrderStatus)
+		}
+		if got := balanceOf(t, a, ana.email); got != startBalanceRials-starterPriceRials {
+			t.Errorf("balance %d, want %d", got, startBalanceRials-starterPriceRials)
+		}
+		if n := a.count(t, `SELECT count(*) FROM orders WHERE user_id = ?`, ana.id); n != 1 {
+			t.Errorf("%d orders", n)
+		}
+		// The client follows the Location it was given.
+		mustStatus(t, "follow Location", apiCall(t, a, "GET", r.Header.Get("Location"), ana.token, ""), 200)
+	})
+
+	t.Run("idempotency key", func(t *testing.T) {
+		a := newTestApp(t)
+		seedCatalog(t, a)
+		ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
+		key := []string{"Idempotency-Key", "order-7f3a"}
+		first := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"), key...)
+		mustStatus(t, "first", first, 503)
+		again := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"), key...)
+		if again.Status != 202 && again.Status != 503 {
+			t.Fatalf("repeat: status %d\n%s", again.Status, trim(again.Body))
+		}
+		if again.Header.Get("Location") != first.Header.Get("Location") {
+			t.Errorf("repeat points at %q, first at %q", again.Header.Get("Location"), first.Header.Get("Location"))
+		}
+		if n := a.count(t, `SELECT count(*) FROM vms WHERE user_id = ?`, ana.id); n != 1 {
+			t.Errorf("%d VMs after a repeated key, want 1", n)
+		}
+		if got := balanceOf(t, a, ana.email); got != startBalanceRials-starterPriceRials {
+			t.Errorf("balance %d: charged more than once", got)
+		}
+		other := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-2", "web"), key...)
+		mustStatus(t, "same key, other body", other, 422)
+		if e := apiErrorOf(t, other); e.Error.Fields["idempotency_key"] == "" {
+			t.Errorf("fields %v do not name idempotency_key", e.Error.Fields)
+		}
+		// Another customer's identical key is theirs alone.
+		bob := newVMCustomer(t, a, "bob@example.com", startBalanceRials)
+		mustStatus(t, "bob's same key", apiCall(t, a, "POST", "/api/v1/vms", bob.token, orderBody("web-1", "web"), key...), 503)
+	})
+
+	t.Run("insufficient balance", func(t *testing.T) {
+		a := newTestApp(t)
+		seedCatalog(t, a)
+		poor := newVMCustomer(t, a, "poor@example.com", starterPriceRials-10)
+		r := apiCall(t, a, "POST", "/api/v1/vms", poor.token, orderBody("web-1", "web"))
+		mustStatus(t, "create", r, 422)
+		if e := apiErrorOf(t, r); e.Error.Fields["wallet"] == "" {
+			t.Errorf("fields %v do not name wallet", e.Error.Fields)
+		}
+		if n := a.count(t, `SELECT count(*) FROM vms`); n != 0 {
+			t.Errorf("%d VMs recorded", n)
+		}
+		if got := balanceOf(t, a, poor.email); got != starterPriceRials-10 {
+			t.Errorf("balance moved to %d", got)
+		}
+	})
+
+	w := newVMWorld(t)
+	before := balanceOf(t, w.a, w.ana.email)
+	runAPIRows(t, w, []apiRow{
+		{name: "empty body names the required fields", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			fields: []string{"plan_slug", "os_template_slug", "auth_mode"}},
+		{name: "every bad field named", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body:   `{"plan_slug":"nope","os_template_slug":"nope","auth_mode":"password","custom_password":"short","hostname":"bad_host!","region":"mars","display_name":"` + strings.Repeat("x", 65) + `"}`,
+			fields: []string{"plan_slug", "os_template_slug", "custom_password", "hostname", "region", "display_name"}},
+		{name: "unknown auth mode", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"magic"}`, fields: []string{"auth_mode"}},
+		{name: "ssh keys that are not ana's", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"ssh_key","ssh_key_ids":[999]}`, fields: []string{"ssh_key_ids"}},
+		{name: "ssh key mode without keys", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"ssh_key"}`, fields: []string{"ssh_key_ids"}},
+		{name: "unknown field", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan":"starter"}`, fields: []string{"plan"}},
+		{name: "wrong type", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan_slug":"starter","ssh_key_ids":"1"}`, fields: []string{"ssh_key_ids"}},
+		{name: "malformed JSON", method: "POST", path: "/api/v1/vms", token: anaToken, status: 400, body: `{"plan_slug":`},
+		{name: "English messages for an English client", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body:   `{"plan_slug":"nope","os_template_slug":"debian-12","auth_mode":"password","custom_password":"StrongPass123!"}`,
+			header: []string{"Accept-Language", "en"}, check: func(t *testing.T, w *vmWorld, r response) {
+				if e := apiErrorOf(t, r); e.Error.Fields["plan_slug"] != "There is no such plan." {
+					t.Errorf("plan_slug message %q", e.Error.Fields["plan_slug"])
+				}
+			}},
+		{name: "the password is never echoed", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
+			body: `{"plan_slug":"nope","os_template_slug":"debian-12","auth_mode":"password","custom_password":"Secret-Horse-991!"}`,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if strings.Contains(r.Body, "Secret-Horse-991!") {
+					t.Error("the answer carries the password")
+				}
+			}},
+	})
+	if got := balanceOf(t, w.a, w.ana.email); got != before {
+		t.Errorf("refused orders moved the balance from %d to %d", before, got)
+	}
+}
+
+func TestAPIVMOperations(t *testing.T) {
+	w := newVMWorld(t)
+	settle(t, w.a, w.db, "stopped")
+	var shutdownID int64
+	runAPIRows(t, w, []apiRow{
+		{name: "get", method: "GET", path: "/api/v1/vms/{web}", token: anaToken, status: 200},
+		{name: "get unknown", method: "GET", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000", token: anaToken, status: 404},
+
+		{name: "rename", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"  prod-api "}`, status: 200,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if n := decode[vmBody](t, r).VM.DisplayName; n != "prod-api" {
+					t.Errorf("display_name %q", n)
+				}
+			}},
+		{name: "rename to 64 Persian letters", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"` + strings.Repeat("ب", 64) + `"}`, status: 200},
+		{name: "rename without a name", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{}`, status: 422, fields: []string{"display_name"}},
+		{name: "rename to blanks", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"   "}`, status: 422, fields: []string{"display_name"}},
+		{name: "rename to 65 letters", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"` + strings.Repeat("a", 65) + `"}`, status: 422, fields: []string{"display_name"}},
+		{name: "rename with a field PATCH does not take", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"x","hostname":"y"}`, status: 422, fields: []string{"hostname"}},
+		{name: "rename with a number", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":5}`, status: 422, fields: []string{"display_name"}},
+		{name: "rename unknown", method: "PATCH", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000", token: anaToken, body: `{"display_name":"x"}`, status: 404},
+
+		{name: "hostname", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{"hostname":"Web-01.example.com"}`, status: 200,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if h := decode[vmBody](t, r).VM.Hostname; h != "web-01.example.com" {
+					t.Errorf("hostname %q", h)
+				}
+			}},
+		{name: "hostname not RFC 1123", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{"hostname":"web_01!"}`, status: 422, fields: []string{"hostname"}},
+		{name: "hostname missing", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{}`, status: 422, fields: []string{"hostname"}},
+		{name: "hostname label too long", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{"hostname":"` + strings.Repeat("a", 64) + `"}`, status: 422, fields: []string{"hostname"}},
+
+		{name: "weak password", method: "POST", path: "/api/v1/vms/{web}/security/password", token: anaToken, body: `{"password":"short"}`, status: 422, fields: []string{"password"},
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if strings.Contains(r.Body, `"short"`) {
+					t.Error("the password is echoed")
+				}
+			}},
+		{name: "password for a VM that is not running", method: "POST", path: "/api/v1/vms/{db}/security/password", token: anaToken, body: `{"password":"NewStrongPass123!"}`, status: 409,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if strings.Contains(r.Body, "NewStrongPass123!") {
+					t.Error("the password is echoed")
+				}
+			}},
+
+		{name: "unknown power action", method: "POST", path: "/api/v1/vms/{db}/power/explode", token: anaToken, status: 404},
+		{name: "power on unknown VM", method: "POST", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000/power/start", token: anaToken, status: 404},
+		{name: "power while creating", method: "POST", path: "/api/v1/vms/{web}/power/start", token: anaToken, status: 409},
+		{name: "shutdown of a stopped VM is a completed no-op", method: "POST", path: "/api/v1/vms/{db}/power/shutdown", token: anaToken, status: 200,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				a := decode[actionBody](t, r).Action
+				if a.Type != "shutdown" || a.Status != "completed" || a.ResourceType != "vm" || a.ResourceID != w.db || a.CompletedAt == nil || a.Error != nil {
+					t.Errorf("action %+v", a)
+				}
+				shutdownID = a.ID
+			}},
+		{name: "kill of a stopped VM too", method: "POST", path: "/api/v1/vms/{db}/power/kill", token: anaToken, status: 200},
+		{name: "start without a node", method: "POST", path: "/api/v1/vms/{db}/power/start", token: anaToken, status: 503},
+	})
+	runAPIRows(t, w, []apiRow{
+		{name: "the action can be polled", method: "GET", path: "/api/v1/actions/" + itoa(shutdownID), token: anaToken, status: 200,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				if a := decode[actionBody](t, r).Action; a.ID != shutdownID || a.ResourceID != w.db {
+					t.Errorf("action %+v", a)
+				}
+			}},
+		{name: "bob cannot poll it", method: "GET", path: "/api/v1/actions/" + itoa(shutdownID), token: bobToken, status: 404},
+		{name: "action id not a number", method: "GET", path: "/api/v1/actions/abc", token: anaToken, status: 404},
+		{name: "a VM's actions", method: "GET", path: "/api/v1/vms/{db}/actions?limit=2", token: anaToken, status: 200,
+			check: func(t *testing.T, w *vmWorld, r response) {
+				var b struct {
+					Actions []struct{ Type, Status string } `json:"actions"`
+					Meta    struct{ Total, Limit int }      `json:"meta"`
+				}
+				if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
+					t.Fatal(err)
+				}
+				// create, shutdown, kill, and the refused start left nothing.
+				if b.Meta.Total != 3 || b.Meta.Limit != 2 || len(b.Actions) != 2 || b.Actions[0].Type != "kill" {
+					t.Errorf("actions %+v", b)
+				}
+				if !strings.Contains(r.Header.Get("Link"), `rel="next"`) {
+					t.Errorf("Link %q", r.Header.Get("Link"))
+				}
+			}},
+		{name: "actions limit out of range", method: "GET", path: "/api/v1/vms/{db}/actions?limit=500", token: anaToken, status: 422, fields: []string{"limit"}},
+
+		{name: "delete while creating", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 409},
+		{name: "delete", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+			if vm := vmRow(t, w.a, w.db); vm.Status != "destroyed" {
+				t.Errorf("status %q after delete", vm.Status)
+			}
+			if b := decode[listBody](t, apiCall(t, w.a, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 1 {
+				t.Errorf("the list still counts %d VMs", b.Meta.Total)
+			}
+		}},
+		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
+		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+			if !strings.Contains(r.Body, w.db) {
+				t.Errorf("status=destroyed lacks the deleted VM: %s", trim(r.Body))
+			}
+		}},
+	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Every VM route answers 404 to another customer, never 403 and never the VM.
+func TestAPIVMIsolation(t *testing.T) {
+	w := newVMWorld(t)
+	settle(t, w.a, w.web, "stopped")
+	routes := []struct{ method, path, body string }{
+		{"GET", "/api/v1/vms/{web}", ""},
+		{"PATCH", "/api/v1/vms/{web}", `{"display_name":"mine now"}`},
+		{"DELETE", "/api/v1/vms/{web}", ""},
+		{"POST", "/api/v1/vms/{web}/power/start", ""},
+		{"POST", "/api/v1/vms/{web}/power/shutdown", ""},
+		{"POST", "/api/v1/vms/{web}/power/reboot", ""},
+		{"POST", "/api/v1/vms/{web}/power/kill", ""},
+		{"POST", "/api/v1/vms/{web}/power/explode", ""},
+		{"POST", "/api/v1/vms/{web}/security/password", `{"password":"NewStrongPass123!"}`},
+		{"POST", "/api/v1/vms/{web}/security/hostname", `{"hostname":"taken"}`},
+		{"GET", "/api/v1/vms/{web}/actions", ""},
+	}
+	for _, rt := range routes {
+		r := apiCall(t, w.a, rt.method, w.expand(rt.path), w.bob.token, rt.body)
+		if r.Status != 404 {
+			t.Errorf("bob %s %s: status %d, want 404", rt.method, rt.path, r.Status)
+		}
+		if strings.Contains(r.Body, "Web Server") || strings.Contains(r.Body, vmRow(t, w.a, w.web).PublicIP) {
+			t.Errorf("bob %s %s: the answer reveals ana's VM", rt.method, rt.path)
+		}
+	}
+	vm := vmRow(t, w.a, w.web)
+	if vm.DisplayName != "Web Server" || vm.Hostname != "web-1" || vm.Status != "stopped" {
+		t.Errorf("bob's requests changed ana's VM: %+v", vm)
+	}
+}
+
+func TestAPICatalog(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	ana := newVMCustomer(t, a, "ana@example.com", 0)
+	var plans struct {
+		Plans []struct {
+			Slug, Name   string
+			VCPUs        int   `json:"vcpus"`
+			MemoryMB     int   `json:"memory_mb"`
+			DiskGB       int   `json:"disk_gb"`
+			PriceHourly  int64 `json:"price_hourly"`
+			PriceMonthly int64 `json:"price_monthly"`
+		} `json:"plans"`
+	}
+	r := apiCall(t, a, "GET", "/api/v1/plans", ana.token, "", "Accept-Language", "en")
+	mustStatus(t, "plans", r, 200)
+	if err := json.Unmarshal([]byte(r.Body), &plans); err != nil || len(plans.Plans) != 2 {
+		t.Fatalf("plans: %v %s", err, r.Body)
+	}
+	p := plans.Plans[0]
+	if p.Slug != "starter" || p.Name != "Starter" || p.VCPUs != 1 || p.MemoryMB != 1024 || p.DiskGB != 20 ||
+		p.PriceHourly != starterPriceRials || p.PriceMonthly != starterPriceRials*730 {
+		t.Errorf("plan %+v", p)
+	}
+	r = apiCall(t, a, "GET", "/api/v1/plans", ana.token, "")
+	if !strings.Contains(r.Body, `"name":"آغازین"`) {
+		t.Errorf("plan names are not Persian by default: %s", r.Body)
+	}
+	r = apiCall(t, a, "GET", "/api/v1/os-templates", ana.token, "")
+	mustStatus(t, "os-templates", r, 200)
+	if !regexp.MustCompile(`"slug":"debian-12","name":"Debian 12"`).MatchString(r.Body) {
+		t.Errorf("os-templates %s", r.Body)
+	}
+	r = apiCall(t, a, "GET", "/api/v1/regions", ana.token, "", "Accept-Language", "en")
+	mustStatus(t, "regions", r, 200)
+	if r.Body != `{"regions":[{"slug":"thr-1","name":"Tehran 1"}]}`+"\n" {
+		t.Errorf("regions %q", r.Body)
+	}
+	mustStatus(t, "plans without a token", apiCall(t, a, "GET", "/api/v1/plans", "", ""), 401)
+}

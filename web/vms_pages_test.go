@@ -1,0 +1,309 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/views/i18n"
+)
+
+// The dashboard's VM pages, through a signed-in browser (no hypervisor: orders
+// wait for one, as on a panel whose nodes are all down).
+
+// vmBrowser is ana signed in with two VMs ordered through the API.
+func vmBrowser(t *testing.T) (*vmWorld, *client) {
+	t.Helper()
+	w := newVMWorld(t)
+	c := w.a.client(t)
+	c.signIn(w.ana.email, testPassword)
+	return w, c
+}
+
+func htmx(pairs ...string) http.Header {
+	return header(append([]string{"HX-Request", "true"}, pairs...)...)
+}
+
+func TestVMListPage(t *testing.T) {
+	w, c := vmBrowser(t)
+	r := c.get("/vms")
+	mustStatus(t, "list", r, 200)
+	for _, want := range []string{"Web Server", "db-1", i18n.T(i18n.FA, "vm.status.creating"), `href="/vms/new"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the list lacks %q", want)
+		}
+	}
+	if strings.Contains(r.Body, "Bob&#39;s") || strings.Contains(r.Body, w.bobs) {
+		t.Error("ana's list shows bob's VM")
+	}
+	if !strings.Contains(r.Body, `data-polling="true"`) || !strings.Contains(r.Body, `hx-trigger="every 2s"`) {
+		t.Error("a list with VMs being built does not refresh itself")
+	}
+	if !strings.Contains(r.Body, `hx-push-url="true"`) {
+		t.Error("the filters do not keep the URL in step")
+	}
+
+	// htmx asks for the table alone.
+	part := c.do("GET", "/vms?q=web", nil, htmx())
+	mustStatus(t, "table partial", part, 200)
+	if strings.Contains(part.Body, "<html") || !strings.Contains(part.Body, `id="vm-table"`) || !strings.Contains(part.Body, "Web Server") || strings.Contains(part.Body, "db-1") {
+		t.Errorf("partial for q=web:\n%s", trim(part.Body))
+	}
+	if !strings.Contains(part.Body, `hx-get="/vms?q=web"`) {
+		t.Error("the polling table forgets its filter")
+	}
+	// A boosted request is a navigation: the whole page.
+	if full := c.do("GET", "/vms", nil, htmx("HX-Boosted", "true")); !strings.Contains(full.Body, "<html") {
+		t.Error("a boosted request got a fragment")
+	}
+
+	if r := c.get("/vms?q=nothing-like-this"); !contains(r.Body, i18n.T(i18n.FA, "vm.none_match")) {
+		t.Error("no 'nothing matches' message")
+	}
+	if r := c.get("/vms?status=bogus"); r.Status != 422 {
+		t.Errorf("status=bogus: %d, want 422", r.Status)
+	}
+
+	// Nothing in progress: the table stops polling.
+	settle(t, w.a, w.web, "running")
+	settle(t, w.a, w.db, "stopped")
+	r = c.get("/vms?lang=en")
+	if strings.Contains(r.Body, `data-polling`) {
+		t.Error("the table keeps polling with nothing in progress")
+	}
+	for _, want := range []string{"Running", "Stopped", "1 vCPU · 1 GB RAM · 20 GB disk"} {
+		if !contains(r.Body, want) {
+			t.Errorf("the English list lacks %q", want)
+		}
+	}
+}
+
+func TestVMListPagination(t *testing.T) {
+	_, c := vmBrowser(t)
+	r := c.get("/vms?limit=1")
+	if !strings.Contains(r.Body, `rel="next"`) || !strings.Contains(r.Body, "limit=1&amp;offset=1") {
+		t.Errorf("no next page link:\n%s", trim(r.Body))
+	}
+}
+
+func TestVMCreatePage(t *testing.T) {
+	w, c := vmBrowser(t)
+	r := c.get("/vms/new")
+	mustStatus(t, "create form", r, 200)
+	fa := i18n.FA
+	for _, want := range []string{
+		"آغازین", "حرفه‌ای", "Debian 12", "تهران ۱",
+		i18n.T(fa, "vm.price_hourly", "price", i18n.Money(fa, starterPriceRials)),
+		i18n.T(fa, "vm.price_monthly", "price", i18n.Money(fa, starterPriceRials*730)),
+		i18n.T(fa, "vm.plan_memory", "size", i18n.MemoryMB(fa, 8192)),
+		i18n.Money(fa, startBalanceRials-2*starterPriceRials),
+	} {
+		if !contains(r.Body, want) {
+			t.Errorf("the create page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.Body, `data-testid="balance-too-low"`) {
+		t.Error("a balance that pays for a plan is called too low")
+	}
+	if !strings.Contains(r.Body, `data-generate-password="f-custom_password"`) || !strings.Contains(r.Body, `data-strength="custom-password-strength"`) {
+		t.Error("no password generator or strength hint")
+	}
+
+	// Refused: each message beside its field, values kept, password not.
+	bad := form("region", "thr-1", "plan_slug", "starter", "os_template_slug", "debian-12", "auth_mode", "password",
+		"custom_password", "short", "hostname", "bad_host!", "display_name", "My box")
+	r = c.post("/vms", bad)
+	mustStatus(t, "bad order", r, 422)
+	errs := fieldErrors(r.Body)
+	if errs["custom_password"] == "" || errs["hostname"] != i18n.T(fa, "vm.hostname_invalid") {
+		t.Errorf("field errors %v", errs)
+	}
+	if !strings.Contains(r.Body, `value="bad_host!"`) || !strings.Contains(r.Body, `value="My box"`) || strings.Contains(r.Body, `value="short"`) {
+		t.Error("the refused form does not keep the values, or echoes the password")
+	}
+
+	// Accepted (and waiting for a hypervisor): to the VM page.
+	good := form("region", "thr-1", "plan_slug", "starter", "os_template_slug", "debian-12", "auth_mode", "password",
+		"custom_password", "StrongPass123!", "hostname", "app-1", "display_name", "My app", "idempotency_key", "form-abc")
+	r = c.post("/vms", good)
+	mustStatus(t, "order", r, 303)
+	uuid := strings.TrimPrefix(r.Location(), "/vms/")
+	if vm := vmRow(t, w.a, uuid); vm.DisplayName != "My app" || vm.UserID != w.ana.id {
+		t.Fatalf("ordered %+v", vm)
+	}
+	page := c.get(r.Location())
+	if !contains(page.Body, i18n.T(fa, "vm.ordered_waiting")) || !contains(page.Body, i18n.T(fa, "vm.provisioning")) {
+		t.Error("the VM page does not say the order waits")
+	}
+	// A double-submitted form orders once.
+	mustStatus(t, "double submit", c.post("/vms", good), 303)
+	if n := w.a.count(t, `SELECT count(*) FROM vms WHERE user_id = ? AND display_name = 'My app'`, w.ana.id); n != 1 {
+		t.Errorf("%d VMs from one form", n)
+	}
+
+	// A customer who cannot pay for the first hour is told before ordering.
+	newVMCustomer(t, w.a, "poor@example.com", 100)
+	poor := w.a.client(t)
+	poor.Header.Set("Accept-Language", "en")
+	poor.signIn("poor@example.com", testPassword)
+	r = poor.get("/vms/new")
+	if !strings.Contains(r.Body, `data-testid="balance-too-low"`) {
+		t.Error("no note for a balance below the cheapest plan")
+	}
+	r = poor.post("/vms", good)
+	mustStatus(t, "poor order", r, 422)
+	if formMessage(r.Body) != i18n.T(i18n.EN, "vm.insufficient_balance") {
+		t.Errorf("message %q", formMessage(r.Body))
+	}
+}
+
+var jalaliYear = regexp.MustCompile(`۱۴[۰-۹]{2}`)
+
+func TestVMPage(t *testing.T) {
+	w, c := vmBrowser(t)
+	r := c.get("/vms/" + w.web)
+	mustStatus(t, "vm page", r, 200)
+	ip := vmRow(t, w.a, w.web).PublicIP
+	for _, want := range []string{"Web Server", `dir="ltr" id="vm-ip" data-testid="vm-ip">` + ip, "Debian 12", "تهران ۱", `data-polling="true"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the VM page lacks %q", want)
+		}
+	}
+	if !jalaliYear.MatchString(r.Body) {
+		t.Error("no Jalali date on the Persian page")
+	}
+	if strings.Contains(r.Body, `data-testid="console-link"`) {
+		t.Error("a console link for a VM that is not running")
+	}
+	// The provisioner has failed to find a hypervisor once.
+	ctx := context.Background()
+	o, err := w.a.DB.OrderForVM(ctx, vmRow(t, w.a, w.web).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.a.DB.RetryOrder(ctx, o.ID, time.Now().Add(time.Minute), "no node available"); err != nil {
+		t.Fatal(err)
+	}
+	live := c.do("GET", "/vms/"+w.web, nil, htmx())
+	if strings.Contains(live.Body, "<html") || !strings.Contains(live.Body, `id="vm-live"`) {
+		t.Errorf("htmx gets the whole page:\n%s", trim(live.Body))
+	}
+	if !strings.Contains(live.Body, `data-testid="order-state"`) || !contains(live.Body, i18n.T(i18n.FA, "vm.waiting_hypervisor", "attempt", i18n.Number(i18n.FA, int64(vmRow(t, w.a, w.web).Attempts)))) {
+		t.Errorf("no retry state:\n%s", trim(live.Body))
+	}
+
+	settle(t, w.a, w.web, "running")
+	r = c.get("/vms/" + w.web + "?lang=en")
+	if strings.Contains(r.Body, `data-polling`) {
+		t.Error("the page polls with nothing in progress")
+	}
+	for _, want := range []string{`data-testid="console-link"`, `data-action="shutdown"`, `data-action="reboot"`, `data-action="kill"`, `data-confirm="Shut down Web Server?"`, `data-confirm-text="Web Server"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the running VM's page lacks %s", want)
+		}
+	}
+	if strings.Contains(r.Body, `data-action="start"`) {
+		t.Error("a start button for a running VM")
+	}
+	if !contains(r.Body, "Ordered a VM") {
+		t.Error("the activity lacks the order")
+	}
+}
+
+func TestVMPageForms(t *testing.T) {
+	w, c := vmBrowser(t)
+	settle(t, w.a, w.db, "stopped")
+	base := "/vms/" + w.db
+	c.get(base)
+
+	// Inline rename through htmx answers with the title alone.
+	tok := c.token()
+	r := c.do("POST", base+"/rename", form("display_name", "Database", "_csrf", tok), htmx())
+	mustStatus(t, "rename", r, 200)
+	if strings.Contains(r.Body, "<html") || !strings.Contains(r.Body, `id="vm-title"`) || !strings.Contains(r.Body, "Database") {
+		t.Errorf("rename answer:\n%s", trim(r.Body))
+	}
+	r = c.do("POST", base+"/rename", form("display_name", " ", "_csrf", tok), htmx())
+	mustStatus(t, "empty rename", r, 422)
+	if fieldErrors(r.Body)["display_name"] == "" || strings.Contains(r.Body, "<html") {
+		t.Errorf("empty rename:\n%s", trim(r.Body))
+	}
+	// Without htmx, a rename redirects back.
+	mustStatus(t, "plain rename", c.post(base+"/rename", form("display_name", "Database")), 303)
+
+	r = c.post(base+"/hostname", form("hostname", "no_good"))
+	mustStatus(t, "bad hostname", r, 422)
+	if fieldErrors(r.Body)["hostname"] == "" || !strings.Contains(r.Body, `value="no_good"`) {
+		t.Error("bad hostname: no message beside the field or the value lost")
+	}
+	mustStatus(t, "hostname", c.post(base+"/hostname", form("hostname", "db-primary")), 303)
+	if vmRow(t, w.a, w.db).Hostname != "db-primary" {
+		t.Error("hostname not saved")
+	}
+
+	r = c.post(base+"/password", form("password", "short"))
+	mustStatus(t, "weak password", r, 422)
+	if fieldErrors(r.Body)["password"] == "" || strings.Contains(r.Body, `value="short"`) {
+		t.Error("weak password: no message, or the password echoed")
+	}
+	r = c.post(base+"/password", form("password", "NewStrongPass123!"))
+	mustStatus(t, "password on a stopped VM", r, 409)
+	if !contains(r.Body, i18n.T(i18n.FA, "vm.not_running")) || strings.Contains(r.Body, "NewStrongPass123!") {
+		t.Error("the refusal is not shown on the page, or the password is echoed")
+	}
+
+	mustStatus(t, "unknown power action", c.post(base+"/power/explode", nil), 404)
+	r = c.post(base+"/power/shutdown", nil)
+	mustStatus(t, "shutdown", r, 303)
+	if r.Location() != base {
+		t.Errorf("shutdown goes to %q", r.Location())
+	}
+
+	r = c.post(base+"/delete", form("confirm", "db-1"))
+	mustStatus(t, "delete with the old name", r, 422)
+	if fieldErrors(r.Body)["confirm"] != i18n.T(i18n.FA, "vm.delete_name_mismatch") {
+		t.Errorf("field errors %v", fieldErrors(r.Body))
+	}
+	if vmRow(t, w.a, w.db).Status == "destroyed" {
+		t.Fatal("deleted without the name typed")
+	}
+	r = c.post(base+"/delete", form("confirm", "Database"))
+	mustStatus(t, "delete", r, 303)
+	if r.Location() != "/vms" || vmRow(t, w.a, w.db).Status != "destroyed" {
+		t.Errorf("delete: Location %q, status %q", r.Location(), vmRow(t, w.a, w.db).Status)
+	}
+}
+
+// Bob's browser gets 404 for every page and form of ana's VM.
+func TestVMPagesIsolation(t *testing.T) {
+	w := newVMWorld(t)
+	settle(t, w.a, w.web, "stopped")
+	bob := w.a.client(t)
+	bob.signIn(w.bob.email, testPassword)
+	base := "/vms/" + w.web
+	if r := bob.get(base); r.Status != 404 || strings.Contains(r.Body, "Web Server") {
+		t.Errorf("GET %s: %d", base, r.Status)
+	}
+	for _, p := range []string{"/rename", "/hostname", "/password", "/power/start", "/power/kill", "/delete"} {
+		r := bob.post(base+p, form("display_name", "x", "hostname", "x", "password", "NewStrongPass123!", "confirm", "Web Server"))
+		if r.Status != 404 {
+			t.Errorf("POST %s%s: %d, want 404", base, p, r.Status)
+		}
+	}
+	if vm := vmRow(t, w.a, w.web); vm.Status != "stopped" || vm.DisplayName != "Web Server" {
+		t.Errorf("bob changed ana's VM: %+v", vm)
+	}
+}
+
+func TestVMPagesNeedSignIn(t *testing.T) {
+	w := newVMWorld(t)
+	c := w.a.client(t)
+	for _, p := range []string{"/vms", "/vms/new", "/vms/" + w.web} {
+		if r := c.get(p); r.Status != 303 || r.Location() != "/signin" {
+			t.Errorf("GET %s anonymously: %d → %q", p, r.Status, r.Location())
+		}
+	}
+}
