@@ -110,7 +110,7 @@ func TestSignInLimitPerAccount(t *testing.T) {
 		a.SignIn(ctx, "ana@example.com", "wrong-password", "10.0.0.1")
 	}
 	_, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.2")
-	e := wantError(t, "after three failures, from another address", err, http.StatusTooManyRequests, "error.rate_limited")
+	e := wantError(t, "after three failures, from another address", err, http.StatusTooManyRequests, "auth.too_many_attempts")
 	if e.RetryAfter != time.Minute {
 		t.Errorf("RetryAfter %v, want 1m", e.RetryAfter)
 	}
