@@ -115,8 +115,12 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	if len(self) > 0 {
 		v.URL += "?" + self.Encode()
 	}
+	open, err := h.VMs.Busy(ctx, p)
+	if err != nil {
+		return err
+	}
 	for _, vm := range vms {
-		busy := h.busy(ctx, p, vm)
+		busy := vm.Status == services.StatusCreating || vm.Locked || open[vm.ID]
 		v.Poll = v.Poll || busy
 		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
 			IP: vm.PublicIP, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
@@ -124,16 +128,6 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	}
 	s := h.shell(c, "nav.vms", "vms")
 	return page(c, http.StatusOK, views.VMsPage(s, v), views.VMTable(s, v))
-}
-
-// busy reports a VM that is being built, locked by an operation, or has its
-// latest action still running: the dashboard keeps refreshing it until not.
-func (h *Handlers) busy(ctx context.Context, p services.Principal, vm store.VM) bool {
-	if vm.Status == services.StatusCreating || vm.Locked {
-		return true
-	}
-	acts, _, err := h.VMs.Actions(ctx, p, vm.UUID, 1, 0)
-	return err == nil && len(acts) > 0 && acts[0].Status == store.ActionInProgress
 }
 
 // GetVM is GET /api/v1/vms/{uuid} and GET /vms/{uuid}; the page's live part

@@ -288,6 +288,24 @@ func memory(pids []int) (rss, pss float64) {
 	return rss, pss
 }
 
+// cpuSeconds sums the user and system time of processes (clock ticks of 1/100 s).
+func cpuSeconds(pids []int) float64 {
+	var ticks float64
+	for _, pid := range pids {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 12 {
+			u, _ := strconv.ParseFloat(f[11], 64)
+			s, _ := strconv.ParseFloat(f[12], 64)
+			ticks += u + s
+		}
+	}
+	return ticks / 100
+}
+
 // benchConn is one viewer, connected and past ServerInit.
 type benchConn struct {
 	ws *websocket.Conn
@@ -461,9 +479,11 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 		for i, c := range counters {
 			before[i] = c.Load()
 		}
+		cpu0 := cpuSeconds(bt.pids())
 		start := time.Now()
 		time.Sleep(window)
 		secs := time.Since(start).Seconds()
+		cpu := (cpuSeconds(bt.pids()) - cpu0) / secs * 100
 		total, worst := 0.0, 1e9
 		for i, c := range counters {
 			r := float64(c.Load()-before[i]) / (1 << 20) / secs
@@ -471,7 +491,7 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 			worst = min(worst, r)
 		}
 		rss, pss := memory(bt.pids())
-		b.Logf("%s: %4d consoles: %.0f MiB/s in all, slowest %.2f MiB/s, RSS %.0f MiB, PSS %.0f MiB", bt.name, n, total, worst, rss, pss)
+		b.Logf("%s: %4d consoles: %.0f MiB/s in all, slowest %.2f MiB/s, proxy CPU %.0f%%, RSS %.0f MiB, PSS %.0f MiB", bt.name, n, total, worst, cpu, rss, pss)
 		if total < 0.95*float64(n) || worst < 0.8 {
 			break
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -32,10 +33,12 @@ type CreateVMInput struct {
 
 // requestHash identifies an order's content, so a reused idempotency key with
 // other content is refused rather than silently answered with the first VM.
+// The password is left out: an unsalted hash of it would be guessable from the
+// database, and the password is never stored in any form but its crypt hash.
 func (in CreateVMInput) requestHash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
-		in.CustomPassword, in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
+		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -187,6 +190,10 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 		return store.VM{}, Internal(err)
 	}
 	if replay {
+		if vm.Status == StatusCreating && vm.NodeID == 0 {
+			// The first answer was 503 and nothing has changed since: answer it again.
+			return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity"}
+		}
 		return vm, nil
 	}
 	if _, err := s.db.StartAction(ctx, p.UserID, vm.ID, "create"); err != nil {
@@ -195,7 +202,10 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	s.audit.Record(ctx, p, "vm.create", SeverityInfo, "vm", vm.UUID, plan.Slug)
 
 	if _, err := s.place(ctx, vm); err != nil {
-		s.kick()
+		// Say at once why the order waits; the provisioner keeps trying from here.
+		if o, oerr := s.db.OrderForVM(ctx, vm.ID); oerr == nil {
+			_ = s.db.RetryOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), err.Error())
+		}
 		vm, _ = s.db.VMByID(ctx, vm.ID)
 		return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity", Err: err}
 	}

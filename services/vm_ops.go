@@ -176,7 +176,7 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 		return store.Action{}, err
 	}
 	if vm.Status == StatusCreating {
-		return store.Action{}, Conflict("vm.still_creating")
+		return s.cancel(ctx, p, vm)
 	}
 	s.audit.Record(ctx, p, "vm.delete", SeverityWarning, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID == 0 {
@@ -241,4 +241,42 @@ func describeHypervisorError(err error) string {
 		return "timed out"
 	}
 	return fmt.Sprintf("failed: %v", err)
+}
+
+// cancel withdraws an order still waiting for a hypervisor: the VM is marked
+// destroyed and the charge refunded in one transaction. An order a worker is
+// building right now cannot be cancelled; the customer deletes the VM once it runs.
+func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (store.Action, error) {
+	o, err := s.db.OrderForVM(ctx, vm.ID)
+	if err != nil {
+		return store.Action{}, Internal(err)
+	}
+	ok, err := s.db.CancelOrder(ctx, o.ID)
+	if err != nil {
+		return store.Action{}, Internal(err)
+	}
+	if !ok {
+		return store.Action{}, Conflict("vm.still_creating")
+	}
+	_ = s.db.EndActionsOf(ctx, vm.ID, "create", "cancelled")
+	s.audit.Record(ctx, p, "vm.cancel", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
+	if vm.NodeID != 0 {
+		// An earlier attempt may have left part of a domain on the node.
+		if node, err := s.fleet.Node(vm.NodeID); err == nil {
+			_ = node.Delete(ctx, vm.UUID)
+		}
+	}
+	a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+	if err != nil {
+		return a, Internal(err)
+	}
+	return a, nil
+}
+
+// Busy lists which of the principal's VMs have an operation in progress, in one query.
+func (s *VMs) Busy(ctx context.Context, p Principal) (map[int64]bool, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, err
+	}
+	return s.db.VMsWithOpenActions(ctx, p.UserID)
 }

@@ -242,6 +242,34 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 	return refunded, err
 }
 
+// CancelOrder withdraws an order that is still waiting: the VM becomes
+// destroyed (its address freed) and the amount is refunded, once, in one
+// transaction. False when the order was no longer waiting.
+func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		var vmID, userID, amount int64
+		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = 'cancelled by the customer', updated_at = ? WHERE id = ? AND status = ?
+			RETURNING vm_id, user_id, amount_rials`, OrderRefunded, time.Now().Unix(), id, OrderPending).Scan(&vmID, &userID, &amount)
+		if errors.Is(e, sql.ErrNoRows) {
+			return nil
+		}
+		if e != nil {
+			return e
+		}
+		var uuid string
+		now := time.Now().Unix()
+		if e := tx.QueryRowContext(ctx, `UPDATE vms SET status = 'destroyed', destroyed_at = ?, updated_at = ? WHERE id = ? RETURNING uuid`, now, now, vmID).Scan(&uuid); e != nil {
+			return e
+		}
+		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
+			return e
+		}
+		cancelled = true
+		return nil
+	})
+	return cancelled, err
+}
+
 // OrderForVM loads the order of a VM.
 func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 	var o Order
