@@ -16,6 +16,7 @@ package handlers
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,6 +44,9 @@ import (
 
 const benchPassword = "pw-1234"
 
+// rateBurst is the size of the rate source's bursts, 32 a second.
+const rateBurst = 32 << 10
+
 // Source modes: what the RFB source does after ServerInit.
 var benchModes = []string{"stream", "echo", "rate", "idle"}
 
@@ -62,11 +66,14 @@ func startBenchSource(tb testing.TB, mode string) *rfbSource {
 		case "rate":
 			// 1 MiB/s in 32 bursts a second, fine enough that a console's rate
 			// over a few seconds is not a matter of how many bursts fell in it.
+			// Each burst starts with the time it was sent, so viewers can tell a
+			// console that keeps up from one that drains a backlog.
 			go io.Copy(io.Discard, c)
-			buf := make([]byte, 32<<10)
+			buf := make([]byte, rateBurst)
 			t := time.NewTicker(time.Second / 32)
 			defer t.Stop()
 			for range t.C {
+				binary.BigEndian.PutUint64(buf, uint64(time.Now().UnixNano()))
 				if _, err := c.Write(buf); err != nil {
 					return
 				}
@@ -343,8 +350,7 @@ type benchResult struct {
 	throughput     float64 // MiB/s
 	rttP50, rttP99 time.Duration
 	connectP50     time.Duration
-	consoles       int
-	rss, pss       float64 // MiB at that many consoles
+	capacityStep
 }
 
 func pct(d []time.Duration, p float64) time.Duration {
@@ -416,12 +422,29 @@ func (bt *benchTarget) connectTime(b *testing.B, n int) time.Duration {
 	return pct(times, 0.5)
 }
 
+// viewerStats is what one rate viewer received.
+type viewerStats struct {
+	bytes  atomic.Int64
+	maxLag atomic.Int64 // nanoseconds from a burst's sending to its arrival
+}
+
+// maxLag is the most a sustained console may run behind its source.
+const maxLag = 500 * time.Millisecond
+
+// capacityStep is the largest step a proxy sustained.
+type capacityStep struct {
+	consoles      int
+	rss, pss, cpu float64 // MiB, MiB, percent of one CPU
+}
+
 // capacity opens ever more 1 MiB/s consoles until they no longer get their
-// rate: at a step, every console must have received at least 80% of 1 MiB/s
-// and all of them together 95% of N MiB/s over the window.
-func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.Duration) (int, float64, float64) {
+// rate: over the window every console must receive at least 80% of 1 MiB/s,
+// all of them together 95% of N MiB/s, and 99% of them must never run more
+// than maxLag behind the source (a proxy draining a backlog gets the rate but
+// not the lag).
+func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.Duration) capacityStep {
 	var conns []*benchConn
-	var counters []*atomic.Int64
+	var viewers []*viewerStats
 	var wg sync.WaitGroup
 	defer func() {
 		for _, c := range conns {
@@ -429,7 +452,7 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 		}
 		wg.Wait()
 	}()
-	best, bestRSS, bestPSS := 0, 0.0, 0.0
+	var best capacityStep
 	deadline := time.Now().Add(budget)
 	for _, n := range steps {
 		if time.Now().After(deadline) {
@@ -450,20 +473,24 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 					failed.Store(true)
 					return
 				}
-				cnt := new(atomic.Int64)
+				v := &viewerStats{}
 				mu.Lock()
 				conns = append(conns, c)
-				counters = append(counters, cnt)
+				viewers = append(viewers, v)
 				mu.Unlock()
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					buf := make([]byte, 32<<10)
+					buf := make([]byte, rateBurst)
 					for {
-						k, err := c.rw.Read(buf)
-						cnt.Add(int64(k))
+						k, err := io.ReadFull(c.rw, buf)
+						v.bytes.Add(int64(k))
 						if err != nil {
 							return
+						}
+						lag := time.Now().UnixNano() - int64(binary.BigEndian.Uint64(buf))
+						if lag > v.maxLag.Load() {
+							v.maxLag.Store(lag)
 						}
 					}
 				}()
@@ -474,10 +501,11 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 			b.Logf("%s: connections failed on the way to %d consoles", bt.name, n)
 			break
 		}
-		time.Sleep(time.Second) // let the new consoles settle into their rate
-		before := make([]int64, len(counters))
-		for i, c := range counters {
-			before[i] = c.Load()
+		time.Sleep(2 * time.Second) // let the new consoles settle into their rate
+		before := make([]int64, len(viewers))
+		for i, v := range viewers {
+			before[i] = v.bytes.Load()
+			v.maxLag.Store(0)
 		}
 		cpu0 := cpuSeconds(bt.pids())
 		start := time.Now()
@@ -485,19 +513,23 @@ func (bt *benchTarget) capacity(b *testing.B, steps []int, window, budget time.D
 		secs := time.Since(start).Seconds()
 		cpu := (cpuSeconds(bt.pids()) - cpu0) / secs * 100
 		total, worst := 0.0, 1e9
-		for i, c := range counters {
-			r := float64(c.Load()-before[i]) / (1 << 20) / secs
+		lags := make([]time.Duration, len(viewers))
+		for i, v := range viewers {
+			r := float64(v.bytes.Load()-before[i]) / (1 << 20) / secs
 			total += r
 			worst = min(worst, r)
+			lags[i] = time.Duration(v.maxLag.Load())
 		}
+		lag := pct(lags, 0.99)
 		rss, pss := memory(bt.pids())
-		b.Logf("%s: %4d consoles: %.0f MiB/s in all, slowest %.2f MiB/s, proxy CPU %.0f%%, RSS %.0f MiB, PSS %.0f MiB", bt.name, n, total, worst, cpu, rss, pss)
-		if total < 0.95*float64(n) || worst < 0.8 {
+		b.Logf("%s: %4d consoles: %.0f MiB/s in all, slowest %.2f MiB/s, p99 of worst lag %v, proxy CPU %.0f%%, RSS %.0f MiB, PSS %.0f MiB",
+			bt.name, n, total, worst, lag.Round(time.Millisecond), cpu, rss, pss)
+		if total < 0.95*float64(n) || worst < 0.8 || lag > maxLag {
 			break
 		}
-		best, bestRSS, bestPSS = n, rss, pss
+		best = capacityStep{consoles: n, rss: rss, pss: pss, cpu: cpu}
 	}
-	return best, bestRSS, bestPSS
+	return best
 }
 
 func BenchmarkConsoleProxy(b *testing.B) {
@@ -515,7 +547,7 @@ func BenchmarkConsoleProxy(b *testing.B) {
 		r.throughput = bt.throughput(b, 3*time.Second)
 		r.rttP50, r.rttP99 = bt.latency(b, 2000)
 		r.connectP50 = bt.connectTime(b, 50)
-		r.consoles, r.rss, r.pss = bt.capacity(b, steps, 3*time.Second, 45*time.Second)
+		r.capacityStep = bt.capacity(b, steps, 3*time.Second, 45*time.Second)
 		results[bt.name] = r
 	}
 	a, w := results["abrak"], results["websockify"]
@@ -536,6 +568,11 @@ func BenchmarkConsoleProxy(b *testing.B) {
 	fmt.Printf("%-34s %16.0f %16.0f\n", "  total RSS at that many (MiB)", a.rss, w.rss)
 	fmt.Printf("%-34s %16.0f %16.0f\n", "  total PSS at that many (MiB)", a.pss, w.pss)
 	fmt.Printf("%-34s %16s %16s\n", "  RSS per console", per(a.rss, a.consoles), per(w.rss, w.consoles))
+	fmt.Printf("%-34s %15.0f%% %15.0f%%\n", "  proxy CPU at that many", a.cpu, w.cpu)
+	if a.consoles > 0 && w.consoles > 0 {
+		ac, wc := a.cpu/float64(a.consoles)*100, w.cpu/float64(w.consoles)*100
+		fmt.Printf("%-34s %15.1f%% %15.1f%% %9.2fx\n", "  proxy CPU per 100 consoles", ac, wc, wc/ac)
+	}
 	if a.consoles > 0 && w.consoles > 0 {
 		fmt.Printf("%-34s %16.0f %16.0f %9.2fx\n", "consoles per GiB of RSS", float64(a.consoles)/a.rss*1024, float64(w.consoles)/w.rss*1024,
 			(float64(a.consoles)/a.rss)/(float64(w.consoles)/w.rss))

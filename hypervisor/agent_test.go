@@ -106,7 +106,7 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 		t.Errorf("refresh the seed of a VM that does not exist: %v, want ErrNotFound", err)
 	}
 	// With an agent connected, libvirt asks it (not ACPI) to power the guest down.
-	con.waitFor(t, mark, spec.Hostname+"# ")
+	waitAgent(t, n, vm)
 	mark = con.mark()
 	mustDo(t, n.Shutdown(ctx, vm, time.Minute))
 	con.waitFor(t, mark, "powerdown requested by the panel")
@@ -115,6 +115,26 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	}
 	mustDo(t, n.Delete(ctx, vm))
 	t.Logf("whole test: %s", time.Since(start).Round(time.Millisecond))
+}
+
+// waitAgent waits until the guest's agent answers guest-ping; the deadline only
+// bounds a guest that never boots.
+func waitAgent(t testing.TB, n *Node, id string) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		err := n.onDomain(ctxT(t), id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
+			_, err := lv.QEMUDomainAgentCommand(dom, `{"execute":"guest-ping"}`, -1, 0)
+			return err
+		})
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrNoAgent) || time.Now().After(deadline) {
+			t.Fatalf("guest-ping: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func agentCommand(t testing.TB, n *Node, id, cmd string) string {

@@ -277,9 +277,10 @@ func TestIdempotencyKeyOrdersOnce(t *testing.T) {
 	in.IdempotencyKey = "k-1"
 	first, err := p.Create(e.ctx, owner, in)
 	wantStatus(t, err, 503, "")
+	// The first answer was 503 and nothing has changed: the same answer again.
 	again, err := p.Create(e.ctx, owner, in)
-	if again.UUID != first.UUID || errStatus(err) == 422 {
-		t.Fatalf("repeated key: VM %q (%v), want %q", again.UUID, err, first.UUID)
+	if again.UUID != first.UUID || errStatus(err) != 503 {
+		t.Fatalf("repeated key: VM %q (%v), want %q with 503", again.UUID, err, first.UUID)
 	}
 	in.DisplayName = "different"
 	_, err = p.Create(e.ctx, owner, in)
@@ -294,5 +295,75 @@ func TestIdempotencyKeyOrdersOnce(t *testing.T) {
 	wantStatus(t, err, 503, "")
 	if theirs.UUID == first.UUID {
 		t.Fatal("another customer's key returned the first customer's VM")
+	}
+}
+
+// An order still waiting for a hypervisor can be withdrawn by deleting its VM:
+// the charge comes back once, the address is freed, and no worker builds it
+// later. An order a worker is building cannot be withdrawn.
+func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	owner := e.customer("changed-mind@example.com", 4*vmtPrice)
+	p := e.openReady(false) // no worker touches the orders until the end
+
+	placed, err := p.Create(e.ctx, owner, vmOrder("placed"))
+	must(t, err)
+	unplaced, err := p.Create(e.ctx, owner, vmOrder("unplaced"))
+	must(t, err)
+	busy, err := p.Create(e.ctx, owner, vmOrder("being built"))
+	must(t, err)
+	// As a 503 leaves it: no node yet.
+	_, err = e.db.W.ExecContext(e.ctx, `UPDATE vms SET node_id = NULL WHERE id = ?`, unplaced.ID)
+	must(t, err)
+	// As the provisioner leaves it while it builds.
+	_, err = e.db.W.ExecContext(e.ctx, `UPDATE orders SET status = 'provisioning', attempts = 1, updated_at = ? WHERE vm_id = ?`, time.Now().Unix(), busy.ID)
+	must(t, err)
+
+	for _, vm := range []store.VM{placed, unplaced} {
+		a, err := p.Delete(e.ctx, owner, vm.UUID)
+		must(t, err)
+		if a.Status != store.ActionCompleted || a.Type != "delete" {
+			t.Fatalf("delete of the waiting %s: %+v", vm.DisplayName, a)
+		}
+		if got := e.vm(vm.UUID); got.Status != services.StatusDestroyed || got.OrderStatus != store.OrderRefunded {
+			t.Fatalf("cancelled %s: status %q, order %q", vm.DisplayName, got.Status, got.OrderStatus)
+		}
+		if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
+			t.Fatalf("%s: %d refunds summing %d, want one of %d", vm.DisplayName, n, sum, vmtPrice)
+		}
+		_, err = p.Delete(e.ctx, owner, vm.UUID)
+		wantStatus(t, err, 404, "")
+	}
+	_, err = p.Delete(e.ctx, owner, busy.UUID)
+	wantStatus(t, err, 409, "")
+	if b := e.balance(owner); b != 3*vmtPrice {
+		t.Fatalf("balance %d after three orders and two cancels, want %d", b, 3*vmtPrice)
+	}
+
+	// A panel with workers builds the claimed order once it looks abandoned,
+	// and never the cancelled ones.
+	_, err = e.db.W.ExecContext(e.ctx, `UPDATE orders SET updated_at = ? WHERE vm_id = ?`, time.Now().Add(-time.Hour).Unix(), busy.ID)
+	must(t, err)
+	p.stop()
+	p = e.openReady(true)
+	e.waitStatus(busy.UUID, services.StatusRunning, 20*time.Second)
+	doms := e.domains()
+	for _, vm := range []store.VM{placed, unplaced} {
+		if _, ok := doms[vm.UUID]; ok {
+			t.Fatalf("the cancelled %s was built", vm.DisplayName)
+		}
+		if got := e.vm(vm.UUID); got.Status != services.StatusDestroyed || got.OrderStatus != store.OrderRefunded {
+			t.Fatalf("cancelled %s became %q (order %q)", vm.DisplayName, got.Status, got.OrderStatus)
+		}
+	}
+	// Their addresses went back to the pool: the next order gets the lowest.
+	next, err := p.Create(e.ctx, owner, vmOrder("instead"))
+	must(t, err)
+	if next.PublicIP != placed.PublicIP {
+		t.Fatalf("next VM got %s, want the freed %s", next.PublicIP, placed.PublicIP)
+	}
+	if b := e.balance(owner); b != 2*vmtPrice {
+		t.Fatalf("balance %d, want %d", b, 2*vmtPrice)
 	}
 }

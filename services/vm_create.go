@@ -204,7 +204,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	if _, err := s.place(ctx, vm); err != nil {
 		// Say at once why the order waits; the provisioner keeps trying from here.
 		if o, oerr := s.db.OrderForVM(ctx, vm.ID); oerr == nil {
-			_ = s.db.RetryOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), err.Error())
+			_ = s.db.DeferOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), err.Error())
 		}
 		vm, _ = s.db.VMByID(ctx, vm.ID)
 		return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity", Err: err}

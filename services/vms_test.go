@@ -47,8 +47,6 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	}
 	_, err = p.Power(ctx, owner, vm.UUID, "start")
 	wantStatus(t, err, 409, "")
-	_, err = p.Delete(ctx, owner, vm.UUID)
-	wantStatus(t, err, 409, "")
 
 	p.run()
 	e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)

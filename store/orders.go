@@ -198,6 +198,13 @@ func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr 
 	return err
 }
 
+// DeferOrder records a placement attempt that found no node, and when to try again.
+func (db *DB) DeferOrder(ctx context.Context, id int64, next time.Time, lastErr string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		next.Unix(), lastErr, time.Now().Unix(), id, OrderPending)
+	return err
+}
+
 // FinishOrder marks an order provisioned and its VM running, in one transaction.
 func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {

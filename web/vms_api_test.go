@@ -524,12 +524,20 @@ func TestAPIVMOperations(t *testing.T) {
 			}},
 		{name: "actions limit out of range", method: "GET", path: "/api/v1/vms/{db}/actions?limit=500", token: anaToken, status: 422, fields: []string{"limit"}},
 
-		{name: "delete while creating", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 409},
+		// An order still waiting for a hypervisor is cancelled and refunded.
+		{name: "delete while waiting for a hypervisor", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+			if vm := vmRow(t, w.a, w.web); vm.Status != "destroyed" || vm.OrderStatus != "refunded" {
+				t.Errorf("cancelled VM: status %q, order %q", vm.Status, vm.OrderStatus)
+			}
+			if n := w.a.count(t, `SELECT count(*) FROM ledger l JOIN vms v ON v.uuid = l.ref WHERE v.uuid = ? AND l.kind = 'refund'`, w.web); n != 1 {
+				t.Errorf("%d refunds for the cancelled order", n)
+			}
+		}},
 		{name: "delete", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
 			if vm := vmRow(t, w.a, w.db); vm.Status != "destroyed" {
 				t.Errorf("status %q after delete", vm.Status)
 			}
-			if b := decode[listBody](t, apiCall(t, w.a, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 1 {
+			if b := decode[listBody](t, apiCall(t, w.a, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 0 {
 				t.Errorf("the list still counts %d VMs", b.Meta.Total)
 			}
 		}},

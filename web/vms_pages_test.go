@@ -135,7 +135,7 @@ func TestVMCreatePage(t *testing.T) {
 		t.Fatalf("ordered %+v", vm)
 	}
 	page := c.get(r.Location())
-	if !contains(page.Body, i18n.T(fa, "vm.ordered_waiting")) || !contains(page.Body, i18n.T(fa, "vm.provisioning")) {
+	if !contains(page.Body, i18n.T(fa, "vm.ordered_waiting")) || !contains(page.Body, i18n.T(fa, "vm.waiting_hypervisor", "attempt", "1")) {
 		t.Error("the VM page does not say the order waits")
 	}
 	// A double-submitted form orders once.
