@@ -15,7 +15,7 @@ GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '
 include mk/frontend.mk
 -include mk/libvirt.mk
 
-.PHONY: all deps generate build run test test-go bench fmt vet clean
+.PHONY: all deps generate build run test fuzz bench fmt clean
 
 all: build
 
@@ -43,6 +43,13 @@ run: deps build libvirt-up template
 test: deps build template
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
+	@$(MAKE) --no-print-directory fuzz
+
+# The fuzz targets run briefly on every test run; longer: make fuzz FUZZTIME=5m
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCreateVM$$' -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME) ./handlers/
 
 bench: deps build template
 	scripts/bench.sh

@@ -10,6 +10,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/views/i18n"
 )
 
 func cmdMigrate(ctx context.Context, args []string) error {
@@ -62,6 +63,8 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminCreateUser(ctx, args[1:], os.Stdout)
 	case "create-token":
 		return adminCreateToken(ctx, args[1:], os.Stdout)
+	case "top-up":
+		return adminTopUp(ctx, args[1:], os.Stdout)
 	case "add-node":
 		return adminAddNode(ctx, args[1:], os.Stdout)
 	case "seed-demo":
@@ -123,7 +126,35 @@ func describe(err error) error {
 	}
 	msg := ""
 	for f, k := range e.Fields {
-		msg += fmt.Sprintf(" %s: %s;", f, k)
+		msg += fmt.Sprintf(" %s: %s;", f, i18n.T(i18n.EN, k))
 	}
 	return errors.New("invalid input:" + msg)
+}
+
+func adminTopUp(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var email, ref string
+	var amount int64
+	fs := flag.NewFlagSet("admin top-up", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&email, "email", "", "the customer's email (required)")
+	fs.Int64Var(&amount, "amount", 0, "rials to credit (required, > 0)")
+	fs.StringVar(&ref, "ref", "operator", "payment reference shown in the customer's bills")
+	parse(fs, args)
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := db.UserByEmail(ctx, email)
+	if err != nil {
+		return fmt.Errorf("top-up: no user %q", email)
+	}
+	w := services.NewWallet(db, services.NewAudit(db, newLogger(c.LogFormat, io.Discard)))
+	after, err := w.TopUp(ctx, u.ID, amount, ref)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(out, "credited %d rials to %s; balance %d rials\n", amount, u.Email, after)
+	return nil
 }

@@ -84,6 +84,7 @@ commands:
   serve                   run the panel (default)
   migrate                 apply database migrations and exit
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
+  admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb]
   admin seed-demo         [--node-uri URI]: demo region, plans, tiny OS template and node
   admin create-token      --email E --scopes vm:read,vm:write [--name N] [--expires 720h]

@@ -20,6 +20,7 @@ type Deps struct {
 	Accounts *services.Accounts
 	Audit    *services.Audit
 	VMs      *services.VMs
+	Wallets  *services.Wallet
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // extra /readyz checks (the hypervisor fleet)

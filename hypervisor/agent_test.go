@@ -50,7 +50,7 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	}
 	t.Logf("running to a password set through the agent: %s", time.Since(booted).Round(time.Millisecond))
 	con.waitFor(t, 0, "root password changed by the panel")
-	con.waitFor(t, 0, spec.Hostname+"# ")
+	con.prompt(t, spec.Hostname)
 	con.checkRootPassword(t, password)
 
 	if out := agentCommand(t, n, vm, `{"execute":"guest-get-host-name"}`); !strings.Contains(out, `"host-name":"`+spec.Hostname+`"`) {
@@ -79,7 +79,7 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	mark := con.mark()
 	mustDo(t, n.Reset(ctx, vm))
 	con.waitFor(t, mark, "hostname: "+spec.Hostname)
-	con.waitFor(t, mark, spec.Hostname+"# ")
+	con.prompt(t, spec.Hostname)
 	con.checkRootPassword(t, spec.RootPassword)
 	if got := volumeCapacity(t, n, seedVolume(vm)); got != seedSize {
 		t.Errorf("seed volume went from %d to %d bytes for a seed of the same size", seedSize, got)
@@ -224,6 +224,21 @@ func (c *serialConsole) waitFor(t testing.TB, from int, wants ...string) string 
 	}
 }
 
+// prompt presses Enter and waits for the shell's prompt, which names the host.
+func (c *serialConsole) prompt(t testing.TB, host string) {
+	t.Helper()
+	mark := c.mark()
+	c.typeLine(t, "")
+	c.waitFor(t, mark, host+"# ")
+}
+
+func (c *serialConsole) typeLine(t testing.TB, line string) {
+	t.Helper()
+	if _, err := io.WriteString(c.keys, line+"\r"); err != nil {
+		t.Fatalf("type on the serial console: %v", err)
+	}
+}
+
 // checkRootPassword types on the console a check that hashes password with the salt
 // of root's entry in /etc/shadow and compares, as login would. The answer is computed
 // by the shell so the echoed command line never matches it.
@@ -232,10 +247,8 @@ func (c *serialConsole) checkRootPassword(t testing.TB, password string) {
 	mark := c.mark()
 	cmd := `h=$(sed -n 's/^root:\([^:]*\):.*/\1/p' /etc/shadow); ` +
 		`[ "$(mkpasswd -m sha512 '` + password + `' "$(echo "$h" | cut -d'$' -f3)")" = "$h" ] && ` +
-		`echo "password-$((6*7))-accepted" || echo "password-$((6*7))-refused"` + "\r"
-	if _, err := io.WriteString(c.keys, cmd); err != nil {
-		t.Fatalf("type on the serial console: %v", err)
-	}
+		`echo "password-$((6*7))-accepted" || echo "password-$((6*7))-refused"`
+	c.typeLine(t, cmd)
 	if got := c.waitFor(t, mark, "password-42-accepted", "password-42-refused"); got != "password-42-accepted" {
 		t.Fatalf("root's password in /etc/shadow is not %q", password)
 	}

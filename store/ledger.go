@@ -56,13 +56,17 @@ func (db *DB) Credit(ctx context.Context, userID, amount int64, kind, ref string
 	return after, err
 }
 
-// Ledger lists a user's newest ledger entries first.
-func (db *DB) Ledger(ctx context.Context, userID int64, limit, offset int) ([]LedgerEntry, error) {
+// LedgerPage lists a user's newest ledger entries first, and how many there are.
+func (db *DB) LedgerPage(ctx context.Context, userID int64, limit, offset int) ([]LedgerEntry, int, error) {
+	var total int
+	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM ledger WHERE user_id = ?`, userID).Scan(&total); err != nil {
+		return nil, 0, err
+	}
 	rows, err := db.R.QueryContext(ctx,
 		`SELECT id, user_id, amount_rials, balance_after, kind, ref, created_at FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
 		userID, limit, offset)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []LedgerEntry
@@ -70,10 +74,16 @@ func (db *DB) Ledger(ctx context.Context, userID int64, limit, offset int) ([]Le
 		var e LedgerEntry
 		var created int64
 		if err := rows.Scan(&e.ID, &e.UserID, &e.AmountRials, &e.BalanceAfter, &e.Kind, &e.Ref, &created); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		e.CreatedAt = time.Unix(created, 0).UTC()
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
+}
+
+// Ledger lists a user's newest ledger entries first.
+func (db *DB) Ledger(ctx context.Context, userID int64, limit, offset int) ([]LedgerEntry, error) {
+	entries, _, err := db.LedgerPage(ctx, userID, limit, offset)
+	return entries, err
 }

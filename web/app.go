@@ -20,6 +20,7 @@ type App struct {
 	Accounts *services.Accounts
 	Audit    *services.Audit
 	VMs      *services.VMs
+	Wallet   *services.Wallet
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
@@ -54,16 +55,17 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	fleet := hypervisor.NewFleet(c.Log, c.Fleet)
 	tokens := services.NewTokens(db, audit)
 	sshKeys := services.NewSSHKeys(db, audit)
+	wallet := services.NewWallet(db, audit)
 	vms := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),
-		Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys,
+		Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet,
 		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"),
 		Ready: []handlers.ReadyCheck{{Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Consoles: consoles,
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, Consoles: consoles,
 		Server: New(c.Web, c.Log, h), sessions: ss}, nil
 }
 

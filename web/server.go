@@ -83,7 +83,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 
 	in := app.Group("", requireUser)
 	vmPageRoutes(in, h)
-	in.GET("/wallet", h.Empty("nav.wallet", "wallet", "empty.wallet"))
+	in.GET("/wallet", h.Wallet)
 	docsRoutes(e, app, h)
 	in.GET("/activity", h.Activity)
 	in.GET("/account", h.Account)

@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/views"
+)
+
+// Wallet shows the balance and the customer's bills: charges, refunds, top-ups.
+func (h *Handlers) Wallet(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	limit, offset := paging(c, 50, 200)
+	entries, total, err := h.Wallets.Ledger(c.Request().Context(), p, limit, offset)
+	if err != nil {
+		return err
+	}
+	v := views.WalletView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/wallet"}}
+	if u := userBarOf(c); u != nil {
+		v.BalanceRials = u.BalanceRials
+	}
+	for _, e := range entries {
+		v.Entries = append(v.Entries, views.LedgerRow{Kind: e.Kind, Ref: e.Ref, AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
+	}
+	return render(c, http.StatusOK, views.WalletPage(h.shell(c, "nav.wallet", "wallet"), v))
+}

@@ -1,0 +1,132 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/hypervisor/localvirt"
+	"abrak/services"
+	"abrak/store"
+	"abrak/web"
+)
+
+// qemuPanel is a running panel whose one node is a private libvirtd booting
+// real QEMU guests (TCG) from the tiny template, with its workers
+// (provisioner, reconciler, events) started, for tests that need VMs to really
+// run. The catalog is one region, one plan and one template:
+//
+//	qp := newQEMUPanel(t)                       // opts as for newTestApp, applied after the fixture's
+//	u := qp.customer(t, "ana@example.com")      // a user whose wallet pays for many hours
+//	p := qp.signedInTab(t, u.Email, "fa")       // a fresh Chromium, signed in through the form
+//	qp.VMs.Create(ctx, principal, services.CreateVMInput{PlanSlug: qemuPlan, OSTemplateSlug: qemuTemplate, …})
+//	qp.domains(t)                               // the node's domains: UUID → state, asked of libvirt
+//
+// Workers, panel and libvirtd (guests included) stop when the test ends, in
+// that order. Intervals are short so that a guest is seen running about a
+// second after it boots; a graceful shutdown powers off after 10 s, because
+// the guest ignores an ACPI press that comes before it has booted.
+type qemuPanel struct {
+	*testApp
+	Node store.Node
+}
+
+// The fixture's catalog.
+const (
+	qemuRegion   = "thr-q"
+	qemuPlan     = "tiny"
+	qemuTemplate = "tiny-linux"
+	// qemuBalanceRials pays for a thousand hours of qemuPlan.
+	qemuBalanceRials  = 1_000_000
+	qemuPlanRialsHour = 1_000
+)
+
+func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs real QEMU guests")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Started first so that it stops last, after the panel has let go of it.
+	d := localvirt.Start(t)
+	fast := func(c *web.AppConfig) {
+		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
+			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 10 * time.Second}
+		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
+	}
+	a := newTestApp(t, append([]func(*web.AppConfig){fast}, opts...)...)
+
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.31.0.0/24", Gateway: "10.31.0.1"}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: qemuPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
+		PriceHourlyRials: qemuPlanRialsHour, Sort: 1, Active: true}))
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: qemuTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: qemuRegion, URI: "qemu+unix:///system?socket=" + d.Socket,
+		VNCHost: "127.0.0.1", Enabled: true})
+	must(err)
+
+	appCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	must(a.Start(appCtx))
+
+	// The operator's import of the template, through the panel's own connection.
+	var n *hypervisor.Node
+	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
+	tf := localvirt.Template(t)
+	f, err := os.Open(tf.File)
+	must(err)
+	defer f.Close()
+	st, err := f.Stat()
+	must(err)
+	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
+	return &qemuPanel{testApp: a, Node: node}
+}
+
+// customer signs a user up and fills their wallet with qemuBalanceRials.
+func (qp *qemuPanel) customer(t *testing.T, email string) store.User {
+	t.Helper()
+	u := qp.createUser(t, email, testPassword)
+	if _, err := qp.DB.Credit(context.Background(), u.ID, qemuBalanceRials, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	return qp.user(t, email)
+}
+
+// signedInTab starts a Chromium of its own (fresh profile, stopped when t
+// ends) and signs email in through the sign-in page in lang.
+func (qp *qemuPanel) signedInTab(t *testing.T, email, lang string) *tab {
+	t.Helper()
+	p := newTab(t, newBrowser(t), qp.URL)
+	p.open("/signin?lang=" + lang)
+	p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
+	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	return p
+}
+
+// domains lists the node's domains as libvirt reports them: UUID → state.
+func (qp *qemuPanel) domains(t *testing.T) map[string]hypervisor.State {
+	t.Helper()
+	n, err := qp.Fleet.Node(qp.Node.ID)
+	if err != nil {
+		t.Fatalf("node %s: %v", qp.Node.Name, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	infos, err := n.States(ctx)
+	if err != nil {
+		t.Fatalf("domains of %s: %v", qp.Node.Name, err)
+	}
+	out := make(map[string]hypervisor.State, len(infos))
+	for _, d := range infos {
+		out[d.UUID] = d.State
+	}
+	return out
+}
