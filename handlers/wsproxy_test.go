@@ -276,7 +276,8 @@ func TestConsoleProxyDeliversEveryByteWhenVNCClosesFirst(t *testing.T) {
 
 func TestConsoleProxyRefusesForeignOrigins(t *testing.T) {
 	src := startSource(t, "pw-1234", func(c net.Conn) { c.Write(serverInit()); io.Copy(io.Discard, c) })
-	env := newProxyEnv(t, src.port, services.ConsoleConfig{})
+	// Closed consoles leave the registry a moment after their viewer left; room for all of them.
+	env := newProxyEnv(t, src.port, services.ConsoleConfig{PerVM: 10, PerUser: 10})
 	secret := env.ticket(t)
 	for _, origin := range []string{"", "https://evil.example", "http://panel.example", "null"} {
 		if _, status, _ := env.dial(secret, origin); status != http.StatusForbidden {

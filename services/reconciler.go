@@ -24,7 +24,7 @@ func (s *VMs) SyncNodes(ctx context.Context) error {
 	return nil
 }
 
-// Run starts the workers: lifecycle events, the reconciler and the provisioner.
+// Run starts the workers: lifecycle events, the reconciler, the provisioner and the biller.
 // It settles actions a crash left open, then returns; the workers stop with ctx.
 func (s *VMs) Run(ctx context.Context) error {
 	if err := s.SyncNodes(ctx); err != nil {
@@ -32,9 +32,10 @@ func (s *VMs) Run(ctx context.Context) error {
 	}
 	s.settleOpenActions(ctx)
 	s.fleet.Subscribe(func(ev hypervisor.Event) { s.onEvent(ev) })
-	s.running.Add(2)
+	s.running.Add(3)
 	go func() { defer s.running.Done(); s.RunProvisioner(ctx) }()
 	go func() { defer s.running.Done(); s.runReconciler(ctx) }()
+	go func() { defer s.running.Done(); s.RunBiller(ctx) }()
 	return nil
 }
 

@@ -48,7 +48,8 @@ func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (store
 	return s.db.VMByID(ctx, vm.ID)
 }
 
-// SetHostname records a new RFC 1123 hostname; the guest takes it at its next boot from its seed.
+// SetHostname records a new RFC 1123 hostname and rewrites the VM's seed, so
+// the guest takes it at its next boot.
 func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (store.VM, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
@@ -64,6 +65,7 @@ func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname strin
 	if err := s.db.SetVMHostname(ctx, vm.ID, hostname); err != nil {
 		return vm, Internal(err)
 	}
+	s.refreshSeed(ctx, vm.ID)
 	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "hostname")
 	s.audit.Record(ctx, p, "vm.hostname", SeverityInfo, "vm", vm.UUID, hostname)
 	return s.db.VMByID(ctx, vm.ID)
@@ -97,6 +99,7 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 		return Conflict("vm.agent_unavailable")
 	}
 	_ = s.db.SetVMRootCrypt(ctx, vm.ID, hypervisor.CryptPassword(password))
+	s.refreshSeed(ctx, vm.ID)
 	_, _ = s.db.EndAction(ctx, act.ID, "")
 	s.audit.Record(ctx, p, "vm.password", SeveritySecurity, "vm", vm.UUID, "")
 	return nil
@@ -279,4 +282,26 @@ func (s *VMs) Busy(ctx context.Context, p Principal) (map[int64]bool, error) {
 		return nil, err
 	}
 	return s.db.VMsWithOpenActions(ctx, p.UserID)
+}
+
+// refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a
+// new hostname or root password survives the guest's next boot. A node that
+// does not answer now is not an error: the record is the truth, and a rebuild
+// or the next change writes the seed again.
+func (s *VMs) refreshSeed(ctx context.Context, vmID int64) {
+	vm, err := s.db.VMByID(ctx, vmID)
+	if err != nil || vm.NodeID == 0 || vm.Status == StatusCreating {
+		return
+	}
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return
+	}
+	spec, err := s.specFor(ctx, vm)
+	if err != nil {
+		return
+	}
+	if err := node.RefreshSeed(ctx, spec); err != nil {
+		s.log.Warn("refreshing seed", "vm", vm.UUID, "err", err)
+	}
 }

@@ -46,6 +46,8 @@ type VMConfig struct {
 	PollInterval time.Duration
 	// ReconcileInterval is how often every node's domains are compared with the records.
 	ReconcileInterval time.Duration
+	// BillingInterval is how often the biller looks for hours that came due.
+	BillingInterval time.Duration
 }
 
 func (c VMConfig) withDefaults() VMConfig {
@@ -69,6 +71,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	}
 	if c.ReconcileInterval <= 0 {
 		c.ReconcileInterval = 15 * time.Second
+	}
+	if c.BillingInterval <= 0 {
+		c.BillingInterval = time.Minute
 	}
 	return c
 }
