@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"sync"
 	"time"
 
 	"abrak/hypervisor"
@@ -38,18 +39,30 @@ func (s *VMs) provisionDue(ctx context.Context) {
 		s.log.Error("listing due orders", "err", err)
 		return
 	}
+	// A few orders at a time: a slow or hung node delays only its own orders.
+	sem := make(chan struct{}, provisionParallel)
+	var wg sync.WaitGroup
 	for _, o := range orders {
 		if ctx.Err() != nil {
-			return
+			break
 		}
 		ok, err := s.db.ClaimOrder(ctx, o.ID, o.Status, o.UpdatedAt)
 		if err != nil || !ok {
 			continue
 		}
 		o.Attempts++
-		s.provision(ctx, o)
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			s.provision(ctx, o)
+		}()
 	}
+	wg.Wait()
 }
+
+// provisionParallel bounds the domains built at once by one panel.
+const provisionParallel = 4
 
 func (s *VMs) provision(ctx context.Context, o store.Order) {
 	vm, err := s.db.VMByID(ctx, o.VMID)

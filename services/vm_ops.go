@@ -127,10 +127,11 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (stor
 	default:
 		return store.Action{}, NotFound()
 	}
-	switch vm.Status {
-	case StatusCreating:
+	switch {
+	case vm.Status == StatusCreating:
 		return store.Action{}, Conflict("vm.still_creating")
-	case StatusFailed:
+	case vm.Status == StatusFailed && vm.OrderStatus != store.OrderProvisioned:
+		// An order that never produced a VM; a VM that crashed can be started again.
 		return store.Action{}, Conflict("vm.failed")
 	}
 	if vm.Status == target && action != "reboot" {
@@ -154,14 +155,16 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (stor
 	}
 	return s.async(ctx, p, vm, action, timeout, func(ctx context.Context) error {
 		var err error
-		switch action {
-		case "start":
+		switch {
+		case action == "start" && vm.Status == StatusPaused:
+			err = node.Resume(ctx, vm.UUID)
+		case action == "start":
 			err = node.Start(ctx, vm.UUID)
-		case "shutdown":
+		case action == "shutdown":
 			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
-		case "reboot":
+		case action == "reboot":
 			err = node.Reboot(ctx, vm.UUID)
-		case "kill":
+		case action == "kill":
 			err = node.PowerOff(ctx, vm.UUID)
 		}
 		if err == nil {
@@ -200,7 +203,10 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 			_ = s.db.SetVMLocked(ctx, vm.ID, false)
 			return err
 		}
-		return s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+		if err := s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed); err != nil {
+			return err
+		}
+		return s.db.SetVMLocked(ctx, vm.ID, false)
 	})
 }
 

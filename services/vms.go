@@ -183,6 +183,12 @@ func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offs
 	if err != nil {
 		return nil, 0, err
 	}
+	if limit < 1 || limit > 200 {
+		return nil, 0, Invalid(map[string]string{"limit": "vm.limit_invalid"})
+	}
+	if offset < 0 {
+		return nil, 0, Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	}
 	acts, total, err := s.db.ActionsForVM(ctx, vm.ID, limit, offset)
 	if err != nil {
 		return nil, 0, Internal(err)

@@ -185,12 +185,6 @@ func (db *DB) ClaimOrder(ctx context.Context, id int64, from string, updatedAt t
 	return n == 1, nil
 }
 
-// TouchOrder keeps a long provisioning from looking abandoned.
-func (db *DB) TouchOrder(ctx context.Context, id int64) error {
-	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, OrderProvisioning)
-	return err
-}
-
 // RetryOrder puts an order back in the queue with the error that stopped it.
 func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,

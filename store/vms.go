@@ -166,7 +166,8 @@ func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string) (bool,
 		destroyed = now
 	}
 	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
-		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'`, status, now, destroyed, uuid, status)
+		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'
+		AND NOT (status = 'failed' AND ? = 'destroyed' AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`, status, now, destroyed, uuid, status, status)
 	if err != nil {
 		return false, err
 	}
