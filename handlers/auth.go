@@ -118,6 +118,9 @@ func (h *Handlers) SignOut(c echo.Context) error {
 	ctx := c.Request().Context()
 	if p, ok := PrincipalOf(c); ok {
 		h.Audit.Record(ctx, p, "auth.signout", services.SeverityInfo, "user", "", "")
+		if h.Consoles != nil {
+			h.Consoles.CloseUser(p.UserID)
+		}
 	}
 	if err := h.Sessions.Destroy(ctx); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/views"
+	"abrak/views/i18n"
 )
 
 // Wallet shows the balance and the customer's bills: charges, refunds, top-ups.
@@ -21,7 +22,11 @@ func (h *Handlers) Wallet(c echo.Context) error {
 		v.BalanceRials = u.BalanceRials
 	}
 	for _, e := range entries {
-		v.Entries = append(v.Entries, views.LedgerRow{Kind: e.Kind, Ref: e.Ref, AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
+		kind := e.Kind
+		if !i18n.Has("wallet.kind." + kind) {
+			kind = "other" // an operator's own kind of entry
+		}
+		v.Entries = append(v.Entries, views.LedgerRow{Kind: kind, Ref: e.Ref, AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
 	}
 	return render(c, http.StatusOK, views.WalletPage(h.shell(c, "nav.wallet", "wallet"), v))
 }

@@ -146,11 +146,19 @@ func (s *VMs) Reconcile(ctx context.Context) {
 			if !ok {
 				s.log.Warn("domain gone from its node", "vm", vm.UUID, "node", nodeID)
 				_ = s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+				s.heard(vm.UUID, StatusDestroyed)
 				continue
 			}
 			if string(got) != vm.Status {
 				_, _ = s.db.SetVMStatusByUUID(ctx, vm.UUID, string(got))
+				s.heard(vm.UUID, string(got))
 			}
 		}
+	}
+}
+
+func (s *VMs) heard(uuid, status string) {
+	if s.StatusHook != nil {
+		s.StatusHook(uuid, status)
 	}
 }

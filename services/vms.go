@@ -88,6 +88,10 @@ type VMs struct {
 	log   *slog.Logger
 	cfg   VMConfig
 
+	// StatusHook, when set, hears every status the reconciler corrects (the
+	// console registry closes consoles of VMs found stopped or gone).
+	StatusHook func(uuid, status string)
+
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.
 	running sync.WaitGroup

@@ -58,6 +58,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	wallet := services.NewWallet(db, audit)
 	vms := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
+	vms.StatusHook = consoles.OnVMStatus
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),

@@ -107,12 +107,17 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	p.waitDOM(10*time.Second, "the badge reads "+T("vm.status.running"),
 		`(want) => document.querySelector('[data-testid=vm-live] [data-status]')?.textContent.trim() === want`, T("vm.status.running"))
 	p.wantLangDir(string(lang), lang.Dir())
+	t.Log("STEP p.wantLocalDigits(", time.Now().Format("15:04:05.0"))
 	p.wantLocalDigits(lang)
+	t.Log("STEP p.fullScreenshot(", time.Now().Format("15:04:05.0"))
 	p.fullScreenshot("vm-" + string(lang))
 
+	t.Log("STEP // Inline rename", time.Now().Format("15:04:05.0"))
 	// Inline rename: only the title is replaced, and the page names the VM anew.
 	p.MustElement("#vm-title summary").MustClick()
+	t.Log("STEP summary clicked", p.MustEval(`() => document.querySelector('#vm-title details').open`).Bool())
 	p.MustElement(`#vm-title input[name=display_name]`).MustSelectAllText().MustInput(sc.renamed)
+	t.Log("STEP typed")
 	p.MustElement(`#vm-title button[type=submit]`).MustClick()
 	p.waitDOM(30*time.Second, "the title shows "+sc.renamed,
 		`(want) => document.querySelector('[data-testid=vm-name]')?.textContent.trim() === want`, sc.renamed)
@@ -120,6 +125,7 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 		t.Errorf("the database holds the name %q, want %q", got, sc.renamed)
 	}
 
+	t.Log("STEP // Shut down,", time.Now().Format("15:04:05.0"))
 	// Shut down, confirming the question that names the VM.
 	p.confirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", sc.renamed))
 	if status := p.waitStatus("stopped", "failed"); status != "stopped" {
@@ -131,6 +137,7 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 		t.Errorf("libvirt reports the shut-down domain as %q", st)
 	}
 
+	t.Log("STEP // Delete: the", time.Now().Format("15:04:05.0"))
 	// Delete: the button waits for the VM's name.
 	del := p.MustElement(`[data-testid=delete-form] button[type=submit]`)
 	if !del.MustProperty("disabled").Bool() {
@@ -144,10 +151,12 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	if del.MustProperty("disabled").Bool() {
 		t.Fatal("the delete button stays disabled with the name typed")
 	}
+	t.Log("STEP p.click(`[data-testid=delete-f", time.Now().Format("15:04:05.0"))
 	p.click(`[data-testid=delete-form] button[type=submit]`, `[data-testid=vm-table]`)
 	if p.path() != "/vms" {
 		t.Errorf("after deleting the browser is at %s, want /vms", p.path())
 	}
+	t.Log("STEP p.waitDOM(statusWait, the VM ", time.Now().Format("15:04:05.0"))
 	p.waitDOM(statusWait, "the VM leaves the list", `(uuid) => !document.querySelector('tr[data-vm="' + uuid + '"]')`, uuid)
 	if st := vmRow(t, qp.testApp, uuid).Status; st != "destroyed" {
 		t.Errorf("the deleted VM's status is %q", st)
