@@ -30,20 +30,26 @@ func (h *Handlers) Account(c echo.Context) error {
 	return h.accountPage(c, http.StatusOK, v)
 }
 
+// accountRefused shows the account page again with a refused form's messages in
+// the section set names; errors that are not about the input go to the error handler.
+func (h *Handlers) accountRefused(c echo.Context, err error, set func(*views.AccountView, views.Form)) error {
+	f, status, err := formFor(c, err, nil)
+	if err != nil {
+		return err
+	}
+	v, err := h.accountView(c)
+	if err != nil {
+		return err
+	}
+	set(&v, f)
+	return h.accountPage(c, status, v)
+}
+
 func (h *Handlers) ChangePassword(c echo.Context) error {
 	p, _ := PrincipalOf(c)
 	err := h.Accounts.ChangePassword(c.Request().Context(), p, c.FormValue("current"), c.FormValue("password"), c.FormValue("confirm"))
 	if err != nil {
-		f, status, err := formFor(c, err, nil)
-		if err != nil {
-			return err
-		}
-		v, verr := h.accountView(c)
-		if verr != nil {
-			return verr
-		}
-		v.Password = f
-		return h.accountPage(c, status, v)
+		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) { v.Password = f })
 	}
 	h.flash(c, "account.password_changed")
 	return redirect(c, "/account")
@@ -100,16 +106,7 @@ func (h *Handlers) ConfirmTOTP(c echo.Context) error {
 func (h *Handlers) DisableTOTP(c echo.Context) error {
 	p, _ := PrincipalOf(c)
 	if err := h.Accounts.DisableTOTP(c.Request().Context(), p, c.FormValue("password")); err != nil {
-		f, status, err := formFor(c, err, nil)
-		if err != nil {
-			return err
-		}
-		v, verr := h.accountView(c)
-		if verr != nil {
-			return verr
-		}
-		v.TOTP = f
-		return h.accountPage(c, status, v)
+		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) { v.TOTP = f })
 	}
 	h.flash(c, "account.totp_disabled")
 	return redirect(c, "/account")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/hypervisor/localvirt"
 	"abrak/views/i18n"
 )
 
@@ -188,7 +188,7 @@ func TestCLICreateToken(t *testing.T) {
 	a.createUser(t, "ana@example.com", testPassword)
 	bin := filepath.Join(t.TempDir(), "abrak")
 	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = repoRootDir(t)
+	build.Dir = localvirt.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -222,24 +222,5 @@ func TestCLICreateToken(t *testing.T) {
 		if err == nil || len(out) != 0 || stderr.Len() == 0 {
 			t.Errorf("%s: err %v, stdout %q, stderr %q; want a failure explained on stderr only", name, err, out, stderr.String())
 		}
-	}
-}
-
-// repoRootDir is the module root, found from the test's directory.
-func repoRootDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/go-rod/rod"
 	"github.com/go-rod/rod/lib/launcher"
 	"github.com/go-rod/rod/lib/proto"
+
+	"abrak/hypervisor/localvirt"
 )
 
 const chromiumBin = "/usr/bin/chromium"
@@ -172,25 +174,6 @@ func (tb *tab) screenshot(name string) {
 	}
 }
 
-// repoRoot walks up from the package directory to go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
 var (
 	persianDigitRe = regexp.MustCompile(`[۰-۹]`)
 	asciiDigitRe   = regexp.MustCompile(`[0-9]`)
@@ -262,3 +245,6 @@ func TestBrowserPersianAndEnglish(t *testing.T) {
 		t.Error("the header still shows a balance after sign-out")
 	}
 }
+
+// repoRoot is the module root, where the artefacts folder lives.
+func repoRoot(testing.TB) string { return localvirt.RepoRoot() }
