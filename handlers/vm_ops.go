@@ -60,7 +60,7 @@ func (h *Handlers) RenameVM(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, views.VMTitle(h.shell(c, "vm.page_title", "vms"), v))
+		return render(c, http.StatusOK, views.VMRenamed(h.shell(c, "vm.page_title", "vms"), v))
 	}
 	h.flash(c, "vm.renamed")
 	return redirect(c, "/vms/"+uuid)

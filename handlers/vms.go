@@ -149,6 +149,12 @@ func (h *Handlers) GetVM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A page drawn while the VM was being built has no rename, settings or
+	// delete forms, and polling swaps only the live part: reload it whole
+	// once the VM can be operated on (or no longer can).
+	if was := c.QueryParam("live"); isHTMX(c) && was != "" && was != strconv.FormatBool(v.VM.Live()) {
+		c.Response().Header().Set("HX-Refresh", "true")
+	}
 	s := h.shell(c, "vm.page_title", "vms")
 	return page(c, http.StatusOK, views.VMPage(s, v), views.VMLive(s, v))
 }

@@ -23,3 +23,11 @@ func viaLabel(s Shell, via string) string {
 	}
 	return via
 }
+
+// backArrow points toward the start of the line: right in Persian, left in English.
+func backArrow(s Shell) string {
+	if s.Locale.Dir() == "rtl" {
+		return "→"
+	}
+	return "←"
+}
