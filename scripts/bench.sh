@@ -11,12 +11,20 @@ work=$(mktemp -d /tmp/abrak-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
+# BENCH_ONLY=go|hypervisor|http|console runs one part.
+only=${BENCH_ONLY:-all}
+want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
+if want go; then
 echo "== Go benchmarks"
-go test -run '^$' -bench . -benchmem -benchtime 2s ./store/ ./views/... ./handlers/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+go test -run '^$' -bench . -benchmem -benchtime 2s ./store/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+fi
+if want hypervisor; then
 echo "== hypervisor: create-to-running, bulk states, wrapper overhead"
 go test -run '^$' -bench . -benchtime 10x ./hypervisor/ 2>&1 | tee "$out/hypervisor-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+fi
 
+if want http; then
 echo "== HTTP load (wrk, loopback)"
 go build -o "$work/loadseed" ./scripts/loadseed
 token=$("$work/loadseed" -db "$work/load.db" -users 200 -vms 50)
@@ -34,8 +42,9 @@ load() { # name, connections, then wrk args
 load signin 32 "http://127.0.0.1:$port/signin"
 load healthz 64 "http://127.0.0.1:$port/healthz"
 load api-vms 64 -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/vms?limit=50"
+fi
 
-if [ -x scripts/bench-console.sh ]; then
+if want console && [ -x scripts/bench-console.sh ]; then
   echo "== console proxy beside websockify"
   scripts/bench-console.sh | tee "$out/console.txt"
 fi

@@ -102,16 +102,16 @@ func (db *DB) ActionByID(ctx context.Context, id int64) (Action, error) {
 
 // ActionForUser loads a customer's action; another customer's is ErrNotFound.
 func (db *DB) ActionForUser(ctx context.Context, userID, id int64) (Action, error) {
-	return scanAction(db.R.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.id = ? AND a.user_id = ?`, id, userID))
+	return scanAction(db.readRow(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.id = ? AND a.user_id = ?`, id, userID))
 }
 
 // ActionsForVM lists a VM's actions, newest first, and the total.
 func (db *DB) ActionsForVM(ctx context.Context, vmID int64, limit, offset int) ([]Action, int, error) {
 	var total int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM actions WHERE vm_id = ?`, vmID).Scan(&total); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM actions WHERE vm_id = ?`, vmID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.R.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.vm_id = ? ORDER BY a.id DESC LIMIT ? OFFSET ?`, vmID, limit, offset)
+	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.vm_id = ? ORDER BY a.id DESC LIMIT ? OFFSET ?`, vmID, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -129,7 +129,7 @@ func (db *DB) ActionsForVM(ctx context.Context, vmID int64, limit, offset int) (
 
 // OpenActions lists actions still in progress (left by a crash) for the worker to settle at start.
 func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.status = ?`, ActionInProgress)
+	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.status = ?`, ActionInProgress)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
 
 // VMsWithOpenActions returns the ids of a user's VMs that have an action in progress.
 func (db *DB) VMsWithOpenActions(ctx context.Context, userID int64) (map[int64]bool, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
+	rows, err := db.read(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
 	if err != nil {
 		return nil, err
 	}

@@ -49,10 +49,10 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 		args = append(args, f.TargetType, f.TargetID)
 	}
 	var total int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&total); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.R.QueryContext(ctx,
+	rows, err := db.read(ctx,
 		`SELECT id, action, severity, via, target_type, target_id, ip, detail, created_at FROM audit_events WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {

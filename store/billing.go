@@ -18,7 +18,7 @@ type DueHour struct {
 
 // DueHours lists live VMs whose paid time ends at or before now.
 func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials
+	rows, err := db.read(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials
 		FROM vms v JOIN plans p ON p.slug = v.plan_slug
 		WHERE v.status NOT IN ('destroyed', 'failed', 'creating') AND v.paid_until <= ? ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
 	if err != nil {

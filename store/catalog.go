@@ -52,7 +52,7 @@ func (db *DB) UpsertRegion(ctx context.Context, r Region) error {
 
 // Regions lists every region.
 func (db *DB) Regions(ctx context.Context) ([]Region, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions ORDER BY slug`)
+	rows, err := db.read(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions ORDER BY slug`)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (db *DB) Regions(ctx context.Context) ([]Region, error) {
 // Region loads one region.
 func (db *DB) Region(ctx context.Context, slug string) (Region, error) {
 	var r Region
-	err := db.R.QueryRowContext(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions WHERE slug = ?`, slug).
+	err := db.readRow(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions WHERE slug = ?`, slug).
 		Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
@@ -101,7 +101,7 @@ func scanPlan(row interface{ Scan(...any) error }) (Plan, error) {
 
 // Plans lists the active plans, cheapest first.
 func (db *DB) Plans(ctx context.Context) ([]Plan, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+planColumns+` FROM plans WHERE active = 1 ORDER BY sort, price_hourly_rials`)
+	rows, err := db.read(ctx, `SELECT `+planColumns+` FROM plans WHERE active = 1 ORDER BY sort, price_hourly_rials`)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (db *DB) Plans(ctx context.Context) ([]Plan, error) {
 
 // Plan loads one plan (active or not: existing VMs keep theirs).
 func (db *DB) Plan(ctx context.Context, slug string) (Plan, error) {
-	return scanPlan(db.R.QueryRowContext(ctx, `SELECT `+planColumns+` FROM plans WHERE slug = ?`, slug))
+	return scanPlan(db.readRow(ctx, `SELECT `+planColumns+` FROM plans WHERE slug = ?`, slug))
 }
 
 // UpsertOSTemplate creates or updates an OS template.
@@ -144,7 +144,7 @@ func scanTemplate(row interface{ Scan(...any) error }) (OSTemplate, error) {
 
 // OSTemplates lists the active templates.
 func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
+	rows, err := db.read(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
 
 // OSTemplate loads one template.
 func (db *DB) OSTemplate(ctx context.Context, slug string) (OSTemplate, error) {
-	return scanTemplate(db.R.QueryRowContext(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE slug = ?`, slug))
+	return scanTemplate(db.readRow(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE slug = ?`, slug))
 }
 
 // UpsertNode adds a node or updates the one with the same name.
@@ -176,7 +176,7 @@ func (db *DB) UpsertNode(ctx context.Context, n Node) (Node, error) {
 
 // Nodes lists every enabled node.
 func (db *DB) Nodes(ctx context.Context) ([]Node, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at FROM nodes WHERE enabled = 1 ORDER BY id`)
+	rows, err := db.read(ctx, `SELECT id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at FROM nodes WHERE enabled = 1 ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (db *DB) Nodes(ctx context.Context) ([]Node, error) {
 
 // NodeUsage sums the resources of the live VMs placed on each node.
 func (db *DB) NodeUsage(ctx context.Context) (map[int64][3]int, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT node_id, sum(vcpus), sum(memory_mb), sum(disk_gb) FROM vms WHERE node_id IS NOT NULL AND status <> 'destroyed' GROUP BY node_id`)
+	rows, err := db.read(ctx, `SELECT node_id, sum(vcpus), sum(memory_mb), sum(disk_gb) FROM vms WHERE node_id IS NOT NULL AND status <> 'destroyed' GROUP BY node_id`)
 	if err != nil {
 		return nil, err
 	}

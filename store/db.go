@@ -29,6 +29,8 @@ type DB struct {
 	W    *sql.DB // the single writer
 	R    *sql.DB // readers
 	Path string
+
+	stmts stmts
 }
 
 // dsn builds a modernc.org/sqlite DSN. busy_timeout comes first so that every
@@ -79,6 +81,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.close()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

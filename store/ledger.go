@@ -59,10 +59,10 @@ func (db *DB) Credit(ctx context.Context, userID, amount int64, kind, ref string
 // LedgerPage lists a user's newest ledger entries first, and how many there are.
 func (db *DB) LedgerPage(ctx context.Context, userID int64, limit, offset int) ([]LedgerEntry, int, error) {
 	var total int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM ledger WHERE user_id = ?`, userID).Scan(&total); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM ledger WHERE user_id = ?`, userID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.R.QueryContext(ctx,
+	rows, err := db.read(ctx,
 		`SELECT id, user_id, amount_rials, balance_after, kind, ref, created_at FROM ledger WHERE user_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`,
 		userID, limit, offset)
 	if err != nil {

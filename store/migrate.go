@@ -35,7 +35,7 @@ func migrations() ([]string, error) {
 // SchemaVersion reports how many migrations the file has applied.
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	err := db.R.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&v)
+	err := db.readRow(ctx, "SELECT version FROM schema_version").Scan(&v)
 	return v, err
 }
 

@@ -153,7 +153,7 @@ func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error)
 // DueOrders lists orders the provisioner should work on now: pending ones whose
 // time has come, and ones left "provisioning" by a crash (stale for over a minute).
 func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at
+	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at
 		FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
 		OrderPending, now.Unix(), OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
 	if err != nil {
@@ -275,7 +275,7 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 	var o Order
 	var next, created, updated int64
-	err := db.R.QueryRowContext(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
+	err := db.readRow(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
 		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &next, &o.LastError, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound

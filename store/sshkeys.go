@@ -72,7 +72,7 @@ func (db *DB) SSHKeysByID(ctx context.Context, userID int64, ids []int64) ([]SSH
 // CountSSHKeys counts a user's keys.
 func (db *DB) CountSSHKeys(ctx context.Context, userID int64) (int, error) {
 	var n int
-	err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM ssh_keys WHERE user_id = ?`, userID).Scan(&n)
+	err := db.readRow(ctx, `SELECT count(*) FROM ssh_keys WHERE user_id = ?`, userID).Scan(&n)
 	return n, err
 }
 
@@ -83,7 +83,7 @@ func (db *DB) DeleteSSHKey(ctx context.Context, userID, id int64) (SSHKey, error
 }
 
 func (db *DB) querySSHKeys(ctx context.Context, q string, args ...any) ([]SSHKey, error) {
-	rows, err := db.R.QueryContext(ctx, q, args...)
+	rows, err := db.read(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,6 @@ func (db *DB) ClaimConsoleTicket(ctx context.Context, hash string, now time.Time
 // ConsoleTicketByHash returns a ticket that can still be claimed at now (unused,
 // unexpired) without claiming it; ErrNotFound otherwise.
 func (db *DB) ConsoleTicketByHash(ctx context.Context, hash string, now time.Time) (ConsoleTicket, error) {
-	return scanTicket(db.R.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM console_tickets t
+	return scanTicket(db.readRow(ctx, `SELECT `+ticketColumns+` FROM console_tickets t
 		JOIN vms v ON v.id = t.vm_id WHERE t.hash = ? AND t.used_at IS NULL AND t.expires_at > ?`, hash, now.UnixMilli()))
 }

@@ -92,7 +92,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error) 
 // APITokens lists a user's tokens that are not revoked, newest first
 // (expired ones included, so the customer sees why a script stopped working).
 func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	rows, err := db.R.QueryContext(ctx,
+	rows, err := db.read(ctx,
 		`SELECT `+tokenColumns+` FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC`, userID)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func (db *DB) APITokens(ctx context.Context, userID int64) ([]APIToken, error) {
 // CountActiveAPITokens counts a user's tokens that are neither revoked nor expired at now.
 func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.Time) (int, error) {
 	var n int
-	err := db.R.QueryRowContext(ctx,
+	err := db.readRow(ctx,
 		`SELECT count(*) FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
 		userID, now.Unix()).Scan(&n)
 	return n, err
@@ -121,7 +121,7 @@ func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.T
 // APITokenByHash loads a token, revoked or not, and its owner by the hash of its secret.
 func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
 	var o TokenOwner
-	t, err := scanToken(db.R.QueryRowContext(ctx,
+	t, err := scanToken(db.readRow(ctx,
 		`SELECT `+tokenColumnsT+`, u.email, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
 		&o.Email, &o.IsAdmin)
 	o.Token = t

@@ -59,12 +59,12 @@ func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
 
 // UserByID loads a user by id.
 func (db *DB) UserByID(ctx context.Context, id int64) (User, error) {
-	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // UserByEmail loads a user by email, case-insensitively.
 func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
-	return scanUser(db.R.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	return scanUser(db.readRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 }
 
 // SetPasswordHash replaces a user's password hash.
@@ -122,7 +122,7 @@ type RecoveryCode struct {
 
 // UnusedRecoveryCodes lists a user's recovery codes that are still valid.
 func (db *DB) UnusedRecoveryCodes(ctx context.Context, userID int64) ([]RecoveryCode, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID)
+	rows, err := db.read(ctx, `SELECT id, code_hash FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID)
 	if err != nil {
 		return nil, err
 	}

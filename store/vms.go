@@ -93,10 +93,10 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 		args = append(args, like, like, like)
 	}
 	var total int
-	if err := db.R.QueryRowContext(ctx, `SELECT count(*) FROM vms v`+where, args...).Scan(&total); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM vms v`+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.R.QueryContext(ctx, `SELECT `+vmColumns+vmFrom+where+` ORDER BY v.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
+	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+where+` ORDER BY v.id DESC LIMIT ? OFFSET ?`, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -114,22 +114,22 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 
 // VMForUser loads a customer's VM by UUID; another customer's VM is ErrNotFound.
 func (db *DB) VMForUser(ctx context.Context, userID int64, uuid string) (VM, error) {
-	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ? AND v.user_id = ?`, uuid, userID))
+	return scanVM(db.readRow(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ? AND v.user_id = ?`, uuid, userID))
 }
 
 // VMByUUID loads any VM (for workers).
 func (db *DB) VMByUUID(ctx context.Context, uuid string) (VM, error) {
-	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ?`, uuid))
+	return scanVM(db.readRow(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.uuid = ?`, uuid))
 }
 
 // VMByID loads any VM by its row id (for workers).
 func (db *DB) VMByID(ctx context.Context, id int64) (VM, error) {
-	return scanVM(db.R.QueryRowContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.id = ?`, id))
+	return scanVM(db.readRow(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.id = ?`, id))
 }
 
 // VMsOnNodes lists the live VMs placed on nodes, for the reconciler.
 func (db *DB) VMsOnNodes(ctx context.Context) ([]VM, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> 'destroyed'`)
+	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> 'destroyed'`)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmts caches prepared reader statements by their text: SQLite then parses
+// and plans each query once per connection instead of on every call, which is
+// most of the cost of the small queries the hot pages run.
+type stmts struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	if st, ok := db.stmts.m[q]; ok {
+		return st, nil
+	}
+	st, err := db.R.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if db.stmts.m == nil {
+		db.stmts.m = map[string]*sql.Stmt{}
+	}
+	db.stmts.m[q] = st
+	return st, nil
+}
+
+// read runs a reader query through the statement cache.
+func (db *DB) read(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// readRow is read for one row; errors surface at Scan, as with QueryRowContext.
+func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := db.prepared(ctx, q)
+	if err != nil {
+		// A query that cannot be prepared fails the same way at Scan through the pool.
+		return db.R.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *stmts) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.m {
+		st.Close()
+	}
+	s.m = nil
+}
