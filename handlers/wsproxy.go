@@ -24,14 +24,17 @@ const (
 	// consoleCloseWait is how long a closing proxy waits for the viewer's close reply.
 	consoleCloseWait = 5 * time.Second
 	// consoleChunk is the most read from the VNC server per websocket message.
-	consoleChunk = 32 << 10
+	consoleChunk = 64 << 10
 )
 
 // consoleUpgrader checks nothing itself: the Origin is checked before the
 // ticket is touched, so a foreign page cannot even burn a ticket. The write
 // buffer is borrowed per message, so an idle console holds none.
 var consoleUpgrader = websocket.Upgrader{
-	ReadBufferSize:  4 << 10,
+	ReadBufferSize: 4 << 10,
+	// A whole chunk fits one frame: with the default 4 KiB a 64 KiB read would
+	// leave as sixteen frames and sixteen writes.
+	WriteBufferSize: consoleChunk + 16,
 	WriteBufferPool: &sync.Pool{},
 	Subprotocols:    []string{"binary"},
 	CheckOrigin:     func(*http.Request) bool { return true },
