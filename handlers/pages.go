@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 )
 
@@ -50,4 +51,13 @@ func (h *Handlers) Activity(c echo.Context) error {
 		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, IP: e.IP, At: e.CreatedAt})
 	}
 	return render(c, http.StatusOK, views.ActivityPage(h.shell(c, "nav.activity", "activity"), v))
+}
+
+// idParam reads the :id of a route; anything but a number is a resource that does not exist.
+func idParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, services.NotFound()
+	}
+	return id, nil
 }

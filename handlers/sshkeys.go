@@ -50,9 +50,9 @@ func (h *Handlers) AddSSHKey(c echo.Context) error {
 // DeleteSSHKey removes a key from the dashboard.
 func (h *Handlers) DeleteSSHKey(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c)
 	if err != nil {
-		return services.NotFound()
+		return err
 	}
 	if err := h.SSHKeys.Delete(c.Request().Context(), p, id); err != nil {
 		return err
@@ -91,9 +91,9 @@ func (h *Handlers) APISSHKeys(c echo.Context) error {
 // APISSHKey is GET /api/v1/ssh-keys/{id}.
 func (h *Handlers) APISSHKey(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c)
 	if err != nil {
-		return services.NotFound()
+		return err
 	}
 	k, err := h.SSHKeys.Get(c.Request().Context(), p, id)
 	if err != nil {
@@ -124,9 +124,9 @@ func (h *Handlers) APICreateSSHKey(c echo.Context) error {
 // APIDeleteSSHKey is DELETE /api/v1/ssh-keys/{id}.
 func (h *Handlers) APIDeleteSSHKey(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c)
 	if err != nil {
-		return services.NotFound()
+		return err
 	}
 	if err := h.SSHKeys.Delete(c.Request().Context(), p, id); err != nil {
 		return err

@@ -94,9 +94,9 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 // RevokeToken ends a token at once.
 func (h *Handlers) RevokeToken(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := idParam(c)
 	if err != nil {
-		return services.NotFound()
+		return err
 	}
 	if err := h.Tokens.Revoke(c.Request().Context(), p, id); err != nil {
 		return err

@@ -222,7 +222,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM)
 	for _, e := range events {
 		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, IP: e.IP, At: e.CreatedAt})
 	}
-	return v, nil
+	return v, h.manageView(c, p, vm, &v)
 }
 
 // vmPage renders the VM page again after a dashboard form, with edit applied
@@ -290,9 +290,9 @@ func (h *Handlers) GetAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return services.NotFound()
+	id, err := idParam(c)
+	if err != nil {
+		return err
 	}
 	a, err := h.VMs.Action(c.Request().Context(), p, id)
 	if err != nil {

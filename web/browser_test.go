@@ -159,9 +159,12 @@ func (tb *tab) atPhoneSize() {
 func (tb *tab) atDesktopSize() { tb.MustSetViewport(1280, 800, 1, false) }
 
 // screenshot saves the viewport as artefacts/<name>.png at the repository root.
-func (tb *tab) screenshot(name string) {
+func (tb *tab) screenshot(name string) { tb.t.Helper(); tb.capture(name, false) }
+
+// capture saves the viewport, or the whole page when full, as artefacts/<name>.png.
+func (tb *tab) capture(name string, full bool) {
 	tb.t.Helper()
-	img, err := tb.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
+	img, err := tb.Screenshot(full, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
 	if err != nil {
 		tb.t.Fatalf("screenshot %s: %v", name, err)
 	}

@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -254,17 +252,4 @@ func (tb *tab) wantLocalDigits(lang i18n.Locale) {
 }
 
 // fullScreenshot saves the whole page, not just the viewport, as artefacts/<name>.png.
-func (tb *tab) fullScreenshot(name string) {
-	tb.t.Helper()
-	img, err := tb.Screenshot(true, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
-	if err != nil {
-		tb.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	dir := filepath.Join(repoRoot(tb.t), "artefacts")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		tb.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), img, 0o644); err != nil {
-		tb.t.Fatal(err)
-	}
-}
+func (tb *tab) fullScreenshot(name string) { tb.t.Helper(); tb.capture(name, true) }
