@@ -14,18 +14,7 @@ import (
 // an hour, the VM is powered off (its disk is kept) and the customer sees a
 // warning in the activity log; it is billed again once started with funds.
 func (s *VMs) RunBiller(ctx context.Context) {
-	t := time.NewTicker(s.cfg.BillingInterval)
-	defer t.Stop()
-	for {
-		s.BillDue(ctx, time.Now())
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.bg.Done():
-			return
-		case <-t.C:
-		}
-	}
+	s.every(ctx, s.cfg.BillingInterval, nil, func() { s.BillDue(ctx, time.Now()) })
 }
 
 // BillDue charges every hour that has come due by now.

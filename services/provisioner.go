@@ -18,16 +18,21 @@ import (
 // no-op, and order transitions are guarded by the order's state, so a VM is
 // never created twice and nobody is charged or refunded twice.
 func (s *VMs) RunProvisioner(ctx context.Context) {
-	t := time.NewTicker(s.cfg.PollInterval)
+	s.every(ctx, s.cfg.PollInterval, s.wake, func() { s.provisionDue(ctx) })
+}
+
+// every runs fn now, then at each interval or wake-up, until ctx or the service ends.
+func (s *VMs) every(ctx context.Context, interval time.Duration, wake <-chan struct{}, fn func()) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		s.provisionDue(ctx)
+		fn()
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.bg.Done():
 			return
-		case <-s.wake:
+		case <-wake:
 		case <-t.C:
 		}
 	}

@@ -69,18 +69,7 @@ func (s *VMs) settleOpenActions(ctx context.Context) {
 
 func (s *VMs) runReconciler(ctx context.Context) {
 	s.awaitNodes(ctx, 10*time.Second)
-	t := time.NewTicker(s.cfg.ReconcileInterval)
-	defer t.Stop()
-	for {
-		s.Reconcile(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.bg.Done():
-			return
-		case <-t.C:
-		}
-	}
+	s.every(ctx, s.cfg.ReconcileInterval, nil, func() { s.Reconcile(ctx) })
 }
 
 // awaitNodes gives the connections SyncNodes has just opened a bounded moment to

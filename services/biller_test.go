@@ -1,0 +1,57 @@
+package services_test
+
+import (
+	"testing"
+	"time"
+
+	"abrak/services"
+)
+
+// Each later hour of a live VM is one charge, never two for the same hour; a
+// wallet that cannot pay gets its VM powered off and a warning, not a debt.
+func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	owner := e.customer("billed@example.com", 3*vmtPrice) // the first hour and two more
+	p := e.openReady(true)
+
+	vm, err := p.Create(e.ctx, owner, vmOrder("billed"))
+	must(t, err)
+	e.waitStatus(vm.UUID, services.StatusRunning, time.Minute)
+
+	// Nothing is due during the first, prepaid hour.
+	p.BillDue(e.ctx, time.Now())
+	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != 0 {
+		t.Fatalf("%d hourly charges inside the paid first hour", n)
+	}
+	// Two and a half hours later, two hours are due: charged once each, even when asked twice.
+	later := vm.CreatedAt.Add(2*time.Hour + 30*time.Minute)
+	p.BillDue(e.ctx, later)
+	p.BillDue(e.ctx, later)
+	if n, sum := e.ledgerRows(owner, "hourly", vm.UUID); n != 2 || sum != -2*vmtPrice {
+		t.Fatalf("%d hourly charges summing %d, want 2 of %d", n, sum, vmtPrice)
+	}
+	if got := e.balance(owner); got != 0 {
+		t.Fatalf("balance %d, want 0", got)
+	}
+	// The fourth hour cannot be paid: the VM is powered off, the balance stays at zero.
+	p.BillDue(e.ctx, later.Add(time.Hour))
+	if got := e.balance(owner); got != 0 {
+		t.Fatalf("balance %d after an unpaid hour, want 0", got)
+	}
+	if got := e.vm(vm.UUID).Status; got != services.StatusStopped {
+		t.Fatalf("unpaid VM is %q, want stopped", got)
+	}
+	if state := e.domains()[vm.UUID]; state != "stopped" {
+		t.Fatalf("unpaid VM's domain is %q on its node, want stopped", state)
+	}
+	events, err := p.VMEvents(e.ctx, owner, vm.UUID, 10)
+	must(t, err)
+	found := false
+	for _, ev := range events {
+		found = found || ev.Action == "vm.unpaid_stop" && ev.Severity == services.SeverityWarning
+	}
+	if !found {
+		t.Fatal("no warning tells the customer why the VM stopped")
+	}
+}
