@@ -197,3 +197,25 @@ func regionName(l i18n.Locale, r store.Region) string {
 	}
 	return r.NameFA
 }
+
+type apiResize struct {
+	PlanSlug string `json:"plan_slug"`
+}
+
+type apiCreateSnapshot struct {
+	Name string `json:"name"`
+}
+
+type apiRebuild struct {
+	OSTemplateSlug string `json:"os_template_slug"`
+}
+
+type apiSnapshot struct {
+	Name      string `json:"name"`
+	CreatedAt string `json:"created_at"`
+	Current   bool   `json:"current"`
+}
+
+type apiSnapshotList struct {
+	Snapshots []apiSnapshot `json:"snapshots"`
+}

@@ -19,6 +19,11 @@ func vmPageRoutes(in *echo.Group, h *handlers.Handlers) {
 	in.POST("/vms/:uuid/password", h.SetPassword)
 	in.POST("/vms/:uuid/power/:action", h.PowerVM)
 	in.POST("/vms/:uuid/delete", h.DeleteVM)
+	in.POST("/vms/:uuid/resize", h.ResizeVM)
+	in.POST("/vms/:uuid/snapshots", h.CreateSnapshot)
+	in.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
+	in.POST("/vms/:uuid/snapshots/:name/delete", h.DeleteSnapshot)
+	in.POST("/vms/:uuid/rebuild", h.RebuildVM)
 }
 
 // vmAPIRoutes are the VM endpoints of the JSON API (the /api/v1 group).
@@ -32,6 +37,12 @@ func vmAPIRoutes(api *echo.Group, h *handlers.Handlers) {
 	api.POST("/vms/:uuid/security/password", h.SetPassword)
 	api.POST("/vms/:uuid/security/hostname", h.SetHostname)
 	api.GET("/vms/:uuid/actions", h.VMActions)
+	api.POST("/vms/:uuid/resize", h.ResizeVM)
+	api.GET("/vms/:uuid/snapshots", h.VMSnapshots)
+	api.POST("/vms/:uuid/snapshots", h.CreateSnapshot)
+	api.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
+	api.DELETE("/vms/:uuid/snapshots/:name", h.DeleteSnapshot)
+	api.POST("/vms/:uuid/rebuild", h.RebuildVM)
 	api.GET("/actions/:id", h.GetAction)
 	api.GET("/plans", h.Plans)
 	api.GET("/os-templates", h.OSTemplates)

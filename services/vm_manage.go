@@ -1,0 +1,64 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// built refuses a VM that has no domain to work on: one still being built, or
+// an order that never produced one.
+func built(vm store.VM) error {
+	switch {
+	case vm.Status == StatusCreating:
+		return Conflict("vm.still_creating")
+	case vm.Status == StatusFailed && vm.OrderStatus != store.OrderProvisioned:
+		return Conflict("vm.failed")
+	}
+	return nil
+}
+
+// nodeOf is the node a VM lives on, or 503 while it does not answer.
+func (s *VMs) nodeOf(vm store.VM) (*hypervisor.Node, error) {
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return nil, Unavailable("vm.node_unavailable", err)
+	}
+	return node, nil
+}
+
+// nodeError turns a synchronous call to a node into the error a door shows.
+func nodeError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, hypervisor.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return Unavailable("vm.node_unavailable", err)
+	case errors.Is(err, hypervisor.ErrNotFound):
+		return NotFound()
+	}
+	return Internal(err)
+}
+
+// exclusive runs op as an action with the VM locked: no power action, other
+// change or delete can start on it until op ends, whatever the outcome.
+func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (store.Action, error) {
+	if err := s.db.SetVMLocked(ctx, vm.ID, true); err != nil {
+		return store.Action{}, Internal(err)
+	}
+	a, err := s.async(ctx, p, vm, typ, timeout, func(ctx context.Context) error {
+		defer func() {
+			if err := s.db.SetVMLocked(context.Background(), vm.ID, false); err != nil {
+				s.log.Error("unlocking vm", "vm", vm.UUID, "err", err)
+			}
+		}()
+		return op(ctx)
+	})
+	if err != nil {
+		_ = s.db.SetVMLocked(ctx, vm.ID, false)
+	}
+	return a, err
+}

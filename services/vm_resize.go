@@ -1,0 +1,60 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"abrak/store"
+)
+
+// Resize moves a stopped VM to another plan: vCPUs and memory change, the disk
+// grows (it never shrinks, so the plan must have at least the VM's disk). The
+// new plan is recorded only once the node has done it; from then on the
+// hourly charge is the new plan's price (the hour already paid is not settled
+// again).
+func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (store.Action, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return store.Action{}, err
+	}
+	planSlug = strings.TrimSpace(planSlug)
+	plan, err := s.db.Plan(ctx, planSlug)
+	switch {
+	case planSlug == "":
+		return store.Action{}, Invalid(map[string]string{"plan_slug": "form.required"})
+	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
+		return store.Action{}, Invalid(map[string]string{"plan_slug": "vm.plan_unknown"})
+	case err != nil:
+		return store.Action{}, Internal(err)
+	case plan.DiskGB < vm.DiskGB:
+		return store.Action{}, Invalid(map[string]string{"plan_slug": "vm.resize_disk_shrinks"})
+	}
+	if err := built(vm); err != nil {
+		return store.Action{}, err
+	}
+	if vm.Status != StatusStopped {
+		return store.Action{}, Conflict("vm.must_be_stopped")
+	}
+	if plan.Slug == vm.PlanSlug {
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "resize")
+		if err != nil {
+			return a, Internal(err)
+		}
+		a.VMUUID = vm.UUID
+		return a, nil
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return store.Action{}, err
+	}
+	s.audit.Record(ctx, p, "vm.resize", SeverityInfo, "vm", vm.UUID, vm.PlanSlug+" → "+plan.Slug)
+	disk := max(plan.DiskGB, vm.DiskGB)
+	return s.exclusive(ctx, p, vm, "resize", 5*time.Minute, func(ctx context.Context) error {
+		if err := node.Resize(ctx, vm.UUID, plan.VCPUs, plan.MemoryMB, disk); err != nil {
+			return err
+		}
+		return s.db.SetVMSize(ctx, vm.ID, plan.Slug, plan.VCPUs, plan.MemoryMB, disk)
+	})
+}

@@ -1,0 +1,152 @@
+package services
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+)
+
+// MaxSnapshots bounds the snapshots one VM keeps: each holds disk (and, for a
+// running VM, memory) on its node.
+const MaxSnapshots = 5
+
+// Snapshot is one saved point of a VM. Snapshots live on the VM's node only:
+// the node is the truth, and a rebuild drops them there.
+type Snapshot struct {
+	Name      string
+	CreatedAt time.Time
+	// Current is the snapshot the VM was last saved to or put back to.
+	Current bool
+}
+
+var snapshotName = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+
+// Snapshots lists a VM's snapshots, oldest first.
+func (s *VMs) Snapshots(ctx context.Context, p Principal, uuid string) ([]Snapshot, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return nil, err
+	}
+	if vm.NodeID == 0 || vm.Status == StatusDestroyed || built(vm) != nil {
+		return []Snapshot{}, nil
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return nil, err
+	}
+	return s.snapshotsOn(ctx, node, vm)
+}
+
+func (s *VMs) snapshotsOn(ctx context.Context, node *hypervisor.Node, vm store.VM) ([]Snapshot, error) {
+	list, err := node.ListSnapshots(ctx, vm.UUID)
+	if err != nil {
+		return nil, nodeError(err)
+	}
+	out := make([]Snapshot, 0, len(list))
+	for _, sn := range list {
+		out = append(out, Snapshot{Name: sn.Name, CreatedAt: sn.CreatedAt, Current: sn.Current})
+	}
+	return out, nil
+}
+
+// snapshotTarget loads a VM whose snapshots may change, after check has
+// looked at the request, then its node and its snapshots.
+func (s *VMs) snapshotTarget(ctx context.Context, p Principal, uuid string, check func() error) (store.VM, *hypervisor.Node, []Snapshot, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return vm, nil, nil, err
+	}
+	if err := check(); err != nil {
+		return vm, nil, nil, err
+	}
+	if err := built(vm); err != nil {
+		return vm, nil, nil, err
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return vm, nil, nil, err
+	}
+	snaps, err := s.snapshotsOn(ctx, node, vm)
+	return vm, node, snaps, err
+}
+
+func noCheck() error { return nil }
+
+func hasSnapshot(snaps []Snapshot, name string) bool {
+	return slices.ContainsFunc(snaps, func(sn Snapshot) bool { return sn.Name == name })
+}
+
+// CreateSnapshot saves the VM under name (1–40 of a-z, 0-9 and "-"; a
+// timestamp when empty). A VM holds at most MaxSnapshots.
+func (s *VMs) CreateSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		name = "snap-" + time.Now().UTC().Format("20060102-150405")
+	}
+	vm, node, snaps, err := s.snapshotTarget(ctx, p, uuid, func() error {
+		if !snapshotName.MatchString(name) {
+			return Invalid(map[string]string{"name": "vm.snapshot_name_invalid"})
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Action{}, err
+	}
+	switch {
+	case hasSnapshot(snaps, name):
+		return store.Action{}, Conflict("vm.snapshot_exists", "name", name)
+	case len(snaps) >= MaxSnapshots:
+		return store.Action{}, Conflict("vm.snapshot_limit", "max", strconv.Itoa(MaxSnapshots))
+	}
+	s.audit.Record(ctx, p, "vm.snapshot", SeverityInfo, "vm", vm.UUID, name)
+	return s.exclusive(ctx, p, vm, "snapshot", 10*time.Minute, func(ctx context.Context) error {
+		return node.CreateSnapshot(ctx, vm.UUID, name)
+	})
+}
+
+// RevertSnapshot puts the VM back to a snapshot, in the state it had then
+// (running or stopped). What was written since is lost.
+func (s *VMs) RevertSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+	vm, node, snaps, err := s.snapshotTarget(ctx, p, uuid, noCheck)
+	if err != nil {
+		return store.Action{}, err
+	}
+	if !hasSnapshot(snaps, name) {
+		return store.Action{}, NotFound()
+	}
+	s.audit.Record(ctx, p, "vm.snapshot_revert", SeverityWarning, "vm", vm.UUID, name)
+	return s.exclusive(ctx, p, vm, "snapshot_revert", 10*time.Minute, func(ctx context.Context) error {
+		if err := node.RevertSnapshot(ctx, vm.UUID, name); err != nil {
+			return err
+		}
+		st, err := node.State(ctx, vm.UUID)
+		if err != nil {
+			return err
+		}
+		return s.db.SetVMStatus(ctx, vm.ID, string(st))
+	})
+}
+
+// DeleteSnapshot removes a snapshot and frees its room on the node.
+func (s *VMs) DeleteSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+	vm, node, snaps, err := s.snapshotTarget(ctx, p, uuid, noCheck)
+	if err != nil {
+		return store.Action{}, err
+	}
+	if !hasSnapshot(snaps, name) {
+		return store.Action{}, NotFound()
+	}
+	s.audit.Record(ctx, p, "vm.snapshot_delete", SeverityInfo, "vm", vm.UUID, name)
+	return s.exclusive(ctx, p, vm, "snapshot_delete", 5*time.Minute, func(ctx context.Context) error {
+		return node.DeleteSnapshot(ctx, vm.UUID, name)
+	})
+}
