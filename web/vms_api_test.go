@@ -568,6 +568,13 @@ func TestAPIVMIsolation(t *testing.T) {
 		{"POST", "/api/v1/vms/{web}/security/password", `{"password":"NewStrongPass123!"}`},
 		{"POST", "/api/v1/vms/{web}/security/hostname", `{"hostname":"taken"}`},
 		{"GET", "/api/v1/vms/{web}/actions", ""},
+		{"POST", "/api/v1/vms/{web}/resize", `{"plan_slug":"starter"}`},
+		{"GET", "/api/v1/vms/{web}/snapshots", ""},
+		{"POST", "/api/v1/vms/{web}/snapshots", `{"name":"mine"}`},
+		{"POST", "/api/v1/vms/{web}/snapshots/mine/revert", ""},
+		{"DELETE", "/api/v1/vms/{web}/snapshots/mine", ""},
+		{"POST", "/api/v1/vms/{web}/rebuild", `{}`},
+		{"POST", "/api/v1/vms/{web}/console", ""},
 	}
 	for _, rt := range routes {
 		r := apiCall(t, w.a, rt.method, w.expand(rt.path), w.bob.token, rt.body)
