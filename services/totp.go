@@ -138,7 +138,14 @@ func (a *Accounts) VerifySecondFactor(ctx context.Context, userID int64, code, i
 	if code == "" {
 		return Invalid(map[string]string{"code": "form.required"})
 	}
-	if u.TOTPEnabled && totp.Validate(code, u.TOTPSecret) {
+	if step, ok := totpStep(code, u.TOTPSecret, time.Now()); u.TOTPEnabled && ok {
+		if fresh, err := a.db.UseTOTPStep(ctx, u.ID, step); err != nil {
+			return Internal(err)
+		} else if !fresh {
+			// A code already used to sign in: someone may have watched it typed.
+			a.fail(ip, u.Email)
+			return Invalid(map[string]string{"code": "auth.totp_used"})
+		}
 		a.perUser.Reset(accountKey(u.Email))
 		a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin", SeverityInfo, "user", "", "totp")
 		return nil
@@ -163,3 +170,19 @@ func (a *Accounts) VerifySecondFactor(ctx context.Context, userID int64, code, i
 
 // TOTPCode is the code an authenticator app shows at t (used by tests and the CLI).
 func TOTPCode(secret string, t time.Time) (string, error) { return totp.GenerateCode(secret, t) }
+
+// totpStep finds the 30-second time step whose code matches, allowing one step
+// of clock drift either way, as totp.Validate does.
+func totpStep(code, secret string, now time.Time) (int64, bool) {
+	if len(code) != 6 {
+		return 0, false
+	}
+	for _, skew := range []int64{0, -1, 1} {
+		t := now.Add(time.Duration(skew) * 30 * time.Second)
+		want, err := totp.GenerateCode(secret, t)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return t.Unix() / 30, true
+		}
+	}
+	return 0, false
+}

@@ -154,3 +154,14 @@ func (db *DB) exec1(ctx context.Context, q string, args ...any) error {
 	}
 	return nil
 }
+
+// UseTOTPStep records that the code of a time step was accepted; false when
+// that step (or a later one) was already used, i.e. the code is a replay.
+func (db *DB) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?`, step, id, step)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}

@@ -679,8 +679,17 @@ func TestTwoFactor(t *testing.T) {
 	wantStatus(t, "wrong code", r, http.StatusUnprocessableEntity)
 	wantFieldError(t, r.Body, "code", "auth.totp_wrong")
 	wantRedirect(t, "GET /vms after a wrong code", c.get("/vms"), "/signin")
-	wantRedirect(t, "right code", c.post("/signin/2fa", form("code", totpCode(t, secret))), "/vms")
+	code := totpCode(t, secret)
+	wantRedirect(t, "right code", c.post("/signin/2fa", form("code", code)), "/vms")
 	wantStatus(t, "GET /vms", c.get("/vms"), http.StatusOK)
+
+	// The same code, watched over a shoulder and replayed from another browser, is refused.
+	thief := a.client(t)
+	wantRedirect(t, "password step, again", thief.signIn("ana@example.com", testPassword), "/signin/2fa")
+	r = thief.post("/signin/2fa", form("code", code))
+	wantStatus(t, "replayed code", r, http.StatusUnprocessableEntity)
+	wantFieldError(t, r.Body, "code", "auth.totp_used")
+	wantRedirect(t, "GET /vms after a replayed code", thief.get("/vms"), "/signin")
 
 	// Without a pending sign-in the code page sends back to the start.
 	wantRedirect(t, "GET /signin/2fa, nobody pending", a.client(t).get("/signin/2fa"), "/signin")
