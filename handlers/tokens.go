@@ -88,7 +88,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		return h.tokensPage(c, status, views.TokensView{Form: f, Checked: checked})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret}})
+	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.BaseURL}})
 }
 
 // RevokeToken ends a token at once.
@@ -117,10 +117,7 @@ type accountJSON struct {
 // APIAccount is GET /api/v1/account.
 func (h *Handlers) APIAccount(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	if err := p.Require(services.ScopeAccount); err != nil {
-		return err
-	}
-	u, err := h.Accounts.User(c.Request().Context(), p.UserID)
+	u, err := h.Accounts.Profile(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}

@@ -213,6 +213,14 @@ func (a *Accounts) User(ctx context.Context, id int64) (store.User, error) {
 	return u, nil
 }
 
+// Profile is the principal's own account as the API shows it; a token needs account:read.
+func (a *Accounts) Profile(ctx context.Context, p Principal) (store.User, error) {
+	if err := p.Require(ScopeAccount); err != nil {
+		return store.User{}, err
+	}
+	return a.User(ctx, p.UserID)
+}
+
 // SetLocale remembers a signed-in user's language.
 func (a *Accounts) SetLocale(ctx context.Context, userID int64, locale string) error {
 	return a.db.SetLocale(ctx, userID, locale)
