@@ -51,6 +51,15 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 	if err != nil {
 		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) { v.Password = f })
 	}
+	// Every other session has just ended; this one goes on under a new token.
+	ctx := c.Request().Context()
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	h.beginSession(ctx, p.UserID)
+	if h.Consoles != nil {
+		h.Consoles.CloseUser(p.UserID)
+	}
 	h.flash(c, "account.password_changed")
 	return redirect(c, "/account")
 }

@@ -53,7 +53,7 @@ func (h *Handlers) SignIn(c echo.Context) error {
 		h.Sessions.Put(ctx, sessPendingUserID, res.User.ID)
 		return redirect(c, "/signin/2fa")
 	}
-	h.Sessions.Put(ctx, sessUserID, res.User.ID)
+	h.beginSession(ctx, res.User.ID)
 	return redirect(c, "/vms")
 }
 
@@ -81,7 +81,7 @@ func (h *Handlers) SecondFactor(c echo.Context) error {
 		return err
 	}
 	h.Sessions.Remove(ctx, sessPendingUserID)
-	h.Sessions.Put(ctx, sessUserID, uid)
+	h.beginSession(ctx, uid)
 	return redirect(c, "/vms")
 }
 
@@ -109,7 +109,7 @@ func (h *Handlers) SignUp(c echo.Context) error {
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	h.Sessions.Put(ctx, sessUserID, u.ID)
+	h.beginSession(ctx, u.ID)
 	h.flash(c, "auth.welcome")
 	return redirect(c, "/vms")
 }

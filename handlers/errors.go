@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -24,6 +25,10 @@ type apiError struct {
 
 // toServiceError turns anything a handler or middleware returned into the one error type.
 func toServiceError(err error) *services.Error {
+	var esc url.EscapeError
+	if errors.As(err, &esc) {
+		return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request", Err: err}
+	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		switch he.Code {

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -10,9 +12,22 @@ import (
 	"abrak/views"
 )
 
+// SessionUserKey and SessionAuthAtKey are the session's signed-in user and
+// when (unix nanoseconds) that sign-in happened; the web layer reads them.
+const (
+	SessionUserKey   = "user_id"
+	SessionAuthAtKey = "auth_at"
+)
+
+// beginSession records a completed sign-in in the (renewed) session.
+func (h *Handlers) beginSession(ctx context.Context, userID int64) {
+	h.Sessions.Put(ctx, SessionUserKey, userID)
+	h.Sessions.Put(ctx, SessionAuthAtKey, time.Now().UnixNano())
+}
+
 // Session keys.
 const (
-	sessUserID        = "user_id"
+	sessUserID        = SessionUserKey
 	sessPendingUserID = "pending_user_id"
 	sessFlash         = "flash"
 )

@@ -131,6 +131,10 @@ func (a *Accounts) fail(ip, email string) {
 // email and a wrong password, after the same amount of work.
 func (a *Accounts) SignIn(ctx context.Context, email, password, ip string) (SignInResult, error) {
 	email = normalizeEmail(email)
+	if len(email) > 254 || len(password) > 4*MaxPasswordLen {
+		// Nothing this long is an account; refused before it can become a limiter key.
+		return SignInResult{}, InvalidWith("auth.invalid_credentials", nil)
+	}
 	if email == "" || password == "" {
 		fields := map[string]string{}
 		if email == "" {

@@ -33,7 +33,7 @@ func (s *VMs) BillDue(ctx context.Context, now time.Time) {
 			charged, err := s.db.ChargeHour(ctx, d)
 			switch {
 			case errors.Is(err, store.ErrInsufficientFunds):
-				s.unpaid(ctx, d)
+				s.unpaid(ctx, d, now)
 			case err != nil:
 				s.log.Error("charging an hour", "vm", d.UUID, "err", err)
 			case charged:
@@ -46,9 +46,14 @@ func (s *VMs) BillDue(ctx context.Context, now time.Time) {
 	}
 }
 
-// unpaid powers off a running VM whose hour the wallet cannot pay, once.
-func (s *VMs) unpaid(ctx context.Context, d store.DueHour) {
+// unpaid powers off a running VM whose hour the wallet cannot pay, once, and
+// lets the hour pass unbilled: no debt builds up while the VM is off, and it
+// can be started again only with the next hour in the wallet.
+func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 	if d.Status != StatusRunning {
+		if err := s.db.SkipHour(ctx, d, now); err != nil {
+			s.log.Error("skipping an unpaid hour", "vm", d.UUID, "err", err)
+		}
 		return
 	}
 	vm, err := s.db.VMByID(ctx, d.VMID)
@@ -64,6 +69,7 @@ func (s *VMs) unpaid(ctx context.Context, d store.DueHour) {
 		return
 	}
 	_ = s.db.SetVMStatus(ctx, vm.ID, StatusStopped)
+	_ = s.db.SkipHour(ctx, d, now)
 	s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", vm.UUID, "")
 	s.log.Info("unpaid vm powered off", "vm", vm.UUID)
 }

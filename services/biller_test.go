@@ -45,6 +45,27 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 	if state := e.domains()[vm.UUID]; state != "stopped" {
 		t.Fatalf("unpaid VM's domain is %q on its node, want stopped", state)
 	}
+	// While it is off for want of funds no debt builds up, and it cannot be started.
+	p.BillDue(e.ctx, later.Add(10*time.Hour))
+	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != 2 {
+		t.Fatalf("%d hourly charges after ten unpaid hours, want still 2", n)
+	}
+	// The test's clock runs ahead of the wall clock; put the paid time behind the
+	// wall clock, as it is when an unpaid VM's customer comes back.
+	if _, err := e.db.W.ExecContext(e.ctx, `UPDATE vms SET paid_until = ? WHERE uuid = ?`, time.Now().Add(-time.Minute).Unix(), vm.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Power(e.ctx, owner, vm.UUID, "start"); errStatus(err) != 422 {
+		t.Fatalf("starting an unpaid VM: %v, want 422", err)
+	}
+	// A top-up pays for the hour now beginning, not for the hours the wallet was empty.
+	if _, err := e.db.Credit(e.ctx, owner.UserID, 5*vmtPrice, "topup", "test"); err != nil {
+		t.Fatal(err)
+	}
+	p.BillDue(e.ctx, time.Now())
+	if got := e.balance(owner); got != 4*vmtPrice {
+		t.Fatalf("balance %d after a top-up of %d, want %d: only the current hour is charged", got, 5*vmtPrice, 4*vmtPrice)
+	}
 	events, err := p.VMEvents(e.ctx, owner, vm.UUID, 10)
 	must(t, err)
 	found := false

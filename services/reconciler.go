@@ -61,9 +61,8 @@ func (s *VMs) settleOpenActions(ctx context.Context) {
 			continue
 		}
 		_, _ = s.db.EndAction(ctx, a.ID, "interrupted by a restart of the panel")
-		if a.Type == "delete" {
-			_ = s.db.SetVMLocked(ctx, a.VMID, false)
-		}
+		// Whatever held the lock (delete, resize, rebuild, snapshots) is gone now.
+		_ = s.db.SetVMLocked(ctx, a.VMID, false)
 	}
 }
 

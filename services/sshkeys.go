@@ -160,6 +160,9 @@ func (s *SSHKeys) Keys(ctx context.Context, p Principal, ids []int64) ([]store.S
 	if len(uniq) == 0 {
 		return nil, Invalid(map[string]string{fieldSSHKeyIDs: "sshkeys.error_none_chosen"})
 	}
+	if len(uniq) > sshKeysPerUser {
+		return nil, Invalid(map[string]string{fieldSSHKeyIDs: "sshkeys.error_unknown_id"})
+	}
 	found, err := s.db.SSHKeysByID(ctx, p.UserID, uniq)
 	if err != nil {
 		return nil, Internal(err)

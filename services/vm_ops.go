@@ -144,6 +144,16 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (stor
 	if action == "reboot" && vm.Status != StatusRunning {
 		return store.Action{}, Conflict("vm.not_running")
 	}
+	if action == "start" && !vm.PaidUntil.After(time.Now()) {
+		// A VM whose paid time has run out starts again only when the wallet can pay its next hour.
+		u, err := s.db.UserByID(ctx, p.UserID)
+		if err != nil {
+			return store.Action{}, Internal(err)
+		}
+		if u.BalanceRials < vm.PriceHourly {
+			return store.Action{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+		}
+	}
 	node, err := s.fleet.Node(vm.NodeID)
 	if err != nil {
 		return store.Action{}, Unavailable("vm.node_unavailable", err)
@@ -194,8 +204,10 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 	if err != nil {
 		return store.Action{}, Unavailable("vm.node_unavailable", err)
 	}
-	if err := s.db.SetVMLocked(ctx, vm.ID, true); err != nil {
+	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
 		return store.Action{}, Internal(err)
+	} else if !ok {
+		return store.Action{}, Conflict("vm.locked")
 	}
 	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
 		err := node.Delete(ctx, vm.UUID)

@@ -45,9 +45,16 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (s
 		a.VMUUID = vm.UUID
 		return a, nil
 	}
+	// A snapshot keeps the domain's old size: reverting one after a resize
+	// would run one plan while the record and the bill say another.
 	node, err := s.nodeOf(vm)
 	if err != nil {
 		return store.Action{}, err
+	}
+	if snaps, err := s.snapshotsOn(ctx, node, vm); err != nil {
+		return store.Action{}, err
+	} else if len(snaps) > 0 {
+		return store.Action{}, Conflict("vm.resize_has_snapshots")
 	}
 	s.audit.Record(ctx, p, "vm.resize", SeverityInfo, "vm", vm.UUID, vm.PlanSlug+" → "+plan.Slug)
 	disk := max(plan.DiskGB, vm.DiskGB)

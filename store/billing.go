@@ -38,6 +38,15 @@ func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour
 	return out, rows.Err()
 }
 
+// SkipHour moves an unpaid VM's paid time on without a charge: it is powered
+// off, and a wallet is never driven into a debt that a later top-up would repay.
+// The paid time jumps to now at least, so hours missed while the wallet was
+// empty are never charged later either.
+func (db *DB) SkipHour(ctx context.Context, d DueHour, now time.Time) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET paid_until = max(paid_until + 3600, ?) WHERE id = ? AND paid_until = ?`, now.Unix(), d.VMID, d.PaidUntil.Unix())
+	return err
+}
+
 // ChargeHour debits one hour of a VM and moves its paid time on, in one
 // transaction guarded by the paid_until the biller saw, so an hour is never
 // charged twice. ErrInsufficientFunds leaves everything as it was.

@@ -211,7 +211,11 @@ func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = 'running', node_unavailable = 0, updated_at = ? WHERE id = ? AND status = 'creating'`, time.Now().Unix(), vmID)
+		// The paid first hour starts when the VM runs, not when it was ordered:
+		// time spent waiting for a hypervisor is not billed.
+		now := time.Now().Unix()
+		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = 'running', node_unavailable = 0, updated_at = ?, paid_until = max(paid_until, ?)
+			WHERE id = ? AND status = 'creating'`, now, now+3600, vmID)
 		return err
 	})
 }

@@ -66,7 +66,12 @@ func (db *DB) SSHKeysByID(ctx context.Context, userID int64, ids []int64) ([]SSH
 		args = append(args, id)
 	}
 	marks := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	return db.querySSHKeys(ctx, `SELECT `+sshKeyColumns+` FROM ssh_keys WHERE user_id = ? AND id IN (`+marks+`) ORDER BY id`, args...)
+	// Not through the statement cache: its text varies with the number of ids.
+	rows, err := db.R.QueryContext(ctx, `SELECT `+sshKeyColumns+` FROM ssh_keys WHERE user_id = ? AND id IN (`+marks+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanSSHKeys(rows)
 }
 
 // CountSSHKeys counts a user's keys.
@@ -87,6 +92,10 @@ func (db *DB) querySSHKeys(ctx context.Context, q string, args ...any) ([]SSHKey
 	if err != nil {
 		return nil, err
 	}
+	return scanSSHKeys(rows)
+}
+
+func scanSSHKeys(rows *sql.Rows) ([]SSHKey, error) {
 	defer rows.Close()
 	var out []SSHKey
 	for rows.Next() {

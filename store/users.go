@@ -20,14 +20,16 @@ type User struct {
 	TOTPSecret   string
 	TOTPEnabled  bool
 	CreatedAt    time.Time
+	// SessionsValidAfter ends every session that began before it (unix nanoseconds).
+	SessionsValidAfter int64
 }
 
-const userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at`
+const userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -69,7 +71,9 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (User, error) {
 
 // SetPasswordHash replaces a user's password hash.
 func (db *DB) SetPasswordHash(ctx context.Context, id int64, hash string) error {
-	return db.exec1(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, time.Now().Unix(), id)
+	// Every session that began before the change ends with it.
+	now := time.Now()
+	return db.exec1(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ? WHERE id = ?`, hash, now.UnixNano(), now.Unix(), id)
 }
 
 // SetLocale saves a user's language choice.

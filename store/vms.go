@@ -32,6 +32,7 @@ type VM struct {
 	SSHKeys        []string
 	Locked         bool
 	NodeDown       bool
+	PaidUntil      time.Time // when the paid time of a live VM runs out
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	// Order is the state of the order that pays for it.
@@ -42,7 +43,7 @@ type VM struct {
 
 const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
-	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at,
+	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0)`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
@@ -50,10 +51,10 @@ const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templat
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys string
-	var created, updated int64
+	var created, updated, paid int64
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
 		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
-		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &v.OrderStatus, &v.OrderError, &v.Attempts)
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -62,6 +63,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	}
 	v.CreatedAt = time.Unix(created, 0).UTC()
 	v.UpdatedAt = time.Unix(updated, 0).UTC()
+	v.PaidUntil = time.Unix(paid, 0).UTC()
 	return v, err
 }
 
@@ -205,6 +207,16 @@ func (db *DB) SetVMNode(ctx context.Context, id, nodeID int64) error {
 func (db *DB) SetVMSize(ctx context.Context, id int64, plan string, vcpus, memoryMB, diskGB int) error {
 	return db.exec1(ctx, `UPDATE vms SET plan_slug = ?, vcpus = ?, memory_mb = ?, disk_gb = ?, updated_at = ? WHERE id = ?`,
 		plan, vcpus, memoryMB, diskGB, time.Now().Unix(), id)
+}
+
+// TryLockVM locks a VM for one operation; false when another holds it.
+func (db *DB) TryLockVM(ctx context.Context, id int64) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET locked = 1, updated_at = ? WHERE id = ? AND locked = 0`, time.Now().Unix(), id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // SetVMLocked locks a VM against customer actions while an operation runs.

@@ -711,3 +711,19 @@ func TestTwoFactor(t *testing.T) {
 		t.Errorf("%d unused recovery codes, want 7", n)
 	}
 }
+
+// Changing the password ends every other session (a stolen cookie dies with
+// the old password) while the browser that changed it stays signed in.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+	here, elsewhere := a.client(t), a.client(t)
+	here.signIn("ana@example.com", testPassword)
+	elsewhere.signIn("ana@example.com", testPassword)
+	wantStatus(t, "the other browser before", elsewhere.get("/account"), http.StatusOK)
+
+	r := here.post("/account/password", form("current", testPassword, "password", "a-brand-new-passphrase", "confirm", "a-brand-new-passphrase"))
+	wantRedirect(t, "change password", r, "/account")
+	wantStatus(t, "this browser after", here.get("/account"), http.StatusOK)
+	wantRedirect(t, "the other browser after", elsewhere.get("/account"), "/signin")
+}

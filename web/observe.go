@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,8 +63,12 @@ func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
 			m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
 			m.latency.WithLabelValues(route, c.Request().Method).Observe(dur.Seconds())
 			if route != "/healthz" && route != "/metrics" && route != "/static*" {
+				path := c.Request().URL.Path
+				if strings.Contains(route, ":ticket") {
+					path = route // the path holds a console ticket, which is a credential
+				}
 				log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-					slog.String("id", id), slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+					slog.String("id", id), slog.String("method", c.Request().Method), slog.String("path", path),
 					slog.String("route", route), slog.Int("status", status), slog.Duration("dur", dur), slog.String("ip", c.RealIP()))
 			}
 			return nil

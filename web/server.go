@@ -120,7 +120,10 @@ func staticFiles() echo.HandlerFunc {
 
 // Run serves until ctx ends, then drains open requests for up to 15 s.
 func (s *Server) Run(ctx context.Context) error {
-	srv := &http.Server{Addr: s.cfg.Addr, Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second}
+	// No WriteTimeout: console websockets are long-lived (gorilla clears the
+	// read deadline when it takes the connection over).
+	srv := &http.Server{Addr: s.cfg.Addr, Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	s.log.Info("listening", "addr", s.cfg.Addr, "url", s.cfg.BaseURL)

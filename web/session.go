@@ -12,8 +12,6 @@ import (
 	"abrak/views"
 )
 
-const sessUserID = "user_id"
-
 // loadSession reads the scs session and, when it names a user, sets the
 // principal and the header's user bar; scs writes the cookie back on the way out.
 func loadSession(sm *scs.SessionManager) echo.MiddlewareFunc {
@@ -34,13 +32,14 @@ func identify(sm *scs.SessionManager, db *store.DB) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ctx := c.Request().Context()
-			id := sm.GetInt64(ctx, sessUserID)
+			id := sm.GetInt64(ctx, handlers.SessionUserKey)
 			if id == 0 {
 				return next(c)
 			}
 			u, err := db.UserByID(ctx, id)
-			if err != nil {
-				// The account is gone: forget the session rather than fail every page.
+			if err != nil || sm.GetInt64(ctx, handlers.SessionAuthAtKey) < u.SessionsValidAfter {
+				// The account is gone, or its password changed after this sign-in:
+				// forget the session rather than fail every page.
 				_ = sm.Destroy(ctx)
 				return next(c)
 			}
