@@ -132,15 +132,20 @@ func (s *VMs) Reconcile(ctx context.Context) {
 			}
 			got, ok := state[vm.UUID]
 			if !ok {
-				s.log.Warn("domain gone from its node", "vm", vm.UUID, "node", nodeID)
-				_ = s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
-				s.heard(vm.UUID, StatusDestroyed)
+				got = hypervisor.StateDestroyed
+			}
+			if string(got) == vm.Status {
 				continue
 			}
-			if string(got) != vm.Status {
-				_, _ = s.db.SetVMStatusByUUID(ctx, vm.UUID, string(got))
-				s.heard(vm.UUID, string(got))
+			// Only if no event changed the status since vm was read; if one did,
+			// it is newer than this pass, and a true drift is caught next time.
+			if changed, err := s.db.ReconcileVMStatus(ctx, vm, string(got)); err != nil || !changed {
+				continue
 			}
+			if !ok {
+				s.log.Warn("domain gone from its node", "vm", vm.UUID, "node", nodeID)
+			}
+			s.heard(vm.UUID, string(got))
 		}
 	}
 }

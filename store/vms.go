@@ -32,6 +32,7 @@ type VM struct {
 	SSHKeys        []string
 	Locked         bool
 	NodeDown       bool
+	StatusSeq      int64 // counts status changes; see ReconcileVMStatus
 	PaidUntil      time.Time // when the paid time of a live VM runs out
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -44,7 +45,7 @@ type VM struct {
 const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
-	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0)`
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
 
@@ -54,7 +55,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var created, updated, paid int64
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
 		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
-		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts)
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -170,6 +171,24 @@ func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string) (bool,
 	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
 		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'
 		AND NOT (status = 'failed' AND ? = 'destroyed' AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`, status, now, destroyed, uuid, status, status)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// ReconcileVMStatus records the state the reconciler found, unless the status
+// changed since it read vm (its StatusSeq moved): that newer status came from a
+// lifecycle event and is fresher than the pass's observation.
+func (db *DB) ReconcileVMStatus(ctx context.Context, vm VM, status string) (bool, error) {
+	now := time.Now().Unix()
+	destroyed := any(nil)
+	if status == "destroyed" {
+		destroyed = now
+	}
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
+		WHERE id = ? AND status_seq = ? AND status <> 'destroyed'`, status, now, destroyed, vm.ID, vm.StatusSeq)
 	if err != nil {
 		return false, err
 	}
