@@ -30,7 +30,7 @@ func TestLifecycleEventsUpdateTheStatus(t *testing.T) {
 		{func() error { return e.keeper.Resume(e.ctx, vm.UUID) }, "resume", services.StatusRunning},
 	} {
 		must(t, step.do())
-		took := e.waitStatus(vm.UUID, step.want, 10*time.Second)
+		took := e.waitStatus(vm.UUID, step.want, 30*time.Second)
 		t.Logf("%s behind the panel's back: status %s after %s", step.name, step.want, took.Round(time.Millisecond))
 	}
 }

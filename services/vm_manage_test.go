@@ -44,7 +44,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	_, err = p.Resize(ctx, owner, vm.UUID, "huge")
 	wantStatus(t, err, 422, "plan_slug")
 	done(p.Power(ctx, owner, vm.UUID, "shutdown"))
-	e.waitStatus(vm.UUID, services.StatusStopped, 5*time.Second)
+	e.waitStatus(vm.UUID, services.StatusStopped, 30*time.Second)
 	if a := done(p.Resize(ctx, owner, vm.UUID, "small")); a.Type != "resize" {
 		t.Fatalf("resize recorded as %q", a.Type)
 	}
@@ -69,7 +69,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	}
 	done(p.CreateSnapshot(ctx, owner, vm.UUID, ""))
 	done(p.Power(ctx, owner, vm.UUID, "start"))
-	e.waitStatus(vm.UUID, services.StatusRunning, 5*time.Second)
+	e.waitStatus(vm.UUID, services.StatusRunning, 30*time.Second)
 	for _, n := range []string{"s3", "s4", "s5"} {
 		done(p.CreateSnapshot(ctx, owner, vm.UUID, n))
 	}

@@ -89,7 +89,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 			t.Fatalf("%s: action %+v", step.action, a)
 		}
 		// Polled: the node's own event for the change may land just after the action ends.
-		e.waitStatus(vm.UUID, step.want, 5*time.Second)
+		e.waitStatus(vm.UUID, step.want, 30*time.Second)
 		if got := string(e.domains()[vm.UUID]); got != step.want {
 			t.Fatalf("after %s the domain is %q, want %q", step.action, got, step.want)
 		}
@@ -154,7 +154,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if a = waitAction(t, p, owner, a.ID); a.Status != store.ActionCompleted {
 		t.Fatalf("delete action %+v", a)
 	}
-	e.waitStatus(vm.UUID, services.StatusDestroyed, 10*time.Second)
+	e.waitStatus(vm.UUID, services.StatusDestroyed, 30*time.Second)
 	if _, ok := e.domains()[vm.UUID]; ok {
 		t.Fatal("domain still defined after delete")
 	}

@@ -105,7 +105,7 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	// The page reloads itself once the VM can be operated on; let it finish.
 	p.MustWaitLoad()
 	p.clean()
-	p.waitDOM(10*time.Second, "the badge reads "+T("vm.status.running"),
+	p.waitDOM(30*time.Second, "the badge reads "+T("vm.status.running"),
 		`(want) => document.querySelector('[data-testid=vm-live] [data-status]')?.textContent.trim() === want`, T("vm.status.running"))
 	p.wantLangDir(string(lang), lang.Dir())
 	p.wantLocalDigits(lang)
@@ -131,7 +131,7 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 		t.Fatalf("after shutdown the page shows %q", status)
 	}
 	t.Logf("%s: shutdown to stopped on the page in %s", lang, time.Since(shutdown).Round(100*time.Millisecond))
-	p.waitDOM(10*time.Second, "the badge reads "+T("vm.status.stopped"),
+	p.waitDOM(30*time.Second, "the badge reads "+T("vm.status.stopped"),
 		`(want) => document.querySelector('[data-testid=vm-live] [data-status]')?.textContent.trim() === want`, T("vm.status.stopped"))
 	if st := qp.domains(t)[uuid]; st != "stopped" {
 		t.Errorf("libvirt reports the shut-down domain as %q", st)
