@@ -75,6 +75,9 @@ func newConsoleWorld(t *testing.T) *consoleWorld {
 	appCtx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	must(a.Start(appCtx))
+	// The panel dials its nodes in the background; an order placed before its
+	// node answers is kept and retried (a 503), which is not this test's subject.
+	waitFor(t, 30*time.Second, "the panel's node answers", func() bool { _, err := a.Fleet.Node(node.ID); return err == nil })
 	u := a.createUser(t, "ana@example.com", testPassword)
 	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
 	must(err)
