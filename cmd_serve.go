@@ -15,7 +15,7 @@ func cmdServe(ctx context.Context, args []string) error {
 	parse(fs, args)
 	log := newLogger(c.LogFormat, os.Stderr)
 	a, err := web.NewApp(ctx, web.AppConfig{
-		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
+		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies, MetricsAddr: c.MetricsAddr,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
 	})

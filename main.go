@@ -28,6 +28,7 @@ type config struct {
 	SecureCookies bool
 	LogFormat     string
 	APIRatePerMin int
+	MetricsAddr   string
 }
 
 func env(name, def string) string {
@@ -67,6 +68,7 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Addr, "addr", env("ABRAK_ADDR", ":8080"), "listen address (ABRAK_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("ABRAK_BASE_URL", "http://localhost:8080"), "public URL used in links (ABRAK_BASE_URL)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("ABRAK_SECURE_COOKIES", false), "mark cookies Secure; set behind HTTPS (ABRAK_SECURE_COOKIES)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ABRAK_METRICS_ADDR", ""), "serve /metrics here instead of on the public listener, e.g. 127.0.0.1:9090 (ABRAK_METRICS_ADDR)")
 	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 

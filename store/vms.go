@@ -32,7 +32,7 @@ type VM struct {
 	SSHKeys        []string
 	Locked         bool
 	NodeDown       bool
-	StatusSeq      int64 // counts status changes; see ReconcileVMStatus
+	StatusSeq      int64     // counts status changes; see ReconcileVMStatus
 	PaidUntil      time.Time // when the paid time of a live VM runs out
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

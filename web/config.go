@@ -9,7 +9,10 @@ type Config struct {
 	Addr          string
 	BaseURL       string
 	SecureCookies bool
-	SessionTTL    time.Duration
+	// MetricsAddr, when set, serves /metrics on a listener of its own (for
+	// example 127.0.0.1:9090) and no longer on the public one.
+	MetricsAddr string
+	SessionTTL  time.Duration
 	// APIRateLimit sets the API's request budgets; nil means NewRateLimiter's defaults.
 	APIRateLimit *RateLimiter
 }

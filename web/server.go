@@ -22,8 +22,10 @@ import (
 // Server is the panel's HTTP side.
 type Server struct {
 	Echo *echo.Echo
-	cfg  Config
-	log  *slog.Logger
+	// Metrics is the Prometheus handler; it is routed on Echo unless MetricsAddr is set.
+	Metrics http.Handler
+	cfg     Config
+	log     *slog.Logger
 }
 
 // NewSessionManager configures scs for the panel's cookie rules.
@@ -68,7 +70,10 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	// Probes, metrics and static files carry no session.
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	if cfg.MetricsAddr == "" {
+		e.GET("/metrics", echo.WrapHandler(metrics))
+	}
 	e.GET("/static/*", staticFiles())
 
 	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(h.Accounts, userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies))
@@ -103,7 +108,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 
 	consoleRoutes(e, in, api, h)
 
-	return &Server{Echo: e, cfg: cfg, log: log}
+	return &Server{Echo: e, Metrics: metrics, cfg: cfg, log: log}
 }
 
 // staticFiles serves the embedded build; names carry a content hash in ?v=, so they may be cached long.
@@ -124,19 +129,33 @@ func (s *Server) Run(ctx context.Context) error {
 	// read deadline when it takes the connection over).
 	srv := &http.Server{Addr: s.cfg.Addr, Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	s.log.Info("listening", "addr", s.cfg.Addr, "url", s.cfg.BaseURL)
+	servers := []*http.Server{srv}
+	if s.cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.Metrics)
+		servers = append(servers, &http.Server{Addr: s.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second})
+	}
+	errc := make(chan error, len(servers))
+	for _, hs := range servers {
+		go func() {
+			if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("listen %s: %w", hs.Addr, err)
+			}
+		}()
+	}
+	s.log.Info("listening", "addr", s.cfg.Addr, "url", s.cfg.BaseURL, "metrics_addr", s.cfg.MetricsAddr)
+	var failed error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	case failed = <-errc:
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	for _, hs := range servers {
+		if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
+			failed = err
+		}
 	}
-	return nil
+	return failed
 }

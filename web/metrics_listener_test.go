@@ -1,0 +1,75 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/web"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// With ABRAK_METRICS_ADDR set, the metrics leave the public listener for a
+// listener of their own, and both stop on shutdown.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	t.Parallel()
+	public, private := freeAddr(t), freeAddr(t)
+	a := newTestApp(t, func(c *web.AppConfig) {
+		c.Web.Addr, c.Web.MetricsAddr = public, private
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Server.Run(ctx) }()
+
+	get := func(url string) (int, string) {
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			r, err := http.Get(url)
+			if err == nil {
+				b, _ := io.ReadAll(r.Body)
+				r.Body.Close()
+				return r.StatusCode, string(b)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("GET %s: %v", url, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if st, _ := get("http://" + public + "/healthz"); st != http.StatusOK {
+		t.Fatalf("public /healthz: %d", st)
+	}
+	if st, _ := get("http://" + public + "/metrics"); st != http.StatusNotFound {
+		t.Errorf("public /metrics: %d, want 404 when a metrics listener is set", st)
+	}
+	st, body := get("http://" + private + "/metrics")
+	if st != http.StatusOK || !strings.Contains(body, `abrak_http_requests_total{`) || !strings.Contains(body, `route="/healthz"`) {
+		t.Errorf("metrics listener: %d\n%.300s", st, body)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if _, err := http.Get("http://" + private + "/metrics"); err == nil {
+		t.Error("the metrics listener still answers after shutdown")
+	}
+}
