@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +38,7 @@ func newBrowser(t *testing.T) *rod.Browser {
 	if err != nil {
 		t.Fatalf("launch chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	b := rod.New().ControlURL(u).Context(ctx)
 	// Registered before Connect so that a failed connection still ends the process.
 	t.Cleanup(func() {
@@ -54,7 +56,24 @@ func newBrowser(t *testing.T) *rod.Browser {
 	if err := b.Connect(); err != nil {
 		t.Fatalf("connect to chromium: %v", err)
 	}
-	return b.WithPanic(func(v any) { t.Helper(); t.Fatal(v) })
+	return b.WithPanic(func(v any) { t.Helper(); t.Fatalf("%v\n%s", v, testFrames()) })
+}
+
+// testFrames names the test lines on the stack: rod reports a failed step from
+// its own must.go, which does not say which step of the test it was.
+func testFrames() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	var out []string
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "_test.go") {
+			out = append(out, fmt.Sprintf("\tat %s:%d", filepath.Base(f.File), f.Line))
+		}
+		if !more {
+			return strings.Join(out, "\n")
+		}
+	}
 }
 
 // pageWatch records, in the page itself, what the Content-Security-Policy

@@ -19,7 +19,7 @@ import (
 // for the VM's name, after which the snapshot is gone. The node is libvirt's test driver:
 // the page's part is what is tested here, not the guest.
 func TestBrowserVMSnapshots(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	must := func(err error) {
 		t.Helper()
@@ -52,7 +52,7 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	vm, err := a.VMs.Create(ctx, who, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
 		CustomPassword: "StrongPass123!", DisplayName: "وب", Region: "thr-t"})
 	must(err)
-	waitFor(t, 20*time.Second, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == services.StatusRunning })
+	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == services.StatusRunning })
 
 	p := newTab(t, newBrowser(t), a.URL)
 	p.open("/signin?lang=fa")
@@ -65,11 +65,11 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	p.MustElement("#f-snapshot-name").MustInput("before-upgrade")
 	p.click(`[data-testid=snapshot-form] button[type=submit]`, `#flash .flash-success`)
 	// The part polls itself while the action runs, so no reload is needed.
-	p.Timeout(20 * time.Second).MustElement(`[data-snapshot="before-upgrade"]`)
+	p.Timeout(time.Minute).MustElement(`[data-snapshot="before-upgrade"]`)
 	T := func(key string, args ...string) string { return i18n.T(i18n.FA, key, args...) }
 	p.confirmClick(`[data-snapshot="before-upgrade"] form[action$="/revert"] button`,
 		T("vm.snapshot_revert_confirm", "name", "وب", "snapshot", "before-upgrade"))
-	waitFor(t, 20*time.Second, "the revert ends", func() bool {
+	waitFor(t, time.Minute, "the revert ends", func() bool {
 		acts, _, err := a.VMs.Actions(ctx, who, vm.UUID, 1, 0)
 		return err == nil && acts[0].Type == "snapshot_revert" && acts[0].Status == store.ActionCompleted
 	})
@@ -84,7 +84,7 @@ func TestBrowserVMSnapshots(t *testing.T) {
 		t.Error("rebuild stays disabled with the VM's name typed")
 	}
 	p.click(`[data-testid=rebuild-form] button[type=submit]`, `#flash .flash-success`)
-	waitFor(t, 20*time.Second, "the rebuild ends and drops the snapshot", func() bool {
+	waitFor(t, time.Minute, "the rebuild ends and drops the snapshot", func() bool {
 		return p.MustHas(`#snapshots`) && !p.MustHas(`[data-snapshot="before-upgrade"]`)
 	})
 	if got := vmRow(t, a, vm.UUID); got.PublicIP != vm.PublicIP || got.Locked {
