@@ -105,15 +105,20 @@ func (s *VMs) provision(ctx context.Context, o store.Order) {
 
 // retryOrFail puts the order back with backoff, or refunds it past the limits:
 // an unavailable hypervisor is waited for up to GiveUpAfter, any other failure
-// is tried MaxAttempts times.
+// is tried MaxAttempts times. The two are counted apart, so the tries spent
+// waiting out an outage do not use up the retries of the build that follows.
 func (s *VMs) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause error) {
 	msg := cause.Error()
 	unavailable := errors.Is(cause, hypervisor.ErrUnavailable)
-	giveUp := !unavailable && o.Attempts >= s.cfg.MaxAttempts || unavailable && time.Since(o.CreatedAt) > s.cfg.GiveUpAfter
+	failures := o.Failures
+	if !unavailable {
+		failures++
+	}
+	giveUp := !unavailable && failures >= s.cfg.MaxAttempts || unavailable && time.Since(o.CreatedAt) > s.cfg.GiveUpAfter
 	if !giveUp {
 		wait := s.cfg.RetryBase << min(o.Attempts-1, 10)
 		wait = min(wait, s.cfg.RetryMax)
-		if err := s.db.RetryOrder(ctx, o.ID, time.Now().Add(wait), msg); err != nil {
+		if err := s.db.RetryOrder(ctx, o.ID, time.Now().Add(wait), msg, !unavailable); err != nil {
 			s.log.Error("re-queueing order", "order", o.ID, "err", err)
 		}
 		s.log.Warn("provisioning deferred", "order", o.ID, "vm", vm.UUID, "attempt", o.Attempts, "retry_in", wait, "err", cause)
@@ -137,7 +142,7 @@ func (s *VMs) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause
 	if refunded {
 		s.audit.Record(ctx, Principal{UserID: o.UserID}, "vm.create_failed", SeverityWarning, "vm", vm.UUID, "")
 	}
-	s.log.Error("provisioning failed; order refunded", "order", o.ID, "vm", vm.UUID, "attempts", o.Attempts, "err", cause)
+	s.log.Error("provisioning failed; order refunded", "order", o.ID, "vm", vm.UUID, "attempts", o.Attempts, "failures", failures, "err", cause)
 }
 
 // specFor describes a VM's domain for its node.

@@ -367,3 +367,44 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 		t.Fatalf("balance %d, want %d", b, 2*vmtPrice)
 	}
 }
+
+// The tries spent waiting out an outage are not failures: when the node
+// returns, a build that fails (here: the node lost the template's volume with
+// its restart) still gets MaxAttempts tries, and succeeds once the operator
+// imports the template again.
+func TestAnOutageDoesNotUseUpTheRetries(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test") // the test driver forgets its volumes when the daemon restarts
+	e.cfg.RetryMax = 2 * time.Second
+	owner := e.customer("outlasts@example.com", vmtPrice)
+	must(t, e.daemon.Stop())
+	p := e.open(true)
+
+	vm, err := p.Create(e.ctx, owner, vmOrder("after the outage"))
+	wantStatus(t, err, 503, "")
+	eventually(t, 30*time.Second, "more tries than MaxAttempts while the node is down", func() (bool, string) {
+		o := e.order(vm)
+		return o.Attempts > e.cfg.MaxAttempts, fmt.Sprintf("%d attempts", o.Attempts)
+	})
+
+	must(t, e.daemon.Up())
+	eventually(t, 30*time.Second, "a build that fails for the missing template", func() (bool, string) {
+		o := e.order(vm)
+		return o.Failures >= 1, fmt.Sprintf("%s, %d failures: %q", o.Status, o.Failures, o.LastError)
+	})
+	if o := e.order(vm); o.Status == store.OrderRefunded {
+		t.Fatalf("refunded on the first failure after the outage: %+v", o)
+	}
+	eventually(t, 30*time.Second, "the template imported again", func() (bool, string) {
+		img := "the test driver keeps volumes as records, not data"
+		err := e.keeper.ImportTemplate(e.ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2")
+		return err == nil, fmt.Sprint(err)
+	})
+	e.waitStatus(vm.UUID, services.StatusRunning, 30*time.Second)
+	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Failures >= e.cfg.MaxAttempts {
+		t.Fatalf("order after the outage: %+v", o)
+	}
+	if n, _ := e.ledgerRows(owner, "refund", vm.UUID); n != 0 {
+		t.Fatalf("%d refunds for a VM that was built", n)
+	}
+}

@@ -24,6 +24,7 @@ type Order struct {
 	Status           string
 	AmountRials      int64
 	Attempts         int
+	Failures         int // attempts that failed other than for an unavailable node
 	NextAttemptAt    time.Time
 	LastError        string
 	CreatedAt        time.Time
@@ -153,7 +154,7 @@ func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error)
 // DueOrders lists orders the provisioner should work on now: pending ones whose
 // time has come, and ones left "provisioning" by a crash (stale for over a minute).
 func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order, error) {
-	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at
+	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at
 		FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
 		OrderPending, now.Unix(), OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
 	if err != nil {
@@ -164,7 +165,7 @@ func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order,
 	for rows.Next() {
 		var o Order
 		var next, created, updated int64
-		if err := rows.Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &next, &o.LastError, &created, &updated); err != nil {
+		if err := rows.Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated); err != nil {
 			return nil, err
 		}
 		o.NextAttemptAt, o.CreatedAt, o.UpdatedAt = time.Unix(next, 0), time.Unix(created, 0), time.Unix(updated, 0)
@@ -185,10 +186,11 @@ func (db *DB) ClaimOrder(ctx context.Context, id int64, from string, updatedAt t
 	return n == 1, nil
 }
 
-// RetryOrder puts an order back in the queue with the error that stopped it.
-func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr string) error {
-	_, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
-		OrderPending, next.Unix(), lastErr, time.Now().Unix(), id, OrderPending, OrderProvisioning)
+// RetryOrder puts an order back in the queue with the error that stopped it;
+// failed counts the attempt among the bounded failures.
+func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr string, failed bool) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, next_attempt_at = ?, last_error = ?, failures = failures + ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
+		OrderPending, next.Unix(), lastErr, failed, time.Now().Unix(), id, OrderPending, OrderProvisioning)
 	return err
 }
 
@@ -279,8 +281,8 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 	var o Order
 	var next, created, updated int64
-	err := db.readRow(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
-		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &next, &o.LastError, &created, &updated)
+	err := db.readRow(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
+		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound
 	}
