@@ -295,9 +295,9 @@ type Console struct {
 
 	reg       *ConsoleRegistry
 	lastInput atomic.Int64 // unix nanoseconds
-	idle      *time.Timer
 
 	mu     sync.Mutex
+	idle   *time.Timer // from attach
 	server net.Conn
 	reason string // set once closed
 	closed chan struct{}
@@ -331,6 +331,10 @@ func (c *Console) attach(conn net.Conn) bool {
 		return false
 	}
 	c.server = conn
+	// The idle limit counts from here: dialling and the VNC handshake are the
+	// panel's time, not the customer's.
+	c.Input()
+	c.idle = time.AfterFunc(c.reg.cfg.IdleLimit, c.checkIdle)
 	return true
 }
 
@@ -343,12 +347,14 @@ func (c *Console) Close(reason string) {
 		return
 	}
 	c.reason = reason
-	server := c.server
+	server, idle := c.server, c.idle
 	c.mu.Unlock()
 	if server != nil {
 		server.Close()
 	}
-	c.idle.Stop()
+	if idle != nil {
+		idle.Stop()
+	}
 	close(c.closed)
 	c.reg.mu.Lock()
 	delete(c.reg.open, c.ID)
@@ -362,7 +368,11 @@ func (c *Console) checkIdle() {
 		c.Close(CloseIdle)
 		return
 	}
-	c.idle.Reset(c.reg.cfg.IdleLimit - quiet)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reason == "" {
+		c.idle.Reset(c.reg.cfg.IdleLimit - quiet)
+	}
 }
 
 func (r *ConsoleRegistry) countLocked(userID int64, vm string) (perUser, perVM int) {
@@ -403,8 +413,6 @@ func (r *ConsoleRegistry) register(userID int64, vm string) (*Console, error) {
 	}
 	r.nextID++
 	c := &Console{ID: r.nextID, UserID: userID, VMUUID: vm, reg: r, closed: make(chan struct{})}
-	c.Input()
-	c.idle = time.AfterFunc(r.cfg.IdleLimit, c.checkIdle)
 	r.open[c.ID] = c
 	return c, nil
 }

@@ -184,7 +184,7 @@ func TestVMPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.a.DB.RetryOrder(ctx, o.ID, time.Now().Add(time.Minute), "no node available"); err != nil {
+	if err := w.a.DB.RetryOrder(ctx, o.ID, time.Now().Add(time.Minute), "no node available", false); err != nil {
 		t.Fatal(err)
 	}
 	live := c.do("GET", "/vms/"+w.web, nil, htmx())
