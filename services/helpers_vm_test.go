@@ -50,7 +50,7 @@ type vmEnv struct {
 // (real guests from the tiny template) or "" (no node at all).
 func newVMEnv(t *testing.T, driver string) *vmEnv {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
 	e := &vmEnv{t: t, ctx: ctx, log: testLogger(t), cfg: services.VMConfig{
 		ShutdownDeadline:  2 * time.Second,

@@ -38,7 +38,7 @@ func newBrowser(t *testing.T) *rod.Browser {
 	if err != nil {
 		t.Fatalf("launch chromium: %v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	b := rod.New().ControlURL(u).Context(ctx)
 	// Registered before Connect so that a failed connection still ends the process.
 	t.Cleanup(func() {

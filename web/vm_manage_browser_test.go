@@ -84,7 +84,11 @@ func TestBrowserVMSnapshots(t *testing.T) {
 		t.Error("rebuild stays disabled with the VM's name typed")
 	}
 	p.click(`[data-testid=rebuild-form] button[type=submit]`, `#flash .flash-success`)
-	waitFor(t, time.Minute, "the rebuild ends and drops the snapshot", func() bool {
+	waitFor(t, time.Minute, "the rebuild ends", func() bool {
+		acts, _, err := a.VMs.Actions(ctx, who, vm.UUID, 1, 0)
+		return err == nil && acts[0].Type == "rebuild" && acts[0].Status == store.ActionCompleted
+	})
+	waitFor(t, time.Minute, "the page drops the snapshot", func() bool {
 		return p.MustHas(`#snapshots`) && !p.MustHas(`[data-snapshot="before-upgrade"]`)
 	})
 	if got := vmRow(t, a, vm.UUID); got.PublicIP != vm.PublicIP || got.Locked {

@@ -8,7 +8,7 @@
 #
 # Prints the socket's absolute path as the last line of stdout (qemu:///system and
 # test:///default both answer on it). Idempotent: a running daemon is left alone.
-# Environment: LIBVIRT_UP_TIMEOUT (seconds to wait for the socket, default 15);
+# Environment: LIBVIRT_UP_TIMEOUT (seconds to wait for the socket, default 60);
 # LIBVIRT_CAPS_CACHE (a folder shared by many state dirs: the QEMU capability probe,
 # ~4 s on the first qemu:///system call of a fresh daemon, is copied in from there and
 # saved back by down.sh; libvirt re-probes by itself when QEMU or libvirt changed).
@@ -23,7 +23,7 @@ S=$(realpath "$1")
 SOCK="$S/run/libvirt-sock"
 PIDFILE="$S/libvirtd.pid"
 LOG="$S/libvirtd.log"
-timeout_s=${LIBVIRT_UP_TIMEOUT:-15}
+timeout_s=${LIBVIRT_UP_TIMEOUT:-60}
 
 # Unix socket paths are limited to 108 bytes; fail early rather than with a puzzling bind error.
 if ((${#SOCK} >= 100)); then
