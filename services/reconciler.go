@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"abrak/hypervisor"
@@ -43,7 +44,16 @@ func (s *VMs) Run(ctx context.Context) error {
 func (s *VMs) onEvent(ev hypervisor.Event) {
 	ctx, cancel := context.WithTimeout(s.bg, 5*time.Second)
 	defer cancel()
-	if _, err := s.db.SetVMStatusByUUID(ctx, ev.UUID, string(ev.State)); err != nil {
+	// The sequence is read as the event arrives: if an operation records a
+	// status before the event's write lands, that status is the newer one.
+	seq, err := s.db.VMStatusSeq(ctx, ev.UUID)
+	if errors.Is(err, store.ErrNotFound) {
+		return // a domain the panel does not know
+	}
+	if err == nil {
+		_, err = s.db.SetVMStatusByUUID(ctx, ev.UUID, string(ev.State), seq)
+	}
+	if err != nil {
 		s.log.Error("recording vm event", "vm", ev.UUID, "state", ev.State, "err", err)
 	}
 }

@@ -159,18 +159,31 @@ func (db *DB) SetVMStatus(ctx context.Context, id int64, status string) error {
 	return err
 }
 
-// SetVMStatusByUUID records a state reported by a node; it reports whether a row changed.
-// A node's "undefined" event usually beats the panel's own SetVMStatus after a
-// delete, so this is where most VMs get their destroyed_at.
-func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string) (bool, error) {
+// VMStatusSeq is the count of a VM's status changes (see ReconcileVMStatus).
+func (db *DB) VMStatusSeq(ctx context.Context, uuid string) (int64, error) {
+	var seq int64
+	err := db.readRow(ctx, `SELECT status_seq FROM vms WHERE uuid = ?`, uuid).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return seq, err
+}
+
+// SetVMStatusByUUID records a state reported by a node, unless the status
+// changed since seq was read (VMStatusSeq): writes share one connection and
+// need not land in the order they were made, and an operation's newer status
+// must not be overwritten by an event about an older one. It reports whether a
+// row changed. A node's "undefined" event usually beats the panel's own
+// SetVMStatus after a delete, so this is where most VMs get their destroyed_at.
+func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string, seq int64) (bool, error) {
 	now := time.Now().Unix()
 	destroyed := any(nil)
 	if status == "destroyed" {
 		destroyed = now
 	}
 	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
-		WHERE uuid = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'
-		AND NOT (status = 'failed' AND ? = 'destroyed' AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`, status, now, destroyed, uuid, status, status)
+		WHERE uuid = ? AND status_seq = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'
+		AND NOT (status = 'failed' AND ? = 'destroyed' AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`, status, now, destroyed, uuid, seq, status, status)
 	if err != nil {
 		return false, err
 	}
