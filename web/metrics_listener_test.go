@@ -12,27 +12,25 @@ import (
 	"abrak/web"
 )
 
-func freeAddr(t *testing.T) string {
+func listen(t *testing.T) net.Listener {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return l
 }
 
 // With ABRAK_METRICS_ADDR set, the metrics leave the public listener for a
 // listener of their own, and both stop on shutdown.
 func TestMetricsOnTheirOwnListener(t *testing.T) {
 	t.Parallel()
-	public, private := freeAddr(t), freeAddr(t)
-	a := newTestApp(t, func(c *web.AppConfig) {
-		c.Web.Addr, c.Web.MetricsAddr = public, private
-	})
+	publicLn, privateLn := listen(t), listen(t)
+	public, private := publicLn.Addr().String(), privateLn.Addr().String()
+	a := newTestApp(t, func(c *web.AppConfig) { c.Web.MetricsAddr = private })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Server.Run(ctx) }()
+	go func() { done <- a.Server.Serve(ctx, publicLn, privateLn) }()
 
 	get := func(url string) (int, string) {
 		deadline := time.Now().Add(20 * time.Second)
@@ -64,10 +62,10 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("Run after shutdown: %v", err)
+			t.Fatalf("Serve after shutdown: %v", err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("Run did not return after its context ended")
+		t.Fatal("Serve did not return after its context ended")
 	}
 	if _, err := http.Get("http://" + private + "/metrics"); err == nil {
 		t.Error("the metrics listener still answers after shutdown")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -123,27 +124,47 @@ func staticFiles() echo.HandlerFunc {
 	}
 }
 
-// Run serves until ctx ends, then drains open requests for up to 15 s.
+// Run listens on the configured addresses and serves until ctx ends.
 func (s *Server) Run(ctx context.Context) error {
+	public, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	}
+	var metrics net.Listener
+	if s.cfg.MetricsAddr != "" {
+		if metrics, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			public.Close()
+			return fmt.Errorf("listen %s: %w", s.cfg.MetricsAddr, err)
+		}
+	}
+	return s.Serve(ctx, public, metrics)
+}
+
+// Serve serves the panel on public and, when metrics is not nil, /metrics on
+// metrics, until ctx ends; then it drains open requests for up to 15 s.
+func (s *Server) Serve(ctx context.Context, public, metrics net.Listener) error {
 	// No WriteTimeout: console websockets are long-lived (gorilla clears the
 	// read deadline when it takes the connection over).
-	srv := &http.Server{Addr: s.cfg.Addr, Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	servers := []*http.Server{srv}
-	if s.cfg.MetricsAddr != "" {
+	type served struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	all := []served{{&http.Server{Handler: s.Echo, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}, public}}
+	if metrics != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.Metrics)
-		servers = append(servers, &http.Server{Addr: s.cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second})
+		all = append(all, served{&http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, metrics})
 	}
-	errc := make(chan error, len(servers))
-	for _, hs := range servers {
+	errc := make(chan error, len(all))
+	for _, x := range all {
 		go func() {
-			if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("listen %s: %w", hs.Addr, err)
+			if err := x.srv.Serve(x.ln); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serve %s: %w", x.ln.Addr(), err)
 			}
 		}()
 	}
-	s.log.Info("listening", "addr", s.cfg.Addr, "url", s.cfg.BaseURL, "metrics_addr", s.cfg.MetricsAddr)
+	s.log.Info("listening", "addr", public.Addr().String(), "url", s.cfg.BaseURL, "metrics_addr", s.cfg.MetricsAddr)
 	var failed error
 	select {
 	case failed = <-errc:
@@ -152,8 +173,8 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	for _, hs := range servers {
-		if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && failed == nil {
+	for _, x := range all {
+		if err := x.srv.Shutdown(sctx); err != nil && failed == nil {
 			failed = err
 		}
 	}
