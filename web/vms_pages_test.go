@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/store"
 	"abrak/views/i18n"
 )
 
@@ -207,6 +208,24 @@ func TestVMPage(t *testing.T) {
 	}
 	if strings.Contains(r.Body, `data-action="start"`) {
 		t.Error("a start button for a running VM")
+	}
+	// A node that does not answer gives no snapshot list: the list says so and
+	// asks again by itself, without redrawing the forms.
+	node, err := w.a.DB.UpsertNode(ctx, store.Node{Name: "silent", Region: "thr-1", URI: "test+unix:///default?socket=/nonexistent", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.DB.W.Exec(`UPDATE vms SET node_id = ? WHERE uuid = ?`, node.ID, w.web); err != nil {
+		t.Fatal(err)
+	}
+	r = c.get("/vms/" + w.web + "?lang=en")
+	list := regexp.MustCompile(`(?s)<div id="snapshot-list"[^>]*>`).FindString(r.Body)
+	if !strings.Contains(list, `hx-trigger="every 3s"`) || !strings.Contains(list, `hx-select="#snapshot-list"`) ||
+		!contains(r.Body, i18n.T(i18n.EN, "vm.snapshots_unknown")) {
+		t.Errorf("the snapshot list the node did not give does not ask again: %q", list)
+	}
+	if m := regexp.MustCompile(`<div id="vm-manage"[^>]*>`).FindString(r.Body); strings.Contains(m, "hx-trigger") {
+		t.Errorf("the whole manage part polls with nothing in progress: %q", m)
 	}
 	if !contains(r.Body, "Ordered a VM") {
 		t.Error("the activity lacks the order")
