@@ -151,9 +151,24 @@ func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
 
 func seedContents(t testing.TB, n *Node, id string) map[string]string {
 	t.Helper()
-	var buf bytes.Buffer
-	mustDo(t, n.downloadVolume(ctxT(t), seedVolume(id), &buf))
-	img, err := iso9660.OpenImage(bytes.NewReader(buf.Bytes()))
+	// The pool is a local folder: the seed is read from its file, as QEMU reads
+	// it. (go-libvirt's StorageVolDownload was seen, rarely, never to return.)
+	var path string
+	mustDo(t, n.call(ctxT(t), func(lv *libvirt.Libvirt) error {
+		pool, err := lv.StoragePoolLookupByName(n.Config().Pool)
+		if err != nil {
+			return err
+		}
+		vol, err := lv.StorageVolLookupByName(pool, seedVolume(id))
+		if err != nil {
+			return err
+		}
+		path, err = lv.StorageVolGetPath(vol)
+		return err
+	}))
+	data, err := os.ReadFile(path)
+	mustDo(t, err)
+	img, err := iso9660.OpenImage(bytes.NewReader(data))
 	mustDo(t, err)
 	if label, _ := img.Label(); label != "cidata" {
 		t.Fatalf("seed label %q, want cidata", label)

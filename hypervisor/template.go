@@ -64,22 +64,6 @@ func (n *Node) uploadTimeout(size int64) time.Duration {
 	return n.opts.copyTimeout() + time.Duration(size/10e6)*time.Second
 }
 
-// downloadVolume copies a volume of the node's pool into w.
-func (n *Node) downloadVolume(ctx context.Context, name string, w io.Writer) error {
-	cfg := n.Config()
-	return n.callFor(ctx, n.opts.copyTimeout(), func(lv *libvirt.Libvirt) error {
-		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
-		if err != nil {
-			return err
-		}
-		vol, err := lv.StorageVolLookupByName(pool, name)
-		if err != nil {
-			return err
-		}
-		return lv.StorageVolDownload(vol, w, 0, 0, 0)
-	})
-}
-
 func wrapf(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
