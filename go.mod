@@ -15,6 +15,7 @@ require (
 	github.com/pquerna/otp v1.5.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/yaa110/go-persian-calendar v1.3.0
+	github.com/ysmood/gson v0.7.3
 	golang.org/x/crypto v0.58.0
 	golang.org/x/text v0.43.0
 	libvirt.org/go/libvirtxml v1.10009.0
@@ -47,7 +48,6 @@ require (
 	github.com/ysmood/fetchup v0.2.3 // indirect
 	github.com/ysmood/goob v0.4.0 // indirect
 	github.com/ysmood/got v0.40.0 // indirect
-	github.com/ysmood/gson v0.7.3 // indirect
 	github.com/ysmood/leakless v0.9.0 // indirect
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.61.0 // indirect

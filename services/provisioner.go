@@ -99,7 +99,6 @@ func (s *VMs) provision(ctx context.Context, o store.Order) {
 		s.log.Error("finishing order", "order", o.ID, "err", err)
 		return
 	}
-	_ = s.db.EndActionsOf(ctx, vm.ID, "create", "")
 	s.log.Info("vm provisioned", "vm", vm.UUID, "node", nodeID, "attempts", o.Attempts)
 }
 
@@ -138,7 +137,6 @@ func (s *VMs) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause
 		s.log.Error("failing order", "order", o.ID, "err", err)
 		return
 	}
-	_ = s.db.EndActionsOf(ctx, vm.ID, "create", msg)
 	if refunded {
 		s.audit.Record(ctx, Principal{UserID: o.UserID}, "vm.create_failed", SeverityWarning, "vm", vm.UUID, "")
 	}

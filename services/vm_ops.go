@@ -279,7 +279,6 @@ func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (store.Actio
 	if !ok {
 		return store.Action{}, Conflict("vm.still_creating")
 	}
-	_ = s.db.EndActionsOf(ctx, vm.ID, "create", "cancelled")
 	s.audit.Record(ctx, p, "vm.cancel", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID != 0 {
 		// An earlier attempt may have left part of a domain on the node.

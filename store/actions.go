@@ -66,14 +66,15 @@ func (db *DB) EndAction(ctx context.Context, id int64, errMsg string) (Action, e
 	return db.ActionByID(ctx, id)
 }
 
-// EndActionsOf finishes every open action of a type on a VM (the create action when its order ends).
-func (db *DB) EndActionsOf(ctx context.Context, vmID int64, typ, errMsg string) error {
+// endCreateAction finishes a VM's open create action inside the transaction
+// that ends its order, so the order and its action are never seen disagreeing.
+func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string) error {
 	status := ActionCompleted
 	if errMsg != "" {
 		status = ActionErrored
 	}
-	_, err := db.W.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE vm_id = ? AND type = ? AND status = ?`,
-		status, errMsg, time.Now().Unix(), vmID, typ, ActionInProgress)
+	_, err := tx.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE vm_id = ? AND type = 'create' AND status = ?`,
+		status, errMsg, time.Now().Unix(), vmID, ActionInProgress)
 	return err
 }
 

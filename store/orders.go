@@ -201,7 +201,8 @@ func (db *DB) DeferOrder(ctx context.Context, id int64, next time.Time, lastErr 
 	return err
 }
 
-// FinishOrder marks an order provisioned and its VM running, in one transaction.
+// FinishOrder marks an order provisioned, its VM running and its create action
+// completed, in one transaction.
 func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID int64
@@ -218,13 +219,16 @@ func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 		now := time.Now().Unix()
 		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = 'running', node_unavailable = 0, updated_at = ?, paid_until = max(paid_until, ?)
 			WHERE id = ? AND status = 'creating'`, now, now+3600, vmID)
-		return err
+		if err != nil {
+			return err
+		}
+		return endCreateAction(ctx, tx, vmID, "")
 	})
 }
 
-// FailOrder gives up on an order: the VM is marked failed and the amount goes
-// back to the wallet, in one transaction guarded by the order's state, so a
-// refund happens at most once.
+// FailOrder gives up on an order: the VM is marked failed, the amount goes
+// back to the wallet and the create action ends with lastErr, in one
+// transaction guarded by the order's state, so a refund happens at most once.
 func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID, userID, amount int64
@@ -243,6 +247,9 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
 			return e
 		}
+		if e := endCreateAction(ctx, tx, vmID, lastErr); e != nil {
+			return e
+		}
 		refunded = true
 		return nil
 	})
@@ -250,8 +257,8 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 }
 
 // CancelOrder withdraws an order that is still waiting: the VM becomes
-// destroyed (its address freed) and the amount is refunded, once, in one
-// transaction. False when the order was no longer waiting.
+// destroyed (its address freed), the amount is refunded and the create action
+// ends as cancelled, once, in one transaction. False when the order was no longer waiting.
 func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID, userID, amount int64
@@ -269,6 +276,9 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 			return e
 		}
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
+			return e
+		}
+		if e := endCreateAction(ctx, tx, vmID, "cancelled"); e != nil {
 			return e
 		}
 		cancelled = true

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"time"
 
 	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/cdp"
 	"github.com/go-rod/rod/lib/launcher"
 	"github.com/go-rod/rod/lib/proto"
+	"github.com/ysmood/gson"
 
 	"abrak/hypervisor/localvirt"
 )
@@ -120,23 +123,43 @@ func (tb *tab) fill(fields map[string]string) {
 
 func (tb *tab) path() string {
 	tb.t.Helper()
-	return tb.MustEval(`() => location.pathname`).Str()
+	return tb.settledEval(`() => location.pathname`).Str()
 }
 
 // clean fails the test when the page broke a CSP rule or a script failed.
 func (tb *tab) clean() {
 	tb.t.Helper()
-	if ps := tb.MustEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
+	if ps := tb.settledEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
 		tb.t.Errorf("%s: %v", tb.path(), ps)
 	}
-	if tb.MustEval(`() => typeof window.htmx`).Str() != "object" {
+	if tb.settledEval(`() => typeof window.htmx`).Str() != "object" {
 		tb.t.Errorf("%s: htmx did not load", tb.path())
+	}
+}
+
+// settledEval evaluates js in the tab's current document. A page that is still
+// being replaced (a redirect after a form, a language switch) destroys the
+// document an evaluation started in; then it waits for the next one and asks again.
+func (tb *tab) settledEval(js string) gson.JSON {
+	tb.t.Helper()
+	for try := 0; ; try++ {
+		res, err := tb.Eval(js)
+		if err == nil {
+			return res.Value
+		}
+		var ce *cdp.Error
+		replaced := errors.As(err, &ce) && ce.Code == -32000 // navigated, or context gone
+		if !replaced || try == 50 {
+			tb.t.Fatalf("evaluate %s: %v\n%s", js, err, testFrames())
+		}
+		_ = tb.WaitLoad()
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 func (tb *tab) langDir() (string, string) {
 	tb.t.Helper()
-	v := tb.MustEval(`() => [document.documentElement.lang, document.documentElement.dir]`).Arr()
+	v := tb.settledEval(`() => [document.documentElement.lang, document.documentElement.dir]`).Arr()
 	return v[0].Str(), v[1].Str()
 }
 

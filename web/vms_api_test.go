@@ -94,7 +94,7 @@ func settle(t testing.TB, a *testApp, uuid, status string) {
 	if err := a.DB.SetVMStatus(ctx, vm.ID, status); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DB.EndActionsOf(ctx, vm.ID, "create", ""); err != nil {
+	if _, err := a.DB.W.ExecContext(ctx, `UPDATE actions SET status = 'completed', completed_at = unixepoch() WHERE vm_id = ? AND type = 'create'`, vm.ID); err != nil {
 		t.Fatal(err)
 	}
 }
