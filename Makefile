@@ -15,7 +15,7 @@ GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '
 include mk/frontend.mk
 -include mk/libvirt.mk
 
-.PHONY: all deps generate build run test fuzz bench fmt clean
+.PHONY: all deps generate build run test fuzz bench fmt clean probe
 
 all: build
 
@@ -53,6 +53,10 @@ fuzz:
 
 bench: deps build template
 	scripts/bench.sh
+
+# The accelerator probe's boot sector, committed beside its source (a test holds them equal).
+probe:
+	hypervisor/probe/build.sh
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

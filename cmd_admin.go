@@ -67,6 +67,10 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminTopUp(ctx, args[1:], os.Stdout)
 	case "add-node":
 		return adminAddNode(ctx, args[1:], os.Stdout)
+	case "set-node":
+		return adminSetNode(ctx, args[1:], os.Stdout)
+	case "nodes":
+		return adminNodes(ctx, args[1:], os.Stdout)
 	case "seed-demo":
 		return adminSeedDemo(ctx, args[1:], os.Stdout)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"abrak/hypervisor"
@@ -29,9 +30,17 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&n.VCPUs, "vcpus", 0, "vCPUs offered to customers (0: unlimited)")
 	fs.IntVar(&n.MemoryMB, "memory-mb", 0, "memory offered, MB (0: unlimited)")
 	fs.IntVar(&n.DiskGB, "disk-gb", 0, "disk offered, GB (0: unlimited)")
+	virt := fs.String("virt-type", "", "accelerator: auto (a probe guest decides at every connect), kvm or qemu (software emulation); default auto, or the node's present choice")
 	parse(fs, args)
 	if n.Name == "" || n.Region == "" || n.URI == "" {
 		return errors.New("add-node: --name, --region and --uri are required")
+	}
+	if *virt != "" {
+		m, err := hypervisor.ParseVirtMode(*virt)
+		if err != nil {
+			return fmt.Errorf("add-node: %w", err)
+		}
+		n.VirtType = string(m)
 	}
 	n.Enabled = true
 	db, err := store.Open(ctx, c.DB)
@@ -46,8 +55,90 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "node %d %s in %s at %s\n", n.ID, n.Name, n.Region, n.URI)
+	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType)
 	return nil
+}
+
+// adminSetNode changes an existing node's settings; the running panel picks the
+// change up at its next reconcile pass (within 15 s) and reconnects the node.
+func adminSetNode(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("admin set-node", flag.ExitOnError)
+	commonFlags(fs, &c)
+	name := fs.String("name", "", "node name (required)")
+	virt := fs.String("virt-type", "", "accelerator: auto, kvm or qemu (required)")
+	parse(fs, args)
+	if *name == "" || *virt == "" {
+		return errors.New("set-node: --name and --virt-type are required")
+	}
+	m, err := hypervisor.ParseVirtMode(*virt)
+	if err != nil {
+		return fmt.Errorf("set-node: %w", err)
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SetNodeVirtType(ctx, *name, string(m)); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("set-node: no node %q", *name)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "node %s: virt type %s (a running panel reconnects it within 15 s)\n", *name, m)
+	return nil
+}
+
+// adminNodes prints one line per node: what the running panel last recorded of it.
+func adminNodes(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("admin nodes", flag.ExitOnError)
+	commonFlags(fs, &c)
+	parse(fs, args)
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tREGION\tURI\tSTATE\tVIRT\tWHY")
+	for _, n := range nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, n.Region, n.URI, nodeState(n), nodeVirt(n), nodeWhy(n))
+	}
+	return tw.Flush()
+}
+
+func nodeState(n store.Node) string {
+	switch {
+	case !n.Enabled:
+		return "disabled"
+	case n.SeenAt.IsZero():
+		return "unknown (no panel has run since it was added)"
+	}
+	state, _, _ := strings.Cut(n.ConnState, ":")
+	return fmt.Sprintf("%s (%s ago)", state, time.Since(n.SeenAt).Round(time.Second))
+}
+
+func nodeVirt(n store.Node) string {
+	if n.VirtChosen == "" {
+		return n.VirtType + " (not decided yet)"
+	}
+	if n.VirtType == string(hypervisor.VirtAuto) {
+		return n.VirtChosen + " (auto)"
+	}
+	return n.VirtChosen
+}
+
+func nodeWhy(n store.Node) string {
+	why := n.VirtReason
+	if _, down, ok := strings.Cut(n.ConnState, ": "); ok {
+		why = strings.TrimSpace(why + "; down: " + down)
+	}
+	return why
 }
 
 // demo catalog: prices in rials per hour.
@@ -133,7 +224,8 @@ func importTinyTemplate(ctx context.Context, n store.Node, dir string) (store.OS
 
 	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
 	defer fleet.Close()
-	fleet.SetNodes([]hypervisor.NodeConfig{{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost}})
+	// An upload needs no accelerator: qemu spares this short connection the probe.
+	fleet.SetNodes([]hypervisor.NodeConfig{{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost, VirtType: hypervisor.VirtQEMU}})
 	var node *hypervisor.Node
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -87,7 +87,9 @@ commands:
   migrate                 apply database migrations and exit
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
-  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb]
+  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
+  admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
+  admin nodes             one line per node: region, URI, state, virt type and why
   admin seed-demo         [--node-uri URI]: demo region, plans, tiny OS template and node
   admin create-token      --email E --scopes vm:read,vm:write [--name N] [--expires 720h]
   backup                  --to FILE: consistent copy of the live database

@@ -19,7 +19,7 @@ module.exports = {
     "btn", "btn-primary", "btn-secondary", "btn-danger",
     "input", "label", "field-error", "card",
     "badge", "badge-running", "badge-stopped", "badge-creating", "badge-failed",
-    "badge-paused", "badge-suspended", "badge-destroyed",
+    "badge-paused", "badge-suspended", "badge-crashed", "badge-destroyed",
     "flash-error", "flash-success", "table", "table-wrap",
     "nav-link", "nav-link-active",
   ],

@@ -7,6 +7,7 @@ import (
 
 	"abrak/store"
 	"abrak/views/i18n"
+	"abrak/vmstatus"
 )
 
 // The JSON API's bodies. They are built from store rows here and nowhere
@@ -17,19 +18,19 @@ import (
 const hoursPerMonth = 730
 
 type apiVM struct {
-	UUID            string        `json:"uuid"`
-	DisplayName     string        `json:"display_name"`
-	Hostname        string        `json:"hostname"`
-	Status          string        `json:"status"`
-	Plan            apiVMPlan     `json:"plan"`
-	OSTemplate      apiVMTemplate `json:"os_template"`
-	Region          string        `json:"region"`
-	PublicIP        *string       `json:"public_ip"`
-	Networks        apiNetworks   `json:"networks"`
-	CreatedAt       string        `json:"created_at"`
-	Locked          bool          `json:"locked"`
-	OrderStatus     string        `json:"order_status"`
-	NodeUnavailable bool          `json:"node_unavailable"`
+	UUID            string          `json:"uuid"`
+	DisplayName     string          `json:"display_name"`
+	Hostname        string          `json:"hostname"`
+	Status          vmstatus.Status `json:"status"`
+	Plan            apiVMPlan       `json:"plan"`
+	OSTemplate      apiVMTemplate   `json:"os_template"`
+	Region          string          `json:"region"`
+	PublicIP        *string         `json:"public_ip"`
+	Networks        apiNetworks     `json:"networks"`
+	CreatedAt       string          `json:"created_at"`
+	Locked          bool            `json:"locked"`
+	OrderStatus     string          `json:"order_status"`
+	NodeUnavailable bool            `json:"node_unavailable"`
 }
 
 type apiVMPlan struct {
@@ -148,7 +149,7 @@ func vmJSON(v store.VM, regions map[string]store.Region) apiVM {
 		OrderStatus: v.OrderStatus, NodeUnavailable: v.NodeDown,
 		Networks: apiNetworks{V4: []apiNetworkV4{}},
 	}
-	if v.PublicIP != "" && v.Status != "destroyed" {
+	if v.PublicIP != "" && v.Status != vmstatus.Destroyed {
 		ip := v.PublicIP
 		out.PublicIP = &ip
 		r := regions[v.Region]

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"abrak/services"
 )
 
 // ReadyCheck is one dependency /readyz asks about.
@@ -22,6 +24,8 @@ func (h *Handlers) Healthz(c echo.Context) error {
 type readyReport struct {
 	Status string            `json:"status"`
 	Checks map[string]string `json:"checks"`
+	// Nodes tells the operator each node's state and accelerator, and why.
+	Nodes []services.NodeHealth `json:"nodes"`
 }
 
 // Readyz asks the database and every other registered dependency, and says what is missing.
@@ -29,7 +33,7 @@ func (h *Handlers) Readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	checks := append([]ReadyCheck{{Name: "database", Check: h.DB.Ping}}, h.Ready...)
-	rep := readyReport{Status: "ready", Checks: map[string]string{}}
+	rep := readyReport{Status: "ready", Checks: map[string]string{}, Nodes: h.VMs.Nodes()}
 	for _, ch := range checks {
 		if err := ch.Check(ctx); err != nil {
 			rep.Status = "not ready"

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"abrak/services"
+	"abrak/vmstatus"
 )
 
 // oaTree is the document as plain JSON values, for checks that walk all of it.
@@ -425,5 +426,25 @@ func TestCurlExample(t *testing.T) {
 	op.Example = json.RawMessage(`{"display_name":"it's"}`)
 	if got := curlExample(op, "https://p.ir"); !strings.Contains(got, `-d '{"display_name":"it'\''s"}'`) {
 		t.Errorf("a quote in the body must survive the shell: %s", got)
+	}
+}
+
+// The document's VM status enum is the vocabulary's, in its order.
+func TestTheDocumentedStatusesAreTheVocabulary(t *testing.T) {
+	doc := oaTree(t)
+	node, err := pointer(doc, "#/components/schemas/VMStatus/enum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range node.([]any) {
+		got = append(got, v.(string))
+	}
+	var want []string
+	for _, st := range vmstatus.All {
+		want = append(want, string(st))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("VMStatus enum %v, want %v", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"abrak/services"
 	"abrak/store"
 	"abrak/views"
+	"abrak/vmstatus"
 )
 
 // The VM handlers serve both doors: the same handler answers /api/v1/… with
@@ -92,7 +93,7 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 		setPageLinks(c, total, in.Limit, in.Offset)
 		return c.JSON(http.StatusOK, body)
 	}
-	v := views.VMListView{Q: in.Q, Status: in.Status, Statuses: services.Statuses}
+	v := views.VMListView{Q: in.Q, Status: in.Status, Statuses: vmstatus.All}
 	filters := url.Values{}
 	if in.Q != "" {
 		filters.Set("q", in.Q)
@@ -120,7 +121,7 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 		return err
 	}
 	for _, vm := range vms {
-		busy := vm.Status == services.StatusCreating || vm.Locked || open[vm.ID]
+		busy := vm.Status == vmstatus.Creating || vm.Locked || open[vm.ID]
 		v.Poll = v.Poll || busy
 		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
 			IP: vm.PublicIP, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
@@ -195,7 +196,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM)
 		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
 		OrderStatus: vm.OrderStatus, OrderError: vm.OrderError, Attempts: vm.Attempts,
 	}}
-	if vm.Status == services.StatusDestroyed {
+	if vm.Status == vmstatus.Destroyed {
 		v.VM.IP = ""
 	}
 	if r, err := h.VMs.Regions(ctx); err == nil {
@@ -209,7 +210,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM)
 	if err != nil {
 		return v, err
 	}
-	v.Busy = vm.Status == services.StatusCreating || vm.Locked
+	v.Busy = vm.Status == vmstatus.Creating || vm.Locked
 	for _, a := range acts {
 		v.Busy = v.Busy || a.Status == store.ActionInProgress
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,

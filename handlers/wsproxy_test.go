@@ -24,6 +24,7 @@ import (
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // rfbSource is a VNC server on loopback: it asks for VNC authentication with
@@ -209,7 +210,7 @@ func seedRunningVM(tb testing.TB, db *store.DB, userID int64) store.VM {
 		err = db.SetVMNode(ctx, vm.ID, node.ID)
 	}
 	if err == nil {
-		err = db.SetVMStatus(ctx, vm.ID, services.StatusRunning)
+		err = db.SetVMStatus(ctx, vm.ID, vmstatus.Running)
 	}
 	if err != nil {
 		tb.Fatal(err)
@@ -328,7 +329,7 @@ func TestConsoleProxyClosesWhenTheVMStops(t *testing.T) {
 	if _, err := io.ReadFull(viewer, init); err != nil {
 		t.Fatal(err)
 	}
-	env.consoles.OnVMStatus(env.vm.UUID, services.StatusStopped)
+	env.consoles.OnVMStatus(env.vm.UUID, vmstatus.Stopped)
 	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, err = io.ReadAll(viewer)
 	var ce *websocket.CloseError

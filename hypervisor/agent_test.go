@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"abrak/vmstatus"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 )
 
@@ -30,7 +32,7 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	vm := newUUID()
 	spec := qemuSpec(vm)
 	mustDo(t, n.Create(ctx, spec))
-	ev.waitFor(t, vm, StateRunning)
+	ev.waitFor(t, vm, vmstatus.Running)
 	con := openConsole(t, d, vm)
 	t.Logf("create to running: %s since the test began", time.Since(start).Round(time.Millisecond))
 
@@ -110,7 +112,7 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	mark = con.mark()
 	mustDo(t, n.Shutdown(ctx, vm, time.Minute))
 	con.waitFor(t, mark, "powerdown requested by the panel")
-	if st, _ := n.State(ctx, vm); st != StateStopped {
+	if st, _ := n.State(ctx, vm); st != vmstatus.Stopped {
 		t.Fatalf("after a graceful shutdown the VM is %q", st)
 	}
 	mustDo(t, n.Delete(ctx, vm))

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"abrak/vmstatus"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 )
 
@@ -33,7 +35,7 @@ func benchCreate(b *testing.B, n *Node, spec func(string) DomainSpec) {
 		id := newUUID()
 		start := time.Now()
 		mustDo(b, n.Create(ctx, spec(id)))
-		if st, err := n.State(ctx, id); err != nil || st != StateRunning {
+		if st, err := n.State(ctx, id); err != nil || st != vmstatus.Running {
 			b.Fatalf("after create: %q, %v", st, err)
 		}
 		times = append(times, time.Since(start))

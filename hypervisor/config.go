@@ -19,6 +19,8 @@ type NodeConfig struct {
 	PoolPath string
 	// Capacity offered to customers.
 	VCPUs, MemoryMB, DiskGB int
+	// VirtType is the operator's choice of accelerator; empty means VirtAuto.
+	VirtType VirtMode
 }
 
 func (c NodeConfig) withDefaults() NodeConfig {
@@ -30,6 +32,9 @@ func (c NodeConfig) withDefaults() NodeConfig {
 	}
 	if c.PoolPath == "" {
 		c.PoolPath = "/var/lib/libvirt/images/" + c.Pool
+	}
+	if c.VirtType == "" {
+		c.VirtType = VirtAuto
 	}
 	return c
 }
@@ -47,6 +52,13 @@ type Options struct {
 	MaxReconnectInterval time.Duration
 	// CopyTimeout bounds calls that copy volume data. Default 5 min.
 	CopyTimeout time.Duration
+	// ProbeTimeout bounds the accelerator probe's guest (see accel.go): past it the
+	// probe counts as failed. Default 15 s; a working KVM finishes in well under one.
+	ProbeTimeout time.Duration
+	// ProbeDisk replaces the probe's boot sector (probe/probe.bin). Only tests set
+	// it: a sector that powers off at once passes where kvm faults later, which is
+	// how they meet a kvm that a probe misses.
+	ProbeDisk []byte
 }
 
 func (o Options) withDefaults() Options {
@@ -55,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 60 * time.Second
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = 15 * time.Second
 	}
 	if o.CopyTimeout <= 0 {
 		o.CopyTimeout = 5 * time.Minute

@@ -7,6 +7,8 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/google/uuid"
+
+	"abrak/vmstatus"
 )
 
 // lookupDomain names the domain of that uuid without a round trip: libvirtd finds a
@@ -44,12 +46,21 @@ func domainIsActive(lv *libvirt.Libvirt, dom libvirt.Domain) (bool, error) {
 }
 
 // State returns one domain's state.
-func (n *Node) State(ctx context.Context, id string) (State, error) {
-	var st State
+func (n *Node) State(ctx context.Context, id string) (vmstatus.Status, error) {
+	st, _, err := n.StateDetail(ctx, id)
+	return st, err
+}
+
+// StateDetail returns one domain's state and, for a crashed one, why (QEMU's run state).
+func (n *Node) StateDetail(ctx context.Context, id string) (vmstatus.Status, string, error) {
+	var st vmstatus.Status
+	var detail string
 	err := n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
-		s, _, err := lv.DomainGetState(dom, 0)
-		st = domainState(libvirt.DomainState(s))
+		s, reason, err := lv.DomainGetState(dom, 0)
+		if err == nil {
+			st, detail = stateOf(lv, dom, s, reason)
+		}
 		return err
 	})
-	return st, err
+	return st, detail, err
 }

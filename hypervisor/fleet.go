@@ -27,7 +27,7 @@ func NewFleet(log *slog.Logger, opts Options) *Fleet {
 }
 
 // SetNodes makes the fleet match nodes: new ones start connecting in the background,
-// changed URIs reconnect, others keep their connection and take the new settings, and
+// changed URIs or accelerator choices reconnect, others keep their connection and take the new settings, and
 // nodes no longer listed are disconnected.
 func (f *Fleet) SetNodes(nodes []NodeConfig) {
 	f.mu.Lock()
@@ -37,7 +37,8 @@ func (f *Fleet) SetNodes(nodes []NodeConfig) {
 		cfg = cfg.withDefaults()
 		keep[cfg.ID] = true
 		if n, ok := f.nodes[cfg.ID]; ok {
-			if n.uri == cfg.URI {
+			// Another accelerator choice is decided at connect, like another URI.
+			if n.uri == cfg.URI && n.Config().VirtType == cfg.VirtType {
 				n.setConfig(cfg)
 				continue
 			}
@@ -77,20 +78,30 @@ type NodeStatus struct {
 	ID     int64
 	Name   string
 	Region string
+	URI    string
 	Up     bool
 	Err    string
+	// Mode is the operator's choice; Accel what the last connect decided (zero
+	// before the first connect).
+	Mode  VirtMode
+	Accel Accel
 }
 
-// Status lists every node by id with whether it is connected.
+// Status lists every node by id with whether it is connected and its accelerator.
 func (f *Fleet) Status() []NodeStatus {
 	var out []NodeStatus
 	for _, n := range f.all() {
 		cfg := n.Config()
 		up, err := n.Up()
-		st := NodeStatus{ID: cfg.ID, Name: cfg.Name, Region: cfg.Region, Up: up}
+		st := NodeStatus{ID: cfg.ID, Name: cfg.Name, Region: cfg.Region, URI: cfg.URI, Up: up, Mode: cfg.VirtType}
 		if !up && err != nil {
 			st.Err = err.Error()
 		}
+		n.mu.Lock()
+		if n.caps != nil {
+			st.Accel = n.caps.Accel
+		}
+		n.mu.Unlock()
 		out = append(out, st)
 	}
 	return out

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"abrak/vmstatus"
 )
 
 func TestPlacementSpreadsOverNodesAndSkipsOneThatIsDown(t *testing.T) {
@@ -69,7 +71,7 @@ func TestCallsFailFastWhileLibvirtdRestartsAndRecoverAfter(t *testing.T) {
 	mustDo(t, n.ImportTemplate(ctx, "tiny.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
 	before := newUUID()
 	mustDo(t, n.Create(ctx, testSpec(before)))
-	ev.waitFor(t, before, StateRunning)
+	ev.waitFor(t, before, vmstatus.Running)
 
 	d.down()
 	waitDown(t, f, 1)
@@ -86,7 +88,7 @@ func TestCallsFailFastWhileLibvirtdRestartsAndRecoverAfter(t *testing.T) {
 	mustDo(t, n.ImportTemplate(ctx, "tiny.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
 	after := newUUID()
 	mustDo(t, n.Create(ctx, testSpec(after)))
-	ev.waitFor(t, after, StateRunning)
+	ev.waitFor(t, after, vmstatus.Running)
 	if _, err := n.States(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,17 @@ func (n *Node) SetPassword(ctx context.Context, id, user, password string) error
 	return wrapf(err, "set password on %s", id)
 }
 
+// AgentAnswers reports whether the guest's agent answers a ping: the guest's
+// operating system has booted far enough to start it. Timeout -1 is libvirt's
+// "wait for the agent's default", which returns at once when none is connected.
+func (n *Node) AgentAnswers(ctx context.Context, id string) bool {
+	err := n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
+		_, err := lv.QEMUDomainAgentCommand(dom, `{"execute":"guest-ping"}`, -1, 0)
+		return err
+	})
+	return err == nil
+}
+
 // VNCAddr is where a running domain's console listens.
 type VNCAddr struct {
 	Host     string

@@ -4,9 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"abrak/vmstatus"
 
 	"github.com/google/uuid"
 )
@@ -58,13 +61,13 @@ func ctxT(t testing.TB) context.Context {
 // events records what a fleet reports, for tests to wait on.
 type events struct {
 	mu   sync.Mutex
-	last map[string]State
+	last map[string]vmstatus.Status
 	all  []Event
 	ch   chan struct{}
 }
 
 func record(f *Fleet) *events {
-	e := &events{last: map[string]State{}, ch: make(chan struct{}, 1)}
+	e := &events{last: map[string]vmstatus.Status{}, ch: make(chan struct{}, 1)}
 	f.Subscribe(func(ev Event) {
 		e.mu.Lock()
 		e.last[ev.UUID] = ev.State
@@ -78,7 +81,7 @@ func record(f *Fleet) *events {
 	return e
 }
 
-func (e *events) waitFor(t testing.TB, id string, want State) {
+func (e *events) waitFor(t testing.TB, id string, want vmstatus.Status) {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
@@ -92,6 +95,30 @@ func (e *events) waitFor(t testing.TB, id string, want State) {
 		case <-e.ch:
 		case <-deadline:
 			t.Fatalf("no %q event for %s (last %q)", want, id, got)
+		}
+	}
+}
+
+// waitSeen waits for any event of id with state want, earlier ones included.
+func (e *events) waitSeen(t testing.TB, id string, want vmstatus.Status, within time.Duration) Event {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		e.mu.Lock()
+		i := slices.IndexFunc(e.all, func(ev Event) bool { return ev.UUID == id && ev.State == want })
+		var ev Event
+		if i >= 0 {
+			ev = e.all[i]
+		}
+		got := e.last[id]
+		e.mu.Unlock()
+		if i >= 0 {
+			return ev
+		}
+		select {
+		case <-e.ch:
+		case <-deadline:
+			t.Fatalf("no %q event for %s within %s (last %q)", want, id, within, got)
 		}
 	}
 }

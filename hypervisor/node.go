@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"abrak/vmstatus"
 )
 
 // Node is one libvirt host. Its connection is kept by a background loop that
@@ -116,21 +119,43 @@ func (n *Node) run() {
 	}
 }
 
-// serve publishes a fresh connection and forwards its lifecycle events until the
-// connection drops or the node is closed.
+// serve sets up a fresh connection (capabilities, the accelerator's probe),
+// publishes it and forwards its lifecycle events until the connection drops or
+// the node is closed.
 func (n *Node) serve(lv *libvirt.Libvirt) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	events, err := lv.LifecycleEvents(ctx)
+	// The subscription ends with the connection, never before: cancelling it sends
+	// a deregistration that races the connection's close, and libvirtd 9.0
+	// segfaults in that race (seen here: "could not find event callback … for
+	// deletion", then SIGSEGV in remoteClientFreePrivateCallbacks). Closing the
+	// connection alone lets the daemon drop the callback itself.
+	events, err := lv.LifecycleEvents(context.Background())
 	if err != nil {
 		disconnect(lv)
 		return fmt.Errorf("subscribe to lifecycle events: %w", err)
 	}
+	cfg := n.Config()
+	var caps Caps
+	if err := bounded(lv, n.opts.CallTimeout, func() (err error) {
+		caps, err = readCaps(lv, cfg.Name)
+		return err
+	}); err != nil {
+		disconnect(lv)
+		return fmt.Errorf("read capabilities: %w", err)
+	}
+	caps.Accel = n.chooseAccel(lv, caps, events)
+	caps.DomainType = caps.Accel.Type
+	select {
+	case <-n.stop:
+		n.setDown(lv, errors.New("node closed"))
+		disconnect(lv)
+		return nil
+	default:
+	}
 	n.mu.Lock()
-	n.lv, n.lastErr = lv, nil
+	n.lv, n.lastErr, n.caps = lv, nil, &caps
 	n.mu.Unlock()
-	n.log.Info("libvirt node up")
-	id := n.Config().ID
+	n.log.Info("libvirt node up", "virt_type", caps.Accel.Type, "virt_reason", caps.Accel.Reason,
+		"probe_ms", caps.Accel.Probe.Milliseconds())
 	for {
 		select {
 		case ev, ok := <-events:
@@ -145,9 +170,7 @@ func (n *Node) serve(lv *libvirt.Libvirt) error {
 				}
 				return errors.New("connection lost")
 			}
-			if st, ok := eventState(ev.Event, ev.Detail); ok {
-				n.emit(Event{NodeID: id, UUID: uuidString(ev.Dom.UUID), State: st})
-			}
+			n.handleEvent(lv, ev)
 		case <-lv.Disconnected():
 			return errors.New("connection lost")
 		case <-n.drop:
@@ -156,11 +179,37 @@ func (n *Node) serve(lv *libvirt.Libvirt) error {
 			}
 		case <-n.stop:
 			n.setDown(lv, errors.New("node closed"))
-			cancel()
 			disconnect(lv)
 			return nil
 		}
 	}
+}
+
+// handleEvent passes a domain's lifecycle event on in the panel's words. A pause
+// is looked at closer, since QEMU stopping a guest on an internal error arrives
+// as an ordinary suspension; the probe's own domains are nobody's business.
+func (n *Node) handleEvent(lv *libvirt.Libvirt, ev libvirt.DomainEventLifecycleMsg) {
+	if strings.HasPrefix(ev.Dom.Name, probePrefix) {
+		return
+	}
+	st, ok := eventState(ev.Event, ev.Detail)
+	if !ok {
+		return
+	}
+	out := Event{NodeID: n.id(), UUID: uuidString(ev.Dom.UUID), State: st}
+	if st == vmstatus.Paused {
+		_ = bounded(lv, n.opts.CallTimeout, func() error {
+			s, reason, err := lv.DomainGetState(ev.Dom, 0)
+			if err == nil {
+				out.State, out.Detail = stateOf(lv, ev.Dom, s, reason)
+			}
+			return err
+		})
+	}
+	if out.State == vmstatus.Crashed {
+		n.log.Warn("guest crashed", "vm", out.UUID, "detail", out.Detail)
+	}
+	n.emit(out)
 }
 
 func (n *Node) isLive(lv *libvirt.Libvirt) bool {

@@ -7,12 +7,37 @@ import (
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+	"libvirt.org/go/libvirtxml"
+
+	"abrak/vmstatus"
 )
 
-// Start boots a stopped domain; ErrInvalidState when it already runs.
+// Start boots a stopped domain; ErrInvalidState when it already runs. A domain
+// QEMU stopped on a crash is powered off first, so its disk boots afresh; and a
+// domain defined for another accelerator than the node's present one (kvm before a
+// probe found it broken, say) is redefined for the present one.
 func (n *Node) Start(ctx context.Context, id string) error {
+	caps, err := n.Capabilities(ctx)
+	if err != nil {
+		return err
+	}
 	return n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
-		err := lv.DomainCreate(dom)
+		s, reason, err := lv.DomainGetState(dom, 0)
+		if err != nil {
+			return err
+		}
+		switch st, _ := stateOf(lv, dom, s, reason); st {
+		case vmstatus.Crashed:
+			if err := lv.DomainDestroy(dom); err != nil && !isCode(err, libvirt.ErrOperationInvalid) {
+				return err
+			}
+		case vmstatus.Running, vmstatus.Paused, vmstatus.Suspended:
+			return fmt.Errorf("%w: the VM is already running", ErrInvalidState)
+		}
+		if err := retype(lv, dom, caps.DomainType); err != nil {
+			return err
+		}
+		err = lv.DomainCreate(dom)
 		if err == nil || isCode(err, libvirt.ErrNoDomain) {
 			return err
 		}
@@ -22,6 +47,27 @@ func (n *Node) Start(ctx context.Context, id string) error {
 		}
 		return err
 	})
+}
+
+// retype redefines a stopped domain of QEMU's for the accelerator want.
+func retype(lv *libvirt.Libvirt, dom libvirt.Domain, want string) error {
+	if want != "kvm" && want != "qemu" {
+		return nil
+	}
+	d, err := definition(lv, dom)
+	if err != nil {
+		return err
+	}
+	if d.Type == want || d.Type != "kvm" && d.Type != "qemu" {
+		return nil
+	}
+	d.Type = want
+	doc, err := d.Marshal()
+	if err != nil {
+		return err
+	}
+	_, err = lv.DomainDefineXMLFlags(doc, 0)
+	return err
 }
 
 // Reboot asks the guest to restart (ACPI).
@@ -45,7 +91,7 @@ func (n *Node) PowerOff(ctx context.Context, id string) error {
 	})
 }
 
-// Suspend freezes the domain's vCPUs in memory; it then reports StatePaused.
+// Suspend freezes the domain's vCPUs in memory; it then reports vmstatus.Paused.
 func (n *Node) Suspend(ctx context.Context, id string) error {
 	return n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
 		return lv.DomainSuspend(dom)
@@ -90,9 +136,20 @@ func (n *Node) Shutdown(ctx context.Context, id string, deadline time.Duration) 
 			if err != nil {
 				return err
 			}
-			if st == StateStopped {
+			if st == vmstatus.Stopped {
 				return nil
 			}
 		}
 	}
+}
+
+// definition is a domain's persistent definition, as it is defined back after a
+// change; Secure keeps its VNC password in it.
+func definition(lv *libvirt.Libvirt, dom libvirt.Domain) (libvirtxml.Domain, error) {
+	var d libvirtxml.Domain
+	doc, err := lv.DomainGetXMLDesc(dom, libvirt.DomainXMLInactive|libvirt.DomainXMLSecure)
+	if err == nil {
+		err = d.Unmarshal(doc)
+	}
+	return d, err
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"abrak/vmstatus"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/kdomanski/iso9660"
 )
@@ -69,7 +71,7 @@ func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
 	vm := newUUID()
 	spec := qemuSpec(vm)
 	mustDo(t, n.Create(ctx, spec))
-	ev.waitFor(t, vm, StateRunning)
+	ev.waitFor(t, vm, vmstatus.Running)
 
 	addr, err := n.VNC(ctx, vm)
 	mustDo(t, err)
@@ -111,12 +113,12 @@ func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
 	}
 
 	mustDo(t, n.PowerOff(ctx, vm))
-	ev.waitFor(t, vm, StateStopped)
+	ev.waitFor(t, vm, vmstatus.Stopped)
 	mustDo(t, n.CreateSnapshot(ctx, vm, "clean"))
 	mustDo(t, n.Start(ctx, vm))
-	ev.waitFor(t, vm, StateRunning)
+	ev.waitFor(t, vm, vmstatus.Running)
 	mustDo(t, n.RevertSnapshot(ctx, vm, "clean"))
-	if st, _ := n.State(ctx, vm); st != StateStopped {
+	if st, _ := n.State(ctx, vm); st != vmstatus.Stopped {
 		t.Fatalf("after revert to a snapshot of the stopped VM it is %q", st)
 	}
 	snaps, err := n.ListSnapshots(ctx, vm)
@@ -137,7 +139,7 @@ func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
 	infos, err := n.States(ctx)
 	mustDo(t, err)
 	i := slices.IndexFunc(infos, func(i DomainInfo) bool { return i.UUID == vm })
-	if i < 0 || infos[i].State != StateRunning || infos[i].VCPUs != 2 || infos[i].MemoryMB != 320 {
+	if i < 0 || infos[i].State != vmstatus.Running || infos[i].VCPUs != 2 || infos[i].MemoryMB != 320 {
 		t.Fatalf("after resize: %+v", infos)
 	}
 

@@ -22,13 +22,8 @@ func (n *Node) Resize(ctx context.Context, id string, vcpus, memoryMB, diskGB in
 		if err != nil {
 			return err
 		}
-		// Secure keeps the VNC password in the XML we define back.
-		doc, err := lv.DomainGetXMLDesc(dom, libvirt.DomainXMLInactive|libvirt.DomainXMLSecure)
+		d, err := definition(lv, dom)
 		if err != nil {
-			return err
-		}
-		var d libvirtxml.Domain
-		if err := d.Unmarshal(doc); err != nil {
 			return err
 		}
 		curVCPUs, curMiB := 0, 0

@@ -9,6 +9,8 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
+
+	"abrak/vmstatus"
 )
 
 // Snapshot is one saved point of a domain.
@@ -16,7 +18,7 @@ type Snapshot struct {
 	Name      string
 	CreatedAt time.Time
 	// State is the domain's state when the snapshot was taken.
-	State   State
+	State   vmstatus.Status
 	Current bool
 }
 
@@ -99,18 +101,19 @@ func (n *Node) DeleteSnapshot(ctx context.Context, id, name string) error {
 	return wrapf(err, "delete snapshot %q of %s", name, id)
 }
 
-func snapshotState(s string) State {
+// snapshotState maps the <state> of libvirt's snapshot XML (its own spelling).
+func snapshotState(s string) vmstatus.Status {
 	switch s {
 	case "running", "blocked", "shutdown":
-		return StateRunning
+		return vmstatus.Running
 	case "paused":
-		return StatePaused
+		return vmstatus.Paused
 	case "pmsuspended":
-		return StateSuspended
+		return vmstatus.Suspended
 	case "crashed":
-		return StateFailed
+		return vmstatus.Crashed
 	}
-	return StateStopped
+	return vmstatus.Stopped
 }
 
 func unixTime(s string) time.Time {

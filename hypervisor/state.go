@@ -1,67 +1,109 @@
 package hypervisor
 
 import (
+	"encoding/json"
 	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-)
 
-// State is a domain's state in the panel's words.
-type State string
-
-const (
-	StateRunning   State = "running"
-	StateStopped   State = "stopped"
-	StatePaused    State = "paused"
-	StateSuspended State = "suspended"
-	StateCreating  State = "creating"
-	StateDestroyed State = "destroyed"
-	StateFailed    State = "failed"
+	"abrak/vmstatus"
 )
 
 // Event is a change of a domain's state reported by its node.
 type Event struct {
 	NodeID int64
 	UUID   string
-	State  State
+	State  vmstatus.Status
+	// Detail says why a domain crashed (QEMU's run state, e.g. "internal-error"),
+	// for the operator's log; empty otherwise.
+	Detail string
 }
 
-func domainState(s libvirt.DomainState) State {
+// domainState maps libvirt's state and reason onto the panel's words. A paused
+// domain needs a second look: see pausedState.
+func domainState(s libvirt.DomainState) vmstatus.Status {
 	switch s {
 	case libvirt.DomainPaused:
-		return StatePaused
+		return vmstatus.Paused
 	case libvirt.DomainShutoff:
-		return StateStopped
+		return vmstatus.Stopped
 	case libvirt.DomainCrashed:
-		return StateFailed
+		return vmstatus.Crashed
 	case libvirt.DomainPmsuspended:
-		return StateSuspended
+		return vmstatus.Suspended
 	}
 	// Running, blocked on I/O, shutting down, or a driver that reports no state:
 	// the guest is still up.
-	return StateRunning
+	return vmstatus.Running
+}
+
+// crashRunStates are QEMU's run states of a guest it stopped by itself: the
+// accelerator could not go on (a KVM "emulation failure"), or the guest reported a
+// kernel panic. libvirt shows the first as "paused (unknown)", like nothing special.
+var crashRunStates = map[string]bool{"internal-error": true, "guest-panicked": true}
+
+// pausedState tells a domain QEMU stopped on its own from one an operation paused.
+// Only a pause libvirt cannot explain costs a question to QEMU's monitor; a
+// driver without a monitor (the test driver) answers with an error, which means paused.
+func pausedState(lv *libvirt.Libvirt, dom libvirt.Domain, reason int32) (vmstatus.Status, string) {
+	switch libvirt.DomainPausedReason(reason) {
+	case libvirt.DomainPausedCrashed:
+		return vmstatus.Crashed, "guest-panicked"
+	case libvirt.DomainPausedUnknown:
+		if rs := qemuRunState(lv, dom); crashRunStates[rs] {
+			return vmstatus.Crashed, rs
+		}
+	}
+	return vmstatus.Paused, ""
+}
+
+// qemuRunState asks QEMU's monitor (libvirt's passthrough) for the guest's run state.
+func qemuRunState(lv *libvirt.Libvirt, dom libvirt.Domain) string {
+	out, err := lv.QEMUDomainMonitorCommand(dom, `{"execute":"query-status"}`, 0)
+	if err != nil {
+		return ""
+	}
+	var reply struct {
+		Return struct {
+			Status string `json:"status"`
+		} `json:"return"`
+	}
+	if json.Unmarshal([]byte(out), &reply) != nil {
+		return ""
+	}
+	return reply.Return.Status
+}
+
+// stateOf is a domain's state in the panel's words, with the crash detail.
+func stateOf(lv *libvirt.Libvirt, dom libvirt.Domain, state, reason int32) (vmstatus.Status, string) {
+	st := domainState(libvirt.DomainState(state))
+	if st == vmstatus.Paused {
+		return pausedState(lv, dom, reason)
+	}
+	return st, ""
 }
 
 // eventState maps a lifecycle event to the state it leaves the domain in; events that
 // do not change it (defined, guest-initiated shutdown before the stop) report false.
-func eventState(event, detail int32) (State, bool) {
+// A suspension is only "paused" until the node has looked closer (see pausedState).
+func eventState(event, detail int32) (vmstatus.Status, bool) {
 	switch libvirt.DomainEventType(event) {
 	case libvirt.DomainEventUndefined:
-		return StateDestroyed, true
+		return vmstatus.Destroyed, true
 	case libvirt.DomainEventStarted, libvirt.DomainEventResumed:
-		return StateRunning, true
+		return vmstatus.Running, true
 	case libvirt.DomainEventSuspended:
-		return StatePaused, true
+		return vmstatus.Paused, true
 	case libvirt.DomainEventStopped:
 		switch libvirt.DomainEventStoppedDetailType(detail) {
 		case libvirt.DomainEventStoppedCrashed, libvirt.DomainEventStoppedFailed:
-			return StateFailed, true
+			return vmstatus.Crashed, true
 		}
-		return StateStopped, true
+		return vmstatus.Stopped, true
 	case libvirt.DomainEventPmsuspended:
-		return StateSuspended, true
+		return vmstatus.Suspended, true
 	case libvirt.DomainEventCrashed:
-		return StateFailed, true
+		return vmstatus.Crashed, true
 	}
 	return "", false
 }

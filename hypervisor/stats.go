@@ -2,17 +2,22 @@ package hypervisor
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"abrak/vmstatus"
 )
 
 // DomainInfo is one domain's state and usage. Figures a driver does not report
 // for a domain (most of them while it is off) stay zero.
 type DomainInfo struct {
-	UUID     string
-	Name     string
-	State    State
+	UUID  string
+	Name  string
+	State vmstatus.Status
+	// Detail says why a crashed domain crashed (QEMU's run state).
+	Detail   string
 	VCPUs    int
 	MemoryMB int
 	CPUTime  time.Duration
@@ -21,7 +26,9 @@ type DomainInfo struct {
 const statsWanted = libvirt.DomainStatsState | libvirt.DomainStatsCPUTotal |
 	libvirt.DomainStatsBalloon | libvirt.DomainStatsVCPU
 
-// States returns every domain of the node with its state and usage, in one call.
+// States returns every domain of the node with its state and usage, in one call,
+// plus one call per domain paused for a reason libvirt does not know (a crash,
+// perhaps: see pausedState).
 func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 	var recs []libvirt.DomainStatsRecord
 	err := n.call(ctx, func(lv *libvirt.Libvirt) (err error) {
@@ -33,9 +40,19 @@ func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 	if err != nil {
 		return nil, wrapf(err, "domain states of %s", n.Config().Name)
 	}
+	type unexplained struct {
+		i      int
+		dom    libvirt.Domain
+		reason int32
+	}
+	var paused []unexplained
 	out := make([]DomainInfo, 0, len(recs))
 	for _, r := range recs {
-		info := DomainInfo{UUID: uuidString(r.Dom.UUID), Name: r.Dom.Name, State: StateStopped}
+		if strings.HasPrefix(r.Dom.Name, probePrefix) {
+			continue
+		}
+		info := DomainInfo{UUID: uuidString(r.Dom.UUID), Name: r.Dom.Name, State: vmstatus.Stopped}
+		reason := int32(0)
 		for _, p := range r.Params {
 			v, ok := paramInt(p.Value)
 			if !ok {
@@ -44,6 +61,8 @@ func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 			switch p.Field {
 			case "state.state":
 				info.State = domainState(libvirt.DomainState(v))
+			case "state.reason":
+				reason = int32(v)
 			case "vcpu.current":
 				info.VCPUs = int(v)
 			case "balloon.current":
@@ -52,7 +71,18 @@ func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 				info.CPUTime = time.Duration(v)
 			}
 		}
+		if info.State == vmstatus.Paused && libvirt.DomainPausedReason(reason) != libvirt.DomainPausedUser {
+			paused = append(paused, unexplained{len(out), r.Dom, reason})
+		}
 		out = append(out, info)
+	}
+	if len(paused) > 0 {
+		_ = n.call(ctx, func(lv *libvirt.Libvirt) error {
+			for _, p := range paused {
+				out[p.i].State, out[p.i].Detail = pausedState(lv, p.dom, p.reason)
+			}
+			return nil
+		})
 	}
 	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 
+	"abrak/vmstatus"
+
 	libvirt "github.com/digitalocean/go-libvirt"
 	"libvirt.org/go/libvirtxml"
 )
@@ -63,10 +65,10 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 	}
 	states := statesByUUID(t, n)
 	for _, id := range ids {
-		if states[id] != StateRunning {
+		if states[id] != vmstatus.Running {
 			t.Fatalf("%s is %q after create, want running", id, states[id])
 		}
-		ev.waitFor(t, id, StateRunning)
+		ev.waitFor(t, id, vmstatus.Running)
 	}
 
 	vm := ids[0]
@@ -82,16 +84,16 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 	}
 
 	mustDo(t, n.Suspend(ctx, vm))
-	ev.waitFor(t, vm, StatePaused)
+	ev.waitFor(t, vm, vmstatus.Paused)
 	mustDo(t, n.Resume(ctx, vm))
-	ev.waitFor(t, vm, StateRunning)
+	ev.waitFor(t, vm, vmstatus.Running)
 	mustDo(t, n.Reboot(ctx, vm))
 	mustDo(t, n.Reset(ctx, vm))
 	if err := n.Resize(ctx, vm, 2, 512, 0); !errors.Is(err, ErrInvalidState) {
 		t.Fatalf("resize of a running VM: %v, want ErrInvalidState", err)
 	}
 	mustDo(t, n.Shutdown(ctx, vm, 0))
-	ev.waitFor(t, vm, StateStopped)
+	ev.waitFor(t, vm, vmstatus.Stopped)
 	mustDo(t, n.Resize(ctx, vm, 2, 512, 0))
 	if d := domainDef(t, n, vm); d.VCPU.Value != 2 || memoryKiB(d.Memory.Value, d.Memory.Unit) != 512*1024 {
 		t.Fatalf("after resize: %d vCPUs, %d %s", d.VCPU.Value, d.Memory.Value, d.Memory.Unit)
@@ -100,21 +102,21 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 		t.Fatal("resize lost the VNC password")
 	}
 	mustDo(t, n.Start(ctx, vm))
-	ev.waitFor(t, vm, StateRunning)
+	ev.waitFor(t, vm, vmstatus.Running)
 
 	mustDo(t, n.CreateSnapshot(ctx, vm, "before"))
 	if err := n.CreateSnapshot(ctx, vm, "before"); !errors.Is(err, ErrConflict) {
 		t.Fatalf("second snapshot with the same name: %v, want ErrConflict", err)
 	}
 	mustDo(t, n.PowerOff(ctx, vm))
-	ev.waitFor(t, vm, StateStopped)
+	ev.waitFor(t, vm, vmstatus.Stopped)
 	snaps, err := n.ListSnapshots(ctx, vm)
 	mustDo(t, err)
-	if len(snaps) != 1 || snaps[0].Name != "before" || snaps[0].State != StateRunning || !snaps[0].Current {
+	if len(snaps) != 1 || snaps[0].Name != "before" || snaps[0].State != vmstatus.Running || !snaps[0].Current {
 		t.Fatalf("snapshots: %+v", snaps)
 	}
 	mustDo(t, n.RevertSnapshot(ctx, vm, "before"))
-	if st, _ := n.State(ctx, vm); st != StateRunning {
+	if st, _ := n.State(ctx, vm); st != vmstatus.Running {
 		t.Fatalf("after revert to a running snapshot the VM is %q", st)
 	}
 	mustDo(t, n.DeleteSnapshot(ctx, vm, "before"))
@@ -128,7 +130,7 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 		mustDo(t, n.Delete(ctx, id))
 	}
 	mustDo(t, n.Delete(ctx, vm)) // again: already gone is fine
-	ev.waitFor(t, ids[len(ids)-1], StateDestroyed)
+	ev.waitFor(t, ids[len(ids)-1], vmstatus.Destroyed)
 	states = statesByUUID(t, n)
 	vols, err := n.Volumes(ctx)
 	mustDo(t, err)
@@ -150,7 +152,7 @@ func TestStatesOf200DomainsComeInOneCall(t *testing.T) {
 	mustDo(t, err)
 	// Defined from the same XML as Create, without volumes: the test driver's pool
 	// has room for about 100 root disks.
-	want := map[string]State{}
+	want := map[string]vmstatus.Status{}
 	for i := range 200 {
 		id := newUUID()
 		doc, err := domainXML(testSpec(id), n.Config(), caps, bootPaths{})
@@ -159,10 +161,10 @@ func TestStatesOf200DomainsComeInOneCall(t *testing.T) {
 			_, err := lv.DomainDefineXMLFlags(doc, 0)
 			return err
 		}))
-		want[id] = StateStopped
+		want[id] = vmstatus.Stopped
 		if i%3 != 0 {
 			mustDo(t, n.Start(ctx, id))
-			want[id] = StateRunning
+			want[id] = vmstatus.Running
 		}
 	}
 	got := statesByUUID(t, n)
@@ -173,13 +175,13 @@ func TestStatesOf200DomainsComeInOneCall(t *testing.T) {
 	}
 }
 
-func statesByUUID(t testing.TB, n *Node) map[string]State {
+func statesByUUID(t testing.TB, n *Node) map[string]vmstatus.Status {
 	t.Helper()
 	infos, err := n.States(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]State{}
+	out := map[string]vmstatus.Status{}
 	for _, i := range infos {
 		out[i.UUID] = i.State
 	}

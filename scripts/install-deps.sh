@@ -13,6 +13,8 @@ pkgs=(
   websockify
   # namespaces for private libvirtd instances
   util-linux
+  # GNU as and ld: a test assembles the accelerator probe's boot sector (hypervisor/probe)
+  binutils
 )
 for list in scripts/*/debian-packages.txt; do
   [ -f "$list" ] || continue

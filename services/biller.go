@@ -7,6 +7,7 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // RunBiller charges every live VM by the hour until ctx ends. The order paid
@@ -50,7 +51,7 @@ func (s *VMs) BillDue(ctx context.Context, now time.Time) {
 // lets the hour pass unbilled: no debt builds up while the VM is off, and it
 // can be started again only with the next hour in the wallet.
 func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
-	if d.Status != StatusRunning {
+	if d.Status != vmstatus.Running {
 		if err := s.db.SkipHour(ctx, d, now); err != nil {
 			s.log.Error("skipping an unpaid hour", "vm", d.UUID, "err", err)
 		}
@@ -68,7 +69,7 @@ func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 		s.log.Warn("powering off an unpaid vm", "vm", vm.UUID, "err", err)
 		return
 	}
-	_ = s.db.SetVMStatus(ctx, vm.ID, StatusStopped)
+	_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped)
 	_ = s.db.SkipHour(ctx, d, now)
 	s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", vm.UUID, "")
 	s.log.Info("unpaid vm powered off", "vm", vm.UUID)

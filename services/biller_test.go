@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"abrak/services"
+	"abrak/vmstatus"
 )
 
 // Each later hour of a live VM is one charge, never two for the same hour; a
@@ -17,7 +18,7 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 
 	vm, err := p.Create(e.ctx, owner, vmOrder("billed"))
 	must(t, err)
-	e.waitStatus(vm.UUID, services.StatusRunning, time.Minute)
+	e.waitStatus(vm.UUID, vmstatus.Running, time.Minute)
 
 	// Nothing is due during the first, prepaid hour.
 	p.BillDue(e.ctx, time.Now())
@@ -39,7 +40,7 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 	if got := e.balance(owner); got != 0 {
 		t.Fatalf("balance %d after an unpaid hour, want 0", got)
 	}
-	if got := e.vm(vm.UUID).Status; got != services.StatusStopped {
+	if got := e.vm(vm.UUID).Status; got != vmstatus.Stopped {
 		t.Fatalf("unpaid VM is %q, want stopped", got)
 	}
 	if state := e.domains()[vm.UUID]; state != "stopped" {

@@ -17,6 +17,7 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // ConsoleConfig tunes the console service.
@@ -78,7 +79,7 @@ func NewConsoles(db *store.DB, fleet *hypervisor.Fleet, log *slog.Logger, cfg Co
 		c.cfg.Locate = c.locateOnNode
 	}
 	if fleet != nil {
-		fleet.Subscribe(func(ev hypervisor.Event) { c.OnVMStatus(ev.UUID, string(ev.State)) })
+		fleet.Subscribe(func(ev hypervisor.Event) { c.OnVMStatus(ev.UUID, ev.State) })
 	}
 	return c
 }
@@ -88,9 +89,9 @@ func (c *Consoles) TTL() time.Duration { return c.cfg.TTL }
 
 // OnVMStatus closes the VM's consoles when status means its screen is gone.
 // The VM service calls it for changes it finds itself (the reconciler, a delete).
-func (c *Consoles) OnVMStatus(uuid, status string) {
+func (c *Consoles) OnVMStatus(uuid string, status vmstatus.Status) {
 	switch status {
-	case StatusStopped, StatusDestroyed, StatusFailed:
+	case vmstatus.Stopped, vmstatus.Crashed, vmstatus.Destroyed, vmstatus.Failed:
 		c.CloseVM(uuid, CloseVMStopped)
 	}
 }
@@ -110,13 +111,13 @@ func (c *Consoles) Issue(ctx context.Context, p Principal, uuid string) (IssuedT
 		return IssuedTicket{}, err
 	}
 	vm, err := c.db.VMForUser(ctx, p.UserID, uuid)
-	if errors.Is(err, store.ErrNotFound) || err == nil && vm.Status == StatusDestroyed {
+	if errors.Is(err, store.ErrNotFound) || err == nil && vm.Status == vmstatus.Destroyed {
 		return IssuedTicket{}, NotFound()
 	}
 	if err != nil {
 		return IssuedTicket{}, Internal(err)
 	}
-	if vm.Status != StatusRunning || vm.NodeID == 0 {
+	if vm.Status != vmstatus.Running || vm.NodeID == 0 {
 		return IssuedTicket{}, Conflict("console.not_running")
 	}
 	if _, err := c.locate(ctx, vm); err != nil {
@@ -191,7 +192,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 	if err != nil {
 		return nil, Internal(err)
 	}
-	if vm.Status != StatusRunning {
+	if vm.Status != vmstatus.Running {
 		return nil, Conflict("console.not_running")
 	}
 	con, err := c.register(t.UserID, vm.UUID)

@@ -21,6 +21,7 @@ import (
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // vncServer is a small real VNC server on loopback that insists on VNC
@@ -155,7 +156,7 @@ func seedUser(t *testing.T, db *store.DB, email string) store.User {
 	return u
 }
 
-func seedVM(t *testing.T, db *store.DB, userID int64, status string) store.VM {
+func seedVM(t *testing.T, db *store.DB, userID int64, status vmstatus.Status) store.VM {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -363,7 +364,7 @@ func TestConsoleLimitsAndClosing(t *testing.T) {
 	_, err = env.consoles.Issue(ctx, env.ana, other.UUID)
 	wantCode(t, "fourth console of one customer", err, 429)
 
-	env.consoles.OnVMStatus(env.vm.UUID, services.StatusStopped)
+	env.consoles.OnVMStatus(env.vm.UUID, vmstatus.Stopped)
 	waitClosed(t, a1, services.CloseVMStopped)
 	waitClosed(t, a2, services.CloseVMStopped)
 	select {

@@ -17,6 +17,7 @@ import (
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // The catalog every VM test orders from.
@@ -36,11 +37,13 @@ const (
 // to it (keeper), which imports the template and looks at or changes domains
 // behind the panel's back, as an operator with virsh would.
 type vmEnv struct {
-	t      *testing.T
-	ctx    context.Context
-	db     *store.DB
-	log    *slog.Logger
-	cfg    services.VMConfig
+	t   *testing.T
+	ctx context.Context
+	db  *store.DB
+	log *slog.Logger
+	cfg services.VMConfig
+	// fleet is what the panels that open opens get (the keeper keeps fleetOptions).
+	fleet  hypervisor.Options
 	daemon *localvirt.Daemon
 	node   store.Node
 	keeper *hypervisor.Node
@@ -59,7 +62,7 @@ func newVMEnv(t *testing.T, driver string) *vmEnv {
 		RetryMax:          200 * time.Millisecond,
 		PollInterval:      100 * time.Millisecond,
 		ReconcileInterval: 200 * time.Millisecond,
-	}}
+	}, fleet: fleetOptions()}
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "abrak.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +143,7 @@ type panel struct {
 // called at cleanup) ends it as a shutdown or a crash would.
 func (e *vmEnv) open(run bool) *panel {
 	e.t.Helper()
-	fleet := hypervisor.NewFleet(e.log, fleetOptions())
+	fleet := hypervisor.NewFleet(e.log, e.fleet)
 	vms := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
@@ -228,7 +231,7 @@ func (e *vmEnv) ledgerRows(p services.Principal, kind, uuid string) (int, int64)
 }
 
 // domains is what the node itself holds: domain UUID → state.
-func (e *vmEnv) domains() map[string]hypervisor.State {
+func (e *vmEnv) domains() map[string]vmstatus.Status {
 	e.t.Helper()
 	var infos []hypervisor.DomainInfo
 	eventually(e.t, 20*time.Second, "node lists its domains", func() (bool, string) {
@@ -236,7 +239,7 @@ func (e *vmEnv) domains() map[string]hypervisor.State {
 		infos, err = e.keeper.States(e.ctx)
 		return err == nil, fmt.Sprint(err)
 	})
-	out := map[string]hypervisor.State{}
+	out := map[string]vmstatus.Status{}
 	for _, i := range infos {
 		out[i.UUID] = i.State
 	}
@@ -244,9 +247,9 @@ func (e *vmEnv) domains() map[string]hypervisor.State {
 }
 
 // waitStatus waits for a VM's recorded status and returns how long that took.
-func (e *vmEnv) waitStatus(uuid, want string, within time.Duration) time.Duration {
+func (e *vmEnv) waitStatus(uuid string, want vmstatus.Status, within time.Duration) time.Duration {
 	e.t.Helper()
-	return eventually(e.t, within, "vm "+uuid+" "+want, func() (bool, string) {
+	return eventually(e.t, within, "vm "+uuid+" "+string(want), func() (bool, string) {
 		vm := e.vm(uuid)
 		return vm.Status == want, fmt.Sprintf("status %q, order %q attempts %d error %q", vm.Status, vm.OrderStatus, vm.Attempts, vm.OrderError)
 	})

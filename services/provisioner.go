@@ -95,11 +95,12 @@ func (s *VMs) provision(ctx context.Context, o store.Order) {
 		s.retryOrFail(ctx, o, vm, err)
 		return
 	}
-	if err := s.db.FinishOrder(ctx, o.ID); err != nil {
-		s.log.Error("finishing order", "order", o.ID, "err", err)
-		return
-	}
-	s.log.Info("vm provisioned", "vm", vm.UUID, "node", nodeID, "attempts", o.Attempts)
+	// The build is done; the first boot, watched apart from the builders, decides.
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.watchFirstBoot(ctx, o, vm, node, spec)
+	}()
 }
 
 // retryOrFail puts the order back with backoff, or refunds it past the limits:

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"abrak/hypervisor"
-	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // One VM from the tiny template on qemu:///system, ordered as a customer orders
@@ -23,10 +23,10 @@ func TestCreateToRunningOnQEMU(t *testing.T) {
 	start := time.Now()
 	vm, err := p.Create(e.ctx, owner, vmOrder("real guest"))
 	must(t, err)
-	e.waitStatus(vm.UUID, services.StatusRunning, 90*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 90*time.Second)
 	t.Logf("qemu:///system create-to-running: %s", time.Since(start).Round(time.Millisecond))
 
-	if st := e.domains()[vm.UUID]; st != hypervisor.StateRunning {
+	if st := e.domains()[vm.UUID]; st != vmstatus.Running {
 		t.Fatalf("domain on the node is %q, want running", st)
 	}
 	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Attempts != 1 {
@@ -55,7 +55,7 @@ func TestCreateToRunningOnTheTestDriver(t *testing.T) {
 		start := time.Now()
 		vm, err := p.Create(e.ctx, owner, vmOrder(fmt.Sprintf("fast-%d", i)))
 		must(t, err)
-		e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)
+		e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
 		took = append(took, time.Since(start))
 	}
 	slices.Sort(took)
@@ -78,7 +78,7 @@ func TestOrderWaitsForAnUnavailableNode(t *testing.T) {
 
 	vm, err := p.Create(e.ctx, owner, vmOrder("waits"))
 	wantStatus(t, err, 503, "")
-	if vm.UUID == "" || vm.Status != services.StatusCreating || vm.NodeID != 0 {
+	if vm.UUID == "" || vm.Status != vmstatus.Creating || vm.NodeID != 0 {
 		t.Fatalf("a 503 create returned %+v, want the recorded VM, creating and unplaced", vm)
 	}
 	if b := e.balance(owner); b != 2*vmtPrice {
@@ -92,17 +92,17 @@ func TestOrderWaitsForAnUnavailableNode(t *testing.T) {
 	// The customer sees the retry state on the VM.
 	got, err := p.Get(e.ctx, owner, vm.UUID)
 	must(t, err)
-	if got.Status != services.StatusCreating || got.OrderError == "" || got.Attempts < 2 {
+	if got.Status != vmstatus.Creating || got.OrderError == "" || got.Attempts < 2 {
 		t.Fatalf("VM while waiting: status %q order error %q attempts %d", got.Status, got.OrderError, got.Attempts)
 	}
 
 	must(t, e.daemon.Up())
-	e.waitStatus(vm.UUID, services.StatusRunning, 90*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 90*time.Second)
 	o := e.order(vm)
 	if o.Status != store.OrderProvisioned || o.LastError != "" {
 		t.Fatalf("order after the node returned: %+v", o)
 	}
-	if st := e.domains()[vm.UUID]; st != hypervisor.StateRunning {
+	if st := e.domains()[vm.UUID]; st != vmstatus.Running {
 		t.Fatalf("domain on the node is %q, want running", st)
 	}
 	if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {
@@ -137,7 +137,7 @@ func TestFailingOrderIsRefundedOnceAfterBoundedRetries(t *testing.T) {
 	if o.Attempts != e.cfg.MaxAttempts || !strings.Contains(o.LastError, "missing.qcow2") {
 		t.Fatalf("refunded order: attempts %d (want %d), last error %q", o.Attempts, e.cfg.MaxAttempts, o.LastError)
 	}
-	if got := e.vm(vm.UUID); got.Status != services.StatusFailed {
+	if got := e.vm(vm.UUID); got.Status != vmstatus.Failed {
 		t.Fatalf("VM of a refunded order is %q, want failed", got.Status)
 	}
 	if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
@@ -163,7 +163,7 @@ func TestFailingOrderIsRefundedOnceAfterBoundedRetries(t *testing.T) {
 	p = e.openReady(true)
 	next, err := p.Create(e.ctx, owner, vmOrder("fine"))
 	must(t, err)
-	e.waitStatus(next.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(next.UUID, vmstatus.Running, 20*time.Second)
 	if again := e.order(vm); again.Status != store.OrderRefunded || again.Attempts != o.Attempts {
 		t.Fatalf("the refunded order was touched again: %+v", again)
 	}
@@ -230,11 +230,11 @@ func TestANewPanelFinishesWhatACrashLeft(t *testing.T) {
 	if e.vm(pending.UUID).Locked {
 		t.Fatal("the VM of an interrupted delete stays locked")
 	}
-	e.waitStatus(built.UUID, services.StatusRunning, 20*time.Second)
-	e.waitStatus(pending.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(built.UUID, vmstatus.Running, 20*time.Second)
+	e.waitStatus(pending.UUID, vmstatus.Running, 20*time.Second)
 
 	domainsAfter := e.domains()
-	if len(domainsAfter) != len(domainsBefore)+1 || domainsAfter[built.UUID] != hypervisor.StateRunning || domainsAfter[pending.UUID] != hypervisor.StateRunning {
+	if len(domainsAfter) != len(domainsBefore)+1 || domainsAfter[built.UUID] != vmstatus.Running || domainsAfter[pending.UUID] != vmstatus.Running {
 		t.Fatalf("domains before the restart %v, after %v: want the one built before plus the unplaced one", domainsBefore, domainsAfter)
 	}
 	vols, err := e.keeper.Volumes(e.ctx)
@@ -326,7 +326,7 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 		if a.Status != store.ActionCompleted || a.Type != "delete" {
 			t.Fatalf("delete of the waiting %s: %+v", vm.DisplayName, a)
 		}
-		if got := e.vm(vm.UUID); got.Status != services.StatusDestroyed || got.OrderStatus != store.OrderRefunded {
+		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != store.OrderRefunded {
 			t.Fatalf("cancelled %s: status %q, order %q", vm.DisplayName, got.Status, got.OrderStatus)
 		}
 		if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
@@ -347,13 +347,13 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 	must(t, err)
 	p.stop()
 	p = e.openReady(true)
-	e.waitStatus(busy.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(busy.UUID, vmstatus.Running, 20*time.Second)
 	doms := e.domains()
 	for _, vm := range []store.VM{placed, unplaced} {
 		if _, ok := doms[vm.UUID]; ok {
 			t.Fatalf("the cancelled %s was built", vm.DisplayName)
 		}
-		if got := e.vm(vm.UUID); got.Status != services.StatusDestroyed || got.OrderStatus != store.OrderRefunded {
+		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != store.OrderRefunded {
 			t.Fatalf("cancelled %s became %q (order %q)", vm.DisplayName, got.Status, got.OrderStatus)
 		}
 	}
@@ -409,7 +409,7 @@ func TestAnOutageDoesNotUseUpTheRetries(t *testing.T) {
 		t.Fatalf("the order ran out of retries right after the outage: %+v", o)
 	}
 	e.open(true)
-	e.waitStatus(vm.UUID, services.StatusRunning, 30*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 30*time.Second)
 	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Failures >= e.cfg.MaxAttempts {
 		t.Fatalf("order after the outage: %+v", o)
 	}

@@ -7,23 +7,8 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
-
-// SyncNodes loads the enabled nodes from the database into the fleet; nodes
-// added with `abrak admin add-node` while the panel runs are picked up here.
-func (s *VMs) SyncNodes(ctx context.Context) error {
-	nodes, err := s.db.Nodes(ctx)
-	if err != nil {
-		return err
-	}
-	cfgs := make([]hypervisor.NodeConfig, 0, len(nodes))
-	for _, n := range nodes {
-		cfgs = append(cfgs, hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost,
-			VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB})
-	}
-	s.fleet.SetNodes(cfgs)
-	return nil
-}
 
 // Run starts the workers: lifecycle events, the reconciler, the provisioner and the biller.
 // It settles actions a crash left open, then returns; the workers stop with ctx.
@@ -50,11 +35,19 @@ func (s *VMs) onEvent(ev hypervisor.Event) {
 	if errors.Is(err, store.ErrNotFound) {
 		return // a domain the panel does not know
 	}
+	changed := false
 	if err == nil {
-		_, err = s.db.SetVMStatusByUUID(ctx, ev.UUID, string(ev.State), seq)
+		changed, err = s.db.SetVMStatusByUUID(ctx, ev.UUID, ev.State, seq)
 	}
 	if err != nil {
 		s.log.Error("recording vm event", "vm", ev.UUID, "state", ev.State, "err", err)
+		return
+	}
+	// Consoles hear the fleet's events themselves; a crash is told here, once.
+	if changed && ev.State == vmstatus.Crashed {
+		if vm, err := s.db.VMByUUID(ctx, ev.UUID); err == nil {
+			s.crashed(ctx, vm, ev.Detail)
+		}
 	}
 }
 
@@ -112,6 +105,7 @@ func (s *VMs) Reconcile(ctx context.Context) {
 	if err := s.SyncNodes(ctx); err != nil {
 		s.log.Error("loading nodes", "err", err)
 	}
+	s.recordNodes(ctx)
 	vms, err := s.db.VMsOnNodes(ctx)
 	if err != nil {
 		s.log.Error("listing placed vms", "err", err)
@@ -132,35 +126,41 @@ func (s *VMs) Reconcile(ctx context.Context) {
 			continue
 		}
 		_ = s.db.SetNodeUnavailable(ctx, nodeID, false)
-		state := make(map[string]hypervisor.State, len(domains))
+		state := make(map[string]hypervisor.DomainInfo, len(domains))
 		for _, d := range domains {
-			state[d.UUID] = d.State
+			state[d.UUID] = d
 		}
 		for _, vm := range list {
-			if vm.Status == StatusCreating || vm.Locked || vm.OrderStatus == store.OrderRefunded {
+			if vm.Status == vmstatus.Creating || vm.Locked || vm.OrderStatus == store.OrderRefunded {
 				continue
 			}
-			got, ok := state[vm.UUID]
+			d, ok := state[vm.UUID]
+			got := d.State
 			if !ok {
-				got = hypervisor.StateDestroyed
+				got = vmstatus.Destroyed
 			}
-			if string(got) == vm.Status {
+			if got == vm.Status || got == vmstatus.Stopped && vm.Status == vmstatus.Crashed {
+				// A crashed VM the node shows off (after a restart of the node, say)
+				// stays crashed until it is started: that is what the customer must know.
 				continue
 			}
 			// Only if no event changed the status since vm was read; if one did,
 			// it is newer than this pass, and a true drift is caught next time.
-			if changed, err := s.db.ReconcileVMStatus(ctx, vm, string(got)); err != nil || !changed {
+			if changed, err := s.db.ReconcileVMStatus(ctx, vm, got); err != nil || !changed {
 				continue
 			}
 			if !ok {
 				s.log.Warn("domain gone from its node", "vm", vm.UUID, "node", nodeID)
 			}
-			s.heard(vm.UUID, string(got))
+			s.heard(vm.UUID, got)
+			if got == vmstatus.Crashed {
+				s.crashed(ctx, vm, d.Detail)
+			}
 		}
 	}
 }
 
-func (s *VMs) heard(uuid, status string) {
+func (s *VMs) heard(uuid string, status vmstatus.Status) {
 	if s.StatusHook != nil {
 		s.StatusHook(uuid, status)
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"abrak/services"
+	"abrak/vmstatus"
 )
 
 // A domain stopped, paused or started behind the panel's back shows in the VM's
@@ -17,17 +17,17 @@ func TestLifecycleEventsUpdateTheStatus(t *testing.T) {
 	p := e.openReady(true)
 	vm, err := p.Create(e.ctx, owner, vmOrder("watched"))
 	must(t, err)
-	e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
 
 	for _, step := range []struct {
 		do   func() error
 		name string
-		want string
+		want vmstatus.Status
 	}{
-		{func() error { return e.keeper.PowerOff(e.ctx, vm.UUID) }, "destroy", services.StatusStopped},
-		{func() error { return e.keeper.Start(e.ctx, vm.UUID) }, "start", services.StatusRunning},
-		{func() error { return e.keeper.Suspend(e.ctx, vm.UUID) }, "suspend", services.StatusPaused},
-		{func() error { return e.keeper.Resume(e.ctx, vm.UUID) }, "resume", services.StatusRunning},
+		{func() error { return e.keeper.PowerOff(e.ctx, vm.UUID) }, "destroy", vmstatus.Stopped},
+		{func() error { return e.keeper.Start(e.ctx, vm.UUID) }, "start", vmstatus.Running},
+		{func() error { return e.keeper.Suspend(e.ctx, vm.UUID) }, "suspend", vmstatus.Paused},
+		{func() error { return e.keeper.Resume(e.ctx, vm.UUID) }, "resume", vmstatus.Running},
 	} {
 		must(t, step.do())
 		took := e.waitStatus(vm.UUID, step.want, 30*time.Second)
@@ -51,7 +51,7 @@ func TestReconcilerCatchesWhatHappenedWhileThePanelWasDown(t *testing.T) {
 	kept, err := p.Create(e.ctx, owner, vmOrder("kept"))
 	must(t, err)
 	for _, vm := range []string{gone.UUID, halted.UUID, kept.UUID} {
-		e.waitStatus(vm, services.StatusRunning, 20*time.Second)
+		e.waitStatus(vm, vmstatus.Running, 20*time.Second)
 	}
 	p.stop()
 
@@ -59,9 +59,9 @@ func TestReconcilerCatchesWhatHappenedWhileThePanelWasDown(t *testing.T) {
 	must(t, e.keeper.PowerOff(e.ctx, halted.UUID))
 
 	e.open(true)
-	e.waitStatus(gone.UUID, services.StatusDestroyed, 20*time.Second)
-	e.waitStatus(halted.UUID, services.StatusStopped, 20*time.Second)
-	if st := e.vm(kept.UUID).Status; st != services.StatusRunning {
+	e.waitStatus(gone.UUID, vmstatus.Destroyed, 20*time.Second)
+	e.waitStatus(halted.UUID, vmstatus.Stopped, 20*time.Second)
+	if st := e.vm(kept.UUID).Status; st != vmstatus.Running {
 		t.Fatalf("an untouched VM became %q", st)
 	}
 	// The destroyed VM's address is free for the next order.
@@ -83,7 +83,7 @@ func TestNodeOutageMarksItsVMs(t *testing.T) {
 	p := e.openReady(true)
 	vm, err := p.Create(e.ctx, owner, vmOrder("on a fragile host"))
 	must(t, err)
-	e.waitStatus(vm.UUID, services.StatusRunning, 90*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 90*time.Second)
 	if e.vm(vm.UUID).NodeDown {
 		t.Fatal("VM on a healthy node is marked unavailable")
 	}
@@ -91,9 +91,9 @@ func TestNodeOutageMarksItsVMs(t *testing.T) {
 	must(t, e.daemon.Stop())
 	eventually(t, 20*time.Second, "VM marked node_unavailable", func() (bool, string) {
 		got := e.vm(vm.UUID)
-		return got.NodeDown, got.Status
+		return got.NodeDown, string(got.Status)
 	})
-	if st := e.vm(vm.UUID).Status; st != services.StatusRunning {
+	if st := e.vm(vm.UUID).Status; st != vmstatus.Running {
 		t.Fatalf("status while the node is down: %q, want the last known (running)", st)
 	}
 	_, err = p.Power(e.ctx, owner, vm.UUID, "shutdown")
@@ -102,12 +102,12 @@ func TestNodeOutageMarksItsVMs(t *testing.T) {
 	must(t, e.daemon.Up())
 	eventually(t, 30*time.Second, "VM back from the outage", func() (bool, string) {
 		got := e.vm(vm.UUID)
-		return !got.NodeDown && got.Status == services.StatusStopped, got.Status
+		return !got.NodeDown && got.Status == vmstatus.Stopped, string(got.Status)
 	})
 	a, err := p.Power(e.ctx, owner, vm.UUID, "start")
 	must(t, err)
 	if a = waitAction(t, p, owner, a.ID); a.Status != "completed" {
 		t.Fatalf("start after the outage: %+v", a)
 	}
-	e.waitStatus(vm.UUID, services.StatusRunning, 30*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 30*time.Second)
 }

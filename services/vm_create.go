@@ -15,6 +15,7 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // CreateVMInput is an order for a VM, from the API's JSON or the dashboard's form.
@@ -190,7 +191,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 		return store.VM{}, Internal(err)
 	}
 	if replay {
-		if vm.Status == StatusCreating && vm.NodeID == 0 {
+		if vm.Status == vmstatus.Creating && vm.NodeID == 0 {
 			// The first answer was 503 and nothing has changed since: answer it again.
 			return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity"}
 		}

@@ -7,15 +7,16 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // built refuses a VM that has no domain to work on: one still being built, or
 // an order that never produced one.
 func built(vm store.VM) error {
 	switch {
-	case vm.Status == StatusCreating:
+	case vm.Status == vmstatus.Creating:
 		return Conflict("vm.still_creating")
-	case vm.Status == StatusFailed && vm.OrderStatus != store.OrderProvisioned:
+	case vm.Status == vmstatus.Failed && vm.OrderStatus != store.OrderProvisioned:
 		return Conflict("vm.failed")
 	}
 	return nil

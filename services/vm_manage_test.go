@@ -8,6 +8,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // A customer resizes a stopped VM, keeps snapshots of it and rebuilds it; the
@@ -23,7 +24,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	p := e.openReady(true)
 	vm, err := p.Create(ctx, owner, vmOrder("web"))
 	must(t, err)
-	e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
 	vm = e.vm(vm.UUID)
 
 	done := func(a store.Action, err error) store.Action {
@@ -44,7 +45,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	_, err = p.Resize(ctx, owner, vm.UUID, "huge")
 	wantStatus(t, err, 422, "plan_slug")
 	done(p.Power(ctx, owner, vm.UUID, "shutdown"))
-	e.waitStatus(vm.UUID, services.StatusStopped, 30*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Stopped, 30*time.Second)
 	if a := done(p.Resize(ctx, owner, vm.UUID, "small")); a.Type != "resize" {
 		t.Fatalf("resize recorded as %q", a.Type)
 	}
@@ -69,7 +70,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	}
 	done(p.CreateSnapshot(ctx, owner, vm.UUID, ""))
 	done(p.Power(ctx, owner, vm.UUID, "start"))
-	e.waitStatus(vm.UUID, services.StatusRunning, 30*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 30*time.Second)
 	for _, n := range []string{"s3", "s4", "s5"} {
 		done(p.CreateSnapshot(ctx, owner, vm.UUID, n))
 	}
@@ -91,7 +92,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 		t.Fatalf("snapshots %v, current %q", names, current)
 	}
 	done(p.RevertSnapshot(ctx, owner, vm.UUID, "before"))
-	if got := e.vm(vm.UUID); got.Status != services.StatusStopped || got.Locked {
+	if got := e.vm(vm.UUID); got.Status != vmstatus.Stopped || got.Locked {
 		t.Fatalf("after reverting to a snapshot of a stopped VM: %q, locked %v", got.Status, got.Locked)
 	}
 	_, err = p.RevertSnapshot(ctx, owner, vm.UUID, "nope")
@@ -132,7 +133,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	done(p.Rebuild(ctx, owner, vm.UUID, "tiny-next"))
 	got := e.vm(vm.UUID)
 	if got.OSTemplateSlug != "tiny-next" || got.PublicIP != vm.PublicIP || got.RootCrypt != vm.RootCrypt || got.Hostname != vm.Hostname ||
-		got.Status != services.StatusRunning || got.Locked || got.PlanSlug != "small" {
+		got.Status != vmstatus.Running || got.Locked || got.PlanSlug != "small" {
 		t.Fatalf("after rebuild: template %q ip %q status %q locked %v plan %q", got.OSTemplateSlug, got.PublicIP, got.Status, got.Locked, got.PlanSlug)
 	}
 	if _, ok := e.domains()[vm.UUID]; !ok {

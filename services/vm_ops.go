@@ -9,6 +9,7 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // writable loads a VM the principal may change, refusing while it is being
@@ -22,7 +23,7 @@ func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (st
 		return vm, err
 	}
 	switch {
-	case vm.Status == StatusDestroyed:
+	case vm.Status == vmstatus.Destroyed:
 		return vm, NotFound()
 	case vm.Locked:
 		return vm, Conflict("vm.locked")
@@ -82,7 +83,7 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 	if k := passwordProblem(password, ""); k != "" {
 		return Invalid(map[string]string{"password": k})
 	}
-	if vm.Status != StatusRunning {
+	if vm.Status != vmstatus.Running {
 		return Conflict("vm.not_running")
 	}
 	node, err := s.fleet.Node(vm.NodeID)
@@ -105,46 +106,34 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 	return nil
 }
 
-// PowerActions are the contract's power actions.
-var PowerActions = []string{"start", "shutdown", "reboot", "kill"}
-
 // Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
-func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (store.Action, error) {
+func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
 		return store.Action{}, err
 	}
-	var target string
-	switch action {
-	case "start":
-		target = StatusRunning
-	case "shutdown", "kill":
-		target = StatusStopped
-	case "reboot":
-		target = StatusRunning
-	default:
+	action, ok := vmstatus.ParseAction(name)
+	if !ok {
 		return store.Action{}, NotFound()
 	}
+	target := action.Target()
 	switch {
-	case vm.Status == StatusCreating:
+	case vm.Status == vmstatus.Creating:
 		return store.Action{}, Conflict("vm.still_creating")
-	case vm.Status == StatusFailed && vm.OrderStatus != store.OrderProvisioned:
-		// An order that never produced a VM; a VM that crashed can be started again.
+	case vm.Status == vmstatus.Failed:
 		return store.Action{}, Conflict("vm.failed")
-	}
-	if vm.Status == target && action != "reboot" {
-		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, action)
+	case vm.Status == target && action != vmstatus.Reboot:
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
 		if err != nil {
 			return a, Internal(err)
 		}
 		return a, nil
-	}
-	if action == "reboot" && vm.Status != StatusRunning {
+	case !vm.Status.Allows(action):
 		return store.Action{}, Conflict("vm.not_running")
 	}
-	if action == "start" && !vm.PaidUntil.After(time.Now()) {
+	if action == vmstatus.Start && !vm.PaidUntil.After(time.Now()) {
 		// A VM whose paid time has run out starts again only when the wallet can pay its next hour.
 		u, err := s.db.UserByID(ctx, p.UserID)
 		if err != nil {
@@ -158,23 +147,23 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, action string) (stor
 	if err != nil {
 		return store.Action{}, Unavailable("vm.node_unavailable", err)
 	}
-	s.audit.Record(ctx, p, "vm."+action, SeverityInfo, "vm", vm.UUID, "")
+	s.audit.Record(ctx, p, "vm."+name, SeverityInfo, "vm", vm.UUID, "")
 	timeout := 2 * time.Minute
-	if action == "shutdown" {
+	if action == vmstatus.Shutdown {
 		timeout += s.cfg.ShutdownDeadline
 	}
-	return s.async(ctx, p, vm, action, timeout, func(ctx context.Context) error {
+	return s.async(ctx, p, vm, name, timeout, func(ctx context.Context) error {
 		var err error
 		switch {
-		case action == "start" && vm.Status == StatusPaused:
+		case action == vmstatus.Start && vm.Status == vmstatus.Paused:
 			err = node.Resume(ctx, vm.UUID)
-		case action == "start":
+		case action == vmstatus.Start:
 			err = node.Start(ctx, vm.UUID)
-		case action == "shutdown":
+		case action == vmstatus.Shutdown:
 			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
-		case action == "reboot":
+		case action == vmstatus.Reboot:
 			err = node.Reboot(ctx, vm.UUID)
-		case action == "kill":
+		case action == vmstatus.Kill:
 			err = node.PowerOff(ctx, vm.UUID)
 		}
 		if err == nil {
@@ -191,12 +180,12 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 	if err != nil {
 		return store.Action{}, err
 	}
-	if vm.Status == StatusCreating {
+	if vm.Status == vmstatus.Creating {
 		return s.cancel(ctx, p, vm)
 	}
 	s.audit.Record(ctx, p, "vm.delete", SeverityWarning, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID == 0 {
-		_ = s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed)
+		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 		return a, err
 	}
@@ -215,7 +204,7 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 			_ = s.db.SetVMLocked(ctx, vm.ID, false)
 			return err
 		}
-		if err := s.db.SetVMStatus(ctx, vm.ID, StatusDestroyed); err != nil {
+		if err := s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed); err != nil {
 			return err
 		}
 		return s.db.SetVMLocked(ctx, vm.ID, false)
@@ -307,7 +296,7 @@ func (s *VMs) Busy(ctx context.Context, p Principal) (map[int64]bool, error) {
 // or the next change writes the seed again.
 func (s *VMs) refreshSeed(ctx context.Context, vmID int64) {
 	vm, err := s.db.VMByID(ctx, vmID)
-	if err != nil || vm.NodeID == 0 || vm.Status == StatusCreating {
+	if err != nil || vm.NodeID == 0 || vm.Status == vmstatus.Creating {
 		return
 	}
 	node, err := s.fleet.Node(vm.NodeID)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // Rebuild gives the VM a fresh root disk from an active OS template (its own
@@ -53,6 +54,6 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 				return err
 			}
 		}
-		return s.db.SetVMStatus(ctx, vm.ID, StatusRunning)
+		return s.db.SetVMStatus(ctx, vm.ID, vmstatus.Running)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // Resize moves a stopped VM to another plan: vCPUs and memory change, the disk
@@ -34,7 +35,7 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (s
 	if err := built(vm); err != nil {
 		return store.Action{}, err
 	}
-	if vm.Status != StatusStopped {
+	if vm.Status != vmstatus.Stopped {
 		return store.Action{}, Conflict("vm.must_be_stopped")
 	}
 	if plan.Slug == vm.PlanSlug {

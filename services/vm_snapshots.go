@@ -10,6 +10,7 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // MaxSnapshots bounds the snapshots one VM keeps: each holds disk (and, for a
@@ -36,7 +37,7 @@ func (s *VMs) Snapshots(ctx context.Context, p Principal, uuid string) ([]Snapsh
 	if err != nil {
 		return nil, err
 	}
-	if vm.NodeID == 0 || vm.Status == StatusDestroyed || built(vm) != nil {
+	if vm.NodeID == 0 || vm.Status == vmstatus.Destroyed || built(vm) != nil {
 		return []Snapshot{}, nil
 	}
 	node, err := s.nodeOf(vm)
@@ -132,7 +133,7 @@ func (s *VMs) RevertSnapshot(ctx context.Context, p Principal, uuid, name string
 		if err != nil {
 			return err
 		}
-		return s.db.SetVMStatus(ctx, vm.ID, string(st))
+		return s.db.SetVMStatus(ctx, vm.ID, st)
 	})
 }
 

@@ -9,21 +9,8 @@ import (
 
 	"abrak/hypervisor"
 	"abrak/store"
+	"abrak/vmstatus"
 )
-
-// VM statuses (DESIGN.md's words).
-const (
-	StatusCreating  = "creating"
-	StatusRunning   = "running"
-	StatusStopped   = "stopped"
-	StatusPaused    = "paused"
-	StatusSuspended = "suspended"
-	StatusDestroyed = "destroyed"
-	StatusFailed    = "failed"
-)
-
-// Statuses are the values the API's status filter accepts.
-var Statuses = []string{StatusRunning, StatusStopped, StatusPaused, StatusSuspended, StatusCreating, StatusDestroyed, StatusFailed}
 
 // SSHKeyResolver turns a customer's key ids into public keys; unknown or
 // foreign ids are a validation error naming ssh_key_ids.
@@ -48,6 +35,9 @@ type VMConfig struct {
 	ReconcileInterval time.Duration
 	// BillingInterval is how often the biller looks for hours that came due.
 	BillingInterval time.Duration
+	// FirstBoot is how long a new VM's first boot is watched before its order
+	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
+	FirstBoot time.Duration
 }
 
 func (c VMConfig) withDefaults() VMConfig {
@@ -75,6 +65,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.BillingInterval <= 0 {
 		c.BillingInterval = time.Minute
 	}
+	if c.FirstBoot <= 0 {
+		c.FirstBoot = time.Minute
+	}
 	return c
 }
 
@@ -90,7 +83,9 @@ type VMs struct {
 
 	// StatusHook, when set, hears every status the reconciler corrects (the
 	// console registry closes consoles of VMs found stopped or gone).
-	StatusHook func(uuid, status string)
+	StatusHook func(uuid string, status vmstatus.Status)
+
+	crashes crashCounts
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.
@@ -124,7 +119,7 @@ func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]store.VM, 
 	if err := p.Require(ScopeVMRead); err != nil {
 		return nil, 0, err
 	}
-	if in.Status != "" && !validStatus(in.Status) {
+	if in.Status != "" && !vmstatus.Valid(in.Status) {
 		return nil, 0, Invalid(map[string]string{"status": "vm.status_invalid"})
 	}
 	if in.Limit < 1 || in.Limit > 200 {
@@ -133,20 +128,11 @@ func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]store.VM, 
 	if in.Offset < 0 {
 		return nil, 0, Invalid(map[string]string{"offset": "vm.offset_invalid"})
 	}
-	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: in.Status, Q: in.Q, Limit: in.Limit, Offset: in.Offset})
+	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: vmstatus.Status(in.Status), Q: in.Q, Limit: in.Limit, Offset: in.Offset})
 	if err != nil {
 		return nil, 0, Internal(err)
 	}
 	return vms, total, nil
-}
-
-func validStatus(s string) bool {
-	for _, v := range Statuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Get returns one of the principal's VMs; anyone else's is 404.

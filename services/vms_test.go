@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // A customer orders a VM, is charged the first hour once, sees it become running,
@@ -25,7 +25,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 
 	vm, err := p.Create(ctx, owner, vmOrder("web"))
 	must(t, err)
-	if vm.Status != services.StatusCreating || vm.NodeID != e.node.ID || vm.PublicIP != "10.20.0.2" || vm.Hostname == "" {
+	if vm.Status != vmstatus.Creating || vm.NodeID != e.node.ID || vm.PublicIP != "10.20.0.2" || vm.Hostname == "" {
 		t.Fatalf("created VM: status %q node %d ip %q hostname %q", vm.Status, vm.NodeID, vm.PublicIP, vm.Hostname)
 	}
 	if vm.RootCrypt == "" || strings.Contains(vm.RootCrypt, vmtPassword) {
@@ -49,7 +49,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	wantStatus(t, err, 409, "")
 
 	p.run()
-	e.waitStatus(vm.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
 	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Attempts != 1 {
 		t.Fatalf("order after provisioning: %+v", o)
 	}
@@ -58,7 +58,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if act.Status != store.ActionCompleted || act.CompletedAt == nil {
 		t.Fatalf("create action after provisioning: %+v", act)
 	}
-	if st := e.domains()[vm.UUID]; st != hypervisor.StateRunning {
+	if st := e.domains()[vm.UUID]; st != vmstatus.Running {
 		t.Fatalf("domain on the node is %q, want running", st)
 	}
 	if got := e.balance(owner); got != 9*vmtPrice {
@@ -68,17 +68,18 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	// Power: each action ends completed and leaves the VM and its domain in the
 	// action's state; asking for the state it is already in is a completed no-op.
 	for _, step := range []struct {
-		action, want string
-		noop         bool
+		action string
+		want   vmstatus.Status
+		noop   bool
 	}{
-		{"start", services.StatusRunning, true},
-		{"shutdown", services.StatusStopped, false},
-		{"shutdown", services.StatusStopped, true},
-		{"kill", services.StatusStopped, true},
-		{"start", services.StatusRunning, false},
-		{"reboot", services.StatusRunning, false},
-		{"kill", services.StatusStopped, false},
-		{"start", services.StatusRunning, false},
+		{"start", vmstatus.Running, true},
+		{"shutdown", vmstatus.Stopped, false},
+		{"shutdown", vmstatus.Stopped, true},
+		{"kill", vmstatus.Stopped, true},
+		{"start", vmstatus.Running, false},
+		{"reboot", vmstatus.Running, false},
+		{"kill", vmstatus.Stopped, false},
+		{"start", vmstatus.Running, false},
 	} {
 		a, err := p.Power(ctx, owner, vm.UUID, step.action)
 		must(t, err)
@@ -90,7 +91,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 		}
 		// Polled: the node's own event for the change may land just after the action ends.
 		e.waitStatus(vm.UUID, step.want, 30*time.Second)
-		if got := string(e.domains()[vm.UUID]); got != step.want {
+		if got := e.domains()[vm.UUID]; got != step.want {
 			t.Fatalf("after %s the domain is %q, want %q", step.action, got, step.want)
 		}
 	}
@@ -154,7 +155,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if a = waitAction(t, p, owner, a.ID); a.Status != store.ActionCompleted {
 		t.Fatalf("delete action %+v", a)
 	}
-	e.waitStatus(vm.UUID, services.StatusDestroyed, 30*time.Second)
+	e.waitStatus(vm.UUID, vmstatus.Destroyed, 30*time.Second)
 	if _, ok := e.domains()[vm.UUID]; ok {
 		t.Fatal("domain still defined after delete")
 	}
@@ -181,7 +182,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if next.PublicIP != vm.PublicIP {
 		t.Fatalf("new VM got %s, want the freed %s", next.PublicIP, vm.PublicIP)
 	}
-	e.waitStatus(next.UUID, services.StatusRunning, 20*time.Second)
+	e.waitStatus(next.UUID, vmstatus.Running, 20*time.Second)
 	if got := e.balance(owner); got != 8*vmtPrice {
 		t.Fatalf("balance %d after two orders, want %d", got, 8*vmtPrice)
 	}
@@ -248,7 +249,7 @@ func TestConcurrentCreatesNeverOverdrawTheWallet(t *testing.T) {
 
 	ips := map[string]bool{}
 	for _, id := range created {
-		e.waitStatus(id, services.StatusRunning, 20*time.Second)
+		e.waitStatus(id, vmstatus.Running, 20*time.Second)
 		ips[e.vm(id).PublicIP] = true
 	}
 	if len(ips) != 5 {
@@ -256,7 +257,7 @@ func TestConcurrentCreatesNeverOverdrawTheWallet(t *testing.T) {
 	}
 	doms := e.domains()
 	for _, id := range created {
-		if doms[id] != hypervisor.StateRunning {
+		if doms[id] != vmstatus.Running {
 			t.Fatalf("domain %s is %q on the node", id, doms[id])
 		}
 	}
@@ -302,7 +303,7 @@ func TestAnotherCustomersVMDoesNotExist(t *testing.T) {
 	if total != 0 || len(list) != 0 {
 		t.Fatalf("another customer lists %d VMs", total)
 	}
-	if got := e.vm(vm.UUID); got.DisplayName != "mine" || got.Status != services.StatusCreating {
+	if got := e.vm(vm.UUID); got.DisplayName != "mine" || got.Status != vmstatus.Creating {
 		t.Fatalf("another customer changed the VM: %+v", got)
 	}
 
@@ -360,10 +361,10 @@ func TestListFiltersAndPages(t *testing.T) {
 	if _, err := p.Create(ctx, other, vmOrder("web-other")); errStatus(err) != 503 {
 		t.Fatal(err)
 	}
-	must(t, e.db.SetVMStatus(ctx, byName["Web-Alpha"].ID, services.StatusRunning))
-	must(t, e.db.SetVMStatus(ctx, byName["web-beta"].ID, services.StatusStopped))
-	must(t, e.db.SetVMStatus(ctx, byName["DB-Gamma"].ID, services.StatusRunning))
-	must(t, e.db.SetVMStatus(ctx, byName["cache_1"].ID, services.StatusDestroyed))
+	must(t, e.db.SetVMStatus(ctx, byName["Web-Alpha"].ID, vmstatus.Running))
+	must(t, e.db.SetVMStatus(ctx, byName["web-beta"].ID, vmstatus.Stopped))
+	must(t, e.db.SetVMStatus(ctx, byName["DB-Gamma"].ID, vmstatus.Running))
+	must(t, e.db.SetVMStatus(ctx, byName["cache_1"].ID, vmstatus.Destroyed))
 
 	names := func(in services.ListInput) ([]string, int) {
 		t.Helper()

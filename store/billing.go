@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"abrak/vmstatus"
 )
 
 // DueHour is a live VM whose paid time has run out.
 type DueHour struct {
 	VMID, UserID int64
 	UUID         string
-	Status       string
+	Status       vmstatus.Status
 	PaidUntil    time.Time
 	PriceRials   int64
 }
@@ -20,7 +22,7 @@ type DueHour struct {
 func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour, error) {
 	rows, err := db.read(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials
 		FROM vms v JOIN plans p ON p.slug = v.plan_slug
-		WHERE v.status NOT IN ('destroyed', 'failed', 'creating') AND v.paid_until <= ? ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
+		WHERE v.status IN (`+sqlBilled+`) AND v.paid_until <= ? ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +54,7 @@ func (db *DB) SkipHour(ctx context.Context, d DueHour, now time.Time) error {
 // charged twice. ErrInsufficientFunds leaves everything as it was.
 func (db *DB) ChargeHour(ctx context.Context, d DueHour) (charged bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE vms SET paid_until = paid_until + 3600 WHERE id = ? AND paid_until = ? AND status NOT IN ('destroyed', 'failed')`,
+		res, err := tx.ExecContext(ctx, `UPDATE vms SET paid_until = paid_until + 3600 WHERE id = ? AND paid_until = ? AND status IN (`+sqlBilled+`)`,
 			d.VMID, d.PaidUntil.Unix())
 		if err != nil {
 			return err

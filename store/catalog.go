@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 )
 
 // Region is a location customers pick; its nodes serve its VMs.
@@ -30,16 +29,6 @@ type OSTemplate struct {
 	Kernel, Initrd, Cmdline string
 	MinDiskGB, Sort         int
 	Active                  bool
-}
-
-// Node is a libvirt host.
-type Node struct {
-	ID                      int64
-	Name, Region, URI       string
-	VNCHost                 string
-	VCPUs, MemoryMB, DiskGB int
-	Enabled                 bool
-	CreatedAt               time.Time
 }
 
 // UpsertRegion creates or updates a region.
@@ -163,52 +152,4 @@ func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
 // OSTemplate loads one template.
 func (db *DB) OSTemplate(ctx context.Context, slug string) (OSTemplate, error) {
 	return scanTemplate(db.readRow(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE slug = ?`, slug))
-}
-
-// UpsertNode adds a node or updates the one with the same name.
-func (db *DB) UpsertNode(ctx context.Context, n Node) (Node, error) {
-	err := db.W.QueryRowContext(ctx, `INSERT INTO nodes (name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET region = excluded.region, uri = excluded.uri, vnc_host = excluded.vnc_host, vcpus = excluded.vcpus,
-		memory_mb = excluded.memory_mb, disk_gb = excluded.disk_gb, enabled = excluded.enabled RETURNING id`,
-		n.Name, n.Region, n.URI, n.VNCHost, n.VCPUs, n.MemoryMB, n.DiskGB, n.Enabled, time.Now().Unix()).Scan(&n.ID)
-	return n, err
-}
-
-// Nodes lists every enabled node.
-func (db *DB) Nodes(ctx context.Context) ([]Node, error) {
-	rows, err := db.read(ctx, `SELECT id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, created_at FROM nodes WHERE enabled = 1 ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Node
-	for rows.Next() {
-		var n Node
-		var created int64
-		if err := rows.Scan(&n.ID, &n.Name, &n.Region, &n.URI, &n.VNCHost, &n.VCPUs, &n.MemoryMB, &n.DiskGB, &n.Enabled, &created); err != nil {
-			return nil, err
-		}
-		n.CreatedAt = time.Unix(created, 0).UTC()
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
-// NodeUsage sums the resources of the live VMs placed on each node.
-func (db *DB) NodeUsage(ctx context.Context) (map[int64][3]int, error) {
-	rows, err := db.read(ctx, `SELECT node_id, sum(vcpus), sum(memory_mb), sum(disk_gb) FROM vms WHERE node_id IS NOT NULL AND status <> 'destroyed' GROUP BY node_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64][3]int{}
-	for rows.Next() {
-		var id int64
-		var r [3]int
-		if err := rows.Scan(&id, &r[0], &r[1], &r[2]); err != nil {
-			return nil, err
-		}
-		out[id] = r
-	}
-	return out, rows.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 )
 
 //go:embed migrations/*.sql
@@ -60,21 +61,53 @@ func migrate(ctx context.Context, w *sql.DB) error {
 		return fmt.Errorf("store: database schema %d is newer than this binary (%d)", current, len(all))
 	}
 	for i := current; i < len(all); i++ {
-		tx, err := w.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, all[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE schema_version SET version = ?", i+1); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := apply(ctx, w, i+1, all[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fkOff marks a migration that rebuilds a table other tables point at: SQLite's
+// procedure for that runs with foreign keys off, which a transaction cannot
+// switch, and checks them before it commits.
+const fkOff = "-- abrak:foreign-keys-off"
+
+// apply runs migration number version in its own transaction on one connection.
+func apply(ctx context.Context, w *sql.DB, version int, script string) error {
+	conn, err := w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	off := strings.HasPrefix(script, fkOff)
+	if off {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, script); err != nil {
+		return fmt.Errorf("store: migration %d: %w", version, err)
+	}
+	if off {
+		rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+		if err != nil {
+			return err
+		}
+		bad := rows.Next()
+		rows.Close()
+		if bad {
+			return fmt.Errorf("store: migration %d leaves rows pointing at nothing", version)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE schema_version SET version = ?", version); err != nil {
+		return err
+	}
+	return tx.Commit()
 }

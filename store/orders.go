@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"abrak/vmstatus"
 )
 
 // Order states (DESIGN.md's words).
@@ -82,7 +84,7 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 		}
 		e = tx.QueryRowContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, public_ip,
 			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at, paid_until)
-			VALUES (?, ?, ?, ?, 'creating', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, `+sqlCreating+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, ip,
 			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, now+3600).Scan(&v.ID)
 		if e != nil {
@@ -124,7 +126,7 @@ func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("store: region %s network %q: %w", region, network, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT public_ip FROM vms WHERE region = ? AND status <> 'destroyed' AND public_ip IS NOT NULL`, region)
+	rows, err := tx.QueryContext(ctx, `SELECT public_ip FROM vms WHERE region = ? AND status <> `+sqlDestroyed+` AND public_ip IS NOT NULL`, region)
 	if err != nil {
 		return "", err
 	}
@@ -217,8 +219,8 @@ func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 		// The paid first hour starts when the VM runs, not when it was ordered:
 		// time spent waiting for a hypervisor is not billed.
 		now := time.Now().Unix()
-		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = 'running', node_unavailable = 0, updated_at = ?, paid_until = max(paid_until, ?)
-			WHERE id = ? AND status = 'creating'`, now, now+3600, vmID)
+		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = `+sqlRunning+`, node_unavailable = 0, updated_at = ?, paid_until = max(paid_until, ?)
+			WHERE id = ? AND status = `+sqlCreating, now, now+3600, vmID)
 		if err != nil {
 			return err
 		}
@@ -241,7 +243,7 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 		if e != nil {
 			return e
 		}
-		if e := tx.QueryRowContext(ctx, `UPDATE vms SET status = 'failed', updated_at = ? WHERE id = ? RETURNING uuid`, time.Now().Unix(), vmID).Scan(&uuid); e != nil {
+		if e := tx.QueryRowContext(ctx, `UPDATE vms SET status = `+sqlFailed+`, updated_at = ? WHERE id = ? RETURNING uuid`, time.Now().Unix(), vmID).Scan(&uuid); e != nil {
 			return e
 		}
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
@@ -272,7 +274,7 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 		}
 		var uuid string
 		now := time.Now().Unix()
-		if e := tx.QueryRowContext(ctx, `UPDATE vms SET status = 'destroyed', destroyed_at = ?, updated_at = ? WHERE id = ? RETURNING uuid`, now, now, vmID).Scan(&uuid); e != nil {
+		if e := tx.QueryRowContext(ctx, `UPDATE vms SET `+statusSet+` WHERE id = ?3 RETURNING uuid`, vmstatus.Destroyed, now, vmID).Scan(&uuid); e != nil {
 			return e
 		}
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
@@ -298,4 +300,11 @@ func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 	}
 	o.NextAttemptAt, o.CreatedAt, o.UpdatedAt = time.Unix(next, 0), time.Unix(created, 0), time.Unix(updated, 0)
 	return o, err
+}
+
+// TouchOrder marks an order in provisioning as still being worked on, so
+// DueOrders does not take it for one a crash left behind.
+func (db *DB) TouchOrder(ctx context.Context, id int64) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, OrderProvisioning)
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // A reconciler pass that read a VM before a lifecycle event changed it must not
@@ -26,7 +27,7 @@ func TestReconcilerNeverOverwritesANewerStatus(t *testing.T) {
 
 	seen, err := db.VMByUUID(ctx, id) // what a reconciler pass read
 	must(err)
-	for _, st := range []string{"paused", "running"} { // events that came after
+	for _, st := range []vmstatus.Status{vmstatus.Paused, vmstatus.Running} { // events that came after
 		seq, err := db.VMStatusSeq(ctx, id)
 		must(err)
 		if changed, err := db.SetVMStatusByUUID(ctx, id, st, seq); err != nil || !changed {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"abrak/vmstatus"
 )
 
 // VM is one customer VM with its plan and template as lists show them.
@@ -16,7 +18,7 @@ type VM struct {
 	UserID         int64
 	DisplayName    string
 	Hostname       string
-	Status         string
+	Status         vmstatus.Status
 	PlanSlug       string
 	OSTemplateSlug string
 	OSTemplateName string
@@ -71,7 +73,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 // VMFilter selects one customer's VMs.
 type VMFilter struct {
 	UserID        int64
-	Status        string
+	Status        vmstatus.Status
 	Q             string
 	Limit, Offset int
 	// WithDestroyed includes deleted VMs (the API's status=destroyed asks for them).
@@ -87,7 +89,7 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 		where += ` AND v.status = ?`
 		args = append(args, f.Status)
 	case !f.WithDestroyed:
-		where += ` AND v.status <> 'destroyed'`
+		where += ` AND v.status <> ` + sqlDestroyed
 	}
 	if f.Q != "" {
 		// LIKE is case-insensitive for ASCII; lower() covers the rest of what SQLite folds.
@@ -132,7 +134,7 @@ func (db *DB) VMByID(ctx context.Context, id int64) (VM, error) {
 
 // VMsOnNodes lists the live VMs placed on nodes, for the reconciler.
 func (db *DB) VMsOnNodes(ctx context.Context) ([]VM, error) {
-	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> 'destroyed'`)
+	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> `+sqlDestroyed)
 	if err != nil {
 		return nil, err
 	}
@@ -149,13 +151,9 @@ func (db *DB) VMsOnNodes(ctx context.Context) ([]VM, error) {
 }
 
 // SetVMStatus records a VM's state. A destroyed VM stays destroyed.
-func (db *DB) SetVMStatus(ctx context.Context, id int64, status string) error {
-	destroyed := any(nil)
-	if status == "destroyed" {
-		destroyed = time.Now().Unix()
-	}
-	_, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
-		WHERE id = ? AND status <> 'destroyed'`, status, time.Now().Unix(), destroyed, id)
+func (db *DB) SetVMStatus(ctx context.Context, id int64, status vmstatus.Status) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+` WHERE id = ?3 AND status <> `+sqlDestroyed,
+		status, time.Now().Unix(), id)
 	return err
 }
 
@@ -175,15 +173,11 @@ func (db *DB) VMStatusSeq(ctx context.Context, uuid string) (int64, error) {
 // must not be overwritten by an event about an older one. It reports whether a
 // row changed. A node's "undefined" event usually beats the panel's own
 // SetVMStatus after a delete, so this is where most VMs get their destroyed_at.
-func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string, seq int64) (bool, error) {
-	now := time.Now().Unix()
-	destroyed := any(nil)
-	if status == "destroyed" {
-		destroyed = now
-	}
-	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, node_unavailable = 0, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
-		WHERE uuid = ? AND status_seq = ? AND status <> 'destroyed' AND status <> ? AND status <> 'creating'
-		AND NOT (status = 'failed' AND ? = 'destroyed' AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`, status, now, destroyed, uuid, seq, status, status)
+func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid string, status vmstatus.Status, seq int64) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, node_unavailable = 0
+		WHERE uuid = ?3 AND status_seq = ?4 AND status <> ?1 AND status NOT IN (`+sqlDestroyed+`, `+sqlCreating+`)
+		AND NOT (status = `+sqlFailed+` AND ?1 = `+sqlDestroyed+` AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`,
+		status, time.Now().Unix(), uuid, seq)
 	if err != nil {
 		return false, err
 	}
@@ -194,14 +188,9 @@ func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid, status string, seq in
 // ReconcileVMStatus records the state the reconciler found, unless the status
 // changed since it read vm (its StatusSeq moved): that newer status came from a
 // lifecycle event and is fresher than the pass's observation.
-func (db *DB) ReconcileVMStatus(ctx context.Context, vm VM, status string) (bool, error) {
-	now := time.Now().Unix()
-	destroyed := any(nil)
-	if status == "destroyed" {
-		destroyed = now
-	}
-	res, err := db.W.ExecContext(ctx, `UPDATE vms SET status = ?, updated_at = ?, destroyed_at = coalesce(destroyed_at, ?)
-		WHERE id = ? AND status_seq = ? AND status <> 'destroyed'`, status, now, destroyed, vm.ID, vm.StatusSeq)
+func (db *DB) ReconcileVMStatus(ctx context.Context, vm VM, status vmstatus.Status) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+` WHERE id = ?3 AND status_seq = ?4 AND status <> `+sqlDestroyed,
+		status, time.Now().Unix(), vm.ID, vm.StatusSeq)
 	if err != nil {
 		return false, err
 	}
@@ -211,7 +200,7 @@ func (db *DB) ReconcileVMStatus(ctx context.Context, vm VM, status string) (bool
 
 // SetNodeUnavailable flags every live VM of a node as unreachable, or clears the flag.
 func (db *DB) SetNodeUnavailable(ctx context.Context, nodeID int64, down bool) error {
-	_, err := db.W.ExecContext(ctx, `UPDATE vms SET node_unavailable = ? WHERE node_id = ? AND status <> 'destroyed' AND node_unavailable <> ?`, down, nodeID, down)
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET node_unavailable = ?1 WHERE node_id = ?2 AND status <> `+sqlDestroyed+` AND node_unavailable <> ?1`, down, nodeID)
 	return err
 }
 

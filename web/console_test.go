@@ -22,6 +22,7 @@ import (
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 	"abrak/web"
 )
 
@@ -87,7 +88,7 @@ func newConsoleWorld(t *testing.T) *consoleWorld {
 	must(err)
 	waitFor(t, 3*time.Minute, "the VM runs", func() bool {
 		vm, err = a.DB.VMByID(ctx, vm.ID)
-		return err == nil && vm.Status == services.StatusRunning
+		return err == nil && vm.Status == vmstatus.Running
 	})
 	return &consoleWorld{testApp: a, ana: ana, vm: vm}
 }
@@ -262,7 +263,7 @@ func TestConsoleOfARealGuest(t *testing.T) {
 	}
 	waitFor(t, 30*time.Second, "the VM is recorded stopped", func() bool {
 		vm, err := a.DB.VMByID(context.Background(), w.vm.ID)
-		return err == nil && vm.Status == services.StatusStopped
+		return err == nil && vm.Status == vmstatus.Stopped
 	})
 	mustStatus(t, "console of a stopped VM", apiCall(t, a, "POST", path, token, ""), http.StatusConflict)
 }

@@ -57,6 +57,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
+	reg.MustRegister(newNodeCollector(h.VMs.Nodes))
 
 	e.Use(observe(log, m))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

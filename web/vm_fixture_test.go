@@ -10,6 +10,7 @@ import (
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 	"abrak/web"
 )
 
@@ -112,7 +113,7 @@ func (qp *qemuPanel) signedInTab(t *testing.T, email, lang string) *tab {
 }
 
 // domains lists the node's domains as libvirt reports them: UUID → state.
-func (qp *qemuPanel) domains(t *testing.T) map[string]hypervisor.State {
+func (qp *qemuPanel) domains(t *testing.T) map[string]vmstatus.Status {
 	t.Helper()
 	n, err := qp.Fleet.Node(qp.Node.ID)
 	if err != nil {
@@ -124,7 +125,7 @@ func (qp *qemuPanel) domains(t *testing.T) map[string]hypervisor.State {
 	if err != nil {
 		t.Fatalf("domains of %s: %v", qp.Node.Name, err)
 	}
-	out := make(map[string]hypervisor.State, len(infos))
+	out := make(map[string]vmstatus.Status, len(infos))
 	for _, d := range infos {
 		out[d.UUID] = d.State
 	}

@@ -11,6 +11,7 @@ import (
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
+	"abrak/vmstatus"
 	"abrak/web"
 )
 
@@ -52,7 +53,7 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	vm, err := a.VMs.Create(ctx, who, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
 		CustomPassword: "StrongPass123!", DisplayName: "وب", Region: "thr-t"})
 	must(err)
-	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == services.StatusRunning })
+	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == vmstatus.Running })
 
 	p := newTab(t, newBrowser(t), a.URL)
 	p.open("/signin?lang=fa")

@@ -12,6 +12,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // The VM API without a hypervisor: no node is configured, so every order is
@@ -87,7 +88,7 @@ func vmRow(t testing.TB, a *testApp, uuid string) store.VM {
 }
 
 // settle makes a VM look built and idle: the given status, its create action finished.
-func settle(t testing.TB, a *testApp, uuid, status string) {
+func settle(t testing.TB, a *testApp, uuid string, status vmstatus.Status) {
 	t.Helper()
 	ctx := context.Background()
 	vm := vmRow(t, a, uuid)

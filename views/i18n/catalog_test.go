@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"abrak/vmstatus"
 )
 
 var (
@@ -227,5 +229,21 @@ func TestKeyScanSeesTemplAndGoCalls(t *testing.T) {
 	want := []string{"auth.too_many_attempts", "newarea.title", "auth.too_many_attempts", "nav.vms", "empty.vms", "form.email"}
 	if got := keysIn(src); !slices.Equal(got, want) {
 		t.Errorf("scan found %q, want %q", got, want)
+	}
+}
+
+// Every status of the vocabulary has a name in every locale, and the refusal of
+// an unknown status filter lists them all.
+func TestEveryVMStatusIsNamed(t *testing.T) {
+	for _, l := range Supported {
+		list := T(l, "vm.status_invalid")
+		for _, st := range vmstatus.All {
+			if !Has("vm.status." + string(st)) {
+				t.Errorf("no vm.status.%s", st)
+			}
+			if !strings.Contains(list, string(st)) {
+				t.Errorf("%s: vm.status_invalid does not list %s", l, st)
+			}
+		}
 	}
 }
