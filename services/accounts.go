@@ -16,17 +16,27 @@ type Accounts struct {
 	db      *store.DB
 	audit   *Audit
 	perIP   *AttemptLimiter
-	perUser *AttemptLimiter
+	perPair *AttemptLimiter
+	perAcct *AttemptLimiter
 	issuer  string
 	// dummyHash is checked for unknown emails so that a wrong email costs the
 	// same time as a wrong password: timing tells nothing about who has an account.
 	dummyHash string
 }
 
-// AccountsConfig sets the sign-in limits.
+// AccountsConfig sets the limits on password and code checks (sign-in, second
+// factor, password change, turning two-factor off). Each attempt is reserved
+// before its check, in all three.
 type AccountsConfig struct {
-	PerIP, PerAccount *AttemptLimiter
-	Issuer            string // shown in authenticator apps
+	// PerIP bounds failures from one address, whatever the account (30 per 15 min).
+	PerIP *AttemptLimiter
+	// PerAccount bounds failures of one account from one address (5 per 15 min):
+	// an attacker's failures lock the attacker's address out, not the owner's.
+	PerAccount *AttemptLimiter
+	// AccountCeiling bounds failures of one account from every address together
+	// (100 per 15 min), against guessing spread over many addresses.
+	AccountCeiling *AttemptLimiter
+	Issuer         string // shown in authenticator apps
 }
 
 func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, error) {
@@ -40,10 +50,14 @@ func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, err
 	if cfg.PerAccount == nil {
 		cfg.PerAccount = NewAttemptLimiter(5, 15*time.Minute, nil)
 	}
+	if cfg.AccountCeiling == nil {
+		cfg.AccountCeiling = NewAttemptLimiter(100, 15*time.Minute, nil)
+	}
 	if cfg.Issuer == "" {
 		cfg.Issuer = "Abrak"
 	}
-	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perUser: cfg.PerAccount, issuer: cfg.Issuer, dummyHash: h}, nil
+	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
+		issuer: cfg.Issuer, dummyHash: h}, nil
 }
 
 // SignUpInput is what the sign-up form and `admin create-user` send.
@@ -108,23 +122,43 @@ type SignInResult struct {
 	NeedsTOTP bool
 }
 
-func ipKey(ip string) string     { return "ip:" + ip }
-func accountKey(e string) string { return "acct:" + e }
+func ipKey(ip string) string      { return "ip:" + ip }
+func accountKey(e string) string  { return "acct:" + e }
+func pairKey(e, ip string) string { return "acct:" + e + "|ip:" + ip }
 
-// limited checks both counters and returns the longer wait.
-func (a *Accounts) limited(ip, email string) error {
-	wait := max(a.perIP.Blocked(ipKey(ip)), a.perUser.Blocked(accountKey(email)))
+// attempt reserves one check of email's secret from ip in every limit, before
+// the check: 429 with the longest wait when any is spent. Settle it with done:
+// a failure stays counted, a success is given back (and clears the pair).
+func (a *Accounts) attempt(ip, email string) (done func(failed bool), err error) {
+	var settles []func(bool)
+	wait := time.Duration(0)
+	for _, t := range []struct {
+		l   *AttemptLimiter
+		key string
+	}{{a.perIP, ipKey(ip)}, {a.perPair, pairKey(email, ip)}, {a.perAcct, accountKey(email)}} {
+		settle, w := t.l.Take(t.key)
+		if settle == nil {
+			wait = max(wait, w)
+			continue
+		}
+		settles = append(settles, settle)
+	}
 	if wait > 0 {
+		for _, s := range settles {
+			s(false)
+		}
 		e := RateLimited(wait)
 		e.Key = "auth.too_many_attempts"
-		return e
+		return nil, e
 	}
-	return nil
-}
-
-func (a *Accounts) fail(ip, email string) {
-	a.perIP.Fail(ipKey(ip))
-	a.perUser.Fail(accountKey(email))
+	return func(failed bool) {
+		for _, s := range settles {
+			s(failed)
+		}
+		if !failed {
+			a.perPair.Reset(pairKey(email, ip))
+		}
+	}, nil
 }
 
 // SignIn checks an email and password. The same message answers an unknown
@@ -145,29 +179,31 @@ func (a *Accounts) SignIn(ctx context.Context, email, password, ip string) (Sign
 		}
 		return SignInResult{}, Invalid(fields)
 	}
-	if err := a.limited(ip, email); err != nil {
+	done, err := a.attempt(ip, email)
+	if err != nil {
 		return SignInResult{}, err
 	}
 	u, err := a.db.UserByEmail(ctx, email)
 	hash := u.PasswordHash
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
+			done(false)
 			return SignInResult{}, Internal(err)
 		}
 		hash = a.dummyHash
 	}
 	ok, cerr := CheckPassword(hash, password)
 	if err != nil || cerr != nil || !ok {
-		a.fail(ip, email)
+		done(true)
 		if u.ID != 0 {
 			a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin_failed", SeverityWarning, "user", "", "")
 		}
 		return SignInResult{}, InvalidWith("auth.invalid_credentials", nil)
 	}
+	done(false)
 	if u.TOTPEnabled {
 		return SignInResult{User: u, NeedsTOTP: true}, nil
 	}
-	a.perUser.Reset(accountKey(email))
 	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin", SeverityInfo, "user", "", "")
 	return SignInResult{User: u}, nil
 }
@@ -178,12 +214,14 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	if err != nil {
 		return Internal(err)
 	}
-	if err := a.limited(p.IP, u.Email); err != nil {
+	done, err := a.attempt(p.IP, u.Email)
+	if err != nil {
 		return err
 	}
 	fields := map[string]string{}
-	if ok, _ := CheckPassword(u.PasswordHash, current); !ok {
-		a.fail(p.IP, u.Email)
+	ok, _ := CheckPassword(u.PasswordHash, current)
+	done(!ok)
+	if !ok {
 		fields["current"] = "account.current_password_wrong"
 	}
 	if k := passwordProblem(next, u.Email); k != "" {

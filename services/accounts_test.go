@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -102,23 +103,27 @@ func TestSignInSameAnswerForUnknownAndWrong(t *testing.T) {
 	}
 }
 
-func TestSignInLimitPerAccount(t *testing.T) {
+func TestSignInLimitPerAccountAndAddress(t *testing.T) {
 	a, _, c := newAccounts(t)
 	ctx := context.Background()
 	signUp(t, a, "ana@example.com")
 	for range 3 {
 		a.SignIn(ctx, "ana@example.com", "wrong-password", "10.0.0.1")
 	}
-	_, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.2")
-	e := wantError(t, "after three failures, from another address", err, http.StatusTooManyRequests, "auth.too_many_attempts")
+	_, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.1")
+	e := wantError(t, "after three failures, from the same address", err, http.StatusTooManyRequests, "auth.too_many_attempts")
 	if e.RetryAfter != time.Minute {
 		t.Errorf("RetryAfter %v, want 1m", e.RetryAfter)
+	}
+	// The owner, elsewhere, is not locked out by someone else's guesses.
+	if _, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.2"); err != nil {
+		t.Fatalf("the right password from another address: %v", err)
 	}
 	c.Advance(time.Minute)
 	if _, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.1"); err != nil {
 		t.Fatalf("after the window: %v", err)
 	}
-	// A success clears the account's failures.
+	// A success clears the failures of its address.
 	for range 2 {
 		a.SignIn(ctx, "ana@example.com", "wrong-password", "10.0.0.1")
 	}
@@ -128,6 +133,67 @@ func TestSignInLimitPerAccount(t *testing.T) {
 	a.SignIn(ctx, "ana@example.com", "wrong-password", "10.0.0.1")
 	if _, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.1"); err != nil {
 		t.Fatalf("one failure after a success blocks: %v", err)
+	}
+}
+
+// burst runs n checks at once and counts how many were judged (not refused with 429).
+func burst(n int, check func(i int) error) (judged, refused int) {
+	var wg sync.WaitGroup
+	var j, r atomic.Int64
+	for i := range n {
+		wg.Go(func() {
+			var e *Error
+			if err := check(i); errors.As(err, &e) && e.Status == http.StatusTooManyRequests {
+				r.Add(1)
+			} else {
+				j.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return int(j.Load()), int(r.Load())
+}
+
+// The black-box finding: the limit was checked before the slow password hash
+// and the failure recorded after it, so a parallel burst was judged in full.
+// Each attempt is reserved first now: a burst gets exactly the limit's worth.
+func TestParallelGuessesGetNoMoreThanTheLimit(t *testing.T) {
+	a, _, _ := newAccounts(t) // 3 per account and address, 100 per address
+	ctx := context.Background()
+	u := signUp(t, a, "ana@example.com")
+	judged, refused := burst(30, func(int) error {
+		_, err := a.SignIn(ctx, "ana@example.com", "wrong-password", "10.0.0.9")
+		return err
+	})
+	if judged != 3 || refused != 27 {
+		t.Fatalf("30 parallel wrong passwords: %d judged, %d refused; want 3 and 27", judged, refused)
+	}
+	if _, err := a.SignIn(ctx, "ana@example.com", goodPassword, "10.0.0.9"); err == nil {
+		t.Fatal("the right password after the burst signed in from the guessing address")
+	}
+
+	p := Principal{UserID: u.ID, IP: "10.0.0.8"}
+	judged, _ = burst(20, func(int) error {
+		return a.ChangePassword(ctx, p, "wrong", "a-new-good-password", "a-new-good-password")
+	})
+	if judged != 3 {
+		t.Fatalf("20 parallel password changes with a wrong current password: %d judged, want 3", judged)
+	}
+	p.IP = "10.0.0.7"
+	for range 3 {
+		a.DisableTOTP(ctx, p, "wrong")
+	}
+	wantError(t, "turning two-factor off after three wrong passwords", a.DisableTOTP(ctx, p, goodPassword), http.StatusTooManyRequests, "auth.too_many_attempts")
+
+	// One address, many accounts: the address's own limit holds under a burst too.
+	b, _, _ := newAccounts(t)
+	b.perIP = NewAttemptLimiter(30, time.Minute, nil)
+	judged, _ = burst(45, func(i int) error {
+		_, err := b.SignIn(ctx, "guess"+strconv.Itoa(i)+"@example.com", "wrong-password", "10.0.0.6")
+		return err
+	})
+	if judged != 30 {
+		t.Fatalf("45 parallel sign-ins from one address: %d judged, want the limit of 30", judged)
 	}
 }
 

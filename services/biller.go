@@ -15,7 +15,7 @@ import (
 // an hour, the VM is powered off (its disk is kept) and the customer sees a
 // warning in the activity log; it is billed again once started with funds.
 func (s *VMs) RunBiller(ctx context.Context) {
-	s.every(ctx, s.cfg.BillingInterval, nil, func() { s.BillDue(ctx, time.Now()) })
+	s.every(ctx, s.cfg.BillingInterval, nil, func() { s.BillDue(ctx, s.cfg.Now()) })
 }
 
 // BillDue charges every hour that has come due by now.
@@ -47,30 +47,66 @@ func (s *VMs) BillDue(ctx context.Context, now time.Time) {
 	}
 }
 
-// unpaid powers off a running VM whose hour the wallet cannot pay, once, and
-// lets the hour pass unbilled: no debt builds up while the VM is off, and it
-// can be started again only with the next hour in the wallet.
+// unpaid holds a VM whose hour the wallet cannot pay, once: it is powered off
+// if it runs, its hours stop accruing (no debt builds up that a later top-up
+// would repay), and it runs again only by a start that pays the next hour. The
+// customer is warned in the activity log.
 func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
-	if d.Status != vmstatus.Running {
-		if err := s.db.SkipHour(ctx, d, now); err != nil {
-			s.log.Error("skipping an unpaid hour", "vm", d.UUID, "err", err)
+	if d.Status == vmstatus.Running {
+		vm, err := s.db.VMByID(ctx, d.VMID)
+		if err != nil || vm.NodeID == 0 {
+			return
 		}
-		return
+		node, err := s.fleet.Node(vm.NodeID)
+		if err != nil {
+			return // tried again at the next tick
+		}
+		if err := node.PowerOff(ctx, vm.UUID); err != nil && !errors.Is(err, hypervisor.ErrInvalidState) {
+			s.log.Warn("powering off an unpaid vm", "vm", vm.UUID, "err", err)
+			return
+		}
+		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped)
 	}
-	vm, err := s.db.VMByID(ctx, d.VMID)
-	if err != nil || vm.NodeID == 0 {
-		return
-	}
-	node, err := s.fleet.Node(vm.NodeID)
+	held, err := s.db.HoldUnpaid(ctx, d, now)
 	if err != nil {
-		return // tried again at the next tick
-	}
-	if err := node.PowerOff(ctx, vm.UUID); err != nil && !errors.Is(err, hypervisor.ErrInvalidState) {
-		s.log.Warn("powering off an unpaid vm", "vm", vm.UUID, "err", err)
+		s.log.Error("holding an unpaid vm", "vm", d.UUID, "err", err)
 		return
 	}
-	_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped)
-	_ = s.db.SkipHour(ctx, d, now)
-	s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", vm.UUID, "")
-	s.log.Info("unpaid vm powered off", "vm", vm.UUID)
+	if held {
+		s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", d.UUID, "")
+		s.log.Info("unpaid vm held", "vm", d.UUID, "was", d.Status)
+	}
 }
+
+// canPay refuses an operation that would leave vm running (or larger) without
+// the next hour in the wallet; price is the hourly price it will have.
+func (s *VMs) canPay(ctx context.Context, vm store.VM, price int64) error {
+	u, err := s.db.UserByID(ctx, vm.UserID)
+	if err != nil {
+		return Internal(err)
+	}
+	if u.BalanceRials < price {
+		return InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+	}
+	return nil
+}
+
+// resumeBilling pays the hour beginning now for a VM that a start or a rebuild
+// has just brought up from a hold. A wallet emptied meanwhile (another VM's
+// charge) powers it off again, still held.
+func (s *VMs) resumeBilling(ctx context.Context, vm store.VM, node interface {
+	PowerOff(context.Context, string) error
+}) error {
+	if !vm.Held() {
+		return nil
+	}
+	_, err := s.db.ResumeBilling(ctx, vm, s.cfg.Now())
+	if errors.Is(err, store.ErrInsufficientFunds) {
+		_ = node.PowerOff(ctx, vm.UUID)
+		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped)
+		return errInsufficientAtStart
+	}
+	return err
+}
+
+var errInsufficientAtStart = errors.New("the wallet could no longer pay the next hour")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"abrak/services"
+	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -51,21 +52,28 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != 2 {
 		t.Fatalf("%d hourly charges after ten unpaid hours, want still 2", n)
 	}
-	// The test's clock runs ahead of the wall clock; put the paid time behind the
-	// wall clock, as it is when an unpaid VM's customer comes back.
-	if _, err := e.db.W.ExecContext(e.ctx, `UPDATE vms SET paid_until = ? WHERE uuid = ?`, time.Now().Add(-time.Minute).Unix(), vm.UUID); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := p.Power(e.ctx, owner, vm.UUID, "start"); errStatus(err) != 422 {
 		t.Fatalf("starting an unpaid VM: %v, want 422", err)
 	}
-	// A top-up pays for the hour now beginning, not for the hours the wallet was empty.
+	// A top-up pays for nothing by itself: not for the hours the wallet was
+	// empty, not for the VM that is off. Starting it pays the hour now beginning.
 	if _, err := e.db.Credit(e.ctx, owner.UserID, 5*vmtPrice, "topup", "test"); err != nil {
 		t.Fatal(err)
 	}
-	p.BillDue(e.ctx, time.Now())
+	p.BillDue(e.ctx, later.Add(11*time.Hour))
+	if got := e.balance(owner); got != 5*vmtPrice {
+		t.Fatalf("balance %d after a top-up of %d with the VM off, want it untouched", got, 5*vmtPrice)
+	}
+	a, err := p.Power(e.ctx, owner, vm.UUID, "start")
+	must(t, err)
+	if a = waitAction(t, p, owner, a.ID); a.Error != "" {
+		t.Fatalf("start after the top-up: %+v", a)
+	}
 	if got := e.balance(owner); got != 4*vmtPrice {
-		t.Fatalf("balance %d after a top-up of %d, want %d: only the current hour is charged", got, 5*vmtPrice, 4*vmtPrice)
+		t.Fatalf("balance %d after starting, want %d: the start pays the hour now beginning", got, 4*vmtPrice)
+	}
+	if got := e.vm(vm.UUID); got.Held() || !got.PaidUntil.After(time.Now()) || got.Status != vmstatus.Running {
+		t.Fatalf("after a paid start: %+v", got)
 	}
 	events, err := p.VMEvents(e.ctx, owner, vm.UUID, 10)
 	must(t, err)
@@ -75,5 +83,43 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no warning tells the customer why the VM stopped")
+	}
+}
+
+// The black-box finding: at balance 0, kill, let the biller tick, start — the VM
+// ran on for free, hour after hour. Nothing starts, grows or is rebuilt now
+// unless the wallet holds its next hour, and no hour passes unpaid while it runs.
+func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	clock := &fakeClock{now: time.Now()}
+	e.cfg.Now = clock.Now
+	must(t, e.db.UpsertPlan(e.ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 512, DiskGB: 2,
+		PriceHourlyRials: 2 * vmtPrice, Sort: 2, Active: true}))
+	owner := e.customer("empty@example.com", vmtPrice) // the first hour, nothing more
+	p := e.openReady(true)
+	vm, err := p.Create(e.ctx, owner, vmOrder("empty"))
+	must(t, err)
+	e.waitStatus(vm.UUID, vmstatus.Running, time.Minute)
+
+	a, err := p.Power(e.ctx, owner, vm.UUID, "kill")
+	must(t, err)
+	waitAction(t, p, owner, a.ID)
+	p.BillDue(e.ctx, clock.add(90*time.Minute))
+	for name, op := range map[string]func() (store.Action, error){
+		"start":   func() (store.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") },
+		"resize":  func() (store.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, "big") },
+		"rebuild": func() (store.Action, error) { return p.Rebuild(e.ctx, owner, vm.UUID, "") },
+	} {
+		if _, err := op(); errStatus(err) != 422 {
+			t.Errorf("%s at balance 0: %v, want 422", name, err)
+		}
+	}
+	got := e.vm(vm.UUID)
+	if got.Status != vmstatus.Stopped || !got.Held() || got.PlanSlug != vmtPlan {
+		t.Fatalf("after the refusals: status %s, held %v, plan %s", got.Status, got.Held(), got.PlanSlug)
+	}
+	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != 0 {
+		t.Fatalf("%d hourly charges at an empty wallet", n)
 	}
 }

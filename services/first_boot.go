@@ -79,7 +79,7 @@ func (s *VMs) firstBootCrash(ctx context.Context, o store.Order, vm store.VM, no
 }
 
 func (s *VMs) finish(ctx context.Context, o store.Order, vm store.VM) {
-	if err := s.db.FinishOrder(ctx, o.ID); err != nil {
+	if err := s.db.FinishOrder(ctx, o.ID, s.cfg.Now()); err != nil {
 		s.log.Error("finishing order", "order", o.ID, "err", err)
 		return
 	}

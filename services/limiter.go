@@ -52,13 +52,45 @@ func (l *AttemptLimiter) Blocked(key string) time.Duration {
 func (l *AttemptLimiter) Fail(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.count(key).n++
+}
+
+// Take reserves one attempt for key before the work that judges it (a password
+// hash, say), so that parallel attempts cannot all pass a check made before any
+// of them had failed. Once Max attempts of the window are spent it reserves
+// nothing and returns how long key must wait. Otherwise settle the reservation
+// with the returned func: failed keeps it counted, a success gives it back.
+func (l *AttemptLimiter) Take(key string) (settle func(failed bool), wait time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.count(key)
+	if a.n >= l.Max {
+		return nil, a.start.Add(l.Window).Sub(l.now())
+	}
+	a.n++
+	var once sync.Once
+	return func(failed bool) {
+		once.Do(func() {
+			if failed {
+				return
+			}
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			if l.hits[key] == a && a.n > 0 {
+				a.n--
+			}
+		})
+	}, 0
+}
+
+// count is key's window, a fresh one when the last has ended; l.mu is held.
+func (l *AttemptLimiter) count(key string) *attempts {
 	now := l.now()
 	a := l.hits[key]
 	if a == nil || now.Sub(a.start) >= l.Window {
 		a = &attempts{start: now}
 		l.hits[key] = a
 	}
-	a.n++
 	if len(l.hits) > 100_000 { // bound memory under a spray of keys
 		for k, v := range l.hits {
 			if now.Sub(v.start) >= l.Window {
@@ -66,6 +98,7 @@ func (l *AttemptLimiter) Fail(key string) {
 			}
 		}
 	}
+	return a
 }
 
 // Reset forgets key's failures (after a successful sign-in).

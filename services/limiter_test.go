@@ -106,3 +106,27 @@ func TestLimiterConcurrentFailuresAllCount(t *testing.T) {
 		t.Fatal("100 concurrent failures were not all counted")
 	}
 }
+
+func TestLimiterReservesBeforeTheCheck(t *testing.T) {
+	c := newClock()
+	l := NewAttemptLimiter(2, time.Minute, c.Now)
+	first, w1 := l.Take("k")
+	second, w2 := l.Take("k")
+	if first == nil || second == nil || w1 != 0 || w2 != 0 {
+		t.Fatal("the first two attempts were not reserved")
+	}
+	if settle, w := l.Take("k"); settle != nil || w != time.Minute {
+		t.Fatalf("a third attempt while two are pending: reserved %v, wait %v", settle != nil, w)
+	}
+	first(false) // a success gives its reservation back
+	third, _ := l.Take("k")
+	if third == nil {
+		t.Fatal("a reservation given back was not free again")
+	}
+	second(true)
+	third(true)
+	second(false) // settling twice changes nothing
+	if l.Blocked("k") == 0 {
+		t.Fatal("two failures of two were not counted")
+	}
+}

@@ -79,7 +79,7 @@ func TestReconcilerCatchesWhatHappenedWhileThePanelWasDown(t *testing.T) {
 func TestNodeOutageMarksItsVMs(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "qemu")
-	owner := e.customer("outage@example.com", vmtPrice)
+	owner := e.customer("outage@example.com", 2*vmtPrice) // the first hour, and the next for the start after the outage
 	p := e.openReady(true)
 	vm, err := p.Create(e.ctx, owner, vmOrder("on a fragile host"))
 	must(t, err)

@@ -109,7 +109,13 @@ func (a *Accounts) DisableTOTP(ctx context.Context, p Principal, password string
 	if err != nil {
 		return err
 	}
-	if ok, _ := CheckPassword(u.PasswordHash, password); !ok {
+	done, err := a.attempt(p.IP, u.Email)
+	if err != nil {
+		return err
+	}
+	ok, _ := CheckPassword(u.PasswordHash, password)
+	done(!ok)
+	if !ok {
 		return Invalid(map[string]string{"password": "account.current_password_wrong"})
 	}
 	if err := a.db.DisableTOTP(ctx, u.ID); err != nil {
@@ -131,40 +137,43 @@ func (a *Accounts) VerifySecondFactor(ctx context.Context, userID int64, code, i
 	if err != nil {
 		return err
 	}
-	if err := a.limited(ip, u.Email); err != nil {
-		return err
-	}
 	code = strings.TrimSpace(code)
 	if code == "" {
 		return Invalid(map[string]string{"code": "form.required"})
 	}
+	done, err := a.attempt(ip, u.Email)
+	if err != nil {
+		return err
+	}
 	if step, ok := totpStep(code, u.TOTPSecret, time.Now()); u.TOTPEnabled && ok {
 		if fresh, err := a.db.UseTOTPStep(ctx, u.ID, step); err != nil {
+			done(false)
 			return Internal(err)
 		} else if !fresh {
 			// A code already used to sign in: someone may have watched it typed.
-			a.fail(ip, u.Email)
+			done(true)
 			return Invalid(map[string]string{"code": "auth.totp_used"})
 		}
-		a.perUser.Reset(accountKey(u.Email))
+		done(false)
 		a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin", SeverityInfo, "user", "", "totp")
 		return nil
 	}
 	if strings.Contains(code, "-") {
 		codes, err := a.db.UnusedRecoveryCodes(ctx, u.ID)
 		if err != nil {
+			done(false)
 			return Internal(err)
 		}
 		want := hashRecovery(code)
 		for _, c := range codes {
 			if subtle.ConstantTimeCompare([]byte(c.Hash), []byte(want)) == 1 && a.db.UseRecoveryCode(ctx, c.ID) == nil {
-				a.perUser.Reset(accountKey(u.Email))
+				done(false)
 				a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "auth.signin_recovery_code", SeveritySecurity, "user", "", "")
 				return nil
 			}
 		}
 	}
-	a.fail(ip, u.Email)
+	done(true)
 	return Invalid(map[string]string{"code": "auth.totp_wrong"})
 }
 

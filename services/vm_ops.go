@@ -133,14 +133,10 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (store.
 	case !vm.Status.Allows(action):
 		return store.Action{}, Conflict("vm.not_running")
 	}
-	if action == vmstatus.Start && !vm.PaidUntil.After(time.Now()) {
-		// A VM whose paid time has run out starts again only when the wallet can pay its next hour.
-		u, err := s.db.UserByID(ctx, p.UserID)
-		if err != nil {
-			return store.Action{}, Internal(err)
-		}
-		if u.BalanceRials < vm.PriceHourly {
-			return store.Action{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+	if action == vmstatus.Start {
+		// Nothing starts that the wallet cannot pay the next hour of.
+		if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+			return store.Action{}, err
 		}
 	}
 	node, err := s.fleet.Node(vm.NodeID)
@@ -165,6 +161,9 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (store.
 			err = node.Reboot(ctx, vm.UUID)
 		case action == vmstatus.Kill:
 			err = node.PowerOff(ctx, vm.UUID)
+		}
+		if err == nil && action == vmstatus.Start {
+			err = s.resumeBilling(ctx, vm, node)
 		}
 		if err == nil {
 			_ = s.db.SetVMStatus(ctx, vm.ID, target)

@@ -34,6 +34,10 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 	if err := built(vm); err != nil {
 		return store.Action{}, err
 	}
+	// A rebuild boots the VM: only with its next hour in the wallet.
+	if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+		return store.Action{}, err
+	}
 	node, err := s.nodeOf(vm)
 	if err != nil {
 		return store.Action{}, err
@@ -47,6 +51,9 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 	s.audit.Record(ctx, p, "vm.rebuild", SeverityWarning, "vm", vm.UUID, tmpl.Slug)
 	return s.exclusive(ctx, p, vm, "rebuild", 10*time.Minute, func(ctx context.Context) error {
 		if err := node.Rebuild(ctx, spec); err != nil {
+			return err
+		}
+		if err := s.resumeBilling(ctx, vm, node); err != nil {
 			return err
 		}
 		if tmpl.Slug != vm.OSTemplateSlug {

@@ -38,6 +38,12 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (s
 	if vm.Status != vmstatus.Stopped {
 		return store.Action{}, Conflict("vm.must_be_stopped")
 	}
+	if plan.PriceHourlyRials > vm.PriceHourly {
+		// A larger plan only with its next hour in the wallet.
+		if err := s.canPay(ctx, vm, plan.PriceHourlyRials); err != nil {
+			return store.Action{}, err
+		}
+	}
 	if plan.Slug == vm.PlanSlug {
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "resize")
 		if err != nil {

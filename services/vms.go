@@ -38,6 +38,9 @@ type VMConfig struct {
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration
+	// Now is the clock that money is measured by (paid hours); tests move it.
+	// Default time.Now.
+	Now func() time.Time
 }
 
 func (c VMConfig) withDefaults() VMConfig {
@@ -67,6 +70,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	}
 	if c.FirstBoot <= 0 {
 		c.FirstBoot = time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
 	}
 	return c
 }

@@ -18,11 +18,11 @@ type DueHour struct {
 	PriceRials   int64
 }
 
-// DueHours lists live VMs whose paid time ends at or before now.
+// DueHours lists live VMs in good standing whose paid time ends at or before now.
 func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour, error) {
 	rows, err := db.read(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials
 		FROM vms v JOIN plans p ON p.slug = v.plan_slug
-		WHERE v.status IN (`+sqlBilled+`) AND v.paid_until <= ? ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
+		WHERE v.status IN (`+sqlBilled+`) AND v.paid_until <= ? AND v.unpaid_since IS NULL ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -40,13 +40,42 @@ func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour
 	return out, rows.Err()
 }
 
-// SkipHour moves an unpaid VM's paid time on without a charge: it is powered
-// off, and a wallet is never driven into a debt that a later top-up would repay.
-// The paid time jumps to now at least, so hours missed while the wallet was
-// empty are never charged later either.
-func (db *DB) SkipHour(ctx context.Context, d DueHour, now time.Time) error {
-	_, err := db.W.ExecContext(ctx, `UPDATE vms SET paid_until = max(paid_until + 3600, ?) WHERE id = ? AND paid_until = ?`, now.Unix(), d.VMID, d.PaidUntil.Unix())
-	return err
+// HoldUnpaid marks a VM whose due hour the wallet cannot pay: from now its hours
+// do not accrue, and it runs again only after a start that pays (ResumeBilling).
+// Guarded by the paid_until the biller saw; it reports whether it marked the VM
+// (false when it was charged meanwhile, or already held).
+func (db *DB) HoldUnpaid(ctx context.Context, d DueHour, now time.Time) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET unpaid_since = ? WHERE id = ? AND paid_until = ? AND unpaid_since IS NULL`,
+		now.Unix(), d.VMID, d.PaidUntil.Unix())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ResumeBilling pays the hour that begins now for a VM held for want of funds and
+// lifts the hold, in one transaction: the only way out of a hold, and the only
+// move of paid_until besides ChargeHour and the order's first hour.
+// ErrInsufficientFunds leaves everything as it was; false means it was not held.
+func (db *DB) ResumeBilling(ctx context.Context, vm VM, now time.Time) (bool, error) {
+	resumed := false
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE vms SET paid_until = ?, unpaid_since = NULL WHERE id = ? AND unpaid_since IS NOT NULL`,
+			now.Unix()+3600, vm.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := AddToBalance(ctx, tx, vm.UserID, -vm.PriceHourly, "hourly", vm.UUID); err != nil {
+			return err
+		}
+		resumed = true
+		return nil
+	})
+	return resumed, err
 }
 
 // ChargeHour debits one hour of a VM and moves its paid time on, in one
@@ -54,7 +83,7 @@ func (db *DB) SkipHour(ctx context.Context, d DueHour, now time.Time) error {
 // charged twice. ErrInsufficientFunds leaves everything as it was.
 func (db *DB) ChargeHour(ctx context.Context, d DueHour) (charged bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE vms SET paid_until = paid_until + 3600 WHERE id = ? AND paid_until = ? AND status IN (`+sqlBilled+`)`,
+		res, err := tx.ExecContext(ctx, `UPDATE vms SET paid_until = paid_until + 3600 WHERE id = ? AND paid_until = ? AND status IN (`+sqlBilled+`) AND unpaid_since IS NULL`,
 			d.VMID, d.PaidUntil.Unix())
 		if err != nil {
 			return err

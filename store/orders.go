@@ -86,7 +86,7 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at, paid_until)
 			VALUES (?, ?, ?, ?, `+sqlCreating+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, ip,
-			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, now+3600).Scan(&v.ID)
+			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, 0).Scan(&v.ID) // paid from its first boot: FinishOrder
 		if e != nil {
 			return e
 		}
@@ -204,8 +204,8 @@ func (db *DB) DeferOrder(ctx context.Context, id int64, next time.Time, lastErr 
 }
 
 // FinishOrder marks an order provisioned, its VM running and its create action
-// completed, in one transaction.
-func (db *DB) FinishOrder(ctx context.Context, id int64) error {
+// completed, in one transaction. The first hour, which the order paid, begins now.
+func (db *DB) FinishOrder(ctx context.Context, id int64, at time.Time) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID int64
 		err := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = '', updated_at = ? WHERE id = ? AND status IN (?, ?) RETURNING vm_id`,
@@ -218,7 +218,7 @@ func (db *DB) FinishOrder(ctx context.Context, id int64) error {
 		}
 		// The paid first hour starts when the VM runs, not when it was ordered:
 		// time spent waiting for a hypervisor is not billed.
-		now := time.Now().Unix()
+		now := at.Unix()
 		_, err = tx.ExecContext(ctx, `UPDATE vms SET status = `+sqlRunning+`, node_unavailable = 0, updated_at = ?, paid_until = max(paid_until, ?)
 			WHERE id = ? AND status = `+sqlCreating, now, now+3600, vmID)
 		if err != nil {

@@ -36,6 +36,9 @@ type VM struct {
 	NodeDown       bool
 	StatusSeq      int64     // counts status changes; see ReconcileVMStatus
 	PaidUntil      time.Time // when the paid time of a live VM runs out
+	// UnpaidSince is when the wallet could not pay a due hour; zero while in good
+	// standing. A held VM is off, not billed, and starts only by paying (ResumeBilling).
+	UnpaidSince time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	// Order is the state of the order that pays for it.
@@ -47,17 +50,17 @@ type VM struct {
 const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
-	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq`
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0)`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
 
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys string
-	var created, updated, paid int64
+	var created, updated, paid, unpaid int64
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
 		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
-		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq)
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -67,6 +70,9 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	v.CreatedAt = time.Unix(created, 0).UTC()
 	v.UpdatedAt = time.Unix(updated, 0).UTC()
 	v.PaidUntil = time.Unix(paid, 0).UTC()
+	if unpaid > 0 {
+		v.UnpaidSince = time.Unix(unpaid, 0).UTC()
+	}
 	return v, err
 }
 
@@ -245,6 +251,9 @@ func (db *DB) SetVMLocked(ctx context.Context, id int64, locked bool) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE vms SET locked = ?, updated_at = ? WHERE id = ?`, locked, time.Now().Unix(), id)
 	return err
 }
+
+// Held reports a VM held for want of funds (see UnpaidSince).
+func (v VM) Held() bool { return !v.UnpaidSince.IsZero() }
 
 // UserIDString is the owner as recorded in the domain's metadata.
 func (v VM) UserIDString() string { return strconv.FormatInt(v.UserID, 10) }
