@@ -14,8 +14,13 @@ func cmdServe(ctx context.Context, args []string) error {
 	serveFlags(fs, &c)
 	parse(fs, args)
 	log := newLogger(c.LogFormat, os.Stderr)
+	proxies, err := web.ParseCIDRs(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	a, err := web.NewApp(ctx, web.AppConfig{
-		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies, MetricsAddr: c.MetricsAddr,
+		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
+			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
 	})

@@ -22,13 +22,15 @@ import (
 
 // config is every setting, read from ABRAK_* variables and overridable by flags.
 type config struct {
-	Addr          string
-	DB            string
-	BaseURL       string
-	SecureCookies bool
-	LogFormat     string
-	APIRatePerMin int
-	MetricsAddr   string
+	Addr           string
+	DB             string
+	BaseURL        string
+	SecureCookies  bool
+	LogFormat      string
+	APIRatePerMin  int
+	MetricsAddr    string
+	MetricsPublic  bool
+	TrustedProxies string
 }
 
 func env(name, def string) string {
@@ -68,7 +70,9 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.Addr, "addr", env("ABRAK_ADDR", ":8080"), "listen address (ABRAK_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("ABRAK_BASE_URL", "http://localhost:8080"), "public URL used in links (ABRAK_BASE_URL)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("ABRAK_SECURE_COOKIES", false), "mark cookies Secure; set behind HTTPS (ABRAK_SECURE_COOKIES)")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ABRAK_METRICS_ADDR", ""), "serve /metrics here instead of on the public listener, e.g. 127.0.0.1:9090 (ABRAK_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ABRAK_METRICS_ADDR", "127.0.0.1:9090"), "serve /metrics on a listener of its own; empty for none (ABRAK_METRICS_ADDR)")
+	fs.BoolVar(&c.MetricsPublic, "metrics-public", envBool("ABRAK_METRICS_PUBLIC", false), "also serve /metrics on the public listener (ABRAK_METRICS_PUBLIC)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("ABRAK_TRUSTED_PROXIES", ""), "reverse proxies (comma-separated CIDRs) whose X-Forwarded-For names the client (ABRAK_TRUSTED_PROXIES)")
 	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 

@@ -51,10 +51,13 @@ func userBarOf(c echo.Context) *views.UserBar {
 	return u
 }
 
-// SetCSRF records the request's CSRF token for forms.
-func SetCSRF(c echo.Context, token string) { c.Set(keyCSRF.String(), token) }
+// SetCSRF records how to make the request's CSRF token for forms; it is made
+// when a page renders, since a handler may renew the session it is bound to.
+func SetCSRF(c echo.Context, token func() string) { c.Set(keyCSRF.String(), token) }
 
 func csrfOf(c echo.Context) string {
-	t, _ := c.Get(keyCSRF.String()).(string)
-	return t
+	if t, ok := c.Get(keyCSRF.String()).(func() string); ok {
+		return t()
+	}
+	return ""
 }

@@ -12,6 +12,7 @@ import (
 
 	"abrak/services"
 	"abrak/views/i18n"
+	"abrak/web"
 )
 
 // fa is a message as the default (Persian) page shows it.
@@ -508,6 +509,14 @@ func TestCSRFRefused(t *testing.T) {
 				check: func(t *testing.T, a *testApp, c *client, r response) { rt.intact(t, a, c) },
 			})
 		}
+		// An Authorization header earns a cookie-authenticated request no exemption.
+		rows = append(rows, scenario{
+			name: rt.name + ", a junk bearer instead of the token", path: rt.path, csrf: "-",
+			setup: rt.setup, form: form(rt.form...), formFunc: rt.formFunc,
+			header: header("Authorization", "Bearer junk"),
+			status: http.StatusForbidden, contains: []string{fa("error.csrf")},
+			check: func(t *testing.T, a *testApp, c *client, r response) { rt.intact(t, a, c) },
+		})
 	}
 	// htmx sends the token as a header instead of a form field.
 	rows = append(rows, scenario{
@@ -523,6 +532,55 @@ func TestCSRFRefused(t *testing.T) {
 		},
 	})
 	runScenarios(t, rows)
+}
+
+// The token is bound to the browser's session and the server's key: a pair the
+// attacker chose (cookie and field alike) is refused, and the token served
+// before a sign-in or a sign-out no longer works after it.
+func TestCSRFBoundToTheSession(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+
+	mallory := a.client(t)
+	planted := strings.Repeat("A", 43)
+	mallory.setCookie("abrak_csrf", planted)
+	mallory.get("/signin")
+	r := mallory.postToken("/signin", form("email", "ana@example.com", "password", testPassword), planted)
+	wantStatus(t, "an attacker's own cookie and field", r, http.StatusForbidden)
+	r = mallory.postToken("/signin", form("email", "ana@example.com", "password", testPassword), planted+"."+strings.Repeat("B", 43))
+	wantStatus(t, "a made-up signature", r, http.StatusForbidden)
+
+	c := a.client(t)
+	c.get("/signin")
+	before := c.token()
+	c.signIn("ana@example.com", testPassword)
+	c.get("/account")
+	after := c.token()
+	if before == after {
+		t.Fatal("the CSRF token did not change at sign-in")
+	}
+	wantStatus(t, "the token from before the sign-in", c.postToken("/account/2fa/start", nil, before), http.StatusForbidden)
+	wantStatus(t, "the token of the session", c.postToken("/account/2fa/start", nil, after), http.StatusOK)
+	c.post("/signout", nil)
+	wantStatus(t, "the token from before the sign-out", c.postToken("/signin", form("email", "ana@example.com", "password", testPassword), after), http.StatusForbidden)
+}
+
+func TestSecureCSRFCookieIsHostPrefixed(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, func(c *web.AppConfig) { c.Web.SecureCookies = true })
+	r := a.client(t).get("/signin")
+	for _, ck := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, "abrak_csrf=") || strings.Contains(ck, "csrf") && !strings.HasPrefix(ck, "__Host-abrak_csrf=") {
+			t.Errorf("CSRF cookie without the __Host- prefix: %s", ck)
+		}
+		if strings.HasPrefix(ck, "__Host-") && (!strings.Contains(ck, "Secure") || !strings.Contains(ck, "Path=/") || strings.Contains(ck, "Domain=")) {
+			t.Errorf("a __Host- cookie browsers would refuse: %s", ck)
+		}
+	}
+	if !strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), "\n"), "__Host-abrak_csrf=") {
+		t.Errorf("no __Host-abrak_csrf cookie: %v", r.Header.Values("Set-Cookie"))
+	}
 }
 
 func TestSessionRenewedAtSignIn(t *testing.T) {

@@ -37,8 +37,10 @@ func bearer(r *http.Request) (string, bool) {
 
 // apiAuth sets the request's language from Accept-Language (API messages are
 // Persian unless the client asks for English) and its principal from the
-// bearer token. Requests without a valid token spend their IP address's
-// budget; once that is gone they are refused before any token is checked.
+// bearer token. A valid token is judged by its own budget alone (perToken),
+// whatever else comes from its address: behind a NAT or a proxy many customers
+// share one. Requests without a valid token spend their address's budget (a
+// token that is not even well formed costs no database read).
 func apiAuth(tokens *services.Tokens, rl *RateLimiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -52,14 +54,10 @@ func apiAuth(tokens *services.Tokens, rl *RateLimiter) echo.MiddlewareFunc {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="abrak"`)
 				return services.Unauthorized("error.token_missing")
 			}
-			if err := rl.peek(ipRateKey(ip), rl.PerIP).answer(c); err != nil {
-				return err
-			}
 			p, err := tokens.Authenticate(c.Request().Context(), secret, ip)
 			if err != nil {
 				if services.AsError(err).Status == http.StatusUnauthorized {
-					_ = rl.take(ipRateKey(ip), rl.PerIP).answer(c)
-					c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="abrak", error="invalid_token"`)
+					return invalidToken(c, rl, ip, err)
 				}
 				return err
 			}
@@ -67,4 +65,14 @@ func apiAuth(tokens *services.Tokens, rl *RateLimiter) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// invalidToken spends the address's budget on a request whose token is no good:
+// 401 while the budget lasts, 429 after.
+func invalidToken(c echo.Context, rl *RateLimiter, ip string, err error) error {
+	if rerr := rl.take(ipRateKey(ip), rl.PerIP).answer(c); rerr != nil {
+		return rerr
+	}
+	c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="abrak", error="invalid_token"`)
+	return err
 }

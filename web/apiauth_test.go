@@ -13,6 +13,7 @@ import (
 
 	"abrak/hypervisor/localvirt"
 	"abrak/views/i18n"
+	"abrak/web"
 )
 
 func TestAPIAuthentication(t *testing.T) {
@@ -179,6 +180,51 @@ func TestAPIRateLimitWithoutValidToken(t *testing.T) {
 	mustStatus(t, "a 4th bad token", r, http.StatusTooManyRequests)
 	if r.Header.Get("Retry-After") == "" || apiErrorOf(t, r).Error.Code != "rate_limited" {
 		t.Fatalf("429 without Retry-After or code: %v %s", r.Header, r.Body)
+	}
+}
+
+// The black-box finding: token-less requests from one address spent a budget
+// that every valid token from that address was then refused by. Behind a NAT or
+// a proxy that is every customer; a valid token answers to its own budget only.
+func TestAValidTokenIsNotRefusedForItsNeighbours(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, withAPIRateLimit(100, 3))
+	a.createUser(t, "ana@example.com", testPassword)
+	good, _ := mintToken(t, a, "ana@example.com", "account:read")
+	for range 5 {
+		apiCall(t, a, http.MethodGet, "/api/v1/account", "", "")
+	}
+	mustStatus(t, "the address's budget is spent", apiCall(t, a, http.MethodGet, "/api/v1/account", "", ""), http.StatusTooManyRequests)
+	r := apiCall(t, a, http.MethodGet, "/api/v1/account", good, "")
+	mustStatus(t, "a valid token from the same address", r, http.StatusOK)
+	if r.Header.Get("RateLimit-Limit") != "100" {
+		t.Errorf("a valid token's budget is %q, want its own 100", r.Header.Get("RateLimit-Limit"))
+	}
+}
+
+// Behind a trusted reverse proxy each client has its own budget, read from
+// X-Forwarded-For; from anyone else that header is ignored.
+func TestTrustedProxiesNameTheClient(t *testing.T) {
+	t.Parallel()
+	loopback, err := web.ParseCIDRs("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	behind := newTestApp(t, withAPIRateLimit(100, 2), func(c *web.AppConfig) { c.Web.TrustedProxies = loopback })
+	direct := newTestApp(t, withAPIRateLimit(100, 2))
+	for name, a := range map[string]*testApp{"behind the proxy": behind, "direct": direct} {
+		for range 2 {
+			apiCall(t, a, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.7")
+		}
+		r := apiCall(t, a, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.8")
+		want := http.StatusUnauthorized // a client of its own, with its own budget
+		if a == direct {
+			want = http.StatusTooManyRequests // the header is the client's say-so: one address
+		}
+		mustStatus(t, name+": another client", r, want)
+	}
+	if _, err := web.ParseCIDRs("10.0.0.0/33"); err == nil {
+		t.Error("a malformed CIDR was accepted")
 	}
 }
 

@@ -46,6 +46,10 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.Web.CSRFKey, err = db.Secret(ctx, "csrf", 32); err != nil {
+		db.Close()
+		return nil, err
+	}
 	audit := services.NewAudit(db, c.Log)
 	accounts, err := services.NewAccounts(db, audit, services.AccountsConfig{PerIP: c.PerIP, PerAccount: c.PerAccount})
 	if err != nil {

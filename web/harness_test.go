@@ -207,9 +207,16 @@ func (c *client) do(method, path string, f url.Values, h http.Header) response {
 	for k, vs := range h {
 		req.Header[k] = vs
 	}
+	session := c.cookie(sessionCookie)
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	if c.cookie(sessionCookie) != session {
+		// A new session (sign-in, sign-out, a password change): the CSRF token of
+		// the pages before it no longer holds, as in a browser, which loads the
+		// next page before it posts again.
+		c.csrf = ""
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)

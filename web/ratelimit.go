@@ -97,17 +97,6 @@ func (l *RateLimiter) take(key string, limit int) rateState {
 	return l.state(w, limit, now)
 }
 
-// peek reads key's budget without spending it.
-func (l *RateLimiter) peek(key string, limit int) rateState {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.window(key, now)
-	st := l.state(w, limit, now)
-	st.exceeded = w.n >= limit
-	return st
-}
-
 func ipRateKey(ip string) string      { return "ip:" + ip }
 func tokenRateKey(id int64) string    { return "token:" + strconv.FormatInt(id, 10) }
 func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

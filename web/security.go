@@ -1,6 +1,10 @@
 package web
 
-import "github.com/labstack/echo/v4"
+import (
+	"net"
+
+	"github.com/labstack/echo/v4"
+)
 
 // contentSecurityPolicy allows only the panel's own scripts, styles and fonts:
 // there is no inline script anywhere, so this holds on every page. img-src
@@ -22,4 +26,19 @@ func securityHeaders(secure bool) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// clientIP is whom a request comes from: the connection's address, or, when it
+// is one of the trusted reverse proxies, the client it names in X-Forwarded-For
+// (the right-most address not itself a trusted proxy). Nothing else is trusted:
+// not loopback, not private ranges, unless listed.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

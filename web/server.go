@@ -23,7 +23,7 @@ import (
 // Server is the panel's HTTP side.
 type Server struct {
 	Echo *echo.Echo
-	// Metrics is the Prometheus handler; it is routed on Echo unless MetricsAddr is set.
+	// Metrics is the Prometheus handler: on its own listener (MetricsAddr), and on Echo only with MetricsPublic.
 	Metrics http.Handler
 	cfg     Config
 	log     *slog.Logger
@@ -52,7 +52,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.HandleError
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(cfg.TrustedProxies)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -73,12 +73,12 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	if cfg.MetricsAddr == "" {
+	if cfg.MetricsPublic {
 		e.GET("/metrics", echo.WrapHandler(metrics))
 	}
 	e.GET("/static/*", staticFiles())
 
-	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(h.Accounts, userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies))
+	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(h.Accounts, userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
 	app.GET("/", h.Home)
 	app.GET("/signin", h.SignInForm)
 	app.POST("/signin", h.SignIn)

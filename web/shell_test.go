@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"abrak/views/i18n"
+	"abrak/web"
 )
 
 func wantLang(t *testing.T, what string, r response, lang, dir string) {
@@ -210,7 +211,10 @@ func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
 
 func TestProbesAndMetrics(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
+	if r := newTestApp(t).client(t).get("/metrics"); r.Status != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener by default: %d, want 404", r.Status)
+	}
+	a := newTestApp(t, func(c *web.AppConfig) { c.Web.MetricsPublic = true }) // the operator opted in
 	c := a.client(t)
 
 	r := c.get("/healthz")
