@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -52,6 +53,9 @@ func toServiceError(err error) *services.Error {
 	return services.AsError(err)
 }
 
+// statusClientClosed is nginx's 499, what logs and metrics call a request whose client left first.
+const statusClientClosed = 499
+
 // HandleError is the one place errors become responses: JSON for the API, a
 // fragment for htmx, a page otherwise; messages translated at render time.
 func (h *Handlers) HandleError(err error, c echo.Context) {
@@ -60,6 +64,12 @@ func (h *Handlers) HandleError(err error, c echo.Context) {
 	}
 	e := toServiceError(err)
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if errors.Is(e.Err, context.Canceled) && c.Request().Context().Err() != nil {
+		// The client hung up: nobody reads an answer, and it is not our failure.
+		h.Log.Debug("client went away", "request_id", reqID, "path", c.Request().URL.Path)
+		c.Response().WriteHeader(statusClientClosed)
+		return
+	}
 	if e.Status >= 500 {
 		h.Log.Error("request failed", "request_id", reqID, "path", c.Request().URL.Path, "code", e.Code, "err", e.Err)
 	}

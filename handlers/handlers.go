@@ -28,6 +28,8 @@ type Deps struct {
 	// BaseURL is the panel's public address (ABRAK_BASE_URL), without a trailing slash:
 	// links handed out of the panel, and the origin browsers' websockets must come from.
 	BaseURL string
+	// SecureCookies marks the cookies handlers set Secure.
+	SecureCookies bool
 }
 
 // Handlers holds every HTTP handler of the panel.

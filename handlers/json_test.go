@@ -124,3 +124,21 @@ func TestNetmask(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalURLStaysOnTheSite(t *testing.T) {
+	for in, want := range map[string]string{
+		"/vms?q=web":            "/vms?q=web",
+		"/":                     "/",
+		"//evil.example/x":      "/",
+		"/\\evil.example":       "/",
+		"https://evil.example/": "/",
+		"javascript:alert(1)":   "/",
+		"vms":                   "/",
+		"":                      "/",
+		"/%2F%2Fevil.example":   "/",
+	} {
+		if got := LocalURL(in); got != want {
+			t.Errorf("LocalURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

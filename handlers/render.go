@@ -40,7 +40,7 @@ func (h *Handlers) shell(c echo.Context, title, active string) views.Shell {
 		CSRF:      csrfOf(c),
 		User:      userBarOf(c),
 		Active:    active,
-		Path:      c.Request().URL.RequestURI(),
+		Path:      LocalURL(c.Request().URL.RequestURI()),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 	}
 	if h.Sessions != nil {

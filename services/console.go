@@ -131,7 +131,7 @@ func (c *Consoles) Issue(ctx context.Context, p Principal, uuid string) (IssuedT
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	now := c.cfg.Now()
 	t := store.ConsoleTicket{Hash: hashTicket(secret), UserID: p.UserID, VMID: vm.ID, Via: p.Via(),
-		CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
+		TokenID: p.TokenID, Session: p.Session, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
 	if err := c.db.CreateConsoleTicket(ctx, t); err != nil {
 		return IssuedTicket{}, Internal(err)
 	}
@@ -195,7 +195,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 	if vm.Status != vmstatus.Running {
 		return nil, Conflict("console.not_running")
 	}
-	con, err := c.register(t.UserID, vm.UUID)
+	con, err := c.register(t.UserID, t.TokenID, vm.UUID)
 	if err != nil {
 		return nil, err
 	}
@@ -270,6 +270,7 @@ const (
 	CloseVMStopped = "vm_stopped"
 	CloseIdle      = "idle"
 	CloseSignedOut = "signed_out"
+	CloseRevoked   = "token_revoked"
 	CloseVNCEnded  = "vnc_closed"
 	CloseShutdown  = "panel_stopping"
 )
@@ -292,7 +293,9 @@ func newConsoleRegistry(cfg ConsoleConfig) *ConsoleRegistry {
 type Console struct {
 	ID     int64
 	UserID int64
-	VMUUID string
+	// TokenID is the API token whose ticket opened it (0: a browser session's).
+	TokenID int64
+	VMUUID  string
 
 	reg       *ConsoleRegistry
 	lastInput atomic.Int64 // unix nanoseconds
@@ -406,14 +409,14 @@ func (r *ConsoleRegistry) roomFor(userID int64, vm string) error {
 	return r.limitError(r.countLocked(userID, vm))
 }
 
-func (r *ConsoleRegistry) register(userID int64, vm string) (*Console, error) {
+func (r *ConsoleRegistry) register(userID, tokenID int64, vm string) (*Console, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.limitError(r.countLocked(userID, vm)); err != nil {
 		return nil, err
 	}
 	r.nextID++
-	c := &Console{ID: r.nextID, UserID: userID, VMUUID: vm, reg: r, closed: make(chan struct{})}
+	c := &Console{ID: r.nextID, UserID: userID, TokenID: tokenID, VMUUID: vm, reg: r, closed: make(chan struct{})}
 	r.open[c.ID] = c
 	return c, nil
 }
@@ -441,6 +444,13 @@ func (r *ConsoleRegistry) CloseVM(uuid, reason string) {
 func (r *ConsoleRegistry) CloseUser(userID int64) {
 	for _, c := range r.matching(func(c *Console) bool { return c.UserID == userID }) {
 		c.Close(CloseSignedOut)
+	}
+}
+
+// CloseToken closes the consoles opened with the tickets of an API token (when it is revoked).
+func (r *ConsoleRegistry) CloseToken(tokenID int64) {
+	for _, c := range r.matching(func(c *Console) bool { return c.TokenID == tokenID }) {
+		c.Close(CloseRevoked)
 	}
 }
 

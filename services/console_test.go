@@ -130,8 +130,8 @@ func newConsoleEnv(t *testing.T, cfg services.ConsoleConfig) *consoleEnv {
 	env.password.Store(env.vnc.password)
 	ana := seedUser(t, db, "ana@example.com")
 	bob := seedUser(t, db, "bob@example.com")
-	env.ana = services.Principal{UserID: ana.ID, Email: ana.Email, IP: "127.0.0.1"}
-	env.bob = services.Principal{UserID: bob.ID, Email: bob.Email, IP: "127.0.0.1"}
+	env.ana = services.Principal{UserID: ana.ID, Email: ana.Email, IP: "127.0.0.1", Session: browserSession(t, db)}
+	env.bob = services.Principal{UserID: bob.ID, Email: bob.Email, IP: "127.0.0.1", Session: browserSession(t, db)}
 	env.vm = seedVM(t, db, ana.ID, "running")
 	cfg.Now = env.clock.Now
 	cfg.Locate = func(ctx context.Context, vm store.VM) (hypervisor.VNCAddr, error) {
@@ -145,6 +145,17 @@ func newConsoleEnv(t *testing.T, cfg services.ConsoleConfig) *consoleEnv {
 	env.consoles = services.NewConsoles(db, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
 	t.Cleanup(env.consoles.CloseAll)
 	return env
+}
+
+// browserSession makes a live session row, as a signed-in browser has one; its
+// token is what a ticket minted in that browser is bound to.
+func browserSession(t *testing.T, db *store.DB) string {
+	t.Helper()
+	token := uuid.NewString()
+	if err := db.Sessions(0).Commit(token, []byte("test"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 func seedUser(t *testing.T, db *store.DB, email string) store.User {
@@ -293,8 +304,11 @@ func TestConsoleRefusals(t *testing.T) {
 	_, err := env.consoles.Issue(ctx, env.ana, stopped.UUID)
 	wantCode(t, "stopped VM", err, 409)
 
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	_, tok, err := tokens.Create(ctx, env.ana, "ci", []string{services.ScopeVMRead}, 0)
+	must(t, err)
 	token := env.ana
-	token.TokenID, token.TokenName, token.Scopes = 7, "ci", []string{services.ScopeVMRead}
+	token.Session, token.TokenID, token.TokenName, token.Scopes = "", tok.ID, tok.Name, tok.Scopes
 	_, err = env.consoles.Issue(ctx, token, env.vm.UUID)
 	wantCode(t, "token without vm:console", err, 403)
 	token.Scopes = []string{services.ScopeVMConsole}
@@ -433,4 +447,54 @@ func TestVNCResponseKnownAnswer(t *testing.T) {
 func sha(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
+}
+
+// The black-box finding: a ticket outlived what minted it. It is claimed only
+// while its token is unrevoked or its browser session lives (and began after the
+// last password change); revoking a token also closes the consoles it opened.
+func TestATicketDiesWithWhatMintedIt(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 10, PerUser: 10})
+	ctx := context.Background()
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tokens.OnRevoke = env.consoles.CloseToken
+	mint := func() services.Principal {
+		_, tok, err := tokens.Create(ctx, env.ana, "script", []string{services.ScopeVMConsole}, 0)
+		must(t, err)
+		p := env.ana
+		p.Session, p.TokenID, p.TokenName, p.Scopes = "", tok.ID, tok.Name, tok.Scopes
+		return p
+	}
+	revoked := mint()
+	tk, err := env.consoles.Issue(ctx, revoked, env.vm.UUID)
+	must(t, err)
+	must(t, tokens.Revoke(ctx, env.ana, revoked.TokenID))
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "a revoked token's ticket", err, 410)
+
+	live := mint()
+	tk, err = env.consoles.Issue(ctx, live, env.vm.UUID)
+	must(t, err)
+	con, err := env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	must(t, err)
+	must(t, tokens.Revoke(ctx, env.ana, live.TokenID))
+	select {
+	case <-con.Closed():
+	case <-time.After(5 * time.Second):
+		t.Fatal("revoking the token left its console open")
+	}
+
+	signedOut := env.ana
+	signedOut.Session = browserSession(t, env.db)
+	tk, err = env.consoles.Issue(ctx, signedOut, env.vm.UUID)
+	must(t, err)
+	must(t, env.db.Sessions(0).Delete(signedOut.Session))
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "the ticket of a session that signed out", err, 410)
+
+	tk, err = env.consoles.Issue(ctx, env.ana, env.vm.UUID)
+	must(t, err)
+	env.clock.add(time.Millisecond)
+	must(t, env.db.SetPasswordHash(ctx, env.ana.UserID, "changed"))
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "a ticket from before a password change", err, 410)
 }

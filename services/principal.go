@@ -26,6 +26,9 @@ type Principal struct {
 	TokenName string
 	Scopes    []string
 	IP        string
+	// Session is the browser session's token (empty for a token): console
+	// tickets it mints die with it.
+	Session string
 }
 
 // Require fails with 403 naming the scope when a token lacks it.

@@ -39,6 +39,8 @@ type Tokens struct {
 	db    *store.DB
 	audit *Audit
 	now   func() time.Time
+	// OnRevoke hears every revoked token (the consoles it opened close).
+	OnRevoke func(tokenID int64)
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // token id → last time last_used_at was written
@@ -183,6 +185,9 @@ func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
 	t.mu.Lock()
 	delete(t.touched, id)
 	t.mu.Unlock()
+	if t.OnRevoke != nil {
+		t.OnRevoke(id)
+	}
 	t.audit.Record(ctx, p, "token.revoked", SeveritySecurity, "token", strconv.FormatInt(id, 10), tok.Name)
 	return nil
 }

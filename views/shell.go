@@ -46,14 +46,15 @@ func (s Shell) Other() i18n.Locale {
 	return i18n.FA
 }
 
-// SwitchURL is the current page in the other language.
-func (s Shell) SwitchURL() string {
+// Here is the current page without a ?lang of its own: where the language
+// switch comes back to.
+func (s Shell) Here() string {
 	u, err := url.Parse(s.Path)
 	if err != nil || s.Path == "" {
-		u = &url.URL{Path: "/"}
+		return "/"
 	}
 	q := u.Query()
-	q.Set("lang", string(s.Other()))
+	q.Del("lang")
 	u.RawQuery = q.Encode()
 	return u.String()
 }

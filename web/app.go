@@ -63,11 +63,12 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	vms := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
+	tokens.OnRevoke = consoles.CloseToken
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet,
-		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"),
+		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"), SecureCookies: c.Web.SecureCookies,
 		Ready: []handlers.ReadyCheck{{Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
 	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, Consoles: consoles,

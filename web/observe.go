@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -45,11 +46,14 @@ func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
-			id := c.Request().Header.Get(echo.HeaderXRequestID)
-			if id == "" || len(id) > 64 {
-				id = newRequestID()
-			}
+			// Our own id, always: a client's X-Request-Id would put its words in
+			// our logs and pages. Theirs is logged beside ours, when it is sane.
+			id := newRequestID()
 			c.Response().Header().Set(echo.HeaderXRequestID, id)
+			theirs := c.Request().Header.Get(echo.HeaderXRequestID)
+			if len(theirs) > 64 || strings.IndexFunc(theirs, func(r rune) bool { return r < '!' || r > '~' }) >= 0 {
+				theirs = "(unprintable or too long)"
+			}
 			err := next(c)
 			if err != nil {
 				c.Error(err)
@@ -67,9 +71,12 @@ func observe(log *slog.Logger, m *metrics) echo.MiddlewareFunc {
 				if strings.Contains(route, ":ticket") {
 					path = route // the path holds a console ticket, which is a credential
 				}
-				log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-					slog.String("id", id), slog.String("method", c.Request().Method), slog.String("path", path),
-					slog.String("route", route), slog.Int("status", status), slog.Duration("dur", dur), slog.String("ip", c.RealIP()))
+				attrs := []slog.Attr{slog.String("id", id), slog.String("method", c.Request().Method), slog.String("path", path),
+					slog.String("route", route), slog.Int("status", status), slog.Duration("dur", dur), slog.String("ip", c.RealIP())}
+				if theirs != "" {
+					attrs = append(attrs, slog.String("client_request_id", theirs))
+				}
+				log.LogAttrs(context.WithoutCancel(c.Request().Context()), slog.LevelInfo, "request", attrs...)
 			}
 			return nil
 		}

@@ -18,7 +18,7 @@ func consoleRoutes(e *echo.Echo, in *echo.Group, api *echo.Group, h *handlers.Ha
 	api.POST("/vms/:uuid/console", h.APIConsole)
 
 	noUser := func(echo.Context) string { return "" }
-	lang := locale(h.Accounts, noUser, strings.HasPrefix(h.BaseURL, "https://"))
+	lang := locale(noUser, strings.HasPrefix(h.BaseURL, "https://"))
 	// The page loads a session only so its error page can be drawn like any other;
 	// the websocket answers its refusals itself and must not have one wrapped
 	// around a connection it hijacks.

@@ -78,7 +78,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	}
 	e.GET("/static/*", staticFiles())
 
-	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(h.Accounts, userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
+	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
 	app.GET("/", h.Home)
 	app.GET("/signin", h.SignInForm)
 	app.POST("/signin", h.SignIn)
@@ -87,6 +87,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	app.GET("/signup", h.SignUpForm)
 	app.POST("/signup", h.SignUp)
 	app.POST("/signout", h.SignOut)
+	app.POST("/lang", h.SetLanguage)
 
 	in := app.Group("", requireUser)
 	vmPageRoutes(in, h)

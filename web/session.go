@@ -44,7 +44,7 @@ func identify(sm *scs.SessionManager, db *store.DB) echo.MiddlewareFunc {
 				return next(c)
 			}
 			c.Set(keyCurrentUser, currentUser{u})
-			handlers.SetPrincipal(c, services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: c.RealIP()})
+			handlers.SetPrincipal(c, services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: c.RealIP(), Session: sm.Token(ctx)})
 			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin})
 			return next(c)
 		}

@@ -30,8 +30,14 @@ func TestLanguage(t *testing.T) {
 		if !contains(r.Body, i18n.T(i18n.FA, "auth.signin")) {
 			t.Error("the sign-in page is not in Persian")
 		}
-		if !strings.Contains(r.Body, `href="/signin?lang=en"`) || !strings.Contains(r.Body, `data-testid="lang-switch"`) {
+		if !strings.Contains(r.Body, `name="lang" value="en"`) || !strings.Contains(r.Body, `name="next" value="/signin"`) || !strings.Contains(r.Body, `data-testid="lang-switch"`) {
 			t.Error("no visible switch to English")
+		}
+	})
+	t.Run("no off-site link from the request's path", func(t *testing.T) {
+		r := a.client(t).get("//evil.example/x")
+		if strings.Contains(r.Body, "evil.example") {
+			t.Errorf("the page links to the path's host:\n%s", trim(r.Body))
 		}
 	})
 	t.Run("Accept-Language", func(t *testing.T) {
@@ -62,20 +68,27 @@ func TestLanguage(t *testing.T) {
 		wantLang(t, "then without ?lang", c.get("/signin"), "fa", "rtl")
 		wantLang(t, "unsupported ?lang", c.get("/signin?lang=xx"), "fa", "rtl")
 	})
-	t.Run("a signed-in customer's choice is saved", func(t *testing.T) {
+	t.Run("a signed-in customer's choice is saved by the switch, not by a GET", func(t *testing.T) {
 		a.createUser(t, "ana@example.com", testPassword)
 		c := a.client(t)
 		c.signIn("ana@example.com", testPassword)
 		wantLang(t, "dashboard ?lang=en", c.get("/vms?lang=en"), "en", "ltr")
+		if l := a.user(t, "ana@example.com").Locale; l != "" {
+			t.Fatalf("a GET saved the locale %q", l)
+		}
+		c.get("/vms?q=web")
+		r := c.post("/lang", form("lang", "en", "next", "/vms?q=web"))
+		wantRedirect(t, "the switch", r, "/vms?q=web")
 		if l := a.user(t, "ana@example.com").Locale; l != "en" {
 			t.Fatalf("saved locale %q, want en", l)
 		}
+		wantRedirect(t, "the switch sent off-site", c.post("/lang", form("lang", "en", "next", "//evil.example/x")), "/")
 		// Another browser, whose cookie says Persian: the saved choice wins once signed in.
 		other := a.client(t)
 		other.setCookie("abrak_lang", "fa")
 		wantLang(t, "sign-in page, cookie fa", other.get("/signin"), "fa", "rtl")
 		other.signIn("ana@example.com", testPassword)
-		r := other.get("/vms")
+		r = other.get("/vms")
 		wantLang(t, "dashboard on another browser", r, "en", "ltr")
 		if !contains(r.Body, i18n.T(i18n.EN, "nav.vms")) {
 			t.Error("the dashboard is not in English")
@@ -131,6 +144,11 @@ func TestNotFound(t *testing.T) {
 	}
 	if body.RequestID == "" || body.RequestID != r.Header.Get("X-Request-Id") {
 		t.Errorf("request_id %q, X-Request-Id header %q", body.RequestID, r.Header.Get("X-Request-Id"))
+	}
+	// A client's own X-Request-Id is not echoed: pages and logs carry the panel's.
+	r = a.client(t).do(http.MethodGet, "/no-such-page", nil, header("X-Request-Id", "<script>evil</script>"))
+	if got := r.Header.Get("X-Request-Id"); got == "<script>evil</script>" || strings.Contains(r.Body, "evil") {
+		t.Errorf("the client's request id came back: header %q", got)
 	}
 }
 
