@@ -106,7 +106,7 @@ func TestConsoleBenchProxyProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	user := services.Principal{UserID: u.ID}
+	user := services.Principal{UserID: u.ID, Session: liveSession(t, db)}
 	vmMode := map[string]string{}
 	modeVM := map[string]string{}
 	for _, m := range benchModes {

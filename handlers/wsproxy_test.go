@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -162,7 +163,7 @@ func newProxyEnv(tb testing.TB, src func() int, cfg services.ConsoleConfig) *pro
 	if err != nil {
 		tb.Fatal(err)
 	}
-	env.user = services.Principal{UserID: u.ID, Email: u.Email}
+	env.user = services.Principal{UserID: u.ID, Email: u.Email, Session: liveSession(tb, db)}
 	env.vm = seedRunningVM(tb, db, u.ID)
 	cfg.Locate = func(context.Context, store.VM) (hypervisor.VNCAddr, error) {
 		return hypervisor.VNCAddr{Host: "127.0.0.1", Port: env.port(), Password: "pw-1234"}, nil
@@ -336,4 +337,15 @@ func TestConsoleProxyClosesWhenTheVMStops(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Text != services.CloseVMStopped {
 		t.Fatalf("after the VM stopped the viewer saw %v", err)
 	}
+}
+
+// liveSession makes a session row, as a signed-in browser has one: the tickets
+// it mints are bound to it.
+func liveSession(tb testing.TB, db *store.DB) string {
+	tb.Helper()
+	token := "session-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	if err := db.Sessions(0).Commit(token, []byte("test"), time.Now().Add(time.Hour)); err != nil {
+		tb.Fatal(err)
+	}
+	return token
 }
