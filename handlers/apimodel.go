@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
@@ -167,14 +168,14 @@ func netmask(network string) string {
 	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
 }
 
-func actionJSON(a store.Action) apiAction {
+func actionJSON(l i18n.Locale, a store.Action) apiAction {
 	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID}
 	if a.CompletedAt != nil {
 		t := rfc3339(*a.CompletedAt)
 		out.CompletedAt = &t
 	}
 	if a.Error != "" {
-		e := a.Error
+		e := i18n.T(l, services.ActionErrorKey(a.Error))
 		out.Error = &e
 	}
 	return out

@@ -137,7 +137,7 @@ func (h *Handlers) actionAnswer(c echo.Context, uuid string, a store.Action, err
 		if a.VMUUID == "" {
 			a.VMUUID = uuid
 		}
-		return c.JSON(status, apiActionBody{Action: actionJSON(a)})
+		return c.JSON(status, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
 	}
 	if err != nil {
 		f, code, ferr := formFor(c, err, values)

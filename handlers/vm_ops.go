@@ -140,7 +140,7 @@ func (h *Handlers) PowerVM(c echo.Context) error {
 		if a.VMUUID == "" {
 			a.VMUUID = uuid
 		}
-		return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(a)})
+		return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
 	}
 	if err != nil {
 		return h.refusal(c, uuid, err)

@@ -213,7 +213,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM)
 	v.Busy = vm.Status == vmstatus.Creating || vm.Locked
 	for _, a := range acts {
 		v.Busy = v.Busy || a.Status == store.ActionInProgress
-		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
+		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: actionErrorKey(a.Error),
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
 	}
 	events, err := h.VMs.VMEvents(ctx, p, vm.UUID, pageEvents)
@@ -279,7 +279,7 @@ func (h *Handlers) VMActions(c echo.Context) error {
 	}
 	body := apiActionList{Actions: make([]apiAction, 0, len(acts)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
 	for _, a := range acts {
-		body.Actions = append(body.Actions, actionJSON(a))
+		body.Actions = append(body.Actions, actionJSON(LocaleOf(c), a))
 	}
 	setPageLinks(c, total, in.Limit, in.Offset)
 	return c.JSON(http.StatusOK, body)
@@ -299,7 +299,7 @@ func (h *Handlers) GetAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(a)})
+	return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
 }
 
 // Plans is GET /api/v1/plans: names in the request's language, prices in rials.
@@ -339,4 +339,12 @@ func (h *Handlers) Regions(c echo.Context) error {
 		out = append(out, apiRegion{Slug: r.Slug, Name: regionName(LocaleOf(c), r)})
 	}
 	return c.JSON(http.StatusOK, map[string][]apiRegion{"regions": out})
+}
+
+// actionErrorKey is what the page says of an action's error ("" for none).
+func actionErrorKey(recorded string) string {
+	if recorded == "" {
+		return ""
+	}
+	return services.ActionErrorKey(recorded)
 }

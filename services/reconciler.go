@@ -63,7 +63,7 @@ func (s *VMs) settleOpenActions(ctx context.Context) {
 		if a.Type == "create" {
 			continue
 		}
-		_, _ = s.db.EndAction(ctx, a.ID, "interrupted by a restart of the panel")
+		_, _ = s.db.EndAction(ctx, a.ID, ActionErrInterrupted)
 		// Whatever held the lock (delete, resize, rebuild, snapshots) is gone now.
 		_ = s.db.SetVMLocked(ctx, a.VMID, false)
 	}

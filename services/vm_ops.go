@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -93,7 +92,8 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, "password")
 	err = node.SetPassword(ctx, vm.UUID, "root", password)
 	if err != nil {
-		_, _ = s.db.EndAction(ctx, act.ID, "guest agent did not accept the password")
+		s.log.Warn("vm action failed", "vm", vm.UUID, "action", "password", "action_id", act.ID, "err", err)
+		_, _ = s.db.EndAction(ctx, act.ID, actionError(err))
 		if errors.Is(err, hypervisor.ErrUnavailable) {
 			return Unavailable("vm.agent_unavailable", err)
 		}
@@ -225,31 +225,14 @@ func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, t
 		defer cancel()
 		msg := ""
 		if err := op(octx); err != nil {
-			msg = describeHypervisorError(err)
-			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "err", err)
+			msg = actionError(err)
+			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "action_id", a.ID, "err", err)
 		}
 		if _, err := s.db.EndAction(context.Background(), a.ID, msg); err != nil {
 			s.log.Error("ending action", "action", a.ID, "err", err)
 		}
 	}()
 	return a, nil
-}
-
-// describeHypervisorError is the action's error text: the class of failure, not libvirt's internals.
-func describeHypervisorError(err error) string {
-	switch {
-	case errors.Is(err, hypervisor.ErrUnavailable):
-		return "node unavailable"
-	case errors.Is(err, hypervisor.ErrNotFound):
-		return "domain not found on its node"
-	case errors.Is(err, hypervisor.ErrInvalidState):
-		return "the VM is not in a state that allows this"
-	case errors.Is(err, hypervisor.ErrConflict):
-		return "conflicting operation"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timed out"
-	}
-	return fmt.Sprintf("failed: %v", err)
 }
 
 // cancel withdraws an order still waiting for a hypervisor: the VM is marked

@@ -14,6 +14,13 @@ const (
 	ActionErrored    = "errored"
 )
 
+// The errors the store itself gives a create action (message keys, like the
+// services' ActionErr*): the order was refunded, or cancelled by the customer.
+const (
+	ActionBuildFailed = "action.error.build_failed"
+	ActionCancelled   = "action.error.cancelled"
+)
+
 // Action is the record of one operation on a VM.
 type Action struct {
 	ID          int64

@@ -249,7 +249,7 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
 			return e
 		}
-		if e := endCreateAction(ctx, tx, vmID, lastErr); e != nil {
+		if e := endCreateAction(ctx, tx, vmID, ActionBuildFailed); e != nil {
 			return e
 		}
 		refunded = true
@@ -280,7 +280,7 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 		if _, e := AddToBalance(ctx, tx, userID, amount, "refund", uuid); e != nil {
 			return e
 		}
-		if e := endCreateAction(ctx, tx, vmID, "cancelled"); e != nil {
+		if e := endCreateAction(ctx, tx, vmID, ActionCancelled); e != nil {
 			return e
 		}
 		cancelled = true

@@ -12,6 +12,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
 
@@ -631,4 +632,33 @@ func TestAPICatalog(t *testing.T) {
 		t.Errorf("regions %q", r.Body)
 	}
 	mustStatus(t, "plans without a token", apiCall(t, a, "GET", "/api/v1/plans", "", ""), 401)
+}
+
+// An action's error reaches the customer in their words: the API and the VM
+// page show the class of failure, never what a node said.
+func TestActionErrorsReadInTheCustomersWords(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	c := newVMCustomer(t, a, "words@example.com", 10*starterPriceRials)
+	uuid := orderVM(t, a, c, "words", "words")
+	vm := vmRow(t, a, uuid)
+	qemu := "failed: unable to execute QEMU command 'cont': Resetting the Virtual Machine is required"
+	res, err := a.DB.W.Exec(`INSERT INTO actions (user_id, vm_id, type, status, error, started_at, completed_at)
+		VALUES (?, ?, 'start', 'errored', ?, unixepoch(), unixepoch())`, c.id, vm.ID, qemu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	r := apiCall(t, a, http.MethodGet, "/api/v1/actions/"+strconv.FormatInt(id, 10), c.token, "", "Accept-Language", "en")
+	mustStatus(t, "the action", r, http.StatusOK)
+	if strings.Contains(r.Body, "QEMU") || !strings.Contains(r.Body, i18n.T(i18n.EN, services.ActionErrFailed)) {
+		t.Errorf("the API's action error:\n%s", r.Body)
+	}
+	browser := a.client(t)
+	browser.signIn(c.email, testPassword)
+	page := browser.get("/vms/" + uuid + "?lang=fa")
+	if strings.Contains(page.Body, "QEMU") || !contains(page.Body, i18n.T(i18n.FA, services.ActionErrFailed)) {
+		t.Errorf("the VM page's action error:\n%s", trim(page.Body))
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"abrak/services"
 	"abrak/vmstatus"
 )
 
@@ -244,6 +245,15 @@ func TestEveryVMStatusIsNamed(t *testing.T) {
 			if !strings.Contains(list, string(st)) {
 				t.Errorf("%s: vm.status_invalid does not list %s", l, st)
 			}
+		}
+	}
+}
+
+// Every reason an action can fail for has words in every locale.
+func TestEveryActionErrorIsWorded(t *testing.T) {
+	for _, k := range services.ActionErrors {
+		if !Has(k) {
+			t.Errorf("no message for action error %s", k)
 		}
 	}
 }
