@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -114,7 +113,7 @@ func (h *Handlers) RebuildVM(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if typed := c.FormValue("confirm"); strings.TrimSpace(typed) != vm.DisplayName {
+		if !services.NameMatches(c.FormValue("confirm"), vm.DisplayName) {
 			f := views.Form{Values: values, Errors: map[string]string{"confirm": "vm.delete_name_mismatch"}}
 			return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Manage.Rebuild = f })
 		}

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 )
 
@@ -163,7 +163,7 @@ func (h *Handlers) DeleteVM(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if typed := c.FormValue("confirm"); strings.TrimSpace(typed) != vm.DisplayName {
+		if !services.NameMatches(c.FormValue("confirm"), vm.DisplayName) {
 			f := views.Form{Errors: map[string]string{"confirm": "vm.delete_name_mismatch"}}
 			return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Delete = f })
 		}

@@ -6,7 +6,6 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"abrak/store"
 )
@@ -87,11 +86,8 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (store.User, erro
 	case !validEmail(in.Email):
 		fields["email"] = "form.invalid_email"
 	}
-	switch {
-	case in.Name == "":
-		fields["name"] = "form.required"
-	case utf8.RuneCountInString(in.Name) > 100:
-		fields["name"] = "form.too_long"
+	if k := nameProblem(in.Name, 100, "form.too_long"); k != "" {
+		fields["name"] = k
 	}
 	if k := passwordProblem(in.Password, in.Email); k != "" {
 		fields["password"] = k

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 
@@ -96,11 +95,8 @@ func (s *SSHKeys) Add(ctx context.Context, p Principal, name, publicKey string) 
 	}
 	name = strings.TrimSpace(name)
 	fields := map[string]string{}
-	switch {
-	case name == "":
-		fields[fieldSSHKeyName] = "form.required"
-	case utf8.RuneCountInString(name) > sshKeyNameMax:
-		fields[fieldSSHKeyName] = "sshkeys.error_name_too_long"
+	if k := nameProblem(name, sshKeyNameMax, "sshkeys.error_name_too_long"); k != "" {
+		fields[fieldSSHKeyName] = k
 	}
 	line, fp, problem := ParseSSHKey(publicKey)
 	if problem != "" {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"abrak/store"
 )
@@ -105,11 +104,8 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	}
 	name = strings.TrimSpace(name)
 	fields := map[string]string{}
-	switch {
-	case name == "":
-		fields["name"] = "form.required"
-	case utf8.RuneCountInString(name) > tokenNameMax:
-		fields["name"] = "tokens.error_name_too_long"
+	if k := nameProblem(name, tokenNameMax, "tokens.error_name_too_long"); k != "" {
+		fields["name"] = k
 	}
 	var clean []string
 	for _, s := range scopes {

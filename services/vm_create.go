@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -65,15 +64,7 @@ func ValidHostname(h string) bool {
 
 // validDisplayName returns the message key of what is wrong with a display name, or "".
 func validDisplayName(n string) string {
-	switch {
-	case strings.TrimSpace(n) == "":
-		return "form.required"
-	case utf8.RuneCountInString(n) > maxDisplayName:
-		return "vm.display_name_too_long"
-	case strings.ContainsAny(n, "\x00\r\n\t"):
-		return "vm.display_name_invalid"
-	}
-	return ""
+	return nameProblem(n, maxDisplayName, "vm.display_name_too_long")
 }
 
 func randomVNCPassword() string {

@@ -16,13 +16,19 @@ func Date(s Shell, t time.Time) string { return i18n.Date(s.Locale, t) }
 // viaLabel names the door an event came through.
 func viaLabel(s Shell, via string) string {
 	if name, ok := strings.CutPrefix(via, "token:"); ok {
-		return s.T("activity.via_token", "name", name)
+		return s.T("activity.via_token", "name", isolate(name))
 	}
 	if via == "" || via == "web" {
 		return s.T("activity.via_web")
 	}
 	return via
 }
+
+// isolate wraps a customer's text (a name) that goes into a sentence, a label or
+// a confirmation dialog in first-strong isolates (U+2068 … U+2069), so that a
+// name mixing Persian and Latin reads in its own direction and cannot reorder
+// the sentence around it. In HTML elements of their own, names get dir="auto".
+func isolate(s string) string { return "\u2068" + s + "\u2069" }
 
 // backArrow points toward the start of the line: right in Persian, left in English.
 func backArrow(s Shell) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -201,7 +202,7 @@ func TestVMPage(t *testing.T) {
 	if strings.Contains(r.Body, `data-polling`) {
 		t.Error("the page polls with nothing in progress")
 	}
-	for _, want := range []string{`data-testid="console-link"`, `data-action="shutdown"`, `data-action="reboot"`, `data-action="kill"`, `data-confirm="Shut down Web Server?"`, `data-confirm-text="Web Server"`} {
+	for _, want := range []string{`data-testid="console-link"`, `data-action="shutdown"`, `data-action="reboot"`, `data-action="kill"`, "data-confirm=\"Shut down \u2068Web Server\u2069?\"", `data-confirm-text="Web Server"`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("the running VM's page lacks %s", want)
 		}
@@ -249,6 +250,17 @@ func TestVMPageForms(t *testing.T) {
 	mustStatus(t, "empty rename", r, 422)
 	if fieldErrors(r.Body)["display_name"] == "" || strings.Contains(r.Body, "<html") {
 		t.Errorf("empty rename:\n%s", trim(r.Body))
+	}
+	// Names that would disguise themselves are refused beside the field, and nothing changes.
+	for _, bad := range []string{"invoice\u202egpj.exe", "\u200b\u200b", "bad\xff\xfe", "bell\x07"} {
+		r = c.do("POST", base+"/rename", form("display_name", bad, "_csrf", tok), htmx())
+		mustStatus(t, "rename to "+strconv.Quote(bad), r, 422)
+		if !contains(r.Body, fa("form.name_invalid")) {
+			t.Errorf("rename to %q: no message beside the field:\n%s", bad, trim(r.Body))
+		}
+	}
+	if got := vmRow(t, w.a, w.db).DisplayName; got != "Database" {
+		t.Errorf("a refused rename changed the name to %q", got)
 	}
 	// Without htmx, a rename redirects back.
 	mustStatus(t, "plain rename", c.post(base+"/rename", form("display_name", "Database")), 303)
