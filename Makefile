@@ -39,17 +39,19 @@ $(BIN): $(GO_SRC) $(TEMPL_OUT) $(FRONTEND_OUT)
 run: deps build libvirt-up template
 	@ABRAK_DB=$(DEMO_DB) scripts/demo.sh "$(BIN)" "$(DEMO_EMAIL)" "$(DEMO_PASSWORD)"
 
-# Every test: unit, integration (real SQLite, real libvirtd) and browser (headless Chromium).
+# Every test: unit, integration (real SQLite, real libvirtd) and browser (headless
+# Chromium), the black-box smoke against a real `abrak serve` (scripts/smoke), and
+# a short run of every fuzz target.
 test: deps build template
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 25m ./...
-	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-# The fuzz targets run briefly on every test run; longer: make fuzz FUZZTIME=5m
+# Every fuzz target (scripts/fuzz.sh finds them): briefly on every test run; longer: make fuzz FUZZTIME=5m
 FUZZTIME ?= 10s
+TEST_FUZZTIME ?= 5s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCreateVM$$' -fuzztime $(FUZZTIME) ./handlers/
-	$(GO) test -run '^$$' -fuzz '^FuzzListQuery$$' -fuzztime $(FUZZTIME) ./handlers/
+	scripts/fuzz.sh $(FUZZTIME)
 
 bench: deps build template
 	scripts/bench.sh

@@ -126,6 +126,36 @@ type apiCreateVM struct {
 	Region         string  `json:"region"`
 }
 
+type apiCreateSSHKey struct {
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+}
+
+// sshKeyJSON is the API's body for one key.
+type sshKeyJSON struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	PublicKey   string `json:"public_key"`
+	CreatedAt   string `json:"created_at"`
+}
+
+// accountJSON is the API's account body.
+type accountJSON struct {
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	BalanceRials int64   `json:"balance_rials"`
+	BalanceToman float64 `json:"balance_toman"`
+	CreatedAt    string  `json:"created_at"`
+}
+
+// consoleTicketJSON is the API's answer to a console request.
+type consoleTicketJSON struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
+	TTLSec    int    `json:"ttl_sec"`
+}
+
 type apiRename struct {
 	DisplayName string `json:"display_name"`
 }

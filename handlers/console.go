@@ -10,13 +10,6 @@ import (
 	"abrak/views"
 )
 
-// consoleTicketJSON is the API's answer to a console request.
-type consoleTicketJSON struct {
-	URL       string `json:"url"`
-	ExpiresAt string `json:"expires_at"`
-	TTLSec    int    `json:"ttl_sec"`
-}
-
 func consolePageURL(secret string) string { return "/console/" + secret }
 
 func consoleWSURL(secret string) string { return "/console/ws/" + secret }

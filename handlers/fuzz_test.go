@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"abrak/services"
@@ -33,6 +34,53 @@ func FuzzDecodeCreateVM(f *testing.F) {
 			}
 		default:
 			t.Fatalf("status %d for %q", e.Status, body)
+		}
+	})
+}
+
+// apiBodies are every JSON body an API route decodes, each through decodeJSON.
+var apiBodies = []func() any{
+	func() any { return &apiCreateVM{} }, func() any { return &apiRename{} }, func() any { return &apiHostname{} },
+	func() any { return &apiPassword{} }, func() any { return &apiResize{} }, func() any { return &apiCreateSnapshot{} },
+	func() any { return &apiRebuild{} }, func() any { return &apiCreateSSHKey{} },
+}
+
+// FuzzDecodeAPIBodies: every API body, as FuzzDecodeCreateVM: decoded, or 400,
+// 413, or a 422 naming a field.
+func FuzzDecodeAPIBodies(f *testing.F) {
+	for i, s := range []string{`{"display_name":"x"}`, `{"hostname":"web-1"}`, `{"password":1}`, `{"plan_slug":"pro","x":1}`,
+		`{"name":"snap-1"}`, `{"os_template_slug":null}`, `{"name":"k","public_key":"ssh-ed25519 AAAA"}`, `{"name":[]}`} {
+		f.Add(uint8(i), []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
+		dst := apiBodies[int(kind)%len(apiBodies)]()
+		err := decodeJSONBytes(body, dst)
+		if err == nil {
+			return
+		}
+		e := services.AsError(err)
+		switch e.Status {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		case http.StatusUnprocessableEntity:
+			if len(e.Fields) == 0 {
+				t.Fatalf("422 naming no field for %T %q", dst, body)
+			}
+		default:
+			t.Fatalf("status %d for %T %q", e.Status, dst, body)
+		}
+	})
+}
+
+// FuzzLocalURL: whatever comes back stays on the site.
+func FuzzLocalURL(f *testing.F) {
+	for _, s := range []string{"/vms?q=1", "//evil.example/x", "/\\evil", "https://x", "/%2f%2fx", "\t//x", "/a//b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := LocalURL(raw)
+		u, err := url.Parse(got)
+		if err != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") {
+			t.Fatalf("LocalURL(%q) = %q leaves the site", raw, got)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"abrak/services"
 	"abrak/store"
 	"abrak/views"
 )
@@ -61,15 +59,6 @@ func (h *Handlers) DeleteSSHKey(c echo.Context) error {
 	return redirect(c, "/ssh-keys")
 }
 
-// sshKeyJSON is the API's body for one key.
-type sshKeyJSON struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	Fingerprint string `json:"fingerprint"`
-	PublicKey   string `json:"public_key"`
-	CreatedAt   string `json:"created_at"`
-}
-
 func sshKeyBody(k store.SSHKey) sshKeyJSON {
 	return sshKeyJSON{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339)}
 }
@@ -105,13 +94,9 @@ func (h *Handlers) APISSHKey(c echo.Context) error {
 // APICreateSSHKey is POST /api/v1/ssh-keys with {"name", "public_key"}.
 func (h *Handlers) APICreateSSHKey(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	var in struct {
-		Name      string `json:"name"`
-		PublicKey string `json:"public_key"`
-	}
-	dec := json.NewDecoder(c.Request().Body)
-	if err := dec.Decode(&in); err != nil {
-		return &services.Error{Status: http.StatusBadRequest, Code: "bad_request", Key: "error.bad_request", Err: err}
+	var in apiCreateSSHKey
+	if err := decodeJSON(c, &in); err != nil {
+		return err
 	}
 	k, err := h.SSHKeys.Add(c.Request().Context(), p, in.Name, in.PublicKey)
 	if err != nil {

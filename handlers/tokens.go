@@ -105,15 +105,6 @@ func (h *Handlers) RevokeToken(c echo.Context) error {
 	return redirect(c, "/tokens")
 }
 
-// accountJSON is the API's account body.
-type accountJSON struct {
-	Email        string  `json:"email"`
-	Name         string  `json:"name"`
-	BalanceRials int64   `json:"balance_rials"`
-	BalanceToman float64 `json:"balance_toman"`
-	CreatedAt    string  `json:"created_at"`
-}
-
 // APIAccount is GET /api/v1/account.
 func (h *Handlers) APIAccount(c echo.Context) error {
 	p, _ := PrincipalOf(c)

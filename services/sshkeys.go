@@ -71,6 +71,11 @@ func ParseSSHKey(line string) (normalised, fingerprint, problem string) {
 	}
 	normalised = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
 	if comment = strings.TrimSpace(comment); comment != "" {
+		// Shown on pages and written into the guest's authorized_keys: no
+		// hidden or reordering characters there either.
+		if nameProblem(comment, sshKeyInputMax, "") != "" {
+			return "", "", "sshkeys.error_comment"
+		}
 		normalised += " " + comment
 	}
 	return normalised, ssh.FingerprintSHA256(pk), ""
