@@ -38,8 +38,17 @@ type panel struct {
 	bin  string
 	db   string
 	url  string
-	logs *bytes.Buffer
+	logs *logBuffer
 }
+
+// logBuffer collects the process's output, written and read at once.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *logBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func (p *panel) admin(args ...string) string {
 	p.t.Helper()
@@ -75,7 +84,7 @@ func startPanel(t *testing.T) *panel {
 	}
 	root := localvirt.RepoRoot()
 	dir := t.TempDir()
-	p := &panel{t: t, bin: filepath.Join(dir, "abrak"), db: filepath.Join(dir, "abrak.db"), logs: &bytes.Buffer{}}
+	p := &panel{t: t, bin: filepath.Join(dir, "abrak"), db: filepath.Join(dir, "abrak.db"), logs: &logBuffer{}}
 	build := exec.Command("go", "build", "-o", p.bin, ".")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
