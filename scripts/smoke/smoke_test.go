@@ -47,8 +47,12 @@ type logBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 func (p *panel) admin(args ...string) string {
 	p.t.Helper()
@@ -253,7 +257,7 @@ func (p *panel) waitStatus(c *customer, uuid, want string) {
 
 func TestBlackBox(t *testing.T) {
 	p := startPanel(t)
-	const starterHour = 4_000 // rials, the demo's starter plan
+	const starterHour = 4_000                         // rials, the demo's starter plan
 	ana := p.customer("ana@example.com", starterHour) // the first hour, nothing more
 	bob := p.customer("bob@example.com", 100*starterHour)
 	anaVM := p.order(ana, "ana-web")
