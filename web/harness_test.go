@@ -439,3 +439,7 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// isolated is a customer's name as pages put it into a sentence: between
+// first-strong isolates (U+2068 … U+2069).
+func isolated(name string) string { return "\u2068" + name + "\u2069" }

@@ -263,7 +263,7 @@ func TestTokensAndKeysInBrowser(t *testing.T) {
 	wait, handle := p.MustHandleDialog()
 	go func() {
 		d := wait()
-		if want := i18n.T(i18n.EN, "tokens.revoke_confirm", "name", "اسکریپت استقرار"); d.Message != want {
+		if want := i18n.T(i18n.EN, "tokens.revoke_confirm", "name", isolated("اسکریپت استقرار")); d.Message != want {
 			t.Errorf("confirmation %q, want %q", d.Message, want)
 		}
 		handle(true, "")

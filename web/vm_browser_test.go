@@ -126,7 +126,7 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 
 	// Shut down, confirming the question that names the VM.
 	shutdown := time.Now()
-	p.confirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", sc.renamed))
+	p.confirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", isolated(sc.renamed)))
 	if status := p.waitStatus("stopped", "failed"); status != "stopped" {
 		t.Fatalf("after shutdown the page shows %q", status)
 	}

@@ -69,7 +69,7 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	p.Timeout(time.Minute).MustElement(`[data-snapshot="before-upgrade"]`)
 	T := func(key string, args ...string) string { return i18n.T(i18n.FA, key, args...) }
 	p.confirmClick(`[data-snapshot="before-upgrade"] form[action$="/revert"] button`,
-		T("vm.snapshot_revert_confirm", "name", "وب", "snapshot", "before-upgrade"))
+		T("vm.snapshot_revert_confirm", "name", isolated("وب"), "snapshot", isolated("before-upgrade")))
 	waitFor(t, time.Minute, "the revert ends", func() bool {
 		acts, _, err := a.VMs.Actions(ctx, who, vm.UUID, 1, 0)
 		return err == nil && acts[0].Type == "snapshot_revert" && acts[0].Status == store.ActionCompleted
