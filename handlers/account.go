@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/base64"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -119,4 +120,17 @@ func (h *Handlers) DisableTOTP(c echo.Context) error {
 	}
 	h.flash(c, "account.totp_disabled")
 	return redirect(c, "/account")
+}
+
+// APIAccount is GET /api/v1/account.
+func (h *Handlers) APIAccount(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	u, err := h.Accounts.Profile(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]accountJSON{"account": {
+		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
+		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
+	}})
 }

@@ -30,7 +30,7 @@ type apiVM struct {
 	Networks        apiNetworks     `json:"networks"`
 	CreatedAt       string          `json:"created_at"`
 	Locked          bool            `json:"locked"`
-	OrderStatus     string          `json:"order_status"`
+	OrderStatus     vmstatus.Order  `json:"order_status"`
 	NodeUnavailable bool            `json:"node_unavailable"`
 }
 

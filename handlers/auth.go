@@ -2,31 +2,12 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
 	"abrak/views"
 )
-
-// formFor turns a service error into a form that shows it: field messages
-// beside their fields, anything else above the form. Errors that are not about
-// the input or its rate (500) go to the one error handler instead.
-func formFor(c echo.Context, err error, values map[string]string) (views.Form, int, error) {
-	e := services.AsError(err)
-	if e.Status != http.StatusUnprocessableEntity && e.Status != http.StatusTooManyRequests {
-		return views.Form{}, 0, err
-	}
-	if e.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
-	}
-	f := views.Form{Values: values, Errors: e.Fields}
-	if e.Key != "error.validation" || len(e.Fields) == 0 {
-		f.Message, f.Args = e.Key, e.Args
-	}
-	return f, e.Status, nil
-}
 
 func (h *Handlers) SignInForm(c echo.Context) error {
 	if _, ok := PrincipalOf(c); ok {

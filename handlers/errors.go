@@ -24,6 +24,30 @@ type apiError struct {
 	RequestID string `json:"request_id"`
 }
 
+// writeAPIError is the one writer of the API's error body: code, message and
+// each field's message, in the request's language, with the request id.
+func writeAPIError(c echo.Context, e *services.Error) error {
+	l := LocaleOf(c)
+	var body apiError
+	body.Error.Code = e.Code
+	body.Error.Message = i18n.T(l, e.Key, e.Args...)
+	if len(e.Fields) > 0 {
+		body.Error.Fields = make(map[string]string, len(e.Fields))
+		for f, k := range e.Fields {
+			body.Error.Fields[f] = i18n.T(l, k)
+		}
+	}
+	body.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+	return c.JSON(e.Status, body)
+}
+
+// setRetryAfter is the one place Retry-After is set, from the error that asks the caller to wait.
+func setRetryAfter(c echo.Context, e *services.Error) {
+	if e.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
+	}
+}
+
 // toServiceError turns anything a handler or middleware returned into the one error type.
 func toServiceError(err error) *services.Error {
 	var esc url.EscapeError
@@ -73,22 +97,9 @@ func (h *Handlers) HandleError(err error, c echo.Context) {
 	if e.Status >= 500 {
 		h.Log.Error("request failed", "request_id", reqID, "path", c.Request().URL.Path, "code", e.Code, "err", e.Err)
 	}
-	if e.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds())))
-	}
-	l := LocaleOf(c)
+	setRetryAfter(c, e)
 	if wantsJSON(c) {
-		var body apiError
-		body.Error.Code = e.Code
-		body.Error.Message = i18n.T(l, e.Key, e.Args...)
-		if len(e.Fields) > 0 {
-			body.Error.Fields = make(map[string]string, len(e.Fields))
-			for f, k := range e.Fields {
-				body.Error.Fields[f] = i18n.T(l, k)
-			}
-		}
-		body.RequestID = reqID
-		_ = c.JSON(e.Status, body)
+		_ = writeAPIError(c, e)
 		return
 	}
 	s := h.shell(c, "page.error", "")

@@ -9,21 +9,20 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"abrak/services"
-	"abrak/store"
 )
 
 // Deps are the handlers' collaborators, passed explicitly.
 type Deps struct {
 	Log      *slog.Logger
-	DB       *store.DB // only for health checks
 	Sessions *scs.SessionManager
 	Accounts *services.Accounts
 	Audit    *services.Audit
 	VMs      *services.VMs
+	Workers  *services.Workers // what /readyz tells of the nodes
 	Wallets  *services.Wallet
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
-	Ready    []ReadyCheck // extra /readyz checks (the hypervisor fleet)
+	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)
 	Consoles *services.Consoles
 	// BaseURL is the panel's public address (ABRAK_BASE_URL), without a trailing slash:
 	// links handed out of the panel, and the origin browsers' websockets must come from.

@@ -28,12 +28,12 @@ type readyReport struct {
 	Nodes []services.NodeHealth `json:"nodes"`
 }
 
-// Readyz asks the database and every other registered dependency, and says what is missing.
+// Readyz asks every registered dependency (the database, the fleet) and says what is missing.
 func (h *Handlers) Readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
-	checks := append([]ReadyCheck{{Name: "database", Check: h.DB.Ping}}, h.Ready...)
-	rep := readyReport{Status: "ready", Checks: map[string]string{}, Nodes: h.VMs.Nodes()}
+	checks := h.Ready
+	rep := readyReport{Status: "ready", Checks: map[string]string{}, Nodes: h.Workers.Nodes()}
 	for _, ch := range checks {
 		if err := ch.Check(ctx); err != nil {
 			rep.Status = "not ready"

@@ -1,35 +1,13 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"abrak/views"
-)
-
-// SessionUserKey and SessionAuthAtKey are the session's signed-in user and
-// when (unix nanoseconds) that sign-in happened; the web layer reads them.
-const (
-	SessionUserKey   = "user_id"
-	SessionAuthAtKey = "auth_at"
-)
-
-// beginSession records a completed sign-in in the (renewed) session.
-func (h *Handlers) beginSession(ctx context.Context, userID int64) {
-	h.Sessions.Put(ctx, SessionUserKey, userID)
-	h.Sessions.Put(ctx, SessionAuthAtKey, time.Now().UnixNano())
-}
-
-// Session keys.
-const (
-	sessUserID        = SessionUserKey
-	sessPendingUserID = "pending_user_id"
-	sessFlash         = "flash"
 )
 
 // shell builds the Shell every page needs.
@@ -88,13 +66,4 @@ func redirect(c echo.Context, to string) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, to)
-}
-
-// formValues copies the named fields for redisplay.
-func formValues(c echo.Context, names ...string) map[string]string {
-	v := make(map[string]string, len(names))
-	for _, n := range names {
-		v[n] = c.FormValue(n)
-	}
-	return v
 }

@@ -104,16 +104,3 @@ func (h *Handlers) RevokeToken(c echo.Context) error {
 	h.flash(c, "tokens.revoked")
 	return redirect(c, "/tokens")
 }
-
-// APIAccount is GET /api/v1/account.
-func (h *Handlers) APIAccount(c echo.Context) error {
-	p, _ := PrincipalOf(c)
-	u, err := h.Accounts.Profile(c.Request().Context(), p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]accountJSON{"account": {
-		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
-		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
-	}})
-}

@@ -13,7 +13,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
-	"abrak/views/i18n"
 )
 
 const (
@@ -75,11 +74,8 @@ func (h *Handlers) refuseConsole(c echo.Context, err error) error {
 	if e.Status >= 500 {
 		h.Log.Error("console refused", "path", c.Path(), "code", e.Code, "err", e.Err)
 	}
-	var body apiError
-	body.Error.Code = e.Code
-	body.Error.Message = i18n.T(LocaleOf(c), e.Key, e.Args...)
-	body.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-	return c.JSON(e.Status, body)
+	setRetryAfter(c, e)
+	return writeAPIError(c, e)
 }
 
 // originAllowed accepts a websocket from the panel's own pages: an Origin equal

@@ -118,7 +118,7 @@ func TestConsoleBenchProxyProcess(t *testing.T) {
 		Locate: func(_ context.Context, vm store.VM) (hypervisor.VNCAddr, error) {
 			return hypervisor.VNCAddr{Host: "127.0.0.1", Port: ports[vmMode[vm.UUID]], Password: benchPassword}, nil
 		}})
-	h := New(Deps{Log: log, DB: db, Consoles: consoles, BaseURL: "http://127.0.0.1"})
+	h := New(Deps{Log: log, Consoles: consoles, BaseURL: "http://127.0.0.1"})
 	e := echo.New()
 	e.HTTPErrorHandler = h.HandleError
 	e.GET("/console/ws/:ticket", h.ConsoleWS)

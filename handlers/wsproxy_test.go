@@ -170,7 +170,7 @@ func newProxyEnv(tb testing.TB, src func() int, cfg services.ConsoleConfig) *pro
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	env.consoles = services.NewConsoles(db, nil, log, cfg)
-	h := New(Deps{Log: log, DB: db, Consoles: env.consoles, BaseURL: "https://panel.example"})
+	h := New(Deps{Log: log, Consoles: env.consoles, BaseURL: "https://panel.example"})
 	e := echo.New()
 	e.HTTPErrorHandler = h.HandleError
 	e.GET("/console/ws/:ticket", h.ConsoleWS)

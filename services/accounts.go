@@ -239,6 +239,41 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	return nil
 }
 
+// Account is a customer's own account as the doors show it: never its
+// password hash or two-factor secret.
+type Account struct {
+	ID           int64
+	Email, Name  string
+	Locale       string
+	IsAdmin      bool
+	BalanceRials int64
+	TOTPEnabled  bool
+	CreatedAt    time.Time
+}
+
+func accountOf(u store.User) Account {
+	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin,
+		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt}
+}
+
+// SessionPrincipal is whom a browser session acts for: the account it signed in
+// (at signedInAt, unix nanoseconds), as long as that account exists and the
+// sign-in came after its last password change, which ends every other session.
+// ok is false otherwise, and the caller forgets the session.
+func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, session, ip string) (Principal, Account, bool, error) {
+	u, err := a.db.UserByID(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, Account{}, false, nil
+	}
+	if err != nil {
+		return Principal{}, Account{}, false, Internal(err)
+	}
+	if signedInAt < u.SessionsValidAfter {
+		return Principal{}, Account{}, false, nil
+	}
+	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session}, accountOf(u), true, nil
+}
+
 // User loads the principal's own account.
 func (a *Accounts) User(ctx context.Context, id int64) (store.User, error) {
 	u, err := a.db.UserByID(ctx, id)

@@ -14,12 +14,12 @@ import (
 // the first hour; each later hour is one ledger row. When a wallet cannot pay
 // an hour, the VM is powered off (its disk is kept) and the customer sees a
 // warning in the activity log; it is billed again once started with funds.
-func (s *VMs) RunBiller(ctx context.Context) {
+func (s *Workers) RunBiller(ctx context.Context) {
 	s.every(ctx, s.cfg.BillingInterval, nil, func() { s.BillDue(ctx, s.cfg.Now()) })
 }
 
 // BillDue charges every hour that has come due by now.
-func (s *VMs) BillDue(ctx context.Context, now time.Time) {
+func (s *Workers) BillDue(ctx context.Context, now time.Time) {
 	for {
 		due, err := s.db.DueHours(ctx, now, 100)
 		if err != nil {
@@ -51,7 +51,7 @@ func (s *VMs) BillDue(ctx context.Context, now time.Time) {
 // if it runs, its hours stop accruing (no debt builds up that a later top-up
 // would repay), and it runs again only by a start that pays the next hour. The
 // customer is warned in the activity log.
-func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
+func (s *Workers) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 	if d.Status == vmstatus.Running {
 		vm, err := s.db.VMByID(ctx, d.VMID)
 		if err != nil || vm.NodeID == 0 {
@@ -77,36 +77,3 @@ func (s *VMs) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 		s.log.Info("unpaid vm held", "vm", d.UUID, "was", d.Status)
 	}
 }
-
-// canPay refuses an operation that would leave vm running (or larger) without
-// the next hour in the wallet; price is the hourly price it will have.
-func (s *VMs) canPay(ctx context.Context, vm store.VM, price int64) error {
-	u, err := s.db.UserByID(ctx, vm.UserID)
-	if err != nil {
-		return Internal(err)
-	}
-	if u.BalanceRials < price {
-		return InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
-	}
-	return nil
-}
-
-// resumeBilling pays the hour beginning now for a VM that a start or a rebuild
-// has just brought up from a hold. A wallet emptied meanwhile (another VM's
-// charge) powers it off again, still held.
-func (s *VMs) resumeBilling(ctx context.Context, vm store.VM, node interface {
-	PowerOff(context.Context, string) error
-}) error {
-	if !vm.Held() {
-		return nil
-	}
-	_, err := s.db.ResumeBilling(ctx, vm, s.cfg.Now())
-	if errors.Is(err, store.ErrInsufficientFunds) {
-		_ = node.PowerOff(ctx, vm.UUID)
-		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped)
-		return errInsufficientAtStart
-	}
-	return err
-}
-
-var errInsufficientAtStart = errors.New("the wallet could no longer pay the next hour")

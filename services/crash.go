@@ -34,7 +34,7 @@ func (c *crashCounts) of(node int64) int64 {
 // their write changed the status. A stop on an internal error of the accelerator
 // while the node runs kvm by Abrak's own choice moves the node to software
 // emulation, so starting the VM again works.
-func (s *VMs) crashed(ctx context.Context, vm store.VM, detail string) {
+func (s *Workers) crashed(ctx context.Context, vm store.VM, detail string) {
 	s.crashes.add(vm.NodeID)
 	s.log.Warn("vm crashed", "vm", vm.UUID, "node_id", vm.NodeID, "qemu_status", detail)
 	s.audit.Record(ctx, Principal{UserID: vm.UserID}, "vm.crashed", SeverityWarning, "vm", vm.UUID, "")

@@ -22,7 +22,7 @@ var errFirstBootCrash = errors.New("the guest crashed during its first boot")
 // The order stays "provisioning" meanwhile (touched, so it is not taken for one a
 // crash left behind); a restart of the panel builds it again, which is a no-op,
 // and watches again.
-func (s *VMs) watchFirstBoot(ctx context.Context, o store.Order, vm store.VM, node *hypervisor.Node, spec hypervisor.DomainSpec) {
+func (s *Workers) watchFirstBoot(ctx context.Context, o store.Order, vm store.VM, node *hypervisor.Node, spec hypervisor.DomainSpec) {
 	caps, err := node.Capabilities(ctx)
 	if err != nil || !caps.RunsGuests() {
 		s.finish(ctx, o, vm) // the test driver's domains never boot anything
@@ -60,7 +60,7 @@ func (s *VMs) watchFirstBoot(ctx context.Context, o store.Order, vm store.VM, no
 	}
 }
 
-func (s *VMs) firstBootCrash(ctx context.Context, o store.Order, vm store.VM, node *hypervisor.Node, spec hypervisor.DomainSpec, detail string) {
+func (s *Workers) firstBootCrash(ctx context.Context, o store.Order, vm store.VM, node *hypervisor.Node, spec hypervisor.DomainSpec, detail string) {
 	s.crashes.add(vm.NodeID)
 	s.log.Warn("vm crashed during its first boot", "vm", vm.UUID, "node", node.Config().Name, "qemu_status", detail)
 	if detail == "internal-error" && node.DemoteKVM(fmt.Sprintf("guest %s crashed during its first boot", vm.UUID)) {
@@ -78,7 +78,7 @@ func (s *VMs) firstBootCrash(ctx context.Context, o store.Order, vm store.VM, no
 	s.retryOrFail(ctx, o, vm, fmt.Errorf("%w (QEMU: %s)", errFirstBootCrash, detail))
 }
 
-func (s *VMs) finish(ctx context.Context, o store.Order, vm store.VM) {
+func (s *Workers) finish(ctx context.Context, o store.Order, vm store.VM) {
 	if err := s.db.FinishOrder(ctx, o.ID, s.cfg.Now()); err != nil {
 		s.log.Error("finishing order", "order", o.ID, "err", err)
 		return

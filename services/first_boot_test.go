@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -46,7 +45,7 @@ func TestAFirstBootCrashUnderKVMIsRebuiltUnderQEMU(t *testing.T) {
 	if typ := domainType(t, e, vm.UUID); typ != "qemu" {
 		t.Fatalf("the VM was handed over as a %s domain", typ)
 	}
-	if o := e.order(e.vm(vm.UUID)); o.Status != store.OrderProvisioned || o.Failures != 0 {
+	if o := e.order(e.vm(vm.UUID)); o.Status != vmstatus.OrderProvisioned || o.Failures != 0 {
 		t.Fatalf("order %+v, want provisioned with no failure counted", o)
 	}
 	if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {

@@ -131,6 +131,7 @@ func waitForNode(t *testing.T, f *hypervisor.Fleet, id int64) *hypervisor.Node {
 // panel is one run of the VM service, as one process of Abrak would hold it.
 type panel struct {
 	*services.VMs
+	*services.Workers
 	t     *testing.T
 	fleet *hypervisor.Fleet
 	ctx   context.Context
@@ -144,10 +145,10 @@ type panel struct {
 func (e *vmEnv) open(run bool) *panel {
 	e.t.Helper()
 	fleet := hypervisor.NewFleet(e.log, e.fleet)
-	vms := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
+	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
-	p := &panel{VMs: vms, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
+	p := &panel{VMs: vms, Workers: workers, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
 		once.Do(func() {
 			cancel()
 			vms.Close()
@@ -158,7 +159,7 @@ func (e *vmEnv) open(run bool) *panel {
 	if run {
 		p.run()
 	} else {
-		must(e.t, vms.SyncNodes(ctx))
+		must(e.t, workers.SyncNodes(ctx))
 	}
 	return p
 }

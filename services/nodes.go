@@ -10,7 +10,7 @@ import (
 // SyncNodes loads the enabled nodes from the database into the fleet; nodes
 // added with `abrak admin add-node`, or given another accelerator with
 // `abrak admin set-node`, while the panel runs are picked up here.
-func (s *VMs) SyncNodes(ctx context.Context) error {
+func (s *Workers) SyncNodes(ctx context.Context) error {
 	nodes, err := s.db.Nodes(ctx)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ type NodeHealth struct {
 }
 
 // Nodes reports every node the fleet holds.
-func (s *VMs) Nodes() []NodeHealth {
+func (s *Workers) Nodes() []NodeHealth {
 	st := s.fleet.Status()
 	out := make([]NodeHealth, 0, len(st))
 	for _, n := range st {
@@ -53,7 +53,7 @@ func (s *VMs) Nodes() []NodeHealth {
 
 // recordNodes keeps what the fleet says of each node in the database, where
 // `abrak admin nodes` (another process) reads it.
-func (s *VMs) recordNodes(ctx context.Context) {
+func (s *Workers) recordNodes(ctx context.Context) {
 	now := time.Now()
 	for _, n := range s.fleet.Status() {
 		state := "up"

@@ -17,28 +17,11 @@ import (
 // a crash: the domain is named by the VM's UUID and building it twice is a
 // no-op, and order transitions are guarded by the order's state, so a VM is
 // never created twice and nobody is charged or refunded twice.
-func (s *VMs) RunProvisioner(ctx context.Context) {
+func (s *Workers) RunProvisioner(ctx context.Context) {
 	s.every(ctx, s.cfg.PollInterval, s.wake, func() { s.provisionDue(ctx) })
 }
 
-// every runs fn now, then at each interval or wake-up, until ctx or the service ends.
-func (s *VMs) every(ctx context.Context, interval time.Duration, wake <-chan struct{}, fn func()) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		fn()
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.bg.Done():
-			return
-		case <-wake:
-		case <-t.C:
-		}
-	}
-}
-
-func (s *VMs) provisionDue(ctx context.Context) {
+func (s *Workers) provisionDue(ctx context.Context) {
 	orders, err := s.db.DueOrders(ctx, time.Now(), 20)
 	if err != nil {
 		s.log.Error("listing due orders", "err", err)
@@ -69,7 +52,7 @@ func (s *VMs) provisionDue(ctx context.Context) {
 // provisionParallel bounds the domains built at once by one panel.
 const provisionParallel = 4
 
-func (s *VMs) provision(ctx context.Context, o store.Order) {
+func (s *Workers) provision(ctx context.Context, o store.Order) {
 	vm, err := s.db.VMByID(ctx, o.VMID)
 	if err != nil {
 		s.retryOrFail(ctx, o, vm, err)
@@ -107,7 +90,7 @@ func (s *VMs) provision(ctx context.Context, o store.Order) {
 // an unavailable hypervisor is waited for up to GiveUpAfter, any other failure
 // is tried MaxAttempts times. The two are counted apart, so the tries spent
 // waiting out an outage do not use up the retries of the build that follows.
-func (s *VMs) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause error) {
+func (s *Workers) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause error) {
 	msg := cause.Error()
 	unavailable := errors.Is(cause, hypervisor.ErrUnavailable)
 	failures := o.Failures
@@ -145,7 +128,7 @@ func (s *VMs) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause
 }
 
 // specFor describes a VM's domain for its node.
-func (s *VMs) specFor(ctx context.Context, vm store.VM) (hypervisor.DomainSpec, error) {
+func (s *vmCore) specFor(ctx context.Context, vm store.VM) (hypervisor.DomainSpec, error) {
 	tmpl, err := s.db.OSTemplate(ctx, vm.OSTemplateSlug)
 	if err != nil {
 		return hypervisor.DomainSpec{}, err

@@ -29,7 +29,7 @@ func TestCreateToRunningOnQEMU(t *testing.T) {
 	if st := e.domains()[vm.UUID]; st != vmstatus.Running {
 		t.Fatalf("domain on the node is %q, want running", st)
 	}
-	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Attempts != 1 {
+	if o := e.order(vm); o.Status != vmstatus.OrderProvisioned || o.Attempts != 1 {
 		t.Fatalf("order %+v", o)
 	}
 	vols, err := e.keeper.Volumes(e.ctx)
@@ -86,7 +86,7 @@ func TestOrderWaitsForAnUnavailableNode(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "order retried", func() (bool, string) {
 		o := e.order(vm)
-		return o.Status == store.OrderPending && o.Attempts >= 2 && o.LastError != "",
+		return o.Status == vmstatus.OrderPending && o.Attempts >= 2 && o.LastError != "",
 			fmt.Sprintf("%s after %d attempts: %q", o.Status, o.Attempts, o.LastError)
 	})
 	// The customer sees the retry state on the VM.
@@ -99,7 +99,7 @@ func TestOrderWaitsForAnUnavailableNode(t *testing.T) {
 	must(t, e.daemon.Up())
 	e.waitStatus(vm.UUID, vmstatus.Running, 90*time.Second)
 	o := e.order(vm)
-	if o.Status != store.OrderProvisioned || o.LastError != "" {
+	if o.Status != vmstatus.OrderProvisioned || o.LastError != "" {
 		t.Fatalf("order after the node returned: %+v", o)
 	}
 	if st := e.domains()[vm.UUID]; st != vmstatus.Running {
@@ -131,7 +131,7 @@ func TestFailingOrderIsRefundedOnceAfterBoundedRetries(t *testing.T) {
 	must(t, err)
 	eventually(t, 20*time.Second, "order refunded", func() (bool, string) {
 		o := e.order(vm)
-		return o.Status == store.OrderRefunded, o.Status + ": " + o.LastError
+		return o.Status == vmstatus.OrderRefunded, string(o.Status) + ": " + o.LastError
 	})
 	o := e.order(vm)
 	if o.Attempts != e.cfg.MaxAttempts || !strings.Contains(o.LastError, "missing.qcow2") {
@@ -164,7 +164,7 @@ func TestFailingOrderIsRefundedOnceAfterBoundedRetries(t *testing.T) {
 	next, err := p.Create(e.ctx, owner, vmOrder("fine"))
 	must(t, err)
 	e.waitStatus(next.UUID, vmstatus.Running, 20*time.Second)
-	if again := e.order(vm); again.Status != store.OrderRefunded || again.Attempts != o.Attempts {
+	if again := e.order(vm); again.Status != vmstatus.OrderRefunded || again.Attempts != o.Attempts {
 		t.Fatalf("the refunded order was touched again: %+v", again)
 	}
 	if n, _ := e.ledgerRows(owner, "refund", vm.UUID); n != 1 {
@@ -243,7 +243,7 @@ func TestANewPanelFinishesWhatACrashLeft(t *testing.T) {
 		t.Fatalf("volumes before the restart %v, after %v: want only the new VM's disk and seed added", volsBefore, vols)
 	}
 	for _, vm := range []store.VM{built, pending} {
-		if o := e.order(vm); o.Status != store.OrderProvisioned {
+		if o := e.order(vm); o.Status != vmstatus.OrderProvisioned {
 			t.Fatalf("order of %s: %+v", vm.DisplayName, o)
 		}
 		if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {
@@ -326,7 +326,7 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 		if a.Status != store.ActionCompleted || a.Type != "delete" {
 			t.Fatalf("delete of the waiting %s: %+v", vm.DisplayName, a)
 		}
-		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != store.OrderRefunded {
+		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != vmstatus.OrderRefunded {
 			t.Fatalf("cancelled %s: status %q, order %q", vm.DisplayName, got.Status, got.OrderStatus)
 		}
 		if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
@@ -353,7 +353,7 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 		if _, ok := doms[vm.UUID]; ok {
 			t.Fatalf("the cancelled %s was built", vm.DisplayName)
 		}
-		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != store.OrderRefunded {
+		if got := e.vm(vm.UUID); got.Status != vmstatus.Destroyed || got.OrderStatus != vmstatus.OrderRefunded {
 			t.Fatalf("cancelled %s became %q (order %q)", vm.DisplayName, got.Status, got.OrderStatus)
 		}
 	}
@@ -394,7 +394,7 @@ func TestAnOutageDoesNotUseUpTheRetries(t *testing.T) {
 		o := e.order(vm)
 		return o.Failures >= 1, fmt.Sprintf("%s, %d failures: %q", o.Status, o.Failures, o.LastError)
 	})
-	if o := e.order(vm); o.Status == store.OrderRefunded {
+	if o := e.order(vm); o.Status == vmstatus.OrderRefunded {
 		t.Fatalf("refunded on the first failure after the outage: %+v", o)
 	}
 	// The panel stops while the operator imports the template, so the import
@@ -405,12 +405,12 @@ func TestAnOutageDoesNotUseUpTheRetries(t *testing.T) {
 		err := e.keeper.ImportTemplate(e.ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2")
 		return err == nil, fmt.Sprint(err)
 	})
-	if o := e.order(vm); o.Status == store.OrderRefunded || o.Failures >= e.cfg.MaxAttempts {
+	if o := e.order(vm); o.Status == vmstatus.OrderRefunded || o.Failures >= e.cfg.MaxAttempts {
 		t.Fatalf("the order ran out of retries right after the outage: %+v", o)
 	}
 	e.open(true)
 	e.waitStatus(vm.UUID, vmstatus.Running, 30*time.Second)
-	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Failures >= e.cfg.MaxAttempts {
+	if o := e.order(vm); o.Status != vmstatus.OrderProvisioned || o.Failures >= e.cfg.MaxAttempts {
 		t.Fatalf("order after the outage: %+v", o)
 	}
 	if n, _ := e.ledgerRows(owner, "refund", vm.UUID); n != 0 {

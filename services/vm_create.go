@@ -225,7 +225,7 @@ func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error)
 }
 
 // place picks a node for a VM that has none yet and records it.
-func (s *VMs) place(ctx context.Context, vm store.VM) (int64, error) {
+func (s *vmCore) place(ctx context.Context, vm store.VM) (int64, error) {
 	if vm.NodeID != 0 {
 		return vm.NodeID, nil
 	}
@@ -248,7 +248,7 @@ func (s *VMs) place(ctx context.Context, vm store.VM) (int64, error) {
 }
 
 // kick wakes the provisioner without blocking.
-func (s *VMs) kick() {
+func (s *vmCore) kick() {
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -16,7 +16,7 @@ func built(vm store.VM) error {
 	switch {
 	case vm.Status == vmstatus.Creating:
 		return Conflict("vm.still_creating")
-	case vm.Status == vmstatus.Failed && vm.OrderStatus != store.OrderProvisioned:
+	case vm.Status == vmstatus.Failed && vm.OrderStatus != vmstatus.OrderProvisioned:
 		return Conflict("vm.failed")
 	}
 	return nil

@@ -77,9 +77,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	return c
 }
 
-// VMs owns every operation on customer VMs, for both doors: ownership and
-// scopes are checked here, money moves here, and the fleet is driven from here.
-type VMs struct {
+// vmCore is what the VM service and its workers share: the records, the fleet,
+// and the operations that outlive their request.
+type vmCore struct {
 	db    *store.DB
 	fleet *hypervisor.Fleet
 	audit *Audit
@@ -100,15 +100,25 @@ type VMs struct {
 	stop    context.CancelFunc
 }
 
-// NewVMs builds the service; Run starts its workers.
-func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, log *slog.Logger, cfg VMConfig) *VMs {
+// VMs is what customers do with their VMs, through either door: ownership and
+// scopes are checked here, money moves here, and the fleet is driven from here.
+type VMs struct{ *vmCore }
+
+// Workers keep the records and the fleet in step in the background: lifecycle
+// events, the reconciler, the provisioner (with the first-boot watch), the
+// biller, and each node's health. Run starts them (workers.go).
+type Workers struct{ *vmCore }
+
+// NewVMs builds the service and its workers; Workers.Run starts the workers.
+func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
 	bg, stop := context.WithCancel(context.Background())
-	return &VMs{db: db, fleet: fleet, audit: audit, keys: keys, log: log, cfg: cfg.withDefaults(),
+	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, log: log, cfg: cfg.withDefaults(),
 		wake: make(chan struct{}, 1), bg: bg, stop: stop}
+	return &VMs{c}, &Workers{c}
 }
 
 // Close stops the workers and waits for operations in flight.
-func (s *VMs) Close() {
+func (s *vmCore) Close() {
 	s.stop()
 	s.running.Wait()
 }

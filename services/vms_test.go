@@ -31,8 +31,8 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if vm.RootCrypt == "" || strings.Contains(vm.RootCrypt, vmtPassword) {
 		t.Fatalf("root password kept as %q, want only its crypt hash", vm.RootCrypt)
 	}
-	if o := e.order(vm); o.Status != store.OrderPending || o.AmountRials != vmtPrice {
-		t.Fatalf("order %+v, want %s for %d", o, store.OrderPending, vmtPrice)
+	if o := e.order(vm); o.Status != vmstatus.OrderPending || o.AmountRials != vmtPrice {
+		t.Fatalf("order %+v, want %s for %d", o, vmstatus.OrderPending, vmtPrice)
 	}
 	if got := e.balance(owner); got != 9*vmtPrice {
 		t.Fatalf("balance %d after ordering, want %d", got, 9*vmtPrice)
@@ -50,7 +50,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 
 	p.run()
 	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
-	if o := e.order(vm); o.Status != store.OrderProvisioned || o.Attempts != 1 {
+	if o := e.order(vm); o.Status != vmstatus.OrderProvisioned || o.Attempts != 1 {
 		t.Fatalf("order after provisioning: %+v", o)
 	}
 	act, err := p.Action(ctx, owner, acts[0].ID)

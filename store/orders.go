@@ -11,19 +11,10 @@ import (
 	"abrak/vmstatus"
 )
 
-// Order states (DESIGN.md's words).
-const (
-	OrderPending      = "paid_pending_provision"
-	OrderProvisioning = "provisioning"
-	OrderProvisioned  = "provisioned"
-	OrderFailed       = "failed"
-	OrderRefunded     = "refunded"
-)
-
 // Order pays for one VM.
 type Order struct {
 	ID, UserID, VMID int64
-	Status           string
+	Status           vmstatus.Order
 	AmountRials      int64
 	Attempts         int
 	Failures         int // attempts that failed other than for an unavailable node
@@ -94,7 +85,7 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 			return e
 		}
 		if _, e := tx.ExecContext(ctx, `INSERT INTO orders (user_id, vm_id, status, amount_rials, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.UserID, v.ID, OrderPending, in.AmountRials, now, now, now); e != nil {
+			v.UserID, v.ID, vmstatus.OrderPending, in.AmountRials, now, now, now); e != nil {
 			return e
 		}
 		if in.IdempotencyKey != "" {
@@ -158,7 +149,7 @@ func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error)
 func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order, error) {
 	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at
 		FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
-		OrderPending, now.Unix(), OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
+		vmstatus.OrderPending, now.Unix(), vmstatus.OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -178,9 +169,9 @@ func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order,
 
 // ClaimOrder moves an order to provisioning if it is still in the state the
 // worker saw; false means another worker (or a retry) got there first.
-func (db *DB) ClaimOrder(ctx context.Context, id int64, from string, updatedAt time.Time) (bool, error) {
+func (db *DB) ClaimOrder(ctx context.Context, id int64, from vmstatus.Order, updatedAt time.Time) (bool, error) {
 	res, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = ? AND updated_at = ?`,
-		OrderProvisioning, time.Now().Unix(), id, from, updatedAt.Unix())
+		vmstatus.OrderProvisioning, time.Now().Unix(), id, from, updatedAt.Unix())
 	if err != nil {
 		return false, err
 	}
@@ -192,14 +183,14 @@ func (db *DB) ClaimOrder(ctx context.Context, id int64, from string, updatedAt t
 // failed counts the attempt among the bounded failures.
 func (db *DB) RetryOrder(ctx context.Context, id int64, next time.Time, lastErr string, failed bool) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE orders SET status = ?, next_attempt_at = ?, last_error = ?, failures = failures + ?, updated_at = ? WHERE id = ? AND status IN (?, ?)`,
-		OrderPending, next.Unix(), lastErr, failed, time.Now().Unix(), id, OrderPending, OrderProvisioning)
+		vmstatus.OrderPending, next.Unix(), lastErr, failed, time.Now().Unix(), id, vmstatus.OrderPending, vmstatus.OrderProvisioning)
 	return err
 }
 
 // DeferOrder records a placement attempt that found no node, and when to try again.
 func (db *DB) DeferOrder(ctx context.Context, id int64, next time.Time, lastErr string) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE orders SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		next.Unix(), lastErr, time.Now().Unix(), id, OrderPending)
+		next.Unix(), lastErr, time.Now().Unix(), id, vmstatus.OrderPending)
 	return err
 }
 
@@ -209,7 +200,7 @@ func (db *DB) FinishOrder(ctx context.Context, id int64, at time.Time) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID int64
 		err := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = '', updated_at = ? WHERE id = ? AND status IN (?, ?) RETURNING vm_id`,
-			OrderProvisioned, time.Now().Unix(), id, OrderPending, OrderProvisioning).Scan(&vmID)
+			vmstatus.OrderProvisioned, time.Now().Unix(), id, vmstatus.OrderPending, vmstatus.OrderProvisioning).Scan(&vmID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // already finished or refunded: nothing to do twice
 		}
@@ -236,7 +227,7 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 		var vmID, userID, amount int64
 		var uuid string
 		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status IN (?, ?)
-			RETURNING vm_id, user_id, amount_rials`, OrderRefunded, lastErr, time.Now().Unix(), id, OrderPending, OrderProvisioning).Scan(&vmID, &userID, &amount)
+			RETURNING vm_id, user_id, amount_rials`, vmstatus.OrderRefunded, lastErr, time.Now().Unix(), id, vmstatus.OrderPending, vmstatus.OrderProvisioning).Scan(&vmID, &userID, &amount)
 		if errors.Is(e, sql.ErrNoRows) {
 			return nil
 		}
@@ -265,7 +256,7 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID, userID, amount int64
 		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = 'cancelled by the customer', updated_at = ? WHERE id = ? AND status = ?
-			RETURNING vm_id, user_id, amount_rials`, OrderRefunded, time.Now().Unix(), id, OrderPending).Scan(&vmID, &userID, &amount)
+			RETURNING vm_id, user_id, amount_rials`, vmstatus.OrderRefunded, time.Now().Unix(), id, vmstatus.OrderPending).Scan(&vmID, &userID, &amount)
 		if errors.Is(e, sql.ErrNoRows) {
 			return nil
 		}
@@ -305,6 +296,6 @@ func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 // TouchOrder marks an order in provisioning as still being worked on, so
 // DueOrders does not take it for one a crash left behind.
 func (db *DB) TouchOrder(ctx context.Context, id int64) error {
-	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, OrderProvisioning)
+	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, vmstatus.OrderProvisioning)
 	return err
 }

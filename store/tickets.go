@@ -10,12 +10,12 @@ import (
 // ConsoleTicket is one row of console_tickets, with the UUID of its VM. The
 // secret itself is never stored: Hash is its SHA-256.
 type ConsoleTicket struct {
-	ID        int64
-	Hash      string
-	UserID    int64
-	VMID      int64
-	VMUUID    string
-	Via       string
+	ID     int64
+	Hash   string
+	UserID int64
+	VMID   int64
+	VMUUID string
+	Via    string
 	// TokenID is the API token that minted it (0 for a browser session), and
 	// Session the minting browser's session token; see ClaimConsoleTicket.
 	TokenID   int64

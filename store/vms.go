@@ -39,10 +39,10 @@ type VM struct {
 	// UnpaidSince is when the wallet could not pay a due hour; zero while in good
 	// standing. A held VM is off, not billed, and starts only by paying (ResumeBilling).
 	UnpaidSince time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 	// Order is the state of the order that pays for it.
-	OrderStatus string
+	OrderStatus vmstatus.Order
 	OrderError  string
 	Attempts    int
 }
@@ -182,7 +182,7 @@ func (db *DB) VMStatusSeq(ctx context.Context, uuid string) (int64, error) {
 func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid string, status vmstatus.Status, seq int64) (bool, error) {
 	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, node_unavailable = 0
 		WHERE uuid = ?3 AND status_seq = ?4 AND status <> ?1 AND status NOT IN (`+sqlDestroyed+`, `+sqlCreating+`)
-		AND NOT (status = `+sqlFailed+` AND ?1 = `+sqlDestroyed+` AND id IN (SELECT vm_id FROM orders WHERE status = 'refunded'))`,
+		AND NOT (status = `+sqlFailed+` AND ?1 = `+sqlDestroyed+` AND id IN (SELECT vm_id FROM orders WHERE status = '`+string(vmstatus.OrderRefunded)+`'))`,
 		status, time.Now().Unix(), uuid, seq)
 	if err != nil {
 		return false, err

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/vmstatus"
 	"abrak/web"
 )
@@ -140,10 +139,10 @@ func TestAGuestOnAFaultingKVMIsCrashedAndItsOrderIsNotCompleted(t *testing.T) {
 	doomed := orderTinyVM(t, qp, c.token, "doomed-under-kvm")
 	waitFor(t, 4*time.Minute, "the order is given up", func() bool {
 		vm := vmRow(t, qp.testApp, doomed)
-		if vm.OrderStatus == store.OrderProvisioned {
+		if vm.OrderStatus == vmstatus.OrderProvisioned {
 			t.Fatalf("an order on a faulting kvm completed: VM %s", vm.Status)
 		}
-		return vm.OrderStatus == store.OrderRefunded
+		return vm.OrderStatus == vmstatus.OrderRefunded
 	})
 	if vm := vmRow(t, qp.testApp, doomed); vm.Status != vmstatus.Failed {
 		t.Errorf("a refunded VM is %q", vm.Status)

@@ -20,6 +20,7 @@ type App struct {
 	Accounts *services.Accounts
 	Audit    *services.Audit
 	VMs      *services.VMs
+	Workers  *services.Workers
 	Wallet   *services.Wallet
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
@@ -60,23 +61,23 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	tokens := services.NewTokens(db, audit)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
-	vms := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
+	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
 	tokens.OnRevoke = consoles.CloseToken
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
-		Log: c.Log, DB: db, Sessions: NewSessionManager(ss, c.Web),
-		Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet,
+		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),
+		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet,
 		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"), SecureCookies: c.Web.SecureCookies,
-		Ready: []handlers.ReadyCheck{{Name: "hypervisors", Check: fleetReady(fleet)}},
+		Ready: []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, Consoles: consoles,
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, Consoles: consoles,
 		Server: New(c.Web, c.Log, h), sessions: ss}, nil
 }
 
 // Start runs the background workers (provisioner, reconciler, events) until ctx ends.
-func (a *App) Start(ctx context.Context) error { return a.VMs.Run(ctx) }
+func (a *App) Start(ctx context.Context) error { return a.Workers.Run(ctx) }
 
 // Close stops the workers and releases the fleet and the database.
 func (a *App) Close() {

@@ -23,8 +23,8 @@ type Config struct {
 	// client; with none, the client is the connection's own address.
 	TrustedProxies []*net.IPNet
 	// CSRFKey signs CSRF tokens; NewApp reads it from the database.
-	CSRFKey []byte
-	SessionTTL  time.Duration
+	CSRFKey    []byte
+	SessionTTL time.Duration
 	// APIRateLimit sets the API's request budgets; nil means NewRateLimiter's defaults.
 	APIRateLimit *RateLimiter
 }

@@ -4,7 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-		"testing"
+	"testing"
 )
 
 // fuzzWorld is one panel per fuzzing process: a signed-in browser, a token of

@@ -57,7 +57,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
-	reg.MustRegister(newNodeCollector(h.VMs.Nodes))
+	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
 
 	e.Use(observe(log, m))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -78,7 +78,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	}
 	e.GET("/static/*", staticFiles())
 
-	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.DB), locale(userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
+	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.Accounts), locale(userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
 	app.GET("/", h.Home)
 	app.GET("/signin", h.SignInForm)
 	app.POST("/signin", h.SignIn)

@@ -8,7 +8,6 @@ import (
 
 	"abrak/handlers"
 	"abrak/services"
-	"abrak/store"
 	"abrak/views"
 )
 
@@ -19,16 +18,19 @@ func loadSession(sm *scs.SessionManager) echo.MiddlewareFunc {
 }
 
 // currentUser is the signed-in customer of this request, loaded once.
-type currentUser struct{ store.User }
+type currentUser struct{ services.Account }
 
 const keyCurrentUser = "abrak.current_user"
 
-func userOf(c echo.Context) (store.User, bool) {
+func userOf(c echo.Context) (services.Account, bool) {
 	u, ok := c.Get(keyCurrentUser).(currentUser)
-	return u.User, ok
+	return u.Account, ok
 }
 
-func identify(sm *scs.SessionManager, db *store.DB) echo.MiddlewareFunc {
+// identify asks the accounts service whom the session acts for; a session it
+// does not vouch for (the account is gone, or its password changed after this
+// sign-in) is forgotten rather than failing every page.
+func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ctx := c.Request().Context()
@@ -36,15 +38,16 @@ func identify(sm *scs.SessionManager, db *store.DB) echo.MiddlewareFunc {
 			if id == 0 {
 				return next(c)
 			}
-			u, err := db.UserByID(ctx, id)
-			if err != nil || sm.GetInt64(ctx, handlers.SessionAuthAtKey) < u.SessionsValidAfter {
-				// The account is gone, or its password changed after this sign-in:
-				// forget the session rather than fail every page.
+			p, u, ok, err := accounts.SessionPrincipal(ctx, id, sm.GetInt64(ctx, handlers.SessionAuthAtKey), sm.Token(ctx), c.RealIP())
+			if err != nil {
+				return err
+			}
+			if !ok {
 				_ = sm.Destroy(ctx)
 				return next(c)
 			}
 			c.Set(keyCurrentUser, currentUser{u})
-			handlers.SetPrincipal(c, services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: c.RealIP(), Session: sm.Token(ctx)})
+			handlers.SetPrincipal(c, p)
 			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin})
 			return next(c)
 		}

@@ -318,7 +318,7 @@ func TestAPIGetVMBody(t *testing.T) {
 	if _, err := time.Parse(time.RFC3339, v.CreatedAt); err != nil {
 		t.Errorf("created_at %q is not RFC 3339", v.CreatedAt)
 	}
-	if v.OrderStatus != store.OrderPending || v.Locked || v.NodeUnavailable {
+	if v.OrderStatus != string(vmstatus.OrderPending) || v.Locked || v.NodeUnavailable {
 		t.Errorf("order_status %q locked %v node_unavailable %v", v.OrderStatus, v.Locked, v.NodeUnavailable)
 	}
 	for _, secret := range []string{"vnc_password", "root_password", "StrongPass123!", "ssh_keys"} {
@@ -340,7 +340,7 @@ func TestAPICreateVM(t *testing.T) {
 		}
 		uuid := strings.TrimPrefix(r.Header.Get("Location"), "/api/v1/vms/")
 		vm := vmRow(t, a, uuid)
-		if vm.Status != "creating" || vm.OrderStatus != store.OrderPending || vm.UserID != ana.id {
+		if vm.Status != "creating" || vm.OrderStatus != vmstatus.OrderPending || vm.UserID != ana.id {
 			t.Errorf("vm %s: status %q order %q", uuid, vm.Status, vm.OrderStatus)
 		}
 		if got := balanceOf(t, a, ana.email); got != startBalanceRials-starterPriceRials {
@@ -528,7 +528,7 @@ func TestAPIVMOperations(t *testing.T) {
 
 		// An order still waiting for a hypervisor is cancelled and refunded.
 		{name: "delete while waiting for a hypervisor", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
-			if vm := vmRow(t, w.a, w.web); vm.Status != "destroyed" || vm.OrderStatus != "refunded" {
+			if vm := vmRow(t, w.a, w.web); vm.Status != vmstatus.Destroyed || vm.OrderStatus != vmstatus.OrderRefunded {
 				t.Errorf("cancelled VM: status %q, order %q", vm.Status, vm.OrderStatus)
 			}
 			if n := w.a.count(t, `SELECT count(*) FROM ledger l JOIN vms v ON v.uuid = l.ref WHERE v.uuid = ? AND l.kind = 'refund'`, w.web); n != 1 {

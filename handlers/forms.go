@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+)
+
+// formFor turns a service error into a form that shows it: field messages
+// beside their fields, anything else above the form. Errors that are not about
+// the input or its rate (500) go to the one error handler instead.
+func formFor(c echo.Context, err error, values map[string]string) (views.Form, int, error) {
+	e := services.AsError(err)
+	if e.Status != http.StatusUnprocessableEntity && e.Status != http.StatusTooManyRequests {
+		return views.Form{}, 0, err
+	}
+	setRetryAfter(c, e)
+	f := views.Form{Values: values, Errors: e.Fields}
+	if e.Key != "error.validation" || len(e.Fields) == 0 {
+		f.Message, f.Args = e.Key, e.Args
+	}
+	return f, e.Status, nil
+}
+
+// formValues copies the named fields for redisplay.
+func formValues(c echo.Context, names ...string) map[string]string {
+	v := make(map[string]string, len(names))
+	for _, n := range names {
+		v[n] = c.FormValue(n)
+	}
+	return v
+}
