@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
+	"abrak/console/rfb"
 	"abrak/services"
 )
 
@@ -106,7 +107,7 @@ func proxyConsole(ws *websocket.Conn, con *services.Console) {
 	defer con.Close(services.CloseNormal)
 	viewer := &wsStream{ws: ws}
 	ws.SetReadDeadline(time.Now().Add(consoleHandshakeTimeout))
-	if err := services.VNCServeNoAuth(viewer); err != nil {
+	if err := rfb.ServeNoAuth(viewer); err != nil {
 		closeViewer(ws, websocket.CloseProtocolError, "handshake")
 		return
 	}
@@ -118,7 +119,7 @@ func proxyConsole(ws *websocket.Conn, con *services.Console) {
 		defer close(fromViewer)
 		// The viewer leaving ends the console; the loop below then stops too.
 		defer con.Close(services.CloseNormal)
-		var watch services.InputWatch
+		var watch rfb.InputWatch
 		buf := make([]byte, 4<<10)
 		for {
 			n, err := viewer.Read(buf)

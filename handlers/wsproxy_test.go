@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
+	"abrak/console/rfb"
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
@@ -79,7 +80,7 @@ func (s *rfbSource) serve(c net.Conn) {
 	if _, err := io.ReadFull(c, resp[:]); err != nil {
 		return
 	}
-	if !bytes.Equal(resp[:], services.VNCResponse(s.password, challenge)) {
+	if !bytes.Equal(resp[:], rfb.Response(s.password, challenge)) {
 		binary.Write(c, binary.BigEndian, uint32(1))
 		return
 	}
@@ -127,7 +128,7 @@ func viewerHandshake(rw io.ReadWriter, password string) ([]byte, error) {
 		if _, err := io.ReadFull(rw, challenge[:]); err != nil {
 			return types, err
 		}
-		rw.Write(services.VNCResponse(password, challenge))
+		rw.Write(rfb.Response(password, challenge))
 	default:
 		return types, fmt.Errorf("offered %v", types)
 	}

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"abrak/console/rfb"
 	"abrak/hypervisor"
 	"abrak/store"
 	"abrak/vmstatus"
@@ -226,7 +227,7 @@ func (c *Consoles) connect(ctx context.Context, con *Console, vm store.VM) error
 		return Unavailable("console.unavailable", err)
 	}
 	conn.SetDeadline(time.Now().Add(c.cfg.DialTimeout))
-	if err := VNCClientHandshake(conn, password); err != nil {
+	if err := rfb.ClientHandshake(conn, password); err != nil {
 		conn.Close()
 		return Unavailable("console.unavailable", err)
 	}

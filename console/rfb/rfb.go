@@ -1,4 +1,7 @@
-package services
+// Package rfb speaks the RFB (VNC) handshake for the console proxy: a protocol,
+// not a business rule. services opens consoles with it; handlers serve the
+// browser's half with it.
+package rfb
 
 import (
 	"crypto/des"
@@ -21,11 +24,11 @@ const (
 	rfbSecVNC     = 2
 )
 
-// ErrRFB is a VNC peer that broke the protocol or refused the handshake.
-var ErrRFB = errors.New("rfb handshake failed")
+// ErrHandshake is a VNC peer that broke the protocol or refused the handshake.
+var ErrHandshake = errors.New("rfb handshake failed")
 
 func rfbErr(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrRFB, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s", ErrHandshake, fmt.Sprintf(format, args...))
 }
 
 // readVersion reads a ProtocolVersion message and returns its minor number,
@@ -63,10 +66,10 @@ func readReason(r io.Reader) string {
 	return string(b)
 }
 
-// VNCClientHandshake authenticates to a VNC server on rw with password (VNC
+// ClientHandshake authenticates to a VNC server on rw with password (VNC
 // authentication, or none when the server offers none). It returns once the
 // server accepted: the next message on rw is the ClientInit the browser sends.
-func VNCClientHandshake(rw io.ReadWriter, password string) error {
+func ClientHandshake(rw io.ReadWriter, password string) error {
 	minor, err := readVersion(rw)
 	if err != nil {
 		return err
@@ -118,7 +121,7 @@ func VNCClientHandshake(rw io.ReadWriter, password string) error {
 		if _, err := io.ReadFull(rw, challenge[:]); err != nil {
 			return err
 		}
-		if _, err := rw.Write(VNCResponse(password, challenge)); err != nil {
+		if _, err := rw.Write(Response(password, challenge)); err != nil {
 			return err
 		}
 	default:
@@ -138,11 +141,11 @@ func VNCClientHandshake(rw io.ReadWriter, password string) error {
 	return nil
 }
 
-// VNCResponse is the answer to a VNC authentication challenge: the challenge
+// Response is the answer to a VNC authentication challenge: the challenge
 // encrypted with DES, keyed by the password cut or zero-padded to 8 bytes with
 // every byte's bits reversed (a quirk of the original VNC's DES code that every
 // server kept).
-func VNCResponse(password string, challenge [16]byte) []byte {
+func Response(password string, challenge [16]byte) []byte {
 	var key [8]byte
 	copy(key[:], password)
 	for i, b := range key {
@@ -155,10 +158,10 @@ func VNCResponse(password string, challenge [16]byte) []byte {
 	return out
 }
 
-// VNCServeNoAuth plays the VNC server's part of the handshake towards a viewer
+// ServeNoAuth plays the VNC server's part of the handshake towards a viewer
 // on rw, offering the security type None only. Afterwards the viewer sends its
 // ClientInit, which belongs to the real server.
-func VNCServeNoAuth(rw io.ReadWriter) error {
+func ServeNoAuth(rw io.ReadWriter) error {
 	if _, err := io.WriteString(rw, versionString(8)); err != nil {
 		return err
 	}
