@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -171,20 +170,20 @@ type apiPassword struct {
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // vmJSON builds a VM's body; regions supply the netmask and gateway of its address.
-func vmJSON(v store.VM, regions map[string]store.Region) apiVM {
+func vmJSON(v services.VM, regions map[string]services.Region) apiVM {
 	out := apiVM{
 		UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status,
 		Plan:       apiVMPlan{Slug: v.PlanSlug, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly},
 		OSTemplate: apiVMTemplate{Slug: v.OSTemplateSlug, Name: v.OSTemplateName},
 		Region:     v.Region, CreatedAt: rfc3339(v.CreatedAt), Locked: v.Locked,
-		OrderStatus: v.OrderStatus, NodeUnavailable: v.NodeDown,
+		OrderStatus: v.Order, NodeUnavailable: v.NodeDown,
 		Networks: apiNetworks{V4: []apiNetworkV4{}},
 	}
 	if v.PublicIP != "" && v.Status != vmstatus.Destroyed {
 		ip := v.PublicIP
 		out.PublicIP = &ip
 		r := regions[v.Region]
-		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: netmask(r.IPNetwork), Gateway: r.Gateway, Type: "public"})
+		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: netmask(r.Network), Gateway: r.Gateway, Type: "public"})
 	}
 	return out
 }
@@ -198,32 +197,32 @@ func netmask(network string) string {
 	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
 }
 
-func actionJSON(l i18n.Locale, a store.Action) apiAction {
+func actionJSON(l i18n.Locale, a services.Action) apiAction {
 	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID}
 	if a.CompletedAt != nil {
 		t := rfc3339(*a.CompletedAt)
 		out.CompletedAt = &t
 	}
 	if a.Error != "" {
-		e := i18n.T(l, services.ActionErrorKey(a.Error))
+		e := i18n.T(l, a.Error)
 		out.Error = &e
 	}
 	return out
 }
 
-func planJSON(l i18n.Locale, p store.Plan) apiPlan {
+func planJSON(l i18n.Locale, p services.Plan) apiPlan {
 	return apiPlan{Slug: p.Slug, Name: planName(l, p), VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
 		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
 }
 
-func planName(l i18n.Locale, p store.Plan) string {
+func planName(l i18n.Locale, p services.Plan) string {
 	if l == i18n.EN {
 		return p.NameEN
 	}
 	return p.NameFA
 }
 
-func regionName(l i18n.Locale, r store.Region) string {
+func regionName(l i18n.Locale, r services.Region) string {
 	if l == i18n.EN {
 		return r.NameEN
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"abrak/store"
+	"abrak/services"
 	"abrak/views"
 )
 
@@ -59,7 +59,7 @@ func (h *Handlers) DeleteSSHKey(c echo.Context) error {
 	return redirect(c, "/ssh-keys")
 }
 
-func sshKeyBody(k store.SSHKey) sshKeyJSON {
+func sshKeyBody(k services.SSHKey) sshKeyJSON {
 	return sshKeyJSON{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339)}
 }
 

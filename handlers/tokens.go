@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/views"
 )
 
@@ -36,13 +35,13 @@ func tokenExpiry(choice, days string) time.Duration {
 	return -1
 }
 
-func tokenRows(toks []store.APIToken, now time.Time) []views.TokenRow {
+func tokenRows(toks []services.Token, now time.Time) []views.TokenRow {
 	rows := make([]views.TokenRow, 0, len(toks))
 	for _, t := range toks {
 		rows = append(rows, views.TokenRow{
 			ID: t.ID, Name: t.Name, Prefix: services.TokenPrefix + t.Prefix, Scopes: t.Scopes,
 			CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt, LastUsedIP: t.LastUsedIP,
-			Expired: !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt),
+			Expired: t.Expired,
 		})
 	}
 	return rows

@@ -116,9 +116,8 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 			return h.refusedOrder(c, err)
 		}
 	}
-	vm, err := h.VMs.Create(c.Request().Context(), p, in)
-	unavailable := vm.UUID != "" && services.AsError(err).Status == http.StatusServiceUnavailable
-	if err != nil && !unavailable {
+	o, err := h.VMs.Create(c.Request().Context(), p, in)
+	if err != nil {
 		if api {
 			return err
 		}
@@ -127,18 +126,18 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 	if api {
 		// Accepted either way: the order is paid and kept; a 503 tells the
 		// client that no hypervisor took it yet, and where to watch it.
-		setLocation(c, "/api/v1/vms/"+vm.UUID)
-		if unavailable {
-			return err
+		setLocation(c, "/api/v1/vms/"+o.VM.UUID)
+		if o.Waiting {
+			return services.Unavailable("vm.no_capacity", nil)
 		}
-		return h.vmJSONResponse(c, http.StatusAccepted, vm)
+		return h.vmJSONResponse(c, http.StatusAccepted, o.VM)
 	}
-	if unavailable {
+	if o.Waiting {
 		h.flash(c, "vm.ordered_waiting")
 	} else {
 		h.flash(c, "vm.ordered")
 	}
-	return redirect(c, "/vms/"+vm.UUID)
+	return redirect(c, "/vms/"+o.VM.UUID)
 }
 
 // createFormInput reads the order form.

@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/views"
 )
 
@@ -90,7 +89,7 @@ func (h *Handlers) DeleteSnapshot(c echo.Context) error {
 		}
 		return c.NoContent(http.StatusNoContent)
 	}
-	return h.actionAnswer(c, uuid, store.Action{}, err, 0, "vm.snapshot_delete_started", "#snapshots", nil,
+	return h.actionAnswer(c, uuid, services.Action{}, err, 0, "vm.snapshot_delete_started", "#snapshots", nil,
 		func(v *views.VMPageView, f views.Form) { v.Manage.Snapshot = f })
 }
 
@@ -127,7 +126,7 @@ func (h *Handlers) RebuildVM(c echo.Context) error {
 // JSON with status on the API; on the dashboard a 422 beside the form's
 // fields (set puts it in place), a refusal above the page, or back to the
 // page with a flash.
-func (h *Handlers) actionAnswer(c echo.Context, uuid string, a store.Action, err error, status int, flash, anchor string,
+func (h *Handlers) actionAnswer(c echo.Context, uuid string, a services.Action, err error, status int, flash, anchor string,
 	values map[string]string, set func(*views.VMPageView, views.Form)) error {
 	if apiDoor(c) {
 		if err != nil {
@@ -154,7 +153,7 @@ const snapshotListTimeout = 3 * time.Second
 
 // manageView fills the page's Manage part: plans, templates and, when the
 // page shows the forms, the node's snapshots.
-func (h *Handlers) manageView(c echo.Context, p services.Principal, vm store.VM, v *views.VMPageView) error {
+func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.VM, v *views.VMPageView) error {
 	ctx := c.Request().Context()
 	v.Manage.MaxSnapshots = services.MaxSnapshots
 	if !v.VM.Live() {

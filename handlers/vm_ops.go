@@ -46,6 +46,10 @@ func (h *Handlers) RenameVM(c echo.Context) error {
 			return h.refusal(c, uuid, ferr)
 		}
 		if isHTMX(c) {
+			vm, verr := h.VMs.Get(c.Request().Context(), p, uuid)
+			if verr != nil {
+				return verr
+			}
 			v, verr := h.vmPageView(c, p, vm)
 			if verr != nil {
 				return verr

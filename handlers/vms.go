@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/views"
 	"abrak/vmstatus"
 )
@@ -32,16 +31,11 @@ func actor(c echo.Context) (services.Principal, error) {
 	return p, nil
 }
 
-const (
-	defaultListLimit = 50
-	maxListLimit     = 200
-)
-
 // parseListQuery reads limit, offset, status and q. Unlike the lenient paging
-// of other pages, a value that is present but wrong is a 422 naming it, as the
-// API contract says; the service checks ranges and the status itself.
+// of other pages, a value that is present but not a number is a 422 naming it,
+// as the API contract says; the service checks ranges and the status itself.
 func parseListQuery(q url.Values) (services.ListInput, error) {
-	in := services.ListInput{Limit: defaultListLimit, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q"))}
+	in := services.ListInput{Limit: services.DefaultListLimit, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q"))}
 	fields := map[string]string{}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -109,23 +103,18 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	if in.Offset > 0 {
 		self.Set("offset", strconv.Itoa(in.Offset))
 	}
-	if in.Limit != defaultListLimit {
+	if in.Limit != services.DefaultListLimit {
 		self.Set("limit", strconv.Itoa(in.Limit))
 	}
 	v.URL = "/vms"
 	if len(self) > 0 {
 		v.URL += "?" + self.Encode()
 	}
-	open, err := h.VMs.Busy(ctx, p)
-	if err != nil {
-		return err
-	}
 	for _, vm := range vms {
-		busy := vm.Status == vmstatus.Creating || vm.Locked || open[vm.ID]
-		v.Poll = v.Poll || busy
+		v.Poll = v.Poll || vm.Busy
 		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
 			IP: vm.PublicIP, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
-			CreatedAt: vm.CreatedAt, Busy: busy, NodeDown: vm.NodeDown})
+			CreatedAt: vm.CreatedAt, Busy: vm.Busy, NodeDown: vm.NodeDown})
 	}
 	s := h.shell(c, "nav.vms", "vms")
 	return page(c, http.StatusOK, views.VMsPage(s, v), views.VMTable(s, v))
@@ -160,7 +149,7 @@ func (h *Handlers) GetVM(c echo.Context) error {
 	return page(c, http.StatusOK, views.VMPage(s, v), views.VMLive(s, v))
 }
 
-func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm store.VM) error {
+func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {
 	regions, err := h.regionMap(c.Request().Context())
 	if err != nil {
 		return err
@@ -168,12 +157,12 @@ func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm store.VM) error
 	return c.JSON(status, apiVMBody{VM: vmJSON(vm, regions)})
 }
 
-func (h *Handlers) regionMap(ctx context.Context) (map[string]store.Region, error) {
+func (h *Handlers) regionMap(ctx context.Context) (map[string]services.Region, error) {
 	rs, err := h.VMs.Regions(ctx)
 	if err != nil {
 		return nil, services.Internal(err)
 	}
-	m := make(map[string]store.Region, len(rs))
+	m := make(map[string]services.Region, len(rs))
 	for _, r := range rs {
 		m[r.Slug] = r
 	}
@@ -187,14 +176,14 @@ const (
 )
 
 // vmPageView gathers everything the VM page shows.
-func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM) (views.VMPageView, error) {
+func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm services.VM) (views.VMPageView, error) {
 	ctx := c.Request().Context()
 	v := views.VMPageView{PasswordMin: services.MinPasswordLen, VM: views.VMDetail{
 		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
 		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: vm.Region,
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
 		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
-		OrderStatus: vm.OrderStatus, OrderError: vm.OrderError, Attempts: vm.Attempts,
+		OrderStatus: vm.Order, Waiting: vm.Waiting, Attempts: vm.Attempts,
 	}}
 	if vm.Status == vmstatus.Destroyed {
 		v.VM.IP = ""
@@ -210,10 +199,9 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm store.VM)
 	if err != nil {
 		return v, err
 	}
-	v.Busy = vm.Status == vmstatus.Creating || vm.Locked
+	v.Busy = vm.Busy
 	for _, a := range acts {
-		v.Busy = v.Busy || a.Status == store.ActionInProgress
-		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: actionErrorKey(a.Error),
+		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
 	}
 	events, err := h.VMs.VMEvents(ctx, p, vm.UUID, pageEvents)
@@ -266,12 +254,6 @@ func (h *Handlers) VMActions(c echo.Context) error {
 	in, err := parseListQuery(url.Values{"limit": c.QueryParams()["limit"], "offset": c.QueryParams()["offset"]})
 	if err != nil {
 		return err
-	}
-	if in.Limit < 1 || in.Limit > maxListLimit {
-		return services.Invalid(map[string]string{"limit": "vm.limit_invalid"})
-	}
-	if in.Offset < 0 {
-		return services.Invalid(map[string]string{"offset": "vm.offset_invalid"})
 	}
 	acts, total, err := h.VMs.Actions(c.Request().Context(), p, c.Param("uuid"), in.Limit, in.Offset)
 	if err != nil {
@@ -339,12 +321,4 @@ func (h *Handlers) Regions(c echo.Context) error {
 		out = append(out, apiRegion{Slug: r.Slug, Name: regionName(LocaleOf(c), r)})
 	}
 	return c.JSON(http.StatusOK, map[string][]apiRegion{"regions": out})
-}
-
-// actionErrorKey is what the page says of an action's error ("" for none).
-func actionErrorKey(recorded string) string {
-	if recorded == "" {
-		return ""
-	}
-	return services.ActionErrorKey(recorded)
 }

@@ -76,7 +76,7 @@ func validEmail(s string) bool {
 }
 
 // SignUp creates an account.
-func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (store.User, error) {
+func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) {
 	in.Email = normalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	fields := map[string]string{}
@@ -95,21 +95,21 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (store.User, erro
 		fields["confirm"] = "form.passwords_mismatch"
 	}
 	if len(fields) > 0 {
-		return store.User{}, Invalid(fields)
+		return Account{}, Invalid(fields)
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
-		return store.User{}, Internal(err)
+		return Account{}, Internal(err)
 	}
 	u, err := a.db.CreateUser(ctx, store.User{Email: in.Email, Name: in.Name, PasswordHash: hash, Locale: in.Locale, IsAdmin: in.IsAdmin})
 	if errors.Is(err, store.ErrConflict) {
-		return store.User{}, InvalidWith("error.validation", map[string]string{"email": "form.email_taken"})
+		return Account{}, InvalidWith("error.validation", map[string]string{"email": "form.email_taken"})
 	}
 	if err != nil {
-		return store.User{}, Internal(err)
+		return Account{}, Internal(err)
 	}
 	a.audit.Record(ctx, Principal{UserID: u.ID, IP: in.IP}, "auth.signup", SeverityInfo, "user", "", "")
-	return u, nil
+	return accountOf(u), nil
 }
 
 // SignInResult says who signed in and whether a second factor is still owed.
@@ -275,7 +275,12 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 }
 
 // User loads the principal's own account.
-func (a *Accounts) User(ctx context.Context, id int64) (store.User, error) {
+func (a *Accounts) User(ctx context.Context, id int64) (Account, error) {
+	u, err := a.user(ctx, id)
+	return accountOf(u), err
+}
+
+func (a *Accounts) user(ctx context.Context, id int64) (store.User, error) {
 	u, err := a.db.UserByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return u, NotFound()
@@ -287,9 +292,9 @@ func (a *Accounts) User(ctx context.Context, id int64) (store.User, error) {
 }
 
 // Profile is the principal's own account as the API shows it; a token needs account:read.
-func (a *Accounts) Profile(ctx context.Context, p Principal) (store.User, error) {
+func (a *Accounts) Profile(ctx context.Context, p Principal) (Account, error) {
 	if err := p.Require(ScopeAccount); err != nil {
-		return store.User{}, err
+		return Account{}, err
 	}
 	return a.User(ctx, p.UserID)
 }

@@ -38,7 +38,7 @@ func newAccounts(t *testing.T) (*Accounts, *store.DB, *clock) {
 	return a, db, c
 }
 
-func signUp(t *testing.T, a *Accounts, email string) store.User {
+func signUp(t *testing.T, a *Accounts, email string) Account {
 	t.Helper()
 	u, err := a.SignUp(context.Background(), SignUpInput{Email: email, Name: "Ana", Password: goodPassword, Confirm: goodPassword, Locale: "fa", IP: "10.0.0.1"})
 	if err != nil {
@@ -66,11 +66,15 @@ func TestSignUpNormalizesAndRefusesDuplicates(t *testing.T) {
 	if u.Email != "ana@example.com" {
 		t.Errorf("email stored as %q", u.Email)
 	}
-	ok, _ := CheckPassword(u.PasswordHash, goodPassword)
+	stored, err := db.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, _ := CheckPassword(stored.PasswordHash, goodPassword)
 	if !ok {
 		t.Error("the stored hash does not verify the password")
 	}
-	_, err := a.SignUp(ctx, SignUpInput{Email: "ANA@example.com", Name: "Other", Password: goodPassword + "x", Confirm: goodPassword + "x"})
+	_, err = a.SignUp(ctx, SignUpInput{Email: "ANA@example.com", Name: "Other", Password: goodPassword + "x", Confirm: goodPassword + "x"})
 	e := wantError(t, "duplicate", err, http.StatusUnprocessableEntity, "")
 	if e.Fields["email"] != "form.email_taken" {
 		t.Errorf("fields %v", e.Fields)

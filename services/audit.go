@@ -33,9 +33,10 @@ func (a *Audit) Record(ctx context.Context, p Principal, action, severity, targe
 }
 
 // List returns the principal's own events, newest first.
-func (a *Audit) List(ctx context.Context, p Principal, limit, offset int) ([]store.AuditEvent, int, error) {
+func (a *Audit) List(ctx context.Context, p Principal, limit, offset int) ([]Event, int, error) {
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, 0, err
 	}
-	return a.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, Limit: limit, Offset: offset})
+	ev, total, err := a.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, Limit: limit, Offset: offset})
+	return eventsOf(ev), total, internal(err)
 }

@@ -106,10 +106,10 @@ func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	must(t, err)
 	waitAction(t, p, owner, a.ID)
 	p.BillDue(e.ctx, clock.add(90*time.Minute))
-	for name, op := range map[string]func() (store.Action, error){
-		"start":   func() (store.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") },
-		"resize":  func() (store.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, "big") },
-		"rebuild": func() (store.Action, error) { return p.Rebuild(e.ctx, owner, vm.UUID, "") },
+	for name, op := range map[string]func() (services.Action, error){
+		"start":   func() (services.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") },
+		"resize":  func() (services.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, "big") },
+		"rebuild": func() (services.Action, error) { return p.Rebuild(e.ctx, owner, vm.UUID, "") },
 	} {
 		if _, err := op(); errStatus(err) != 422 {
 			t.Errorf("%s at balance 0: %v, want 422", name, err)

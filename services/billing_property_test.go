@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/services"
 	"abrak/store"
 	"abrak/vmstatus"
 )
@@ -89,7 +90,7 @@ func billingWalk(t *testing.T, seed uint64, steps int) {
 		}
 		last, lastRows = cur, rows
 	}
-	act := func(name string, run func() (store.Action, error)) {
+	act := func(name string, run func() (services.Action, error)) {
 		a, err := run()
 		if err == nil {
 			a = waitAction(t, p, owner, a.ID)
@@ -108,14 +109,14 @@ func billingWalk(t *testing.T, seed uint64, steps int) {
 			}
 			trail = append(trail, fmt.Sprintf("+%dm", minutes))
 		case 3:
-			act("start", func() (store.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") })
+			act("start", func() (services.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") })
 		case 4:
-			act("kill", func() (store.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "kill") })
+			act("kill", func() (services.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "kill") })
 		case 5:
 			plan := []string{vmtPlan, "big"}[rng.IntN(2)]
-			act("resize-"+plan, func() (store.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, plan) })
+			act("resize-"+plan, func() (services.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, plan) })
 		case 6:
-			act("rebuild", func() (store.Action, error) { return p.Rebuild(e.ctx, owner, vm.UUID, "") })
+			act("rebuild", func() (services.Action, error) { return p.Rebuild(e.ctx, owner, vm.UUID, "") })
 		case 7:
 			n := int64(rng.IntN(6))
 			if n > 0 {

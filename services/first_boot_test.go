@@ -45,7 +45,7 @@ func TestAFirstBootCrashUnderKVMIsRebuiltUnderQEMU(t *testing.T) {
 	if typ := domainType(t, e, vm.UUID); typ != "qemu" {
 		t.Fatalf("the VM was handed over as a %s domain", typ)
 	}
-	if o := e.order(e.vm(vm.UUID)); o.Status != vmstatus.OrderProvisioned || o.Failures != 0 {
+	if o := e.order(vm.UUID); o.Status != vmstatus.OrderProvisioned || o.Failures != 0 {
 		t.Fatalf("order %+v, want provisioned with no failure counted", o)
 	}
 	if n, sum := e.ledgerRows(owner, "vm_order", vm.UUID); n != 1 || sum != -vmtPrice {

@@ -133,6 +133,7 @@ type panel struct {
 	*services.VMs
 	*services.Workers
 	t     *testing.T
+	db    *store.DB
 	fleet *hypervisor.Fleet
 	ctx   context.Context
 	stop  func()
@@ -148,7 +149,7 @@ func (e *vmEnv) open(run bool) *panel {
 	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
-	p := &panel{VMs: vms, Workers: workers, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
+	p := &panel{VMs: vms, Workers: workers, db: e.db, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
 		once.Do(func() {
 			cancel()
 			vms.Close()
@@ -202,9 +203,9 @@ func (e *vmEnv) vm(uuid string) store.VM {
 	return vm
 }
 
-func (e *vmEnv) order(vm store.VM) store.Order {
+func (e *vmEnv) order(uuid string) store.Order {
 	e.t.Helper()
-	o, err := e.db.OrderForVM(e.ctx, vm.ID)
+	o, err := e.db.OrderForVM(e.ctx, e.vm(uuid).ID)
 	must(e.t, err)
 	return o
 }
@@ -257,14 +258,14 @@ func (e *vmEnv) waitStatus(uuid string, want vmstatus.Status, within time.Durati
 }
 
 // waitAction waits until an action is no longer in progress and returns it.
-func waitAction(t *testing.T, p *panel, who services.Principal, id int64) store.Action {
+func waitAction(t *testing.T, p *panel, who services.Principal, id int64) services.Action {
 	t.Helper()
-	var a store.Action
+	var a services.Action
 	eventually(t, 30*time.Second, fmt.Sprintf("action %d ends", id), func() (bool, string) {
 		var err error
 		a, err = p.Action(context.Background(), who, id)
 		must(t, err)
-		return a.Status != store.ActionInProgress, a.Status
+		return !a.InProgress(), a.Status
 	})
 	return a
 }
@@ -351,4 +352,20 @@ func (w *testLogWriter) close() {
 	w.mu.Lock()
 	w.done = true
 	w.mu.Unlock()
+}
+
+// Create orders as the doors do and answers as the API does, with a 503 while
+// the order waits for a hypervisor; the VM comes back as its row, for tests
+// that look behind the doors.
+func (p *panel) Create(ctx context.Context, who services.Principal, in services.CreateVMInput) (store.VM, error) {
+	o, err := p.VMs.Create(ctx, who, in)
+	if err != nil {
+		return store.VM{}, err
+	}
+	if o.Waiting {
+		err = services.Unavailable("vm.no_capacity", nil)
+	}
+	vm, rerr := p.db.VMByUUID(ctx, o.VM.UUID)
+	must(p.t, rerr)
+	return vm, err
 }

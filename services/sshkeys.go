@@ -82,7 +82,7 @@ func ParseSSHKey(line string) (normalised, fingerprint, problem string) {
 }
 
 // List returns the principal's keys, newest first.
-func (s *SSHKeys) List(ctx context.Context, p Principal) ([]store.SSHKey, error) {
+func (s *SSHKeys) List(ctx context.Context, p Principal) ([]SSHKey, error) {
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, err
 	}
@@ -90,13 +90,13 @@ func (s *SSHKeys) List(ctx context.Context, p Principal) ([]store.SSHKey, error)
 	if err != nil {
 		return nil, Internal(err)
 	}
-	return keys, nil
+	return convert(keys, sshKeyOf), nil
 }
 
 // Add stores a public key; a key the customer already has is refused.
-func (s *SSHKeys) Add(ctx context.Context, p Principal, name, publicKey string) (store.SSHKey, error) {
+func (s *SSHKeys) Add(ctx context.Context, p Principal, name, publicKey string) (SSHKey, error) {
 	if err := p.Require(ScopeVMWrite); err != nil {
-		return store.SSHKey{}, err
+		return SSHKey{}, err
 	}
 	name = strings.TrimSpace(name)
 	fields := map[string]string{}
@@ -108,25 +108,25 @@ func (s *SSHKeys) Add(ctx context.Context, p Principal, name, publicKey string) 
 		fields[fieldPublicKey] = problem
 	}
 	if len(fields) > 0 {
-		return store.SSHKey{}, Invalid(fields)
+		return SSHKey{}, Invalid(fields)
 	}
 	n, err := s.db.CountSSHKeys(ctx, p.UserID)
 	if err != nil {
-		return store.SSHKey{}, Internal(err)
+		return SSHKey{}, Internal(err)
 	}
 	if n >= sshKeysPerUser {
-		return store.SSHKey{}, InvalidWith("sshkeys.error_too_many", nil, "max", strconv.Itoa(sshKeysPerUser))
+		return SSHKey{}, InvalidWith("sshkeys.error_too_many", nil, "max", strconv.Itoa(sshKeysPerUser))
 	}
 	k, err := s.db.AddSSHKey(ctx, store.SSHKey{UserID: p.UserID, Name: name, PublicKey: line, Fingerprint: fp})
 	if errors.Is(err, store.ErrConflict) {
-		return store.SSHKey{}, Invalid(map[string]string{fieldPublicKey: "sshkeys.error_duplicate"})
+		return SSHKey{}, Invalid(map[string]string{fieldPublicKey: "sshkeys.error_duplicate"})
 	}
 	if err != nil {
-		return store.SSHKey{}, Internal(err)
+		return SSHKey{}, Internal(err)
 	}
 	// A key grants root on every VM created with it, so its arrival is a security event.
 	s.audit.Record(ctx, p, "ssh_key.added", SeveritySecurity, "ssh_key", strconv.FormatInt(k.ID, 10), name+" "+fp)
-	return k, nil
+	return sshKeyOf(k), nil
 }
 
 // Delete removes one of the principal's keys; another customer's key is 404.
@@ -149,7 +149,7 @@ func (s *SSHKeys) Delete(ctx context.Context, p Principal, id int64) error {
 // Keys loads the principal's keys by id for a new VM, in the order asked.
 // An id that is unknown or another customer's is a validation error on
 // ssh_key_ids (422), since it arrives as input to the VM form or API.
-func (s *SSHKeys) Keys(ctx context.Context, p Principal, ids []int64) ([]store.SSHKey, error) {
+func (s *SSHKeys) keys(ctx context.Context, p Principal, ids []int64) ([]store.SSHKey, error) {
 	var uniq []int64
 	seen := map[int64]bool{}
 	for _, id := range ids {
@@ -185,7 +185,7 @@ func (s *SSHKeys) Keys(ctx context.Context, p Principal, ids []int64) ([]store.S
 // PublicKeys is Keys as authorized_keys lines; it makes SSHKeys the
 // SSHKeyResolver the VM service takes.
 func (s *SSHKeys) PublicKeys(ctx context.Context, p Principal, ids []int64) ([]string, error) {
-	keys, err := s.Keys(ctx, p, ids)
+	keys, err := s.keys(ctx, p, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -197,16 +197,16 @@ func (s *SSHKeys) PublicKeys(ctx context.Context, p Principal, ids []int64) ([]s
 }
 
 // Get loads one of the principal's keys; another customer's key is 404.
-func (s *SSHKeys) Get(ctx context.Context, p Principal, id int64) (store.SSHKey, error) {
+func (s *SSHKeys) Get(ctx context.Context, p Principal, id int64) (SSHKey, error) {
 	if err := p.Require(ScopeAccount); err != nil {
-		return store.SSHKey{}, err
+		return SSHKey{}, err
 	}
 	keys, err := s.db.SSHKeysByID(ctx, p.UserID, []int64{id})
 	if err != nil {
-		return store.SSHKey{}, Internal(err)
+		return SSHKey{}, Internal(err)
 	}
 	if len(keys) == 0 {
-		return store.SSHKey{}, NotFound()
+		return SSHKey{}, NotFound()
 	}
-	return keys[0], nil
+	return sshKeyOf(keys[0]), nil
 }

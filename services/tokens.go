@@ -97,10 +97,10 @@ func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
 
 // Create mints a token for the principal's own account and returns its secret,
 // which is never stored and cannot be shown again. expires 0 means never.
-func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []string, expires time.Duration) (string, store.APIToken, error) {
+func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []string, expires time.Duration) (string, Token, error) {
 	if p.TokenID != 0 {
 		// A leaked token must not be able to mint itself successors.
-		return "", store.APIToken{}, Forbidden("tokens.error_token_cannot_mint")
+		return "", Token{}, Forbidden("tokens.error_token_cannot_mint")
 	}
 	name = strings.TrimSpace(name)
 	fields := map[string]string{}
@@ -125,21 +125,21 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 		fields["expires"] = "tokens.error_expiry_range"
 	}
 	if len(fields) > 0 {
-		return "", store.APIToken{}, Invalid(fields)
+		return "", Token{}, Invalid(fields)
 	}
 	now := t.now()
 	n, err := t.db.CountActiveAPITokens(ctx, p.UserID, now)
 	if err != nil {
-		return "", store.APIToken{}, Internal(err)
+		return "", Token{}, Internal(err)
 	}
 	if n >= tokensPerUser {
-		return "", store.APIToken{}, InvalidWith("tokens.error_too_many", nil, "max", strconv.Itoa(tokensPerUser))
+		return "", Token{}, InvalidWith("tokens.error_too_many", nil, "max", strconv.Itoa(tokensPerUser))
 	}
 	// Keep the order of AllScopes so lists read the same everywhere.
 	slices.SortFunc(clean, func(a, b string) int { return slices.Index(AllScopes, a) - slices.Index(AllScopes, b) })
 	secret, err := newSecret()
 	if err != nil {
-		return "", store.APIToken{}, Internal(err)
+		return "", Token{}, Internal(err)
 	}
 	row := store.APIToken{UserID: p.UserID, Name: name, Prefix: secret[len(TokenPrefix) : len(TokenPrefix)+tokenShownChars],
 		Hash: hashSecret(secret), Scopes: clean}
@@ -148,14 +148,14 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	}
 	tok, err := t.db.CreateAPIToken(ctx, row)
 	if err != nil {
-		return "", store.APIToken{}, Internal(err)
+		return "", Token{}, Internal(err)
 	}
 	t.audit.Record(ctx, p, "token.created", SeveritySecurity, "token", strconv.FormatInt(tok.ID, 10), name+" ["+strings.Join(clean, " ")+"]")
-	return secret, tok, nil
+	return secret, t.tokenOf(tok), nil
 }
 
 // List returns the principal's live tokens (expired ones included), newest first.
-func (t *Tokens) List(ctx context.Context, p Principal) ([]store.APIToken, error) {
+func (t *Tokens) List(ctx context.Context, p Principal) ([]Token, error) {
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, err
 	}
@@ -163,7 +163,12 @@ func (t *Tokens) List(ctx context.Context, p Principal) ([]store.APIToken, error
 	if err != nil {
 		return nil, Internal(err)
 	}
-	return toks, nil
+	return convert(toks, t.tokenOf), nil
+}
+
+func (t *Tokens) tokenOf(k store.APIToken) Token {
+	return Token{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, ExpiresAt: k.ExpiresAt, LastUsedAt: k.LastUsedAt,
+		LastUsedIP: k.LastUsedIP, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt, Expired: t.expired(k)}
 }
 
 // Revoke ends a token at once; another customer's token is 404.
@@ -188,8 +193,8 @@ func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
 	return nil
 }
 
-// Expired reports whether a token has passed its expiry.
-func (t *Tokens) Expired(tok store.APIToken) bool {
+// expired reports whether a token has passed its expiry.
+func (t *Tokens) expired(tok store.APIToken) bool {
 	return !tok.ExpiresAt.IsZero() && !t.now().Before(tok.ExpiresAt)
 }
 
@@ -209,7 +214,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 		return Principal{}, Internal(err)
 	}
 	tok := o.Token
-	if !tok.RevokedAt.IsZero() || t.Expired(tok) {
+	if !tok.RevokedAt.IsZero() || t.expired(tok) {
 		return Principal{}, invalid
 	}
 	t.touch(ctx, tok, ip)

@@ -81,9 +81,17 @@ func randomVNCPassword() string {
 // and the first hour's charge in one transaction, and places the VM on a node.
 // When no node can take it the VM is returned with a 503 error: the order stays
 // paid_pending_provision and the provisioner keeps trying.
-func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.VM, error) {
+// Ordered is what Create answers: the VM, and whether its order is waiting
+// for a hypervisor. The order is kept and tried again either way; the API says
+// 503 with the VM's Location while it waits, as the contract asks.
+type Ordered struct {
+	VM      VM
+	Waiting bool
+}
+
+func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordered, error) {
 	if err := p.Require(ScopeVMCreate); err != nil {
-		return store.VM{}, err
+		return Ordered{}, err
 	}
 	in.PlanSlug = strings.TrimSpace(in.PlanSlug)
 	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
@@ -101,7 +109,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
 		fields["plan_slug"] = "vm.plan_unknown"
 	case err != nil:
-		return store.VM{}, Internal(err)
+		return Ordered{}, Internal(err)
 	}
 	tmpl, err := s.db.OSTemplate(ctx, in.OSTemplateSlug)
 	switch {
@@ -110,12 +118,12 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
 		fields["os_template_slug"] = "vm.template_unknown"
 	case err != nil:
-		return store.VM{}, Internal(err)
+		return Ordered{}, Internal(err)
 	}
 	region, err := s.pickRegion(ctx, in.Region)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			return store.VM{}, Internal(err)
+			return Ordered{}, Internal(err)
 		}
 		fields["region"] = "vm.region_unknown"
 	}
@@ -137,7 +145,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 		} else if sshKeys, err = s.keys.PublicKeys(ctx, p, in.SSHKeyIDs); err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.Status != 422 {
-				return store.VM{}, err
+				return Ordered{}, err
 			}
 			fields["ssh_key_ids"] = "vm.ssh_keys_unknown"
 		}
@@ -159,7 +167,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 		fields["display_name"] = k
 	}
 	if len(fields) > 0 {
-		return store.VM{}, Invalid(fields)
+		return Ordered{}, Invalid(fields)
 	}
 
 	vm, replay, err := s.db.CreateVMOrder(ctx, store.NewVMOrder{
@@ -173,20 +181,18 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 	})
 	switch {
 	case errors.Is(err, store.ErrInsufficientFunds):
-		return store.VM{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+		return Ordered{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
 	case errors.Is(err, store.ErrIdempotencyMismatch):
-		return store.VM{}, InvalidWith("error.idempotency_mismatch", map[string]string{"idempotency_key": "error.idempotency_mismatch"})
+		return Ordered{}, InvalidWith("error.idempotency_mismatch", map[string]string{"idempotency_key": "error.idempotency_mismatch"})
 	case errors.Is(err, store.ErrNoAddress):
-		return store.VM{}, Unavailable("vm.region_full", err)
+		return Ordered{}, Unavailable("vm.region_full", err)
 	case err != nil:
-		return store.VM{}, Internal(err)
+		return Ordered{}, Internal(err)
 	}
 	if replay {
-		if vm.Status == vmstatus.Creating && vm.NodeID == 0 {
-			// The first answer was 503 and nothing has changed since: answer it again.
-			return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity"}
-		}
-		return vm, nil
+		// Answered as the first call was, with the VM as it is now: still waiting
+		// for a hypervisor (that call's 503) while it has none.
+		return Ordered{VM: vmOf(vm), Waiting: vm.Status == vmstatus.Creating && vm.NodeID == 0}, nil
 	}
 	if _, err := s.db.StartAction(ctx, p.UserID, vm.ID, "create"); err != nil {
 		s.log.Error("recording create action", "vm", vm.UUID, "err", err)
@@ -198,15 +204,16 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (store.
 		if o, oerr := s.db.OrderForVM(ctx, vm.ID); oerr == nil {
 			_ = s.db.DeferOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), err.Error())
 		}
+		s.log.Warn("order waits for a hypervisor", "vm", vm.UUID, "region", vm.Region, "err", err)
 		vm, _ = s.db.VMByID(ctx, vm.ID)
-		return vm, &Error{Status: 503, Code: "unavailable", Key: "vm.no_capacity", Err: err}
+		return Ordered{VM: vmOf(vm), Waiting: true}, nil
 	}
 	s.kick()
 	vm, err = s.db.VMByID(ctx, vm.ID)
 	if err != nil {
-		return vm, Internal(err)
+		return Ordered{}, Internal(err)
 	}
-	return vm, nil
+	return Ordered{VM: vmOf(vm)}, nil
 }
 
 // pickRegion returns the named region, or the first one when none is named.

@@ -46,11 +46,11 @@ func nodeError(err error) error {
 
 // exclusive runs op as an action with the VM locked: no power action, other
 // change or delete can start on it until op ends, whatever the outcome.
-func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (store.Action, error) {
+func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
 	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	} else if !ok {
-		return store.Action{}, Conflict("vm.locked")
+		return Action{}, Conflict("vm.locked")
 	}
 	a, err := s.async(ctx, p, vm, typ, timeout, func(ctx context.Context) error {
 		defer func() {

@@ -27,7 +27,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
 	vm = e.vm(vm.UUID)
 
-	done := func(a store.Action, err error) store.Action {
+	done := func(a services.Action, err error) services.Action {
 		t.Helper()
 		must(t, err)
 		if a = waitAction(t, p, owner, a.ID); a.Status != store.ActionCompleted {
@@ -144,7 +144,7 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	}
 	events, err := p.VMEvents(ctx, owner, vm.UUID, 50)
 	must(t, err)
-	if i := slices.IndexFunc(events, func(ev store.AuditEvent) bool { return ev.Action == "vm.rebuild" }); i < 0 || events[i].Severity != services.SeverityWarning {
+	if i := slices.IndexFunc(events, func(ev services.Event) bool { return ev.Action == "vm.rebuild" }); i < 0 || events[i].Severity != services.SeverityWarning {
 		t.Fatalf("no warning event for the rebuild: %+v", events)
 	}
 }

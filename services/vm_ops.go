@@ -31,44 +31,44 @@ func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (st
 }
 
 // Rename changes the display name (a database-only change, recorded as a completed action).
-func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (store.VM, error) {
+func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (VM, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return vm, err
+		return VM{}, err
 	}
 	name = strings.TrimSpace(name)
 	if k := validDisplayName(name); k != "" {
-		return vm, Invalid(map[string]string{"display_name": k})
+		return VM{}, Invalid(map[string]string{"display_name": k})
 	}
 	if err := s.db.RenameVM(ctx, vm.ID, name); err != nil {
-		return vm, Internal(err)
+		return VM{}, Internal(err)
 	}
 	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "rename")
 	s.audit.Record(ctx, p, "vm.rename", SeverityInfo, "vm", vm.UUID, name)
-	return s.db.VMByID(ctx, vm.ID)
+	return s.reload(ctx, vm.ID)
 }
 
 // SetHostname records a new RFC 1123 hostname and rewrites the VM's seed, so
 // the guest takes it at its next boot.
-func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (store.VM, error) {
+func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (VM, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return vm, err
+		return VM{}, err
 	}
 	hostname = strings.ToLower(strings.TrimSpace(hostname))
 	if hostname == "" {
-		return vm, Invalid(map[string]string{"hostname": "form.required"})
+		return VM{}, Invalid(map[string]string{"hostname": "form.required"})
 	}
 	if !ValidHostname(hostname) {
-		return vm, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
+		return VM{}, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
 	}
 	if err := s.db.SetVMHostname(ctx, vm.ID, hostname); err != nil {
-		return vm, Internal(err)
+		return VM{}, Internal(err)
 	}
 	s.refreshSeed(ctx, vm.ID)
 	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "hostname")
 	s.audit.Record(ctx, p, "vm.hostname", SeverityInfo, "vm", vm.UUID, hostname)
-	return s.db.VMByID(ctx, vm.ID)
+	return s.reload(ctx, vm.ID)
 }
 
 // SetPassword sets the root password through the guest agent of a running VM.
@@ -109,39 +109,40 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 // Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
-func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	action, ok := vmstatus.ParseAction(name)
 	if !ok {
-		return store.Action{}, NotFound()
+		return Action{}, NotFound()
 	}
 	target := action.Target()
 	switch {
 	case vm.Status == vmstatus.Creating:
-		return store.Action{}, Conflict("vm.still_creating")
+		return Action{}, Conflict("vm.still_creating")
 	case vm.Status == vmstatus.Failed:
-		return store.Action{}, Conflict("vm.failed")
+		return Action{}, Conflict("vm.failed")
 	case vm.Status == target && action != vmstatus.Reboot:
-		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
+		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
 		if err != nil {
-			return a, Internal(err)
+			return Action{}, Internal(err)
 		}
+		a := actionOf(sa)
 		return a, nil
 	case !vm.Status.Allows(action):
-		return store.Action{}, Conflict("vm.not_running")
+		return Action{}, Conflict("vm.not_running")
 	}
 	if action == vmstatus.Start {
 		// Nothing starts that the wallet cannot pay the next hour of.
 		if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
-			return store.Action{}, err
+			return Action{}, err
 		}
 	}
 	node, err := s.fleet.Node(vm.NodeID)
 	if err != nil {
-		return store.Action{}, Unavailable("vm.node_unavailable", err)
+		return Action{}, Unavailable("vm.node_unavailable", err)
 	}
 	s.audit.Record(ctx, p, "vm."+name, SeverityInfo, "vm", vm.UUID, "")
 	timeout := 2 * time.Minute
@@ -174,10 +175,10 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (store.
 
 // Delete destroys a VM and its disks. The record stays, as destroyed, for the
 // customer's history; its address is freed.
-func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Action, error) {
+func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	if vm.Status == vmstatus.Creating {
 		return s.cancel(ctx, p, vm)
@@ -186,16 +187,16 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 	if vm.NodeID == 0 {
 		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
-		return a, err
+		return actionOf(a), err
 	}
 	node, err := s.fleet.Node(vm.NodeID)
 	if err != nil {
-		return store.Action{}, Unavailable("vm.node_unavailable", err)
+		return Action{}, Unavailable("vm.node_unavailable", err)
 	}
 	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	} else if !ok {
-		return store.Action{}, Conflict("vm.locked")
+		return Action{}, Conflict("vm.locked")
 	}
 	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
 		err := node.Delete(ctx, vm.UUID)
@@ -212,10 +213,10 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (store.Actio
 
 // async records an action and runs op after the request has been answered,
 // bounded by timeout and by the service's lifetime.
-func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (store.Action, error) {
+func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
 	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, typ)
 	if err != nil {
-		return a, Internal(err)
+		return Action{}, Internal(err)
 	}
 	a.VMUUID = vm.UUID
 	s.running.Add(1)
@@ -232,23 +233,23 @@ func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, t
 			s.log.Error("ending action", "action", a.ID, "err", err)
 		}
 	}()
-	return a, nil
+	return actionOf(a), nil
 }
 
 // cancel withdraws an order still waiting for a hypervisor: the VM is marked
 // destroyed and the charge refunded in one transaction. An order a worker is
 // building right now cannot be cancelled; the customer deletes the VM once it runs.
-func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (store.Action, error) {
+func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (Action, error) {
 	o, err := s.db.OrderForVM(ctx, vm.ID)
 	if err != nil {
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	}
 	ok, err := s.db.CancelOrder(ctx, o.ID)
 	if err != nil {
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	}
 	if !ok {
-		return store.Action{}, Conflict("vm.still_creating")
+		return Action{}, Conflict("vm.still_creating")
 	}
 	s.audit.Record(ctx, p, "vm.cancel", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID != 0 {
@@ -257,20 +258,14 @@ func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (store.Actio
 			_ = node.Delete(ctx, vm.UUID)
 		}
 	}
-	a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+	sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 	if err != nil {
-		return a, Internal(err)
+		return Action{}, Internal(err)
 	}
+	a := actionOf(sa)
 	return a, nil
 }
 
-// Busy lists which of the principal's VMs have an operation in progress, in one query.
-func (s *VMs) Busy(ctx context.Context, p Principal) (map[int64]bool, error) {
-	if err := p.Require(ScopeVMRead); err != nil {
-		return nil, err
-	}
-	return s.db.VMsWithOpenActions(ctx, p.UserID)
-}
 
 // refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a
 // new hostname or root password survives the guest's next boot. A node that
@@ -292,4 +287,13 @@ func (s *VMs) refreshSeed(ctx context.Context, vmID int64) {
 	if err := node.RefreshSeed(ctx, spec); err != nil {
 		s.log.Warn("refreshing seed", "vm", vm.UUID, "err", err)
 	}
+}
+
+// reload reads a VM again after a change, as the doors show it.
+func (s *VMs) reload(ctx context.Context, id int64) (VM, error) {
+	vm, err := s.db.VMByID(ctx, id)
+	if err != nil {
+		return VM{}, Internal(err)
+	}
+	return vmOf(vm), nil
 }

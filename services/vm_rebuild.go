@@ -13,10 +13,10 @@ import (
 // Rebuild gives the VM a fresh root disk from an active OS template (its own
 // when templateSlug is empty) and boots it. The VM keeps its UUID, address,
 // hostname, root password hash and SSH keys; its data and snapshots are gone.
-func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug string) (store.Action, error) {
+func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug string) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	slug := strings.TrimSpace(templateSlug)
 	if slug == "" {
@@ -25,28 +25,28 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 	tmpl, err := s.db.OSTemplate(ctx, slug)
 	switch {
 	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
-		return store.Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_unknown"})
+		return Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_unknown"})
 	case err != nil:
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	case tmpl.MinDiskGB > vm.DiskGB:
-		return store.Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_too_big"})
+		return Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_too_big"})
 	}
 	if err := built(vm); err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	// A rebuild boots the VM: only with its next hour in the wallet.
 	if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	node, err := s.nodeOf(vm)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	target := vm
 	target.OSTemplateSlug = tmpl.Slug
 	spec, err := s.specFor(ctx, target)
 	if err != nil {
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	}
 	s.audit.Record(ctx, p, "vm.rebuild", SeverityWarning, "vm", vm.UUID, tmpl.Slug)
 	return s.exclusive(ctx, p, vm, "rebuild", 10*time.Minute, func(ctx context.Context) error {

@@ -15,40 +15,41 @@ import (
 // new plan is recorded only once the node has done it; from then on the
 // hourly charge is the new plan's price (the hour already paid is not settled
 // again).
-func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (store.Action, error) {
+func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	planSlug = strings.TrimSpace(planSlug)
 	plan, err := s.db.Plan(ctx, planSlug)
 	switch {
 	case planSlug == "":
-		return store.Action{}, Invalid(map[string]string{"plan_slug": "form.required"})
+		return Action{}, Invalid(map[string]string{"plan_slug": "form.required"})
 	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
-		return store.Action{}, Invalid(map[string]string{"plan_slug": "vm.plan_unknown"})
+		return Action{}, Invalid(map[string]string{"plan_slug": "vm.plan_unknown"})
 	case err != nil:
-		return store.Action{}, Internal(err)
+		return Action{}, Internal(err)
 	case plan.DiskGB < vm.DiskGB:
-		return store.Action{}, Invalid(map[string]string{"plan_slug": "vm.resize_disk_shrinks"})
+		return Action{}, Invalid(map[string]string{"plan_slug": "vm.resize_disk_shrinks"})
 	}
 	if err := built(vm); err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	if vm.Status != vmstatus.Stopped {
-		return store.Action{}, Conflict("vm.must_be_stopped")
+		return Action{}, Conflict("vm.must_be_stopped")
 	}
 	if plan.PriceHourlyRials > vm.PriceHourly {
 		// A larger plan only with its next hour in the wallet.
 		if err := s.canPay(ctx, vm, plan.PriceHourlyRials); err != nil {
-			return store.Action{}, err
+			return Action{}, err
 		}
 	}
 	if plan.Slug == vm.PlanSlug {
-		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "resize")
+		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "resize")
 		if err != nil {
-			return a, Internal(err)
+			return Action{}, Internal(err)
 		}
+		a := actionOf(sa)
 		a.VMUUID = vm.UUID
 		return a, nil
 	}
@@ -56,12 +57,12 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (s
 	// would run one plan while the record and the bill say another.
 	node, err := s.nodeOf(vm)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	if snaps, err := s.snapshotsOn(ctx, node, vm); err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	} else if len(snaps) > 0 {
-		return store.Action{}, Conflict("vm.resize_has_snapshots")
+		return Action{}, Conflict("vm.resize_has_snapshots")
 	}
 	s.audit.Record(ctx, p, "vm.resize", SeverityInfo, "vm", vm.UUID, vm.PlanSlug+" → "+plan.Slug)
 	disk := max(plan.DiskGB, vm.DiskGB)

@@ -88,7 +88,7 @@ func hasSnapshot(snaps []Snapshot, name string) bool {
 
 // CreateSnapshot saves the VM under name (1–40 of a-z, 0-9 and "-"; a
 // timestamp when empty). A VM holds at most MaxSnapshots.
-func (s *VMs) CreateSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+func (s *VMs) CreateSnapshot(ctx context.Context, p Principal, uuid, name string) (Action, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		name = "snap-" + time.Now().UTC().Format("20060102-150405")
@@ -100,13 +100,13 @@ func (s *VMs) CreateSnapshot(ctx context.Context, p Principal, uuid, name string
 		return nil
 	})
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	switch {
 	case hasSnapshot(snaps, name):
-		return store.Action{}, Conflict("vm.snapshot_exists", "name", name)
+		return Action{}, Conflict("vm.snapshot_exists", "name", name)
 	case len(snaps) >= MaxSnapshots:
-		return store.Action{}, Conflict("vm.snapshot_limit", "max", strconv.Itoa(MaxSnapshots))
+		return Action{}, Conflict("vm.snapshot_limit", "max", strconv.Itoa(MaxSnapshots))
 	}
 	s.audit.Record(ctx, p, "vm.snapshot", SeverityInfo, "vm", vm.UUID, name)
 	return s.exclusive(ctx, p, vm, "snapshot", 10*time.Minute, func(ctx context.Context) error {
@@ -116,13 +116,13 @@ func (s *VMs) CreateSnapshot(ctx context.Context, p Principal, uuid, name string
 
 // RevertSnapshot puts the VM back to a snapshot, in the state it had then
 // (running or stopped). What was written since is lost.
-func (s *VMs) RevertSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+func (s *VMs) RevertSnapshot(ctx context.Context, p Principal, uuid, name string) (Action, error) {
 	vm, node, snaps, err := s.snapshotTarget(ctx, p, uuid, noCheck)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	if !hasSnapshot(snaps, name) {
-		return store.Action{}, NotFound()
+		return Action{}, NotFound()
 	}
 	s.audit.Record(ctx, p, "vm.snapshot_revert", SeverityWarning, "vm", vm.UUID, name)
 	return s.exclusive(ctx, p, vm, "snapshot_revert", 10*time.Minute, func(ctx context.Context) error {
@@ -138,13 +138,13 @@ func (s *VMs) RevertSnapshot(ctx context.Context, p Principal, uuid, name string
 }
 
 // DeleteSnapshot removes a snapshot and frees its room on the node.
-func (s *VMs) DeleteSnapshot(ctx context.Context, p Principal, uuid, name string) (store.Action, error) {
+func (s *VMs) DeleteSnapshot(ctx context.Context, p Principal, uuid, name string) (Action, error) {
 	vm, node, snaps, err := s.snapshotTarget(ctx, p, uuid, noCheck)
 	if err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	if !hasSnapshot(snaps, name) {
-		return store.Action{}, NotFound()
+		return Action{}, NotFound()
 	}
 	s.audit.Record(ctx, p, "vm.snapshot_delete", SeverityInfo, "vm", vm.UUID, name)
 	return s.exclusive(ctx, p, vm, "snapshot_delete", 5*time.Minute, func(ctx context.Context) error {

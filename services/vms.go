@@ -123,6 +123,23 @@ func (s *vmCore) Close() {
 	s.running.Wait()
 }
 
+// Paging of the API's lists: the contract's default and bounds.
+const (
+	DefaultListLimit = 50
+	MaxListLimit     = 200
+)
+
+// checkPage refuses a page outside the bounds, naming the parameter.
+func checkPage(limit, offset int) error {
+	if limit < 1 || limit > MaxListLimit {
+		return Invalid(map[string]string{"limit": "vm.limit_invalid"})
+	}
+	if offset < 0 {
+		return Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	}
+	return nil
+}
+
 // ListInput filters a list of VMs.
 type ListInput struct {
 	Status        string
@@ -131,32 +148,30 @@ type ListInput struct {
 }
 
 // List returns one page of the principal's VMs.
-func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]store.VM, int, error) {
+func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]VM, int, error) {
 	if err := p.Require(ScopeVMRead); err != nil {
 		return nil, 0, err
 	}
 	if in.Status != "" && !vmstatus.Valid(in.Status) {
 		return nil, 0, Invalid(map[string]string{"status": "vm.status_invalid"})
 	}
-	if in.Limit < 1 || in.Limit > 200 {
-		return nil, 0, Invalid(map[string]string{"limit": "vm.limit_invalid"})
-	}
-	if in.Offset < 0 {
-		return nil, 0, Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	if err := checkPage(in.Limit, in.Offset); err != nil {
+		return nil, 0, err
 	}
 	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: vmstatus.Status(in.Status), Q: in.Q, Limit: in.Limit, Offset: in.Offset})
 	if err != nil {
 		return nil, 0, Internal(err)
 	}
-	return vms, total, nil
+	return vmsOf(vms), total, nil
 }
 
 // Get returns one of the principal's VMs; anyone else's is 404.
-func (s *VMs) Get(ctx context.Context, p Principal, uuid string) (store.VM, error) {
+func (s *VMs) Get(ctx context.Context, p Principal, uuid string) (VM, error) {
 	if err := p.Require(ScopeVMRead); err != nil {
-		return store.VM{}, err
+		return VM{}, err
 	}
-	return s.own(ctx, p, uuid)
+	vm, err := s.own(ctx, p, uuid)
+	return vmOf(vm), err
 }
 
 // own loads a VM of the principal without a scope check (callers check their own scope).
@@ -172,16 +187,23 @@ func (s *VMs) own(ctx context.Context, p Principal, uuid string) (store.VM, erro
 }
 
 // Plans, OSTemplates and Regions are the catalog customers order from.
-func (s *VMs) Plans(ctx context.Context) ([]store.Plan, error) { return s.db.Plans(ctx) }
-
-func (s *VMs) OSTemplates(ctx context.Context) ([]store.OSTemplate, error) {
-	return s.db.OSTemplates(ctx)
+func (s *VMs) Plans(ctx context.Context) ([]Plan, error) {
+	ps, err := s.db.Plans(ctx)
+	return convert(ps, planOf), internal(err)
 }
 
-func (s *VMs) Regions(ctx context.Context) ([]store.Region, error) { return s.db.Regions(ctx) }
+func (s *VMs) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
+	ts, err := s.db.OSTemplates(ctx)
+	return convert(ts, templateOf), internal(err)
+}
+
+func (s *VMs) Regions(ctx context.Context) ([]Region, error) {
+	rs, err := s.db.Regions(ctx)
+	return convert(rs, regionOf), internal(err)
+}
 
 // Actions lists a VM's actions.
-func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offset int) ([]store.Action, int, error) {
+func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offset int) ([]Action, int, error) {
 	if err := p.Require(ScopeVMRead); err != nil {
 		return nil, 0, err
 	}
@@ -189,36 +211,33 @@ func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offs
 	if err != nil {
 		return nil, 0, err
 	}
-	if limit < 1 || limit > 200 {
-		return nil, 0, Invalid(map[string]string{"limit": "vm.limit_invalid"})
-	}
-	if offset < 0 {
-		return nil, 0, Invalid(map[string]string{"offset": "vm.offset_invalid"})
+	if err := checkPage(limit, offset); err != nil {
+		return nil, 0, err
 	}
 	acts, total, err := s.db.ActionsForVM(ctx, vm.ID, limit, offset)
 	if err != nil {
 		return nil, 0, Internal(err)
 	}
-	return acts, total, nil
+	return convert(acts, actionOf), total, nil
 }
 
 // Action returns one of the principal's actions.
-func (s *VMs) Action(ctx context.Context, p Principal, id int64) (store.Action, error) {
+func (s *VMs) Action(ctx context.Context, p Principal, id int64) (Action, error) {
 	if err := p.Require(ScopeVMRead); err != nil {
-		return store.Action{}, err
+		return Action{}, err
 	}
 	a, err := s.db.ActionForUser(ctx, p.UserID, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, NotFound()
+		return Action{}, NotFound()
 	}
 	if err != nil {
-		return a, Internal(err)
+		return Action{}, Internal(err)
 	}
-	return a, nil
+	return actionOf(a), nil
 }
 
 // VMEvents lists the audit events about one VM.
-func (s *VMs) VMEvents(ctx context.Context, p Principal, uuid string, limit int) ([]store.AuditEvent, error) {
+func (s *VMs) VMEvents(ctx context.Context, p Principal, uuid string, limit int) ([]Event, error) {
 	if err := p.Require(ScopeVMRead); err != nil {
 		return nil, err
 	}
@@ -226,5 +245,5 @@ func (s *VMs) VMEvents(ctx context.Context, p Principal, uuid string, limit int)
 		return nil, err
 	}
 	ev, _, err := s.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, TargetType: "vm", TargetID: uuid, Limit: limit})
-	return ev, err
+	return eventsOf(ev), internal(err)
 }

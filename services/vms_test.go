@@ -31,7 +31,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if vm.RootCrypt == "" || strings.Contains(vm.RootCrypt, vmtPassword) {
 		t.Fatalf("root password kept as %q, want only its crypt hash", vm.RootCrypt)
 	}
-	if o := e.order(vm); o.Status != vmstatus.OrderPending || o.AmountRials != vmtPrice {
+	if o := e.order(vm.UUID); o.Status != vmstatus.OrderPending || o.AmountRials != vmtPrice {
 		t.Fatalf("order %+v, want %s for %d", o, vmstatus.OrderPending, vmtPrice)
 	}
 	if got := e.balance(owner); got != 9*vmtPrice {
@@ -50,7 +50,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 
 	p.run()
 	e.waitStatus(vm.UUID, vmstatus.Running, 20*time.Second)
-	if o := e.order(vm); o.Status != vmstatus.OrderProvisioned || o.Attempts != 1 {
+	if o := e.order(vm.UUID); o.Status != vmstatus.OrderProvisioned || o.Attempts != 1 {
 		t.Fatalf("order after provisioning: %+v", o)
 	}
 	act, err := p.Action(ctx, owner, acts[0].ID)
@@ -135,7 +135,8 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	if c := e.vm(vm.UUID).RootCrypt; c == vm.RootCrypt || strings.Contains(c, "another-long-secret") {
 		t.Fatalf("after a new password the stored crypt is %q", c)
 	}
-	events, err := p.VMEvents(ctx, owner, vm.UUID, 50)
+	// As recorded, details included: the password is not among them.
+	events, _, err := e.db.AuditEvents(ctx, store.AuditFilter{UserID: owner.UserID, TargetType: "vm", TargetID: vm.UUID, Limit: 50})
 	must(t, err)
 	i := slices.IndexFunc(events, func(ev store.AuditEvent) bool { return ev.Action == "vm.password" })
 	if i < 0 || events[i].Severity != services.SeveritySecurity || strings.Contains(events[i].Detail, "another") {

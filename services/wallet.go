@@ -15,7 +15,7 @@ type Wallet struct {
 func NewWallet(db *store.DB, audit *Audit) *Wallet { return &Wallet{db: db, audit: audit} }
 
 // Ledger is one page of the principal's charges, refunds and top-ups, newest first.
-func (w *Wallet) Ledger(ctx context.Context, p Principal, limit, offset int) ([]store.LedgerEntry, int, error) {
+func (w *Wallet) Ledger(ctx context.Context, p Principal, limit, offset int) ([]LedgerEntry, int, error) {
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, 0, err
 	}
@@ -23,7 +23,7 @@ func (w *Wallet) Ledger(ctx context.Context, p Principal, limit, offset int) ([]
 	if err != nil {
 		return nil, 0, Internal(err)
 	}
-	return entries, total, nil
+	return convert(entries, ledgerOf), total, nil
 }
 
 // TopUp credits a customer's wallet (the operator's `abrak admin top-up`, or a payment).

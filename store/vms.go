@@ -35,6 +35,7 @@ type VM struct {
 	Locked         bool
 	NodeDown       bool
 	StatusSeq      int64     // counts status changes; see ReconcileVMStatus
+	OpenActions    int       // actions on it still in progress
 	PaidUntil      time.Time // when the paid time of a live VM runs out
 	// UnpaidSince is when the wallet could not pay a due hour; zero while in good
 	// standing. A held VM is off, not billed, and starts only by paying (ResumeBilling).
@@ -50,7 +51,8 @@ type VM struct {
 const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
-	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0)`
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
+	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '`+ActionInProgress+`')`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
 
@@ -60,7 +62,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var created, updated, paid, unpaid int64
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
 		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
-		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid)
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}

@@ -83,11 +83,12 @@ func newConsoleWorld(t *testing.T) *consoleWorld {
 	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
 	must(err)
 	ana := services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
-	vm, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
+	o, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
 		CustomPassword: "Correct-Horse-42!", DisplayName: "console-vm", Hostname: "console-vm"})
 	must(err)
+	var vm store.VM
 	waitFor(t, 3*time.Minute, "the VM runs", func() bool {
-		vm, err = a.DB.VMByID(ctx, vm.ID)
+		vm, err = a.DB.VMByUUID(ctx, o.VM.UUID)
 		return err == nil && vm.Status == vmstatus.Running
 	})
 	return &consoleWorld{testApp: a, ana: ana, vm: vm}

@@ -95,13 +95,13 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 // createUser makes an account through the service, as sign-up would.
 func (a *testApp) createUser(t testing.TB, email, password string) store.User {
 	t.Helper()
-	u, err := a.Accounts.SignUp(context.Background(), services.SignUpInput{
+	_, err := a.Accounts.SignUp(context.Background(), services.SignUpInput{
 		Email: email, Name: "Test " + strings.Split(email, "@")[0], Password: password, Confirm: password, IP: "127.0.0.1",
 	})
 	if err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}
-	return u
+	return a.user(t, email)
 }
 
 // user reloads a user by email; it fails the test when there is none.

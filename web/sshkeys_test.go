@@ -89,9 +89,9 @@ func TestSSHKeysDashboard(t *testing.T) {
 	if n := a.count(t, `SELECT count(*) FROM ssh_keys WHERE id = ?`, bobKey.ID); n != 1 {
 		t.Fatal("bob's key was deleted by ana")
 	}
-	_, err = a.SSHKeys.Keys(context.Background(), principalOf(t, a, "ana@example.com"), []int64{bobKey.ID})
+	_, err = a.SSHKeys.PublicKeys(context.Background(), principalOf(t, a, "ana@example.com"), []int64{bobKey.ID})
 	if e := services.AsError(err); err == nil || e.Status != http.StatusUnprocessableEntity || e.Fields["ssh_key_ids"] == "" {
-		t.Fatalf("Keys with bob's id for ana: %v, want 422 naming ssh_key_ids", err)
+		t.Fatalf("PublicKeys with bob's id for ana: %v, want 422 naming ssh_key_ids", err)
 	}
 
 	anaKey := a.count(t, `SELECT id FROM ssh_keys WHERE user_id = ?`, a.user(t, "ana@example.com").ID)

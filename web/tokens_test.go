@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"abrak/services"
-	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/web"
 )
@@ -32,7 +31,7 @@ func withAPIRateLimit(perToken, perIP int) func(*web.AppConfig) {
 }
 
 // mintToken creates a token for a user straight through the service.
-func mintToken(t testing.TB, a *testApp, email string, scopes ...string) (string, store.APIToken) {
+func mintToken(t testing.TB, a *testApp, email string, scopes ...string) (string, services.Token) {
 	t.Helper()
 	secret, tok, err := a.Tokens.Create(context.Background(), principalOf(t, a, email), "test token", scopes, 0)
 	if err != nil {

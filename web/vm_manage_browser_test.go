@@ -50,9 +50,10 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	_, err = a.DB.Credit(ctx, u.ID, 100_000, "test", "")
 	must(err)
 	who := services.Principal{UserID: u.ID, Email: u.Email}
-	vm, err := a.VMs.Create(ctx, who, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
+	o, err := a.VMs.Create(ctx, who, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
 		CustomPassword: "StrongPass123!", DisplayName: "وب", Region: "thr-t"})
 	must(err)
+	vm := o.VM
 	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == vmstatus.Running })
 
 	p := newTab(t, newBrowser(t), a.URL)

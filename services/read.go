@@ -1,0 +1,182 @@
+package services
+
+import (
+	"time"
+
+	"abrak/store"
+	"abrak/vmstatus"
+)
+
+// The read types: what the services hand the doors. Each is a deliberate copy
+// of the fields a page or the API may show, so that a column added to a table
+// (a VNC password, a token's hash, a template's volume) cannot reach either by
+// accident, and handlers know nothing of the store.
+
+// VM is a customer's VM as the doors show it.
+type VM struct {
+	UUID, DisplayName, Hostname string
+	Status                      vmstatus.Status
+	PlanSlug                    string
+	OSTemplateSlug              string
+	OSTemplateName              string
+	Region                      string // slug
+	PublicIP                    string
+	VCPUs, MemoryMB, DiskGB     int
+	PriceHourly                 int64
+	// Locked: an operation holds the VM. NodeDown: its host does not answer.
+	Locked, NodeDown bool
+	// Busy: being built, locked, or an action on it is in progress; pages poll it.
+	Busy bool
+	// Held: off because its wallet could not pay an hour (see biller.go).
+	Held      bool
+	CreatedAt time.Time
+	Order     vmstatus.Order
+	// Waiting: the order found no hypervisor yet and will be tried again.
+	Waiting  bool
+	Attempts int
+}
+
+// Live reports a VM that exists and can be operated on.
+func (v VM) Live() bool { return v.Status.Live() }
+
+func vmOf(v store.VM) VM {
+	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug,
+		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, PublicIP: v.PublicIP,
+		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
+		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
+		Held: v.Held(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
+		Waiting:  v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
+		Attempts: v.Attempts}
+}
+
+func vmsOf(in []store.VM) []VM { return convert(in, vmOf) }
+
+// Action is the record of an asynchronous operation on a VM.
+type Action struct {
+	ID          int64
+	VMUUID      string
+	Type        string
+	Status      string // in-progress, completed, errored
+	Error       string // a message key (ActionErrorKey), or ""
+	StartedAt   time.Time
+	CompletedAt *time.Time
+}
+
+// InProgress reports an action still running.
+func (a Action) InProgress() bool { return a.Status == store.ActionInProgress }
+
+func actionOf(a store.Action) Action {
+	out := Action{ID: a.ID, VMUUID: a.VMUUID, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt}
+	if a.Error != "" {
+		out.Error = ActionErrorKey(a.Error)
+	}
+	return out
+}
+
+// Plan is a size customers order.
+type Plan struct {
+	Slug, NameFA, NameEN string
+	VCPUs, MemoryMB      int
+	DiskGB               int
+	PriceHourlyRials     int64
+}
+
+func planOf(p store.Plan) Plan {
+	return Plan{Slug: p.Slug, NameFA: p.NameFA, NameEN: p.NameEN, VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
+		PriceHourlyRials: p.PriceHourlyRials}
+}
+
+// OSTemplate is an image customers order VMs from.
+type OSTemplate struct {
+	Slug, Name string
+	MinDiskGB  int
+}
+
+func templateOf(t store.OSTemplate) OSTemplate {
+	return OSTemplate{Slug: t.Slug, Name: t.Name, MinDiskGB: t.MinDiskGB}
+}
+
+// Region is where VMs run, with the network their public addresses come from.
+type Region struct {
+	Slug, NameFA, NameEN string
+	Network, Gateway     string
+}
+
+func regionOf(r store.Region) Region {
+	return Region{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway}
+}
+
+// SSHKey is one of a customer's public keys.
+type SSHKey struct {
+	ID          int64
+	Name        string
+	PublicKey   string
+	Fingerprint string
+	CreatedAt   time.Time
+}
+
+func sshKeyOf(k store.SSHKey) SSHKey {
+	return SSHKey{ID: k.ID, Name: k.Name, PublicKey: k.PublicKey, Fingerprint: k.Fingerprint, CreatedAt: k.CreatedAt}
+}
+
+// Token is one of a customer's API tokens (never its secret or the secret's hash).
+type Token struct {
+	ID         int64
+	Name       string
+	Prefix     string
+	Scopes     []string
+	ExpiresAt  time.Time // zero: never
+	LastUsedAt time.Time
+	LastUsedIP string
+	RevokedAt  time.Time
+	CreatedAt  time.Time
+	Expired    bool
+}
+
+// Event is one entry of a customer's activity.
+type Event struct {
+	Action     string // a message key under "audit."
+	Severity   string
+	Via        string
+	TargetType string
+	TargetID   string
+	IP         string
+	CreatedAt  time.Time
+}
+
+func eventOf(e store.AuditEvent) Event {
+	return Event{Action: e.Action, Severity: e.Severity, Via: e.Via, TargetType: e.TargetType, TargetID: e.TargetID,
+		IP: e.IP, CreatedAt: e.CreatedAt}
+}
+
+func eventsOf(in []store.AuditEvent) []Event { return convert(in, eventOf) }
+
+// LedgerEntry is one change of a wallet's balance.
+type LedgerEntry struct {
+	AmountRials  int64
+	BalanceAfter int64
+	Kind         string // vm_order, hourly, refund, topup …
+	Ref          string
+	CreatedAt    time.Time
+}
+
+func ledgerOf(l store.LedgerEntry) LedgerEntry {
+	return LedgerEntry{AmountRials: l.AmountRials, BalanceAfter: l.BalanceAfter, Kind: l.Kind, Ref: l.Ref, CreatedAt: l.CreatedAt}
+}
+
+// convert maps a slice of rows to read types.
+func convert[R, T any](in []R, of func(R) T) []T {
+	out := make([]T, len(in))
+	for i, r := range in {
+		out[i] = of(r)
+	}
+	return out
+}
+
+// internal wraps an unexpected store error; nil stays nil.
+func internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	return Internal(err)
+}
