@@ -18,13 +18,6 @@ func (h *Handlers) Home(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/signin")
 }
 
-// Empty renders an honest page for a part of the panel whose issue has not filled it yet.
-func (h *Handlers) Empty(title, active, body string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return render(c, http.StatusOK, views.EmptyPage(h.shell(c, title, active), title, body))
-	}
-}
-
 // paging reads limit and offset with the panel's bounds.
 func paging(c echo.Context, def, maxLimit int) (limit, offset int) {
 	limit, err := strconv.Atoi(c.QueryParam("limit"))

@@ -29,8 +29,12 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// AsError finds the *Error in err's chain, or wraps err as an internal error.
+// AsError finds the *Error in err's chain, or wraps err as an internal error;
+// nil stays nil.
 func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e

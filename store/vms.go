@@ -84,19 +84,17 @@ type VMFilter struct {
 	Status        vmstatus.Status
 	Q             string
 	Limit, Offset int
-	// WithDestroyed includes deleted VMs (the API's status=destroyed asks for them).
-	WithDestroyed bool
 }
 
 // ListVMs returns one page of a customer's VMs, newest first, and the total.
 func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	where := ` WHERE v.user_id = ?`
 	args := []any{f.UserID}
-	switch {
-	case f.Status != "":
+	// Deleted VMs only when asked for by status (the API's status=destroyed).
+	if f.Status != "" {
 		where += ` AND v.status = ?`
 		args = append(args, f.Status)
-	case !f.WithDestroyed:
+	} else {
 		where += ` AND v.status <> ` + sqlDestroyed
 	}
 	if f.Q != "" {
