@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net"
-	"net/netip"
 	"time"
 
 	"abrak/services"
@@ -169,8 +167,8 @@ type apiPassword struct {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// vmJSON builds a VM's body; regions supply the netmask and gateway of its address.
-func vmJSON(v services.VM, regions map[string]services.Region) apiVM {
+// vmJSON builds a VM's body.
+func vmJSON(v services.VM) apiVM {
 	out := apiVM{
 		UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status,
 		Plan:       apiVMPlan{Slug: v.PlanSlug, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly},
@@ -182,19 +180,9 @@ func vmJSON(v services.VM, regions map[string]services.Region) apiVM {
 	if v.PublicIP != "" && v.Status != vmstatus.Destroyed {
 		ip := v.PublicIP
 		out.PublicIP = &ip
-		r := regions[v.Region]
-		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: netmask(r.Network), Gateway: r.Gateway, Type: "public"})
+		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: v.Netmask, Gateway: v.Gateway, Type: "public"})
 	}
 	return out
-}
-
-// netmask writes a prefix's mask in dotted form ("10.0.0.0/24" → "255.255.255.0").
-func netmask(network string) string {
-	p, err := netip.ParsePrefix(network)
-	if err != nil || !p.Addr().Is4() {
-		return ""
-	}
-	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
 }
 
 func actionJSON(l i18n.Locale, a services.Action) apiAction {
@@ -215,19 +203,16 @@ func planJSON(l i18n.Locale, p services.Plan) apiPlan {
 		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
 }
 
-func planName(l i18n.Locale, p services.Plan) string {
+// localName picks the name a catalog entry has in the locale.
+func localName(l i18n.Locale, fa, en string) string {
 	if l == i18n.EN {
-		return p.NameEN
+		return en
 	}
-	return p.NameFA
+	return fa
 }
 
-func regionName(l i18n.Locale, r services.Region) string {
-	if l == i18n.EN {
-		return r.NameEN
-	}
-	return r.NameFA
-}
+func planName(l i18n.Locale, p services.Plan) string     { return localName(l, p.NameFA, p.NameEN) }
+func regionName(l i18n.Locale, r services.Region) string { return localName(l, r.NameFA, r.NameEN) }
 
 type apiResize struct {
 	PlanSlug string `json:"plan_slug"`

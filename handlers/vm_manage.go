@@ -177,10 +177,6 @@ func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.
 			v.Manage.Templates = append(v.Manage.Templates, views.ManageTemplate{Slug: t.Slug, Name: t.Name, Current: t.Slug == vm.OSTemplateSlug})
 		}
 	}
-	// A poll redraws only the live part, which shows no snapshots: spare the node.
-	if c.Request().Method == http.MethodGet && isHTMX(c) {
-		return nil
-	}
 	lctx, cancel := context.WithTimeout(ctx, snapshotListTimeout)
 	defer cancel()
 	snaps, err := h.VMs.Snapshots(lctx, p, vm.UUID)

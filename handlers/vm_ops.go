@@ -46,11 +46,7 @@ func (h *Handlers) RenameVM(c echo.Context) error {
 			return h.refusal(c, uuid, ferr)
 		}
 		if isHTMX(c) {
-			vm, verr := h.VMs.Get(c.Request().Context(), p, uuid)
-			if verr != nil {
-				return verr
-			}
-			v, verr := h.vmPageView(c, p, vm)
+			v, verr := h.vmPageView(c, p, uuid, true)
 			if verr != nil {
 				return verr
 			}
@@ -60,7 +56,7 @@ func (h *Handlers) RenameVM(c echo.Context) error {
 		return h.vmPage(c, status, uuid, func(v *views.VMPageView) { v.Rename = f })
 	}
 	if isHTMX(c) {
-		v, err := h.vmPageView(c, p, vm)
+		v, err := h.vmPageView(c, p, uuid, true)
 		if err != nil {
 			return err
 		}

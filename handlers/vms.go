@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -76,13 +75,9 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 		return err
 	}
 	if apiDoor(c) {
-		regions, err := h.regionMap(ctx)
-		if err != nil {
-			return err
-		}
 		body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
 		for _, v := range vms {
-			body.VMs = append(body.VMs, vmJSON(v, regions))
+			body.VMs = append(body.VMs, vmJSON(v))
 		}
 		setPageLinks(c, total, in.Limit, in.Offset)
 		return c.JSON(http.StatusOK, body)
@@ -127,15 +122,15 @@ func (h *Handlers) GetVM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	vm, err := h.VMs.Get(ctx, p, c.Param("uuid"))
-	if err != nil {
-		return err
-	}
 	if apiDoor(c) {
+		vm, err := h.VMs.Get(c.Request().Context(), p, c.Param("uuid"))
+		if err != nil {
+			return err
+		}
 		return h.vmJSONResponse(c, http.StatusOK, vm)
 	}
-	v, err := h.vmPageView(c, p, vm)
+	// An htmx GET is the live part's poll: it draws nothing else.
+	v, err := h.vmPageView(c, p, c.Param("uuid"), !isHTMX(c))
 	if err != nil {
 		return err
 	}
@@ -150,23 +145,7 @@ func (h *Handlers) GetVM(c echo.Context) error {
 }
 
 func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {
-	regions, err := h.regionMap(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return c.JSON(status, apiVMBody{VM: vmJSON(vm, regions)})
-}
-
-func (h *Handlers) regionMap(ctx context.Context) (map[string]services.Region, error) {
-	rs, err := h.VMs.Regions(ctx)
-	if err != nil {
-		return nil, services.Internal(err)
-	}
-	m := make(map[string]services.Region, len(rs))
-	for _, r := range rs {
-		m[r.Slug] = r
-	}
-	return m, nil
+	return c.JSON(status, apiVMBody{VM: vmJSON(vm)})
 }
 
 // pageActions and pageEvents bound what the VM page lists.
@@ -175,12 +154,19 @@ const (
 	pageEvents  = 20
 )
 
-// vmPageView gathers everything the VM page shows.
-func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm services.VM) (views.VMPageView, error) {
-	ctx := c.Request().Context()
-	v := views.VMPageView{PasswordMin: services.MinPasswordLen, VM: views.VMDetail{
+// vmPageView gathers what the VM page shows: the part that changes by itself
+// (one read model, VMs.Page), and for the whole page (full) the forms that
+// change it, with the catalog and snapshots they offer. The page's 2-second
+// poll draws only the first.
+func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string, full bool) (views.VMPageView, error) {
+	pg, err := h.VMs.Page(c.Request().Context(), p, uuid, pageActions, pageEvents)
+	if err != nil {
+		return views.VMPageView{}, err
+	}
+	vm := pg.VM
+	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, VM: views.VMDetail{
 		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
-		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: vm.Region,
+		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
 		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
 		OrderStatus: vm.Order, Waiting: vm.Waiting, Attempts: vm.Attempts,
@@ -188,28 +174,15 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, vm services.
 	if vm.Status == vmstatus.Destroyed {
 		v.VM.IP = ""
 	}
-	if r, err := h.VMs.Regions(ctx); err == nil {
-		for _, reg := range r {
-			if reg.Slug == vm.Region {
-				v.VM.Region = regionName(LocaleOf(c), reg)
-			}
-		}
-	}
-	acts, _, err := h.VMs.Actions(ctx, p, vm.UUID, pageActions, 0)
-	if err != nil {
-		return v, err
-	}
-	v.Busy = vm.Busy
-	for _, a := range acts {
+	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
 	}
-	events, err := h.VMs.VMEvents(ctx, p, vm.UUID, pageEvents)
-	if err != nil {
-		return v, err
-	}
-	for _, e := range events {
+	for _, e := range pg.Events {
 		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, IP: e.IP, At: e.CreatedAt})
+	}
+	if !full {
+		return v, nil
 	}
 	return v, h.manageView(c, p, vm, &v)
 }
@@ -221,11 +194,7 @@ func (h *Handlers) vmPage(c echo.Context, status int, uuid string, edit func(*vi
 	if err != nil {
 		return err
 	}
-	vm, err := h.VMs.Get(c.Request().Context(), p, uuid)
-	if err != nil {
-		return err
-	}
-	v, err := h.vmPageView(c, p, vm)
+	v, err := h.vmPageView(c, p, uuid, true)
 	if err != nil {
 		return err
 	}

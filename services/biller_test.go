@@ -75,7 +75,8 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 	if got := e.vm(vm.UUID); got.Held() || !got.PaidUntil.After(time.Now()) || got.Status != vmstatus.Running {
 		t.Fatalf("after a paid start: %+v", got)
 	}
-	events, err := p.VMEvents(e.ctx, owner, vm.UUID, 10)
+	pg, err := p.Page(e.ctx, owner, vm.UUID, 1, 10)
+	events := pg.Events
 	must(t, err)
 	found := false
 	for _, ev := range events {

@@ -1,6 +1,8 @@
 package services
 
 import (
+	"net"
+	"net/netip"
 	"time"
 
 	"abrak/store"
@@ -20,9 +22,12 @@ type VM struct {
 	OSTemplateSlug              string
 	OSTemplateName              string
 	Region                      string // slug
+	RegionNameFA, RegionNameEN  string
 	PublicIP                    string
-	VCPUs, MemoryMB, DiskGB     int
-	PriceHourly                 int64
+	// Netmask and Gateway of the public address (IPv4), from its network.
+	Netmask, Gateway        string
+	VCPUs, MemoryMB, DiskGB int
+	PriceHourly             int64
 	// Locked: an operation holds the VM. NodeDown: its host does not answer.
 	Locked, NodeDown bool
 	// Busy: being built, locked, or an action on it is in progress; pages poll it.
@@ -41,7 +46,8 @@ func (v VM) Live() bool { return v.Status.Live() }
 
 func vmOf(v store.VM) VM {
 	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug,
-		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, PublicIP: v.PublicIP,
+		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP,
+		Netmask: netmask(v.Network), Gateway: v.Gateway,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
 		Held: v.Held(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
@@ -179,4 +185,13 @@ func internal(err error) error {
 		return nil
 	}
 	return Internal(err)
+}
+
+// netmask writes a network's mask in dotted form ("10.0.0.0/24" → "255.255.255.0").
+func netmask(network string) string {
+	p, err := netip.ParsePrefix(network)
+	if err != nil || !p.Addr().Is4() {
+		return ""
+	}
+	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
 }

@@ -142,7 +142,8 @@ func TestResizeSnapshotsAndRebuildOnTheTestDriver(t *testing.T) {
 	if snaps, err = p.Snapshots(ctx, owner, vm.UUID); err != nil || len(snaps) != 0 {
 		t.Fatalf("snapshots after rebuild: %+v %v", snaps, err)
 	}
-	events, err := p.VMEvents(ctx, owner, vm.UUID, 50)
+	pg, err := p.Page(ctx, owner, vm.UUID, 1, 50)
+	events := pg.Events
 	must(t, err)
 	if i := slices.IndexFunc(events, func(ev services.Event) bool { return ev.Action == "vm.rebuild" }); i < 0 || events[i].Severity != services.SeverityWarning {
 		t.Fatalf("no warning event for the rebuild: %+v", events)

@@ -236,14 +236,32 @@ func (s *VMs) Action(ctx context.Context, p Principal, id int64) (Action, error)
 	return actionOf(a), nil
 }
 
-// VMEvents lists the audit events about one VM.
-func (s *VMs) VMEvents(ctx context.Context, p Principal, uuid string, limit int) ([]Event, error) {
-	if err := p.Require(ScopeVMRead); err != nil {
-		return nil, err
-	}
-	if _, err := s.own(ctx, p, uuid); err != nil {
-		return nil, err
-	}
-	ev, _, err := s.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, TargetType: "vm", TargetID: uuid, Limit: limit})
-	return eventsOf(ev), internal(err)
+// Page is what a VM's page shows of it that changes by itself: the VM, its
+// latest actions and its activity. The page's 2-second poll reads this and
+// nothing more (three queries); the catalog and snapshots the full page adds.
+type Page struct {
+	VM      VM
+	Actions []Action
+	Events  []Event
 }
+
+// Page reads one of the principal's VMs for its page.
+func (s *VMs) Page(ctx context.Context, p Principal, uuid string, actions, events int) (Page, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return Page{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return Page{}, err
+	}
+	acts, _, err := s.db.ActionsForVM(ctx, vm.ID, actions, 0)
+	if err != nil {
+		return Page{}, Internal(err)
+	}
+	ev, _, err := s.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, TargetType: "vm", TargetID: uuid, Limit: events})
+	if err != nil {
+		return Page{}, Internal(err)
+	}
+	return Page{VM: vmOf(vm), Actions: convert(acts, actionOf), Events: eventsOf(ev)}, nil
+}
+

@@ -287,7 +287,7 @@ func TestAnotherCustomersVMDoesNotExist(t *testing.T) {
 		"delete":   func(w services.Principal) error { _, err := p.Delete(ctx, w, vm.UUID); return err },
 		"actions":  func(w services.Principal) error { _, _, err := p.Actions(ctx, w, vm.UUID, 10, 0); return err },
 		"action":   func(w services.Principal) error { _, err := p.Action(ctx, w, acts[0].ID); return err },
-		"events":   func(w services.Principal) error { _, err := p.VMEvents(ctx, w, vm.UUID, 10); return err },
+		"page":     func(w services.Principal) error { _, err := p.Page(ctx, w, vm.UUID, 10, 10); return err },
 		"hostname": func(w services.Principal) error { _, err := p.SetHostname(ctx, w, vm.UUID, "x1"); return err },
 		"password": func(w services.Principal) error { return p.SetPassword(ctx, w, vm.UUID, "another-long-secret") },
 	} {

@@ -23,6 +23,10 @@ type VM struct {
 	OSTemplateSlug string
 	OSTemplateName string
 	Region         string
+	RegionNameFA   string
+	RegionNameEN   string
+	// The region's network and gateway, which the VM's address belongs to.
+	Network, Gateway string
 	NodeID         int64 // 0 until placed
 	PublicIP       string
 	VCPUs          int
@@ -48,19 +52,20 @@ type VM struct {
 	Attempts    int
 }
 
-const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region,
+const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region, r.name_fa, r.name_en, r.ip_network, r.gateway,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
 	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '`+ActionInProgress+`')`
 
-const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug LEFT JOIN orders o ON o.vm_id = v.id`
+const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
+	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id`
 
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys string
 	var created, updated, paid, unpaid int64
-	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region,
+	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN, &v.Network, &v.Gateway,
 		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions)
 	if errors.Is(err, sql.ErrNoRows) {
