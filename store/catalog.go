@@ -31,11 +31,17 @@ type OSTemplate struct {
 	Active                  bool
 }
 
-// UpsertRegion creates or updates a region.
+// UpsertRegion creates or updates a region. A region given an IPNetwork also gets
+// (or keeps) an IPv4 pool of that network with that gateway: the short way to a
+// region with addresses; `abrak admin add-pool` adds ranges and IPv6 prefixes.
 func (db *DB) UpsertRegion(ctx context.Context, r Region) error {
 	_, err := db.W.ExecContext(ctx, `INSERT INTO regions (slug, name_fa, name_en, ip_network, gateway) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET name_fa = excluded.name_fa, name_en = excluded.name_en, ip_network = excluded.ip_network, gateway = excluded.gateway`,
 		r.Slug, r.NameFA, r.NameEN, r.IPNetwork, r.Gateway)
+	if err != nil || r.IPNetwork == "" {
+		return err
+	}
+	_, err = db.AddPool(ctx, Pool{Region: r.Slug, Network: r.IPNetwork, Gateway: r.Gateway})
 	return err
 }
 

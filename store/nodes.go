@@ -13,8 +13,11 @@ type Node struct {
 	VCPUs, MemoryMB, DiskGB int
 	Enabled                 bool
 	// VirtType is the operator's choice of accelerator: auto, kvm or qemu.
-	VirtType  string
-	CreatedAt time.Time
+	VirtType string
+	// Bridge is the bridge its guests join (empty: user-mode networking);
+	// VNCSocketDir, for a local node, where their VNC sockets are (empty: TCP).
+	Bridge, VNCSocketDir string
+	CreatedAt            time.Time
 	// What the panel last saw of the node (RecordNodeHealth): the accelerator it
 	// chose and why, and whether the connection was up ("up", or why not).
 	VirtChosen, VirtReason string
@@ -23,13 +26,13 @@ type Node struct {
 }
 
 const nodeColumns = `id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, virt_type, created_at,
-	virt_chosen, virt_reason, conn_state, seen_at`
+	virt_chosen, virt_reason, conn_state, seen_at, bridge, vnc_socket_dir`
 
 func scanNode(row interface{ Scan(...any) error }) (Node, error) {
 	var n Node
 	var created, seen int64
 	err := row.Scan(&n.ID, &n.Name, &n.Region, &n.URI, &n.VNCHost, &n.VCPUs, &n.MemoryMB, &n.DiskGB, &n.Enabled, &n.VirtType, &created,
-		&n.VirtChosen, &n.VirtReason, &n.ConnState, &seen)
+		&n.VirtChosen, &n.VirtReason, &n.ConnState, &seen, &n.Bridge, &n.VNCSocketDir)
 	n.CreatedAt = time.Unix(created, 0).UTC()
 	if seen > 0 {
 		n.SeenAt = time.Unix(seen, 0).UTC()
@@ -40,12 +43,15 @@ func scanNode(row interface{ Scan(...any) error }) (Node, error) {
 // UpsertNode adds a node or updates the one with the same name. An empty
 // VirtType keeps the node's choice (auto for a new one).
 func (db *DB) UpsertNode(ctx context.Context, n Node) (Node, error) {
-	err := db.W.QueryRowContext(ctx, `INSERT INTO nodes (name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, virt_type, created_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(nullif(?9, ''), 'auto'), ?10)
+	err := db.W.QueryRowContext(ctx, `INSERT INTO nodes (name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, virt_type, created_at,
+		bridge, vnc_socket_dir)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(nullif(?9, ''), 'auto'), ?10, ?11, ?12)
 		ON CONFLICT (name) DO UPDATE SET region = excluded.region, uri = excluded.uri, vnc_host = excluded.vnc_host, vcpus = excluded.vcpus,
 		memory_mb = excluded.memory_mb, disk_gb = excluded.disk_gb, enabled = excluded.enabled,
-		virt_type = coalesce(nullif(?9, ''), virt_type) RETURNING id, virt_type`,
-		n.Name, n.Region, n.URI, n.VNCHost, n.VCPUs, n.MemoryMB, n.DiskGB, n.Enabled, n.VirtType, time.Now().Unix()).Scan(&n.ID, &n.VirtType)
+		virt_type = coalesce(nullif(?9, ''), virt_type), bridge = excluded.bridge, vnc_socket_dir = excluded.vnc_socket_dir
+		RETURNING id, virt_type`,
+		n.Name, n.Region, n.URI, n.VNCHost, n.VCPUs, n.MemoryMB, n.DiskGB, n.Enabled, n.VirtType, time.Now().Unix(),
+		n.Bridge, n.VNCSocketDir).Scan(&n.ID, &n.VirtType)
 	return n, err
 }
 

@@ -4,8 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/netip"
+	"strings"
 	"time"
 
 	"abrak/vmstatus"
@@ -30,19 +29,27 @@ type NewVMOrder struct {
 	AmountRials    int64
 	IdempotencyKey string
 	RequestHash    string
+	// Quarantine is how long a released address rests before it is handed out again.
+	Quarantine time.Duration
 }
 
 // ErrIdempotencyMismatch is a repeated Idempotency-Key with a different request.
 var ErrIdempotencyMismatch = errors.New("store: idempotency key reused with another request")
 
+// ErrMACTaken is a MAC another live VM has; the caller draws another.
+var ErrMACTaken = errors.New("store: MAC address taken")
+
 // ErrNoAddress is a region whose network has no free address left.
 var ErrNoAddress = errors.New("store: no free address in region")
 
-// CreateVMOrder records the VM, its address, the order and the first debit in
-// one transaction: either the customer is charged and the order exists, or
-// neither. With an idempotency key already used for the same request it returns
-// the VM of the first call and replay=true, charging nothing.
-func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay bool, err error) {
+// CreateVMOrder records the VM, its addresses (one of each family its region has
+// pools of), the order and the first debit in one transaction: either the
+// customer is charged and the order exists, or neither. A region whose pools are
+// full does not refuse the order: it is kept without an address (noAddress) and
+// given one when an address frees (AllocateAddresses). With an idempotency key
+// already used for the same request it returns the VM of the first call and
+// replay=true, charging nothing.
+func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay, noAddress bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		if in.IdempotencyKey != "" {
 			var hash, uuid string
@@ -59,13 +66,8 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 				return e
 			}
 		}
-		ip, e := freeAddress(ctx, tx, in.VM.Region)
-		if e != nil {
-			return e
-		}
 		now := time.Now().Unix()
 		v := in.VM
-		v.PublicIP = ip
 		keys := ""
 		for i, k := range v.SSHKeys {
 			if i > 0 {
@@ -73,12 +75,18 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 			}
 			keys += k
 		}
-		e = tx.QueryRowContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, public_ip,
+		e := tx.QueryRowContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, mac,
 			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at, paid_until)
 			VALUES (?, ?, ?, ?, `+sqlCreating+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, ip,
+			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, v.MAC,
 			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, 0).Scan(&v.ID) // paid from its first boot: FinishOrder
+		if isUnique(e) && strings.Contains(e.Error(), "vms.mac") {
+			return ErrMACTaken
+		}
 		if e != nil {
+			return e
+		}
+		if noAddress, e = allocate(ctx, tx, v.ID, v.Region, time.Unix(now, 0), in.Quarantine); e != nil {
 			return e
 		}
 		if _, e := AddToBalance(ctx, tx, v.UserID, -in.AmountRials, "vm_order", v.UUID); e != nil {
@@ -98,50 +106,10 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay b
 		return nil
 	})
 	if err != nil {
-		return VM{}, false, err
+		return VM{}, false, false, err
 	}
 	vm, err = db.VMByUUID(ctx, vm.UUID)
-	return vm, replay, err
-}
-
-// freeAddress returns the lowest host address of the region's network that no live VM holds.
-func freeAddress(ctx context.Context, tx *sql.Tx, region string) (string, error) {
-	var network, gateway string
-	if err := tx.QueryRowContext(ctx, `SELECT ip_network, gateway FROM regions WHERE slug = ?`, region).Scan(&network, &gateway); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", ErrNotFound
-		}
-		return "", err
-	}
-	prefix, err := netip.ParsePrefix(network)
-	if err != nil {
-		return "", fmt.Errorf("store: region %s network %q: %w", region, network, err)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT public_ip FROM vms WHERE region = ? AND status <> `+sqlDestroyed+` AND public_ip IS NOT NULL`, region)
-	if err != nil {
-		return "", err
-	}
-	used := map[string]bool{gateway: true}
-	for rows.Next() {
-		var ip string
-		if err := rows.Scan(&ip); err != nil {
-			rows.Close()
-			return "", err
-		}
-		used[ip] = true
-	}
-	rows.Close()
-	prefix = prefix.Masked()
-	// Skip the network address; stop before the broadcast address.
-	for a := prefix.Addr().Next(); prefix.Contains(a); a = a.Next() {
-		if !prefix.Contains(a.Next()) {
-			break
-		}
-		if !used[a.String()] {
-			return a.String(), nil
-		}
-	}
-	return "", ErrNoAddress
+	return vm, replay, noAddress, err
 }
 
 // DueOrders lists orders the provisioner should work on now: pending ones whose

@@ -42,6 +42,10 @@ func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
+func isForeignKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
 // CreateUser inserts a user; ErrConflict when the email is taken.
 func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
 	now := time.Now().Unix()

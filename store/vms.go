@@ -25,8 +25,14 @@ type VM struct {
 	Region         string
 	RegionNameFA   string
 	RegionNameEN   string
-	// The region's network and gateway, which the VM's address belongs to.
-	Network, Gateway string
+	PublicIPv6     string
+	MAC            string
+	// The pools of its live addresses: each one's network, gateway and resolvers.
+	Network4, Gateway4 string
+	Network6, Gateway6 string
+	Resolvers          []string
+	// Received and Sent are this calendar month's traffic (UTC, TrafficMonth).
+	Received, Sent int64
 	NodeID         int64 // 0 until placed
 	PublicIP       string
 	VCPUs          int
@@ -52,27 +58,37 @@ type VM struct {
 	Attempts    int
 }
 
-const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region, r.name_fa, r.name_en, r.ip_network, r.gateway,
-	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
+const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region, r.name_fa, r.name_en,
+	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), coalesce(v.public_ipv6, ''), v.mac,
+	coalesce(p4.network, ''), coalesce(p4.gateway, ''), coalesce(p6.network, ''), coalesce(p6.gateway, ''),
+	trim(coalesce(p4.resolvers, '') || ',' || coalesce(p6.resolvers, ''), ','), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
-	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '`+ActionInProgress+`')`
+	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '` + ActionInProgress + `'),
+	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0)`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
-	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id`
+	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id
+	LEFT JOIN addresses a4 ON a4.vm_id = v.id AND a4.family = 4 AND a4.released_at IS NULL LEFT JOIN address_pools p4 ON p4.id = a4.pool_id
+	LEFT JOIN addresses a6 ON a6.vm_id = v.id AND a6.family = 6 AND a6.released_at IS NULL LEFT JOIN address_pools p6 ON p6.id = a6.pool_id
+	LEFT JOIN traffic tr ON tr.vm_id = v.id AND tr.month = strftime('%Y-%m', 'now')`
 
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
-	var keys string
+	var keys, resolvers string
 	var created, updated, paid, unpaid int64
-	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN, &v.Network, &v.Gateway,
-		&v.NodeID, &v.PublicIP, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
-		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions)
+	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
+		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
+		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
+		&v.Received, &v.Sent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
 	if keys != "" {
 		v.SSHKeys = strings.Split(keys, "\n")
+	}
+	if resolvers != "" {
+		v.Resolvers = strings.Split(resolvers, ",")
 	}
 	v.CreatedAt = time.Unix(created, 0).UTC()
 	v.UpdatedAt = time.Unix(updated, 0).UTC()
@@ -105,8 +121,9 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	if f.Q != "" {
 		// LIKE is case-insensitive for ASCII; lower() covers the rest of what SQLite folds.
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(f.Q)) + "%"
-		where += ` AND (v.uuid LIKE ? ESCAPE '\' OR coalesce(v.public_ip, '') LIKE ? ESCAPE '\' OR lower(v.display_name) LIKE ? ESCAPE '\')`
-		args = append(args, like, like, like)
+		where += ` AND (v.uuid LIKE ? ESCAPE '\' OR coalesce(v.public_ip, '') LIKE ? ESCAPE '\' OR coalesce(v.public_ipv6, '') LIKE ? ESCAPE '\'
+			OR lower(v.display_name) LIKE ? ESCAPE '\')`
+		args = append(args, like, like, like, like)
 	}
 	var total int
 	if err := db.readRow(ctx, `SELECT count(*) FROM vms v`+where, args...).Scan(&total); err != nil {
