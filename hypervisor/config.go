@@ -21,6 +21,13 @@ type NodeConfig struct {
 	VCPUs, MemoryMB, DiskGB int
 	// VirtType is the operator's choice of accelerator; empty means VirtAuto.
 	VirtType VirtMode
+	// Bridge is the bridge guests join, on the host's public network; empty gives
+	// them user-mode networking (no address anyone can reach).
+	Bridge string
+	// VNCSocketDir, for a node on this host, holds the guests' VNC servers as UNIX
+	// sockets, which the panel reaches even when the node's network is a namespace
+	// of its own; empty puts them on TCP at VNCHost.
+	VNCSocketDir string
 }
 
 func (c NodeConfig) withDefaults() NodeConfig {

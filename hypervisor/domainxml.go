@@ -3,6 +3,7 @@ package hypervisor
 import (
 	"encoding/xml"
 	"fmt"
+	"strings"
 
 	"libvirt.org/go/libvirtxml"
 )
@@ -73,12 +74,7 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 					ReadOnly: &libvirtxml.DomainDiskReadOnly{},
 				},
 			},
-			// User-mode networking needs no bridge or dnsmasq on the host; a
-			// production node swaps in its bridge here.
-			Interfaces: []libvirtxml.DomainInterface{{
-				Source: &libvirtxml.DomainInterfaceSource{User: &libvirtxml.DomainInterfaceSourceUser{}},
-				Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
-			}},
+			Interfaces: []libvirtxml.DomainInterface{guestInterface(spec.Net, cfg)},
 			Serials: []libvirtxml.DomainSerial{{
 				Target: &libvirtxml.DomainSerialTarget{Port: &serialPort},
 			}},
@@ -90,13 +86,8 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 				Target: &libvirtxml.DomainChannelTarget{VirtIO: &libvirtxml.DomainChannelTargetVirtIO{
 					Name: "org.qemu.guest_agent.0"}},
 			}},
-			Graphics: []libvirtxml.DomainGraphic{{VNC: &libvirtxml.DomainGraphicVNC{
-				Port:      -1,
-				AutoPort:  "yes",
-				Passwd:    spec.VNCPassword,
-				Listeners: []libvirtxml.DomainGraphicListener{{Address: &libvirtxml.DomainGraphicListenerAddress{Address: cfg.VNCHost}}},
-			}}},
-			Videos: []libvirtxml.DomainVideo{{Model: libvirtxml.DomainVideoModel{Type: "vga"}}},
+			Graphics: []libvirtxml.DomainGraphic{{VNC: vncGraphic(spec, cfg)}},
+			Videos:   []libvirtxml.DomainVideo{{Model: libvirtxml.DomainVideoModel{Type: "vga"}}},
 		},
 	}
 	out, err := d.Marshal()
@@ -104,4 +95,41 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 		return "", fmt.Errorf("hypervisor: domain XML: %w", err)
 	}
 	return out, nil
+}
+
+// guestInterface is the guest's one NIC. On a node with a bridge it joins the
+// bridge under the anti-spoofing filter, bound to the VM's MAC and addresses;
+// without one it gets user-mode networking, which nobody outside can reach.
+func guestInterface(n Network, cfg NodeConfig) libvirtxml.DomainInterface {
+	iface := libvirtxml.DomainInterface{
+		Model: &libvirtxml.DomainInterfaceModel{Type: "virtio"},
+	}
+	if n.MAC != "" {
+		iface.MAC = &libvirtxml.DomainInterfaceMAC{Address: n.MAC}
+	}
+	if cfg.Bridge == "" {
+		iface.Source = &libvirtxml.DomainInterfaceSource{User: &libvirtxml.DomainInterfaceSourceUser{}}
+		return iface
+	}
+	iface.Source = &libvirtxml.DomainInterfaceSource{Bridge: &libvirtxml.DomainInterfaceSourceBridge{Bridge: cfg.Bridge}}
+	iface.FilterRef = &libvirtxml.DomainInterfaceFilterRef{Filter: filterName, Parameters: filterParams(n)}
+	return iface
+}
+
+// vncGraphic listens on a UNIX socket when the node keeps them in a folder the
+// panel shares (a node in a network namespace of its own), else on TCP.
+func vncGraphic(spec DomainSpec, cfg NodeConfig) *libvirtxml.DomainGraphicVNC {
+	g := &libvirtxml.DomainGraphicVNC{Passwd: spec.VNCPassword}
+	if cfg.VNCSocketDir != "" {
+		g.Listeners = []libvirtxml.DomainGraphicListener{{Socket: &libvirtxml.DomainGraphicListenerSocket{
+			Socket: vncSocketPath(cfg, spec.UUID)}}}
+		return g
+	}
+	g.Port, g.AutoPort = -1, "yes"
+	g.Listeners = []libvirtxml.DomainGraphicListener{{Address: &libvirtxml.DomainGraphicListenerAddress{Address: cfg.VNCHost}}}
+	return g
+}
+
+func vncSocketPath(cfg NodeConfig, id string) string {
+	return strings.TrimRight(cfg.VNCSocketDir, "/") + "/" + id + ".sock"
 }

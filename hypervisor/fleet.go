@@ -37,8 +37,9 @@ func (f *Fleet) SetNodes(nodes []NodeConfig) {
 		cfg = cfg.withDefaults()
 		keep[cfg.ID] = true
 		if n, ok := f.nodes[cfg.ID]; ok {
-			// Another accelerator choice is decided at connect, like another URI.
-			if n.uri == cfg.URI && n.Config().VirtType == cfg.VirtType {
+			// Another accelerator choice is decided at connect, like another URI;
+			// a bridge needs its filter defined, which connect does too.
+			if old := n.Config(); n.uri == cfg.URI && old.VirtType == cfg.VirtType && old.Bridge == cfg.Bridge {
 				n.setConfig(cfg)
 				continue
 			}

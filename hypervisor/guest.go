@@ -43,6 +43,8 @@ func (n *Node) AgentAnswers(ctx context.Context, id string) bool {
 
 // VNCAddr is where a running domain's console listens.
 type VNCAddr struct {
+	// Socket, when set, is the UNIX socket the console listens on instead of Host:Port.
+	Socket   string
 	Host     string
 	Port     int
 	Password string
@@ -70,7 +72,14 @@ func (n *Node) VNC(ctx context.Context, id string) (VNCAddr, error) {
 		}
 		if d.Devices != nil {
 			for _, g := range d.Devices.Graphics {
-				if g.VNC != nil && g.VNC.Port > 0 {
+				if g.VNC == nil {
+					continue
+				}
+				if s := vncSocketOf(g.VNC); s != "" {
+					addr = VNCAddr{Socket: s, Password: g.VNC.Passwd}
+					return nil
+				}
+				if g.VNC.Port > 0 {
 					addr = VNCAddr{Host: n.Config().VNCHost, Port: g.VNC.Port, Password: g.VNC.Passwd}
 					return nil
 				}
@@ -79,4 +88,16 @@ func (n *Node) VNC(ctx context.Context, id string) (VNCAddr, error) {
 		return fmt.Errorf("%w: the VM has no VNC console", ErrInvalidState)
 	})
 	return addr, wrapf(err, "VNC of %s", id)
+}
+
+func vncSocketOf(g *libvirtxml.DomainGraphicVNC) string {
+	if g.Socket != "" {
+		return g.Socket
+	}
+	for _, l := range g.Listeners {
+		if l.Socket != nil && l.Socket.Socket != "" {
+			return l.Socket.Socket
+		}
+	}
+	return ""
 }

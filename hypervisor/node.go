@@ -142,6 +142,12 @@ func (n *Node) serve(lv *libvirt.Libvirt) error {
 		disconnect(lv)
 		return fmt.Errorf("read capabilities: %w", err)
 	}
+	if cfg.Bridge != "" {
+		if err := bounded(lv, n.opts.CallTimeout, func() error { return defineFilter(lv) }); err != nil {
+			disconnect(lv)
+			return err
+		}
+	}
 	caps.Accel = n.chooseAccel(lv, caps, events)
 	caps.DomainType = caps.Accel.Type
 	select {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/kdomanski/iso9660"
 )
@@ -54,19 +55,7 @@ func seedFiles(spec DomainSpec) (map[string][]byte, error) {
 		"users":        []any{root},
 	}
 
-	eth := map[string]any{"match": map[string]string{"name": "e*"}}
-	if spec.IPv4 != "" {
-		eth["addresses"] = []string{fmt.Sprintf("%s/%d", spec.IPv4, spec.PrefixLen)}
-		if spec.Gateway != "" {
-			eth["routes"] = []any{map[string]string{"to": "0.0.0.0/0", "via": spec.Gateway}}
-		}
-		if len(spec.DNS) > 0 {
-			eth["nameservers"] = map[string]any{"addresses": spec.DNS}
-		}
-	} else {
-		eth["dhcp4"] = true
-	}
-	network := map[string]any{"version": 2, "ethernets": map[string]any{"eth0": eth}}
+	network := map[string]any{"version": 2, "ethernets": map[string]any{"eth0": seedInterface(spec.Net)}}
 
 	out := map[string][]byte{}
 	for name, v := range map[string]any{"meta-data": meta, "user-data": user, "network-config": network} {
@@ -80,4 +69,45 @@ func seedFiles(spec DomainSpec) (map[string][]byte, error) {
 		out[name] = append(b, '\n')
 	}
 	return out, nil
+}
+
+// seedInterface is the guest's interface in network-config v2, matched by its MAC
+// and named eth0 (cloud-init renames it: "set-name"); a match by name does not
+// survive cloud-init's ifupdown renderer, which writes for an eth0 the guest lacks
+// when the kernel named the NIC ens3.
+func seedInterface(n Network) map[string]any {
+	eth := map[string]any{}
+	if n.MAC != "" {
+		eth["match"] = map[string]string{"macaddress": strings.ToLower(n.MAC)}
+		eth["set-name"] = "eth0"
+	} else {
+		eth["match"] = map[string]string{"name": "e*"}
+	}
+	var addrs []string
+	var routes []any
+	if n.IPv4 != "" {
+		addrs = append(addrs, fmt.Sprintf("%s/%d", n.IPv4, n.Prefix4))
+		if n.Gateway4 != "" {
+			routes = append(routes, map[string]string{"to": "0.0.0.0/0", "via": n.Gateway4})
+		}
+	}
+	if n.IPv6 != "" {
+		addrs = append(addrs, fmt.Sprintf("%s/%d", n.IPv6, n.Prefix6))
+		if n.Gateway6 != "" {
+			routes = append(routes, map[string]string{"to": "::/0", "via": n.Gateway6})
+		}
+	}
+	if len(addrs) == 0 {
+		eth["dhcp4"] = true
+		return eth
+	}
+	eth["addresses"] = addrs
+	eth["dhcp4"], eth["dhcp6"], eth["accept-ra"] = false, false, false
+	if len(routes) > 0 {
+		eth["routes"] = routes
+	}
+	if len(n.Resolvers) > 0 {
+		eth["nameservers"] = map[string]any{"addresses": n.Resolvers}
+	}
+	return eth
 }

@@ -2,6 +2,7 @@ package hypervisor
 
 import (
 	"fmt"
+	"net"
 
 	"github.com/google/uuid"
 )
@@ -20,16 +21,26 @@ type DomainSpec struct {
 	// keeps only the hash, so rebuilds and retries never need the clear text.
 	RootPasswordCrypt string
 	SSHKeys           []string
-	// IPv4 with PrefixLen and Gateway configure the guest's first interface; empty
-	// means DHCP.
-	IPv4      string
-	PrefixLen int
-	Gateway   string
-	DNS       []string
+	// Net is the guest's one interface: its MAC and addresses, which the seed
+	// configures and the anti-spoofing filter holds it to.
+	Net Network
 	// VNCPassword is the console password; VNC allows at most 8 characters.
 	VNCPassword string
 	Owner       string
 	Plan        string
+}
+
+// Network is a guest's public interface. Without addresses the guest asks DHCP
+// (user-mode networking on a node without a bridge).
+type Network struct {
+	MAC       string
+	IPv4      string
+	Prefix4   int
+	Gateway4  string
+	IPv6      string
+	Prefix6   int
+	Gateway6  string
+	Resolvers []string
 }
 
 // TemplateRef names an OS template's volumes in the node's pool.
@@ -50,6 +61,11 @@ func (s DomainSpec) validate() error {
 	}
 	if s.Template.Volume == "" {
 		return fmt.Errorf("hypervisor: domain %s has no template volume", s.UUID)
+	}
+	if s.Net.MAC != "" {
+		if _, err := net.ParseMAC(s.Net.MAC); err != nil {
+			return fmt.Errorf("hypervisor: domain %s MAC %q: %w", s.UUID, s.Net.MAC, err)
+		}
 	}
 	if len(s.VNCPassword) > 8 {
 		return fmt.Errorf("hypervisor: VNC passwords are at most 8 characters")

@@ -21,10 +21,15 @@ type DomainInfo struct {
 	VCPUs    int
 	MemoryMB int
 	CPUTime  time.Duration
+	// DomainID is libvirt's number for the running domain, new at every start;
+	// Received and Sent are its interfaces' byte counters as the guest sees them,
+	// which start from zero with every new DomainID.
+	DomainID       int
+	Received, Sent int64
 }
 
 const statsWanted = libvirt.DomainStatsState | libvirt.DomainStatsCPUTotal |
-	libvirt.DomainStatsBalloon | libvirt.DomainStatsVCPU
+	libvirt.DomainStatsBalloon | libvirt.DomainStatsVCPU | libvirt.DomainStatsInterface
 
 // States returns every domain of the node with its state and usage, in one call,
 // plus one call per domain paused for a reason libvirt does not know (a crash,
@@ -51,7 +56,7 @@ func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 		if strings.HasPrefix(r.Dom.Name, probePrefix) {
 			continue
 		}
-		info := DomainInfo{UUID: uuidString(r.Dom.UUID), Name: r.Dom.Name, State: vmstatus.Stopped}
+		info := DomainInfo{UUID: uuidString(r.Dom.UUID), Name: r.Dom.Name, State: vmstatus.Stopped, DomainID: int(r.Dom.ID)}
 		reason := int32(0)
 		for _, p := range r.Params {
 			v, ok := paramInt(p.Value)
@@ -69,6 +74,17 @@ func (n *Node) States(ctx context.Context) ([]DomainInfo, error) {
 				info.MemoryMB = int(v / 1024)
 			case "cpu.time":
 				info.CPUTime = time.Duration(v)
+			default:
+				// net.N.rx.bytes: libvirt already swaps a tap's counters into the
+				// guest's view (what the host sends, the guest receives).
+				if strings.HasPrefix(p.Field, "net.") {
+					switch {
+					case strings.HasSuffix(p.Field, ".rx.bytes"):
+						info.Received += v
+					case strings.HasSuffix(p.Field, ".tx.bytes"):
+						info.Sent += v
+					}
+				}
 			}
 		}
 		if info.State == vmstatus.Paused && libvirt.DomainPausedReason(reason) != libvirt.DomainPausedUser {

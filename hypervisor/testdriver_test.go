@@ -32,7 +32,7 @@ func testSpec(id string) DomainSpec {
 		UUID: id, VCPUs: 1, MemoryMB: 256, DiskGB: 1,
 		Template: TemplateRef{Volume: "tiny.qcow2"},
 		Hostname: "vm-" + id[:8], RootPassword: "s3cret", SSHKeys: []string{"ssh-ed25519 AAAA test@abrak"},
-		IPv4: "192.0.2.10", PrefixLen: 24, Gateway: "192.0.2.1", VNCPassword: "vncpw123",
+		Net: Network{MAC: "52:54:00:00:00:10", IPv4: "192.0.2.10", Prefix4: 24, Gateway4: "192.0.2.1"}, VNCPassword: "vncpw123",
 		Owner: "user-7", Plan: "small",
 	}
 }

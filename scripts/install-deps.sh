@@ -11,8 +11,11 @@ pkgs=(
   chromium wrk
   # the reference console proxy measured beside Abrak's in `make bench`
   websockify
-  # namespaces for private libvirtd instances
-  util-linux
+  # namespaces for private libvirtd instances, their bridges (iproute2) and the
+  # anti-spoofing filter libvirt applies with ebtables/iptables (hypervisor/nwfilter.go)
+  util-linux iproute2 ebtables iptables
+  # tests log into guests over SSH, with a key and with a password, and ping them
+  openssh-client sshpass iputils-ping
   # GNU as and ld: a test assembles the accelerator probe's boot sector (hypervisor/probe)
   binutils
 )

@@ -1,7 +1,10 @@
 package localvirt
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -10,6 +13,11 @@ import (
 type Daemon struct {
 	Dir    string
 	Socket string
+	// Netns is the network namespace the daemon and its guests run in; Bridge the
+	// bridge there, which has the documentation ranges' gateways (198.51.100.1/24,
+	// 2001:db8:ab::1/64). VNCDir is where a node keeps its guests' VNC sockets
+	// (NodeConfig.VNCSocketDir): TCP inside the namespace is out of the panel's reach.
+	Netns, Bridge, VNCDir string
 }
 
 // Start starts a private libvirtd in a fresh folder under /tmp (unix socket paths must
@@ -42,6 +50,14 @@ func (d *Daemon) Up() error {
 		return err
 	}
 	d.Socket = sock
+	ns, err := os.ReadFile(filepath.Join(d.Dir, "netns"))
+	if err != nil {
+		return fmt.Errorf("localvirt: %w", err)
+	}
+	d.Netns, d.VNCDir = strings.TrimSpace(string(ns)), filepath.Join(d.Dir, "vnc")
+	if d.Bridge = os.Getenv("LIBVIRT_BRIDGE"); d.Bridge == "" {
+		d.Bridge = "br0"
+	}
 	return nil
 }
 

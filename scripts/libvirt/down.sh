@@ -86,6 +86,11 @@ if ((keep_guests == 0)); then
 	mapfile -t guests < <(guest_pids)
 	stop "${guests[@]}"
 	rm -f "$S/mntns"
+	# The network namespace goes with its guests (up.sh makes it again).
+	if [[ -s $S/netns ]]; then
+		ip netns del "$(<"$S/netns")" 2>/dev/null || true
+		rm -f "$S/netns"
+	fi
 fi
 
 if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$S/cache/qemu/capabilities/*.xml" >/dev/null; then

@@ -6,12 +6,21 @@
 # and the machine's own /etc, /run and /var stay untouched. No systemd, dbus or polkit.
 # Domains, pools and their volumes persist under STATE_DIR across down.sh/up.sh.
 #
+# The daemon and its guests run in a named network namespace of their own (printed as
+# "network namespace: NAME"), holding the bridge the guests join with the region's
+# gateway addresses on it: guests are reachable from there (`ip netns exec NAME ssh …`)
+# and from nowhere else. Their consoles are UNIX sockets under STATE_DIR/vnc, which the
+# panel reaches from outside the namespace.
+#
 # Prints the socket's absolute path as the last line of stdout (qemu:///system and
 # test:///default both answer on it). Idempotent: a running daemon is left alone.
 # Environment: LIBVIRT_UP_TIMEOUT (seconds to wait for the socket, default 60);
 # LIBVIRT_CAPS_CACHE (a folder shared by many state dirs: the QEMU capability probe,
 # ~4 s on the first qemu:///system call of a fresh daemon, is copied in from there and
-# saved back by down.sh; libvirt re-probes by itself when QEMU or libvirt changed).
+# saved back by down.sh; libvirt re-probes by itself when QEMU or libvirt changed);
+# LIBVIRT_NETNS (the namespace's name, default abrak-<hash of STATE_DIR>), LIBVIRT_BRIDGE
+# (default br0), LIBVIRT_GATEWAY4 and LIBVIRT_GATEWAY6 (the bridge's addresses, default
+# 198.51.100.1/24 and 2001:db8:ab::1/64, documentation ranges that match seed-demo's pools).
 set -euo pipefail
 
 if [[ $# -ne 1 || -z $1 ]]; then
@@ -61,15 +70,37 @@ wait_for_socket() {
 	done
 }
 
+NETNS=${LIBVIRT_NETNS:-abrak-$(printf '%s' "$S" | cksum | cut -d' ' -f1)}
+BRIDGE=${LIBVIRT_BRIDGE:-br0}
+GW4=${LIBVIRT_GATEWAY4:-198.51.100.1/24}
+GW6=${LIBVIRT_GATEWAY6:-2001:db8:ab::1/64}
+
+# network makes the namespace and its bridge, once: nothing in it is routed anywhere.
+network() {
+	if ! ip netns list | awk '{print $1}' | grep -qxF "$NETNS"; then
+		ip netns add "$NETNS"
+	fi
+	ip netns exec "$NETNS" ip link set lo up
+	if ! ip netns exec "$NETNS" ip link show "$BRIDGE" >/dev/null 2>&1; then
+		ip netns exec "$NETNS" ip link add "$BRIDGE" type bridge
+		ip netns exec "$NETNS" ip addr add "$GW4" dev "$BRIDGE"
+		ip netns exec "$NETNS" ip -6 addr add "$GW6" dev "$BRIDGE" nodad
+		ip netns exec "$NETNS" ip link set "$BRIDGE" up
+	fi
+	echo "$NETNS" >"$S/netns"
+}
+
 if pid=$(daemon_pid); then
 	wait_for_socket "$pid"
+	echo "network namespace: $(cat "$S/netns" 2>/dev/null || echo "$NETNS")"
 	echo "$SOCK"
 	exit 0
 fi
+network
 
 # Private trees that stand in for libvirt's system paths inside the namespace.
 mkdir -p "$S/etc/qemu/autostart" "$S/etc/storage/autostart" "$S/run" "$S/lib/images" \
-	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images"
+	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images" "$S/vnc"
 if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$LIBVIRT_CAPS_CACHE/*.xml" >/dev/null; then
 	mkdir -p "$S/cache/qemu/capabilities"
 	cp -np "$LIBVIRT_CAPS_CACHE"/*.xml "$S/cache/qemu/capabilities/"
@@ -151,17 +182,19 @@ inner=${inner//'"$S/'/\"$S/}
 
 rm -f "$PIDFILE"
 echo "=== up.sh $(date -Is)" >>"$LOG"
-setsid unshare --mount --propagation private -- bash -c "$inner" \
+setsid ip netns exec "$NETNS" unshare --mount --propagation private -- bash -c "$inner" \
 	</dev/null >>"$LOG" 2>&1 &
 pid=$!
 echo "$pid" >"$PIDFILE"
-# Remember the namespace: down.sh kills every process left in it (the guests).
-for _ in $(seq 100); do
+# Remember the namespace: down.sh kills every process left in it (the guests). It is
+# the one whose mounts hold our passwd (ip netns exec passes through one of its own first).
+for _ in $(seq 300); do
 	ns=$(readlink "/proc/$pid/ns/mnt" 2>/dev/null) || break
-	[[ $ns != "$(readlink /proc/self/ns/mnt)" ]] && break
+	grep -qF "$S/passwd" "/proc/$pid/mountinfo" 2>/dev/null && break
 	sleep 0.01
 done
 [[ -n ${ns:-} ]] && echo "$ns" >>"$S/mntns"
 
 wait_for_socket "$pid"
+echo "network namespace: $NETNS"
 echo "$SOCK"
