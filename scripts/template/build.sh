@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # build.sh OUT_DIR — build the tiny bootable OS template: one small qcow2 disk that
 # SeaBIOS boots (syslinux on a FAT file system, made with mtools: no loop devices, no
-# mounts) holding Debian's cloud kernel and a busybox initramfs. The guest prints a
-# banner with its hostname (read from the NoCloud seed, label cidata) on the VGA console
-# and the serial port, then keeps a shell on both; a small QEMU guest agent (qga.sh)
-# lets the panel set the root password. The panel clones the disk and grows it.
+# mounts) holding Debian's cloud kernel and a busybox initramfs. The guest reads its
+# NoCloud seed (label cidata): hostname, root password, SSH keys and its network-config
+# (static IPv4 and IPv6 by MAC, routes, resolvers); prints a banner on the VGA console
+# and the serial port and keeps a shell on both; runs Debian's dropbear as its SSH
+# server; a small QEMU guest agent (qga.sh) lets the panel set the root password. The
+# panel clones the disk and grows it.
 #
 # Writes OUT_DIR/tiny.qcow2 and OUT_DIR/template.env. Cached: does nothing when both
 # exist and are newer than this script and the guest scripts it embeds.
@@ -59,10 +61,10 @@ dpkg-deb -x "$work"/"$kpkg"_*.deb "$work/kernel"
 kver=$(ls "$work/kernel/lib/modules")
 moddir="$work/kernel/lib/modules/$kver"
 
-# Drivers for the disks and CD-ROMs a seed may sit on (virtio, SCSI, IDE/SATA) and for
-# the ACPI power button and the guest agent's virtio-serial port, with everything they
-# depend on, in load order.
-wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev virtio_console"
+# Drivers for the disks and CD-ROMs a seed may sit on (virtio, SCSI, IDE/SATA), for
+# the ACPI power button, the guest agent's virtio-serial port and the virtio NIC, with
+# everything they depend on, in load order.
+wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev virtio_console virtio_net"
 declare -A path_of=() done_=()
 while IFS= read -r f; do
 	n=${f##*/}
@@ -82,7 +84,8 @@ visit() {
 for m in $wanted; do visit "$m"; done
 
 root="$work/root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,etc/acpi/PWRF,lib/modules,root,var/log}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt/seed,etc/acpi/PWRF,etc/dropbear,lib/modules,root/.ssh,var/log}
+chmod 0700 "$root/root" "$root/root/.ssh"
 cp /bin/busybox "$root/bin/busybox"
 for a in $("$root/bin/busybox" --list); do
 	[[ $a == busybox ]] || ln -s busybox "$root/bin/$a"
@@ -91,6 +94,15 @@ for n in "${order[@]}"; do
 	cp "${path_of[$n]}" "$root/lib/modules/$n.ko"
 	echo "$n" >>"$root/etc/modules"
 done
+# Debian's dropbear SSH server, with the shared libraries it loads.
+install -m 0755 /usr/sbin/dropbear "$root/sbin/dropbear"
+for lib in $(ldd /usr/sbin/dropbear | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+printf '#!/bin/sh\nexec /sbin/dropbear -F -E -R -p 22 2>>/var/log/dropbear.log\n' >"$root/sbin/sshd"
+chmod 0755 "$root/sbin/sshd"
+echo /bin/sh >"$root/etc/shells"
 install -m 0755 "$here/init.sh" "$root/init"
 install -m 0755 "$here/qga.sh" "$root/sbin/qga"
 cat >"$root/etc/inittab" <<'EOF'
@@ -98,6 +110,7 @@ tty1::respawn:-/bin/sh
 ttyS0::respawn:-/bin/sh
 ::respawn:/bin/acpid -f -c /etc/acpi
 ::respawn:/sbin/qga
+::respawn:/sbin/sshd
 ::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sync
 EOF

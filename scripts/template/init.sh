@@ -1,55 +1,111 @@
 #!/bin/sh
-# /init of the tiny OS template (busybox). Finds the VM's hostname and root password in
-# its NoCloud seed, shows a banner on the VGA console and the serial port, then hands
-# over to busybox init, which keeps a shell on both, runs the guest agent (/sbin/qga)
+# /init of the tiny OS template (busybox). Applies the VM's NoCloud seed: hostname, root
+# password, SSH keys and network (static IPv4/IPv6 by MAC). Shows a banner on the VGA
+# console and the serial port, then hands over to busybox init, which keeps a shell on
+# both, runs the guest agent (/sbin/qga) and the SSH server (/sbin/sshd: dropbear),
 # and powers off on the ACPI power button.
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
 exec </dev/console >/dev/console 2>&1
 
 while read -r m; do insmod "/lib/modules/$m.ko" 2>/dev/null; done </etc/modules
 
-# The seed's meta-data holds "local-hostname": NAME and its user-data the root
-# password as "hashed_passwd": CRYPT. ISO 9660 stores a file's bytes contiguously, so
-# the printable strings at the start of each disk show both without mounting anything.
-seed_strings() {
-	for dev in /dev/sr* /dev/vd* /dev/sd* /dev/hd*; do
-		[ -b "$dev" ] || continue
-		dd if="$dev" bs=65536 count=64 2>/dev/null | strings -n 8 >/tmp/seed.txt
-		grep -q 'local-hostname' /tmp/seed.txt && return 0
-	done
-	return 1
-}
-seed_value() {
-	sed -n 's/^[[:space:]]*"\{0,1\}'"$1"'"\{0,1\}:[[:space:]]*["'\'']\{0,1\}\('"$2"'*\).*/\1/p' /tmp/seed.txt | head -n1
-}
-# Disks appear asynchronously after their driver loads: give them a moment.
-host=""
-crypt=""
+# The seed (NoCloud, label cidata) is an ISO 9660 CD-ROM; its files are JSON, one
+# value per line (hypervisor/seed.go), which sed and awk read without a parser. Disks
+# appear asynchronously after their driver loads: give them a moment.
+seed=/mnt/seed
 i=0
-while [ $i -lt 30 ]; do
-	if seed_strings; then
-		host=$(seed_value local-hostname '[A-Za-z0-9.-]')
-		crypt=$(seed_value hashed_passwd '[A-Za-z0-9./$,=-]')
-		break
-	fi
+while [ $i -lt 50 ]; do
+	for dev in /dev/sr* /dev/hd* /dev/vd* /dev/sd*; do
+		[ -b "$dev" ] || continue
+		if mount -t iso9660 -o ro "$dev" "$seed" 2>/dev/null; then
+			[ -f "$seed/meta-data" ] && break 2
+			umount "$seed"
+		fi
+	done
 	i=$((i + 1))
 	sleep 0.1
 done
-rm -f /tmp/seed.txt
+# value FILE KEY CHARS: the first "KEY": "VALUE" of FILE, VALUE made of CHARS.
+value() {
+	[ -f "$seed/$1" ] || return 0
+	sed -n 's/^[[:space:]]*"'"$2"'":[[:space:]]*"\('"$3"'*\)".*/\1/p' "$seed/$1" | head -n1
+}
+# unjson undoes the escapes Go's encoder writes into a string.
+unjson() {
+	sed -e 's/\\u003c/</g; s/\\u003e/>/g; s/\\u0026/\&/g; s/\\"/"/g; s/\\\\/\\/g'
+}
+host=$(value meta-data local-hostname '[A-Za-z0-9.-]')
+crypt=$(value user-data hashed_passwd '[A-Za-z0-9./$,=-]')
 [ -n "$host" ] || host=tiny
 hostname "$host"
 # Without a password in the seed root stays locked, as cloud-init's lock_passwd does.
 printf 'root:%s:%s:0:99999:7:::\n' "${crypt:-!}" $(($(date +%s) / 86400)) >/etc/shadow
 chmod 0600 /etc/shadow
+# The order's SSH keys, for root: the lines of the ssh_authorized_keys list.
+if [ -f "$seed/user-data" ]; then
+	awk '/"ssh_authorized_keys"/ { k = 1; next }
+		k && /^[[:space:]]*\]/ { k = 0 }
+		k { sub(/^[[:space:]]*"/, ""); sub(/",?[[:space:]]*$/, ""); print }' "$seed/user-data" | unjson >/root/.ssh/authorized_keys
+	chmod 0600 /root/.ssh/authorized_keys
+fi
 ip link set lo up 2>/dev/null
+
+# The network, as network-config v2 describes it: one interface, matched by its MAC
+# and renamed eth0, with static addresses (a slash in a list item), default routes
+# ("to" then "via": the encoder sorts keys) and resolvers (list items without one).
+net="$seed/network-config"
+if [ -f "$net" ]; then
+	mac=$(value network-config macaddress '[0-9a-f:]')
+	nic=""
+	i=0
+	while [ -z "$nic" ] && [ $i -lt 50 ]; do
+		for d in /sys/class/net/*; do
+			n=${d##*/}
+			[ "$n" = lo ] && continue
+			if [ -z "$mac" ] || [ "$(cat "$d/address")" = "$mac" ]; then
+				nic=$n
+				break
+			fi
+		done
+		[ -n "$nic" ] || sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -n "$nic" ]; then
+		[ "$nic" = eth0 ] || ip link set "$nic" name eth0
+		# Static addresses only, usable at once: no router advertisements, no
+		# duplicate-address wait.
+		for k in accept_ra autoconf accept_dad; do
+			echo 0 >/proc/sys/net/ipv6/conf/eth0/$k 2>/dev/null
+		done
+		ip link set eth0 up
+		for a in $(sed -n 's/^[[:space:]]*"\([0-9A-Fa-f.:]*\/[0-9]*\)",\{0,1\}[[:space:]]*$/\1/p' "$net"); do
+			ip addr add "$a" dev eth0
+		done
+		awk -F'"' '/"to":/ { to = $4 } /"via":/ { print to, $4 }' "$net" | while read -r to via; do
+			case $to in
+			*:*) ip -6 route add default via "$via" dev eth0 ;;
+			*) ip route add default via "$via" dev eth0 ;;
+			esac
+		done
+		: >/etc/resolv.conf
+		for r in $(sed -n 's/^[[:space:]]*"\([0-9A-Fa-f.:]*\)",\{0,1\}[[:space:]]*$/\1/p' "$net"); do
+			echo "nameserver $r" >>/etc/resolv.conf
+		done
+	fi
+fi
+umount "$seed" 2>/dev/null
+addrs=$(ip -o addr show dev eth0 2>/dev/null | awk '$3 == "inet" || ($3 == "inet6" && $4 !~ /^fe80/) { print $4 }' | tr '\n' ' ')
 
 banner="
   +--------------------------------------------------+
     Abrak tiny OS
     hostname: $host
+    address:  ${addrs:-none}
     kernel:   $(uname -r)
   +--------------------------------------------------+
 "
