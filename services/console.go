@@ -222,7 +222,11 @@ func (c *Consoles) connect(ctx context.Context, con *Console, vm store.VM) error
 		password = vm.VNCPassword
 	}
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(addr.Host, strconv.Itoa(addr.Port)))
+	network, target := "tcp", net.JoinHostPort(addr.Host, strconv.Itoa(addr.Port))
+	if addr.Socket != "" {
+		network, target = "unix", addr.Socket
+	}
+	conn, err := d.DialContext(ctx, network, target)
 	if err != nil {
 		return Unavailable("console.unavailable", err)
 	}

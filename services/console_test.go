@@ -182,7 +182,7 @@ func seedVM(t *testing.T, db *store.DB, userID int64, status vmstatus.Status) st
 	must(db.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Active: true}))
 	node, err := db.UpsertNode(ctx, store.Node{Name: "n1", Region: "thr", URI: "test:///default", Enabled: true})
 	must(err)
-	vm, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: userID, DisplayName: "web-1",
+	vm, _, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: userID, DisplayName: "web-1",
 		Hostname: "web-1", PlanSlug: "tiny", OSTemplateSlug: "tiny", Region: "thr", VCPUs: 1, MemoryMB: 256, DiskGB: 1, VNCPassword: "s3cret!x"}})
 	must(err)
 	must(db.SetVMNode(ctx, vm.ID, node.ID))

@@ -2,32 +2,9 @@ package services
 
 import (
 	"context"
-	"sync"
 
 	"abrak/store"
 )
-
-// crashCounts counts the guest crashes seen per node since the panel started,
-// for the operator's metrics.
-type crashCounts struct {
-	mu sync.Mutex
-	n  map[int64]int64
-}
-
-func (c *crashCounts) add(node int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[int64]int64{}
-	}
-	c.n[node]++
-}
-
-func (c *crashCounts) of(node int64) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[node]
-}
 
 // crashed tells the operator (log, metrics) and the customer (activity) that a
 // placed VM's guest was stopped by QEMU, once per crash: callers call it only when

@@ -81,7 +81,8 @@ func newVMEnv(t *testing.T, driver string) *vmEnv {
 	if driver == "qemu" {
 		uri = "qemu+unix:///system?socket=" + e.daemon.Socket
 	}
-	e.node, err = db.UpsertNode(ctx, store.Node{Name: driver + "-1", Region: vmtRegion, URI: uri, VNCHost: "127.0.0.1", Enabled: true})
+	e.node, err = db.UpsertNode(ctx, store.Node{Name: driver + "-1", Region: vmtRegion, URI: uri, VNCHost: "127.0.0.1", Enabled: true,
+		VNCSocketDir: e.daemon.VNCDir})
 	must(t, err)
 	keeper := hypervisor.NewFleet(e.log, fleetOptions())
 	t.Cleanup(func() { keeper.Close() })
@@ -104,7 +105,7 @@ func newVMEnv(t *testing.T, driver string) *vmEnv {
 }
 
 func nodeConfig(n store.Node) hypervisor.NodeConfig {
-	return hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost}
+	return services.NodeConfig(n)
 }
 
 // fleetOptions keep failures quick: a lost daemon is noticed and redialled within a second.
@@ -362,10 +363,25 @@ func (p *panel) Create(ctx context.Context, who services.Principal, in services.
 	if err != nil {
 		return store.VM{}, err
 	}
-	if o.Waiting {
-		err = services.Unavailable("vm.no_capacity", nil)
+	if o.Waiting != "" {
+		err = services.Unavailable(o.Waiting, nil)
 	}
 	vm, rerr := p.db.VMByUUID(ctx, o.VM.UUID)
 	must(p.t, rerr)
 	return vm, err
+}
+
+// wantReleased checks that gone's addresses went back to the pool, and rest in
+// quarantine: next, ordered after, did not get them.
+func (e *vmEnv) wantReleased(gone, next store.VM) {
+	e.t.Helper()
+	var live int
+	must(e.t, e.db.R.QueryRowContext(e.ctx, `SELECT count(*) FROM addresses WHERE vm_id = ? AND released_at IS NULL`, gone.ID).Scan(&live))
+	if live != 0 {
+		e.t.Fatalf("%s still holds %d addresses", gone.DisplayName, live)
+	}
+	if next.PublicIP == "" || next.PublicIP == gone.PublicIP || gone.PublicIPv6 != "" && next.PublicIPv6 == gone.PublicIPv6 {
+		e.t.Fatalf("next VM got %q / %q; %s had %q / %q, which rest in quarantine", next.PublicIP, next.PublicIPv6,
+			gone.DisplayName, gone.PublicIP, gone.PublicIPv6)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"abrak/hypervisor"
+	"abrak/store"
 )
 
 // SyncNodes loads the enabled nodes from the database into the fleet; nodes
@@ -17,11 +18,17 @@ func (s *Workers) SyncNodes(ctx context.Context) error {
 	}
 	cfgs := make([]hypervisor.NodeConfig, 0, len(nodes))
 	for _, n := range nodes {
-		cfgs = append(cfgs, hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost,
-			VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB, VirtType: hypervisor.VirtMode(n.VirtType)})
+		cfgs = append(cfgs, NodeConfig(n))
 	}
 	s.fleet.SetNodes(cfgs)
 	return nil
+}
+
+// NodeConfig is how the fleet is told of a node the panel records.
+func NodeConfig(n store.Node) hypervisor.NodeConfig {
+	return hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost,
+		VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB, VirtType: hypervisor.VirtMode(n.VirtType),
+		Bridge: n.Bridge, VNCSocketDir: n.VNCSocketDir}
 }
 
 // NodeHealth is one node as the operator sees it in /readyz and the metrics.

@@ -58,6 +58,26 @@ func (s *Workers) provision(ctx context.Context, o store.Order) {
 		s.retryOrFail(ctx, o, vm, err)
 		return
 	}
+	if vm.PublicIP == "" || vm.PublicIPv6 == "" {
+		// Ordered while the region's pools were full, or a family's pool was added
+		// since: take what frees now, before a node is bound.
+		switch err := s.db.AllocateAddresses(ctx, vm.ID, s.cfg.AddressQuarantine); {
+		case errors.Is(err, store.ErrNoAddress):
+			if vm.PublicIP == "" {
+				s.noAddress(vm)
+				s.retryOrFail(ctx, o, vm, err)
+				return
+			}
+			// An IPv4 address but a full IPv6 prefix: build it; v6 comes with a rebuild.
+		case err != nil:
+			s.retryOrFail(ctx, o, vm, err)
+			return
+		}
+		if vm, err = s.db.VMByID(ctx, o.VMID); err != nil {
+			s.retryOrFail(ctx, o, vm, err)
+			return
+		}
+	}
 	nodeID, err := s.place(ctx, vm)
 	if err != nil {
 		s.retryOrFail(ctx, o, vm, err)
@@ -92,7 +112,8 @@ func (s *Workers) provision(ctx context.Context, o store.Order) {
 // waiting out an outage do not use up the retries of the build that follows.
 func (s *Workers) retryOrFail(ctx context.Context, o store.Order, vm store.VM, cause error) {
 	msg := cause.Error()
-	unavailable := errors.Is(cause, hypervisor.ErrUnavailable)
+	// Waiting for a hypervisor or for an address is not the build failing.
+	unavailable := errors.Is(cause, hypervisor.ErrUnavailable) || errors.Is(cause, store.ErrNoAddress)
 	failures := o.Failures
 	if !unavailable {
 		failures++
@@ -127,30 +148,37 @@ func (s *Workers) retryOrFail(ctx context.Context, o store.Order, vm store.VM, c
 	s.log.Error("provisioning failed; order refunded", "order", o.ID, "vm", vm.UUID, "attempts", o.Attempts, "failures", failures, "err", cause)
 }
 
-// specFor describes a VM's domain for its node.
+// specFor describes a VM's domain for its node: its resources, its seed, and its
+// interface (MAC and addresses, with the networks of their pools).
 func (s *vmCore) specFor(ctx context.Context, vm store.VM) (hypervisor.DomainSpec, error) {
 	tmpl, err := s.db.OSTemplate(ctx, vm.OSTemplateSlug)
 	if err != nil {
 		return hypervisor.DomainSpec{}, err
 	}
-	region, err := s.db.Region(ctx, vm.Region)
-	if err != nil {
+	if err := s.ensureMAC(ctx, &vm); err != nil {
 		return hypervisor.DomainSpec{}, err
 	}
-	spec := hypervisor.DomainSpec{
+	return hypervisor.DomainSpec{
 		UUID: vm.UUID, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
 		Template:          hypervisor.TemplateRef{Volume: tmpl.Volume, Kernel: tmpl.Kernel, Initrd: tmpl.Initrd, Cmdline: tmpl.Cmdline},
 		Hostname:          vm.Hostname,
 		RootPasswordCrypt: vm.RootCrypt,
 		SSHKeys:           vm.SSHKeys,
-		IPv4:              vm.PublicIP,
-		Gateway:           region.Gateway,
-		VNCPassword:       vm.VNCPassword,
-		Owner:             vm.UserIDString(),
-		Plan:              vm.PlanSlug,
+		Net: hypervisor.Network{
+			MAC:  vm.MAC,
+			IPv4: vm.PublicIP, Prefix4: prefixLen(vm.Network4), Gateway4: vm.Gateway4,
+			IPv6: vm.PublicIPv6, Prefix6: prefixLen(vm.Network6), Gateway6: vm.Gateway6,
+			Resolvers: vm.Resolvers,
+		},
+		VNCPassword: vm.VNCPassword,
+		Owner:       vm.UserIDString(),
+		Plan:        vm.PlanSlug,
+	}, nil
+}
+
+func prefixLen(network string) int {
+	if p, err := netip.ParsePrefix(network); err == nil {
+		return p.Bits()
 	}
-	if p, err := netip.ParsePrefix(region.IPNetwork); err == nil {
-		spec.PrefixLen = p.Bits()
-	}
-	return spec, nil
+	return 0
 }

@@ -196,12 +196,10 @@ func TestANewPanelFinishesWhatACrashLeft(t *testing.T) {
 
 	// The crashed panel had built one domain and claimed its order; the other
 	// order was not even placed.
-	region, err := e.db.Region(e.ctx, vmtRegion)
-	must(t, err)
 	must(t, e.keeper.Create(e.ctx, hypervisor.DomainSpec{
 		UUID: built.UUID, VCPUs: built.VCPUs, MemoryMB: built.MemoryMB, DiskGB: built.DiskGB,
 		Template: hypervisor.TemplateRef{Volume: vmtVolume}, Hostname: built.Hostname,
-		RootPasswordCrypt: built.RootCrypt, IPv4: built.PublicIP, PrefixLen: 24, Gateway: region.Gateway,
+		RootPasswordCrypt: built.RootCrypt, Net: hypervisor.Network{MAC: built.MAC, IPv4: built.PublicIP, Prefix4: 24, Gateway4: built.Gateway4},
 		VNCPassword: built.VNCPassword, Owner: built.UserIDString(), Plan: built.PlanSlug,
 	}))
 	longAgo := time.Now().Add(-10 * time.Minute).Unix()
@@ -357,12 +355,11 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 			t.Fatalf("cancelled %s became %q (order %q)", vm.DisplayName, got.Status, got.OrderStatus)
 		}
 	}
-	// Their addresses went back to the pool: the next order gets the lowest.
+	// Their addresses went back to the pool, into quarantine.
 	next, err := p.Create(e.ctx, owner, vmOrder("instead"))
 	must(t, err)
-	if next.PublicIP != placed.PublicIP {
-		t.Fatalf("next VM got %s, want the freed %s", next.PublicIP, placed.PublicIP)
-	}
+	e.wantReleased(placed, next)
+	e.wantReleased(unplaced, next)
 	if b := e.balance(owner); b != 2*vmtPrice {
 		t.Fatalf("balance %d, want %d", b, 2*vmtPrice)
 	}

@@ -24,8 +24,15 @@ type VM struct {
 	Region                      string // slug
 	RegionNameFA, RegionNameEN  string
 	PublicIP                    string
-	// Netmask and Gateway of the public address (IPv4), from its network.
-	Netmask, Gateway        string
+	// Netmask and Gateway of the public IPv4 address, from its pool.
+	Netmask, Gateway string
+	// The public IPv6 address, its prefix length and gateway.
+	IPv6, Gateway6 string
+	Prefix6        int
+	MAC            string
+	// Traffic of TrafficMonth (YYYY-MM, UTC): what the VM received and sent.
+	TrafficMonth            string
+	Received, Sent          int64
 	VCPUs, MemoryMB, DiskGB int
 	PriceHourly             int64
 	// Locked: an operation holds the VM. NodeDown: its host does not answer.
@@ -36,9 +43,10 @@ type VM struct {
 	Held      bool
 	CreatedAt time.Time
 	Order     vmstatus.Order
-	// Waiting: the order found no hypervisor yet and will be tried again.
-	Waiting  bool
-	Attempts int
+	// Waiting: the order found no hypervisor (or, NoAddress, no free address in
+	// its region) yet and will be tried again.
+	Waiting, NoAddress bool
+	Attempts           int
 }
 
 // Live reports a VM that exists and can be operated on.
@@ -47,12 +55,15 @@ func (v VM) Live() bool { return v.Status.Live() }
 func vmOf(v store.VM) VM {
 	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug,
 		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP,
-		Netmask: netmask(v.Network), Gateway: v.Gateway,
+		Netmask: netmask(v.Network4), Gateway: v.Gateway4,
+		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: prefixLen(v.Network6), MAC: v.MAC,
+		TrafficMonth: store.TrafficMonth(time.Now()), Received: v.Received, Sent: v.Sent,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
 		Held: v.Held(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
-		Waiting:  v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
-		Attempts: v.Attempts}
+		Waiting:   v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
+		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),
+		Attempts:  v.Attempts}
 }
 
 func vmsOf(in []store.VM) []VM { return convert(in, vmOf) }

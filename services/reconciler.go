@@ -46,6 +46,7 @@ func (s *Workers) Reconcile(ctx context.Context) {
 		for _, d := range domains {
 			state[d.UUID] = d
 		}
+		s.recordTraffic(ctx, list, state)
 		for _, vm := range list {
 			if vm.Status == vmstatus.Creating || vm.Locked || vm.OrderStatus == vmstatus.OrderRefunded {
 				continue
@@ -79,5 +80,21 @@ func (s *Workers) Reconcile(ctx context.Context) {
 func (s *Workers) heard(uuid string, status vmstatus.Status) {
 	if s.StatusHook != nil {
 		s.StatusHook(uuid, status)
+	}
+}
+
+// recordTraffic adds what the node's interface counters grew by to each running
+// VM's month, from the listing the pass already made (no extra call).
+func (s *Workers) recordTraffic(ctx context.Context, list []store.VM, state map[string]hypervisor.DomainInfo) {
+	var samples []store.TrafficSample
+	for _, vm := range list {
+		d, ok := state[vm.UUID]
+		if !ok || d.DomainID <= 0 || d.Received == 0 && d.Sent == 0 {
+			continue
+		}
+		samples = append(samples, store.TrafficSample{VMID: vm.ID, DomainID: d.DomainID, Received: d.Received, Sent: d.Sent})
+	}
+	if err := s.db.RecordTraffic(ctx, samples, time.Now()); err != nil {
+		s.log.Error("recording traffic", "err", err)
 	}
 }

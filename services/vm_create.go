@@ -77,18 +77,19 @@ func randomVNCPassword() string {
 	return string(b)
 }
 
-// Create orders a VM: it validates everything, then records the VM, the order
-// and the first hour's charge in one transaction, and places the VM on a node.
-// When no node can take it the VM is returned with a 503 error: the order stays
-// paid_pending_provision and the provisioner keeps trying.
-// Ordered is what Create answers: the VM, and whether its order is waiting
-// for a hypervisor. The order is kept and tried again either way; the API says
-// 503 with the VM's Location while it waits, as the contract asks.
+// Ordered is what Create answers: the VM, and why its order waits when it does
+// (a message key: vm.no_capacity while no hypervisor takes it, vm.region_full
+// while the region has no free address; "" when it is being built). A waiting
+// order is paid and kept and tried again; the API says 503 with the VM's
+// Location while it waits, as the contract asks.
 type Ordered struct {
 	VM      VM
-	Waiting bool
+	Waiting string
 }
 
+// Create orders a VM: it validates everything, then records the VM, its
+// addresses, the order and the first hour's charge in one transaction, and
+// places the VM on a node.
 func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordered, error) {
 	if err := p.Require(ScopeVMCreate); err != nil {
 		return Ordered{}, err
@@ -170,7 +171,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		return Ordered{}, Invalid(fields)
 	}
 
-	vm, replay, err := s.db.CreateVMOrder(ctx, store.NewVMOrder{
+	order := store.NewVMOrder{
 		VM: store.VM{UUID: id, UserID: p.UserID, DisplayName: in.DisplayName, Hostname: in.Hostname,
 			PlanSlug: plan.Slug, OSTemplateSlug: tmpl.Slug, Region: region.Slug,
 			VCPUs: plan.VCPUs, MemoryMB: plan.MemoryMB, DiskGB: max(plan.DiskGB, tmpl.MinDiskGB),
@@ -178,35 +179,46 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		AmountRials:    plan.PriceHourlyRials,
 		IdempotencyKey: in.IdempotencyKey,
 		RequestHash:    requestHash,
-	})
+		Quarantine:     s.cfg.AddressQuarantine,
+	}
+	var vm store.VM
+	var replay, noAddress bool
+	err = store.ErrMACTaken
+	for try := 0; try < macTries && errors.Is(err, store.ErrMACTaken); try++ {
+		order.VM.MAC = newMAC()
+		vm, replay, noAddress, err = s.db.CreateVMOrder(ctx, order)
+	}
 	switch {
 	case errors.Is(err, store.ErrInsufficientFunds):
 		return Ordered{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
 	case errors.Is(err, store.ErrIdempotencyMismatch):
 		return Ordered{}, InvalidWith("error.idempotency_mismatch", map[string]string{"idempotency_key": "error.idempotency_mismatch"})
-	case errors.Is(err, store.ErrNoAddress):
-		return Ordered{}, Unavailable("vm.region_full", err)
 	case err != nil:
 		return Ordered{}, Internal(err)
 	}
 	if replay {
 		// Answered as the first call was, with the VM as it is now: still waiting
-		// for a hypervisor (that call's 503) while it has none.
-		return Ordered{VM: vmOf(vm), Waiting: vm.Status == vmstatus.Creating && vm.NodeID == 0}, nil
+		// (that call's 503) while it has no hypervisor.
+		o := Ordered{VM: vmOf(vm)}
+		if vm.Status == vmstatus.Creating && vm.NodeID == 0 {
+			o.Waiting = waitReason(vm.OrderError)
+		}
+		return o, nil
 	}
 	if _, err := s.db.StartAction(ctx, p.UserID, vm.ID, "create"); err != nil {
 		s.log.Error("recording create action", "vm", vm.UUID, "err", err)
 	}
 	s.audit.Record(ctx, p, "vm.create", SeverityInfo, "vm", vm.UUID, plan.Slug)
 
+	if noAddress {
+		// The order is paid and kept; the provisioner gives it an address once one frees.
+		s.noAddress(vm)
+		return s.waiting(ctx, vm, store.ErrNoAddress), nil
+	}
 	if _, err := s.place(ctx, vm); err != nil {
 		// Say at once why the order waits; the provisioner keeps trying from here.
-		if o, oerr := s.db.OrderForVM(ctx, vm.ID); oerr == nil {
-			_ = s.db.DeferOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), err.Error())
-		}
 		s.log.Warn("order waits for a hypervisor", "vm", vm.UUID, "region", vm.Region, "err", err)
-		vm, _ = s.db.VMByID(ctx, vm.ID)
-		return Ordered{VM: vmOf(vm), Waiting: true}, nil
+		return s.waiting(ctx, vm, err), nil
 	}
 	s.kick()
 	vm, err = s.db.VMByID(ctx, vm.ID)
@@ -214,6 +226,25 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		return Ordered{}, Internal(err)
 	}
 	return Ordered{VM: vmOf(vm)}, nil
+}
+
+// waiting defers a new order that cannot be built yet, saying why.
+func (s *VMs) waiting(ctx context.Context, vm store.VM, cause error) Ordered {
+	if o, err := s.db.OrderForVM(ctx, vm.ID); err == nil {
+		_ = s.db.DeferOrder(ctx, o.ID, time.Now().Add(s.cfg.RetryBase), cause.Error())
+	}
+	if fresh, err := s.db.VMByID(ctx, vm.ID); err == nil {
+		vm = fresh
+	}
+	return Ordered{VM: vmOf(vm), Waiting: waitReason(cause.Error())}
+}
+
+// waitReason is the message key telling a customer why their order waits.
+func waitReason(orderError string) string {
+	if orderError == store.ErrNoAddress.Error() {
+		return "vm.region_full"
+	}
+	return "vm.no_capacity"
 }
 
 // pickRegion returns the named region, or the first one when none is named.

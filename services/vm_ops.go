@@ -266,7 +266,6 @@ func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (Action, err
 	return a, nil
 }
 
-
 // refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a
 // new hostname or root password survives the guest's next boot. A node that
 // does not answer now is not an error: the record is the truth, and a rebuild

@@ -38,6 +38,9 @@ type VMConfig struct {
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration
+	// AddressQuarantine is how long a released address rests before another VM
+	// gets it, so a stale DNS record never points at a new customer. Default 24 h.
+	AddressQuarantine time.Duration
 	// Now is the clock that money is measured by (paid hours); tests move it.
 	// Default time.Now.
 	Now func() time.Time
@@ -71,6 +74,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.FirstBoot <= 0 {
 		c.FirstBoot = time.Minute
 	}
+	if c.AddressQuarantine <= 0 {
+		c.AddressQuarantine = 24 * time.Hour
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -91,7 +97,9 @@ type vmCore struct {
 	// console registry closes consoles of VMs found stopped or gone).
 	StatusHook func(uuid string, status vmstatus.Status)
 
-	crashes crashCounts
+	// crashes per node and address shortages per region, for the metrics.
+	crashes  counts[int64]
+	shortage counts[string]
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.
@@ -264,4 +272,3 @@ func (s *VMs) Page(ctx context.Context, p Principal, uuid string, actions, event
 	}
 	return Page{VM: vmOf(vm), Actions: convert(acts, actionOf), Events: eventsOf(ev)}, nil
 }
-
