@@ -25,6 +25,8 @@ type apiVM struct {
 	Region          string          `json:"region"`
 	PublicIP        *string         `json:"public_ip"`
 	Networks        apiNetworks     `json:"networks"`
+	MACAddress      string          `json:"mac_address"`
+	Traffic         apiTraffic      `json:"traffic"`
 	CreatedAt       string          `json:"created_at"`
 	Locked          bool            `json:"locked"`
 	OrderStatus     vmstatus.Order  `json:"order_status"`
@@ -46,6 +48,21 @@ type apiVMTemplate struct {
 
 type apiNetworks struct {
 	V4 []apiNetworkV4 `json:"v4"`
+	V6 []apiNetworkV6 `json:"v6"`
+}
+
+type apiNetworkV6 struct {
+	IPAddress string `json:"ip_address"`
+	Prefix    int    `json:"prefix"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+// apiTraffic is a calendar month's (UTC) traffic, as the VM sees it: rx received, tx sent.
+type apiTraffic struct {
+	Month   string `json:"month"`
+	RxBytes int64  `json:"rx_bytes"`
+	TxBytes int64  `json:"tx_bytes"`
 }
 
 type apiNetworkV4 struct {
@@ -175,12 +192,20 @@ func vmJSON(v services.VM) apiVM {
 		OSTemplate: apiVMTemplate{Slug: v.OSTemplateSlug, Name: v.OSTemplateName},
 		Region:     v.Region, CreatedAt: rfc3339(v.CreatedAt), Locked: v.Locked,
 		OrderStatus: v.Order, NodeUnavailable: v.NodeDown,
-		Networks: apiNetworks{V4: []apiNetworkV4{}},
+		Networks:   apiNetworks{V4: []apiNetworkV4{}, V6: []apiNetworkV6{}},
+		MACAddress: v.MAC,
+		Traffic:    apiTraffic{Month: v.TrafficMonth, RxBytes: v.Received, TxBytes: v.Sent},
 	}
-	if v.PublicIP != "" && v.Status != vmstatus.Destroyed {
+	if v.Status == vmstatus.Destroyed {
+		return out
+	}
+	if v.PublicIP != "" {
 		ip := v.PublicIP
 		out.PublicIP = &ip
 		out.Networks.V4 = append(out.Networks.V4, apiNetworkV4{IPAddress: ip, Netmask: v.Netmask, Gateway: v.Gateway, Type: "public"})
+	}
+	if v.IPv6 != "" {
+		out.Networks.V6 = append(out.Networks.V6, apiNetworkV6{IPAddress: v.IPv6, Prefix: v.Prefix6, Gateway: v.Gateway6, Type: "public"})
 	}
 	return out
 }

@@ -127,15 +127,18 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 		// Accepted either way: the order is paid and kept; a 503 tells the
 		// client that no hypervisor took it yet, and where to watch it.
 		setLocation(c, "/api/v1/vms/"+o.VM.UUID)
-		if o.Waiting {
-			return services.Unavailable("vm.no_capacity", nil)
+		if o.Waiting != "" {
+			return services.Unavailable(o.Waiting, nil)
 		}
 		return h.vmJSONResponse(c, http.StatusAccepted, o.VM)
 	}
-	if o.Waiting {
-		h.flash(c, "vm.ordered_waiting")
-	} else {
+	switch o.Waiting {
+	case "vm.region_full":
+		h.flash(c, "vm.ordered_waiting_address")
+	case "":
 		h.flash(c, "vm.ordered")
+	default:
+		h.flash(c, "vm.ordered_waiting")
 	}
 	return redirect(c, "/vms/"+o.VM.UUID)
 }

@@ -108,7 +108,7 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	for _, vm := range vms {
 		v.Poll = v.Poll || vm.Busy
 		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
-			IP: vm.PublicIP, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
+			IP: vm.PublicIP, IPv6: vm.IPv6, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
 			CreatedAt: vm.CreatedAt, Busy: vm.Busy, NodeDown: vm.NodeDown})
 	}
 	s := h.shell(c, "nav.vms", "vms")
@@ -166,13 +166,14 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	vm := pg.VM
 	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, VM: views.VMDetail{
 		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
+		IPv6: vm.IPv6, MAC: vm.MAC, Received: vm.Received, Sent: vm.Sent,
 		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
 		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
-		OrderStatus: vm.Order, Waiting: vm.Waiting, Attempts: vm.Attempts,
+		OrderStatus: vm.Order, Waiting: vm.Waiting, NoAddress: vm.NoAddress, Attempts: vm.Attempts,
 	}}
 	if vm.Status == vmstatus.Destroyed {
-		v.VM.IP = ""
+		v.VM.IP, v.VM.IPv6 = "", ""
 	}
 	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,

@@ -206,7 +206,7 @@ func seedRunningVM(tb testing.TB, db *store.DB, userID int64) store.VM {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	vm, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: userID, DisplayName: "web-1",
+	vm, _, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: userID, DisplayName: "web-1",
 		Hostname: "web-1", PlanSlug: "tiny", OSTemplateSlug: "tiny", Region: "thr", VCPUs: 1, MemoryMB: 256, DiskGB: 1, VNCPassword: "pw-1234"}})
 	if err == nil {
 		err = db.SetVMNode(ctx, vm.ID, node.ID)

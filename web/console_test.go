@@ -56,7 +56,7 @@ func newConsoleWorld(t *testing.T) *consoleWorld {
 	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.30.0.0/24", Gateway: "10.30.0.1"}))
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1000, Sort: 1, Active: true}))
 	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: "thr", URI: "qemu+unix:///system?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true})
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: "thr", URI: "qemu+unix:///system?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
 	must(err)
 
 	// The operator's import of the template, on a connection of its own.

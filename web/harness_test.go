@@ -54,7 +54,8 @@ const testPassword = "correct-horse-battery"
 // testApp is a running panel on its own database.
 type testApp struct {
 	*web.App
-	URL string
+	URL    string
+	DBPath string
 }
 
 // withLimits replaces the sign-in limiters (nil keeps the default).
@@ -89,7 +90,7 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 			t.Errorf("pages asked for translations no catalog has: %v", m)
 		}
 	})
-	return &testApp{App: app, URL: srv.URL}
+	return &testApp{App: app, URL: srv.URL, DBPath: cfg.DBPath}
 }
 
 // createUser makes an account through the service, as sign-up would.

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"abrak/services"
@@ -43,5 +46,49 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.accel, prometheus.GaugeValue, 1, n.Name, n.VirtType, n.VirtMode)
 		}
 		ch <- prometheus.MustNewConstMetric(c.crashes, prometheus.CounterValue, float64(n.Crashes), n.Name)
+	}
+}
+
+// poolCollector reports each address pool's free addresses and, per region, the
+// orders that found its pools full, read at scrape time.
+type poolCollector struct {
+	pools     func(context.Context) ([]services.PoolHealth, map[string]int64, error)
+	free      *prometheus.Desc
+	live      *prometheus.Desc
+	shortages *prometheus.Desc
+}
+
+func newPoolCollector(pools func(context.Context) ([]services.PoolHealth, map[string]int64, error)) *poolCollector {
+	return &poolCollector{
+		pools: pools,
+		free: prometheus.NewDesc("abrak_address_pool_free", "Addresses an IPv4 pool can hand out now (neither live nor in quarantine).",
+			[]string{"region", "network"}, nil),
+		live: prometheus.NewDesc("abrak_address_pool_live", "Addresses of the pool that live VMs hold.", []string{"region", "network"}, nil),
+		shortages: prometheus.NewDesc("abrak_address_pool_exhausted_total", "Orders that found their region's pools full, since the panel started.",
+			[]string{"region"}, nil),
+	}
+}
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.free
+	ch <- c.live
+	ch <- c.shortages
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	pools, short, err := c.pools(ctx)
+	if err != nil {
+		return
+	}
+	for _, p := range pools {
+		if p.Free >= 0 {
+			ch <- prometheus.MustNewConstMetric(c.free, prometheus.GaugeValue, float64(p.Free), p.Region, p.Network)
+		}
+		ch <- prometheus.MustNewConstMetric(c.live, prometheus.GaugeValue, float64(p.Live), p.Region, p.Network)
+	}
+	for region, n := range short {
+		ch <- prometheus.MustNewConstMetric(c.shortages, prometheus.CounterValue, float64(n), region)
 	}
 }

@@ -58,6 +58,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
 	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
+	reg.MustRegister(newPoolCollector(h.Workers.Pools))
 
 	e.Use(observe(log, m))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

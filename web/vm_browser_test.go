@@ -228,7 +228,7 @@ func (tb *tab) confirmClick(selector, question string) {
 func (tb *tab) wantLocalDigits(lang i18n.Locale) {
 	tb.t.Helper()
 	texts := tb.MustEval(`() => [...document.querySelectorAll(
-		'[data-testid=vm-created], [data-testid=balance], [data-testid=vm-live] dl > div:nth-child(3) dd, [data-testid=vm-actions] td.whitespace-nowrap, [data-testid=vm-activity] li > span:first-child'
+		'[data-testid=vm-created], [data-testid=balance], [data-testid=vm-plan], [data-testid=vm-traffic], [data-testid=vm-actions] td.whitespace-nowrap, [data-testid=vm-activity] li > span:first-child'
 	)].map(e => e.textContent.trim())`).Arr()
 	if len(texts) < 4 {
 		tb.t.Fatalf("found only %d dates and figures on the VM page", len(texts))

@@ -32,6 +32,12 @@ import (
 type qemuPanel struct {
 	*testApp
 	Node store.Node
+	// Daemon is the node's libvirtd; its network namespace holds the bridge the
+	// guests join, with the region's gateways on it (see net_test.go).
+	Daemon *localvirt.Daemon
+	// stopWorkers stops this panel's workers, as a panel that exits does; the
+	// HTTP side keeps answering (see restartedPanel).
+	stopWorkers context.CancelFunc
 }
 
 // The fixture's catalog.
@@ -42,6 +48,11 @@ const (
 	// qemuBalanceRials pays for a thousand hours of qemuPlan.
 	qemuBalanceRials  = 1_000_000
 	qemuPlanRialsHour = 1_000
+	// The region's pools: the gateways are the bridge's addresses in the daemon's
+	// namespace (scripts/libvirt/up.sh); the range is small enough to run out.
+	qemuNet4, qemuGateway4 = "198.51.100.0/24", "198.51.100.1"
+	qemuFirst4, qemuLast4  = "198.51.100.10", "198.51.100.40"
+	qemuNet6, qemuGateway6 = "2001:db8:ab::/64", "2001:db8:ab::1"
 )
 
 func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
@@ -59,19 +70,19 @@ func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
 	}
 	// Started first so that it stops last, after the panel has let go of it.
 	d := localvirt.Start(t)
-	fast := func(c *web.AppConfig) {
-		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
-			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 10 * time.Second}
-		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
-	}
-	a := newTestApp(t, append([]func(*web.AppConfig){fast}, opts...)...)
+	a := newTestApp(t, append([]func(*web.AppConfig){qemuIntervals}, opts...)...)
 
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.31.0.0/24", Gateway: "10.31.0.1"}))
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran"}))
+	_, err := a.DB.AddPool(ctx, store.Pool{Region: qemuRegion, Network: qemuNet4, Gateway: qemuGateway4, First: qemuFirst4, Last: qemuLast4,
+		Resolvers: []string{qemuGateway4}})
+	must(err)
+	_, err = a.DB.AddPool(ctx, store.Pool{Region: qemuRegion, Network: qemuNet6, Gateway: qemuGateway6})
+	must(err)
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: qemuPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
 		PriceHourlyRials: qemuPlanRialsHour, Sort: 1, Active: true}))
 	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: qemuTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
 	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: qemuRegion, URI: "qemu+unix:///system?socket=" + d.Socket,
-		VNCHost: "127.0.0.1", Enabled: true})
+		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir})
 	must(err)
 
 	appCtx, stop := context.WithCancel(context.Background())
@@ -88,7 +99,29 @@ func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
 	st, err := f.Stat()
 	must(err)
 	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
-	return &qemuPanel{testApp: a, Node: node}
+	return &qemuPanel{testApp: a, Node: node, Daemon: d, stopWorkers: stop}
+}
+
+// qemuIntervals are the fixture's worker intervals: short, so a guest is seen
+// running about a second after it boots.
+func qemuIntervals(c *web.AppConfig) {
+	c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
+		RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 10 * time.Second}
+	c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
+}
+
+// restartedPanel stops qp's workers and starts a second panel on the same
+// database and node, as a restart of the panel's process does.
+func (qp *qemuPanel) restartedPanel(t *testing.T) *testApp {
+	t.Helper()
+	qp.stopWorkers()
+	b := newTestApp(t, qemuIntervals, func(c *web.AppConfig) { c.DBPath = qp.DBPath })
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // customer signs a user up and fills their wallet with qemuBalanceRials.

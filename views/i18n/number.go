@@ -104,3 +104,22 @@ func decimalSep(l Locale) string {
 	}
 	return enDecimal
 }
+
+// Bytes writes a byte count in the largest binary unit that keeps it at 1 or
+// more (one decimal at most): "512 B", "1.5 MB", "10 GB".
+func Bytes(l Locale, n int64) string {
+	units := []string{"unit.b", "unit.kb", "unit.mb", "unit.gb", "unit.tb"}
+	if n < 1024 {
+		return T(l, units[0], "n", Number(l, n))
+	}
+	u, scale := 0, int64(1)
+	for u < len(units)-1 && n >= scale*1024 {
+		u, scale = u+1, scale*1024
+	}
+	tenths := (n*10 + scale/2) / scale
+	s := grouped(l, uint64(tenths/10))
+	if d := tenths % 10; d != 0 {
+		s += decimalSep(l) + Digits(l, strconv.FormatInt(d, 10))
+	}
+	return T(l, units[u], "n", s)
+}

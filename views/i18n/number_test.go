@@ -98,3 +98,25 @@ func TestMemoryMB(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	tests := []struct {
+		n      int64
+		fa, en string
+	}{
+		{0, "۰ بایت", "0 B"},
+		{1023, "۱٬۰۲۳ بایت", "1,023 B"},
+		{1024, "۱ کیلوبایت", "1 KB"},
+		{10<<20 + 400<<10, "۱۰٫۴ مگابایت", "10.4 MB"},
+		{3 << 30, "۳ گیگابایت", "3 GB"},
+		{5000 << 40, "۵٬۰۰۰ ترابایت", "5,000 TB"},
+	}
+	for _, tt := range tests {
+		if got := Bytes(FA, tt.n); got != tt.fa {
+			t.Errorf("Bytes(fa, %d) = %q, want %q", tt.n, got, tt.fa)
+		}
+		if got := Bytes(EN, tt.n); got != tt.en {
+			t.Errorf("Bytes(en, %d) = %q, want %q", tt.n, got, tt.en)
+		}
+	}
+}
