@@ -71,6 +71,12 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminSetNode(ctx, args[1:], os.Stdout)
 	case "nodes":
 		return adminNodes(ctx, args[1:], os.Stdout)
+	case "add-pool":
+		return adminAddPool(ctx, args[1:], os.Stdout)
+	case "pools":
+		return adminPools(ctx, args[1:], os.Stdout)
+	case "demo-vm":
+		return adminDemoVM(ctx, args[1:], os.Stdout)
 	case "seed-demo":
 		return adminSeedDemo(ctx, args[1:], os.Stdout)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"abrak/hypervisor"
+	"abrak/services"
 	"abrak/store"
 )
 
@@ -31,6 +32,8 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&n.MemoryMB, "memory-mb", 0, "memory offered, MB (0: unlimited)")
 	fs.IntVar(&n.DiskGB, "disk-gb", 0, "disk offered, GB (0: unlimited)")
 	virt := fs.String("virt-type", "", "accelerator: auto (a probe guest decides at every connect), kvm or qemu (software emulation); default auto, or the node's present choice")
+	fs.StringVar(&n.Bridge, "bridge", "", "the host bridge guests join, on the provider's public network (see README, \"A node's network\"); empty: user-mode networking, which nobody can reach")
+	fs.StringVar(&n.VNCSocketDir, "vnc-socket-dir", "", "for a node on the panel's own host: a folder both share, where guests' VNC servers listen as UNIX sockets (empty: TCP at --vnc-host)")
 	parse(fs, args)
 	if n.Name == "" || n.Region == "" || n.URI == "" {
 		return errors.New("add-node: --name, --region and --uri are required")
@@ -55,7 +58,11 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType)
+	bridge := n.Bridge
+	if bridge == "" {
+		bridge = "none (user-mode networking)"
+	}
+	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s, bridge %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType, bridge)
 	return nil
 }
 
@@ -143,8 +150,15 @@ func nodeWhy(n store.Node) string {
 
 // demo catalog: prices in rials per hour.
 var (
-	demoRegion = store.Region{Slug: "thr-1", NameFA: "تهران ۱", NameEN: "Tehran 1", IPNetwork: "203.0.113.0/24", Gateway: "203.0.113.1"}
-	demoPlans  = []store.Plan{
+	demoRegion = store.Region{Slug: "thr-1", NameFA: "تهران ۱", NameEN: "Tehran 1"}
+	// demoPools match the bridge `make libvirt-up` makes in its network namespace
+	// (scripts/libvirt/up.sh): documentation ranges, routed nowhere.
+	demoPools = []store.Pool{
+		{Region: "thr-1", Network: "198.51.100.0/24", Gateway: "198.51.100.1", First: "198.51.100.10", Last: "198.51.100.250",
+			Resolvers: []string{"198.51.100.1"}},
+		{Region: "thr-1", Network: "2001:db8:ab::/64", Gateway: "2001:db8:ab::1"},
+	}
+	demoPlans = []store.Plan{
 		{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 4_000, Sort: 1, Active: true},
 		{Slug: "standard", NameFA: "استاندارد", NameEN: "Standard", VCPUs: 2, MemoryMB: 1024, DiskGB: 20, PriceHourlyRials: 8_000, Sort: 2, Active: true},
 		{Slug: "pro", NameFA: "حرفه‌ای", NameEN: "Pro", VCPUs: 4, MemoryMB: 2048, DiskGB: 40, PriceHourlyRials: 16_000, Sort: 3, Active: true},
@@ -159,11 +173,13 @@ func defaultNodeURI() string {
 
 func adminSeedDemo(ctx context.Context, args []string, out io.Writer) error {
 	var c config
-	var uri, templateDir string
+	var uri, templateDir, bridge, vncDir string
 	fs := flag.NewFlagSet("admin seed-demo", flag.ExitOnError)
 	commonFlags(fs, &c)
 	fs.StringVar(&uri, "node-uri", defaultNodeURI(), "libvirt URI of the demo node")
 	fs.StringVar(&templateDir, "template-dir", ".cache/template", "folder holding the tiny OS template (template.env) built by make template")
+	fs.StringVar(&bridge, "bridge", "br0", "the bridge the demo node's guests join (make libvirt-up makes br0 in its namespace); empty: user-mode networking")
+	fs.StringVar(&vncDir, "vnc-socket-dir", defaultVNCDir(), "where the demo node's guests' VNC sockets are (empty: TCP at 127.0.0.1)")
 	parse(fs, args)
 	db, err := store.Open(ctx, c.DB)
 	if err != nil {
@@ -173,13 +189,18 @@ func adminSeedDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err := db.UpsertRegion(ctx, demoRegion); err != nil {
 		return err
 	}
+	for _, p := range demoPools {
+		if _, err := db.AddPool(ctx, p); err != nil {
+			return fmt.Errorf("seed-demo: pool %s: %w", p.Network, err)
+		}
+	}
 	for _, p := range demoPlans {
 		if err := db.UpsertPlan(ctx, p); err != nil {
 			return err
 		}
 	}
 	node, err := db.UpsertNode(ctx, store.Node{Name: "local-1", Region: demoRegion.Slug, URI: uri, VNCHost: "127.0.0.1",
-		VCPUs: 32, MemoryMB: 32 * 1024, DiskGB: 500, Enabled: true})
+		VCPUs: 32, MemoryMB: 32 * 1024, DiskGB: 500, Enabled: true, Bridge: bridge, VNCSocketDir: vncDir})
 	if err != nil {
 		return err
 	}
@@ -190,9 +211,15 @@ func adminSeedDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err := db.UpsertOSTemplate(ctx, tmpl); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "demo ready: region %s, %d plans, template %s (volume %s), node %s at %s\n",
-		demoRegion.Slug, len(demoPlans), tmpl.Slug, tmpl.Volume, node.Name, node.URI)
+	fmt.Fprintf(out, "demo ready: region %s, %d plans, template %s (volume %s), node %s at %s, bridge %s, pools %s and %s\n",
+		demoRegion.Slug, len(demoPlans), tmpl.Slug, tmpl.Volume, node.Name, node.URI, node.Bridge, demoPools[0].Network, demoPools[1].Network)
 	return nil
+}
+
+// defaultVNCDir is where `make libvirt-up`'s guests keep their VNC sockets.
+func defaultVNCDir() string {
+	abs, _ := filepath.Abs(".run/libvirt/vnc")
+	return abs
 }
 
 // importTinyTemplate uploads the tiny template into the node's pool under a
@@ -225,7 +252,9 @@ func importTinyTemplate(ctx context.Context, n store.Node, dir string) (store.OS
 	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
 	defer fleet.Close()
 	// An upload needs no accelerator: qemu spares this short connection the probe.
-	fleet.SetNodes([]hypervisor.NodeConfig{{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost, VirtType: hypervisor.VirtQEMU}})
+	cfg := services.NodeConfig(n)
+	cfg.VirtType = hypervisor.VirtQEMU
+	fleet.SetNodes([]hypervisor.NodeConfig{cfg})
 	var node *hypervisor.Node
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 
+	"abrak/services"
 	"abrak/web"
 )
 
@@ -23,6 +24,7 @@ func cmdServe(ctx context.Context, args []string) error {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
+		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine},
 	})
 	if err != nil {
 		return err

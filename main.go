@@ -31,6 +31,8 @@ type config struct {
 	MetricsAddr    string
 	MetricsPublic  bool
 	TrustedProxies string
+	// AddressQuarantine is how long a released address rests before reuse.
+	AddressQuarantine time.Duration
 }
 
 func env(name, def string) string {
@@ -44,6 +46,15 @@ func envInt(name string, def int) int {
 	if v, ok := os.LookupEnv(name); ok {
 		if n, err := strconv.Atoi(v); err == nil {
 			return n
+		}
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
 		}
 	}
 	return def
@@ -73,6 +84,8 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("ABRAK_METRICS_ADDR", "127.0.0.1:9090"), "serve /metrics on a listener of its own; empty for none (ABRAK_METRICS_ADDR)")
 	fs.BoolVar(&c.MetricsPublic, "metrics-public", envBool("ABRAK_METRICS_PUBLIC", false), "also serve /metrics on the public listener (ABRAK_METRICS_PUBLIC)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("ABRAK_TRUSTED_PROXIES", ""), "reverse proxies (comma-separated CIDRs) whose X-Forwarded-For names the client (ABRAK_TRUSTED_PROXIES)")
+	fs.DurationVar(&c.AddressQuarantine, "address-quarantine", envDuration("ABRAK_ADDRESS_QUARANTINE", 24*time.Hour),
+		"how long a released IP address rests before another VM gets it (ABRAK_ADDRESS_QUARANTINE)")
 	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 
@@ -92,9 +105,13 @@ commands:
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
+                          [--bridge BR] [--vnc-socket-dir DIR]
+  admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
+  admin pools             one line per address pool: range, gateway, live, quarantined, free
   admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
   admin nodes             one line per node: region, URI, state, virt type and why
-  admin seed-demo         [--node-uri URI]: demo region, plans, tiny OS template and node
+  admin seed-demo         [--node-uri URI] [--bridge BR]: demo region, pools, plans, tiny OS template and node
+  admin demo-vm           --email E --ssh-key FILE.pub: the demo customer's key and a VM named demo
   admin create-token      --email E --scopes vm:read,vm:write [--name N] [--expires 720h]
   backup                  --to FILE: consistent copy of the live database
 

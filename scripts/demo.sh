@@ -16,14 +16,28 @@ if ! out=$("$bin" admin create-user --email "$email" --password "$password" --na
     *) echo "$out" >&2; exit 1 ;;
   esac
 fi
-sock=$(scripts/libvirt/up.sh "$PWD/.run/libvirt" | tail -n 1)
-"$bin" admin seed-demo --node-uri "qemu+unix:///system?socket=$sock" --template-dir "$PWD/.cache/template"
+up=$(scripts/libvirt/up.sh "$PWD/.run/libvirt")
+sock=$(tail -n 1 <<<"$up")
+netns=$(sed -n 's/^network namespace: //p' <<<"$up")
+"$bin" admin seed-demo --node-uri "qemu+unix:///system?socket=$sock" --template-dir "$PWD/.cache/template" \
+  --bridge br0 --vnc-socket-dir "$PWD/.run/libvirt/vnc"
+# The demo customer's SSH key and a VM to log into with it.
+key=$PWD/.run/demo-ssh/id_ed25519
+if [[ ! -f $key ]]; then
+  mkdir -p "$(dirname "$key")"
+  ssh-keygen -q -t ed25519 -N "" -C "abrak demo" -f "$key"
+fi
+address=$("$bin" admin demo-vm --email "$email" --ssh-key "$key.pub" | tail -n 1)
 
 cat <<MSG
 
   Abrak is running at $ABRAK_BASE_URL
   Sign in as  $email  with password  $password
   (Persian by default; the switch at the top, or ?lang=en, turns it to English.)
+
+  The demo VM "demo" is built as the panel starts (a few seconds). Its network is
+  the local node's namespace $netns; SSH into it from there:
+    ip netns exec $netns ssh -i $key root@$address
   Stop with Ctrl+C; \`make libvirt-down\` stops the local libvirtd and its VMs.
 
 MSG

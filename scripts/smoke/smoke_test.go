@@ -96,7 +96,8 @@ func startPanel(t *testing.T) *panel {
 	}
 	d := localvirt.Start(t)
 	tf := localvirt.Template(t)
-	p.admin("seed-demo", "--node-uri", "qemu+unix:///system?socket="+d.Socket, "--template-dir", tf.Dir)
+	p.admin("seed-demo", "--node-uri", "qemu+unix:///system?socket="+d.Socket, "--template-dir", tf.Dir,
+		"--bridge", d.Bridge, "--vnc-socket-dir", d.VNCDir)
 
 	addr := freePort(t)
 	p.url = "http://" + addr
