@@ -189,10 +189,19 @@ func adminSeedDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err := db.UpsertRegion(ctx, demoRegion); err != nil {
 		return err
 	}
+	var networks []string
 	for _, p := range demoPools {
 		if _, err := db.AddPool(ctx, p); err != nil {
 			return fmt.Errorf("seed-demo: pool %s: %w", p.Network, err)
 		}
+		networks = append(networks, p.Network)
+	}
+	// An older demo's network is not on the bridge: drop its pool unless VMs hold
+	// (or held) addresses of it.
+	if stale, err := db.PrunePools(ctx, demoRegion.Slug, networks); err != nil {
+		return err
+	} else if len(stale) > 0 {
+		fmt.Fprintf(out, "seed-demo: region %s keeps pools %v, which VMs have addresses of\n", demoRegion.Slug, stale)
 	}
 	for _, p := range demoPlans {
 		if err := db.UpsertPlan(ctx, p); err != nil {

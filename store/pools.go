@@ -122,7 +122,18 @@ func scanPool(row interface{ Scan(...any) error }) (Pool, error) {
 		p.Resolvers = strings.Split(resolvers, ",")
 	}
 	p.CreatedAt = time.Unix(created, 0).UTC()
-	return p, err
+	return completed(p), err
+}
+
+// completed fills in the range of an IPv4 pool stored without one (a region's
+// network turned into a pool by migration 0015) as CheckPool would.
+func completed(p Pool) Pool {
+	if p.Family == 4 && (p.First == "" || p.Last == "") {
+		if c, err := CheckPool(p); err == nil {
+			p.First, p.Last = c.First, c.Last
+		}
+	}
+	return p
 }
 
 // Pools lists every pool with its usage, by region and family; quarantine is how
@@ -148,11 +159,14 @@ func (db *DB) Pools(ctx context.Context, quarantine time.Duration) ([]PoolUsage,
 			u.Resolvers = strings.Split(resolvers, ",")
 		}
 		u.CreatedAt = time.Unix(created, 0).UTC()
+		u.Pool = completed(u.Pool)
 		u.Size = -1
-		if u.Family == 4 {
-			f, _ := netip.ParseAddr(u.First)
-			l, _ := netip.ParseAddr(u.Last)
-			u.Size = int64(v4(l)) - int64(v4(f)) + 1
+		if f, l := u.First, u.Last; u.Family == 4 && f != "" && l != "" {
+			first, err1 := netip.ParseAddr(f)
+			last, err2 := netip.ParseAddr(l)
+			if err1 == nil && err2 == nil {
+				u.Size = int64(v4(last)) - int64(v4(first)) + 1
+			}
 		}
 		out = append(out, u)
 	}
@@ -303,4 +317,33 @@ func (db *DB) SetVMMAC(ctx context.Context, vmID int64, mac string) error {
 		return ErrMACTaken
 	}
 	return err
+}
+
+// PrunePools removes a region's pools whose network is not in keep and that no
+// address was ever handed out from (a demo region whose network changed);
+// pools with a history stay, and are returned.
+func (db *DB) PrunePools(ctx context.Context, region string, keep []string) (kept []string, err error) {
+	pools, err := db.Pools(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, k := range keep {
+		if c, err := CheckPool(Pool{Network: k}); err == nil {
+			wanted[c.Network] = true
+		}
+	}
+	for _, p := range pools {
+		if p.Region != region || wanted[p.Network] {
+			continue
+		}
+		res, err := db.W.ExecContext(ctx, `DELETE FROM address_pools WHERE id = ? AND NOT EXISTS (SELECT 1 FROM addresses WHERE pool_id = ?)`, p.ID, p.ID)
+		if err != nil {
+			return kept, err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			kept = append(kept, p.Network)
+		}
+	}
+	return kept, nil
 }

@@ -172,3 +172,27 @@ func TestPoolsAreChecked(t *testing.T) {
 		t.Fatalf("default range: %+v, %v", p, err)
 	}
 }
+
+// A region's network from before pools (migration 0015) hands out its hosts:
+// the range is filled in as for a pool added without one.
+func TestARegionsNetworkBecomesAPoolWithItsHosts(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	if err := db.UpsertRegion(ctx, store.Region{Slug: "old", NameFA: "ق", NameEN: "Old"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.ExecContext(ctx, `INSERT INTO address_pools (region, family, network, gateway, created_at) VALUES ('old', 4, '203.0.113.0/24', '203.0.113.1', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	pools, err := db.Pools(ctx, time.Hour)
+	if err != nil || len(pools) != 1 || pools[0].First != "203.0.113.1" || pools[0].Last != "203.0.113.254" || pools[0].Size != 254 {
+		t.Fatalf("migrated pool: %+v, %v", pools, err)
+	}
+	kept, err := db.PrunePools(ctx, "old", []string{"198.51.100.0/24"})
+	if err != nil || len(kept) != 0 {
+		t.Fatalf("prune: kept %v, %v", kept, err)
+	}
+	if pools, _ := db.Pools(ctx, time.Hour); len(pools) != 0 {
+		t.Fatalf("an unused pool outside the kept networks stayed: %+v", pools)
+	}
+}
