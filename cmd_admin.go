@@ -75,6 +75,12 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminAddPool(ctx, args[1:], os.Stdout)
 	case "pools":
 		return adminPools(ctx, args[1:], os.Stdout)
+	case "import-template":
+		return adminImportTemplate(ctx, args[1:], os.Stdout)
+	case "templates":
+		return adminTemplates(ctx, args[1:], os.Stdout)
+	case "set-template":
+		return adminSetTemplate(ctx, args[1:], os.Stdout)
 	case "demo-vm":
 		return adminDemoVM(ctx, args[1:], os.Stdout)
 	case "seed-demo":

@@ -20,11 +20,17 @@ func (r Resources) add(o Resources) Resources {
 // fit it takes the least loaded after placement, so VMs spread over the region. A
 // capacity of 0 on a node means that resource is not limited there.
 func (f *Fleet) Place(region string, need Resources, used map[int64]Resources) (int64, error) {
+	return f.PlaceAmong(region, need, used, nil)
+}
+
+// PlaceAmong is Place over the nodes allowed admits (nil: all), such as those
+// that hold the VM's template.
+func (f *Fleet) PlaceAmong(region string, need Resources, used map[int64]Resources, allowed func(id int64) bool) (int64, error) {
 	best, bestLoad, bestMem := int64(0), 2.0, 0
 	seen := 0
 	for _, n := range f.all() {
 		cfg := n.Config()
-		if cfg.Region != region {
+		if cfg.Region != region || allowed != nil && !allowed(cfg.ID) {
 			continue
 		}
 		seen++

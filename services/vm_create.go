@@ -156,6 +156,17 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		fields["auth_mode"] = "vm.auth_mode_invalid"
 	}
 
+	// The template's guest must apply what is ordered (seed 002: "the selected image
+	// supports setting the password / the SSH key").
+	if tmpl.Slug != "" && fields["auth_mode"] == "" {
+		switch {
+		case in.AuthMode == "password" && !tmpl.Has(FeaturePassword):
+			fields["auth_mode"] = "vm.template_no_password"
+		case in.AuthMode == "ssh_key" && !tmpl.Has(FeatureSSHKey):
+			fields["auth_mode"] = "vm.template_no_ssh_key"
+		}
+	}
+
 	id := uuid.NewString()
 	if in.Hostname == "" {
 		in.Hostname = "vm-" + id[:8]
@@ -275,7 +286,11 @@ func (s *vmCore) place(ctx context.Context, vm store.VM) (int64, error) {
 	for id, u := range usage {
 		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
 	}
-	nodeID, err := s.fleet.Place(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used)
+	allowed, err := s.nodesWithTemplate(ctx, vm.OSTemplateSlug)
+	if err != nil {
+		return 0, err
+	}
+	nodeID, err := s.fleet.PlaceAmong(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used, allowed)
 	if err != nil {
 		return 0, err
 	}
@@ -283,6 +298,20 @@ func (s *vmCore) place(ctx context.Context, vm store.VM) (int64, error) {
 		return 0, err
 	}
 	return nodeID, nil
+}
+
+// nodesWithTemplate admits the nodes that hold an imported template's volume
+// (nil, every node, for a template whose volume all nodes have).
+func (s *vmCore) nodesWithTemplate(ctx context.Context, slug string) (func(int64) bool, error) {
+	t, err := s.db.OSTemplate(ctx, slug)
+	if err != nil || !t.Imported() {
+		return nil, err
+	}
+	ready, err := s.db.NodesWithTemplate(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	return func(id int64) bool { return ready[id] }, nil
 }
 
 // kick wakes the provisioner without blocking.

@@ -42,6 +42,11 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 	if err != nil {
 		return Action{}, err
 	}
+	if ok, err := s.nodesWithTemplate(ctx, tmpl.Slug); err != nil {
+		return Action{}, Internal(err)
+	} else if ok != nil && !ok(vm.NodeID) {
+		return Action{}, Unavailable("vm.template_not_on_node", nil)
+	}
 	target := vm
 	target.OSTemplateSlug = tmpl.Slug
 	spec, err := s.specFor(ctx, target)

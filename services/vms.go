@@ -100,6 +100,8 @@ type vmCore struct {
 	// crashes per node and address shortages per region, for the metrics.
 	crashes  counts[int64]
 	shortage counts[string]
+	// uploads are the template uploads this panel has under way.
+	uploads inFlight
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.

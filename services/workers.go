@@ -10,7 +10,8 @@ import (
 	"abrak/vmstatus"
 )
 
-// Run starts the workers: lifecycle events, the reconciler, the provisioner and the biller.
+// Run starts the workers: lifecycle events, the reconciler, the provisioner, the
+// biller and the template worker (imported templates onto every node).
 // It settles actions a crash left open, then returns; the workers stop with ctx.
 func (s *Workers) Run(ctx context.Context) error {
 	if err := s.SyncNodes(ctx); err != nil {
@@ -18,10 +19,11 @@ func (s *Workers) Run(ctx context.Context) error {
 	}
 	s.settleOpenActions(ctx)
 	s.fleet.Subscribe(func(ev hypervisor.Event) { s.onEvent(ev) })
-	s.running.Add(3)
+	s.running.Add(4)
 	go func() { defer s.running.Done(); s.RunProvisioner(ctx) }()
 	go func() { defer s.running.Done(); s.runReconciler(ctx) }()
 	go func() { defer s.running.Done(); s.RunBiller(ctx) }()
+	go func() { defer s.running.Done(); s.runTemplateSync(ctx) }()
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 )
 
 // Region is a location customers pick; its nodes serve its VMs.
@@ -29,7 +31,20 @@ type OSTemplate struct {
 	Kernel, Initrd, Cmdline string
 	MinDiskGB, Sort         int
 	Active                  bool
+	// An imported template's image: its checksum, format ("qcow2" or "raw"), size and
+	// the panel's copy of it (File); empty for one whose volume every node has.
+	SHA256, Format, File string
+	SizeBytes            int64
+	// Features is what its guest applies from the seed: password, ssh_key, user_data.
+	Features []string
 }
+
+// Imported reports a template with an image of its own, which nodes must hold
+// (TemplateVolumes) before a VM is built from it.
+func (t OSTemplate) Imported() bool { return t.File != "" }
+
+// Has reports whether the template's guest applies feature from the seed.
+func (t OSTemplate) Has(feature string) bool { return slices.Contains(t.Features, feature) }
 
 // UpsertRegion creates or updates a region. A region given an IPNetwork also gets
 // (or keeps) an IPv4 pool of that network with that gateway: the short way to a
@@ -119,27 +134,62 @@ func (db *DB) Plan(ctx context.Context, slug string) (Plan, error) {
 
 // UpsertOSTemplate creates or updates an OS template.
 func (db *DB) UpsertOSTemplate(ctx context.Context, t OSTemplate) error {
-	_, err := db.W.ExecContext(ctx, `INSERT INTO os_templates (slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	if t.Format == "" {
+		t.Format = "qcow2"
+	}
+	if t.Features == nil {
+		t.Features = []string{"password", "ssh_key"}
+	}
+	_, err := db.W.ExecContext(ctx, `INSERT INTO os_templates (slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active,
+		sha256, format, size_bytes, file, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET name = excluded.name, volume = excluded.volume, kernel = excluded.kernel, initrd = excluded.initrd,
-		cmdline = excluded.cmdline, min_disk_gb = excluded.min_disk_gb, sort = excluded.sort, active = excluded.active`,
-		t.Slug, t.Name, t.Volume, t.Kernel, t.Initrd, t.Cmdline, t.MinDiskGB, t.Sort, t.Active)
+		cmdline = excluded.cmdline, min_disk_gb = excluded.min_disk_gb, sort = excluded.sort, active = excluded.active,
+		sha256 = excluded.sha256, format = excluded.format, size_bytes = excluded.size_bytes, file = excluded.file, features = excluded.features`,
+		t.Slug, t.Name, t.Volume, t.Kernel, t.Initrd, t.Cmdline, t.MinDiskGB, t.Sort, t.Active,
+		t.SHA256, t.Format, t.SizeBytes, t.File, strings.Join(t.Features, ","))
 	return err
 }
 
-const templateColumns = `slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active`
+// SetTemplateActive shows a template to new orders or hides it; existing VMs keep theirs.
+func (db *DB) SetTemplateActive(ctx context.Context, slug string, active bool) error {
+	res, err := db.W.ExecContext(ctx, `UPDATE os_templates SET active = ? WHERE slug = ?`, active, slug)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AllOSTemplates lists every template, disabled ones included, for the operator.
+func (db *DB) AllOSTemplates(ctx context.Context) ([]OSTemplate, error) {
+	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates ORDER BY sort, slug`)
+}
+
+const templateColumns = `slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active, sha256, format, size_bytes, file, features`
 
 func scanTemplate(row interface{ Scan(...any) error }) (OSTemplate, error) {
 	var t OSTemplate
-	err := row.Scan(&t.Slug, &t.Name, &t.Volume, &t.Kernel, &t.Initrd, &t.Cmdline, &t.MinDiskGB, &t.Sort, &t.Active)
+	var features string
+	err := row.Scan(&t.Slug, &t.Name, &t.Volume, &t.Kernel, &t.Initrd, &t.Cmdline, &t.MinDiskGB, &t.Sort, &t.Active,
+		&t.SHA256, &t.Format, &t.SizeBytes, &t.File, &features)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ErrNotFound
+	}
+	if features != "" {
+		t.Features = strings.Split(features, ",")
 	}
 	return t, err
 }
 
 // OSTemplates lists the active templates.
 func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
-	rows, err := db.read(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
+	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
+}
+
+func (db *DB) templates(ctx context.Context, query string) ([]OSTemplate, error) {
+	rows, err := db.read(ctx, query)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
+)
+
+// adminImportTemplate imports an operator's image as a template and uploads it to
+// every enabled node now; a node that fails or is down gets it from the running
+// panel's template worker later.
+func adminImportTemplate(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	var in services.ImportInput
+	fs := flag.NewFlagSet("admin import-template", flag.ExitOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&in.Slug, "slug", "", "the template's slug, e.g. debian-12 (required; an existing slug is updated)")
+	fs.StringVar(&in.Name, "name", "", "the name customers see, e.g. \"Debian 12\" (required)")
+	fs.StringVar(&in.File, "file", "", "the image, qcow2 or raw (required)")
+	fs.StringVar(&in.Format, "format", "", "qcow2 or raw (default: read from the file)")
+	fs.IntVar(&in.MinDiskGB, "min-disk-gb", 1, "the smallest disk a VM from it may have")
+	features := fs.String("features", "password,ssh_key", "what its guest applies from the seed: "+strings.Join(services.Features, ","))
+	dir := fs.String("template-dir", "", "where the panel keeps its copies of imported images (env ABRAK_TEMPLATE_DIR; default: templates/ beside the database)")
+	parse(fs, args)
+	if in.Slug == "" || in.Name == "" || in.File == "" {
+		return errors.New("import-template: --slug, --name and --file are required")
+	}
+	for _, f := range strings.Split(*features, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			in.Features = append(in.Features, f)
+		}
+	}
+	if *dir == "" {
+		*dir = env("ABRAK_TEMPLATE_DIR", filepath.Join(filepath.Dir(c.DB), "templates"))
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, changed, err := services.ImportTemplate(ctx, db, *dir, in, progressLine(out, "checksum"))
+	if err != nil {
+		return fmt.Errorf("import-template: %w", err)
+	}
+	what := "the same image as before"
+	if changed {
+		what = "a new image"
+	}
+	fmt.Fprintf(out, "template %s: %s, sha256 %s, %s, volume %s\n", t.Slug, what, t.SHA256, t.Format, t.Volume)
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return err
+	}
+	vols, err := db.TemplateVolumes(ctx)
+	if err != nil {
+		return err
+	}
+	ready := map[int64]bool{}
+	for _, v := range vols {
+		if v.Template == t.Slug && v.Volume == t.Volume && v.State == store.VolumeReady {
+			ready[v.NodeID] = true
+		}
+	}
+	failed := 0
+	for _, n := range nodes {
+		if !n.Enabled {
+			continue
+		}
+		if ready[n.ID] {
+			fmt.Fprintf(out, "  %s: already there\n", n.Name)
+			continue
+		}
+		if err := pushToNode(ctx, db, n, t, out); err != nil {
+			failed++
+			fmt.Fprintf(out, "  %s: %v (the running panel tries again)\n", n.Name, err)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("import-template: %d nodes did not get the image yet", failed)
+	}
+	return nil
+}
+
+func pushToNode(ctx context.Context, db *store.DB, n store.Node, t store.OSTemplate, out io.Writer) error {
+	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
+	defer fleet.Close()
+	cfg := services.NodeConfig(n)
+	cfg.VirtType = hypervisor.VirtQEMU // an upload needs no accelerator: no probe
+	fleet.SetNodes([]hypervisor.NodeConfig{cfg})
+	var node *hypervisor.Node
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if node, err = fleet.Node(n.ID); err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	if err := services.PushTemplate(ctx, db, node, t, progressLine(out, "  "+n.Name+": upload")); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "  %s: ready (uploaded and read back in %s)\n", n.Name, time.Since(started).Round(100*time.Millisecond))
+	return nil
+}
+
+// progressLine prints how far a long copy is, at most once a second.
+func progressLine(out io.Writer, what string) func(done, total int64) {
+	return func(done, total int64) {
+		if total < 64<<20 {
+			return // small files are done before anyone looks
+		}
+		fmt.Fprintf(out, "%s: %d of %d MiB (%d%%)\n", what, done>>20, total>>20, done*100/max(total, 1))
+	}
+}
+
+// adminTemplates prints each template with its state on every node.
+func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("admin templates", flag.ExitOnError)
+	commonFlags(fs, &c)
+	parse(fs, args)
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	templates, err := db.AllOSTemplates(ctx)
+	if err != nil {
+		return err
+	}
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return err
+	}
+	vols, err := db.TemplateVolumes(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, n := range nodes {
+		names[n.ID] = n.Name
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SLUG\tNAME\tSTATE\tFEATURES\tSHA256\tNODES")
+	for _, t := range templates {
+		state := "enabled"
+		if !t.Active {
+			state = "disabled"
+		}
+		sum, where := "-", "every node (not imported)"
+		if t.Imported() {
+			sum = t.SHA256[:12]
+			var parts []string
+			for _, v := range vols {
+				if v.Template != t.Slug {
+					continue
+				}
+				s := v.State
+				if v.Volume != t.Volume {
+					s = "old image"
+				} else if v.State == store.VolumeFailed {
+					s += " (" + v.Error + ")"
+				}
+				parts = append(parts, names[v.NodeID]+": "+s)
+			}
+			where = strings.Join(parts, "; ")
+			if where == "" {
+				where = "none yet"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, state, strings.Join(t.Features, ","), sum, where)
+	}
+	return tw.Flush()
+}
+
+// adminSetTemplate hides a template from new orders or shows it again.
+func adminSetTemplate(ctx context.Context, args []string, out io.Writer) error {
+	var c config
+	fs := flag.NewFlagSet("admin set-template", flag.ExitOnError)
+	commonFlags(fs, &c)
+	slug := fs.String("slug", "", "the template (required)")
+	disabled := fs.Bool("disabled", false, "hide it from new orders (existing VMs keep theirs)")
+	enabled := fs.Bool("enabled", false, "offer it again")
+	parse(fs, args)
+	if *slug == "" || *disabled == *enabled {
+		return errors.New("set-template: --slug and one of --disabled or --enabled are required")
+	}
+	db, err := store.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SetTemplateActive(ctx, *slug, *enabled); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("set-template: no template %q", *slug)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "template %s %s\n", *slug, map[bool]string{true: "enabled", false: "disabled"}[*enabled])
+	return nil
+}
