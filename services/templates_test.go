@@ -137,4 +137,3 @@ func (e *vmEnv) volumeExists(name string) bool {
 	}
 	return false
 }
-
