@@ -138,6 +138,7 @@ type apiCreateVM struct {
 	DisplayName    string  `json:"display_name"`
 	Hostname       string  `json:"hostname"`
 	Region         string  `json:"region"`
+	UserData       string  `json:"user_data"`
 }
 
 type apiCreateSSHKey struct {

@@ -15,9 +15,9 @@ import (
 	"abrak/services"
 )
 
-// maxJSONBody bounds an API request body; the largest legitimate one (a VM
-// order with a few dozen SSH key ids) is a few hundred bytes.
-const maxJSONBody = 64 << 10
+// maxJSONBody bounds an API request body; the largest legitimate one is a VM
+// order with 64 KiB of user_data, which JSON escaping may grow up to sixfold.
+const maxJSONBody = 6*services.MaxUserData + 16<<10
 
 // decodeJSON reads the request body into dst, strictly: a field dst does not
 // know, or a value of the wrong type, is a 422 naming that field, so a typo in

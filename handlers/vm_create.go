@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,7 +15,7 @@ import (
 
 // createFormFields are the order form's fields copied back when it is refused
 // (the password never is).
-var createFormFields = []string{"region", "plan_slug", "os_template_slug", "auth_mode", "hostname", "display_name"}
+var createFormFields = []string{"region", "plan_slug", "os_template_slug", "auth_mode", "hostname", "display_name", "user_data"}
 
 // NewVMForm is GET /vms/new.
 func (h *Handlers) NewVMForm(c echo.Context) error {
@@ -106,7 +107,8 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 		}
 		in = services.CreateVMInput{PlanSlug: body.PlanSlug, OSTemplateSlug: body.OSTemplateSlug, AuthMode: body.AuthMode,
 			CustomPassword: body.CustomPassword, SSHKeyIDs: body.SSHKeyIDs, DisplayName: body.DisplayName,
-			Hostname: body.Hostname, Region: body.Region, IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
+			Hostname: body.Hostname, Region: body.Region, UserData: body.UserData,
+			IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
 		if len(in.IdempotencyKey) > 255 {
 			return services.Invalid(map[string]string{"idempotency_key": "form.too_long"})
 		}
@@ -149,6 +151,7 @@ func createFormInput(c echo.Context) (services.CreateVMInput, error) {
 		PlanSlug: c.FormValue("plan_slug"), OSTemplateSlug: c.FormValue("os_template_slug"),
 		AuthMode: c.FormValue("auth_mode"), DisplayName: c.FormValue("display_name"),
 		Hostname: c.FormValue("hostname"), Region: c.FormValue("region"),
+		UserData:       strings.ReplaceAll(c.FormValue("user_data"), "\r\n", "\n"),
 		IdempotencyKey: c.FormValue("idempotency_key"),
 	}
 	// Only the chosen mode's secret is sent on, so switching modes in the form

@@ -21,6 +21,9 @@ type DomainSpec struct {
 	// keeps only the hash, so rebuilds and retries never need the clear text.
 	RootPasswordCrypt string
 	SSHKeys           []string
+	// UserData is the customer's own cloud-config or "#!" script, run once by the
+	// guest's cloud-init beside Abrak's settings (see seed.go); empty for none.
+	UserData string
 	// Net is the guest's one interface: its MAC and addresses, which the seed
 	// configures and the anti-spoofing filter holds it to.
 	Net Network

@@ -158,12 +158,17 @@ func (s *vmCore) specFor(ctx context.Context, vm store.VM) (hypervisor.DomainSpe
 	if err := s.ensureMAC(ctx, &vm); err != nil {
 		return hypervisor.DomainSpec{}, err
 	}
+	userData, err := s.db.OrderUserData(ctx, vm.ID)
+	if err != nil {
+		return hypervisor.DomainSpec{}, err
+	}
 	return hypervisor.DomainSpec{
 		UUID: vm.UUID, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
 		Template:          hypervisor.TemplateRef{Volume: tmpl.Volume, Kernel: tmpl.Kernel, Initrd: tmpl.Initrd, Cmdline: tmpl.Cmdline},
 		Hostname:          vm.Hostname,
 		RootPasswordCrypt: vm.RootCrypt,
 		SSHKeys:           vm.SSHKeys,
+		UserData:          userData,
 		Net: hypervisor.Network{
 			MAC:  vm.MAC,
 			IPv4: vm.PublicIP, Prefix4: prefixLen(vm.Network4), Gateway4: vm.Gateway4,

@@ -27,6 +27,8 @@ type CreateVMInput struct {
 	DisplayName    string  `json:"display_name"`
 	Hostname       string  `json:"hostname"`
 	Region         string  `json:"region"`
+	// UserData is the customer's cloud-config or "#!" script (UserDataProblem).
+	UserData string `json:"user_data"`
 	// IdempotencyKey makes a repeated request return the first VM.
 	IdempotencyKey string `json:"-"`
 }
@@ -37,8 +39,8 @@ type CreateVMInput struct {
 // database, and the password is never stored in any form but its crypt hash.
 func (in CreateVMInput) requestHash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
-		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
+		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region, in.UserData)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -167,6 +169,12 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		}
 	}
 
+	if k := UserDataProblem(in.UserData); k != "" {
+		fields["user_data"] = k
+	} else if in.UserData != "" && tmpl.Slug != "" && !tmpl.Has(FeatureUserData) {
+		fields["user_data"] = "vm.template_no_user_data"
+	}
+
 	id := uuid.NewString()
 	if in.Hostname == "" {
 		in.Hostname = "vm-" + id[:8]
@@ -191,6 +199,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		IdempotencyKey: in.IdempotencyKey,
 		RequestHash:    requestHash,
 		Quarantine:     s.cfg.AddressQuarantine,
+		UserData:       in.UserData,
 	}
 	var vm store.VM
 	var replay, noAddress bool

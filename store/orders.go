@@ -31,6 +31,8 @@ type NewVMOrder struct {
 	RequestHash    string
 	// Quarantine is how long a released address rests before it is handed out again.
 	Quarantine time.Duration
+	// UserData is the customer's, kept until the first build is done (migration 0017).
+	UserData string
 }
 
 // ErrIdempotencyMismatch is a repeated Idempotency-Key with a different request.
@@ -88,6 +90,11 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay, 
 		}
 		if noAddress, e = allocate(ctx, tx, v.ID, v.Region, time.Unix(now, 0), in.Quarantine); e != nil {
 			return e
+		}
+		if in.UserData != "" {
+			if _, e := tx.ExecContext(ctx, `INSERT INTO order_user_data (vm_id, data) VALUES (?, ?)`, v.ID, in.UserData); e != nil {
+				return e
+			}
 		}
 		if _, e := AddToBalance(ctx, tx, v.UserID, -in.AmountRials, "vm_order", v.UUID); e != nil {
 			return e
@@ -266,4 +273,15 @@ func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 func (db *DB) TouchOrder(ctx context.Context, id int64) error {
 	_, err := db.W.ExecContext(ctx, `UPDATE orders SET updated_at = ? WHERE id = ? AND status = ?`, time.Now().Unix(), id, vmstatus.OrderProvisioning)
 	return err
+}
+
+// OrderUserData is the customer's user_data of a VM whose first build is not done
+// yet; "" once it is (or when there was none).
+func (db *DB) OrderUserData(ctx context.Context, vmID int64) (string, error) {
+	var data string
+	err := db.readRow(ctx, `SELECT data FROM order_user_data WHERE vm_id = ?`, vmID).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return data, err
 }

@@ -196,3 +196,35 @@ func TestARegionsNetworkBecomesAPoolWithItsHosts(t *testing.T) {
 		t.Fatalf("an unused pool outside the kept networks stayed: %+v", pools)
 	}
 }
+
+// A customer's user_data is kept until the first build is done, then deleted.
+func TestUserDataIsForgottenOnceTheVMIsBuilt(t *testing.T) {
+	ctx := context.Background()
+	db, u := poolDB(t, 3)
+	for _, finish := range []bool{true, false} {
+		vm, _, _, err := db.CreateVMOrder(ctx, store.NewVMOrder{VM: store.VM{UUID: uuid.NewString(), UserID: u.ID,
+			DisplayName: "ud", Hostname: "ud", PlanSlug: "p", OSTemplateSlug: "t", Region: "thr", VCPUs: 1, MemoryMB: 256, DiskGB: 1},
+			AmountRials: 10, Quarantine: time.Hour, UserData: "#!/bin/sh\necho secret\n"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.OrderUserData(ctx, vm.ID); got != "#!/bin/sh\necho secret\n" {
+			t.Fatalf("user_data before the build: %q", got)
+		}
+		o, err := db.OrderForVM(ctx, vm.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if finish {
+			err = db.FinishOrder(ctx, o.ID, time.Now())
+		} else {
+			_, err = db.FailOrder(ctx, o.ID, "given up")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.OrderUserData(ctx, vm.ID); got != "" {
+			t.Fatalf("user_data kept after the order ended (finished: %v): %q", finish, got)
+		}
+	}
+}

@@ -475,3 +475,44 @@ func TestAnOrderOnAFullPoolIsKeptWith503(t *testing.T) {
 		}
 	}
 }
+
+// user_data in an order: refused with a 422 naming the field, in the customer's
+// language, when it is no cloud-config or script, when the template runs none,
+// or when it tries to decide its own merging; nothing is charged then.
+func TestOrderUserDataIsChecked(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, withAPIRateLimit(1_000_000, 1_000_000))
+	seedCatalog(t, a)
+	ctx := context.Background()
+	if err := a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "cloud", Name: "Cloud", Volume: "c.qcow2", MinDiskGB: 1, Active: true,
+		Features: []string{"password", "ssh_key", "user_data"}}); err != nil {
+		t.Fatal(err)
+	}
+	c := newVMCustomer(t, a, "ud@example.com", 1_000_000)
+	order := func(template, userData string) response {
+		b, _ := json.Marshal(map[string]any{"plan_slug": "starter", "os_template_slug": template, "auth_mode": "password",
+			"custom_password": "StrongPass123!", "user_data": userData})
+		return apiCall(t, a, http.MethodPost, "/api/v1/vms", c.token, string(b), "Accept-Language", "en")
+	}
+	for _, bad := range []struct{ template, data, says string }{
+		{"cloud", "echo hi", "must start with #cloud-config"},
+		{"cloud", "#cloud-config\nruncmd: [unclosed\n", "not valid YAML"},
+		{"cloud", "#cloud-config\nmerge_how: replace\n", "merge_how"},
+		{"cloud", "#!/bin/sh\n" + strings.Repeat("x", 70_000), "64 KiB"},
+		{"debian-12", "#!/bin/sh\necho hi\n", "does not run user data"},
+	} {
+		r := order(bad.template, bad.data)
+		mustStatus(t, "bad user_data", r, http.StatusUnprocessableEntity)
+		if e := apiErrorOf(t, r); !strings.Contains(e.Error.Fields["user_data"], bad.says) {
+			t.Errorf("user_data %.30q: fields %v, want one saying %q", bad.data, e.Error.Fields, bad.says)
+		}
+	}
+	if got := a.user(t, c.email).BalanceRials; got != 1_000_000 {
+		t.Fatalf("refused orders charged: balance %d", got)
+	}
+	r := order("cloud", "#cloud-config\nruncmd:\n  - touch /root/hello\n")
+	mustStatus(t, "good user_data", r, http.StatusServiceUnavailable) // kept; no hypervisor here
+	if n := a.count(t, `SELECT count(*) FROM order_user_data`); n != 1 {
+		t.Fatalf("%d user_data rows kept for the waiting order", n)
+	}
+}
