@@ -77,6 +77,8 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminPools(ctx, args[1:], os.Stdout)
 	case "import-template":
 		return adminImportTemplate(ctx, args[1:], os.Stdout)
+	case "import-iso":
+		return adminImportISO(ctx, args[1:], os.Stdout)
 	case "templates":
 		return adminTemplates(ctx, args[1:], os.Stdout)
 	case "set-template":

@@ -20,20 +20,32 @@ import (
 // every enabled node now; a node that fails or is down gets it from the running
 // panel's template worker later.
 func adminImportTemplate(ctx context.Context, args []string, out io.Writer) error {
+	return importImage(ctx, args, out, store.KindDisk)
+}
+
+// adminImportISO imports an ISO image customers can boot their VMs from.
+func adminImportISO(ctx context.Context, args []string, out io.Writer) error {
+	return importImage(ctx, args, out, store.KindISO)
+}
+
+func importImage(ctx context.Context, args []string, out io.Writer, kind string) error {
 	var c config
-	var in services.ImportInput
-	fs := flag.NewFlagSet("admin import-template", flag.ExitOnError)
+	in := services.ImportInput{Kind: kind}
+	fs := flag.NewFlagSet("admin import-"+map[string]string{store.KindDisk: "template", store.KindISO: "iso"}[kind], flag.ExitOnError)
 	commonFlags(fs, &c)
-	fs.StringVar(&in.Slug, "slug", "", "the template's slug, e.g. debian-12 (required; an existing slug is updated)")
+	fs.StringVar(&in.Slug, "slug", "", "the image's slug, e.g. debian-12 (required; an existing slug is updated)")
 	fs.StringVar(&in.Name, "name", "", "the name customers see, e.g. \"Debian 12\" (required)")
-	fs.StringVar(&in.File, "file", "", "the image, qcow2 or raw (required)")
-	fs.StringVar(&in.Format, "format", "", "qcow2 or raw (default: read from the file)")
-	fs.IntVar(&in.MinDiskGB, "min-disk-gb", 1, "the smallest disk a VM from it may have")
-	features := fs.String("features", "password,ssh_key", "what its guest applies from the seed: "+strings.Join(services.Features, ","))
+	fs.StringVar(&in.File, "file", "", "the image: qcow2 or raw for a template, an ISO 9660 file for an ISO (required)")
+	features := new(string)
+	if kind == store.KindDisk {
+		fs.StringVar(&in.Format, "format", "", "qcow2 or raw (default: read from the file)")
+		fs.IntVar(&in.MinDiskGB, "min-disk-gb", 1, "the smallest disk a VM from it may have")
+		features = fs.String("features", "password,ssh_key", "what its guest applies from the seed: "+strings.Join(services.Features, ","))
+	}
 	dir := fs.String("template-dir", "", "where the panel keeps its copies of imported images (env ABRAK_TEMPLATE_DIR; default: templates/ beside the database)")
 	parse(fs, args)
 	if in.Slug == "" || in.Name == "" || in.File == "" {
-		return errors.New("import-template: --slug, --name and --file are required")
+		return errors.New("import: --slug, --name and --file are required")
 	}
 	for _, f := range strings.Split(*features, ",") {
 		if f = strings.TrimSpace(f); f != "" {
@@ -154,7 +166,7 @@ func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
 		names[n.ID] = n.Name
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SLUG\tNAME\tSTATE\tFEATURES\tSHA256\tNODES")
+	fmt.Fprintln(tw, "SLUG\tKIND\tNAME\tSTATE\tFEATURES\tSHA256\tNODES")
 	for _, t := range templates {
 		state := "enabled"
 		if !t.Active {
@@ -181,7 +193,7 @@ func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
 				where = "none yet"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, state, strings.Join(t.Features, ","), sum, where)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Kind, t.Name, state, strings.Join(t.Features, ","), sum, where)
 	}
 	return tw.Flush()
 }

@@ -111,7 +111,8 @@ commands:
   admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
   admin nodes             one line per node: region, URI, state, virt type and why
   admin import-template   --slug S --name N --file IMG [--min-disk-gb N] [--features password,ssh_key,user_data]
-  admin templates         each template with its state on every node
+  admin import-iso        --slug S --name N --file X.iso: an ISO image customers can boot their VMs from
+  admin templates         each template and ISO with its state on every node
   admin set-template      --slug S --disabled|--enabled: hide a template from new orders or offer it again
   admin seed-demo         [--node-uri URI] [--bridge BR]: demo region, pools, plans, tiny OS template and node
   admin demo-vm           --email E --ssh-key FILE.pub: the demo customer's key and a VM named demo

@@ -27,6 +27,7 @@ type apiVM struct {
 	Networks        apiNetworks     `json:"networks"`
 	MACAddress      string          `json:"mac_address"`
 	Traffic         apiTraffic      `json:"traffic"`
+	Boot            apiBoot         `json:"boot"`
 	CreatedAt       string          `json:"created_at"`
 	Locked          bool            `json:"locked"`
 	OrderStatus     vmstatus.Order  `json:"order_status"`
@@ -100,6 +101,23 @@ type apiAction struct {
 
 type apiActionBody struct {
 	Action apiAction `json:"action"`
+}
+
+// apiBootBody answers a boot change; rescue_password only when entering rescue.
+type apiBootBody struct {
+	Action         apiAction `json:"action"`
+	RescuePassword string    `json:"rescue_password,omitempty"`
+}
+
+type apiISO struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+// apiBoot is what a VM boots from: disk, cdrom (with the ISO's slug) or rescue.
+type apiBoot struct {
+	Type  string `json:"boot_type"`
+	CDROM string `json:"cdrom,omitempty"`
 }
 
 type apiActionList struct {
@@ -196,6 +214,7 @@ func vmJSON(v services.VM) apiVM {
 		Networks:   apiNetworks{V4: []apiNetworkV4{}, V6: []apiNetworkV6{}},
 		MACAddress: v.MAC,
 		Traffic:    apiTraffic{Month: v.TrafficMonth, RxBytes: v.Received, TxBytes: v.Sent},
+		Boot:       apiBoot{Type: v.Boot, CDROM: v.BootISO},
 	}
 	if v.Status == vmstatus.Destroyed {
 		return out

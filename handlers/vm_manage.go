@@ -177,6 +177,17 @@ func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.
 			v.Manage.Templates = append(v.Manage.Templates, views.ManageTemplate{Slug: t.Slug, Name: t.Name, Current: t.Slug == vm.OSTemplateSlug})
 		}
 	}
+	isos, err := h.VMs.ISOs(ctx)
+	if err != nil {
+		return services.Internal(err)
+	}
+	v.Manage.BootNow = vm.Boot
+	for _, iso := range isos {
+		v.Manage.ISOs = append(v.Manage.ISOs, views.ManageTemplate{Slug: iso.Slug, Name: iso.Name, Current: iso.Slug == vm.BootISO})
+		if iso.Slug == vm.BootISO {
+			v.Manage.BootISO = iso.Name
+		}
+	}
 	lctx, cancel := context.WithTimeout(ctx, snapshotListTimeout)
 	defer cancel()
 	snaps, err := h.VMs.Snapshots(lctx, p, vm.UUID)
@@ -188,4 +199,55 @@ func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.
 		v.Manage.Snapshots = append(v.Manage.Snapshots, views.SnapshotRow{Name: s.Name, CreatedAt: s.CreatedAt, Current: s.Current})
 	}
 	return nil
+}
+
+// BootVM is POST /api/v1/vms/{uuid}/boot and POST /vms/{uuid}/boot: restart the
+// VM from its disk, an ISO or the rescue system. The rescue system's one-time
+// password is in the answer (the API body, or the page drawn in place of the
+// usual redirect, so it never rests in a session).
+func (h *Handlers) BootVM(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	uuid := c.Param("uuid")
+	var in services.BootInput
+	if apiDoor(c) {
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		b, err := h.VMs.SetBoot(c.Request().Context(), p, uuid, in)
+		if err != nil {
+			return err
+		}
+		if b.Action.VMUUID == "" {
+			b.Action.VMUUID = uuid
+		}
+		return c.JSON(http.StatusOK, apiBootBody{Action: actionJSON(LocaleOf(c), b.Action), RescuePassword: b.RescuePassword})
+	}
+	in = services.BootInput{Type: c.FormValue("boot_type"), ISO: c.FormValue("cdrom")}
+	values := map[string]string{"boot_type": in.Type, "cdrom": in.ISO}
+	if c.FormValue("confirm") != "yes" {
+		f := views.Form{Values: values, Errors: map[string]string{"confirm": "vm.boot_confirm_required"}}
+		return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Manage.Boot = f })
+	}
+	b, err := h.VMs.SetBoot(c.Request().Context(), p, uuid, in)
+	if err == nil && b.RescuePassword != "" {
+		return h.vmPage(c, http.StatusOK, uuid, func(v *views.VMPageView) { v.Manage.RescuePassword = b.RescuePassword })
+	}
+	return h.actionAnswer(c, uuid, b.Action, err, http.StatusOK, "vm.boot_started", "#boot", values,
+		func(v *views.VMPageView, f views.Form) { v.Manage.Boot = f })
+}
+
+// ISOs is GET /api/v1/isos: the images a VM may boot from.
+func (h *Handlers) ISOs(c echo.Context) error {
+	isos, err := h.VMs.ISOs(c.Request().Context())
+	if err != nil {
+		return services.Internal(err)
+	}
+	out := make([]apiISO, 0, len(isos))
+	for _, iso := range isos {
+		out = append(out, apiISO{Slug: iso.Slug, Name: iso.Name})
+	}
+	return c.JSON(http.StatusOK, map[string][]apiISO{"isos": out})
 }

@@ -42,6 +42,9 @@ func (n *Node) Delete(ctx context.Context, id string) error {
 		if err := deleteVolume(lv, pool, rootVolume(id)); err != nil {
 			return err
 		}
+		if err := deleteVolume(lv, pool, rescueSeedVolume(id)); err != nil {
+			return err
+		}
 		return deleteVolume(lv, pool, seedVolume(id))
 	})
 	return wrapf(err, "delete %s", id)

@@ -29,9 +29,12 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 	os := &libvirtxml.DomainOS{
 		Type: &libvirtxml.DomainOSType{Type: "hvm", Arch: caps.Arch},
 	}
-	if boot.kernel != "" {
+	switch {
+	case spec.Boot.ISO != "":
+		// Per-device order (below): the ISO first, then the disk.
+	case boot.kernel != "" && spec.Boot.Rescue == "":
 		os.Kernel, os.Initrd, os.Cmdline = boot.kernel, boot.initrd, spec.Template.Cmdline
-	} else {
+	default:
 		os.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
 	}
 	serialPort := uint(0)
@@ -52,28 +55,7 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 		OnReboot:   "restart",
 		OnCrash:    "destroy",
 		Devices: &libvirtxml.DomainDeviceList{
-			Disks: []libvirtxml.DomainDisk{
-				{
-					Device: "disk",
-					Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "qcow2"},
-					Source: &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{
-						Pool: cfg.Pool, Volume: rootVolume(spec.UUID)}},
-					Target: &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
-				},
-				{
-					// The seed is read-only and outside snapshots: internal
-					// snapshots need every snapshotted disk to be qcow2.
-					Device:   "cdrom",
-					Snapshot: "no",
-					Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
-					Source: &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{
-						Pool: cfg.Pool, Volume: seedVolume(spec.UUID)}},
-					// IDE, not SATA: Debian's cloud kernel has no AHCI driver, and
-					// the guest must find its seed to learn its hostname.
-					Target:   &libvirtxml.DomainDiskTarget{Dev: "hdc", Bus: "ide"},
-					ReadOnly: &libvirtxml.DomainDiskReadOnly{},
-				},
-			},
+			Disks: guestDisks(spec, cfg),
 			Interfaces: []libvirtxml.DomainInterface{guestInterface(spec.Net, cfg)},
 			Serials: []libvirtxml.DomainSerial{{
 				Target: &libvirtxml.DomainSerialTarget{Port: &serialPort},
@@ -132,4 +114,60 @@ func vncGraphic(spec DomainSpec, cfg NodeConfig) *libvirtxml.DomainGraphicVNC {
 
 func vncSocketPath(cfg NodeConfig, id string) string {
 	return strings.TrimRight(cfg.VNCSocketDir, "/") + "/" + id + ".sock"
+}
+
+// guestDisks are the VM's disk and its seed, plus what Boot adds: an ISO as a
+// second CD-ROM to boot from, or a rescue system's disk in front of the VM's own.
+func guestDisks(spec DomainSpec, cfg NodeConfig) []libvirtxml.DomainDisk {
+	volume := func(name string) *libvirtxml.DomainDiskSource {
+		return &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{Pool: cfg.Pool, Volume: name}}
+	}
+	root := libvirtxml.DomainDisk{
+		Device: "disk",
+		Driver: &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "qcow2"},
+		Source: volume(rootVolume(spec.UUID)),
+		Target: &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
+	}
+	seed := libvirtxml.DomainDisk{
+		// The seed is read-only and outside snapshots: internal snapshots need
+		// every snapshotted disk to be qcow2.
+		Device:   "cdrom",
+		Snapshot: "no",
+		Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
+		Source:   volume(seedVolume(spec.UUID)),
+		// IDE, not SATA: Debian's cloud kernel has no AHCI driver, and the guest
+		// must find its seed to learn its hostname.
+		Target:   &libvirtxml.DomainDiskTarget{Dev: "hdc", Bus: "ide"},
+		ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+	}
+	switch {
+	case spec.Boot.Rescue != "":
+		// The rescue system boots from a read-only copy of its template, which
+		// any number of VMs share; the VM's disk is the second disk, untouched
+		// until the customer mounts it.
+		rescue := libvirtxml.DomainDisk{
+			Device:   "disk",
+			Snapshot: "no",
+			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "qcow2"},
+			Source:   volume(spec.Boot.Rescue),
+			Target:   &libvirtxml.DomainDiskTarget{Dev: "vda", Bus: "virtio"},
+			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+		}
+		root.Target = &libvirtxml.DomainDiskTarget{Dev: "vdb", Bus: "virtio"}
+		seed.Source = volume(rescueSeedVolume(spec.UUID))
+		return []libvirtxml.DomainDisk{rescue, root, seed}
+	case spec.Boot.ISO != "":
+		iso := libvirtxml.DomainDisk{
+			Device:   "cdrom",
+			Snapshot: "no",
+			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
+			Source:   volume(spec.Boot.ISO),
+			Target:   &libvirtxml.DomainDiskTarget{Dev: "hdd", Bus: "ide"},
+			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
+			Boot:     &libvirtxml.DomainDeviceBoot{Order: 1},
+		}
+		root.Boot = &libvirtxml.DomainDeviceBoot{Order: 2}
+		return []libvirtxml.DomainDisk{root, seed, iso}
+	}
+	return []libvirtxml.DomainDisk{root, seed}
 }

@@ -31,6 +31,16 @@ type DomainSpec struct {
 	VNCPassword string
 	Owner       string
 	Plan        string
+	// Boot is what the domain boots from; zero: its own disk.
+	Boot Boot
+}
+
+// Boot is an alternative to booting the VM's own disk. With ISO the VM boots
+// that volume as a CD-ROM, its disk still attached; with Rescue it boots that
+// volume (a rescue system) as its first disk, the VM's own disk second, and the
+// seed describes the rescue system (its one-time root password).
+type Boot struct {
+	ISO, Rescue string
 }
 
 // Network is a guest's public interface. Without addresses the guest asks DHCP
@@ -78,3 +88,6 @@ func (s DomainSpec) validate() error {
 
 func rootVolume(id string) string { return id + ".qcow2" }
 func seedVolume(id string) string { return id + "-seed.iso" }
+
+// rescueSeedVolume is the seed of a VM's rescue system, apart from its own seed.
+func rescueSeedVolume(id string) string { return id + "-rescue-seed.iso" }

@@ -17,3 +17,15 @@ libvirt-down:
 
 template:
 	@$(ROOT)/scripts/template/build.sh $(TEMPLATE_DIR)
+
+# A Debian 12 cloud image built from Debian's mirror (scripts/image), for the
+# real-image tests and for operators to import.
+IMAGE_DIR ?= $(ROOT)/.cache/images
+.PHONY: image-debian test-images
+image-debian:
+	@$(ROOT)/scripts/image/debian.sh $(IMAGE_DIR)
+
+# The slow tests on real cloud images (real cloud-init under software emulation):
+# not part of `make test`, run before an image change is resolved.
+test-images: deps build template image-debian
+	ABRAK_DEBIAN_IMAGE=$(IMAGE_DIR)/debian-12.qcow2 $(GO) test -tags images -count=1 -timeout 40m -run 'TestDebianImage' -v ./web

@@ -30,6 +30,9 @@ type VM struct {
 	IPv6, Gateway6 string
 	Prefix6        int
 	MAC            string
+	// Boot is what it boots from (BootDisk, BootCDROM, BootRescue); BootISO the
+	// ISO for BootCDROM.
+	Boot, BootISO string
 	// Traffic of TrafficMonth (YYYY-MM, UTC): what the VM received and sent.
 	TrafficMonth            string
 	Received, Sent          int64
@@ -58,6 +61,7 @@ func vmOf(v store.VM) VM {
 		Netmask: netmask(v.Network4), Gateway: v.Gateway4,
 		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: prefixLen(v.Network6), MAC: v.MAC,
 		TrafficMonth: store.TrafficMonth(time.Now()), Received: v.Received, Sent: v.Sent,
+		Boot: bootOf(v), BootISO: v.BootISO,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
 		Held: v.Held(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
@@ -205,4 +209,14 @@ func netmask(network string) string {
 		return ""
 	}
 	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
+}
+
+func bootOf(v store.VM) string {
+	switch {
+	case v.RescueCrypt != "":
+		return BootRescue
+	case v.BootISO != "":
+		return BootCDROM
+	}
+	return BootDisk
 }

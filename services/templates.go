@@ -38,6 +38,8 @@ type ImportInput struct {
 	File, Format string
 	MinDiskGB    int
 	Features     []string
+	// Kind is store.KindDisk (the default) or store.KindISO, a CD to boot from.
+	Kind string
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
@@ -70,7 +72,18 @@ func ImportTemplate(ctx context.Context, db *store.DB, dir string, in ImportInpu
 	if err != nil {
 		return t, false, err
 	}
-	format, err := imageFormat(f, in.Format)
+	if in.Kind == "" {
+		in.Kind = store.KindDisk
+	}
+	var format string
+	switch in.Kind {
+	case store.KindDisk:
+		format, err = imageFormat(f, in.Format)
+	case store.KindISO:
+		format, err = "iso", isISO(f)
+	default:
+		err = fmt.Errorf("kind %q: disk or iso", in.Kind)
+	}
 	if err != nil {
 		return t, false, err
 	}
@@ -97,11 +110,23 @@ func ImportTemplate(ctx context.Context, db *store.DB, dir string, in ImportInpu
 	}
 	t = store.OSTemplate{Slug: in.Slug, Name: strings.TrimSpace(in.Name), Volume: in.Slug + "-" + sum[:12] + "." + format,
 		MinDiskGB: max(in.MinDiskGB, 1), Sort: old.Sort, Active: old.Active,
-		SHA256: sum, Format: format, SizeBytes: st.Size(), File: keep, Features: in.Features}
+		SHA256: sum, Format: format, SizeBytes: st.Size(), File: keep, Features: in.Features, Kind: in.Kind}
+	if old.Kind != "" && old.Kind != in.Kind {
+		return t, false, fmt.Errorf("%s is a %s image, not a %s", in.Slug, old.Kind, in.Kind)
+	}
 	if err := db.UpsertOSTemplate(ctx, t); err != nil {
 		return t, false, err
 	}
 	return t, old.SHA256 != sum, nil
+}
+
+// isISO checks for an ISO 9660 file system ("CD001" in its first volume descriptor).
+func isISO(f *os.File) error {
+	magic := make([]byte, 5)
+	if n, _ := f.ReadAt(magic, 0x8001); n != 5 || string(magic) != "CD001" {
+		return errors.New("the file is not an ISO 9660 image")
+	}
+	return nil
 }
 
 // imageFormat is the format named, or qcow2 when the header says so, else raw.

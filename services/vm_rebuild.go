@@ -58,6 +58,10 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 		if err := node.Rebuild(ctx, spec); err != nil {
 			return err
 		}
+		// A fresh disk boots from itself: out of rescue, off any ISO.
+		if err := s.db.SetVMBoot(ctx, vm.ID, "", ""); err != nil {
+			return err
+		}
 		if err := s.resumeBilling(ctx, vm, node); err != nil {
 			return err
 		}

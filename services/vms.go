@@ -38,6 +38,9 @@ type VMConfig struct {
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration
+	// RescueTemplate is the template whose system rescue mode boots (read-only,
+	// with the VM's disk second). Default tiny-linux.
+	RescueTemplate string
 	// AddressQuarantine is how long a released address rests before another VM
 	// gets it, so a stale DNS record never points at a new customer. Default 24 h.
 	AddressQuarantine time.Duration
@@ -73,6 +76,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	}
 	if c.FirstBoot <= 0 {
 		c.FirstBoot = time.Minute
+	}
+	if c.RescueTemplate == "" {
+		c.RescueTemplate = "tiny-linux"
 	}
 	if c.AddressQuarantine <= 0 {
 		c.AddressQuarantine = 24 * time.Hour
@@ -204,6 +210,12 @@ func (s *VMs) Plans(ctx context.Context) ([]Plan, error) {
 
 func (s *VMs) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
 	ts, err := s.db.OSTemplates(ctx)
+	return convert(ts, templateOf), internal(err)
+}
+
+// ISOs are the images a VM may boot from.
+func (s *VMs) ISOs(ctx context.Context) ([]OSTemplate, error) {
+	ts, err := s.db.ISOs(ctx)
 	return convert(ts, templateOf), internal(err)
 }
 

@@ -37,7 +37,15 @@ type OSTemplate struct {
 	SizeBytes            int64
 	// Features is what its guest applies from the seed: password, ssh_key, user_data.
 	Features []string
+	// Kind is "disk" (a template VMs are built from) or "iso" (a CD to boot from).
+	Kind string
 }
+
+// Template kinds.
+const (
+	KindDisk = "disk"
+	KindISO  = "iso"
+)
 
 // Imported reports a template with an image of its own, which nodes must hold
 // (TemplateVolumes) before a VM is built from it.
@@ -140,13 +148,17 @@ func (db *DB) UpsertOSTemplate(ctx context.Context, t OSTemplate) error {
 	if t.Features == nil {
 		t.Features = []string{"password", "ssh_key"}
 	}
+	if t.Kind == "" {
+		t.Kind = KindDisk
+	}
 	_, err := db.W.ExecContext(ctx, `INSERT INTO os_templates (slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active,
-		sha256, format, size_bytes, file, features) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		sha256, format, size_bytes, file, features, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET name = excluded.name, volume = excluded.volume, kernel = excluded.kernel, initrd = excluded.initrd,
 		cmdline = excluded.cmdline, min_disk_gb = excluded.min_disk_gb, sort = excluded.sort, active = excluded.active,
-		sha256 = excluded.sha256, format = excluded.format, size_bytes = excluded.size_bytes, file = excluded.file, features = excluded.features`,
+		sha256 = excluded.sha256, format = excluded.format, size_bytes = excluded.size_bytes, file = excluded.file, features = excluded.features,
+		kind = excluded.kind`,
 		t.Slug, t.Name, t.Volume, t.Kernel, t.Initrd, t.Cmdline, t.MinDiskGB, t.Sort, t.Active,
-		t.SHA256, t.Format, t.SizeBytes, t.File, strings.Join(t.Features, ","))
+		t.SHA256, t.Format, t.SizeBytes, t.File, strings.Join(t.Features, ","), t.Kind)
 	return err
 }
 
@@ -167,13 +179,13 @@ func (db *DB) AllOSTemplates(ctx context.Context) ([]OSTemplate, error) {
 	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates ORDER BY sort, slug`)
 }
 
-const templateColumns = `slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active, sha256, format, size_bytes, file, features`
+const templateColumns = `slug, name, volume, kernel, initrd, cmdline, min_disk_gb, sort, active, sha256, format, size_bytes, file, features, kind`
 
 func scanTemplate(row interface{ Scan(...any) error }) (OSTemplate, error) {
 	var t OSTemplate
 	var features string
 	err := row.Scan(&t.Slug, &t.Name, &t.Volume, &t.Kernel, &t.Initrd, &t.Cmdline, &t.MinDiskGB, &t.Sort, &t.Active,
-		&t.SHA256, &t.Format, &t.SizeBytes, &t.File, &features)
+		&t.SHA256, &t.Format, &t.SizeBytes, &t.File, &features, &t.Kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ErrNotFound
 	}
@@ -185,7 +197,12 @@ func scanTemplate(row interface{ Scan(...any) error }) (OSTemplate, error) {
 
 // OSTemplates lists the active templates.
 func (db *DB) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
-	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 ORDER BY sort, slug`)
+	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 AND kind = '`+KindDisk+`' ORDER BY sort, slug`)
+}
+
+// ISOs lists the active ISO images customers may boot from.
+func (db *DB) ISOs(ctx context.Context) ([]OSTemplate, error) {
+	return db.templates(ctx, `SELECT `+templateColumns+` FROM os_templates WHERE active = 1 AND kind = '`+KindISO+`' ORDER BY sort, slug`)
 }
 
 func (db *DB) templates(ctx context.Context, query string) ([]OSTemplate, error) {

@@ -33,20 +33,23 @@ type VM struct {
 	Resolvers          []string
 	// Received and Sent are this calendar month's traffic (UTC, TrafficMonth).
 	Received, Sent int64
-	NodeID         int64 // 0 until placed
-	PublicIP       string
-	VCPUs          int
-	MemoryMB       int
-	DiskGB         int
-	PriceHourly    int64
-	VNCPassword    string
-	RootCrypt      string
-	SSHKeys        []string
-	Locked         bool
-	NodeDown       bool
-	StatusSeq      int64     // counts status changes; see ReconcileVMStatus
-	OpenActions    int       // actions on it still in progress
-	PaidUntil      time.Time // when the paid time of a live VM runs out
+	// BootISO is the ISO it boots from ("" for its disk); RescueCrypt, when set,
+	// is the hash of the rescue system's one-time root password: it is in rescue.
+	BootISO, RescueCrypt string
+	NodeID               int64 // 0 until placed
+	PublicIP             string
+	VCPUs                int
+	MemoryMB             int
+	DiskGB               int
+	PriceHourly          int64
+	VNCPassword          string
+	RootCrypt            string
+	SSHKeys              []string
+	Locked               bool
+	NodeDown             bool
+	StatusSeq            int64     // counts status changes; see ReconcileVMStatus
+	OpenActions          int       // actions on it still in progress
+	PaidUntil            time.Time // when the paid time of a live VM runs out
 	// UnpaidSince is when the wallet could not pay a due hour; zero while in good
 	// standing. A held VM is off, not billed, and starts only by paying (ResumeBilling).
 	UnpaidSince time.Time
@@ -65,7 +68,7 @@ const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
 	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '` + ActionInProgress + `'),
-	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0)`
+	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
 	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id
@@ -80,7 +83,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
 		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
-		&v.Received, &v.Sent)
+		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -279,3 +282,10 @@ func (v VM) Held() bool { return !v.UnpaidSince.IsZero() }
 
 // UserIDString is the owner as recorded in the domain's metadata.
 func (v VM) UserIDString() string { return strconv.FormatInt(v.UserID, 10) }
+
+// SetVMBoot records what a VM boots from: its disk (both empty), an ISO, or the
+// rescue system (rescueCrypt, the one-time password's hash).
+func (db *DB) SetVMBoot(ctx context.Context, id int64, iso, rescueCrypt string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE vms SET boot_iso = ?, rescue_crypt = ?, updated_at = ? WHERE id = ?`, iso, rescueCrypt, time.Now().Unix(), id)
+	return err
+}

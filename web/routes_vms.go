@@ -24,6 +24,7 @@ func vmPageRoutes(in *echo.Group, h *handlers.Handlers) {
 	in.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
 	in.POST("/vms/:uuid/snapshots/:name/delete", h.DeleteSnapshot)
 	in.POST("/vms/:uuid/rebuild", h.RebuildVM)
+	in.POST("/vms/:uuid/boot", h.BootVM)
 }
 
 // vmAPIRoutes are the VM endpoints of the JSON API (the /api/v1 group).
@@ -43,8 +44,10 @@ func vmAPIRoutes(api *echo.Group, h *handlers.Handlers) {
 	api.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
 	api.DELETE("/vms/:uuid/snapshots/:name", h.DeleteSnapshot)
 	api.POST("/vms/:uuid/rebuild", h.RebuildVM)
+	api.POST("/vms/:uuid/boot", h.BootVM)
 	api.GET("/actions/:id", h.GetAction)
 	api.GET("/plans", h.Plans)
 	api.GET("/os-templates", h.OSTemplates)
+	api.GET("/isos", h.ISOs)
 	api.GET("/regions", h.Regions)
 }

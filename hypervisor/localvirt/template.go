@@ -18,9 +18,11 @@ type TemplateFiles struct {
 	Format      string // "qcow2"
 	File        string // absolute path of the base image
 	VirtualSize uint64 // bytes; clones are at least this large
-	Kernel      string
-	Initrd      string
-	Cmdline     string
+	// ISO is the same system as a bootable CD (kernel line abrak.boot=iso).
+	ISO     string
+	Kernel  string
+	Initrd  string
+	Cmdline string
 }
 
 // Template returns the tiny OS template, building it into <repo>/.cache/template
@@ -70,6 +72,8 @@ func readTemplateEnv(envPath string) (TemplateFiles, error) {
 			tf.Format = value
 		case "FILE":
 			tf.File = abs(value)
+		case "ISO_FILE":
+			tf.ISO = abs(value)
 		case "VIRTUAL_SIZE":
 			tf.VirtualSize, _ = strconv.ParseUint(value, 10, 64)
 		case "KERNEL":

@@ -48,8 +48,10 @@ mmdebstrap --quiet --variant=minbase --components=main \
 
 # cloud-init reads only the NoCloud seed Abrak attaches (no network probing of other
 # clouds at boot); the seed's network-config is applied with ifupdown.
+# minbase has no locales package, so cloud-init's locale module has nothing to set.
 cat >"$root/etc/cloud/cloud.cfg.d/90-abrak.cfg" <<'CFG'
 datasource_list: [ NoCloud, None ]
+locale: false
 CFG
 echo debian >"$root/etc/hostname"
 kernel=$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -n1)

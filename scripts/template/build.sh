@@ -25,7 +25,7 @@ envfile="$out/template.env"
 
 fresh() {
 	local f src
-	for f in "$image" "$envfile"; do
+	for f in "$image" "$envfile" "$out/tiny.iso"; do
 		for src in build.sh init.sh qga.sh; do
 			[[ -e $f && $f -nt $here/$src ]] || return 1
 		done
@@ -146,12 +146,25 @@ mcopy -i "$disk" "$work/initrd.img" ::/initrd.img
 mcopy -i "$disk" "$work/syslinux.cfg" ::/syslinux.cfg
 qemu-img convert -q -f raw -O qcow2 "$disk" "$work/tiny.qcow2"
 
+# The same system as a bootable CD (isolinux, El Torito), for tests of booting a VM
+# from an ISO: its kernel line says so (abrak.boot=iso), which the banner shows.
+iso="$out/tiny.iso"
+mkdir -p "$work/iso/isolinux"
+cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$work/iso/isolinux/"
+cp "${kernel[0]}" "$work/iso/vmlinuz"
+cp "$work/initrd.img" "$work/iso/initrd.img"
+sed 's/APPEND /APPEND abrak.boot=iso /' "$work/syslinux.cfg" >"$work/iso/isolinux/isolinux.cfg"
+xorriso -as mkisofs -quiet -o "$work/tiny.iso" -V TINYISO -b isolinux/isolinux.bin -c isolinux/boot.cat \
+	-no-emul-boot -boot-load-size 4 -boot-info-table "$work/iso" 2>/dev/null
+mv "$work/tiny.iso" "$iso"
 mv "$work/tiny.qcow2" "$image"
 cat >"$work/template.env" <<EOF
 # The tiny OS template: a bootable qcow2 disk (BIOS, syslinux, Debian's $kver kernel).
 # Clone it (StorageVolCreateXMLFrom) and grow the clone; attach a NoCloud seed (cidata).
 FORMAT=qcow2
 FILE=tiny.qcow2
+# The same system as a bootable ISO (kernel line abrak.boot=iso).
+ISO_FILE=tiny.iso
 VIRTUAL_SIZE=$(qemu-img info --output=json "$image" | sed -n 's/.*"virtual-size": *\([0-9]*\).*/\1/p')
 KERNEL_VERSION=$kver
 EOF

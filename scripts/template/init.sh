@@ -105,6 +105,7 @@ banner="
   +--------------------------------------------------+
     Abrak tiny OS
     hostname: $host
+    booted:   $(case " $(cat /proc/cmdline) " in *" abrak.boot=iso "*) echo "from ISO" ;; *) echo "from disk" ;; esac)
     address:  ${addrs:-none}
     kernel:   $(uname -r)
   +--------------------------------------------------+

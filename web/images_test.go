@@ -1,0 +1,150 @@
+//go:build images
+
+package web_test
+
+// The real-image test (make test-images): a Debian 12 cloud image built from
+// Debian's mirror (scripts/image/debian.sh), imported as an operator does, booted
+// under software emulation with real cloud-init, and logged into over SSH from the
+// node's network namespace. Slow (each boot takes a minute or two), so it is not
+// part of make test.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/vmstatus"
+)
+
+func TestDebianImage(t *testing.T) {
+	image := os.Getenv("ABRAK_DEBIAN_IMAGE")
+	if image == "" {
+		t.Fatal("ABRAK_DEBIAN_IMAGE names no image: run make test-images")
+	}
+	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000))
+	ctx := context.Background()
+	const diskGB = 4
+	if err := qp.DB.UpsertPlan(ctx, store.Plan{Slug: "small", NameFA: "کوچک", NameEN: "Small", VCPUs: 1, MemoryMB: 1024, DiskGB: diskGB,
+		PriceHourlyRials: 2_000, Sort: 2, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	tmpl, _, err := services.ImportTemplate(ctx, qp.DB, filepath.Join(t.TempDir(), "templates"), services.ImportInput{
+		Slug: "debian-12", Name: "Debian 12", File: image, MinDiskGB: 2,
+		Features: []string{services.FeaturePassword, services.FeatureSSHKey, services.FeatureUserData}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Minute, "the panel's template worker puts the image on the node", func() bool {
+		ready, err := qp.DB.NodesWithTemplate(ctx, tmpl.Slug)
+		return err == nil && ready[qp.Node.ID]
+	})
+	t.Logf("import + upload + read-back of %d MiB: %s", tmpl.SizeBytes>>20, time.Since(started).Round(100*time.Millisecond))
+
+	c := newVMCustomer(t, qp.testApp, "debian@example.com", qemuBalanceRials)
+	key, pub := sshKeyPair(t)
+	r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
+	mustStatus(t, "add key", r, http.StatusCreated)
+	var added struct {
+		SSHKey struct {
+			ID int64 `json:"id"`
+		} `json:"ssh_key"`
+	}
+	json.Unmarshal([]byte(r.Body), &added)
+
+	// An order with a password and a user_data script; the key goes in a second
+	// VM's order (auth_mode is one or the other).
+	const password = "Debian-Strong-Pass-7"
+	userData := "#!/bin/sh\necho made-by-user-data > /root/user-data-ran\n"
+	ordered := time.Now()
+	byPass := orderNetVM(t, qp, c.token, map[string]any{"plan_slug": "small", "os_template_slug": "debian-12", "auth_mode": "password",
+		"custom_password": password, "hostname": "deb-pass", "user_data": userData})
+	pw := guestLogin{netns: qp.Daemon.Netns, password: password}
+	v := apiVMNetOf(t, qp.testApp, c.token, byPass)
+	if got := pw.waitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
+		t.Fatalf("hostname %q", got)
+	}
+	t.Logf("Debian: ordered → SSH (password) answering: %s", time.Since(ordered).Round(time.Second))
+	if st := pw.waitLogin(t, v.ipv4(), "cloud-init status --wait | tail -n1", 5*time.Minute); st != "status: done" {
+		why, _ := pw.run(v.ipv4(), "cloud-init status --long", nil)
+		t.Errorf("cloud-init ended %q:\n%s", st, why)
+	}
+	t.Logf("Debian: ordered → cloud-init done: %s", time.Since(ordered).Round(time.Second))
+	checkDebianGuest(t, pw, v, "deb-pass", diskGB)
+	if got, err := pw.run(v.ipv4(), "cat /root/user-data-ran", nil); err != nil || got != "made-by-user-data" {
+		why, _ := pw.run(v.ipv4(), "cloud-init status --long; ls -l /var/lib/cloud/instance/scripts; head -c 600 /var/lib/cloud/instance/user-data.txt; "+
+			"grep -i -E 'script|user-data|part' /var/log/cloud-init.log | tail -n 20", nil)
+		t.Fatalf("the user_data script did not run: %q, %v\n%s", got, err, why)
+	}
+
+	byKey := orderNetVM(t, qp, c.token, map[string]any{"plan_slug": "small", "os_template_slug": "debian-12", "auth_mode": "ssh_key",
+		"ssh_key_ids": []int64{added.SSHKey.ID}, "hostname": "deb-key"})
+	keyed := guestLogin{netns: qp.Daemon.Netns, key: key}
+	vk := apiVMNetOf(t, qp.testApp, c.token, byKey)
+	if got := keyed.waitLogin(t, vk.ipv4(), "hostname", 8*time.Minute); got != "deb-key" {
+		t.Fatalf("hostname %q", got)
+	}
+	keyed.waitLogin(t, vk.ipv6(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
+	checkDebianGuest(t, keyed, vk, "deb-key", diskGB)
+
+	// Rebuild: a fresh disk from the image, the same name, password and addresses.
+	mustStatus(t, "rebuild", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byPass+"/rebuild", c.token, `{}`), http.StatusOK)
+	time.Sleep(5 * time.Second)
+	if got := pw.waitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
+		t.Fatalf("after the rebuild the hostname is %q", got)
+	}
+	pw.waitLogin(t, v.ipv4(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
+	checkDebianGuest(t, pw, v, "deb-pass", diskGB)
+	if _, err := pw.run(v.ipv4(), "test ! -e /root/user-data-ran", nil); err != nil {
+		t.Fatal("the user_data ran again on the rebuilt disk: it is kept only until the first build")
+	}
+
+	// A new hostname reaches the guest at its next boot (a new instance-id).
+	mustStatus(t, "hostname", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/security/hostname", c.token,
+		`{"hostname":"deb-renamed"}`), http.StatusOK)
+	mustStatus(t, "reboot", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/power/reboot", c.token, ""), http.StatusOK)
+	time.Sleep(10 * time.Second)
+	waitFor(t, 8*time.Minute, "the renamed guest answers with its new name", func() bool {
+		got, err := keyed.run(vk.ipv4(), "hostname", nil)
+		return err == nil && got == "deb-renamed"
+	})
+	if st := apiVMStatus(t, qp.testApp, c.token, byKey); st != vmstatus.Running {
+		t.Fatalf("the renamed VM is %q", st)
+	}
+}
+
+// checkDebianGuest checks what cloud-init applied: hostname, both addresses on
+// the NIC named by its MAC, the root file system grown to the plan's disk, the
+// host keys and root's access.
+func checkDebianGuest(t *testing.T, g guestLogin, v apiVMNet, hostname string, diskGB int) {
+	t.Helper()
+	out, err := g.run(v.ipv4(), "hostname; cat /sys/class/net/eth0/address; ip -o addr show dev eth0; df -B1 --output=size / | tail -n1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) < 3 || lines[0] != hostname || !strings.EqualFold(lines[1], v.MAC) {
+		t.Fatalf("guest says:\n%s", out)
+	}
+	for _, want := range []string{"inet " + v.ipv4() + "/24", "inet6 " + v.ipv6() + "/64"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eth0 lacks %s:\n%s", want, out)
+		}
+	}
+	size, _ := strconv.ParseInt(strings.TrimSpace(lines[len(lines)-1]), 10, 64)
+	if size < int64(diskGB-1)<<30 {
+		t.Errorf("the root file system is %d bytes; the plan's disk is %d GB (growpart did not run?)", size, diskGB)
+	}
+	if _, err := g.run(v.ipv6(), "true", nil); err != nil {
+		t.Errorf("no login over IPv6: %v", err)
+	}
+}
