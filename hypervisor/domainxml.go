@@ -55,7 +55,7 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 		OnReboot:   "restart",
 		OnCrash:    "destroy",
 		Devices: &libvirtxml.DomainDeviceList{
-			Disks: guestDisks(spec, cfg),
+			Disks:      guestDisks(spec, cfg),
 			Interfaces: []libvirtxml.DomainInterface{guestInterface(spec.Net, cfg)},
 			Serials: []libvirtxml.DomainSerial{{
 				Target: &libvirtxml.DomainSerialTarget{Port: &serialPort},
