@@ -96,6 +96,17 @@ func TestDebianImage(t *testing.T) {
 	keyed.waitLogin(t, vk.ipv6(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
 	checkDebianGuest(t, keyed, vk, "deb-key", diskGB)
 
+	// A new root password through the guest agent, at once.
+	const newPassword = "Changed-Strong-Pass-8"
+	waitFor(t, 2*time.Minute, "the guest agent takes a new password", func() bool {
+		r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byPass+"/security/password", c.token, `{"password":"`+newPassword+`"}`)
+		return r.Status == http.StatusNoContent
+	})
+	pw = guestLogin{netns: qp.Daemon.Netns, password: newPassword}
+	if got := pw.waitLogin(t, v.ipv4(), "hostname", time.Minute); got != "deb-pass" {
+		t.Fatalf("with the new password: %q", got)
+	}
+
 	// Rebuild: a fresh disk from the image, the same name, password and addresses.
 	mustStatus(t, "rebuild", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byPass+"/rebuild", c.token, `{}`), http.StatusOK)
 	time.Sleep(5 * time.Second)
