@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"flag"
+	"net/http"
 	"os"
+	"time"
 
 	"abrak/services"
 	"abrak/web"
@@ -34,4 +36,13 @@ func cmdServe(ctx context.Context, args []string) error {
 		return err
 	}
 	return a.Server.Run(ctx)
+}
+
+// gateway is the payment gateway the settings name, or nil for none.
+func gateway(c config) services.Gateway {
+	if c.ZarinpalMerchant == "" {
+		return nil
+	}
+	return &services.Zarinpal{Merchant: c.ZarinpalMerchant, APIBase: c.ZarinpalAPIBase, PayBase: c.ZarinpalPayBase,
+		HTTP: &http.Client{Timeout: 30 * time.Second}}
 }

@@ -33,6 +33,9 @@ type config struct {
 	TrustedProxies string
 	// AddressQuarantine is how long a released address rests before reuse.
 	AddressQuarantine time.Duration
+	// Zarinpal: the merchant id (empty: no online payment) and the request/verify
+	// and StartPay base URLs (Zarinpal's live ones by default).
+	ZarinpalMerchant, ZarinpalAPIBase, ZarinpalPayBase string
 }
 
 func env(name, def string) string {
@@ -86,6 +89,11 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", env("ABRAK_TRUSTED_PROXIES", ""), "reverse proxies (comma-separated CIDRs) whose X-Forwarded-For names the client (ABRAK_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.AddressQuarantine, "address-quarantine", envDuration("ABRAK_ADDRESS_QUARANTINE", 24*time.Hour),
 		"how long a released IP address rests before another VM gets it (ABRAK_ADDRESS_QUARANTINE)")
+	fs.StringVar(&c.ZarinpalMerchant, "zarinpal-merchant", env("ABRAK_ZARINPAL_MERCHANT", ""), "Zarinpal merchant id; empty turns online top-ups off (ABRAK_ZARINPAL_MERCHANT)")
+	fs.StringVar(&c.ZarinpalAPIBase, "zarinpal-api-base", env("ABRAK_ZARINPAL_API_BASE", "https://payment.zarinpal.com/pg/v4/payment"),
+		"Zarinpal's request/verify base URL (ABRAK_ZARINPAL_API_BASE; the sandbox: https://sandbox.zarinpal.com/pg/v4/payment)")
+	fs.StringVar(&c.ZarinpalPayBase, "zarinpal-pay-base", env("ABRAK_ZARINPAL_PAY_BASE", "https://payment.zarinpal.com/pg/StartPay"),
+		"Zarinpal's StartPay base URL (ABRAK_ZARINPAL_PAY_BASE)")
 	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 

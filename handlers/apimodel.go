@@ -109,6 +109,25 @@ type apiBootBody struct {
 	RescuePassword string    `json:"rescue_password,omitempty"`
 }
 
+// apiTopUpRequest is the body of POST /api/v1/billing/topups.
+type apiTopUpRequest struct {
+	Amount int64 `json:"amount"` // rials
+}
+
+type apiTopUp struct {
+	ID        int64  `json:"id"`
+	Amount    int64  `json:"amount"`
+	Status    string `json:"status"`
+	Message   string `json:"message,omitempty"`
+	RefID     string `json:"ref_id,omitempty"`
+	PayURL    string `json:"pay_url,omitempty"`
+	CreatedAt string `json:"created_at"`
+}
+
+type apiTopUpBody struct {
+	TopUp apiTopUp `json:"topup"`
+}
+
 type apiISO struct {
 	Slug string `json:"slug"`
 	Name string `json:"name"`

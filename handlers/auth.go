@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -35,7 +36,16 @@ func (h *Handlers) SignIn(c echo.Context) error {
 		return redirect(c, "/signin/2fa")
 	}
 	h.beginSession(ctx, res.User.ID)
-	return redirect(c, "/vms")
+	return redirect(c, h.afterSignIn(ctx))
+}
+
+// afterSignIn is where a new session starts: the page that sent the visitor to
+// sign in (sessReturnTo, local paths only), else the VM list.
+func (h *Handlers) afterSignIn(ctx context.Context) string {
+	if to := h.Sessions.PopString(ctx, sessReturnTo); to != "" {
+		return LocalURL(to)
+	}
+	return "/vms"
 }
 
 func (h *Handlers) SecondFactorForm(c echo.Context) error {
@@ -63,7 +73,7 @@ func (h *Handlers) SecondFactor(c echo.Context) error {
 	}
 	h.Sessions.Remove(ctx, sessPendingUserID)
 	h.beginSession(ctx, uid)
-	return redirect(c, "/vms")
+	return redirect(c, h.afterSignIn(ctx))
 }
 
 func (h *Handlers) SignUpForm(c echo.Context) error {

@@ -20,6 +20,7 @@ type Deps struct {
 	VMs      *services.VMs
 	Workers  *services.Workers // what /readyz tells of the nodes
 	Wallets  *services.Wallet
+	TopUps   *services.TopUps
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)

@@ -23,4 +23,7 @@ const (
 	sessUserID        = SessionUserKey
 	sessPendingUserID = "pending_user_id"
 	sessFlash         = "flash"
+	// sessReturnTo is where a visitor sent to sign in goes after it (a payment
+	// callback that arrived after the session ended).
+	sessReturnTo = "return_to"
 )

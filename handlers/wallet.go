@@ -5,19 +5,32 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 	"abrak/views/i18n"
 )
 
-// Wallet shows the balance and the customer's bills: charges, refunds, top-ups.
-func (h *Handlers) Wallet(c echo.Context) error {
+// Wallet shows the balance, the top-up form and the customer's bills: charges,
+// refunds, top-ups.
+func (h *Handlers) Wallet(c echo.Context) error { return h.walletPage(c, http.StatusOK, views.Form{}) }
+
+func (h *Handlers) walletPage(c echo.Context, status int, topUp views.Form) error {
 	p, _ := PrincipalOf(c)
 	limit, offset := paging(c, 50, 200)
 	entries, total, err := h.Wallets.Ledger(c.Request().Context(), p, limit, offset)
 	if err != nil {
 		return err
 	}
-	v := views.WalletView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/wallet"}}
+	v := views.WalletView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/wallet"},
+		TopUpForm: topUp, TopUpEnabled: h.TopUps.Enabled(), MinTopUpToman: services.MinTopUpRials / rialsPerToman}
+	recent, err := h.TopUps.Recent(c.Request().Context(), p, 10)
+	if err != nil {
+		return err
+	}
+	for _, t := range recent {
+		v.TopUps = append(v.TopUps, views.TopUpRow{ID: t.ID, AmountRials: t.AmountRials, Status: t.Status, Message: t.Message,
+			RefID: t.RefID, CardPAN: t.CardPAN, At: t.CreatedAt})
+	}
 	if u := userBarOf(c); u != nil {
 		v.BalanceRials = u.BalanceRials
 	}
@@ -28,5 +41,5 @@ func (h *Handlers) Wallet(c echo.Context) error {
 		}
 		v.Entries = append(v.Entries, views.LedgerRow{Kind: kind, Ref: e.Ref, AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
 	}
-	return render(c, http.StatusOK, views.WalletPage(h.shell(c, "nav.wallet", "wallet"), v))
+	return render(c, status, views.WalletPage(h.shell(c, "nav.wallet", "wallet"), v))
 }

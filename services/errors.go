@@ -78,6 +78,11 @@ func Unavailable(key string, err error) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: key, Err: err}
 }
 
+// UnavailableWith is Unavailable with placeholder pairs for its message.
+func UnavailableWith(key string, err error, args ...string) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: key, Err: err, Args: args}
+}
+
 // RateLimited tells the caller how long to wait.
 func RateLimited(retry time.Duration) *Error {
 	secs := int(retry.Round(time.Second) / time.Second)

@@ -22,6 +22,7 @@ type App struct {
 	VMs      *services.VMs
 	Workers  *services.Workers
 	Wallet   *services.Wallet
+	TopUps   *services.TopUps
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
@@ -39,6 +40,8 @@ type AppConfig struct {
 	VM                services.VMConfig
 	Fleet             hypervisor.Options
 	Console           services.ConsoleConfig
+	// Gateway takes top-ups (Zarinpal when its merchant is set); nil: none.
+	Gateway services.Gateway
 }
 
 // NewApp opens the database (migrating it) and wires every part. Workers start with Start.
@@ -61,6 +64,10 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	tokens := services.NewTokens(db, audit)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
+	topUps := services.NewTopUps(db, audit, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.Log)
+	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
+		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
+	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
@@ -68,16 +75,20 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),
-		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet,
+		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
 		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"), SecureCookies: c.Web.SecureCookies,
 		Ready: []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, Consoles: consoles,
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, TopUps: topUps, Consoles: consoles,
 		Server: New(c.Web, c.Log, h), sessions: ss}, nil
 }
 
-// Start runs the background workers (provisioner, reconciler, events) until ctx ends.
-func (a *App) Start(ctx context.Context) error { return a.Workers.Run(ctx) }
+// Start runs the background workers (provisioner, reconciler, events, the expiry
+// of unfinished payments) until ctx ends.
+func (a *App) Start(ctx context.Context) error {
+	go a.TopUps.Run(ctx)
+	return a.Workers.Run(ctx)
+}
 
 // Close stops the workers and releases the fleet and the database.
 func (a *App) Close() {

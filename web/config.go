@@ -14,6 +14,9 @@ type Config struct {
 	Addr          string
 	BaseURL       string
 	SecureCookies bool
+	// FormTargets are origins besides the panel's that a form may lead to: the
+	// payment gateway's page the top-up form redirects to (NewApp adds it).
+	FormTargets []string
 	// MetricsAddr, when set, serves /metrics on a listener of its own (the
 	// command's default is 127.0.0.1:9090). MetricsPublic also serves it on the
 	// public listener, for an operator who wants that.

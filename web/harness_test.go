@@ -32,6 +32,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -58,6 +59,14 @@ type testApp struct {
 	DBPath string
 }
 
+// realBaseURL, as Web.BaseURL, asks newTestApp for the address it really
+// listens on (withRealBaseURL).
+const realBaseURL = "test:real"
+
+// withRealBaseURL makes the app's public URL its listener's, for links that a
+// browser follows back to it from elsewhere (a payment gateway's callback).
+func withRealBaseURL(c *web.AppConfig) { c.Web.BaseURL = realBaseURL }
+
 // withLimits replaces the sign-in limiters (nil keeps the default).
 func withLimits(perIP, perAccount *services.AttemptLimiter) func(*web.AppConfig) {
 	return func(c *web.AppConfig) { c.PerIP, c.PerAccount = perIP, perAccount }
@@ -78,11 +87,22 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// The listener comes first, so that an app that must know its own address
+	// (withRealBaseURL: a gateway sends the browser back to it) can be told.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Web.BaseURL == realBaseURL {
+		cfg.Web.BaseURL = "http://" + l.Addr().String()
+	}
 	app, err := web.NewApp(context.Background(), cfg)
 	if err != nil {
+		l.Close()
 		t.Fatalf("NewApp: %v", err)
 	}
-	srv := httptest.NewServer(app.Server.Echo)
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: app.Server.Echo}}
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		app.Close()

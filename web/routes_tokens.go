@@ -23,4 +23,6 @@ func apiAccountRoutes(api *echo.Group, h *handlers.Handlers) {
 	api.POST("/ssh-keys", h.APICreateSSHKey)
 	api.GET("/ssh-keys/:id", h.APISSHKey)
 	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
+	api.POST("/billing/topups", h.StartTopUp)
+	api.GET("/billing/topups/:id", h.APITopUp)
 }

@@ -2,21 +2,28 @@ package web
 
 import (
 	"net"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
 
 // contentSecurityPolicy allows only the panel's own scripts, styles and fonts:
 // there is no inline script anywhere, so this holds on every page. img-src
-// allows data: for the two-factor QR code.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+// allows data: for the two-factor QR code. formTargets are other origins a form
+// may end up at: the payment gateway the top-up form redirects to (browsers
+// hold redirects after a form to form-action too).
+func contentSecurityPolicy(formTargets []string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action " +
+		strings.Join(append([]string{"'self'"}, formTargets...), " ") + "; object-src 'none'"
+}
 
-func securityHeaders(secure bool) echo.MiddlewareFunc {
+func securityHeaders(secure bool, formTargets []string) echo.MiddlewareFunc {
+	csp := contentSecurityPolicy(formTargets)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			h := c.Response().Header()
-			h.Set("Content-Security-Policy", contentSecurityPolicy)
+			h.Set("Content-Security-Policy", csp)
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "same-origin")
 			h.Set("X-Frame-Options", "DENY")

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"abrak/handlers"
+	"abrak/services"
 	"abrak/static"
 )
 
@@ -67,7 +68,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 			return err
 		},
 	}))
-	e.Use(securityHeaders(cfg.SecureCookies))
+	e.Use(securityHeaders(cfg.SecureCookies, cfg.FormTargets))
 	e.Use(middleware.BodyLimit("1M"))
 
 	// Probes, metrics and static files carry no session.
@@ -93,6 +94,9 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	in := app.Group("", requireUser)
 	vmPageRoutes(in, h)
 	in.GET("/wallet", h.Wallet)
+	in.POST("/wallet/topup", h.StartTopUp)
+	// Signed in or not: the handler sends a visitor whose session ended to sign in and back.
+	app.GET(services.TopUpCallbackPath, h.TopUpCallback)
 	docsRoutes(e, app, h)
 	in.GET("/activity", h.Activity)
 	in.GET("/account", h.Account)

@@ -123,3 +123,22 @@ func Bytes(l Locale, n int64) string {
 	}
 	return T(l, units[u], "n", s)
 }
+
+// LatinDigits writes Persian (۰–۹) and Arabic-Indic (٠–٩) digits as Latin ones
+// and drops the grouping separators a customer may type (",", "٬", spaces), so
+// "۳۰۵٬۹۵۱" reads as "305951".
+func LatinDigits(s string) string {
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r >= '۰' && r <= '۹':
+			b.WriteRune('0' + (r - '۰'))
+		case r >= '٠' && r <= '٩':
+			b.WriteRune('0' + (r - '٠'))
+		case r == ',' || r == '٬' || r == ' ' || r == '\u200c':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

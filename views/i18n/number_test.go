@@ -120,3 +120,11 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestLatinDigits(t *testing.T) {
+	for in, want := range map[string]string{"۳۰۵۹۵۱": "305951", "٣٠٥": "305", "۵۰٬۰۰۰": "50000", " 1,200 ": "1200", "12a": "12a"} {
+		if got := LatinDigits(in); got != want {
+			t.Errorf("LatinDigits(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Top-up states.
+const (
+	TopUpPending = "pending"
+	TopUpPaid    = "paid"
+	TopUpFailed  = "failed"
+	TopUpExpired = "expired"
+)
+
+// TopUp is one payment into a wallet through a gateway.
+type TopUp struct {
+	ID          int64
+	UserID      int64
+	Gateway     string
+	AmountRials int64
+	Authority   string
+	Status      string
+	Message     string // the gateway's words on a failure
+	RefID       string // the gateway's reference of a paid one
+	CardPAN     string // the masked card a paid one came from
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+const topUpColumns = `id, user_id, gateway, amount_rials, coalesce(authority, ''), status, message, ref_id, card_pan, created_at, updated_at`
+
+func scanTopUp(row interface{ Scan(...any) error }) (TopUp, error) {
+	var t TopUp
+	var created, updated int64
+	err := row.Scan(&t.ID, &t.UserID, &t.Gateway, &t.AmountRials, &t.Authority, &t.Status, &t.Message, &t.RefID, &t.CardPAN, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, ErrNotFound
+	}
+	t.CreatedAt, t.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+	return t, err
+}
+
+// CreateTopUp records a payment about to be requested from the gateway.
+func (db *DB) CreateTopUp(ctx context.Context, userID int64, gateway string, rials int64) (TopUp, error) {
+	now := time.Now().Unix()
+	return scanTopUp(db.W.QueryRowContext(ctx, `INSERT INTO topups (user_id, gateway, amount_rials, status, created_at, updated_at)
+		VALUES (?, ?, ?, '`+TopUpPending+`', ?, ?) RETURNING `+topUpColumns, userID, gateway, rials, now, now))
+}
+
+// SetTopUpAuthority records the gateway's id for the payment.
+func (db *DB) SetTopUpAuthority(ctx context.Context, id int64, authority string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE topups SET authority = ?, updated_at = ? WHERE id = ?`, authority, time.Now().Unix(), id)
+	return err
+}
+
+// TopUpByAuthority finds a payment by the gateway's id.
+func (db *DB) TopUpByAuthority(ctx context.Context, authority string) (TopUp, error) {
+	return scanTopUp(db.readRow(ctx, `SELECT `+topUpColumns+` FROM topups WHERE authority = ?`, authority))
+}
+
+// TopUpOf is one of a user's payments.
+func (db *DB) TopUpOf(ctx context.Context, userID, id int64) (TopUp, error) {
+	return scanTopUp(db.readRow(ctx, `SELECT `+topUpColumns+` FROM topups WHERE id = ? AND user_id = ?`, id, userID))
+}
+
+// TopUps lists a user's newest payments.
+func (db *DB) TopUps(ctx context.Context, userID int64, limit int) ([]TopUp, error) {
+	rows, err := db.read(ctx, `SELECT `+topUpColumns+` FROM topups WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TopUp
+	for rows.Next() {
+		t, err := scanTopUp(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// FailTopUp marks an unfinished payment failed with the gateway's words; false
+// when it was no longer unfinished (paid already, say).
+func (db *DB) FailTopUp(ctx context.Context, id int64, message string) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE topups SET status = '`+TopUpFailed+`', message = ?, updated_at = ?
+		WHERE id = ? AND status IN ('`+TopUpPending+`', '`+TopUpExpired+`')`, message, time.Now().Unix(), id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// PayTopUp marks a payment paid and credits its amount to the wallet, in one
+// transaction guarded by its state: a second call (a replayed callback, two tabs)
+// credits nothing. A failed one is not revived: its money was refused.
+func (db *DB) PayTopUp(ctx context.Context, id int64, refID, cardPAN string) (credited bool, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		var userID, amount int64
+		var gateway string
+		e := tx.QueryRowContext(ctx, `UPDATE topups SET status = '`+TopUpPaid+`', ref_id = ?, card_pan = ?, message = '', updated_at = ?
+			WHERE id = ? AND status IN ('`+TopUpPending+`', '`+TopUpExpired+`') RETURNING user_id, amount_rials, gateway`,
+			refID, cardPAN, time.Now().Unix(), id).Scan(&userID, &amount, &gateway)
+		if errors.Is(e, sql.ErrNoRows) {
+			return nil
+		}
+		if e != nil {
+			return e
+		}
+		if _, e := AddToBalance(ctx, tx, userID, amount, "topup", gateway+":"+refID); e != nil {
+			return e
+		}
+		credited = true
+		return nil
+	})
+	return credited, err
+}
+
+// ExpireTopUps marks payments still pending since before `before` expired.
+func (db *DB) ExpireTopUps(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE topups SET status = '`+TopUpExpired+`', updated_at = ? WHERE status = '`+TopUpPending+`' AND created_at < ?`,
+		time.Now().Unix(), before.Unix())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,229 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/views/i18n"
+)
+
+// noRedirects is an HTTP client that stops at every redirect, as a test of
+// where each one points.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// startTopUp submits the wallet's top-up form and returns the authority the
+// gateway gave, from the StartPay page the panel sends the customer to.
+func startTopUp(t *testing.T, c *client, z *fakeZarinpal, toman string) string {
+	t.Helper()
+	c.get("/wallet")
+	r := c.post("/wallet/topup", form("amount", toman))
+	loc := r.Location()
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, z.URL+"/pg/StartPay/") {
+		t.Fatalf("top-up form: %d to %q\n%s", r.Status, loc, trim(r.Body))
+	}
+	return strings.TrimPrefix(loc, z.URL+"/pg/StartPay/")
+}
+
+// payOnGateway pays on the fake's page and returns the callback the gateway
+// sends the customer back to (path and query, on the panel).
+func payOnGateway(t *testing.T, z *fakeZarinpal, authority string) string {
+	t.Helper()
+	resp, err := noRedirects.Get(z.URL + "/pg/pay/" + authority)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("the gateway's pay link: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return u.RequestURI()
+}
+
+func TestTopUpThroughZarinpal(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	a := newTestApp(t, z.gateway(fakeMerchant), withAPIRateLimit(1_000_000, 1_000_000))
+	ana := newVMCustomer(t, a, "ana@example.com", 0)
+	bob := newVMCustomer(t, a, "bob@example.com", 0)
+	c := a.client(t)
+	c.signIn(ana.email, testPassword)
+	balance := func(email string) int64 { return a.user(t, email).BalanceRials }
+
+	// Paid: in the customer's digits, credited exactly once, the ledger says by whom.
+	auth := startTopUp(t, c, z, "۵۰٬۰۰۰")
+	if got := z.payment(auth).amount; got != 500_000 {
+		t.Fatalf("the gateway was asked for %d rials, want 500,000 (50,000 toman)", got)
+	}
+	callback := payOnGateway(t, z, auth)
+	if !strings.HasPrefix(callback, "/wallet/topup/callback?") {
+		t.Fatalf("the gateway's callback is %q", callback)
+	}
+	r := c.get(callback)
+	if r.Status != http.StatusSeeOther || balance(ana.email) != 500_000 {
+		t.Fatalf("after paying: %d, balance %d", r.Status, balance(ana.email))
+	}
+	page := c.get("/wallet?lang=en")
+	for _, want := range []string{"Payment received", `data-status="paid"`, "zarinpal:"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the wallet page lacks %q", want)
+		}
+	}
+	if n := a.count(t, `SELECT count(*) FROM ledger WHERE kind = 'topup' AND ref LIKE 'zarinpal:%'`); n != 1 {
+		t.Fatalf("%d top-up ledger rows, want 1", n)
+	}
+	// Replayed: nothing more, the gateway not even asked again.
+	verifies := z.verifies
+	c.get(callback)
+	if balance(ana.email) != 500_000 || z.verifies != verifies {
+		t.Fatalf("a replayed callback: balance %d, %d more verifications", balance(ana.email), z.verifies-verifies)
+	}
+
+	// Forged, and another customer's: 404, nothing credited to anyone.
+	if r := c.get("/wallet/topup/callback?Authority=A" + strings.Repeat("9", 35) + "&Status=OK"); r.Status != http.StatusNotFound {
+		t.Fatalf("a forged authority: %d", r.Status)
+	}
+	theirs := startTopUp(t, c, z, "20000")
+	theirCallback := payOnGateway(t, z, theirs)
+	cb := a.client(t)
+	cb.signIn(bob.email, testPassword)
+	if r := cb.get(theirCallback); r.Status != http.StatusNotFound || balance(bob.email) != 0 || balance(ana.email) != 500_000 {
+		t.Fatalf("bob at ana's callback: %d, balances %d / %d", r.Status, balance(bob.email), balance(ana.email))
+	}
+
+	// A customer whose session ended signs in and lands back on the callback.
+	anon := a.client(t)
+	r = anon.get(theirCallback)
+	if r.Status != http.StatusSeeOther || r.Location() != "/signin" {
+		t.Fatalf("a callback without a session: %d to %q", r.Status, r.Location())
+	}
+	anon.get("/signin")
+	r = anon.post("/signin", form("email", ana.email, "password", testPassword))
+	if r.Location() != theirCallback {
+		t.Fatalf("after signing in the customer goes to %q, not back to the callback", r.Location())
+	}
+	anon.get(theirCallback)
+	if balance(ana.email) != 700_000 {
+		t.Fatalf("balance %d after the second payment, want 700,000", balance(ana.email))
+	}
+
+	// Cancelled on the gateway's page: failed, nothing credited, no verification.
+	cancelled := startTopUp(t, c, z, "30000")
+	verifies = z.verifies
+	c.get("/wallet/topup/callback?Authority=" + cancelled + "&Status=NOK")
+	if balance(ana.email) != 700_000 || z.verifies != verifies {
+		t.Fatalf("a cancelled payment: balance %d, %d verifications", balance(ana.email), z.verifies-verifies)
+	}
+
+	// The gateway holds another amount than the panel: -50, nothing credited.
+	odd := startTopUp(t, c, z, "40000")
+	z.set(odd, func(p *fakePayment) { p.amount += 10 })
+	c.get(payOnGateway(t, z, odd))
+	page = c.get("/wallet?lang=en")
+	if balance(ana.email) != 700_000 || !strings.Contains(page.Body, "amounts values is not the same") {
+		t.Fatalf("a payment of another amount: balance %d; the gateway's words not shown", balance(ana.email))
+	}
+
+	// Verified before (the panel stopped between verifying and crediting): 101
+	// still credits, once; an expired top-up that was paid is credited too.
+	late := startTopUp(t, c, z, "10000")
+	lateCallback := payOnGateway(t, z, late)
+	z.set(late, func(p *fakePayment) { p.verified, p.refID = true, 42 })
+	if _, err := a.DB.ExpireTopUps(context.Background(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	c.get(lateCallback)
+	if balance(ana.email) != 800_000 {
+		t.Fatalf("an expired top-up verified before: balance %d, want 800,000", balance(ana.email))
+	}
+
+	// Amounts out of range, and a gateway that refuses the merchant.
+	c.get("/wallet?lang=en")
+	if r := c.post("/wallet/topup", form("amount", "500")); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "10,000 to 100,000,000 toman") {
+		t.Fatalf("500 toman: %d", r.Status)
+	}
+	refusing := newTestApp(t, z.gateway("not-the-merchant"))
+	newVMCustomer(t, refusing, "cy@example.com", 0)
+	rc := refusing.client(t)
+	rc.signIn("cy@example.com", testPassword)
+	rc.get("/wallet?lang=en")
+	if r := rc.post("/wallet/topup", form("amount", "20000")); r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Body, "Terminal is not valid") {
+		t.Fatalf("a refused payment request: %d, the gateway's words not shown", r.Status)
+	}
+
+	// The API: rials in, the page to pay on out, the state to poll.
+	r = apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", ana.token, `{"amount": 250000}`)
+	mustStatus(t, "API top-up", r, http.StatusCreated)
+	var body struct {
+		TopUp struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+			PayURL string `json:"pay_url"`
+		} `json:"topup"`
+	}
+	json.Unmarshal([]byte(r.Body), &body)
+	if body.TopUp.Status != "pending" || !strings.HasPrefix(body.TopUp.PayURL, z.URL+"/pg/StartPay/") || r.Header.Get("Location") == "" {
+		t.Fatalf("API top-up body: %s", r.Body)
+	}
+	mustStatus(t, "API amount too small", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", ana.token, `{"amount": 5}`), http.StatusUnprocessableEntity)
+	if r := apiCall(t, a, http.MethodGet, r.Header.Get("Location"), bob.token, ""); r.Status != http.StatusNotFound {
+		t.Fatalf("bob reads ana's top-up: %d", r.Status)
+	}
+	if r := apiCall(t, a, http.MethodGet, r.Header.Get("Location"), ana.token, ""); !strings.Contains(r.Body, `"status":"pending"`) {
+		t.Fatalf("GET top-up: %s", r.Body)
+	}
+}
+
+// Without a gateway the wallet page says how to top up instead, and the API 503s.
+func TestTopUpWithoutAGateway(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	u := newVMCustomer(t, a, "nogw@example.com", 0)
+	c := a.client(t)
+	c.signIn(u.email, testPassword)
+	if page := c.get("/wallet"); strings.Contains(page.Body, `data-testid="topup-form"`) {
+		t.Fatal("a top-up form without a gateway")
+	}
+	mustStatus(t, "API top-up without a gateway", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 250000}`), http.StatusServiceUnavailable)
+}
+
+// A customer pays from the wallet page in Chromium, in Persian and in English,
+// on the gateway's page, and comes back to a credited wallet.
+func TestTopUpInTheBrowser(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	a := newTestApp(t, z.gateway(fakeMerchant), withRealBaseURL)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		email := string(lang) + "-pays@example.com"
+		a.createUser(t, email, testPassword)
+		p := newTab(t, newBrowser(t), a.URL) // a browser each: their cookies are apart
+		p.open("/signin?lang=" + string(lang))
+		p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
+		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.open("/wallet")
+		amount := "75000"
+		if lang == i18n.FA {
+			amount = "۷۵۰۰۰"
+		}
+		p.fill(map[string]string{"#f-amount": amount})
+		p.MustElement(`[data-testid=topup-submit]`).MustClick()
+		p.MustElement("#pay").MustClick() // on the gateway's page
+		p.MustElement(`[data-testid=topups] [data-status=paid]`)
+		p.MustWaitLoad()
+		p.clean()
+		want := i18n.Money(lang, 750_000)
+		if got := p.MustElement(`[data-testid=wallet-balance]`).MustText(); got != want {
+			t.Errorf("%s: the wallet shows %q after paying, want %q", lang, got, want)
+		}
+		if got := a.user(t, email).BalanceRials; got != 750_000 {
+			t.Errorf("%s: balance %d", lang, got)
+		}
+		p.fullScreenshot("wallet-paid-" + string(lang))
+	}
+}
+
