@@ -226,4 +226,3 @@ func TestTopUpInTheBrowser(t *testing.T) {
 		p.fullScreenshot("wallet-paid-" + string(lang))
 	}
 }
-
