@@ -15,6 +15,9 @@ const (
 	TopUpExpired = "expired"
 )
 
+// TopUpStatuses are every state a top-up can be in, for those who word them.
+var TopUpStatuses = []string{TopUpPending, TopUpPaid, TopUpFailed, TopUpExpired}
+
 // TopUp is one payment into a wallet through a gateway.
 type TopUp struct {
 	ID          int64

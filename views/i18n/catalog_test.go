@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"abrak/services"
+	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -258,11 +259,20 @@ func TestEveryActionErrorIsWorded(t *testing.T) {
 	}
 }
 
+// Every state of a top-up shown on the wallet page has words in every locale.
+func TestEveryTopUpStatusIsWorded(t *testing.T) {
+	for _, st := range store.TopUpStatuses {
+		if !Has("wallet.topup_status." + st) {
+			t.Errorf("no words for top-up status %s", st)
+		}
+	}
+}
+
 // dynamicPrefixes are the keys code builds from data: a status, an action, a
 // scope, a severity… Every other key must be written somewhere in the source.
 var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
-	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "apidocs.", "time.",
+	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "apidocs.", "time.",
 }
 
 // Keys nobody uses are dead weight that go stale ("coming soon" for something
