@@ -129,8 +129,12 @@ func (h *Handlers) APIAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]accountJSON{"account": {
+	body := accountJSON{
 		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
-		CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
-	}})
+		BurnRialsPerHour: u.BurnRials, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
+	}
+	if hours, burning := u.HoursLeft(); burning {
+		body.HoursLeft = &hours
+	}
+	return c.JSON(http.StatusOK, map[string]accountJSON{"account": body})
 }

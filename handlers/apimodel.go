@@ -198,7 +198,11 @@ type accountJSON struct {
 	Name         string  `json:"name"`
 	BalanceRials int64   `json:"balance_rials"`
 	BalanceToman float64 `json:"balance_toman"`
-	CreatedAt    string  `json:"created_at"`
+	// BurnRialsPerHour is what the VMs the account has now cost each hour.
+	BurnRialsPerHour int64 `json:"burn_rate_rials_per_hour"`
+	// HoursLeft is how many whole hours the balance pays at that rate; null when nothing is charged.
+	HoursLeft *int64 `json:"hours_left"`
+	CreatedAt string `json:"created_at"`
 }
 
 // consoleTicketJSON is the API's answer to a console request.

@@ -249,11 +249,29 @@ type Account struct {
 	BalanceRials int64
 	TOTPEnabled  bool
 	CreatedAt    time.Time
+	// BurnRials is what the wallet pays each hour for the VMs the account has now.
+	BurnRials int64
 }
 
 func accountOf(u store.User) Account {
 	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin,
-		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt}
+		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt, BurnRials: u.BurnRials}
+}
+
+// HoursLeft is how many whole hours the balance pays at the current burn rate;
+// burning is false when nothing is charged (no VM, or all held for funds).
+func (a Account) HoursLeft() (hours int64, burning bool) {
+	return hoursLeft(a.BalanceRials, a.BurnRials)
+}
+
+func hoursLeft(balance, burn int64) (int64, bool) {
+	if burn <= 0 {
+		return 0, false
+	}
+	if balance <= 0 {
+		return 0, true
+	}
+	return balance / burn, true
 }
 
 // SessionPrincipal is whom a browser session acts for: the account it signed in

@@ -22,14 +22,21 @@ type User struct {
 	CreatedAt    time.Time
 	// SessionsValidAfter ends every session that began before it (unix nanoseconds).
 	SessionsValidAfter int64
+	// BurnRials is what the wallet pays each hour for the VMs the user has now:
+	// every billed VM not held for want of funds.
+	BurnRials int64
 }
 
-const userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after`
+// userColumns reads the burn rate with the row: every signed-in page shows it,
+// and one query is cheaper than two.
+var userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after,
+	(SELECT coalesce(sum(p.price_hourly_rials), 0) FROM vms v JOIN plans p ON p.slug = v.plan_slug
+		WHERE v.user_id = users.id AND v.status IN (` + sqlBilled + `) AND v.unpaid_since IS NULL)`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.BurnRials)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}

@@ -27,6 +27,37 @@ type UserBar struct {
 	Email        string
 	BalanceRials int64
 	IsAdmin      bool
+	// BurnRials is what the customer's VMs cost each hour; HoursLeft is how many
+	// whole hours the balance pays at that rate, when Burning.
+	BurnRials int64
+	HoursLeft int64
+	Burning   bool
+}
+
+// LowBalanceHours is when the header warns that money runs out: the first of
+// the warning ladder (72, 24 and 1 hours left).
+const LowBalanceHours = 72
+
+// Runway says how long the balance lasts, in the page's words ("" when nothing is charged).
+func (s Shell) Runway() string {
+	if s.User == nil || !s.User.Burning {
+		return ""
+	}
+	h := s.User.HoursLeft
+	switch {
+	case h < 1:
+		return s.T("wallet.runway_none_left")
+	case h == 1:
+		return s.T("wallet.runway_hour")
+	case h < 48:
+		return s.T("wallet.runway_hours", "n", i18n.Number(s.Locale, h))
+	}
+	return s.T("wallet.runway_days", "n", i18n.Number(s.Locale, h/24))
+}
+
+// RunningOut reports a balance that lasts less than LowBalanceHours.
+func (s Shell) RunningOut() bool {
+	return s.User != nil && s.User.Burning && s.User.HoursLeft < LowBalanceHours
 }
 
 // T translates key in the page's locale.

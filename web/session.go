@@ -48,7 +48,9 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 			}
 			c.Set(keyCurrentUser, currentUser{u})
 			handlers.SetPrincipal(c, p)
-			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin})
+			hours, burning := u.HoursLeft()
+			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin,
+				BurnRials: u.BurnRials, HoursLeft: hours, Burning: burning})
 			return next(c)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"abrak/vmstatus"
 )
 
 // The wallet page shows the balance and every bill, in the customer's language.
@@ -35,5 +37,74 @@ func TestWalletPageListsTopUpsInBothLanguages(t *testing.T) {
 	}
 	if _, err := a.Wallet.TopUp(context.Background(), u.ID, 0, "x"); err == nil {
 		t.Error("a zero top-up was accepted")
+	}
+}
+
+// The customer sees what their servers cost each hour and how long the balance
+// lasts, on the API and the pages, and is warned in every page's header once
+// it lasts less than three days.
+func TestTheWalletSaysHowLongTheMoneyLasts(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
+	account := func() (burn int64, hours *int64) {
+		t.Helper()
+		r := apiCall(t, a, http.MethodGet, "/api/v1/account", ana.token, "")
+		mustStatus(t, "account", r, http.StatusOK)
+		body := decode[struct {
+			Account struct {
+				Burn  int64  `json:"burn_rate_rials_per_hour"`
+				Hours *int64 `json:"hours_left"`
+			} `json:"account"`
+		}](t, r)
+		return body.Account.Burn, body.Account.Hours
+	}
+	if burn, hours := account(); burn != 0 || hours != nil {
+		t.Fatalf("no VM yet: burn %d, hours %v; want 0 and null", burn, hours)
+	}
+	c := a.client(t)
+	c.signIn(ana.email, testPassword)
+	if r := c.get("/wallet?lang=en"); !contains(r.Body, "No server is charging your wallet now.") {
+		t.Errorf("the wallet of a customer without VMs does not say nothing is charged\n%s", trim(r.Body))
+	}
+
+	one := orderVM(t, a, ana, "one", "one")
+	two := orderVM(t, a, ana, "two", "two")
+	if burn, hours := account(); burn != 0 || hours != nil {
+		t.Errorf("orders not yet built are charged by the hour: burn %d, hours %v", burn, hours)
+	}
+	settle(t, a, one, vmstatus.Running)
+	settle(t, a, two, vmstatus.Stopped) // a stopped VM keeps its disk and address, and is charged
+	balance := int64(startBalanceRials - 2*starterPriceRials)
+	burn, hours := account()
+	if burn != 2*starterPriceRials || hours == nil || *hours != balance/(2*starterPriceRials) {
+		t.Fatalf("burn %d, hours %v; want %d and %d", burn, hours, 2*starterPriceRials, balance/(2*starterPriceRials))
+	}
+	r := c.get("/vms?lang=en")
+	if !strings.Contains(r.Body, `data-testid="low-balance"`) || !contains(r.Body, "the balance lasts about 9 hours.") {
+		t.Errorf("nine hours left and the dashboard does not warn\n%s", trim(r.Body))
+	}
+	r = c.get("/wallet?lang=fa")
+	if !contains(r.Body, "ساعتی ۱۰٬۰۰۰ تومان") || !contains(r.Body, "حدود ۹ ساعت دیگر") {
+		t.Errorf("the Persian wallet does not show the burn rate and hours left\n%s", trim(r.Body))
+	}
+
+	if _, err := a.DB.Credit(context.Background(), ana.id, 10_000_000, "topup", "more"); err != nil {
+		t.Fatal(err)
+	}
+	r = c.get("/vms?lang=en")
+	if strings.Contains(r.Body, `data-testid="low-balance"`) {
+		t.Errorf("four days left and the dashboard still warns")
+	}
+	if r = c.get("/wallet?lang=en"); !contains(r.Body, "the balance lasts about 4 days.") {
+		t.Errorf("the wallet does not say four days\n%s", trim(r.Body))
+	}
+
+	// A VM held for want of funds costs nothing until it is started again.
+	if _, err := a.DB.W.Exec(`UPDATE vms SET unpaid_since = unixepoch() WHERE uuid = ?`, two); err != nil {
+		t.Fatal(err)
+	}
+	if burn, _ := account(); burn != starterPriceRials {
+		t.Errorf("burn %d with one VM held for funds, want %d", burn, starterPriceRials)
 	}
 }
