@@ -73,6 +73,8 @@ func cmdAdmin(ctx context.Context, args []string) error {
 		return adminNodes(ctx, args[1:], os.Stdout)
 	case "add-pool":
 		return adminAddPool(ctx, args[1:], os.Stdout)
+	case "mail-queue":
+		return adminMailQueue(ctx, args[1:], os.Stdout)
 	case "pools":
 		return adminPools(ctx, args[1:], os.Stdout)
 	case "import-template":

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"abrak/mail"
 	"abrak/services"
 	"abrak/web"
 )
@@ -26,7 +27,12 @@ func cmdServe(ctx context.Context, args []string) error {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
-		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine},
+		VM:      services.VMConfig{AddressQuarantine: c.AddressQuarantine},
+		Gateway: gateway(c),
+		Mail: services.MailConfig{
+			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},
+			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,
+		},
 	})
 	if err != nil {
 		return err

@@ -36,6 +36,9 @@ type config struct {
 	// Zarinpal: the merchant id (empty: no online payment) and the request/verify
 	// and StartPay base URLs (Zarinpal's live ones by default).
 	ZarinpalMerchant, ZarinpalAPIBase, ZarinpalPayBase string
+	// SMTP: the operator's mail server (empty address: no mail), its sender,
+	// login and TLS mode; Provider is the name letters are signed with.
+	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword, SMTPTLS, Provider string
 }
 
 func env(name, def string) string {
@@ -94,6 +97,12 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 		"Zarinpal's request/verify base URL (ABRAK_ZARINPAL_API_BASE; the sandbox: https://sandbox.zarinpal.com/pg/v4/payment)")
 	fs.StringVar(&c.ZarinpalPayBase, "zarinpal-pay-base", env("ABRAK_ZARINPAL_PAY_BASE", "https://payment.zarinpal.com/pg/StartPay"),
 		"Zarinpal's StartPay base URL (ABRAK_ZARINPAL_PAY_BASE)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("ABRAK_SMTP_ADDR", ""), "mail server host:port; empty sends no mail (ABRAK_SMTP_ADDR)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", env("ABRAK_SMTP_FROM", "no-reply@localhost"), "sender address of every letter (ABRAK_SMTP_FROM)")
+	fs.StringVar(&c.SMTPUser, "smtp-user", env("ABRAK_SMTP_USER", ""), "mail server login; empty for none (ABRAK_SMTP_USER)")
+	fs.StringVar(&c.SMTPPassword, "smtp-password", env("ABRAK_SMTP_PASSWORD", ""), "mail server password (ABRAK_SMTP_PASSWORD)")
+	fs.StringVar(&c.SMTPTLS, "smtp-tls", env("ABRAK_SMTP_TLS", "starttls"), "starttls, tls (implicit, port 465) or none (ABRAK_SMTP_TLS)")
+	fs.StringVar(&c.Provider, "provider-name", env("ABRAK_PROVIDER_NAME", "Abrak"), "the provider's name, in every letter (ABRAK_PROVIDER_NAME)")
 	fs.IntVar(&c.APIRatePerMin, "api-rate-per-min", envInt("ABRAK_API_RATE_PER_MIN", 120), "API requests a minute per token (ABRAK_API_RATE_PER_MIN)")
 }
 
@@ -116,6 +125,7 @@ commands:
                           [--bridge BR] [--vnc-socket-dir DIR]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free
+  admin mail-queue        [--limit N] [--retry ID]: letters pending, sent and refused, with their errors
   admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
   admin nodes             one line per node: region, URI, state, virt type and why
   admin import-template   --slug S --name N --file IMG [--min-disk-gb N] [--features password,ssh_key,user_data]

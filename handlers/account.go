@@ -131,7 +131,7 @@ func (h *Handlers) APIAccount(c echo.Context) error {
 	}
 	body := accountJSON{
 		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
-		BurnRialsPerHour: u.BurnRials, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
+		BurnRialsPerHour: u.BurnRials, EmailVerified: u.EmailVerified, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
 	}
 	if hours, burning := u.HoursLeft(); burning {
 		body.HoursLeft = &hours

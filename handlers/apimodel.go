@@ -201,8 +201,9 @@ type accountJSON struct {
 	// BurnRialsPerHour is what the VMs the account has now cost each hour.
 	BurnRialsPerHour int64 `json:"burn_rate_rials_per_hour"`
 	// HoursLeft is how many whole hours the balance pays at that rate; null when nothing is charged.
-	HoursLeft *int64 `json:"hours_left"`
-	CreatedAt string `json:"created_at"`
+	HoursLeft     *int64 `json:"hours_left"`
+	EmailVerified bool   `json:"email_verified"`
+	CreatedAt     string `json:"created_at"`
 }
 
 // consoleTicketJSON is the API's answer to a console request.

@@ -18,6 +18,9 @@ type Accounts struct {
 	perPair *AttemptLimiter
 	perAcct *AttemptLimiter
 	issuer  string
+	mail    *Mailer // nil or without a server: no letters
+	// perReset bounds password-reset letters per client address and per account (5 an hour).
+	perReset *AttemptLimiter
 	// dummyHash is checked for unknown emails so that a wrong email costs the
 	// same time as a wrong password: timing tells nothing about who has an account.
 	dummyHash string
@@ -56,7 +59,7 @@ func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, err
 		cfg.Issuer = "Abrak"
 	}
 	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
-		issuer: cfg.Issuer, dummyHash: h}, nil
+		issuer: cfg.Issuer, dummyHash: h, perReset: NewAttemptLimiter(5, time.Hour, nil)}, nil
 }
 
 // SignUpInput is what the sign-up form and `admin create-user` send.
@@ -101,7 +104,10 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) 
 	if err != nil {
 		return Account{}, Internal(err)
 	}
-	u, err := a.db.CreateUser(ctx, store.User{Email: in.Email, Name: in.Name, PasswordHash: hash, Locale: in.Locale, IsAdmin: in.IsAdmin})
+	// An address is verified by the link mailed to it; the operator's CLI vouches
+	// for the accounts it makes, and without mail there is no link to send.
+	verified := in.SkipConfirm || !a.MailEnabled()
+	u, err := a.db.CreateUser(ctx, store.User{Email: in.Email, Name: in.Name, PasswordHash: hash, Locale: in.Locale, IsAdmin: in.IsAdmin, EmailVerified: verified})
 	if errors.Is(err, store.ErrConflict) {
 		return Account{}, InvalidWith("error.validation", map[string]string{"email": "form.email_taken"})
 	}
@@ -109,6 +115,12 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) 
 		return Account{}, Internal(err)
 	}
 	a.audit.Record(ctx, Principal{UserID: u.ID, IP: in.IP}, "auth.signup", SeverityInfo, "user", "", "")
+	if !verified {
+		if err := a.SendVerification(ctx, u.ID); err != nil {
+			// The account stands; the customer can ask for another link.
+			a.audit.Record(ctx, Principal{UserID: u.ID}, "account.verification_not_sent", SeverityWarning, "user", "", "")
+		}
+	}
 	return accountOf(u), nil
 }
 
@@ -250,12 +262,13 @@ type Account struct {
 	TOTPEnabled  bool
 	CreatedAt    time.Time
 	// BurnRials is what the wallet pays each hour for the VMs the account has now.
-	BurnRials int64
+	BurnRials     int64
+	EmailVerified bool
 }
 
 func accountOf(u store.User) Account {
 	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin,
-		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt, BurnRials: u.BurnRials}
+		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt, BurnRials: u.BurnRials, EmailVerified: u.EmailVerified}
 }
 
 // HoursLeft is how many whole hours the balance pays at the current burn rate;

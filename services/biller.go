@@ -15,7 +15,10 @@ import (
 // an hour, the VM is powered off (its disk is kept) and the customer sees a
 // warning in the activity log; it is billed again once started with funds.
 func (s *Workers) RunBiller(ctx context.Context) {
-	s.every(ctx, s.cfg.BillingInterval, nil, func() { s.BillDue(ctx, s.cfg.Now()) })
+	s.every(ctx, s.cfg.BillingInterval, nil, func() {
+		s.BillDue(ctx, s.cfg.Now())
+		s.WarnLowBalances(ctx)
+	})
 }
 
 // BillDue charges every hour that has come due by now.
@@ -74,6 +77,7 @@ func (s *Workers) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 	}
 	if held {
 		s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", d.UUID, "")
+		s.unpaidOff(ctx, d)
 		s.log.Info("unpaid vm held", "vm", d.UUID, "was", d.Status)
 	}
 }

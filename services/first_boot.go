@@ -84,4 +84,7 @@ func (s *Workers) finish(ctx context.Context, o store.Order, vm store.VM) {
 		return
 	}
 	s.log.Info("vm provisioned", "vm", vm.UUID, "node_id", vm.NodeID, "attempts", o.Attempts)
+	if fresh, err := s.db.VMByID(ctx, vm.ID); err == nil {
+		s.vmReady(ctx, fresh)
+	}
 }

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"abrak/mail"
 	"context"
 	"errors"
 	"log/slog"
@@ -28,6 +29,8 @@ type TopUps struct {
 	// callback is the absolute URL the gateway sends the customer back to.
 	callback string
 	log      *slog.Logger
+	// Mail tells the customer a payment was received; nil: no letters.
+	Mail *Mailer
 }
 
 // NewTopUps builds the service; gw nil turns online payment off (forms and the
@@ -139,6 +142,8 @@ func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status st
 	}
 	if credited {
 		t.audit.Record(ctx, p, "wallet.topup", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), v.RefID)
+		t.Mail.Notify(ctx, row.UserID, mail.Letter{Kind: "topup", Link: t.Mail.URL("/wallet"),
+			Amounts: map[string]int64{"amount": row.AmountRials}, Facts: []mail.Fact{{Label: "mail.fact.ref", Value: v.RefID}}})
 	}
 	return t.reread(ctx, p, row.ID)
 }

@@ -96,6 +96,9 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 	if err := p.Require(ScopeVMCreate); err != nil {
 		return Ordered{}, err
 	}
+	if err := s.requireVerified(ctx, p.UserID); err != nil {
+		return Ordered{}, err
+	}
 	in.PlanSlug = strings.TrimSpace(in.PlanSlug)
 	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
 	in.Hostname = strings.ToLower(strings.TrimSpace(in.Hostname))
@@ -329,4 +332,23 @@ func (s *vmCore) kick() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// requireVerified refuses orders from an account whose address is not yet
+// confirmed, while the panel has mail to confirm it with: a provider must be
+// able to reach whoever runs a server on its network.
+func (s *VMs) requireVerified(ctx context.Context, userID int64) error {
+	if !s.mail.Enabled() {
+		return nil
+	}
+	u, err := s.db.UserByID(ctx, userID)
+	if err != nil {
+		return Internal(err)
+	}
+	if !u.EmailVerified {
+		e := Forbidden("vm.email_unverified")
+		e.Code = "email_unverified"
+		return e
+	}
+	return nil
 }

@@ -98,6 +98,7 @@ type vmCore struct {
 	keys  SSHKeyResolver
 	log   *slog.Logger
 	cfg   VMConfig
+	mail  *Mailer // notices; nil: none
 
 	// StatusHook, when set, hears every status the reconciler corrects (the
 	// console registry closes consoles of VMs found stopped or gone).

@@ -25,18 +25,20 @@ type User struct {
 	// BurnRials is what the wallet pays each hour for the VMs the user has now:
 	// every billed VM not held for want of funds.
 	BurnRials int64
+	// EmailVerified: the address was confirmed from a link sent to it.
+	EmailVerified bool
 }
 
 // userColumns reads the burn rate with the row: every signed-in page shows it,
 // and one query is cheaper than two.
-var userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after,
+var userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after, email_verified_at IS NOT NULL,
 	(SELECT coalesce(sum(p.price_hourly_rials), 0) FROM vms v JOIN plans p ON p.slug = v.plan_slug
 		WHERE v.user_id = users.id AND v.status IN (` + sqlBilled + `) AND v.unpaid_since IS NULL)`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.BurnRials)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.EmailVerified, &u.BurnRials)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -56,9 +58,13 @@ func isForeignKey(err error) bool {
 // CreateUser inserts a user; ErrConflict when the email is taken.
 func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
 	now := time.Now().Unix()
+	var verified any
+	if u.EmailVerified {
+		verified = now
+	}
 	res, err := db.W.ExecContext(ctx,
-		`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now)
+		`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now, verified)
 	if isUnique(err) {
 		return User{}, ErrConflict
 	}

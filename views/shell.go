@@ -32,6 +32,8 @@ type UserBar struct {
 	BurnRials int64
 	HoursLeft int64
 	Burning   bool
+	// Unverified: the address is not confirmed yet and mail can confirm it.
+	Unverified bool
 }
 
 // LowBalanceHours is when the header warns that money runs out: the first of

@@ -10,6 +10,7 @@ import (
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/views"
 )
 
 // App is the whole panel wired together: database, fleet, services, handlers
@@ -23,6 +24,7 @@ type App struct {
 	Workers  *services.Workers
 	Wallet   *services.Wallet
 	TopUps   *services.TopUps
+	Mailer   *services.Mailer
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
@@ -42,6 +44,8 @@ type AppConfig struct {
 	Console           services.ConsoleConfig
 	// Gateway takes top-ups (Zarinpal when its merchant is set); nil: none.
 	Gateway services.Gateway
+	// Mail is the operator's mail server; without an address no mail is sent.
+	Mail services.MailConfig
 }
 
 // NewApp opens the database (migrating it) and wires every part. Workers start with Start.
@@ -69,6 +73,16 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
+	if c.Mail.Provider == "" {
+		c.Mail.Provider = "Abrak"
+	}
+	if c.Mail.BaseURL == "" {
+		c.Mail.BaseURL = c.Web.BaseURL
+	}
+	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider), c.Log)
+	accounts.UseMail(mailer)
+	vms.UseMail(mailer)
+	topUps.Mail = mailer
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
 	tokens.OnRevoke = consoles.CloseToken
@@ -79,7 +93,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"), SecureCookies: c.Web.SecureCookies,
 		Ready: []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, TopUps: topUps, Consoles: consoles,
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles,
 		Server: New(c.Web, c.Log, h), sessions: ss}, nil
 }
 
@@ -87,6 +101,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 // of unfinished payments) until ctx ends.
 func (a *App) Start(ctx context.Context) error {
 	go a.TopUps.Run(ctx)
+	go a.Mailer.Run(ctx)
 	return a.Workers.Run(ctx)
 }
 

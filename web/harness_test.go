@@ -87,6 +87,9 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	// A mail server with the real clock gets its delivery worker; a test with a
+	// clock of its own delivers by hand (DeliverDue).
+	startMailer := cfg.Mail.Server.Addr != "" && cfg.Mail.Now == nil
 	// The listener comes first, so that an app that must know its own address
 	// (withRealBaseURL: a gateway sends the browser back to it) can be told.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,7 +106,15 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	}
 	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: app.Server.Echo}}
 	srv.Start()
+	stopMailer := func() {}
+	if startMailer {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { app.Mailer.Run(ctx); close(done) }()
+		stopMailer = func() { cancel(); <-done }
+	}
 	t.Cleanup(func() {
+		stopMailer()
 		srv.Close()
 		app.Close()
 		if m := i18n.Missing(); len(m) > 0 {

@@ -50,7 +50,7 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 			handlers.SetPrincipal(c, p)
 			hours, burning := u.HoursLeft()
 			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin,
-				BurnRials: u.BurnRials, HoursLeft: hours, Burning: burning})
+				BurnRials: u.BurnRials, HoursLeft: hours, Burning: burning, Unverified: !u.EmailVerified && accounts.MailEnabled()})
 			return next(c)
 		}
 	}

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,39 @@ func (qp *qemuPanel) domains(t *testing.T) map[string]vmstatus.Status {
 		out[d.UUID] = d.State
 	}
 	return out
+}
+
+// newTestDriverPanel is a running panel whose one node is libvirt's test
+// driver (region thr-t, plan and template "tiny", the template's volume on the
+// node), with its workers started: for tests of what the panel does around a
+// VM, not of the guest.
+func newTestDriverPanel(t *testing.T, opts ...func(*web.AppConfig)) *testApp {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := localvirt.Start(t)
+	a := newTestApp(t, append([]func(*web.AppConfig){func(c *web.AppConfig) {
+		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second, ShutdownDeadline: time.Second}
+		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
+	}}, opts...)...)
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr-t", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.32.0.0/24", Gateway: "10.32.0.1"}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1_000, Sort: 1, Active: true}))
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "test-1", Region: "thr-t", URI: "test+unix:///default?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
+	must(err)
+	appCtx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	must(a.Start(appCtx))
+	var n *hypervisor.Node
+	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
+	img := "the test driver keeps volumes as records"
+	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
+
+	return a
 }

@@ -2,17 +2,13 @@ package web_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"abrak/hypervisor"
-	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // A customer takes a snapshot on the VM page and sees it listed; reverts to it
@@ -28,26 +24,9 @@ func TestBrowserVMSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := localvirt.Start(t)
-	a := newTestApp(t, func(c *web.AppConfig) {
-		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second, ShutdownDeadline: time.Second}
-		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
-	})
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr-t", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.32.0.0/24", Gateway: "10.32.0.1"}))
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1_000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "test-1", Region: "thr-t", URI: "test+unix:///default?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
-	must(err)
-	appCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	must(a.Start(appCtx))
-	var n *hypervisor.Node
-	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
-	img := "the test driver keeps volumes as records"
-	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
-
+	a := newTestDriverPanel(t)
 	u := a.createUser(t, "sara@example.com", testPassword)
-	_, err = a.DB.Credit(ctx, u.ID, 100_000, "test", "")
+	_, err := a.DB.Credit(ctx, u.ID, 100_000, "test", "")
 	must(err)
 	who := services.Principal{UserID: u.ID, Email: u.Email}
 	o, err := a.VMs.Create(ctx, who, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",

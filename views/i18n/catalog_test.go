@@ -268,11 +268,23 @@ func TestEveryTopUpStatusIsWorded(t *testing.T) {
 	}
 }
 
+// Every letter Abrak sends has a subject, a body and (for its link) an action
+// in every locale.
+func TestEveryLetterIsWorded(t *testing.T) {
+	for _, k := range services.MailKinds {
+		for _, part := range []string{"subject", "body", "action"} {
+			if !Has("mail." + k + "." + part) {
+				t.Errorf("no words for mail.%s.%s", k, part)
+			}
+		}
+	}
+}
+
 // dynamicPrefixes are the keys code builds from data: a status, an action, a
 // scope, a severity… Every other key must be written somewhere in the source.
 var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
-	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "apidocs.", "time.",
+	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.topup.", "apidocs.", "time.",
 }
 
 // Keys nobody uses are dead weight that go stale ("coming soon" for something

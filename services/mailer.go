@@ -1,0 +1,160 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"abrak/mail"
+	"abrak/store"
+)
+
+// MailConfig is the operator's mail settings.
+type MailConfig struct {
+	Server   mail.Server // Server.Addr empty: no mail is sent, and what needs it says so
+	From     string      // the sender address
+	Provider string      // the provider's name, in every letter
+	BaseURL  string      // the panel's public URL, for links
+	// Interval is how often the queue is looked at besides when a letter is
+	// queued (10 s); RetryBase is the wait after a first failure, doubled at each
+	// next one up to RetryMax (30 s and 1 h).
+	Interval, RetryBase, RetryMax time.Duration
+	Now                           func() time.Time
+}
+
+// Mailer queues letters in SQLite and delivers them over SMTP in the
+// background: a request that sends mail only writes a row, and a mail server
+// that is down or refusing delays letters, never loses them.
+type Mailer struct {
+	db     *store.DB
+	cfg    MailConfig
+	render mail.Renderer
+	log    *slog.Logger
+	wake   chan struct{}
+	// Sent counts letters the server took, Failed those it refused for good.
+	Sent, Failed atomic.Int64
+}
+
+// MailKinds are every kind of letter Abrak sends; each has its words in every locale.
+var MailKinds = []string{"verify", "reset", "vm_ready", "low_balance", "low_balance_hour", "unpaid_off", "topup"}
+
+func NewMailer(db *store.DB, cfg MailConfig, render mail.Renderer, log *slog.Logger) *Mailer {
+	if cfg.Interval == 0 {
+		cfg.Interval = 10 * time.Second
+	}
+	if cfg.RetryBase == 0 {
+		cfg.RetryBase = 30 * time.Second
+	}
+	if cfg.RetryMax == 0 {
+		cfg.RetryMax = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Provider == "" {
+		cfg.Provider = "Abrak"
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &Mailer{db: db, cfg: cfg, render: render, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Enabled reports whether a mail server is configured.
+func (m *Mailer) Enabled() bool { return m != nil && m.cfg.Server.Addr != "" }
+
+// URL is an absolute link into the panel.
+func (m *Mailer) URL(path string) string {
+	if m == nil {
+		return path
+	}
+	return m.cfg.BaseURL + path
+}
+
+// Queue puts a letter into words and into the queue. Without a mail server it
+// does nothing: no letter waits for a server that was never configured.
+func (m *Mailer) Queue(ctx context.Context, userID int64, l mail.Letter) error {
+	if !m.Enabled() {
+		return nil
+	}
+	msg := m.render(l)
+	if _, err := m.db.QueueMail(ctx, store.Mail{UserID: userID, Kind: l.Kind, To: l.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}, m.cfg.Now()); err != nil {
+		return err
+	}
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// Run delivers queued letters until ctx ends.
+func (m *Mailer) Run(ctx context.Context) {
+	if !m.Enabled() {
+		return
+	}
+	t := time.NewTicker(m.cfg.Interval)
+	defer t.Stop()
+	for {
+		m.DeliverDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverDue tries every letter whose time has come, one at a time (a small
+// panel sends a few letters an hour; one connection is gentle on the server).
+func (m *Mailer) DeliverDue(ctx context.Context) {
+	due, err := m.db.DueMail(ctx, m.cfg.Now(), 50)
+	if err != nil {
+		m.log.Error("listing mail to send", "err", err)
+		return
+	}
+	for _, ml := range due {
+		if ctx.Err() != nil {
+			return
+		}
+		m.deliver(ctx, ml)
+	}
+}
+
+func (m *Mailer) deliver(ctx context.Context, ml store.Mail) {
+	body := mail.Message{Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML}.Bytes(mail.Envelope{
+		FromAddr: m.cfg.From, FromName: m.cfg.Provider, To: ml.To, Date: ml.CreatedAt,
+		MessageID: "mail-" + strconv.FormatInt(ml.ID, 10) + "." + strconv.FormatInt(ml.CreatedAt.Unix(), 10) + "@" + domainOf(m.cfg.From),
+	})
+	err := m.cfg.Server.Send(ctx, m.cfg.From, ml.To, body)
+	var perm *mail.PermanentError
+	switch {
+	case err == nil:
+		if err := m.db.MailSentAt(ctx, ml.ID, m.cfg.Now()); err != nil {
+			m.log.Error("recording a sent letter", "mail", ml.ID, "err", err)
+		}
+		m.Sent.Add(1)
+		m.log.Info("mail sent", "mail", ml.ID, "kind", ml.Kind, "attempt", ml.Attempts+1)
+	case errors.As(err, &perm):
+		_ = m.db.MailFailed(ctx, ml.ID, err.Error())
+		m.Failed.Add(1)
+		m.log.Warn("mail refused for good", "mail", ml.ID, "kind", ml.Kind, "err", err)
+	default:
+		wait := m.cfg.RetryBase << min(ml.Attempts, 20)
+		if wait > m.cfg.RetryMax || wait <= 0 {
+			wait = m.cfg.RetryMax
+		}
+		_ = m.db.MailRetryAt(ctx, ml.ID, err.Error(), m.cfg.Now().Add(wait))
+		m.log.Warn("mail not sent; trying again later", "mail", ml.ID, "kind", ml.Kind, "attempt", ml.Attempts+1, "retry_in", wait, "err", err)
+	}
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return "localhost"
+}

@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// Purposes of a link sent by e-mail.
+const (
+	LinkVerify = "verify"
+	LinkReset  = "reset"
+)
+
+// EmailLink is a single-use link sent by e-mail, found by its token's hash.
+type EmailLink struct {
+	ID        int64
+	UserID    int64
+	Purpose   string
+	Email     string
+	ExpiresAt time.Time
+	Used      bool
+}
+
+// CreateEmailLink records a link; earlier unused links of the same purpose stop
+// working, so only the newest mail's link opens anything.
+func (db *DB) CreateEmailLink(ctx context.Context, userID int64, purpose, email, tokenHash string, expires, now time.Time) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE email_links SET used_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL`, now.Unix(), userID, purpose); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO email_links (user_id, purpose, token_hash, email, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			userID, purpose, tokenHash, email, expires.Unix(), now.Unix())
+		return err
+	})
+}
+
+// EmailLinkByHash finds a link whatever its state; ErrNotFound when there is none.
+func (db *DB) EmailLinkByHash(ctx context.Context, purpose, tokenHash string) (EmailLink, error) {
+	var l EmailLink
+	var exp int64
+	err := db.readRow(ctx, `SELECT id, user_id, purpose, email, expires_at, used_at IS NOT NULL FROM email_links WHERE purpose = ? AND token_hash = ?`,
+		purpose, tokenHash).Scan(&l.ID, &l.UserID, &l.Purpose, &l.Email, &exp, &l.Used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, ErrNotFound
+	}
+	l.ExpiresAt = time.Unix(exp, 0)
+	return l, err
+}
+
+// ResetPasswordByLink uses a reset link and sets the new password hash in one
+// transaction: a link opens one change, and every session that began before it
+// ends. ErrNotFound when the link was used meanwhile or has expired.
+func (db *DB) ResetPasswordByLink(ctx context.Context, linkID, userID int64, hash string, now time.Time) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := useLink(ctx, tx, linkID, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ? WHERE id = ?`,
+			hash, now.UnixNano(), now.Unix(), userID)
+		return err
+	})
+}
+
+// VerifyEmailByLink uses a verification link and marks the address verified,
+// only if it is still the account's address.
+func (db *DB) VerifyEmailByLink(ctx context.Context, l EmailLink, now time.Time) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := useLink(ctx, tx, l.ID, now); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET email_verified_at = coalesce(email_verified_at, ?) WHERE id = ? AND email = ?`, now.Unix(), l.UserID, l.Email)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
+func useLink(ctx context.Context, tx *sql.Tx, id int64, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE email_links SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?`, now.Unix(), id, now.Unix())
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// LowBalance is an account whose VMs are charged, with its balance, burn rate
+// and the lowest warning already sent in this episode (0: none).
+type LowBalance struct {
+	UserID       int64
+	BalanceRials int64
+	BurnRials    int64
+	Warned       int
+}
+
+// Burning lists every account with VMs being charged now.
+func (db *DB) Burning(ctx context.Context) ([]LowBalance, error) {
+	rows, err := db.read(ctx, `SELECT u.id, u.balance_rials, sum(p.price_hourly_rials), coalesce(u.low_balance_warned, 0)
+		FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN users u ON u.id = v.user_id
+		WHERE v.status IN (`+sqlBilled+`) AND v.unpaid_since IS NULL GROUP BY u.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LowBalance
+	for rows.Next() {
+		var l LowBalance
+		if err := rows.Scan(&l.UserID, &l.BalanceRials, &l.BurnRials, &l.Warned); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// SetLowBalanceWarned records the rung of the ladder just warned of, only if
+// it is lower than the one on record (so two biller passes never warn twice);
+// 0 ends the episode. It reports whether it changed anything.
+func (db *DB) SetLowBalanceWarned(ctx context.Context, userID int64, rung int) (bool, error) {
+	var res sql.Result
+	var err error
+	if rung == 0 {
+		res, err = db.W.ExecContext(ctx, `UPDATE users SET low_balance_warned = NULL WHERE id = ? AND low_balance_warned IS NOT NULL`, userID)
+	} else {
+		res, err = db.W.ExecContext(ctx, `UPDATE users SET low_balance_warned = ? WHERE id = ? AND (low_balance_warned IS NULL OR low_balance_warned > ?)`, rung, userID, rung)
+	}
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
