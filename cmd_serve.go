@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"flag"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -22,7 +24,20 @@ func cmdServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := web.NewApp(ctx, web.AppConfig{
+	a, err := web.NewApp(ctx, appConfig(c, proxies, log))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	return a.Server.Run(ctx)
+}
+
+// appConfig is the panel as the settings describe it.
+func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
+	return web.AppConfig{
 		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
@@ -33,15 +48,7 @@ func cmdServe(ctx context.Context, args []string) error {
 			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},
 			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,
 		},
-	})
-	if err != nil {
-		return err
 	}
-	defer a.Close()
-	if err := a.Start(ctx); err != nil {
-		return err
-	}
-	return a.Server.Run(ctx)
 }
 
 // gateway is the payment gateway the settings name, or nil for none.
