@@ -42,7 +42,7 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
-		VM:      services.VMConfig{AddressQuarantine: c.AddressQuarantine},
+		VM:      services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace},
 		Gateway: gateway(c),
 		Mail: services.MailConfig{
 			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},

@@ -32,6 +32,10 @@ type apiVM struct {
 	Locked          bool            `json:"locked"`
 	OrderStatus     vmstatus.Order  `json:"order_status"`
 	NodeUnavailable bool            `json:"node_unavailable"`
+	// HeldForFunds: powered off because the wallet could not pay an hour;
+	// Suspended: held past the grace period (only DELETE is allowed until a top-up).
+	HeldForFunds bool `json:"held_for_funds"`
+	Suspended    bool `json:"suspended"`
 }
 
 type apiVMPlan struct {
@@ -234,7 +238,7 @@ func vmJSON(v services.VM) apiVM {
 		Plan:       apiVMPlan{Slug: v.PlanSlug, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly},
 		OSTemplate: apiVMTemplate{Slug: v.OSTemplateSlug, Name: v.OSTemplateName},
 		Region:     v.Region, CreatedAt: rfc3339(v.CreatedAt), Locked: v.Locked,
-		OrderStatus: v.Order, NodeUnavailable: v.NodeDown,
+		OrderStatus: v.Order, NodeUnavailable: v.NodeDown, HeldForFunds: v.Held, Suspended: v.Suspended,
 		Networks:   apiNetworks{V4: []apiNetworkV4{}, V6: []apiNetworkV6{}},
 		MACAddress: v.MAC,
 		Traffic:    apiTraffic{Month: v.TrafficMonth, RxBytes: v.Received, TxBytes: v.Sent},

@@ -169,7 +169,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 		IPv6: vm.IPv6, MAC: vm.MAC, Received: vm.Received, Sent: vm.Sent,
 		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
-		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown,
+		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown, Held: vm.Held, Suspended: vm.Suspended,
 		OrderStatus: vm.Order, Waiting: vm.Waiting, NoAddress: vm.NoAddress, Attempts: vm.Attempts,
 	}}
 	if vm.Status == vmstatus.Destroyed {

@@ -18,6 +18,7 @@ func (s *Workers) RunBiller(ctx context.Context) {
 	s.every(ctx, s.cfg.BillingInterval, nil, func() {
 		s.BillDue(ctx, s.cfg.Now())
 		s.WarnLowBalances(ctx)
+		s.SuspendOverdue(ctx, s.cfg.Now())
 	})
 }
 
@@ -79,5 +80,22 @@ func (s *Workers) unpaid(ctx context.Context, d store.DueHour, now time.Time) {
 		s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.unpaid_stop", SeverityWarning, "vm", d.UUID, "")
 		s.unpaidOff(ctx, d)
 		s.log.Info("unpaid vm held", "vm", d.UUID, "was", d.Status)
+	}
+}
+
+// SuspendOverdue suspends the VMs held for want of funds for longer than the
+// grace period whose wallet still cannot pay: the customer can only delete
+// them until money comes in, which lifts the suspension at once. Each is told
+// in the activity log and by mail.
+func (s *Workers) SuspendOverdue(ctx context.Context, now time.Time) {
+	suspended, err := s.db.SuspendOverdue(ctx, now.Add(-s.cfg.UnpaidGrace), now)
+	if err != nil {
+		s.log.Error("suspending unpaid vms", "err", err)
+		return
+	}
+	for _, d := range suspended {
+		s.audit.Record(ctx, Principal{UserID: d.UserID}, "vm.suspended_unpaid", SeverityWarning, "vm", d.UUID, "")
+		s.log.Info("unpaid vm suspended", "vm", d.UUID)
+		s.vmNotice(ctx, d.VMID, "suspended")
 	}
 }

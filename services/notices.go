@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"abrak/mail"
 	"abrak/store"
@@ -47,7 +48,12 @@ func (s *vmCore) vmReady(ctx context.Context, vm store.VM) {
 
 // unpaidOff tells the customer a VM was powered off because the wallet ran out.
 func (s *vmCore) unpaidOff(ctx context.Context, d store.DueHour) {
-	vm, err := s.db.VMByID(ctx, d.VMID)
+	s.vmNotice(ctx, d.VMID, "unpaid_off")
+}
+
+// vmNotice tells a VM's owner of what happened to it, with a link to the wallet.
+func (s *vmCore) vmNotice(ctx context.Context, vmID int64, kind string) {
+	vm, err := s.db.VMByID(ctx, vmID)
 	if err != nil {
 		return
 	}
@@ -55,7 +61,8 @@ func (s *vmCore) unpaidOff(ctx context.Context, d store.DueHour) {
 	if name == "" {
 		name = vm.Hostname
 	}
-	s.mail.Notify(ctx, d.UserID, mail.Letter{Kind: "unpaid_off", Args: []string{"vm", name}, Link: s.mail.URL("/wallet")})
+	s.mail.Notify(ctx, vm.UserID, mail.Letter{Kind: kind, Args: []string{"vm", name}, Link: s.mail.URL("/wallet"),
+		Counts: map[string]int64{"days": int64(s.cfg.UnpaidGrace / (24 * time.Hour))}})
 }
 
 // WarningRungs are the hours left at which a customer is warned, once each per

@@ -43,7 +43,9 @@ type VM struct {
 	// Busy: being built, locked, or an action on it is in progress; pages poll it.
 	Busy bool
 	// Held: off because its wallet could not pay an hour (see biller.go).
-	Held      bool
+	Held bool
+	// Suspended: held past the grace period; only deleting it is allowed until money comes in.
+	Suspended bool
 	CreatedAt time.Time
 	Order     vmstatus.Order
 	// Waiting: the order found no hypervisor (or, NoAddress, no free address in
@@ -64,7 +66,7 @@ func vmOf(v store.VM) VM {
 		Boot: bootOf(v), BootISO: v.BootISO,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
-		Held: v.Held(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
+		Held: v.Held(), Suspended: v.Suspended(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
 		Waiting:   v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
 		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),
 		Attempts:  v.Attempts}

@@ -12,7 +12,8 @@ import (
 )
 
 // writable loads a VM the principal may change, refusing while it is being
-// built, is gone, or is locked by another operation.
+// built, is gone, is locked by another operation, or is suspended for
+// non-payment (which still lets it be deleted).
 func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
 	if err := p.Require(scope); err != nil {
 		return store.VM{}, err
@@ -26,6 +27,10 @@ func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (st
 		return vm, NotFound()
 	case vm.Locked:
 		return vm, Conflict("vm.locked")
+	case vm.Suspended() && scope != ScopeVMDelete:
+		e := Conflict("vm.suspended_unpaid")
+		e.Code = "suspended_unpaid"
+		return vm, e
 	}
 	return vm, nil
 }

@@ -35,6 +35,9 @@ type VMConfig struct {
 	ReconcileInterval time.Duration
 	// BillingInterval is how often the biller looks for hours that came due.
 	BillingInterval time.Duration
+	// UnpaidGrace is how long a VM held for want of funds waits before it is
+	// suspended (7 days).
+	UnpaidGrace time.Duration
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration
@@ -70,6 +73,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	}
 	if c.ReconcileInterval <= 0 {
 		c.ReconcileInterval = 15 * time.Second
+	}
+	if c.UnpaidGrace <= 0 {
+		c.UnpaidGrace = 7 * 24 * time.Hour
 	}
 	if c.BillingInterval <= 0 {
 		c.BillingInterval = time.Minute

@@ -102,3 +102,27 @@ func (db *DB) ChargeHour(ctx context.Context, d DueHour) (charged bool, err erro
 	}
 	return charged, err
 }
+
+// SuspendOverdue suspends every VM held for want of funds since before
+// heldBefore whose wallet still cannot pay its hour, and returns them.
+func (db *DB) SuspendOverdue(ctx context.Context, heldBefore, now time.Time) ([]DueHour, error) {
+	rows, err := db.W.QueryContext(ctx, `UPDATE vms SET suspended_at = ?1
+		WHERE suspended_at IS NULL AND unpaid_since IS NOT NULL AND unpaid_since <= ?2 AND status IN (`+sqlBilled+`)
+		AND (SELECT u.balance_rials FROM users u WHERE u.id = vms.user_id) < (SELECT p.price_hourly_rials FROM plans p WHERE p.slug = vms.plan_slug)
+		RETURNING id, user_id, uuid, status, paid_until`, now.Unix(), heldBefore.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DueHour
+	for rows.Next() {
+		var d DueHour
+		var paid int64
+		if err := rows.Scan(&d.VMID, &d.UserID, &d.UUID, &d.Status, &paid); err != nil {
+			return nil, err
+		}
+		d.PaidUntil = time.Unix(paid, 0)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

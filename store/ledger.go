@@ -42,6 +42,11 @@ func AddToBalance(ctx context.Context, tx *sql.Tx, userID, amount int64, kind, r
 	_, err = tx.ExecContext(ctx,
 		`INSERT INTO ledger (user_id, amount_rials, balance_after, kind, ref, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		userID, amount, after, kind, ref, time.Now().Unix())
+	if err == nil && amount > 0 {
+		// Money in lifts a suspension for non-payment at once: the VM is then
+		// held as before, and a start that pays its hour brings it back.
+		_, err = tx.ExecContext(ctx, `UPDATE vms SET suspended_at = NULL WHERE user_id = ? AND suspended_at IS NOT NULL`, userID)
+	}
 	return after, err
 }
 

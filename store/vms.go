@@ -53,6 +53,8 @@ type VM struct {
 	// UnpaidSince is when the wallet could not pay a due hour; zero while in good
 	// standing. A held VM is off, not billed, and starts only by paying (ResumeBilling).
 	UnpaidSince time.Time
+	// SuspendedAt is when a VM held past the grace period was suspended; zero when it is not.
+	SuspendedAt time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	// Order is the state of the order that pays for it.
@@ -68,7 +70,7 @@ const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
 	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '` + ActionInProgress + `'),
-	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt`
+	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt, coalesce(v.suspended_at, 0)`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
 	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id
@@ -79,11 +81,11 @@ const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templat
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys, resolvers string
-	var created, updated, paid, unpaid int64
+	var created, updated, paid, unpaid, suspended int64
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
 		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
-		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt)
+		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -98,6 +100,9 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	v.PaidUntil = time.Unix(paid, 0).UTC()
 	if unpaid > 0 {
 		v.UnpaidSince = time.Unix(unpaid, 0).UTC()
+	}
+	if suspended > 0 {
+		v.SuspendedAt = time.Unix(suspended, 0).UTC()
 	}
 	return v, err
 }
@@ -279,6 +284,9 @@ func (db *DB) SetVMLocked(ctx context.Context, id int64, locked bool) error {
 
 // Held reports a VM held for want of funds (see UnpaidSince).
 func (v VM) Held() bool { return !v.UnpaidSince.IsZero() }
+
+// Suspended reports a VM suspended for non-payment.
+func (v VM) Suspended() bool { return !v.SuspendedAt.IsZero() }
 
 // UserIDString is the owner as recorded in the domain's metadata.
 func (v VM) UserIDString() string { return strconv.FormatInt(v.UserID, 10) }

@@ -276,8 +276,9 @@ func TestAddressVerificationComesBeforeOrders(t *testing.T) {
 }
 
 // The running-out ladder: a letter when the balance lasts under 72, 24 and 1
-// hours, each once per episode; a letter when a VM is powered off for want of
-// funds; a new episode once a top-up makes the balance last again.
+// hours, each once per episode; a new episode once a top-up makes the balance
+// last again; a letter when a VM is powered off for want of funds; after the
+// grace period a suspension (only deleting is allowed), lifted by a top-up.
 func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 	t.Parallel()
 	ms := newMailServer(t)
@@ -350,6 +351,51 @@ func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 	a.Workers.BillDue(ctx, clock.now())
 	if n := letters("unpaid_off"); n != 1 {
 		t.Errorf("%d powered-off letters for one VM held, want 1", n)
+	}
+	vmBody := func() string {
+		t.Helper()
+		r := apiCall(t, a, http.MethodGet, "/api/v1/vms/"+one, ana.token, "")
+		mustStatus(t, "the VM", r, http.StatusOK)
+		return r.Body
+	}
+	if b := vmBody(); !strings.Contains(b, `"held_for_funds":true`) || !strings.Contains(b, `"suspended":false`) {
+		t.Errorf("the API does not say the VM is held for funds: %s", b)
+	}
+
+	// Held past the grace period (7 days) with the wallet still empty: suspended.
+	a.Workers.SuspendOverdue(ctx, clock.now().Add(6*24*time.Hour))
+	if vmRow(t, a, one).Suspended() {
+		t.Fatal("suspended before the grace period ended")
+	}
+	a.Workers.SuspendOverdue(ctx, clock.now().Add(7*24*time.Hour+time.Minute))
+	if !vmRow(t, a, one).Suspended() || letters("suspended") != 1 {
+		t.Fatalf("after the grace period: suspended %v, %d letters", vmRow(t, a, one).Suspended(), letters("suspended"))
+	}
+	a.Workers.SuspendOverdue(ctx, clock.now().Add(8*24*time.Hour))
+	if n := letters("suspended"); n != 1 {
+		t.Errorf("%d suspension letters, want 1", n)
+	}
+	if b := vmBody(); !strings.Contains(b, `"suspended":true`) {
+		t.Errorf("the API does not say the VM is suspended: %s", b)
+	}
+	r := apiCall(t, a, http.MethodPost, "/api/v1/vms/"+one+"/power/start", ana.token, "")
+	if r.Status != http.StatusConflict || !strings.Contains(r.Body, `"suspended_unpaid"`) {
+		t.Errorf("starting a suspended VM: %d %s, want 409 suspended_unpaid", r.Status, r.Body)
+	}
+	c := a.client(t)
+	c.signIn(ana.email, testPassword)
+	if r = c.get("/vms/" + one + "?lang=en"); !strings.Contains(r.Body, `data-testid="vm-suspended"`) {
+		t.Error("the VM page does not say the VM is suspended")
+	}
+	// Money in lifts it at once; the VM is held as before, for a start that pays.
+	if _, err := a.Wallet.TopUp(ctx, ana.id, 10_000, "bank"); err != nil {
+		t.Fatal(err)
+	}
+	if b := vmBody(); !strings.Contains(b, `"suspended":false`) || !strings.Contains(b, `"held_for_funds":true`) {
+		t.Errorf("a top-up did not lift the suspension: %s", b)
+	}
+	if r = c.get("/vms/" + one + "?lang=en"); strings.Contains(r.Body, `data-testid="vm-suspended"`) || !strings.Contains(r.Body, `data-testid="vm-held"`) {
+		t.Error("after the top-up the VM page still says suspended, or not that the VM is off for funds")
 	}
 }
 
