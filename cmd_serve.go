@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +21,9 @@ func cmdServe(ctx context.Context, args []string) error {
 	serveFlags(fs, &c)
 	parse(fs, args)
 	log := newLogger(c.LogFormat, os.Stderr)
+	if c.VATPercent < 0 || c.VATPercent > 100 {
+		return fmt.Errorf("--vat-percent %d: give a percentage from 0 to 100", c.VATPercent)
+	}
 	proxies, err := web.ParseCIDRs(c.TrustedProxies)
 	if err != nil {
 		return err
@@ -42,8 +46,9 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
-		VM:      services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace},
-		Gateway: gateway(c),
+		VM:         services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace},
+		Gateway:    gateway(c),
+		VATPercent: c.VATPercent,
 		Mail: services.MailConfig{
 			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},
 			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,

@@ -119,8 +119,11 @@ type apiTopUpRequest struct {
 }
 
 type apiTopUp struct {
-	ID        int64  `json:"id"`
-	Amount    int64  `json:"amount"`
+	ID     int64 `json:"id"`
+	Amount int64 `json:"amount"` // credited to the wallet
+	// VAT is added at the gateway; Total (Amount + VAT) is what the customer pays.
+	VAT       int64  `json:"vat"`
+	Total     int64  `json:"total"`
 	Status    string `json:"status"`
 	Message   string `json:"message,omitempty"`
 	RefID     string `json:"ref_id,omitempty"`

@@ -94,6 +94,6 @@ func (h *Handlers) APITopUp(c echo.Context) error {
 }
 
 func topUpJSON(t services.TopUp, payURL string) apiTopUp {
-	return apiTopUp{ID: t.ID, Amount: t.AmountRials, Status: t.Status, Message: t.Message, RefID: t.RefID,
+	return apiTopUp{ID: t.ID, Amount: t.AmountRials, VAT: t.VATRials, Total: t.AmountRials + t.VATRials, Status: t.Status, Message: t.Message, RefID: t.RefID,
 		PayURL: payURL, CreatedAt: rfc3339(t.CreatedAt)}
 }

@@ -22,13 +22,13 @@ func (h *Handlers) walletPage(c echo.Context, status int, topUp views.Form) erro
 		return err
 	}
 	v := views.WalletView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/wallet"},
-		TopUpForm: topUp, TopUpEnabled: h.TopUps.Enabled(), MinTopUpToman: services.MinTopUpRials / rialsPerToman}
+		TopUpForm: topUp, TopUpEnabled: h.TopUps.Enabled(), MinTopUpToman: services.MinTopUpRials / rialsPerToman, VATPercent: h.TopUps.VATPercent}
 	recent, err := h.TopUps.Recent(c.Request().Context(), p, 10)
 	if err != nil {
 		return err
 	}
 	for _, t := range recent {
-		v.TopUps = append(v.TopUps, views.TopUpRow{ID: t.ID, AmountRials: t.AmountRials, Status: t.Status, Message: t.Message,
+		v.TopUps = append(v.TopUps, views.TopUpRow{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, Message: t.Message,
 			RefID: t.RefID, CardPAN: t.CardPAN, At: t.CreatedAt})
 	}
 	if u := userBarOf(c); u != nil {

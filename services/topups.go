@@ -31,6 +31,14 @@ type TopUps struct {
 	log      *slog.Logger
 	// Mail tells the customer a payment was received; nil: no letters.
 	Mail *Mailer
+	// VATPercent is added to every top-up at the gateway (the operator's
+	// setting, 10 % by default: Iran's rate); the wallet gets the amount asked for.
+	VATPercent int
+}
+
+// VAT is what is added to a top-up of rials, rounded to whole toman.
+func (t *TopUps) VAT(rials int64) int64 {
+	return (rials*int64(t.VATPercent)/100 + 5) / 10 * 10
 }
 
 // NewTopUps builds the service; gw nil turns online payment off (forms and the
@@ -48,7 +56,8 @@ func (t *TopUps) Enabled() bool { return t.gw != nil }
 // TopUp is a payment as the doors show it.
 type TopUp struct {
 	ID          int64
-	AmountRials int64
+	AmountRials int64 // credited to the wallet
+	VATRials    int64 // added at the gateway
 	Status      string
 	Message     string
 	RefID       string
@@ -57,7 +66,7 @@ type TopUp struct {
 }
 
 func topUpOf(t store.TopUp) TopUp {
-	return TopUp{ID: t.ID, AmountRials: t.AmountRials, Status: t.Status, Message: t.Message, RefID: t.RefID, CardPAN: t.CardPAN, CreatedAt: t.CreatedAt}
+	return TopUp{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, Message: t.Message, RefID: t.RefID, CardPAN: t.CardPAN, CreatedAt: t.CreatedAt}
 }
 
 // Start asks the gateway for a payment of rials and returns where the customer
@@ -73,11 +82,11 @@ func (t *TopUps) Start(ctx context.Context, p Principal, rials int64) (TopUp, st
 	if rials < MinTopUpRials || rials > MaxTopUpRials || rials%10 != 0 {
 		return TopUp{}, "", Invalid(map[string]string{"amount": "wallet.topup_amount_range"})
 	}
-	row, err := t.db.CreateTopUp(ctx, p.UserID, t.gw.Name(), rials)
+	row, err := t.db.CreateTopUp(ctx, p.UserID, t.gw.Name(), rials, t.VAT(rials))
 	if err != nil {
 		return TopUp{}, "", Internal(err)
 	}
-	authority, payURL, err := t.gw.Request(ctx, PaymentRequest{AmountRials: rials, CallbackURL: t.callback,
+	authority, payURL, err := t.gw.Request(ctx, PaymentRequest{AmountRials: row.AmountRials + row.VATRials, CallbackURL: t.callback,
 		Description: "Abrak wallet top-up #" + strconv.FormatInt(row.ID, 10), Email: p.Email, OrderID: strconv.FormatInt(row.ID, 10)})
 	if err != nil {
 		_, _ = t.db.FailTopUp(ctx, row.ID, err.Error())
@@ -122,7 +131,7 @@ func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status st
 		t.audit.Record(ctx, p, "wallet.topup_cancelled", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), "")
 		return t.reread(ctx, p, row.ID)
 	}
-	v, err := t.gw.Verify(ctx, authority, row.AmountRials)
+	v, err := t.gw.Verify(ctx, authority, row.AmountRials+row.VATRials)
 	if err != nil {
 		// Nothing is known yet: the top-up stays as it was and the customer may
 		// come back (reload) to settle it.

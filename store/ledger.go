@@ -92,3 +92,57 @@ func (db *DB) Ledger(ctx context.Context, userID int64, limit, offset int) ([]Le
 	entries, _, err := db.LedgerPage(ctx, userID, limit, offset)
 	return entries, err
 }
+
+// LedgerBetween lists a user's ledger rows written in [from, to), oldest
+// first, and the balance before the first of them (the balance after the last
+// row before from; 0 for a wallet that had none).
+func (db *DB) LedgerBetween(ctx context.Context, userID int64, from, to time.Time) (opening int64, entries []LedgerEntry, err error) {
+	err = db.readRow(ctx, `SELECT coalesce((SELECT balance_after FROM ledger WHERE user_id = ? AND created_at < ? ORDER BY id DESC LIMIT 1), 0)`,
+		userID, from.Unix()).Scan(&opening)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err := db.read(ctx, `SELECT id, user_id, amount_rials, balance_after, kind, ref, created_at FROM ledger
+		WHERE user_id = ? AND created_at >= ? AND created_at < ? ORDER BY id`, userID, from.Unix(), to.Unix())
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e LedgerEntry
+		var created int64
+		if err := rows.Scan(&e.ID, &e.UserID, &e.AmountRials, &e.BalanceAfter, &e.Kind, &e.Ref, &created); err != nil {
+			return 0, nil, err
+		}
+		e.CreatedAt = time.Unix(created, 0).UTC()
+		entries = append(entries, e)
+	}
+	return opening, entries, rows.Err()
+}
+
+// VMNames maps the UUIDs of a user's VMs (deleted ones too) to their names.
+func (db *DB) VMNames(ctx context.Context, userID int64, uuids []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(uuids) == 0 {
+		return out, nil
+	}
+	rows, err := db.read(ctx, `SELECT uuid, CASE WHEN display_name <> '' THEN display_name ELSE hostname END FROM vms WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	want := map[string]bool{}
+	for _, u := range uuids {
+		want[u] = true
+	}
+	for rows.Next() {
+		var u, n string
+		if err := rows.Scan(&u, &n); err != nil {
+			return nil, err
+		}
+		if want[u] {
+			out[u] = n
+		}
+	}
+	return out, rows.Err()
+}

@@ -23,7 +23,8 @@ type TopUp struct {
 	ID          int64
 	UserID      int64
 	Gateway     string
-	AmountRials int64
+	AmountRials int64 // what the wallet is credited
+	VATRials    int64 // added at the gateway: the customer pays AmountRials + VATRials
 	Authority   string
 	Status      string
 	Message     string // the gateway's words on a failure
@@ -33,12 +34,12 @@ type TopUp struct {
 	UpdatedAt   time.Time
 }
 
-const topUpColumns = `id, user_id, gateway, amount_rials, coalesce(authority, ''), status, message, ref_id, card_pan, created_at, updated_at`
+const topUpColumns = `id, user_id, gateway, amount_rials, coalesce(authority, ''), status, message, ref_id, card_pan, created_at, updated_at, vat_rials`
 
 func scanTopUp(row interface{ Scan(...any) error }) (TopUp, error) {
 	var t TopUp
 	var created, updated int64
-	err := row.Scan(&t.ID, &t.UserID, &t.Gateway, &t.AmountRials, &t.Authority, &t.Status, &t.Message, &t.RefID, &t.CardPAN, &created, &updated)
+	err := row.Scan(&t.ID, &t.UserID, &t.Gateway, &t.AmountRials, &t.Authority, &t.Status, &t.Message, &t.RefID, &t.CardPAN, &created, &updated, &t.VATRials)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ErrNotFound
 	}
@@ -47,10 +48,10 @@ func scanTopUp(row interface{ Scan(...any) error }) (TopUp, error) {
 }
 
 // CreateTopUp records a payment about to be requested from the gateway.
-func (db *DB) CreateTopUp(ctx context.Context, userID int64, gateway string, rials int64) (TopUp, error) {
+func (db *DB) CreateTopUp(ctx context.Context, userID int64, gateway string, rials, vat int64) (TopUp, error) {
 	now := time.Now().Unix()
-	return scanTopUp(db.W.QueryRowContext(ctx, `INSERT INTO topups (user_id, gateway, amount_rials, status, created_at, updated_at)
-		VALUES (?, ?, ?, '`+TopUpPending+`', ?, ?) RETURNING `+topUpColumns, userID, gateway, rials, now, now))
+	return scanTopUp(db.W.QueryRowContext(ctx, `INSERT INTO topups (user_id, gateway, amount_rials, vat_rials, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, '`+TopUpPending+`', ?, ?) RETURNING `+topUpColumns, userID, gateway, rials, vat, now, now))
 }
 
 // SetTopUpAuthority records the gateway's id for the payment.

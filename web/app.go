@@ -46,6 +46,8 @@ type AppConfig struct {
 	Gateway services.Gateway
 	// Mail is the operator's mail server; without an address no mail is sent.
 	Mail services.MailConfig
+	// VATPercent is added to top-ups at the gateway (the flag's default is 10).
+	VATPercent int
 }
 
 // NewApp opens the database (migrating it) and wires every part. Workers start with Start.
@@ -83,6 +85,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	accounts.UseMail(mailer)
 	vms.UseMail(mailer)
 	topUps.Mail = mailer
+	topUps.VATPercent = c.VATPercent
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
 	tokens.OnRevoke = consoles.CloseToken

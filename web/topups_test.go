@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"abrak/views/i18n"
+	"abrak/web"
 )
 
 // noRedirects is an HTTP client that stops at every redirect, as a test of
@@ -190,6 +191,39 @@ func TestTopUpWithoutAGateway(t *testing.T) {
 		t.Fatal("a top-up form without a gateway")
 	}
 	mustStatus(t, "API top-up without a gateway", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 250000}`), http.StatusServiceUnavailable)
+}
+
+// VAT is added at the gateway: the customer pays the amount and its VAT, the
+// wallet gets the amount, and the wallet page and the API show both.
+func TestTopUpAddsVAT(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	a := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.VATPercent = 10 })
+	ana := newVMCustomer(t, a, "vat@example.com", 0)
+	c := a.client(t)
+	c.signIn(ana.email, testPassword)
+	if page := c.get("/wallet?lang=en"); !strings.Contains(page.Body, "10% VAT is added") {
+		t.Error("the top-up form does not say VAT is added")
+	}
+	auth := startTopUp(t, c, z, "50000")
+	if got := z.payment(auth).amount; got != 550_000 {
+		t.Fatalf("the gateway was asked for %d rials, want 550,000 (50,000 toman and 10%% VAT)", got)
+	}
+	c.get(payOnGateway(t, z, auth))
+	if b := a.user(t, ana.email).BalanceRials; b != 500_000 {
+		t.Errorf("balance %d after paying 55,000 toman with VAT, want 500,000", b)
+	}
+	page := c.get("/wallet?lang=en")
+	for _, want := range []string{"<th>VAT</th>", "5,000 toman", "55,000 toman"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the wallet page lacks %q", want)
+		}
+	}
+	r := apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", ana.token, `{"amount": 1000000}`)
+	mustStatus(t, "API top-up", r, http.StatusCreated)
+	if !strings.Contains(r.Body, `"vat":100000`) || !strings.Contains(r.Body, `"total":1100000`) {
+		t.Errorf("the API's top-up does not show its VAT and total: %s", r.Body)
+	}
 }
 
 // A customer pays from the wallet page in Chromium, in Persian and in English,
