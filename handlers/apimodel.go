@@ -311,3 +311,42 @@ type apiSnapshot struct {
 type apiSnapshotList struct {
 	Snapshots []apiSnapshot `json:"snapshots"`
 }
+
+// apiStatement is a month of a wallet. Amounts are rials; charges are what was taken.
+type apiStatement struct {
+	Month    string             `json:"month"`
+	Calendar string             `json:"calendar"` // jalali (Tehran) or gregorian (UTC)
+	From     string             `json:"from"`
+	To       string             `json:"to"`
+	Opening  int64              `json:"opening_balance"`
+	Closing  int64              `json:"closing_balance"`
+	Totals   apiStatementTotals `json:"totals"`
+	TopUps   []apiStatementLine `json:"topups"`
+	Charges  []apiVMCharge      `json:"charges"`
+	Refunds  []apiStatementLine `json:"refunds"`
+	Other    []apiStatementLine `json:"other"`
+	VATPaid  int64              `json:"vat_paid"`
+}
+
+type apiStatementTotals struct {
+	TopUps  int64 `json:"topups"`
+	Charges int64 `json:"charges"`
+	Refunds int64 `json:"refunds"`
+	Other   int64 `json:"other"`
+}
+
+type apiStatementLine struct {
+	At     string `json:"at"`
+	Amount int64  `json:"amount"`
+	Kind   string `json:"kind"`
+	Ref    string `json:"ref"`
+}
+
+type apiVMCharge struct {
+	VMUUID      string `json:"vm_uuid"`
+	VMName      string `json:"vm_name"`
+	Hours       int    `json:"hours"`
+	FirstHourAt string `json:"first_hour_at"`
+	LastHourAt  string `json:"last_hour_at"`
+	Amount      int64  `json:"amount"`
+}

@@ -134,3 +134,11 @@ func (db *DB) ExpireTopUps(ctx context.Context, before time.Time) (int64, error)
 	}
 	return res.RowsAffected()
 }
+
+// VATPaid is the VAT of a user's top-ups paid in [from, to).
+func (db *DB) VATPaid(ctx context.Context, userID int64, from, to time.Time) (int64, error) {
+	var vat int64
+	err := db.readRow(ctx, `SELECT coalesce(sum(vat_rials), 0) FROM topups WHERE user_id = ? AND status = '`+TopUpPaid+`' AND updated_at >= ? AND updated_at < ?`,
+		userID, from.Unix(), to.Unix()).Scan(&vat)
+	return vat, err
+}

@@ -25,4 +25,5 @@ func apiAccountRoutes(api *echo.Group, h *handlers.Handlers) {
 	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
 	api.POST("/billing/topups", h.StartTopUp)
 	api.GET("/billing/topups/:id", h.APITopUp)
+	api.GET("/billing/statements/:month", h.APIStatement)
 }

@@ -100,6 +100,8 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	vmPageRoutes(in, h)
 	in.GET("/wallet", h.Wallet)
 	in.POST("/wallet/topup", h.StartTopUp)
+	in.GET("/wallet/statements", h.Statements)
+	in.GET("/wallet/statements/:month", h.Statement)
 	// Signed in or not: the handler sends a visitor whose session ended to sign in and back.
 	app.GET(services.TopUpCallbackPath, h.TopUpCallback)
 	docsRoutes(e, app, h)

@@ -186,3 +186,8 @@ document.addEventListener("change", (event) => {
   const field = event.target.closest?.("[data-autosubmit]");
   field?.form?.requestSubmit();
 });
+
+// --- Print buttons (a statement) -----------------------------------------------------------
+document.addEventListener("click", (event) => {
+  if (event.target.closest?.("[data-print]")) window.print();
+});

@@ -5,17 +5,11 @@ import (
 	"time"
 
 	ptime "github.com/yaa110/go-persian-calendar"
+
+	"abrak/calendar"
 )
 
-// tehran is where Persian dates are read. Iran has kept UTC+3:30 all year
-// since 2022, so the fixed zone is right for current dates on a machine
-// without tzdata.
-var tehran = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tehran"); err == nil {
-		return loc
-	}
-	return time.FixedZone("+0330", 3*3600+30*60)
-}()
+var tehran = calendar.Tehran
 
 var jalaliMonths = [12]string{
 	"فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
@@ -72,4 +66,27 @@ func counted(l Locale, key string, n int64) string {
 		form = ".one"
 	}
 	return T(l, key+form, "n", Number(l, n))
+}
+
+var (
+	gregorianMonthsFA = [12]string{"ژانویه", "فوریه", "مارس", "آوریل", "مه", "ژوئن", "ژوئیه", "اوت", "سپتامبر", "اکتبر", "نوامبر", "دسامبر"}
+	jalaliMonthsEN    = [12]string{"Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand"}
+)
+
+// MonthName names a month of either calendar in the locale's words:
+// "آذر ۱۴۰۵", "December 2026", "دسامبر ۲۰۲۶", "Azar 1405".
+func MonthName(l Locale, year, month int, jalali bool) string {
+	if month < 1 || month > 12 {
+		return ""
+	}
+	y := Digits(l, strconv.Itoa(year))
+	switch {
+	case jalali && l.orDefault() == FA:
+		return jalaliMonths[month-1] + " " + y
+	case jalali:
+		return jalaliMonthsEN[month-1] + " " + y
+	case l.orDefault() == FA:
+		return gregorianMonthsFA[month-1] + " " + y
+	}
+	return time.Month(month).String() + " " + y
 }
