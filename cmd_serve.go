@@ -46,7 +46,7 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
-		VM:         services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace},
+		VM:         services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter},
 		Gateway:    gateway(c),
 		VATPercent: c.VATPercent,
 		Mail: services.MailConfig{

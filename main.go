@@ -38,8 +38,10 @@ type config struct {
 	ZarinpalMerchant, ZarinpalAPIBase, ZarinpalPayBase string
 	// SMTP: the operator's mail server (empty address: no mail), its sender,
 	// login and TLS mode; Provider is the name letters are signed with.
-	UnpaidGrace                                                   time.Duration
-	VATPercent                                                    int
+	UnpaidGrace time.Duration
+	VATPercent  int
+	// UnpaidDeleteAfter: 0 (the default) never deletes a VM for want of funds.
+	UnpaidDeleteAfter                                             time.Duration
 	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword, SMTPTLS, Provider string
 }
 
@@ -101,6 +103,8 @@ func serveFlags(fs *flag.FlagSet, c *config) {
 		"Zarinpal's StartPay base URL (ABRAK_ZARINPAL_PAY_BASE)")
 	fs.DurationVar(&c.UnpaidGrace, "unpaid-grace", envDuration("ABRAK_UNPAID_GRACE", 7*24*time.Hour),
 		"how long a VM powered off for want of funds waits before it is suspended (ABRAK_UNPAID_GRACE)")
+	fs.DurationVar(&c.UnpaidDeleteAfter, "unpaid-delete-after", envDuration("ABRAK_UNPAID_DELETE_AFTER", 0),
+		"delete a VM powered off for want of funds this long, after a final backup of its disk and a 72-hour warning; 0 never deletes (ABRAK_UNPAID_DELETE_AFTER)")
 	fs.IntVar(&c.VATPercent, "vat-percent", envInt("ABRAK_VAT_PERCENT", 10), "VAT added to top-ups at the gateway, in percent (ABRAK_VAT_PERCENT)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", env("ABRAK_SMTP_ADDR", ""), "mail server host:port; empty sends no mail (ABRAK_SMTP_ADDR)")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", env("ABRAK_SMTP_FROM", "no-reply@localhost"), "sender address of every letter (ABRAK_SMTP_FROM)")

@@ -19,6 +19,7 @@ func (s *Workers) RunBiller(ctx context.Context) {
 		s.BillDue(ctx, s.cfg.Now())
 		s.WarnLowBalances(ctx)
 		s.SuspendOverdue(ctx, s.cfg.Now())
+		s.DeleteLongUnpaid(ctx, s.cfg.Now())
 	})
 }
 
@@ -98,4 +99,66 @@ func (s *Workers) SuspendOverdue(ctx context.Context, now time.Time) {
 		s.log.Info("unpaid vm suspended", "vm", d.UUID)
 		s.vmNotice(ctx, d.VMID, "suspended")
 	}
+}
+
+// DeleteWarning is how long before a deletion for non-payment its owner is warned.
+const DeleteWarning = 72 * time.Hour
+
+// DeleteLongUnpaid deletes VMs held for want of funds for UnpaidDeleteAfter,
+// when the operator has turned it on. Each owner is warned DeleteWarning
+// before (and never deleted sooner than that after the warning, whatever the
+// setting); the disk is copied to a final backup before the domain goes, and
+// a VM whose backup fails is not deleted (tried again at the next pass).
+// Money into the wallet cancels the warning.
+func (s *Workers) DeleteLongUnpaid(ctx context.Context, now time.Time) {
+	after := s.cfg.UnpaidDeleteAfter
+	if after <= 0 {
+		return
+	}
+	warn, err := s.db.LongUnpaid(ctx, now.Add(-(after - DeleteWarning)))
+	if err != nil {
+		s.log.Error("listing long-unpaid vms", "err", err)
+		return
+	}
+	for _, v := range warn {
+		if !v.DeleteWarnedAt.IsZero() {
+			if !v.UnpaidSince.Add(after).After(now) && !v.DeleteWarnedAt.Add(DeleteWarning).After(now) {
+				s.deleteUnpaid(ctx, v)
+			}
+			continue
+		}
+		if ok, err := s.db.MarkDeleteWarned(ctx, v.ID, now); err != nil || !ok {
+			continue
+		}
+		s.audit.Record(ctx, Principal{UserID: v.UserID}, "vm.delete_warning", SeverityWarning, "vm", v.UUID, "")
+		s.vmNotice(ctx, v.ID, "delete_warning")
+	}
+}
+
+func (s *Workers) deleteUnpaid(ctx context.Context, v store.UnpaidVM) {
+	node, err := s.fleet.Node(v.NodeID)
+	if err != nil {
+		return // its node is away: the next pass tries again
+	}
+	_ = node.PowerOff(ctx, v.UUID)
+	backup, err := node.BackupDisk(ctx, v.UUID)
+	if err != nil {
+		s.log.Error("final backup before deleting an unpaid vm failed; not deleted", "vm", v.UUID, "err", err)
+		return
+	}
+	if err := s.db.SetFinalBackup(ctx, v.ID, backup); err != nil {
+		s.log.Error("recording a final backup", "vm", v.UUID, "err", err)
+		return
+	}
+	if err := node.Delete(ctx, v.UUID); err != nil {
+		s.log.Error("deleting an unpaid vm", "vm", v.UUID, "err", err)
+		return
+	}
+	if err := s.db.SetVMStatus(ctx, v.ID, vmstatus.Destroyed); err != nil {
+		s.log.Error("recording an unpaid vm deleted", "vm", v.UUID, "err", err)
+		return
+	}
+	s.audit.Record(ctx, Principal{UserID: v.UserID}, "vm.deleted_unpaid", SeverityWarning, "vm", v.UUID, backup)
+	s.log.Info("unpaid vm deleted after its final backup", "vm", v.UUID, "node_id", v.NodeID, "backup", backup)
+	s.vmNotice(ctx, v.ID, "deleted_unpaid")
 }

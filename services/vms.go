@@ -38,6 +38,10 @@ type VMConfig struct {
 	// UnpaidGrace is how long a VM held for want of funds waits before it is
 	// suspended (7 days).
 	UnpaidGrace time.Duration
+	// UnpaidDeleteAfter, when set, deletes a VM held for want of funds that long
+	// (its disk copied to a final backup first, its owner warned 72 hours
+	// before). Zero, the default, never deletes anything for want of funds.
+	UnpaidDeleteAfter time.Duration
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration

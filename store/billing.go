@@ -126,3 +126,52 @@ func (db *DB) SuspendOverdue(ctx context.Context, heldBefore, now time.Time) ([]
 	}
 	return out, rows.Err()
 }
+
+// UnpaidVM is a VM held for want of funds, as the deleter of long-unpaid VMs sees it.
+type UnpaidVM struct {
+	ID, UserID, NodeID int64
+	UUID               string
+	UnpaidSince        time.Time
+	DeleteWarnedAt     time.Time // zero: not warned yet
+}
+
+// LongUnpaid lists VMs held since before heldBefore whose wallet still cannot pay their hour.
+func (db *DB) LongUnpaid(ctx context.Context, heldBefore time.Time) ([]UnpaidVM, error) {
+	rows, err := db.read(ctx, `SELECT v.id, v.user_id, coalesce(v.node_id, 0), v.uuid, v.unpaid_since, coalesce(v.delete_warned_at, 0)
+		FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN users u ON u.id = v.user_id
+		WHERE v.unpaid_since IS NOT NULL AND v.unpaid_since <= ? AND v.status IN (`+sqlBilled+`) AND u.balance_rials < p.price_hourly_rials
+		ORDER BY v.unpaid_since`, heldBefore.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UnpaidVM
+	for rows.Next() {
+		var v UnpaidVM
+		var since, warned int64
+		if err := rows.Scan(&v.ID, &v.UserID, &v.NodeID, &v.UUID, &since, &warned); err != nil {
+			return nil, err
+		}
+		v.UnpaidSince = time.Unix(since, 0)
+		if warned > 0 {
+			v.DeleteWarnedAt = time.Unix(warned, 0)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// MarkDeleteWarned records the warning before a deletion for non-payment, once.
+func (db *DB) MarkDeleteWarned(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET delete_warned_at = ? WHERE id = ? AND delete_warned_at IS NULL`, now.Unix(), id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SetFinalBackup records where a VM's disk was kept before it was deleted.
+func (db *DB) SetFinalBackup(ctx context.Context, id int64, volume string) error {
+	return db.exec1(ctx, `UPDATE vms SET final_backup = ? WHERE id = ?`, volume, id)
+}

@@ -45,7 +45,7 @@ func AddToBalance(ctx context.Context, tx *sql.Tx, userID, amount int64, kind, r
 	if err == nil && amount > 0 {
 		// Money in lifts a suspension for non-payment at once: the VM is then
 		// held as before, and a start that pays its hour brings it back.
-		_, err = tx.ExecContext(ctx, `UPDATE vms SET suspended_at = NULL WHERE user_id = ? AND suspended_at IS NOT NULL`, userID)
+		_, err = tx.ExecContext(ctx, `UPDATE vms SET suspended_at = NULL, delete_warned_at = NULL WHERE user_id = ? AND (suspended_at IS NOT NULL OR delete_warned_at IS NOT NULL)`, userID)
 	}
 	return after, err
 }
