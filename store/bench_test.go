@@ -69,3 +69,29 @@ func BenchmarkListVMsSearch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUserByID is the user row every signed-in page loads, with its burn
+// rate summed over the customer's 50 VMs.
+func BenchmarkUserByID(b *testing.B) {
+	db, user := benchDB(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		u, err := db.UserByID(ctx, user)
+		if err != nil || u.BurnRials != 50 {
+			b.Fatalf("burn %d, %v", u.BurnRials, err)
+		}
+	}
+}
+
+// BenchmarkBurning is the low-balance pass of the biller over 200 customers with 10,000 VMs.
+func BenchmarkBurning(b *testing.B) {
+	db, _ := benchDB(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if l, err := db.Burning(ctx); err != nil || len(l) != 200 {
+			b.Fatalf("%d accounts, %v", len(l), err)
+		}
+	}
+}
