@@ -93,7 +93,7 @@ func (h *Handlers) StartTOTP(c echo.Context) error {
 
 func (h *Handlers) ConfirmTOTP(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	codes, err := h.Accounts.ConfirmTOTP(c.Request().Context(), p, c.FormValue("code"))
+	codes, err := h.Accounts.ConfirmTOTP(c.Request().Context(), p, digitsValue(c, "code"))
 	v, verr := h.accountView(c)
 	if verr != nil {
 		return verr

@@ -61,7 +61,7 @@ func (h *Handlers) SecondFactor(c echo.Context) error {
 	if uid == 0 {
 		return redirect(c, "/signin")
 	}
-	if err := h.Accounts.VerifySecondFactor(ctx, uid, c.FormValue("code"), c.RealIP()); err != nil {
+	if err := h.Accounts.VerifySecondFactor(ctx, uid, digitsValue(c, "code"), c.RealIP()); err != nil {
 		f, status, err := formFor(c, err, nil)
 		if err != nil {
 			return err

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
 	"abrak/views"
+	"abrak/views/i18n"
 )
 
 // formFor turns a service error into a form that shows it: field messages
@@ -23,6 +25,12 @@ func formFor(c echo.Context, err error, values map[string]string) (views.Form, i
 		f.Message, f.Args = e.Key, e.Args
 	}
 	return f, e.Status, nil
+}
+
+// digitsValue is a form field in which the customer may type Persian (۰–۹) or
+// Arabic-Indic (٠–٩) digits: they are read as Latin ones.
+func digitsValue(c echo.Context, name string) string {
+	return i18n.LatinDigits(strings.TrimSpace(c.FormValue(name)))
 }
 
 // formValues copies the named fields for redisplay.

@@ -73,7 +73,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		return err
 	}
 	scopes := c.Request().PostForm["scopes"]
-	expires := tokenExpiry(c.FormValue("expires"), c.FormValue("expires_days"))
+	expires := tokenExpiry(c.FormValue("expires"), digitsValue(c, "expires_days"))
 	secret, tok, err := h.Tokens.Create(c.Request().Context(), p, c.FormValue("name"), scopes, expires)
 	if err != nil {
 		f, status, err := formFor(c, err, formValues(c, "name", "expires", "expires_days"))
