@@ -15,7 +15,32 @@ func (h *Handlers) Home(c echo.Context) error {
 	if _, ok := PrincipalOf(c); ok {
 		return c.Redirect(http.StatusSeeOther, "/vms")
 	}
-	return c.Redirect(http.StatusSeeOther, "/signin")
+	ctx := c.Request().Context()
+	l := LocaleOf(c)
+	var v views.LandingView
+	plans, err := h.VMs.Plans(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pl := range plans {
+		v.Plans = append(v.Plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
+			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials})
+	}
+	regions, err := h.VMs.Regions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range regions {
+		v.Regions = append(v.Regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
+	}
+	tmpls, err := h.VMs.OSTemplates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tmpls {
+		v.Templates = append(v.Templates, views.TemplateOption{Slug: t.Slug, Name: t.Name})
+	}
+	return render(c, http.StatusOK, views.LandingPage(h.shell(c, "landing.page_title", ""), v))
 }
 
 // paging reads limit and offset with the panel's bounds.
