@@ -191,3 +191,27 @@ document.addEventListener("change", (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest?.("[data-print]")) window.print();
 });
+
+// --- The order form's summary follows the choices ----------------------------------------
+function orderSummary(form) {
+  const box = form.querySelector("[data-order-summary]");
+  if (!box) return;
+  const plan = form.querySelector('input[name="plan_slug"]:checked');
+  const os = form.querySelector('input[name="os_template_slug"]:checked');
+  const region = form.querySelector('select[name="region"]');
+  const set = (sel, text) => {
+    const el = box.querySelector(sel);
+    if (el && text) el.textContent = text;
+  };
+  if (plan) {
+    set('[data-summary="plan_slug"]', plan.dataset.summaryName);
+    set("[data-summary-hourly]", box.dataset.hourlyPattern.replace("{price}", plan.dataset.summaryHourly));
+    set("[data-summary-monthly]", plan.dataset.summaryMonthly);
+  }
+  if (os) set('[data-summary="os_template_slug"] bdi', os.dataset.summaryName);
+  if (region) set('[data-summary="region"]', region.selectedOptions[0]?.textContent);
+}
+document.addEventListener("change", (event) => {
+  const form = event.target.closest?.("form");
+  if (form) orderSummary(form);
+});

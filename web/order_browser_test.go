@@ -1,0 +1,56 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"abrak/views/i18n"
+)
+
+// A new customer's empty VM list leads the way (top up, a key, the order); the
+// order form cannot be sent while the wallet cannot pay the first hour, and
+// once it can, its summary follows the plan chosen: name, hourly and monthly price.
+func TestTheOrderFormSaysWhatItCosts(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	for i, run := range []struct {
+		lang  i18n.Locale
+		phone bool
+	}{{i18n.FA, true}, {i18n.EN, false}} {
+		email := []string{"first-fa@example.com", "first-en@example.com"}[i]
+		u := a.createUser(t, email, testPassword)
+		p := newTab(t, newBrowser(t), a.URL)
+		p.open("/signin?lang=" + string(run.lang))
+		p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
+		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=first-run]`)
+		size := "desktop"
+		if run.phone {
+			p.atPhoneSize()
+			size = "phone"
+		}
+		p.screenshot("first-run-" + string(run.lang) + "-" + size)
+		p.click(`[data-testid=first-run] ~ a[href="/vms/new"]`, `[data-testid=order-summary]`)
+		if !p.MustElement(`[data-testid=create-submit]`).MustProperty("disabled").Bool() {
+			t.Errorf("%s: the order can be sent with an empty wallet", run.lang)
+		}
+
+		if _, err := a.DB.Credit(context.Background(), u.ID, startBalanceRials, "topup", "test"); err != nil {
+			t.Fatal(err)
+		}
+		p.open("/vms/new")
+		if p.MustElement(`[data-testid=create-submit]`).MustProperty("disabled").Bool() {
+			t.Errorf("%s: the order cannot be sent with money in the wallet", run.lang)
+		}
+		p.MustElement(`[data-plan=pro]`).MustClick()
+		summary := p.MustElement(`[data-testid=order-summary]`).MustText()
+		T := func(key string, args ...string) string { return i18n.T(run.lang, key, args...) }
+		for _, want := range []string{map[i18n.Locale]string{i18n.FA: "حرفه‌ای", i18n.EN: "Pro"}[run.lang],
+			T("vm.price_hourly", "price", i18n.Money(run.lang, 400_000)), i18n.Money(run.lang, 400_000*730)} {
+			if !strings.Contains(summary, want) {
+				t.Errorf("%s: after choosing Pro the summary lacks %q:\n%s", run.lang, want, summary)
+			}
+		}
+		p.screenshot("order-summary-" + string(run.lang) + "-" + size)
+	}
+}
