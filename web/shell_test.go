@@ -123,6 +123,16 @@ func TestNotFound(t *testing.T) {
 	if r := a.client(t).get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
 		t.Error("the Persian 404 page does not show ۴۰۴")
 	}
+	// Signed in, a missing page keeps the customer's shell: navigation and balance.
+	a.createUser(t, "lost@example.com", testPassword)
+	signed := a.client(t)
+	signed.signIn("lost@example.com", testPassword)
+	for _, path := range []string{"/no-such-page", "/vms/00000000-0000-4000-8000-000000000000"} {
+		r := signed.get(path)
+		if r.Status != http.StatusNotFound || !strings.Contains(r.Body, `data-testid="balance"`) || !strings.Contains(r.Body, `href="/wallet"`) {
+			t.Errorf("%s signed in: %d, and the page lacks the signed-in shell", path, r.Status)
+		}
+	}
 
 	r := a.client(t).do(http.MethodGet, "/no-such-page", nil, header("Accept", "application/json"))
 	wantStatus(t, "JSON 404", r, http.StatusNotFound)
