@@ -16,7 +16,8 @@ func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
 	if err != nil {
 		return views.AccountView{}, err
 	}
-	return views.AccountView{Name: u.Name, Email: u.Email, TOTPEnabled: u.TOTPEnabled}, nil
+	return views.AccountView{Name: u.Name, Email: u.Email, TOTPEnabled: u.TOTPEnabled, Locale: string(LocaleOf(c)),
+		Profile: views.Form{Values: map[string]string{"name": u.Name}}}, nil
 }
 
 func (h *Handlers) accountPage(c echo.Context, status int, v views.AccountView) error {
@@ -137,4 +138,40 @@ func (h *Handlers) APIAccount(c echo.Context) error {
 		body.HoursLeft = &hours
 	}
 	return c.JSON(http.StatusOK, map[string]accountJSON{"account": body})
+}
+
+// UpdateProfile saves the name and language; the language cookie follows.
+func (h *Handlers) UpdateProfile(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	locale := c.FormValue("locale")
+	if err := h.Accounts.UpdateProfile(c.Request().Context(), p, c.FormValue("name"), locale); err != nil {
+		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) {
+			f.Values = formValues(c, "name")
+			v.Profile = f
+		})
+	}
+	c.SetCookie(&http.Cookie{Name: LangCookie, Value: locale, Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
+		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode})
+	h.flash(c, "account.profile_saved")
+	return redirect(c, "/account")
+}
+
+// CloseAccount closes the account and ends this session with it.
+func (h *Handlers) CloseAccount(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	ctx := c.Request().Context()
+	if err := h.Accounts.CloseAccount(ctx, p, c.FormValue("password"), c.FormValue("confirm_email")); err != nil {
+		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) {
+			f.Values = formValues(c, "confirm_email")
+			v.Close = f
+		})
+	}
+	if h.Consoles != nil {
+		h.Consoles.CloseUser(p.UserID)
+	}
+	if err := h.Sessions.Destroy(ctx); err != nil {
+		return err
+	}
+	h.flash(c, "account.closed")
+	return redirect(c, "/signin")
 }

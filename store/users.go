@@ -186,3 +186,49 @@ func (db *DB) UseTOTPStep(ctx context.Context, id, step int64) (bool, error) {
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// SetName changes a user's display name.
+func (db *DB) SetName(ctx context.Context, id int64, name string) error {
+	return db.exec1(ctx, `UPDATE users SET name = ?, updated_at = ? WHERE id = ?`, name, time.Now().Unix(), id)
+}
+
+// ErrAccountInUse: the account still has VMs (LiveVMs) or money (Balance).
+type ErrAccountInUse struct {
+	LiveVMs int
+	Balance int64
+}
+
+func (e *ErrAccountInUse) Error() string { return "store: the account still has VMs or money" }
+
+// CloseUser closes an account in one transaction, only if it has no VM that is
+// not deleted and no balance: it can no longer sign in (its sessions end, its
+// tokens are revoked, its keys and second factor are gone), and its address is
+// free for a new account. The ledger, orders and activity stay.
+func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		var live int
+		var balance int64
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM vms WHERE user_id = ?1 AND status NOT IN ('destroyed', 'failed')),
+			balance_rials FROM users WHERE id = ?1 AND closed_at IS NULL`, id).Scan(&live, &balance); errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if live > 0 || balance != 0 {
+			return &ErrAccountInUse{LiveVMs: live, Balance: balance}
+		}
+		for _, q := range []string{
+			`UPDATE users SET email = 'closed-' || id || '@closed.invalid', name = '', password_hash = '!', totp_secret = '', totp_enabled = 0,
+				sessions_valid_after = ?2, closed_at = ?3, updated_at = ?3 WHERE id = ?1`,
+			`UPDATE api_tokens SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL`,
+			`DELETE FROM ssh_keys WHERE user_id = ?1`,
+			`DELETE FROM recovery_codes WHERE user_id = ?1`,
+			`DELETE FROM email_links WHERE user_id = ?1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id, now.UnixNano(), now.Unix()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -109,6 +109,8 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	in.GET("/account", h.Account)
 	in.POST("/account/password", h.ChangePassword)
 	in.POST("/account/verify-email", h.ResendVerification)
+	in.POST("/account/profile", h.UpdateProfile)
+	in.POST("/account/close", h.CloseAccount)
 	in.POST("/account/2fa/start", h.StartTOTP)
 	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
 	in.POST("/account/2fa/disable", h.DisableTOTP)
