@@ -47,12 +47,10 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 	if err != nil {
 		return Internal(err)
 	}
-	done, err := a.attempt(p.IP, u.Email)
+	ok, err := a.checkOwnPassword(p, u, password)
 	if err != nil {
 		return err
 	}
-	ok, _ := CheckPassword(u.PasswordHash, password)
-	done(!ok)
 	fields := map[string]string{}
 	if !ok {
 		fields["password"] = "account.current_password_wrong"
@@ -74,4 +72,16 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 	}
 	a.audit.Record(ctx, p, "account.closed", SeveritySecurity, "user", "", "")
 	return nil
+}
+
+// checkOwnPassword checks a signed-in customer's password before a change that
+// needs it, within the same limits as signing in (the attempt is reserved first).
+func (a *Accounts) checkOwnPassword(p Principal, u store.User, password string) (bool, error) {
+	done, err := a.attempt(p.IP, u.Email)
+	if err != nil {
+		return false, err
+	}
+	ok, _ := CheckPassword(u.PasswordHash, password)
+	done(!ok)
+	return ok, nil
 }

@@ -222,13 +222,11 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	if err != nil {
 		return Internal(err)
 	}
-	done, err := a.attempt(p.IP, u.Email)
+	ok, err := a.checkOwnPassword(p, u, current)
 	if err != nil {
 		return err
 	}
 	fields := map[string]string{}
-	ok, _ := CheckPassword(u.PasswordHash, current)
-	done(!ok)
 	if !ok {
 		fields["current"] = "account.current_password_wrong"
 	}

@@ -109,12 +109,10 @@ func (a *Accounts) DisableTOTP(ctx context.Context, p Principal, password string
 	if err != nil {
 		return err
 	}
-	done, err := a.attempt(p.IP, u.Email)
+	ok, err := a.checkOwnPassword(p, u, password)
 	if err != nil {
 		return err
 	}
-	ok, _ := CheckPassword(u.PasswordHash, password)
-	done(!ok)
 	if !ok {
 		return Invalid(map[string]string{"password": "account.current_password_wrong"})
 	}
