@@ -17,7 +17,7 @@ want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
 if want go; then
 echo "== Go benchmarks"
-go test -run '^$' -bench . -benchmem -benchtime 2s ./store/ ./views/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+go test -run '^$' -bench . -benchmem -benchtime 2s ./store/ ./views/ ./views/i18n/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 fi
 if want hypervisor; then
 echo "== hypervisor: create-to-running, bulk states, wrapper overhead"

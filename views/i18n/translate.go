@@ -24,15 +24,51 @@ func T(l Locale, key string, args ...string) string {
 	if len(args) < 2 {
 		return msg
 	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		v := args[i+1]
-		if isASCIIDigits(v) {
-			v = Digits(l, v)
-		}
-		pairs = append(pairs, "{"+args[i]+"}", v)
+	return fill(l, msg, args)
+}
+
+// fill puts the args' values into msg's {name} placeholders; a placeholder
+// with no value stays as written, and the first pair of a name wins. It scans
+// msg once rather than building a strings.Replacer per call: T runs for every
+// label of every page, and the replacer's construction was most of its cost.
+func fill(l Locale, msg string, args []string) string {
+	if strings.IndexByte(msg, '{') < 0 {
+		return msg
 	}
-	return strings.NewReplacer(pairs...).Replace(msg)
+	var b strings.Builder
+	b.Grow(len(msg) + 32)
+	for {
+		i := strings.IndexByte(msg, '{')
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:i])
+		j := strings.IndexByte(msg[i+1:], '}')
+		if j < 0 {
+			b.WriteString(msg[i:])
+			return b.String()
+		}
+		if v, ok := argValue(args, msg[i+1:i+1+j]); ok {
+			if isASCIIDigits(v) {
+				v = Digits(l, v)
+			}
+			b.WriteString(v)
+			msg = msg[i+2+j:]
+			continue
+		}
+		b.WriteByte('{') // not a placeholder we fill: look again from the next byte
+		msg = msg[i+1:]
+	}
+}
+
+func argValue(args []string, name string) (string, bool) {
+	for i := 0; i+1 < len(args); i += 2 {
+		if args[i] == name {
+			return args[i+1], true
+		}
+	}
+	return "", false
 }
 
 // Has reports whether key is translated in every supported locale.
