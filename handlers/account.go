@@ -3,10 +3,13 @@ package handlers
 import (
 	"encoding/base64"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 )
 
@@ -16,8 +19,16 @@ func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
 	if err != nil {
 		return views.AccountView{}, err
 	}
-	return views.AccountView{Name: u.Name, Email: u.Email, TOTPEnabled: u.TOTPEnabled, Locale: string(LocaleOf(c)),
-		Profile: views.Form{Values: map[string]string{"name": u.Name}}}, nil
+	v := views.AccountView{Name: u.Name, Email: u.Email, TOTPEnabled: u.TOTPEnabled, Locale: string(LocaleOf(c)),
+		Profile: views.Form{Values: map[string]string{"name": u.Name}}}
+	sessions, err := h.Accounts.Sessions(c.Request().Context(), p, h.Sessions.GetString(c.Request().Context(), SessionIDKey))
+	if err != nil {
+		return v, err
+	}
+	for _, s := range sessions {
+		v.Sessions = append(v.Sessions, views.SessionRow{ID: s.ID, IP: s.IP, Device: deviceOf(s.UserAgent), CreatedAt: s.CreatedAt, LastSeen: s.LastSeen, Current: s.Current})
+	}
+	return v, nil
 }
 
 func (h *Handlers) accountPage(c echo.Context, status int, v views.AccountView) error {
@@ -58,7 +69,9 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	h.beginSession(ctx, p.UserID)
+	if err := h.beginSession(c, p.UserID); err != nil {
+		return err
+	}
 	if h.Consoles != nil {
 		h.Consoles.CloseUser(p.UserID)
 	}
@@ -174,4 +187,65 @@ func (h *Handlers) CloseAccount(c echo.Context) error {
 	}
 	h.flash(c, "account.closed")
 	return redirect(c, "/signin")
+}
+
+// EndSession signs one of the customer's other browsers out.
+func (h *Handlers) EndSession(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return services.NotFound()
+	}
+	if err := h.Accounts.EndSession(c.Request().Context(), p, id); err != nil {
+		return err
+	}
+	h.flash(c, "account.session_ended")
+	return redirect(c, "/account#sessions")
+}
+
+// EndOtherSessions signs every other browser out; this one goes on under a new token.
+func (h *Handlers) EndOtherSessions(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	ctx := c.Request().Context()
+	if err := h.Accounts.EndAllSessions(ctx, p); err != nil {
+		return err
+	}
+	if err := h.Sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	if err := h.beginSession(c, p.UserID); err != nil {
+		return err
+	}
+	if h.Consoles != nil {
+		h.Consoles.CloseUser(p.UserID)
+	}
+	h.flash(c, "account.sessions_ended")
+	return redirect(c, "/account#sessions")
+}
+
+// deviceOf names a browser from its User-Agent, in a few words.
+func deviceOf(ua string) string {
+	browser := ""
+	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}, {"curl/", "curl"}} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	system := ""
+	for _, o := range []struct{ token, name string }{{"Android", "Android"}, {"iPhone", "iPhone"}, {"iPad", "iPad"}, {"Windows", "Windows"}, {"Mac OS X", "macOS"}, {"Linux", "Linux"}} {
+		if strings.Contains(ua, o.token) {
+			system = o.name
+			break
+		}
+	}
+	switch {
+	case browser != "" && system != "":
+		return browser + ", " + system
+	case browser != "" || system != "":
+		return browser + system
+	case len(ua) > 40:
+		return ua[:40] + "…"
+	}
+	return ua
 }

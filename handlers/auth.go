@@ -35,7 +35,9 @@ func (h *Handlers) SignIn(c echo.Context) error {
 		h.Sessions.Put(ctx, sessPendingUserID, res.User.ID)
 		return redirect(c, "/signin/2fa")
 	}
-	h.beginSession(ctx, res.User.ID)
+	if err := h.beginSession(c, res.User.ID); err != nil {
+		return err
+	}
 	return redirect(c, h.afterSignIn(ctx))
 }
 
@@ -72,7 +74,9 @@ func (h *Handlers) SecondFactor(c echo.Context) error {
 		return err
 	}
 	h.Sessions.Remove(ctx, sessPendingUserID)
-	h.beginSession(ctx, uid)
+	if err := h.beginSession(c, uid); err != nil {
+		return err
+	}
 	return redirect(c, h.afterSignIn(ctx))
 }
 
@@ -100,7 +104,9 @@ func (h *Handlers) SignUp(c echo.Context) error {
 	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	h.beginSession(ctx, u.ID)
+	if err := h.beginSession(c, u.ID); err != nil {
+		return err
+	}
 	h.flash(c, "auth.welcome")
 	return redirect(c, "/vms")
 }

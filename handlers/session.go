@@ -1,21 +1,32 @@
 package handlers
 
 import (
-	"context"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // SessionUserKey and SessionAuthAtKey are the session's signed-in user and
-// when (unix nanoseconds) that sign-in happened; the web layer reads them.
+// when (unix nanoseconds) that sign-in happened; SessionIDKey is the record
+// of this browser (services.Accounts.StartSession). The web layer reads them.
 const (
 	SessionUserKey   = "user_id"
 	SessionAuthAtKey = "auth_at"
+	SessionIDKey     = "sid"
 )
 
-// beginSession records a completed sign-in in the (renewed) session.
-func (h *Handlers) beginSession(ctx context.Context, userID int64) {
+// beginSession records a completed sign-in in the (renewed) session, and the
+// browser among the account's sessions.
+func (h *Handlers) beginSession(c echo.Context, userID int64) error {
+	ctx := c.Request().Context()
+	sid, err := h.Accounts.StartSession(ctx, userID, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
+		return err
+	}
 	h.Sessions.Put(ctx, SessionUserKey, userID)
 	h.Sessions.Put(ctx, SessionAuthAtKey, time.Now().UnixNano())
+	h.Sessions.Put(ctx, SessionIDKey, sid)
+	return nil
 }
 
 // Session keys.

@@ -21,6 +21,7 @@ type Accounts struct {
 	mail    *Mailer // nil or without a server: no letters
 	// perReset bounds password-reset letters per client address and per account (5 an hour).
 	perReset *AttemptLimiter
+	touches  sessionTouches
 	// dummyHash is checked for unknown emails so that a wrong email costs the
 	// same time as a wrong password: timing tells nothing about who has an account.
 	dummyHash string
@@ -59,7 +60,8 @@ func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, err
 		cfg.Issuer = "Abrak"
 	}
 	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
-		issuer: cfg.Issuer, dummyHash: h, perReset: NewAttemptLimiter(5, time.Hour, nil)}, nil
+		issuer: cfg.Issuer, dummyHash: h, perReset: NewAttemptLimiter(5, time.Hour, nil),
+		touches: sessionTouches{last: map[string]time.Time{}}}, nil
 }
 
 // SignUpInput is what the sign-up form and `admin create-user` send.
@@ -289,7 +291,11 @@ func hoursLeft(balance, burn int64) (int64, bool) {
 // (at signedInAt, unix nanoseconds), as long as that account exists and the
 // sign-in came after its last password change, which ends every other session.
 // ok is false otherwise, and the caller forgets the session.
-func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, session, ip string) (Principal, Account, bool, error) {
+//
+// sid is the browser's record (StartSession); one ended from another browser
+// no longer counts. A session from before these records has none ("") and
+// counts until the caller records it.
+func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, sid, session, ip string) (Principal, Account, bool, error) {
 	u, err := a.db.UserByID(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, Account{}, false, nil
@@ -299,6 +305,11 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 	}
 	if signedInAt < u.SessionsValidAfter {
 		return Principal{}, Account{}, false, nil
+	}
+	if sid != "" {
+		if live, err := a.sessionLive(ctx, u.ID, sid, ip); err != nil || !live {
+			return Principal{}, Account{}, false, err
+		}
 	}
 	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session}, accountOf(u), true, nil
 }

@@ -1,11 +1,15 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
+	"sort"
 	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
 )
 
 // SessionStore is scs's sqlite3store split over the two pools: lookups, which
@@ -84,3 +88,54 @@ func (s *SessionStore) Delete(token string) error {
 
 // Close stops the cleanup goroutine.
 func (s *SessionStore) Close() { s.writer.StopCleanup() }
+
+// SessionCodec encodes a session's values in key order, so the same session
+// makes the same bytes and SessionStore can tell a mere touch from a change
+// (scs's GobCodec writes a map, whose order varies). Sessions written by the
+// GobCodec before it are still read.
+type SessionCodec struct{}
+
+// sessionMagic starts every session this codec writes: a gob stream never
+// begins with a zero byte, so old and new data cannot be confused.
+var sessionMagic = []byte{0, 'A'}
+
+type orderedSession struct {
+	Deadline time.Time
+	Keys     []string
+	Vals     []any
+}
+
+func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	s := orderedSession{Deadline: deadline, Keys: make([]string, 0, len(values))}
+	for k := range values {
+		s.Keys = append(s.Keys, k)
+	}
+	sort.Strings(s.Keys)
+	for _, k := range s.Keys {
+		s.Vals = append(s.Vals, values[k])
+	}
+	var b bytes.Buffer
+	b.Write(sessionMagic)
+	if err := gob.NewEncoder(&b).Encode(&s); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+	rest, ok := bytes.CutPrefix(b, sessionMagic)
+	if !ok {
+		return scs.GobCodec{}.Decode(b)
+	}
+	var s orderedSession
+	if err := gob.NewDecoder(bytes.NewReader(rest)).Decode(&s); err != nil {
+		return time.Time{}, nil, err
+	}
+	values := make(map[string]any, len(s.Keys))
+	for i, k := range s.Keys {
+		if i < len(s.Vals) {
+			values[k] = s.Vals[i]
+		}
+	}
+	return s.Deadline, values, nil
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
+
 	"abrak/store"
 )
 
@@ -54,5 +56,30 @@ func TestSessionCommitsSkipMereTouches(t *testing.T) {
 	must(ss.Commit("tok", []byte("b"), now.Add(2*time.Minute)))
 	if ss.Writes != 4 {
 		t.Errorf("a session deleted and made again was not written (%d writes)", ss.Writes)
+	}
+}
+
+// The same values always make the same bytes, and sessions written by scs's
+// own codec before this one are still read.
+func TestSessionCodecIsStableAndReadsOldSessions(t *testing.T) {
+	deadline := time.Now().Add(time.Hour).Round(0)
+	values := map[string]any{"user_id": int64(7), "auth_at": int64(99), "sid": "abc", "flash": "x", "return_to": "/wallet"}
+	first, err := store.SessionCodec{}.Encode(deadline, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		b, _ := store.SessionCodec{}.Encode(deadline, values)
+		if string(b) != string(first) {
+			t.Fatal("the same session encoded to different bytes")
+		}
+	}
+	d, got, err := store.SessionCodec{}.Decode(first)
+	if err != nil || !d.Equal(deadline) || got["sid"] != "abc" || got["user_id"] != int64(7) || len(got) != len(values) {
+		t.Fatalf("decoded %v %v %v", d, got, err)
+	}
+	old, _ := scs.GobCodec{}.Encode(deadline, values)
+	if _, got, err := (store.SessionCodec{}).Decode(old); err != nil || got["auth_at"] != int64(99) {
+		t.Errorf("an old session reads as %v (%v)", got, err)
 	}
 }

@@ -232,3 +232,8 @@ func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
 		return nil
 	})
 }
+
+// EndSessionsBefore ends every browser session that began before t.
+func (db *DB) EndSessionsBefore(ctx context.Context, id int64, t time.Time) error {
+	return db.exec1(ctx, `UPDATE users SET sessions_valid_after = ? WHERE id = ?`, t.UnixNano(), id)
+}

@@ -10,6 +10,9 @@ import (
 // DateTime shows a moment in the page's calendar (Jalali in fa).
 func DateTime(s Shell, t time.Time) string { return i18n.DateTime(s.Locale, t) }
 
+// Ago shows how long ago t was ("۳ دقیقه پیش", "2 hours ago").
+func Ago(s Shell, t time.Time) string { return i18n.Ago(s.Locale, time.Now(), t) }
+
 // Date shows a day in the page's calendar.
 func Date(s Shell, t time.Time) string { return i18n.Date(s.Locale, t) }
 

@@ -83,3 +83,55 @@ func TestAccountProfileAndClosing(t *testing.T) {
 		t.Errorf("the address cannot sign up again: %v", err)
 	}
 }
+
+// The account page lists the browsers signed in, this one marked; ending one
+// signs it out at its next request, and "every other browser" leaves only this one.
+func TestSessionsAreListedAndEnded(t *testing.T) {
+	a := newTestApp(t)
+	a.createUser(t, "ana@example.com", testPassword)
+	browsers := make([]*client, 3)
+	for i := range browsers {
+		browsers[i] = a.client(t)
+		browsers[i].Header.Set("User-Agent", []string{
+			"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+			"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+			"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"}[i])
+		browsers[i].signIn("ana@example.com", testPassword)
+	}
+	me := browsers[0]
+	page := me.get("/account?lang=en")
+	if n := strings.Count(page.Body, "data-session="); n != 3 {
+		t.Fatalf("%d sessions listed, want 3\n%s", n, trim(page.Body))
+	}
+	if strings.Count(page.Body, `data-testid="this-session"`) != 1 || !contains(page.Body, "Chrome, Linux") || !contains(page.Body, "Safari, iPhone") || !contains(page.Body, "Firefox, Windows") {
+		t.Errorf("the sessions are not named by browser and system, or this one is not marked once")
+	}
+	var iphone int64
+	if err := a.DB.R.QueryRow(`SELECT id FROM user_sessions WHERE user_agent LIKE '%iPhone%'`).Scan(&iphone); err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, "end the iPhone's session", me.post("/account/sessions/"+itoa(iphone)+"/end", nil), http.StatusSeeOther)
+	if r := browsers[1].get("/vms"); r.Status != http.StatusSeeOther || r.Location() != "/signin" {
+		t.Errorf("the ended session still opens the VM list (%d)", r.Status)
+	}
+	if r := browsers[2].get("/vms"); r.Status != http.StatusOK {
+		t.Errorf("ending one session ended another (%d)", r.Status)
+	}
+	other := newVMCustomer(t, a, "bob@example.com", 0)
+	bob := a.client(t)
+	bob.signIn(other.email, testPassword)
+	if r := bob.post("/account/sessions/"+itoa(iphone+1)+"/end", nil); r.Status != http.StatusNotFound {
+		t.Errorf("Bob ended Ana's session: %d, want 404", r.Status)
+	}
+	me.get("/account")
+	mustStatus(t, "every other browser", me.post("/account/sessions/end-others", nil), http.StatusSeeOther)
+	if r := browsers[2].get("/vms"); r.Status != http.StatusSeeOther {
+		t.Errorf("after 'every other browser' the third session still works (%d)", r.Status)
+	}
+	if r := me.get("/vms"); r.Status != http.StatusOK {
+		t.Errorf("'every other browser' signed this one out too (%d)", r.Status)
+	}
+	if page = me.get("/account"); strings.Count(page.Body, "data-session=") != 1 {
+		t.Errorf("after 'every other browser' %d sessions are listed, want 1", strings.Count(page.Body, "data-session="))
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"abrak/handlers"
 	"abrak/services"
 	"abrak/static"
+	abstore "abrak/store"
 )
 
 // Server is the panel's HTTP side.
@@ -34,6 +35,7 @@ type Server struct {
 func NewSessionManager(store scs.Store, cfg Config) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
+	sm.Codec = abstore.SessionCodec{}
 	sm.Lifetime = cfg.SessionTTL
 	if sm.Lifetime == 0 {
 		sm.Lifetime = 7 * 24 * time.Hour
@@ -111,6 +113,8 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	in.POST("/account/verify-email", h.ResendVerification)
 	in.POST("/account/profile", h.UpdateProfile)
 	in.POST("/account/close", h.CloseAccount)
+	in.POST("/account/sessions/:id/end", h.EndSession)
+	in.POST("/account/sessions/end-others", h.EndOtherSessions)
 	in.POST("/account/2fa/start", h.StartTOTP)
 	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
 	in.POST("/account/2fa/disable", h.DisableTOTP)

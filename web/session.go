@@ -38,13 +38,20 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 			if id == 0 {
 				return next(c)
 			}
-			p, u, ok, err := accounts.SessionPrincipal(ctx, id, sm.GetInt64(ctx, handlers.SessionAuthAtKey), sm.Token(ctx), c.RealIP())
+			sid := sm.GetString(ctx, handlers.SessionIDKey)
+			p, u, ok, err := accounts.SessionPrincipal(ctx, id, sm.GetInt64(ctx, handlers.SessionAuthAtKey), sid, sm.Token(ctx), c.RealIP())
 			if err != nil {
 				return err
 			}
 			if !ok {
 				_ = sm.Destroy(ctx)
 				return next(c)
+			}
+			if sid == "" {
+				// A session from before browsers were recorded: recorded now, once.
+				if sid, err = accounts.StartSession(ctx, id, c.RealIP(), c.Request().UserAgent()); err == nil {
+					sm.Put(ctx, handlers.SessionIDKey, sid)
+				}
 			}
 			c.Set(keyCurrentUser, currentUser{u})
 			handlers.SetPrincipal(c, p)

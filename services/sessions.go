@@ -1,0 +1,123 @@
+package services
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"time"
+
+	"abrak/store"
+)
+
+// SessionIdle is how long a browser session lives without a request (scs's idle timeout).
+const SessionIdle = 24 * time.Hour
+
+// Session is one browser the customer is signed in on.
+type Session struct {
+	ID                  int64
+	IP, UserAgent       string
+	CreatedAt, LastSeen time.Time
+	Current             bool
+}
+
+// sessionTouches remembers when each session's last request was written, so
+// a session's requests write it at most once a minute.
+type sessionTouches struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// StartSession records a browser that has just signed in and returns the id
+// its session keeps.
+func (a *Accounts) StartSession(ctx context.Context, userID int64, ip, userAgent string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", Internal(err)
+	}
+	id := hex.EncodeToString(b)
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	if err := a.db.CreateUserSession(ctx, userID, id, ip, userAgent, time.Now()); err != nil {
+		return "", Internal(err)
+	}
+	return id, nil
+}
+
+// sessionLive reports whether a browser session was not ended from another
+// one, and notes its request (at most once a minute).
+func (a *Accounts) sessionLive(ctx context.Context, userID int64, sid, ip string) (bool, error) {
+	s, err := a.db.UserSessionByPublicID(ctx, sid)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, Internal(err)
+	}
+	if s.Ended || s.UserID != userID {
+		return false, nil
+	}
+	now := time.Now()
+	a.touches.mu.Lock()
+	last, ok := a.touches.last[sid]
+	if !ok {
+		last = s.LastSeen
+	}
+	due := now.Sub(last) >= time.Minute
+	if due {
+		a.touches.last[sid] = now
+	}
+	a.touches.mu.Unlock()
+	if due {
+		_ = a.db.TouchUserSession(ctx, sid, ip, now)
+	}
+	return true, nil
+}
+
+// Sessions lists the browsers the principal is signed in on, the current one marked.
+func (a *Accounts) Sessions(ctx context.Context, p Principal, current string) ([]Session, error) {
+	if err := p.Require(ScopeAccount); err != nil {
+		return nil, err
+	}
+	rows, err := a.db.ActiveUserSessions(ctx, p.UserID, SessionIdle, time.Now())
+	if err != nil {
+		return nil, Internal(err)
+	}
+	out := make([]Session, 0, len(rows))
+	for _, s := range rows {
+		out = append(out, Session{ID: s.ID, IP: s.IP, UserAgent: s.UserAgent, CreatedAt: s.CreatedAt, LastSeen: s.LastSeen, Current: s.PublicID == current})
+	}
+	return out, nil
+}
+
+// EndSession signs one of the principal's other browsers out.
+func (a *Accounts) EndSession(ctx context.Context, p Principal, id int64) error {
+	if err := p.Require(ScopeAccount); err != nil {
+		return err
+	}
+	if err := a.db.EndUserSession(ctx, p.UserID, id, time.Now()); errors.Is(err, store.ErrNotFound) {
+		return NotFound()
+	} else if err != nil {
+		return Internal(err)
+	}
+	a.audit.Record(ctx, p, "account.session_ended", SeveritySecurity, "user", "", "")
+	return nil
+}
+
+// EndAllSessions signs every browser of the principal out, sessions from
+// before these records were kept included; the caller begins its own again.
+func (a *Accounts) EndAllSessions(ctx context.Context, p Principal) error {
+	if err := p.Require(ScopeAccount); err != nil {
+		return err
+	}
+	if _, err := a.db.EndOtherUserSessions(ctx, p.UserID, "", time.Now()); err != nil {
+		return Internal(err)
+	}
+	if err := a.db.EndSessionsBefore(ctx, p.UserID, time.Now()); err != nil {
+		return Internal(err)
+	}
+	a.audit.Record(ctx, p, "account.sessions_ended", SeveritySecurity, "user", "", "")
+	return nil
+}
