@@ -64,19 +64,26 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 	if err != nil {
 		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) { v.Password = f })
 	}
-	// Every other session has just ended; this one goes on under a new token.
-	ctx := c.Request().Context()
-	if err := h.Sessions.RenewToken(ctx); err != nil {
+	if err := h.continueAlone(c, p.UserID); err != nil {
 		return err
-	}
-	if err := h.beginSession(c, p.UserID); err != nil {
-		return err
-	}
-	if h.Consoles != nil {
-		h.Consoles.CloseUser(p.UserID)
 	}
 	h.flash(c, "account.password_changed")
 	return redirect(c, "/account")
+}
+
+// continueAlone goes on in this browser under a new token after every session
+// of the account has ended (and its consoles with them).
+func (h *Handlers) continueAlone(c echo.Context, userID int64) error {
+	if err := h.Sessions.RenewToken(c.Request().Context()); err != nil {
+		return err
+	}
+	if err := h.beginSession(c, userID); err != nil {
+		return err
+	}
+	if h.Consoles != nil {
+		h.Consoles.CloseUser(userID)
+	}
+	return nil
 }
 
 // enrolmentView embeds the QR code as a data URL: it is per-user and secret, so it is never a cacheable URL.
@@ -210,14 +217,8 @@ func (h *Handlers) EndOtherSessions(c echo.Context) error {
 	if err := h.Accounts.EndAllSessions(ctx, p); err != nil {
 		return err
 	}
-	if err := h.Sessions.RenewToken(ctx); err != nil {
+	if err := h.continueAlone(c, p.UserID); err != nil {
 		return err
-	}
-	if err := h.beginSession(c, p.UserID); err != nil {
-		return err
-	}
-	if h.Consoles != nil {
-		h.Consoles.CloseUser(p.UserID)
 	}
 	h.flash(c, "account.sessions_ended")
 	return redirect(c, "/account#sessions")
