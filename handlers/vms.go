@@ -167,7 +167,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, VM: views.VMDetail{
 		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
 		IPv6: vm.IPv6, MAC: vm.MAC, Received: vm.Received, Sent: vm.Sent,
-		PlanSlug: vm.PlanSlug, OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
+		PlanSlug: vm.PlanSlug, PlanName: localName(LocaleOf(c), vm.PlanNameFA, vm.PlanNameEN), OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
 		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown, Held: vm.Held, Suspended: vm.Suspended,
 		OrderStatus: vm.Order, Waiting: vm.Waiting, NoAddress: vm.NoAddress, Attempts: vm.Attempts,

@@ -34,12 +34,20 @@ func (h *Handlers) walletPage(c echo.Context, status int, topUp views.Form) erro
 	if u := userBarOf(c); u != nil {
 		v.BalanceRials = u.BalanceRials
 	}
+	var refs []string
+	for _, e := range entries {
+		refs = append(refs, e.Ref)
+	}
+	names, err := h.Wallets.VMNames(c.Request().Context(), p, refs)
+	if err != nil {
+		return err
+	}
 	for _, e := range entries {
 		kind := e.Kind
 		if !i18n.Has("wallet.kind." + kind) {
 			kind = "other" // an operator's own kind of entry
 		}
-		v.Entries = append(v.Entries, views.LedgerRow{Kind: kind, Ref: e.Ref, AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
+		v.Entries = append(v.Entries, views.LedgerRow{Kind: kind, Ref: e.Ref, VMName: names[e.Ref], AmountRials: e.AmountRials, BalanceAfter: e.BalanceAfter, At: e.CreatedAt})
 	}
 	return render(c, status, views.WalletPage(h.shell(c, "nav.wallet", "wallet"), v))
 }

@@ -19,6 +19,7 @@ type VM struct {
 	UUID, DisplayName, Hostname string
 	Status                      vmstatus.Status
 	PlanSlug                    string
+	PlanNameFA, PlanNameEN      string
 	OSTemplateSlug              string
 	OSTemplateName              string
 	Region                      string // slug
@@ -58,7 +59,7 @@ type VM struct {
 func (v VM) Live() bool { return v.Status.Live() }
 
 func vmOf(v store.VM) VM {
-	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug,
+	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug, PlanNameFA: v.PlanNameFA, PlanNameEN: v.PlanNameEN,
 		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP,
 		Netmask: netmask(v.Network4), Gateway: v.Gateway4,
 		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: prefixLen(v.Network6), MAC: v.MAC,

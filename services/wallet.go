@@ -38,3 +38,13 @@ func (w *Wallet) TopUp(ctx context.Context, userID, rials int64, ref string) (in
 	w.audit.Record(ctx, Principal{UserID: userID}, "wallet.topup", SeverityInfo, "wallet", "", ref)
 	return after, nil
 }
+
+// VMNames names the principal's VMs (deleted ones too) among uuids, for
+// ledger rows that refer to them.
+func (w *Wallet) VMNames(ctx context.Context, p Principal, uuids []string) (map[string]string, error) {
+	if err := p.Require(ScopeAccount); err != nil {
+		return nil, err
+	}
+	names, err := w.db.VMNames(ctx, p.UserID, uuids)
+	return names, internal(err)
+}

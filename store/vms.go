@@ -20,6 +20,8 @@ type VM struct {
 	Hostname       string
 	Status         vmstatus.Status
 	PlanSlug       string
+	PlanNameFA     string
+	PlanNameEN     string
 	OSTemplateSlug string
 	OSTemplateName string
 	Region         string
@@ -63,7 +65,7 @@ type VM struct {
 	Attempts    int
 }
 
-const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, v.os_template_slug, t.name, v.region, r.name_fa, r.name_en,
+const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status, v.plan_slug, p.name_fa, p.name_en, v.os_template_slug, t.name, v.region, r.name_fa, r.name_en,
 	coalesce(v.node_id, 0), coalesce(v.public_ip, ''), coalesce(v.public_ipv6, ''), v.mac,
 	coalesce(p4.network, ''), coalesce(p4.gateway, ''), coalesce(p6.network, ''), coalesce(p6.gateway, ''),
 	trim(coalesce(p4.resolvers, '') || ',' || coalesce(p6.resolvers, ''), ','), v.vcpus, v.memory_mb, v.disk_gb, p.price_hourly_rials, v.vnc_password,
@@ -82,7 +84,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys, resolvers string
 	var created, updated, paid, unpaid, suspended int64
-	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
+	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.PlanNameFA, &v.PlanNameEN, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
 		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
 		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended)

@@ -212,6 +212,13 @@ func TestMonthlyStatement(t *testing.T) {
 	if !contains(page.Body, "Statement for "+time.Now().UTC().Format("January 2006")) || !contains(page.Body, "Opening balance") {
 		t.Errorf("the English statement is not for this calendar month\n%s", trim(page.Body))
 	}
+	// The wallet and the VM page name things, not slugs or ids.
+	if w := c.get("/wallet?lang=en"); !strings.Contains(w.Body, "data-ledger-vm") || !contains(w.Body, "web-one") || strings.Contains(w.Body, ">"+one[:8]+"<") {
+		t.Error("the wallet's rows do not name the VMs they are about")
+	}
+	if vp := c.get("/vms/" + one + "?lang=fa"); !contains(vp.Body, "آغازین") || strings.Contains(vp.Body, ">starter<") {
+		t.Error("the VM page shows the plan's slug, not its Persian name")
+	}
 	if r = c.get("/wallet/statements/13-2026"); r.Status != http.StatusNotFound {
 		t.Errorf("a statement page for a month that is none: %d, want 404", r.Status)
 	}
