@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"abrak/calendar"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
@@ -43,7 +45,11 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	if p.MustElement(`[data-testid=resize-form] button[type=submit]`).MustProperty("disabled").Bool() != true {
 		t.Error("resize can be pressed while the VM runs")
 	}
-	p.MustElement("#f-snapshot-name").MustInput("before-upgrade")
+	field := p.MustElement("#f-snapshot-name")
+	if jm := calendar.At(time.Now(), true); !strings.HasPrefix(field.MustProperty("value").String(), jm.String()+"-") {
+		t.Errorf("the snapshot's name does not start from today in the Jalali calendar: %q", field.MustProperty("value").String())
+	}
+	field.MustSelectAllText().MustInput("before-upgrade")
 	p.click(`[data-testid=snapshot-form] button[type=submit]`, `#flash .flash-success`)
 	// The part polls itself while the action runs, so no reload is needed.
 	p.Timeout(time.Minute).MustElement(`[data-snapshot="before-upgrade"]`)

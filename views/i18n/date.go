@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -89,4 +90,15 @@ func MonthName(l Locale, year, month int, jalali bool) string {
 		return gregorianMonthsFA[month-1] + " " + y
 	}
 	return time.Month(month).String() + " " + y
+}
+
+// StampName is a name made of a moment, in Latin digits and dashes only, read
+// in the locale's calendar: "1405-09-11-0230" (Jalali, Tehran) or
+// "2026-12-01-2300" (UTC). Snapshots are named so by default.
+func StampName(l Locale, t time.Time) string {
+	if l.orDefault() == FA {
+		pt := ptime.New(t.In(tehran))
+		return fmt.Sprintf("%04d-%02d-%02d-%02d%02d", pt.Year(), int(pt.Month()), pt.Day(), pt.Hour(), pt.Minute())
+	}
+	return t.UTC().Format("2006-01-02-1504")
 }

@@ -109,3 +109,14 @@ func TestAgo(t *testing.T) {
 		}
 	}
 }
+
+// A stamp name reads in the customer's calendar and suits a snapshot's name.
+func TestStampName(t *testing.T) {
+	at := time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC) // 2 Dec 02:30 in Tehran: 11 Azar 1405
+	if got := StampName(FA, at); got != "1405-09-11-0230" {
+		t.Errorf("fa: %q", got)
+	}
+	if got := StampName(EN, at); got != "2026-12-01-2300" {
+		t.Errorf("en: %q", got)
+	}
+}
