@@ -4,6 +4,7 @@ package views
 
 import (
 	"net/url"
+	"sort"
 
 	"abrak/static"
 	"abrak/views/i18n"
@@ -107,6 +108,16 @@ type Form struct {
 
 // V is a submitted value (never a password: handlers do not copy those back).
 func (f Form) V(name string) string { return f.Values[name] }
+
+// ErrorNames lists the fields in error, in a stable order.
+func (f Form) ErrorNames() []string {
+	names := make([]string, 0, len(f.Errors))
+	for n := range f.Errors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // E is the error key of a field, or "".
 func (f Form) E(name string) string { return f.Errors[name] }

@@ -54,3 +54,26 @@ func TestTheOrderFormSaysWhatItCosts(t *testing.T) {
 		p.screenshot("order-summary-" + string(run.lang) + "-" + size)
 	}
 }
+
+// After a refused submit the eye lands on the first field in error (focused,
+// scrolled to), and a summary above the form links to each, in both languages.
+func TestErrorsAreWhereTheEyeIs(t *testing.T) {
+	a := newTestApp(t)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		p := newTab(t, newBrowser(t), a.URL)
+		p.open("/signup?lang=" + string(lang))
+		p.atPhoneSize()
+		p.fill(map[string]string{"#f-name": "Sara", "#f-email": "not-an-address", "#f-password": "short"})
+		p.click(`form[action="/signup"] button[type=submit]`, `[data-testid=form-summary]`)
+		if got := p.MustEval(`() => document.activeElement && document.activeElement.name`).String(); got != "email" {
+			t.Errorf("%s: after the refused sign-up the focus is on %q, want the e-mail field", lang, got)
+		}
+		if n := len(p.MustElements(`[data-testid=form-summary] a[href^="#f-"]`)); n < 2 {
+			t.Errorf("%s: the summary links to %d fields", lang, n)
+		}
+		if v := p.MustElement("#f-name").MustProperty("value").String(); v != "Sara" {
+			t.Errorf("%s: what was typed is lost (%q)", lang, v)
+		}
+		p.screenshot("signup-errors-" + string(lang) + "-phone")
+	}
+}

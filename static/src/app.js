@@ -215,3 +215,16 @@ document.addEventListener("change", (event) => {
   const form = event.target.closest?.("form");
   if (form) orderSummary(form);
 });
+
+// --- After a refused submit, the first field in error is where the eye goes ----------------
+function focusFirstError(root) {
+  const msg = root.querySelector?.("[data-field-error]");
+  if (!msg) return;
+  const form = msg.closest("form");
+  const field = form?.querySelector(`[name="${CSS.escape(msg.dataset.fieldError)}"]:not([type=hidden])`);
+  const target = field || msg;
+  target.scrollIntoView({ block: "center" });
+  if (field) field.focus({ preventScroll: true });
+}
+document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
+document.addEventListener("htmx:afterSettle", (event) => focusFirstError(event.target));
