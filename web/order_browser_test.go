@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-rod/rod/lib/input"
+
 	"abrak/views/i18n"
 )
 
@@ -75,5 +77,29 @@ func TestErrorsAreWhereTheEyeIs(t *testing.T) {
 			t.Errorf("%s: what was typed is lost (%q)", lang, v)
 		}
 		p.screenshot("signup-errors-" + string(lang) + "-phone")
+	}
+}
+
+// A keyboard user sees where the focus is on the plan and OS cards: a ring of
+// its own, apart from the ring of the card that is chosen.
+func TestPlanCardsShowKeyboardFocus(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	newVMCustomer(t, a, "keys@example.com", startBalanceRials)
+	p := newTab(t, newBrowser(t), a.URL)
+	p.open("/signin?lang=en")
+	p.fill(map[string]string{"#f-email": "keys@example.com", "#f-password": testPassword})
+	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p.open("/vms/new")
+	outline := func(sel string) string {
+		return p.MustEval(`s => getComputedStyle(document.querySelector(s)).outlineStyle`, sel).String()
+	}
+	if o := outline(`[data-plan=starter]`); o != "none" {
+		t.Fatalf("a card has an outline before any focus: %s", o)
+	}
+	p.MustElement(`#f-region`).MustFocus()
+	p.Keyboard.MustType(input.Tab) // into the plan radios
+	if o := outline(`[data-plan=starter]`); o == "none" {
+		t.Error("the focused plan card shows no focus ring")
 	}
 }
