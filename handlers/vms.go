@@ -108,7 +108,7 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	for _, vm := range vms {
 		v.Poll = v.Poll || vm.Busy
 		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
-			IP: vm.PublicIP, IPv6: vm.IPv6, PlanSlug: vm.PlanSlug, Region: vm.Region, VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
+			IP: vm.PublicIP, IPv6: vm.IPv6, PlanSlug: vm.PlanSlug, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN), VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
 			CreatedAt: vm.CreatedAt, Busy: vm.Busy, NodeDown: vm.NodeDown})
 	}
 	s := h.shell(c, "nav.vms", "vms")

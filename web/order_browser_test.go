@@ -2,12 +2,14 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/go-rod/rod/lib/input"
 
 	"abrak/views/i18n"
+	"abrak/vmstatus"
 )
 
 // A new customer's empty VM list leads the way (top up, a key, the order); the
@@ -101,5 +103,35 @@ func TestPlanCardsShowKeyboardFocus(t *testing.T) {
 	p.Keyboard.MustType(input.Tab) // into the plan radios
 	if o := outline(`[data-plan=starter]`); o == "none" {
 		t.Error("the focused plan card shows no focus ring")
+	}
+}
+
+// On a phone the VM list, the wallet, tokens and SSH keys are stacked cards:
+// nothing scrolls sideways, and each value is labelled with its column.
+func TestTablesAreCardsOnAPhone(t *testing.T) {
+	a := newTestApp(t)
+	seedCatalog(t, a)
+	ana := newVMCustomer(t, a, "cards@example.com", startBalanceRials) // a token and a top-up
+	uuid := orderVM(t, a, ana, "web-1", "a rather long server name for a phone")
+	settle(t, a, uuid, vmstatus.Running)
+	r := apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", ana.token,
+		`{"name": "laptop", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMUuydsgrWE7DICUyan+6nbdalQoUvCgBFpk8YPgz+wI doc@laptop"}`)
+	mustStatus(t, "add a key", r, http.StatusCreated)
+	for _, lang := range []string{"fa", "en"} {
+		p := newTab(t, newBrowser(t), a.URL)
+		p.open("/signin?lang=" + lang)
+		p.fill(map[string]string{"#f-email": ana.email, "#f-password": testPassword})
+		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		for _, page := range []string{"/vms", "/wallet", "/tokens", "/ssh-keys"} {
+			p.open(page)
+			p.atPhoneSize()
+			wide := p.MustEval(`() => [...document.querySelectorAll(".table-wrap")].filter(w => w.scrollWidth > w.clientWidth + 1).length`).Int()
+			unlabelled := p.MustEval(`() => [...document.querySelectorAll("table.table-cards tbody td")].filter(td => !td.dataset.label).length`).Int()
+			if wide > 0 || unlabelled > 0 {
+				t.Errorf("%s %s at 390 px: %d tables scroll sideways, %d cells unlabelled", lang, page, wide, unlabelled)
+			}
+			p.fullScreenshot("cards-" + lang + strings.ReplaceAll(page, "/", "-") + "-phone")
+			p.atDesktopSize()
+		}
 	}
 }

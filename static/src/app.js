@@ -228,3 +228,17 @@ function focusFirstError(root) {
 }
 document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
 document.addEventListener("htmx:afterSettle", (event) => focusFirstError(event.target));
+
+// --- Tables that become cards on a phone: each cell is labelled with its column --------------
+function labelCells(root) {
+  for (const table of root.querySelectorAll?.("table.table-cards") || []) {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((td, i) => {
+        if (heads[i] && !td.dataset.label) td.dataset.label = heads[i];
+      });
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", () => labelCells(document));
+document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target));
