@@ -278,8 +278,10 @@ func TestTokensAndKeysInBrowser(t *testing.T) {
 	p.wantLangDir("en", "ltr")
 	p.fill(map[string]string{"#f-name": "laptop", "#f-public_key": line})
 	p.click(`form[action="/ssh-keys"] button[type=submit]`, `[data-testid=ssh-keys]`)
-	if got := p.MustElement(`[data-ssh-key-id] code`).MustText(); got != fp {
-		t.Errorf("listed fingerprint %q, want %q", got, fp)
+	// Shown shortened (start and end, which people compare), whole in its title and its copy.
+	code := p.MustElement(`[data-ssh-key-id] code[data-fingerprint]`)
+	if got, title := code.MustText(), code.MustAttribute("title"); title == nil || *title != fp || !strings.HasPrefix(fp, strings.Split(got, "…")[0]) || !strings.HasSuffix(fp, strings.Split(got, "…")[1]) {
+		t.Errorf("listed fingerprint %q (title %v), want a shortening of %q", got, title, fp)
 	}
 	p.atPhoneSize()
 	p.screenshot("ssh-keys-en-phone")
