@@ -165,7 +165,7 @@ func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.
 	}
 	for _, pl := range plans {
 		v.Manage.Plans = append(v.Manage.Plans, views.ManagePlan{Slug: pl.Slug, Name: planName(LocaleOf(c), pl),
-			VCPUs: pl.VCPUs, MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceMonthlyRials: pl.PriceHourlyRials * hoursPerMonth,
+			VCPUs: pl.VCPUs, MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials, PriceMonthlyRials: pl.PriceHourlyRials * hoursPerMonth,
 			Current: pl.Slug == vm.PlanSlug, DiskTooSmall: pl.DiskGB < vm.DiskGB})
 	}
 	tmpls, err := h.VMs.OSTemplates(ctx)
