@@ -26,7 +26,7 @@ type Envelope struct {
 func (m Message) Bytes(e Envelope) []byte {
 	boundary := randomHex(12)
 	if e.MessageID == "" {
-		e.MessageID = randomHex(16) + "@" + domainOf(e.FromAddr)
+		e.MessageID = randomHex(16) + "@" + DomainOf(e.FromAddr)
 	}
 	var b bytes.Buffer
 	from := mail.Address{Name: e.FromName, Address: e.FromAddr}
@@ -57,7 +57,8 @@ func crlf(s string) string {
 	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
 }
 
-func domainOf(addr string) string {
+// DomainOf is the domain of an address ("localhost" for one without), for Message-IDs.
+func DomainOf(addr string) string {
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		return addr[i+1:]
 	}

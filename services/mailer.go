@@ -127,7 +127,7 @@ func (m *Mailer) DeliverDue(ctx context.Context) {
 func (m *Mailer) deliver(ctx context.Context, ml store.Mail) {
 	body := mail.Message{Subject: ml.Subject, Text: ml.Text, HTML: ml.HTML}.Bytes(mail.Envelope{
 		FromAddr: m.cfg.From, FromName: m.cfg.Provider, To: ml.To, Date: ml.CreatedAt,
-		MessageID: "mail-" + strconv.FormatInt(ml.ID, 10) + "." + strconv.FormatInt(ml.CreatedAt.Unix(), 10) + "@" + domainOf(m.cfg.From),
+		MessageID: "mail-" + strconv.FormatInt(ml.ID, 10) + "." + strconv.FormatInt(ml.CreatedAt.Unix(), 10) + "@" + mail.DomainOf(m.cfg.From),
 	})
 	err := m.cfg.Server.Send(ctx, m.cfg.From, ml.To, body)
 	var perm *mail.PermanentError
@@ -150,11 +150,4 @@ func (m *Mailer) deliver(ctx context.Context, ml store.Mail) {
 		_ = m.db.MailRetryAt(ctx, ml.ID, err.Error(), m.cfg.Now().Add(wait))
 		m.log.Warn("mail not sent; trying again later", "mail", ml.ID, "kind", ml.Kind, "attempt", ml.Attempts+1, "retry_in", wait, "err", err)
 	}
-}
-
-func domainOf(addr string) string {
-	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
-		return addr[i+1:]
-	}
-	return "localhost"
 }

@@ -31,11 +31,7 @@ func (v *VMs) UseMail(m *Mailer) { v.mail = m }
 
 // vmReady tells the customer their new VM is up, with its addresses and how to connect.
 func (s *vmCore) vmReady(ctx context.Context, vm store.VM) {
-	name := vm.DisplayName
-	if name == "" {
-		name = vm.Hostname
-	}
-	l := mail.Letter{Kind: "vm_ready", Args: []string{"vm", name}, Link: s.mail.URL("/vms/" + vm.UUID)}
+	l := mail.Letter{Kind: "vm_ready", Args: []string{"vm", letterName(vm)}, Link: s.mail.URL("/vms/" + vm.UUID)}
 	if vm.PublicIP != "" {
 		l.Facts = append(l.Facts, mail.Fact{Label: "mail.fact.ipv4", Value: vm.PublicIP},
 			mail.Fact{Label: "mail.fact.ssh", Value: "ssh root@" + vm.PublicIP})
@@ -57,12 +53,16 @@ func (s *vmCore) vmNotice(ctx context.Context, vmID int64, kind string) {
 	if err != nil {
 		return
 	}
-	name := vm.DisplayName
-	if name == "" {
-		name = vm.Hostname
-	}
-	s.mail.Notify(ctx, vm.UserID, mail.Letter{Kind: kind, Args: []string{"vm", name}, Link: s.mail.URL("/wallet"),
+	s.mail.Notify(ctx, vm.UserID, mail.Letter{Kind: kind, Args: []string{"vm", letterName(vm)}, Link: s.mail.URL("/wallet"),
 		Counts: map[string]int64{"days": int64(s.cfg.UnpaidGrace / (24 * time.Hour))}})
+}
+
+// letterName is how a letter names a VM: its display name, else its hostname.
+func letterName(vm store.VM) string {
+	if vm.DisplayName != "" {
+		return vm.DisplayName
+	}
+	return vm.Hostname
 }
 
 // WarningRungs are the hours left at which a customer is warned, once each per

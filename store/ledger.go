@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -120,29 +121,29 @@ func (db *DB) LedgerBetween(ctx context.Context, userID int64, from, to time.Tim
 	return opening, entries, rows.Err()
 }
 
-// VMNames maps the UUIDs of a user's VMs (deleted ones too) to their names.
+// VMNames maps the UUIDs of a user's VMs (deleted ones too) among uuids to
+// their names; only those rows are read, however many VMs the user has.
 func (db *DB) VMNames(ctx context.Context, userID int64, uuids []string) (map[string]string, error) {
 	out := map[string]string{}
 	if len(uuids) == 0 {
 		return out, nil
 	}
-	rows, err := db.read(ctx, `SELECT uuid, CASE WHEN display_name <> '' THEN display_name ELSE hostname END FROM vms WHERE user_id = ?`, userID)
+	list, err := json.Marshal(uuids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.read(ctx, `SELECT uuid, CASE WHEN display_name <> '' THEN display_name ELSE hostname END FROM vms
+		WHERE user_id = ? AND uuid IN (SELECT value FROM json_each(?))`, userID, string(list))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	want := map[string]bool{}
-	for _, u := range uuids {
-		want[u] = true
-	}
 	for rows.Next() {
 		var u, n string
 		if err := rows.Scan(&u, &n); err != nil {
 			return nil, err
 		}
-		if want[u] {
-			out[u] = n
-		}
+		out[u] = n
 	}
 	return out, rows.Err()
 }
