@@ -10,37 +10,51 @@ import (
 	"abrak/views"
 )
 
-// Home sends customers to their VMs and everyone else to sign in.
+// Home sends customers to their VMs; visitors see the landing page.
 func (h *Handlers) Home(c echo.Context) error {
 	if _, ok := PrincipalOf(c); ok {
 		return c.Redirect(http.StatusSeeOther, "/vms")
 	}
+	regions, plans, tmpls, err := h.catalogOptions(c)
+	if err != nil {
+		return err
+	}
+	v := views.LandingView{Regions: regions, Plans: plans, Templates: tmpls}
+	return render(c, http.StatusOK, views.LandingPage(h.shell(c, "landing.page_title", ""), v))
+}
+
+// catalogOptions is the catalog as pages offer it, named in the page's language.
+func (h *Handlers) catalogOptions(c echo.Context) ([]views.RegionOption, []views.PlanOption, []views.TemplateOption, error) {
 	ctx := c.Request().Context()
 	l := LocaleOf(c)
-	var v views.LandingView
-	plans, err := h.VMs.Plans(ctx)
+	var (
+		regions []views.RegionOption
+		plans   []views.PlanOption
+		tmpls   []views.TemplateOption
+	)
+	rs, err := h.VMs.Regions(ctx)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	for _, pl := range plans {
-		v.Plans = append(v.Plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
+	for _, r := range rs {
+		regions = append(regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
+	}
+	ps, err := h.VMs.Plans(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, pl := range ps {
+		plans = append(plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
 			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials})
 	}
-	regions, err := h.VMs.Regions(ctx)
+	ts, err := h.VMs.OSTemplates(ctx)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	for _, r := range regions {
-		v.Regions = append(v.Regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
+	for _, t := range ts {
+		tmpls = append(tmpls, views.TemplateOption{Slug: t.Slug, Name: t.Name})
 	}
-	tmpls, err := h.VMs.OSTemplates(ctx)
-	if err != nil {
-		return err
-	}
-	for _, t := range tmpls {
-		v.Templates = append(v.Templates, views.TemplateOption{Slug: t.Slug, Name: t.Name})
-	}
-	return render(c, http.StatusOK, views.LandingPage(h.shell(c, "landing.page_title", ""), v))
+	return regions, plans, tmpls, nil
 }
 
 // paging reads limit and offset with the panel's bounds.

@@ -35,28 +35,8 @@ func (h *Handlers) createPage(c echo.Context, status int, f views.Form, keys map
 	if v.IdempotencyKey == "" {
 		v.IdempotencyKey = newFormKey()
 	}
-	l := LocaleOf(c)
-	regions, err := h.VMs.Regions(ctx)
-	if err != nil {
-		return services.Internal(err)
-	}
-	for _, r := range regions {
-		v.Regions = append(v.Regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
-	}
-	plans, err := h.VMs.Plans(ctx)
-	if err != nil {
-		return services.Internal(err)
-	}
-	for _, pl := range plans {
-		v.Plans = append(v.Plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
-			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials})
-	}
-	tmpls, err := h.VMs.OSTemplates(ctx)
-	if err != nil {
-		return services.Internal(err)
-	}
-	for _, t := range tmpls {
-		v.Templates = append(v.Templates, views.TemplateOption{Slug: t.Slug, Name: t.Name})
+	if v.Regions, v.Plans, v.Templates, err = h.catalogOptions(c); err != nil {
+		return err
 	}
 	if h.SSHKeys != nil {
 		ks, err := h.SSHKeys.List(ctx, p)
