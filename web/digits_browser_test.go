@@ -67,6 +67,17 @@ func TestCodesInTheCustomersDigits(t *testing.T) {
 		t.Errorf("a lifetime of «۴۵» days gave %d s (%v), want 45 days", expires, err)
 	}
 
+	// The account page, with its sessions and the closing form, in both languages.
+	for _, l := range []string{"fa", "en"} {
+		p.open("/account?lang=" + l)
+		p.atPhoneSize()
+		if !p.MustElement(`[data-testid=this-session]`).MustVisible() || !p.MustElement(`[data-testid=close-form]`).MustVisible() {
+			t.Errorf("%s: the account page does not show this session or the closing form", l)
+		}
+		p.fullScreenshot("account-" + l + "-phone")
+		p.atDesktopSize()
+	}
+	p.open("/account?lang=fa")
 	p.click(`[data-testid=signout]`, `form[action="/signin"]`)
 	p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
 	p.click(`form[action="/signin"] button[type=submit]`, `form[action="/signin/2fa"]`)
