@@ -35,6 +35,11 @@ type Deps struct {
 // Handlers holds every HTTP handler of the panel.
 type Handlers struct {
 	Deps
+	answers *answerCache
 }
 
-func New(d Deps) *Handlers { return &Handlers{Deps: d} }
+// answerCacheBytes bounds the encodings kept of customers' list pages (a page
+// of 50 VMs is about 25 KB as JSON).
+const answerCacheBytes = 32 << 20
+
+func New(d Deps) *Handlers { return &Handlers{Deps: d, answers: newAnswerCache(answerCacheBytes)} }

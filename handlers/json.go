@@ -112,3 +112,15 @@ func pageLinks(path string, query url.Values, total, limit, offset int) []string
 	}
 	return links
 }
+
+// encodeJSON is the bytes c.JSON would write (indented for ?pretty), for an
+// answer that is kept and written again.
+func encodeJSON(c echo.Context, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	if _, pretty := c.QueryParams()["pretty"]; pretty {
+		enc.SetIndent("", "  ")
+	}
+	err := enc.Encode(v)
+	return buf.Bytes(), err
+}

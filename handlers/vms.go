@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
@@ -69,20 +71,43 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if apiDoor(c) {
+		return h.listVMsJSON(c, p, in)
+	}
 	ctx := c.Request().Context()
-	vms, total, err := h.VMs.List(ctx, p, in)
+	ver, err := h.VMs.Version(ctx, p)
 	if err != nil {
 		return err
 	}
-	if apiDoor(c) {
-		body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
-		for _, v := range vms {
-			body.VMs = append(body.VMs, vmJSON(v))
-		}
-		setPageLinks(c, total, in.Limit, in.Offset)
-		return c.JSON(http.StatusOK, body)
+	// The table alone is what htmx polls while something on it is in
+	// progress: 304 when the browser holds it, else the drawing kept from the
+	// last time, else drawn and kept.
+	tag, key := answerTag(c, p, ver, "vm-table"), answerKey("vm-table", c, p)
+	if isHTMX(c) && fresh(c, tag) {
+		return notModified(c)
 	}
+	s := h.shell(c, "nav.vms", "vms")
 	v := views.VMListView{Q: in.Q, Status: in.Status, Statuses: vmstatus.All}
+	e, ok := h.answers.get(key, tag)
+	if !ok {
+		if e, err = h.drawVMTable(c, p, in, s, v); err != nil {
+			unfresh(c)
+			return err
+		}
+		e.tag = tag
+		h.answers.put(key, e)
+	}
+	table := templ.Raw(string(e.body))
+	return page(c, http.StatusOK, views.VMsPage(s, v, table), table)
+}
+
+// drawVMTable reads one page of the list and draws its table.
+func (h *Handlers) drawVMTable(c echo.Context, p services.Principal, in services.ListInput, s views.Shell, v views.VMListView) (cachedAnswer, error) {
+	ctx := c.Request().Context()
+	vms, total, err := h.VMs.List(ctx, p, in)
+	if err != nil {
+		return cachedAnswer{}, err
+	}
 	filters := url.Values{}
 	if in.Q != "" {
 		filters.Set("q", in.Q)
@@ -111,8 +136,48 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 			IP: vm.PublicIP, IPv6: vm.IPv6, PlanSlug: vm.PlanSlug, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN), VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
 			CreatedAt: vm.CreatedAt, Busy: vm.Busy, NodeDown: vm.NodeDown})
 	}
-	s := h.shell(c, "nav.vms", "vms")
-	return page(c, http.StatusOK, views.VMsPage(s, v), views.VMTable(s, v))
+	var buf bytes.Buffer
+	if err := views.VMTable(s, v).Render(ctx, &buf); err != nil {
+		return cachedAnswer{}, err
+	}
+	return cachedAnswer{body: buf.Bytes()}, nil
+}
+
+// listVMsJSON answers the API's list: 304 when the client holds this page at
+// the customer's current version, the encoding kept from the last time when
+// the server does, and only otherwise a read and an encoding (kept for next time).
+func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services.ListInput) error {
+	ctx := c.Request().Context()
+	ver, err := h.VMs.Version(ctx, p)
+	if err != nil {
+		return err
+	}
+	tag, key := answerTag(c, p, ver), answerKey("api-vms", c, p)
+	if e, ok := h.answers.get(key, tag); ok {
+		e.setHeaders(c)
+		if fresh(c, tag) {
+			return notModified(c)
+		}
+		return c.JSONBlob(http.StatusOK, e.body)
+	}
+	vms, total, err := h.VMs.List(ctx, p, in)
+	if err != nil {
+		return err
+	}
+	body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
+	for _, v := range vms {
+		body.VMs = append(body.VMs, vmJSON(v))
+	}
+	setPageLinks(c, total, in.Limit, in.Offset)
+	b, err := encodeJSON(c, body)
+	if err != nil {
+		return err
+	}
+	h.answers.put(key, cachedAnswer{tag: tag, body: b, headers: keptHeaders(c, "Link")})
+	if fresh(c, tag) {
+		return notModified(c)
+	}
+	return c.JSONBlob(http.StatusOK, b)
 }
 
 // GetVM is GET /api/v1/vms/{uuid} and GET /vms/{uuid}; the page's live part
@@ -129,19 +194,53 @@ func (h *Handlers) GetVM(c echo.Context) error {
 		}
 		return h.vmJSONResponse(c, http.StatusOK, vm)
 	}
-	// An htmx GET is the live part's poll: it draws nothing else.
-	v, err := h.vmPageView(c, p, c.Param("uuid"), !isHTMX(c))
+	if isHTMX(c) {
+		return h.vmLive(c, p)
+	}
+	v, err := h.vmPageView(c, p, c.Param("uuid"), true)
 	if err != nil {
 		return err
 	}
-	// A page drawn while the VM was being built has no rename, settings or
-	// delete forms, and polling swaps only the live part: reload it whole
-	// once the VM can be operated on (or no longer can).
-	if was := c.QueryParam("live"); isHTMX(c) && was != "" && was != strconv.FormatBool(v.VM.Live()) {
-		c.Response().Header().Set("HX-Refresh", "true")
-	}
 	s := h.shell(c, "vm.page_title", "vms")
-	return page(c, http.StatusOK, views.VMPage(s, v), views.VMLive(s, v))
+	return render(c, http.StatusOK, views.VMPage(s, v))
+}
+
+// vmLive is the VM page's poll: the live part alone, 304 when the browser
+// holds it at the customer's current version, else the drawing kept from the
+// last time, else drawn (and kept). Its forms carry the CSRF token, so the
+// token is part of what it is drawn from.
+func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
+	ver, err := h.VMs.Version(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	csrf := csrfOf(c)
+	tag, key := answerTag(c, p, ver, "vm-live", csrf), answerKey("vm-live", c, p, csrf)
+	if fresh(c, tag) {
+		return notModified(c)
+	}
+	e, ok := h.answers.get(key, tag)
+	if !ok {
+		v, err := h.vmPageView(c, p, c.Param("uuid"), false)
+		if err != nil {
+			unfresh(c)
+			return err
+		}
+		// A page drawn while the VM was being built has no rename, settings or
+		// delete forms, and polling swaps only the live part: reload it whole
+		// once the VM can be operated on (or no longer can).
+		if was := c.QueryParam("live"); was != "" && was != strconv.FormatBool(v.VM.Live()) {
+			c.Response().Header().Set("HX-Refresh", "true")
+		}
+		var buf bytes.Buffer
+		if err := views.VMLive(h.shell(c, "vm.page_title", "vms"), v).Render(c.Request().Context(), &buf); err != nil {
+			return err
+		}
+		e = cachedAnswer{tag: tag, body: buf.Bytes(), headers: keptHeaders(c, "HX-Refresh")}
+		h.answers.put(key, e)
+	}
+	e.setHeaders(c)
+	return c.HTMLBlob(http.StatusOK, e.body)
 }
 
 func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {

@@ -25,23 +25,76 @@ go test -run '^$' -bench . -benchtime 10x ./hypervisor/ 2>&1 | tee "$out/hypervi
 fi
 
 if want http; then
-echo "== HTTP load (wrk, loopback)"
+echo "== HTTP load (wrk -t2, loopback), Abrak beside a bare echo server serving the same bytes"
 go build -o "$work/loadseed" ./scripts/loadseed
-token=$("$work/loadseed" -db "$work/load.db" -users 200 -vms 50)
-port=18089
+go build -o "$work/bareserve" ./scripts/bareserve
+mapfile -t tokens < <("$work/loadseed" -db "$work/load.db" -users 200 -vms 50 -big 10000)
+token=${tokens[0]} bigtoken=${tokens[1]}
+port=18089 bare=18090
 ABRAK_DB="$work/load.db" ABRAK_ADDR=127.0.0.1:$port ABRAK_LOG_FORMAT=json ABRAK_API_RATE_PER_MIN=100000000 \
   bin/abrak serve 2>"$work/serve.log" &
-pids+=($!)
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+abrak=$!
+pids+=($abrak)
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+base=http://127.0.0.1:$port
+echo "panel RSS idle (KiB): $(awk '/VmRSS/ {print $2}' /proc/$abrak/status)" | tee "$out/rss.txt"
 
-load() { # name, connections, then wrk args
-  local name=$1 conns=$2; shift 2
-  echo "-- $name (wrk -t2 -c$conns -d10s)"
-  wrk -t2 -c"$conns" -d10s --latency "$@" | tee "$out/wrk-$name.txt" | grep -E 'Requests/sec|50%|99%|Non-2xx|Socket errors' || true
+# A signed-in browser: the sign-in form's CSRF token, then its cookie for wrk.
+jar=$work/jar
+csrf=$(curl -fs -c "$jar" -b "$jar" "$base/signin" | grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+curl -fs -o /dev/null -c "$jar" -b "$jar" --data-urlencode "_csrf=$csrf" --data-urlencode email=load000@example.com \
+  --data-urlencode password=load-test-password "$base/signin"
+cookie=$(awk '(!/^#/ || /^#HttpOnly_/) && NF >= 7 {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")
+
+# The bytes each request answers, captured once, and what the bare server serves.
+api="$base/api/v1/vms?limit=50"
+curl -fs -D "$work/vms.h" -o "$work/vms.json" -H "Authorization: Bearer $token" "$api"
+etag=$(awk 'tolower($1) == "etag:" {sub(/\r$/, "", $2); print $2}' "$work/vms.h")
+uuid=$(grep -o '"uuid":"[^"]*"' "$work/vms.json" | head -1 | cut -d'"' -f4)
+curl -fs -o "$work/vms.html" -H "Cookie: $cookie" "$base/vms"
+curl -fs -o "$work/poll.html" -H "Cookie: $cookie" -H 'HX-Request: true' "$base/vms/$uuid"
+curl -fs -o "$work/big.json" -H "Authorization: Bearer $bigtoken" "$base/api/v1/vms?limit=50&offset=9950"
+"$work/bareserve" -addr 127.0.0.1:$bare /api/v1/vms="$work/vms.json:application/json" /vms="$work/vms.html:text/html" \
+  "/vms/:uuid=$work/poll.html:text/html" &
+pids+=($!)
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$bare/vms" && break; sleep 0.1; done
+
+ticks() { awk '{print $14 + $15}' /proc/$abrak/stat; }
+hz=$(getconf CLK_TCK)
+# run NAME CONNS URL-PATH [wrk args]: wrk against Abrak (with the CPU it spent) and against the bare server.
+rows=()
+run() {
+  local name=$1 conns=$2 path=$3; shift 3
+  local t0 t1 a b
+  t0=$(ticks)
+  wrk -t2 -c"$conns" -d10s --latency "$@" "$base$path" >"$out/wrk-$name.txt"
+  t1=$(ticks)
+  wrk -t2 -c"$conns" -d10s --latency "$@" "http://127.0.0.1:$bare${path%%\?*}" >"$out/wrk-$name-bare.txt"
+  a=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name.txt")
+  b=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name-bare.txt")
+  local n p99 non2xx
+  n=$(awk '/requests in/ {print $1}' "$out/wrk-$name.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-$name.txt")
+  non2xx=$(awk '/Non-2xx/ {print $5}' "$out/wrk-$name.txt")
+  rows+=("$(awk -v name="$name" -v a="$a" -v b="$b" -v p="$p99" -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v x="${non2xx:-0}" \
+    'BEGIN {printf "| %-26s | %9.0f | %9.0f | %5.2fx | %8s | %6.3f ms | %s\n", name, a, b, a / b, p, t * 1000 / hz / n, (x > 0 ? x " non-2xx" : "")}')")
+  echo "${rows[-1]}"
 }
-load signin 32 "http://127.0.0.1:$port/signin"
-load healthz 64 "http://127.0.0.1:$port/healthz"
-load api-vms 64 -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/vms?limit=50"
+run api-vms 64 "/api/v1/vms?limit=50" -H "Authorization: Bearer $token"
+run api-vms-304 64 "/api/v1/vms?limit=50" -H "Authorization: Bearer $token" -H "If-None-Match: $etag"
+run dashboard-vms 64 "/vms" -H "Cookie: $cookie"
+run vm-page-poll 64 "/vms/$uuid" -H "Cookie: $cookie" -H 'HX-Request: true'
+run big-offset-9950 16 "/api/v1/vms?limit=50&offset=9950" -H "Authorization: Bearer $bigtoken"
+echo "panel RSS after the load, 20,000 VMs in the database (KiB): $(awk '/VmRSS/ {print $2}' /proc/$abrak/status)" | tee -a "$out/rss.txt"
+echo "database size: $(du -k "$work/load.db" | cut -f1) KiB for $(sqlite3 "$work/load.db" 'select count(*) from vms' 2>/dev/null || echo 20000) VMs" | tee -a "$out/rss.txt"
+{
+  echo
+  echo "| request                    |  Abrak/s  |  bare/s   | ratio  | p99      | CPU/request | (before, issue 15)"
+  echo "|----------------------------|-----------|-----------|--------|----------|-------------|"
+  for r in "${rows[@]}"; do echo "$r"; done
+  echo
+  echo "before (issue 15): api-vms 1,831–2,163/s 0.04x p99 76–85 ms 0.84–1.04 ms; dashboard-vms 714–755/s 0.02x p99 389–406 ms 2.4–2.6 ms"
+} | tee "$out/table.md"
 fi
 
 if want console && [ -x scripts/bench-console.sh ]; then

@@ -296,7 +296,7 @@ func hoursLeft(balance, burn int64) (int64, bool) {
 // no longer counts. A session from before these records has none ("") and
 // counts until the caller records it.
 func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, sid, session, ip string) (Principal, Account, bool, error) {
-	u, err := a.db.UserByID(ctx, userID)
+	u, changes, err := a.db.UserAndChanges(ctx, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, Account{}, false, nil
 	}
@@ -311,7 +311,7 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 			return Principal{}, Account{}, false, err
 		}
 	}
-	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session}, accountOf(u), true, nil
+	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
 }
 
 // User loads the principal's own account.

@@ -29,6 +29,11 @@ type Principal struct {
 	// Session is the browser session's token (empty for a token): console
 	// tickets it mints die with it.
 	Session string
+	// seen is the customer's Version read with the token or the account when
+	// the request was authenticated (seenOK), so the request's answer tag
+	// costs no query of its own.
+	seen   Version
+	seenOK bool
 }
 
 // Require fails with 403 naming the scope when a token lacks it.

@@ -219,7 +219,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 	}
 	t.touch(ctx, tok, ip)
 	return Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
-		Scopes: tok.Scopes, IP: ip}, nil
+		Scopes: tok.Scopes, IP: ip, seen: versionOf(o.Changes), seenOK: true}, nil
 }
 
 // touch writes last use when the stored value is older than touchEvery, and

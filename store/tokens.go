@@ -31,6 +31,8 @@ type TokenOwner struct {
 	Token   APIToken
 	Email   string
 	IsAdmin bool
+	// Changes are the owner's counters in the same snapshot as the token.
+	Changes Changes
 }
 
 const tokenColumns = `id, user_id, name, prefix, hash, scopes, expires_at, last_used_at, last_used_ip, revoked_at, created_at`
@@ -122,8 +124,8 @@ func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.T
 func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
 	var o TokenOwner
 	t, err := scanToken(db.readRow(ctx,
-		`SELECT `+tokenColumnsT+`, u.email, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
-		&o.Email, &o.IsAdmin)
+		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, `+changesOf("t.user_id")+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
+		&o.Email, &o.IsAdmin, &o.Changes.Customer, &o.Changes.Catalog)
 	o.Token = t
 	return o, err
 }

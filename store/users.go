@@ -35,10 +35,10 @@ var userColumns = `id, email, name, password_hash, locale, is_admin, balance_ria
 	(SELECT coalesce(sum(p.price_hourly_rials), 0) FROM vms v JOIN plans p ON p.slug = v.plan_slug
 		WHERE v.user_id = users.id AND v.status IN (` + sqlBilled + `) AND v.unpaid_since IS NULL)`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.EmailVerified, &u.BurnRials)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.EmailVerified, &u.BurnRials}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}

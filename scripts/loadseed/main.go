@@ -1,6 +1,7 @@
 // Command loadseed fills a fresh database for load measurements: U customers
 // with V VMs each (records only; no hypervisor is involved), and prints an API
-// token of the first customer with vm:read. Used by scripts/bench.sh.
+// token of the first customer with vm:read (and, with -big, one of the big
+// customer). Its customers sign in with "load-test-password". Used by scripts/bench.sh.
 //
 //	go run ./scripts/loadseed -db /tmp/load.db -users 200 -vms 50
 package main
@@ -26,6 +27,7 @@ func main() {
 	path := flag.String("db", "", "database file to create (must not exist)")
 	users := flag.Int("users", 200, "customers")
 	perUser := flag.Int("vms", 50, "VMs per customer")
+	big := flag.Int("big", 0, "VMs of one more customer (big@example.com), for the scale figures; its token is printed second")
 	flag.Parse()
 	if *path == "" {
 		log.Fatal("loadseed: -db is required")
@@ -48,19 +50,28 @@ func main() {
 	must(err)
 	now := time.Now().Unix()
 	statuses := []string{"running", "running", "running", "stopped", "paused"}
-	var firstUser int64
+	var firstUser, bigUser int64
 	ip := 0
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
-		for u := 0; u < *users; u++ {
+		for u := 0; u <= *users; u++ {
+			email, count := fmt.Sprintf("load%03d@example.com", u), *perUser
+			if u == *users {
+				if *big == 0 {
+					break
+				}
+				email, count = "big@example.com", *big
+			}
 			var uid int64
 			if err := tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-				fmt.Sprintf("load%03d@example.com", u), fmt.Sprintf("Load %d", u), hash, now, now).Scan(&uid); err != nil {
+				email, fmt.Sprintf("Load %d", u), hash, now, now).Scan(&uid); err != nil {
 				return err
 			}
 			if firstUser == 0 {
 				firstUser = uid
+			} else if u == *users {
+				bigUser = uid
 			}
-			for v := 0; v < *perUser; v++ {
+			for v := 0; v < count; v++ {
 				ip++
 				addr := fmt.Sprintf("10.%d.%d.%d", 64+ip>>16, (ip>>8)&255, ip&255)
 				if _, err := tx.ExecContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, public_ip,
@@ -74,9 +85,14 @@ func main() {
 	})
 	must(err)
 	audit := services.NewAudit(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	secret, _, err := services.NewTokens(db, audit).Create(ctx, services.Principal{UserID: firstUser}, "load", []string{services.ScopeVMRead}, 0)
-	must(err)
-	fmt.Println(secret)
+	for _, uid := range []int64{firstUser, bigUser} {
+		if uid == 0 {
+			continue
+		}
+		secret, _, err := services.NewTokens(db, audit).Create(ctx, services.Principal{UserID: uid}, "load", []string{services.ScopeVMRead}, 0)
+		must(err)
+		fmt.Println(secret)
+	}
 }
 
 func must(err error) {

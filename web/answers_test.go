@@ -1,0 +1,133 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"abrak/vmstatus"
+)
+
+// A poller that sends the ETag it holds gets 304 while nothing it shows has
+// changed, and the new answer as soon as anything has: through the API, from
+// a worker writing the store (as the reconciler does), or to another customer
+// (which must not count). A poller that sends nothing gets the same bytes a
+// fresh reading would give.
+func TestAPIListAnswersNotModifiedUntilSomethingChanges(t *testing.T) {
+	w := newVMWorld(t)
+	list := func(token, etag string) response {
+		t.Helper()
+		if etag == "" {
+			return apiCall(t, w.a, http.MethodGet, "/api/v1/vms?limit=1", token, "")
+		}
+		return apiCall(t, w.a, http.MethodGet, "/api/v1/vms?limit=1", token, "", "If-None-Match", etag)
+	}
+	first := list(w.ana.token, "")
+	mustStatus(t, "list", first, http.StatusOK)
+	tag := first.Header.Get("ETag")
+	if tag == "" || first.Header.Get("Cache-Control") != "private, no-cache" || !strings.Contains(first.Header.Get("Vary"), "Authorization") {
+		t.Fatalf("validators: ETag %q, Cache-Control %q, Vary %q", tag, first.Header.Get("Cache-Control"), first.Header.Get("Vary"))
+	}
+	again := list(w.ana.token, "")
+	if again.Body != first.Body || again.Header.Get("Link") != first.Header.Get("Link") || again.Header.Get("Link") == "" {
+		t.Fatalf("the kept answer differs from the first:\n%s\nLink %q\n%s\nLink %q", first.Body, first.Header.Get("Link"), again.Body, again.Header.Get("Link"))
+	}
+	nm := list(w.ana.token, tag)
+	mustStatus(t, "list with the tag held", nm, http.StatusNotModified)
+	if nm.Body != "" || nm.Header.Get("ETag") != tag {
+		t.Fatalf("304 with body %q and ETag %q", nm.Body, nm.Header.Get("ETag"))
+	}
+	if r := list(w.ana.token, `W/`+tag+`, "other"`); r.Status != http.StatusNotModified {
+		t.Fatalf("a weak tag in a list: %d, want 304", r.Status)
+	}
+	if r := list(w.bob.token, tag); r.Status != http.StatusOK {
+		t.Fatalf("another customer holding ana's tag: %d, want 200", r.Status)
+	}
+
+	// Another customer's change is not ana's.
+	mustStatus(t, "bob renames", apiCall(t, w.a, "PATCH", "/api/v1/vms/"+w.bobs, w.bob.token, `{"display_name":"bob-renamed"}`), http.StatusOK)
+	mustStatus(t, "after bob's rename", list(w.ana.token, tag), http.StatusNotModified)
+
+	// Ana's newest VM is db-1 (the first of a page of one); a worker moves it on.
+	settle(t, w.a, w.db, vmstatus.Running)
+	moved := list(w.ana.token, tag)
+	mustStatus(t, "after a worker's write", moved, http.StatusOK)
+	if !strings.Contains(moved.Body, `"status":"running"`) || moved.Header.Get("ETag") == tag {
+		t.Fatalf("after the status change: ETag %q (was %q), body %s", moved.Header.Get("ETag"), tag, trim(moved.Body))
+	}
+	tag = moved.Header.Get("ETag")
+	mustStatus(t, "rename", apiCall(t, w.a, "PATCH", "/api/v1/vms/"+w.db, w.ana.token, `{"display_name":"db-renamed"}`), http.StatusOK)
+	renamed := list(w.ana.token, tag)
+	if renamed.Status != http.StatusOK || !strings.Contains(renamed.Body, "db-renamed") {
+		t.Fatalf("after a rename: %d %s", renamed.Status, trim(renamed.Body))
+	}
+	if r := list(w.ana.token, ""); r.Body != renamed.Body {
+		t.Fatalf("the kept answer after the rename differs:\n%s\n%s", renamed.Body, r.Body)
+	}
+
+	// A token revoked meanwhile is refused, whatever tag it holds.
+	tok, row := mintToken(t, w.a, w.ana.email, "vm:read")
+	held := list(tok, "").Header.Get("ETag")
+	if err := w.a.Tokens.Revoke(context.Background(), principalOf(t, w.a, w.ana.email), row.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := list(tok, held); r.Status != http.StatusUnauthorized {
+		t.Fatalf("a revoked token with its tag: %d, want 401", r.Status)
+	}
+}
+
+// The dashboard's polls (the VM table, a VM page's live part) revalidate the
+// same way, and so do browsers by themselves: the answers are private,
+// no-cache, and vary with the cookie and htmx's header. The whole pages carry
+// no tag (they hold a flash message and the session's token).
+func TestDashboardPollsAnswerNotModifiedUntilSomethingChanges(t *testing.T) {
+	w := newVMWorld(t)
+	c := w.a.client(t)
+	c.signIn(w.ana.email, testPassword)
+	htmx := func(path, etag string) response {
+		t.Helper()
+		h := header("HX-Request", "true")
+		if etag != "" {
+			h.Set("If-None-Match", etag)
+		}
+		return c.do(http.MethodGet, path, nil, h)
+	}
+	if r := c.get("/vms"); r.Header.Get("ETag") != "" {
+		t.Fatalf("the whole list page has an ETag %q", r.Header.Get("ETag"))
+	}
+	for _, path := range []string{"/vms", "/vms/" + w.web} {
+		first := htmx(path, "")
+		mustStatus(t, path, first, http.StatusOK)
+		tag := first.Header.Get("ETag")
+		if tag == "" || first.Header.Get("Cache-Control") != "private, no-cache" || !strings.Contains(first.Header.Get("Vary"), "HX-Request") {
+			t.Fatalf("%s: ETag %q, Cache-Control %q, Vary %q", path, tag, first.Header.Get("Cache-Control"), first.Header.Get("Vary"))
+		}
+		if r := htmx(path, ""); r.Body != first.Body {
+			t.Fatalf("%s: the kept drawing differs from the first", path)
+		}
+		mustStatus(t, path+" with its tag", htmx(path, tag), http.StatusNotModified)
+		if r := c.do(http.MethodGet, path, nil, header("If-None-Match", tag)); r.Status != http.StatusOK || !strings.Contains(r.Body, "<html") {
+			t.Fatalf("%s: the whole page with the partial's tag: %d", path, r.Status)
+		}
+	}
+
+	settle(t, w.a, w.web, vmstatus.Running)
+	mustStatus(t, "rename", apiCall(t, w.a, "PATCH", "/api/v1/vms/"+w.web, w.ana.token, `{"display_name":"web-renamed"}`), http.StatusOK)
+	table := htmx("/vms", "")
+	if !strings.Contains(table.Body, "web-renamed") {
+		t.Fatalf("the table after a rename: %s", trim(table.Body))
+	}
+	live := htmx("/vms/"+w.web, "")
+	if !strings.Contains(live.Body, `data-status="running"`) {
+		t.Fatalf("the live part after the VM started: %s", trim(live.Body))
+	}
+
+	// Bob, signed in, holding ana's tags, gets his own answers.
+	bob := w.a.client(t)
+	bob.signIn(w.bob.email, testPassword)
+	h := header("HX-Request", "true", "If-None-Match", table.Header.Get("ETag"))
+	if r := bob.do(http.MethodGet, "/vms", nil, h); r.Status != http.StatusOK || strings.Contains(r.Body, "web-renamed") {
+		t.Fatalf("bob with ana's tag: %d %s", r.Status, trim(r.Body))
+	}
+}
