@@ -20,7 +20,8 @@ func cmdServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	serveFlags(fs, &c)
 	parse(fs, args)
-	log := newLogger(c.LogFormat, os.Stderr)
+	log, logs := batchedLogger(ctx, c.LogFormat, os.Stderr)
+	defer logs.Flush()
 	if c.VATPercent < 0 || c.VATPercent > 100 {
 		return fmt.Errorf("--vat-percent %d: give a percentage from 0 to 100", c.VATPercent)
 	}

@@ -158,7 +158,7 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 		if fresh(c, tag) {
 			return notModified(c)
 		}
-		return c.JSONBlob(http.StatusOK, e.body)
+		return blob(c, http.StatusOK, echo.MIMEApplicationJSON, e.body)
 	}
 	vms, total, err := h.VMs.List(ctx, p, in)
 	if err != nil {
@@ -177,7 +177,7 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 	if fresh(c, tag) {
 		return notModified(c)
 	}
-	return c.JSONBlob(http.StatusOK, b)
+	return blob(c, http.StatusOK, echo.MIMEApplicationJSON, b)
 }
 
 // GetVM is GET /api/v1/vms/{uuid} and GET /vms/{uuid}; the page's live part
@@ -240,7 +240,7 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 		h.answers.put(key, e)
 	}
 	e.setHeaders(c)
-	return c.HTMLBlob(http.StatusOK, e.body)
+	return blob(c, http.StatusOK, echo.MIMETextHTMLCharsetUTF8, e.body)
 }
 
 func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {

@@ -296,7 +296,7 @@ func hoursLeft(balance, burn int64) (int64, bool) {
 // no longer counts. A session from before these records has none ("") and
 // counts until the caller records it.
 func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, sid, session, ip string) (Principal, Account, bool, error) {
-	u, changes, err := a.db.UserAndChanges(ctx, userID)
+	u, changes, seen, live, err := a.db.SessionUser(ctx, userID, sid)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, Account{}, false, nil
 	}
@@ -307,9 +307,10 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 		return Principal{}, Account{}, false, nil
 	}
 	if sid != "" {
-		if live, err := a.sessionLive(ctx, u.ID, sid, ip); err != nil || !live {
-			return Principal{}, Account{}, false, err
+		if !live {
+			return Principal{}, Account{}, false, nil
 		}
+		a.touchSession(ctx, sid, ip, seen)
 	}
 	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
 }

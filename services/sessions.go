@@ -46,24 +46,14 @@ func (a *Accounts) StartSession(ctx context.Context, userID int64, ip, userAgent
 	return id, nil
 }
 
-// sessionLive reports whether a browser session was not ended from another
-// one, and notes its request (at most once a minute).
-func (a *Accounts) sessionLive(ctx context.Context, userID int64, sid, ip string) (bool, error) {
-	s, err := a.db.UserSessionByPublicID(ctx, sid)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, Internal(err)
-	}
-	if s.Ended || s.UserID != userID {
-		return false, nil
-	}
+// touchSession records a browser's request on its session at most once a
+// minute (seen is the last time on record), so a plain GET writes nothing.
+func (a *Accounts) touchSession(ctx context.Context, sid, ip string, seen time.Time) {
 	now := time.Now()
 	a.touches.mu.Lock()
 	last, ok := a.touches.last[sid]
 	if !ok {
-		last = s.LastSeen
+		last = seen
 	}
 	due := now.Sub(last) >= time.Minute
 	if due {
@@ -73,7 +63,6 @@ func (a *Accounts) sessionLive(ctx context.Context, userID int64, sid, ip string
 	if due {
 		_ = a.db.TouchUserSession(ctx, sid, ip, now)
 	}
-	return true, nil
 }
 
 // Sessions lists the browsers the principal is signed in on, the current one marked.

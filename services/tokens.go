@@ -43,10 +43,51 @@ type Tokens struct {
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // token id → last time last_used_at was written
+	// checked are tokens read from the database, by the hash of their secret,
+	// with their owner's change counter as it was in the same read. Any write
+	// to a token or its owner moves the counter (migration 0026), so while the
+	// counter stays, the token is as it was read, and checking it costs the
+	// read of the counter (which the request needs anyway for its answer's tag).
+	checked map[string]store.TokenOwner
 }
 
+// checkedTokens bounds the tokens kept checked.
+const checkedTokens = 10_000
+
 func NewTokens(db *store.DB, audit *Audit) *Tokens {
-	return &Tokens{db: db, audit: audit, now: time.Now, touched: map[int64]time.Time{}}
+	return &Tokens{db: db, audit: audit, now: time.Now, touched: map[int64]time.Time{}, checked: map[string]store.TokenOwner{}}
+}
+
+// owner reads the token of a hash and its owner: from the checked tokens
+// while the owner's counter has not moved, else from the database.
+func (t *Tokens) owner(ctx context.Context, hash string) (store.TokenOwner, error) {
+	t.mu.Lock()
+	o, ok := t.checked[hash]
+	t.mu.Unlock()
+	if ok {
+		c, err := t.db.ChangesOf(ctx, o.Token.UserID)
+		if err != nil {
+			return o, err
+		}
+		if c.Customer == o.Changes.Customer {
+			o.Changes = c
+			return o, nil
+		}
+	}
+	o, err := t.db.APITokenByHash(ctx, hash)
+	if err != nil {
+		return o, err
+	}
+	t.mu.Lock()
+	if len(t.checked) >= checkedTokens {
+		for h := range t.checked {
+			delete(t.checked, h)
+			break
+		}
+	}
+	t.checked[hash] = o
+	t.mu.Unlock()
+	return o, nil
 }
 
 // newSecret draws a token: the prefix and 43 base62 characters, each chosen
@@ -206,7 +247,7 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 	if !wellFormed(secret) {
 		return Principal{}, invalid
 	}
-	o, err := t.db.APITokenByHash(ctx, hashSecret(secret))
+	o, err := t.owner(ctx, hashSecret(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, invalid
 	}

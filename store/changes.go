@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"time"
+)
 
 // Changes is what a customer's lists and pages were built from, as two
 // counters the database keeps by triggers (migration 0026): Customer moves with
@@ -21,14 +25,18 @@ func changesOf(col string) string {
 // ChangesOf reads both counters in one query.
 func (db *DB) ChangesOf(ctx context.Context, userID int64) (Changes, error) {
 	var c Changes
-	err := db.readRow(ctx, `SELECT `+changesOf("?1"), userID).Scan(&c.Customer, &c.Catalog)
+	err := db.pointRead(ctx, `SELECT `+changesOf("?1"), userID).Scan(&c.Customer, &c.Catalog)
 	return c, err
 }
 
-// UserAndChanges loads a user with the counters, in one statement: what a
-// signed-in page needs before anything else.
-func (db *DB) UserAndChanges(ctx context.Context, id int64) (User, Changes, error) {
-	var c Changes
-	u, err := scanUser(db.readRow(ctx, `SELECT `+userColumns+`, `+changesOf("users.id")+` FROM users WHERE id = ?`, id), &c.Customer, &c.Catalog)
-	return u, c, err
+// SessionUser loads a signed-in browser's user with the counters and the last
+// time its recorded session (public id sid) was seen, in one statement: what
+// every signed-in page needs before anything else. live is false when that
+// session is not the user's or has ended.
+func (db *DB) SessionUser(ctx context.Context, id int64, sid string) (u User, c Changes, lastSeen time.Time, live bool, err error) {
+	var seen sql.NullInt64
+	u, err = scanUser(db.pointRead(ctx, `SELECT `+userColumns+`, `+changesOf("users.id")+`,
+		(SELECT last_seen_at FROM user_sessions WHERE public_id = ?2 AND user_id = users.id AND ended_at IS NULL) FROM users WHERE id = ?1`, id, sid),
+		&c.Customer, &c.Catalog, &seen)
+	return u, c, time.Unix(seen.Int64, 0).UTC(), seen.Valid, err
 }

@@ -40,6 +40,15 @@ func (db *DB) read(ctx context.Context, q string, args ...any) (*sql.Rows, error
 	return st.QueryContext(ctx, args...)
 }
 
+// pointRead is readRow for the lookups by key that run on every request (a
+// token, a session, the change counters): they take microseconds, so they are
+// not worth cancelling, and a context that cannot be cancelled spares
+// database/sql a goroutine per query that waits for the cancellation (and
+// the driver its interrupt watch).
+func (db *DB) pointRead(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.readRow(context.WithoutCancel(ctx), q, args...)
+}
+
 // readRow is read for one row; errors surface at Scan, as with QueryRowContext.
 func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	st, err := db.prepared(ctx, q)

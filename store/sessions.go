@@ -2,6 +2,9 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
+	"errors"
 	"crypto/sha256"
 	"encoding/gob"
 	"sort"
@@ -21,7 +24,7 @@ import (
 // token and whose expiry moves less than SessionTouch is skipped: a plain GET
 // writes nothing, and the expiry on disk lags by at most a minute.
 type SessionStore struct {
-	reader *sqlite3store.SQLite3Store
+	db     *DB
 	writer *sqlite3store.SQLite3Store
 
 	mu   sync.Mutex
@@ -41,13 +44,25 @@ type committed struct {
 // Sessions returns the scs store for this database; expired rows are swept every cleanup interval.
 func (db *DB) Sessions(cleanup time.Duration) *SessionStore {
 	return &SessionStore{
-		reader: sqlite3store.NewWithCleanupInterval(db.R, 0),
+		db:     db,
 		writer: sqlite3store.NewWithCleanupInterval(db.W, cleanup),
 		last:   map[string]committed{},
 	}
 }
 
-func (s *SessionStore) Find(token string) ([]byte, bool, error) { return s.reader.Find(token) }
+// Find is sqlite3store's lookup through the reader pool's prepared statements
+// (sqlite3store parses its query on every call; this runs on every signed-in request).
+func (s *SessionStore) Find(token string) ([]byte, bool, error) {
+	var b []byte
+	err := s.db.pointRead(context.Background(), `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`, token).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return b, true, nil
+}
 
 func (s *SessionStore) Commit(token string, b []byte, expiry time.Time) error {
 	sum := sha256.Sum256(b)

@@ -123,7 +123,7 @@ func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.T
 // APITokenByHash loads a token, revoked or not, and its owner by the hash of its secret.
 func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
 	var o TokenOwner
-	t, err := scanToken(db.readRow(ctx,
+	t, err := scanToken(db.pointRead(ctx,
 		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, `+changesOf("t.user_id")+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
 		&o.Email, &o.IsAdmin, &o.Changes.Customer, &o.Changes.Catalog)
 	o.Token = t

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 )
 
@@ -22,19 +20,6 @@ func (db *DB) CreateUserSession(ctx context.Context, userID int64, publicID, ip,
 	_, err := db.W.ExecContext(ctx, `INSERT INTO user_sessions (user_id, public_id, ip, user_agent, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		userID, publicID, ip, ua, now.Unix(), now.Unix())
 	return err
-}
-
-// UserSessionByPublicID finds a session; ErrNotFound when there is none.
-func (db *DB) UserSessionByPublicID(ctx context.Context, publicID string) (UserSession, error) {
-	var s UserSession
-	var created, seen int64
-	err := db.readRow(ctx, `SELECT id, user_id, public_id, ip, user_agent, created_at, last_seen_at, ended_at IS NOT NULL FROM user_sessions WHERE public_id = ?`,
-		publicID).Scan(&s.ID, &s.UserID, &s.PublicID, &s.IP, &s.UserAgent, &created, &seen, &s.Ended)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s, ErrNotFound
-	}
-	s.CreatedAt, s.LastSeen = time.Unix(created, 0).UTC(), time.Unix(seen, 0).UTC()
-	return s, err
 }
 
 // TouchUserSession records a session's latest request and address.

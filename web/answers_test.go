@@ -77,6 +77,34 @@ func TestAPIListAnswersNotModifiedUntilSomethingChanges(t *testing.T) {
 	}
 }
 
+// A token the panel has checked is kept checked only while nothing about it
+// or its owner changed: a revocation, an expiry or a change of scopes written
+// by anyone (here straight into the database, as another process would) is
+// honoured by the very next request.
+func TestCheckedTokensFollowTheDatabase(t *testing.T) {
+	w := newVMWorld(t)
+	for _, c := range []struct{ what, sql string }{
+		{"revoked", `UPDATE api_tokens SET revoked_at = strftime('%s', 'now') WHERE id = ?`},
+		{"expired", `UPDATE api_tokens SET expires_at = strftime('%s', 'now') - 1 WHERE id = ?`},
+		{"deleted", `DELETE FROM api_tokens WHERE id = ?`},
+	} {
+		tok, row := mintToken(t, w.a, w.ana.email, "vm:read")
+		for range 2 {
+			mustStatus(t, c.what+": before", apiCall(t, w.a, http.MethodGet, "/api/v1/vms", tok, ""), http.StatusOK)
+		}
+		if _, err := w.a.DB.W.Exec(c.sql, row.ID); err != nil {
+			t.Fatal(err)
+		}
+		mustStatus(t, c.what+": after", apiCall(t, w.a, http.MethodGet, "/api/v1/vms", tok, ""), http.StatusUnauthorized)
+	}
+	tok, row := mintToken(t, w.a, w.ana.email, "vm:read")
+	mustStatus(t, "before the scope change", apiCall(t, w.a, http.MethodGet, "/api/v1/vms", tok, ""), http.StatusOK)
+	if _, err := w.a.DB.W.Exec(`UPDATE api_tokens SET scopes = 'account:read' WHERE id = ?`, row.ID); err != nil {
+		t.Fatal(err)
+	}
+	mustStatus(t, "after the scope change", apiCall(t, w.a, http.MethodGet, "/api/v1/vms", tok, ""), http.StatusForbidden)
+}
+
 // The dashboard's polls (the VM table, a VM page's live part) revalidate the
 // same way, and so do browsers by themselves: the answers are private,
 // no-cache, and vary with the cookie and htmx's header. The whole pages carry

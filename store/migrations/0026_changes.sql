@@ -84,3 +84,13 @@ END;
 CREATE TRIGGER changes_address_pools_delete AFTER DELETE ON address_pools BEGIN
 	INSERT INTO changes (user_id, seq) VALUES (0, 1) ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1;
 END;
+-- A token's owner's counter also moves when the token is revoked, changes or
+-- goes, so a token checked at one counter value is known unchanged while the
+-- counter stays (services.Tokens keeps checked tokens on that condition). Its
+-- last use, written once a minute, is not a change.
+CREATE TRIGGER changes_api_tokens_update AFTER UPDATE OF user_id, name, scopes, expires_at, revoked_at, hash ON api_tokens BEGIN
+	INSERT INTO changes (user_id, seq) VALUES (NEW.user_id, 1) ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1;
+END;
+CREATE TRIGGER changes_api_tokens_delete AFTER DELETE ON api_tokens BEGIN
+	INSERT INTO changes (user_id, seq) VALUES (OLD.user_id, 1) ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1;
+END;
