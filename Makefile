@@ -10,7 +10,9 @@ DEMO_PASSWORD ?= demo-password-1405
 # Generated files are built here, never committed: templ output and static/dist.
 TEMPL_SRC := $(shell find views -name '*.templ' 2>/dev/null)
 TEMPL_OUT := $(TEMPL_SRC:.templ=_templ.go)
-GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '*_templ.go' 2>/dev/null) go.mod go.sum
+# The binary embeds migrations, locales, the OpenAPI document and the probe: a change to any rebuilds it.
+GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '*_templ.go' 2>/dev/null) go.mod go.sum \
+	$(wildcard store/migrations/*.sql views/i18n/locales/* handlers/openapi.json hypervisor/probe/probe.bin)
 
 include mk/frontend.mk
 -include mk/libvirt.mk

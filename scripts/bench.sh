@@ -80,11 +80,24 @@ run() {
     'BEGIN {printf "| %-26s | %9.0f | %9.0f | %5.2fx | %8s | %6.3f ms | %s\n", name, a, b, a / b, p, t * 1000 / hz / n, (x > 0 ? x " non-2xx" : "")}')")
   echo "${rows[-1]}"
 }
+# A cold request: each asks a query nobody asked before, so nothing kept answers it.
+cat >"$work/cold.lua" <<'LUA'
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "cold=" .. id .. "-" .. n)
+end
+LUA
 run api-vms 64 "/api/v1/vms?limit=50" -H "Authorization: Bearer $token"
+run api-vms-cold 64 "/api/v1/vms?limit=50" -s "$work/cold.lua" -H "Authorization: Bearer $token"
 run api-vms-304 64 "/api/v1/vms?limit=50" -H "Authorization: Bearer $token" -H "If-None-Match: $etag"
 run dashboard-vms 64 "/vms" -H "Cookie: $cookie"
 run vm-page-poll 64 "/vms/$uuid" -H "Cookie: $cookie" -H 'HX-Request: true'
 run big-offset-9950 16 "/api/v1/vms?limit=50&offset=9950" -H "Authorization: Bearer $bigtoken"
+run big-offset-9950-cold 16 "/api/v1/vms?limit=50&offset=9950" -s "$work/cold.lua" -H "Authorization: Bearer $bigtoken"
 echo "panel RSS after the load, 20,000 VMs in the database (KiB): $(awk '/VmRSS/ {print $2}' /proc/$abrak/status)" | tee -a "$out/rss.txt"
 echo "database size: $(du -k "$work/load.db" | cut -f1) KiB for $(sqlite3 "$work/load.db" 'select count(*) from vms' 2>/dev/null || echo 20000) VMs" | tee -a "$out/rss.txt"
 {

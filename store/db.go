@@ -30,7 +30,8 @@ type DB struct {
 	R    *sql.DB // readers
 	Path string
 
-	stmts stmts
+	stmts   stmts
+	catalog catalogCache
 }
 
 // dsn builds a modernc.org/sqlite DSN. busy_timeout comes first so that every

@@ -3,10 +3,10 @@ package store
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"errors"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/gob"
+	"errors"
 	"sort"
 	"sync"
 	"time"
