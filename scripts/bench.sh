@@ -18,6 +18,10 @@ want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 if want go; then
 echo "== Go benchmarks"
 go test -run '^$' -bench . -benchmem -benchtime 2s ./store/ ./views/ ./views/i18n/ 2>&1 | tee "$out/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+echo "== one API list request through the whole server (cold, kept, 304)"
+go test -run '^$' -bench BenchmarkAPIList -benchmem ./web/ 2>&1 | tee "$out/list-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+echo "== one reconcile pass: 20 test-driver nodes, 500 domains each"
+go test -run '^$' -bench Reconcile20 -benchtime 10x ./services/ 2>&1 | tee "$out/reconcile-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 fi
 if want hypervisor; then
 echo "== hypervisor: create-to-running, bulk states, wrapper overhead"
