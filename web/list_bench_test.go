@@ -51,8 +51,8 @@ func benchCustomer(b *testing.B) (*testApp, string) {
 // nothing kept can answer (each asks a query never asked before), through
 // the whole server but the network; BenchmarkAPIListKept is the same request
 // answered from what was kept, and BenchmarkAPIListNotModified with 304.
-func BenchmarkAPIListCold(b *testing.B) { benchList(b, "cold") }
-func BenchmarkAPIListKept(b *testing.B) { benchList(b, "kept") }
+func BenchmarkAPIListCold(b *testing.B)        { benchList(b, "cold") }
+func BenchmarkAPIListKept(b *testing.B)        { benchList(b, "kept") }
 func BenchmarkAPIListNotModified(b *testing.B) { benchList(b, "304") }
 
 func benchList(b *testing.B, mode string) {
