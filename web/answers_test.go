@@ -159,3 +159,37 @@ func TestDashboardPollsAnswerNotModifiedUntilSomethingChanges(t *testing.T) {
 		t.Fatalf("bob with ana's tag: %d %s", r.Status, trim(r.Body))
 	}
 }
+
+// Reading writes nothing: once a browser's session and a token have been
+// seen (their last use is written at most once a minute), pages, the
+// dashboard's polls and the API's reads make no write to the database.
+func TestReadsWriteNothing(t *testing.T) {
+	w := newVMWorld(t)
+	c := w.a.client(t)
+	c.signIn(w.ana.email, testPassword)
+	writes := func() (n int64) {
+		t.Helper()
+		if err := w.a.DB.W.QueryRow(`SELECT total_changes()`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	read := func() {
+		for _, p := range []string{"/vms", "/vms/" + w.web, "/wallet", "/account", "/activity", "/docs/api", "/tokens", "/ssh-keys"} {
+			mustStatus(t, p, c.get(p), http.StatusOK)
+		}
+		for _, p := range []string{"/vms", "/vms/" + w.web} {
+			mustStatus(t, p+" (poll)", c.do(http.MethodGet, p, nil, header("HX-Request", "true")), http.StatusOK)
+		}
+		for _, p := range []string{"/api/v1/vms", "/api/v1/vms/" + w.web, "/api/v1/account", "/api/v1/plans"} {
+			mustStatus(t, p, apiCall(t, w.a, http.MethodGet, p, w.ana.token, ""), http.StatusOK)
+		}
+	}
+	read() // the first sight of the session and the token is written
+	before := writes()
+	read()
+	read()
+	if after := writes(); after != before {
+		t.Fatalf("two rounds of reads made %d writes", after-before)
+	}
+}
