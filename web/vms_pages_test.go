@@ -11,6 +11,7 @@ import (
 
 	"abrak/store"
 	"abrak/views/i18n"
+	"abrak/vmstatus"
 )
 
 // The dashboard's VM pages, through a signed-in browser (no hypervisor: orders
@@ -336,5 +337,52 @@ func TestVMPagesNeedSignIn(t *testing.T) {
 		if r := c.get(p); r.Status != 303 || r.Location() != "/signin" {
 			t.Errorf("GET %s anonymously: %d → %q", p, r.Status, r.Location())
 		}
+	}
+}
+
+// The VM page says what cannot be done in the VM's status, and why: a paused
+// or suspended VM is resumed, not started; a password is set only while the
+// VM runs (its guest agent sets it); a delete in progress is shown beside
+// the status.
+func TestVMPageSaysWhatTheStatusAllows(t *testing.T) {
+	w, c := vmBrowser(t)
+	button := func(body, action string) string {
+		t.Helper()
+		m := regexp.MustCompile(`data-action="` + action + `">([^<]*)<`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	for _, l := range []i18n.Locale{i18n.FA, i18n.EN} {
+		settle(t, w.a, w.web, vmstatus.Paused)
+		r := c.get("/vms/" + w.web + "?lang=" + string(l))
+		if got := button(r.Body, "start"); got != i18n.T(l, "vm.power.resume") {
+			t.Errorf("%s: a paused VM's start button says %q, want %q", l, got, i18n.T(l, "vm.power.resume"))
+		}
+		if !strings.Contains(r.Body, `data-testid="password-reason"`) || !strings.Contains(r.Body, "<fieldset disabled") {
+			t.Errorf("%s: the password form of a paused VM is open", l)
+		}
+		settle(t, w.a, w.web, vmstatus.Stopped)
+		r = c.get("/vms/" + w.web)
+		if got := button(r.Body, "start"); got != i18n.T(l, "vm.power.start") {
+			t.Errorf("%s: a stopped VM's start button says %q", l, got)
+		}
+		settle(t, w.a, w.web, vmstatus.Running)
+		r = c.get("/vms/" + w.web)
+		if strings.Contains(r.Body, `data-testid="password-reason"`) || strings.Contains(r.Body, "<fieldset disabled") {
+			t.Errorf("%s: the password form of a running VM is closed", l)
+		}
+		if strings.Contains(r.Body, `data-testid="deleting"`) {
+			t.Errorf("%s: a deleting badge with no delete", l)
+		}
+	}
+	vm := vmRow(t, w.a, w.web)
+	if _, err := w.a.DB.StartAction(context.Background(), w.ana.id, vm.ID, "delete"); err != nil {
+		t.Fatal(err)
+	}
+	r := c.get("/vms/" + w.web)
+	if !strings.Contains(r.Body, `data-testid="deleting"`) || !strings.Contains(r.Body, i18n.T(i18n.EN, "vm.deleting_badge")) {
+		t.Errorf("a VM being deleted has no deleting badge:\n%s", trim(r.Body))
 	}
 }
