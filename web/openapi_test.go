@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"regexp"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
+	"abrak/vmstatus"
 )
 
 // docOp is one operation of the served OpenAPI document.
@@ -356,4 +358,53 @@ func jsonType(v any) string {
 		return "array"
 	}
 	return "object"
+}
+
+// The docs' examples order from this panel's catalog: pasted as they are, the
+// order and the resize are accepted (not refused for an unknown plan, image
+// or region), whatever the slugs of the catalog are.
+func TestAPIDocsExamplesWorkAsPasted(t *testing.T) {
+	a := newTestApp(t, withAPIRateLimit(1000, 1000))
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "ams-2", NameFA: "آمستردام", NameEN: "Amsterdam", IPNetwork: "10.30.0.0/24", Gateway: "10.30.0.1"}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "s-1", NameFA: "ک", NameEN: "S", VCPUs: 1, MemoryMB: 1024, DiskGB: 20, PriceHourlyRials: 1000, Sort: 1, Active: true}))
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "m-2", NameFA: "م", NameEN: "M", VCPUs: 2, MemoryMB: 2048, DiskGB: 40, PriceHourlyRials: 2000, Sort: 2, Active: true}))
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "alpine-3", Name: "Alpine", Volume: "a.qcow2", MinDiskGB: 1, Active: true,
+		Features: []string{"password", "ssh_key", "user_data"}}))
+	cust := newVMCustomer(t, a, "paste@example.com", 1_000_000)
+	page := a.client(t).get("/docs/api?lang=en").Body
+	body := func(id string) string {
+		t.Helper()
+		m := regexp.MustCompile(`-d &#39;(.*?)&#39;`).FindStringSubmatch(endpointArticle(page, id))
+		if m == nil {
+			t.Fatalf("%s: no example body on the page", id)
+		}
+		return html.UnescapeString(m[1])
+	}
+	create := body("createVM")
+	for _, slug := range []string{`"s-1"`, `"alpine-3"`} {
+		if !strings.Contains(create, slug) {
+			t.Errorf("the order example does not use %s: %s", slug, create)
+		}
+	}
+	r := apiCall(t, a, http.MethodPost, "/api/v1/vms", cust.token, create)
+	if r.Status != http.StatusAccepted && r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("the order example as pasted: %d %s", r.Status, trim(r.Body))
+	}
+	uuid := strings.TrimPrefix(r.Header.Get("Location"), "/api/v1/vms/")
+	settle(t, a, uuid, vmstatus.Stopped)
+	resize := body("resizeVM")
+	if !strings.Contains(resize, `"m-2"`) {
+		t.Errorf("the resize example does not grow to the last plan: %s", resize)
+	}
+	// Without a node the resize waits for one (503); what it must not be is refused.
+	if r := apiCall(t, a, http.MethodPost, "/api/v1/vms/"+uuid+"/resize", cust.token, resize); r.Status >= 400 && r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("the resize example as pasted: %d %s", r.Status, trim(r.Body))
+	}
 }
