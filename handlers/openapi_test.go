@@ -408,7 +408,7 @@ func TestCurlExample(t *testing.T) {
 	for _, op := range spec.Ops {
 		byID[op.OperationID] = op
 	}
-	got := curlExample(byID["createVM"], "https://panel.example.ir")
+	got := curlExample(byID["createVM"], "https://panel.example.ir", exampleSlugs{})
 	want := `curl -X POST -H "Authorization: Bearer $ABRAK_TOKEN" \
   -H "Content-Type: application/json" \
   -d '{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"password","custom_password":"StrongPass123!"}' \
@@ -416,15 +416,15 @@ func TestCurlExample(t *testing.T) {
 	if got != want {
 		t.Errorf("createVM:\n%s\nwant\n%s", got, want)
 	}
-	if got := curlExample(byID["getVM"], "https://p.ir"); got != "curl -X GET -H \"Authorization: Bearer $ABRAK_TOKEN\" \\\n  https://p.ir/api/v1/vms/{uuid}" {
+	if got := curlExample(byID["getVM"], "https://p.ir", exampleSlugs{}); got != "curl -X GET -H \"Authorization: Bearer $ABRAK_TOKEN\" \\\n  https://p.ir/api/v1/vms/{uuid}" {
 		t.Errorf("getVM: %s", got)
 	}
-	if got := curlExample(byID["getOpenAPI"], "https://p.ir"); strings.Contains(got, "Authorization") {
+	if got := curlExample(byID["getOpenAPI"], "https://p.ir", exampleSlugs{}); strings.Contains(got, "Authorization") {
 		t.Errorf("a public operation's example sends no token: %s", got)
 	}
 	op := byID["updateVM"]
 	op.Example = json.RawMessage(`{"display_name":"it's"}`)
-	if got := curlExample(op, "https://p.ir"); !strings.Contains(got, `-d '{"display_name":"it'\''s"}'`) {
+	if got := curlExample(op, "https://p.ir", exampleSlugs{}); !strings.Contains(got, `-d '{"display_name":"it'\''s"}'`) {
 		t.Errorf("a quote in the body must survive the shell: %s", got)
 	}
 }
