@@ -55,9 +55,42 @@ func TestConsoleInBrowser(t *testing.T) {
 		if state := p.MustEval(`() => document.body.dataset.consoleState`).Str(); state != "connected" {
 			t.Errorf("%s: after typing the console is %q", lang, state)
 		}
+		// The key bar: its keys reach the guest without dropping the session;
+		// Ctrl stays held until pressed again.
+		ctrl := p.MustElement(`#console-keys [data-key=ControlLeft]`)
+		if ctrl.MustAttribute("aria-pressed") == nil || *ctrl.MustAttribute("aria-pressed") != "false" {
+			t.Errorf("%s: Ctrl starts pressed", lang)
+		}
+		ctrl.MustClick()
+		if got := *ctrl.MustAttribute("aria-pressed"); got != "true" {
+			t.Errorf("%s: Ctrl after a press: aria-pressed %q", lang, got)
+		}
+		p.MustElement(`#console-keys [data-key=ArrowUp]`).MustClick()
+		ctrl.MustClick()
+		if got := *ctrl.MustAttribute("aria-pressed"); got != "false" {
+			t.Errorf("%s: Ctrl after a second press: aria-pressed %q", lang, got)
+		}
+		for _, k := range []string{"Escape", "Tab", "ArrowLeft", "ArrowRight", "ArrowDown"} {
+			b := p.MustElement(`#console-keys [data-key=` + k + `]`)
+			if label := b.MustAttribute("aria-label"); label == nil || *label == "" {
+				t.Errorf("%s: the %s key has no name for a screen reader", lang, k)
+			}
+			b.MustClick()
+		}
+		p.MustEval(`() => new Promise(r => setTimeout(r, 300))`)
+		if state := p.MustEval(`() => document.body.dataset.consoleState`).Str(); state != "connected" {
+			t.Errorf("%s: after the key bar the console is %q", lang, state)
+		}
 		if ps := p.MustEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
 			t.Errorf("%s console page: %v", lang, ps)
 		}
 		p.screenshot("console-" + string(lang))
+		// On a phone the bar is there, whole, under a screen scaled to fit.
+		p.atPhoneSize()
+		if box := p.MustElement(`#console-keys`).MustShape().Box(); box.Y+box.Height > 844 || box.Width > 390 {
+			t.Errorf("%s: the key bar at phone size is off the screen: %+v", lang, box)
+		}
+		p.screenshot("console-" + string(lang) + "-phone")
+		p.atDesktopSize()
 	}
 }

@@ -12,6 +12,19 @@ const XK_Tab = 0xff09;
 const XK_Return = 0xff0d;
 const XK_Shift_L = 0xffe1;
 
+// The key bar's keys, by the KeyboardEvent.code each button names.
+const BAR_KEYS = {
+  Escape: 0xff1b,
+  Tab: XK_Tab,
+  ArrowLeft: 0xff51,
+  ArrowUp: 0xff52,
+  ArrowRight: 0xff53,
+  ArrowDown: 0xff54,
+  ControlLeft: 0xffe3,
+  AltLeft: 0xffe9,
+};
+const MODIFIERS = new Set(["ControlLeft", "AltLeft"]);
+
 // Characters typed with Shift on a US keyboard. A VNC server behind a fixed keymap
 // (QEMU's) does not add Shift on its own, so pasting "A" needs it held.
 const SHIFTED = /[A-Z~!@#$%^&*()_+{}|:"<>?]/;
@@ -37,9 +50,34 @@ function startConsole(screen) {
       stateText.dataset.state = state;
     }
     const connected = state === "connected";
-    for (const button of [buttons.cad, buttons.paste]) {
+    for (const button of [buttons.cad, buttons.paste, ...keyButtons]) {
       if (button) button.disabled = !connected;
     }
+    if (!connected) {
+      for (const button of keyButtons) {
+        if (button.hasAttribute("aria-pressed")) button.setAttribute("aria-pressed", "false");
+      }
+    }
+  }
+
+  // The key bar: a plain key is pressed and released; Ctrl and Alt are held
+  // down while their button is pressed, so that a key after them (from the
+  // bar or the keyboard) comes with them.
+  const keyButtons = [...document.querySelectorAll("#console-keys [data-key]")];
+  for (const button of keyButtons) {
+    button.addEventListener("click", () => {
+      const code = button.dataset.key;
+      const keysym = BAR_KEYS[code];
+      if (!rfb || keysym === undefined) return;
+      if (MODIFIERS.has(code)) {
+        const down = button.getAttribute("aria-pressed") !== "true";
+        rfb.sendKey(keysym, code, down);
+        button.setAttribute("aria-pressed", String(down));
+      } else {
+        rfb.sendKey(keysym, code);
+      }
+      rfb.focus();
+    });
   }
 
   function connect(url) {
