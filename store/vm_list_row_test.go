@@ -103,3 +103,22 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 		t.Fatalf("page 2 of 2: %v %v", deep, err)
 	}
 }
+
+// The total is right whether the page is full, the last one, or past the end.
+func TestListTotals(t *testing.T) {
+	ctx := context.Background()
+	db, u := poolDB(t, 10)
+	for i := range 5 {
+		if _, _, err := orderVM(ctx, db, u, i, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct{ limit, offset, rows, total int }{
+		{10, 0, 5, 5}, {5, 0, 5, 5}, {2, 0, 2, 5}, {2, 4, 1, 5}, {2, 5, 0, 5}, {3, 9, 0, 5},
+	} {
+		list, total, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: c.limit, Offset: c.offset})
+		if err != nil || len(list) != c.rows || total != c.total {
+			t.Errorf("limit %d offset %d: %d rows of %d (%v), want %d of %d", c.limit, c.offset, len(list), total, err, c.rows, c.total)
+		}
+	}
+}
