@@ -39,13 +39,30 @@ func Number(l Locale, n int64) string {
 
 // Money writes an amount of rials as toman: "۱۲٬۵۰۰ تومان", "12,500 toman".
 // A remainder of rials below one toman is kept as a single decimal.
-func Money(l Locale, rials int64) string {
+func Money(l Locale, rials int64) string { return money(l, rials, "") }
+
+// SignedMoney is Money with a plus sign on a credit, placed as the minus of a
+// debit is (left of the digits in Persian too), so that a ledger's column
+// reads alike for both.
+func SignedMoney(l Locale, rials int64) string {
+	plus := "+"
+	if l.orDefault() == FA {
+		plus = "\u200e+"
+	}
+	return money(l, rials, plus)
+}
+
+func money(l Locale, rials int64, plus string) string {
 	neg, abs := split(rials)
 	amount := grouped(l, abs/rialsPerToman)
 	if rest := abs % rialsPerToman; rest != 0 {
 		amount += decimalSep(l) + Digits(l, strconv.FormatUint(rest, 10))
 	}
-	return T(l, "money.toman", "amount", sign(l, neg)+amount)
+	s := sign(l, neg)
+	if !neg && abs != 0 {
+		s = plus
+	}
+	return T(l, "money.toman", "amount", s+amount)
 }
 
 // MemoryMB writes a memory size given in megabytes, switching to gigabytes

@@ -128,3 +128,22 @@ func TestLatinDigits(t *testing.T) {
 		}
 	}
 }
+
+// A credit carries its plus where a debit carries its minus; zero carries neither.
+func TestSignedMoney(t *testing.T) {
+	for _, c := range []struct {
+		rials  int64
+		fa, en string
+	}{
+		{25000, "\u200e+۲٬۵۰۰ تومان", "+2,500 toman"},
+		{-25000, minus + "۲٬۵۰۰ تومان", "-2,500 toman"},
+		{0, "۰ تومان", "0 toman"},
+	} {
+		if got := SignedMoney(FA, c.rials); got != c.fa {
+			t.Errorf("SignedMoney(fa, %d) = %q, want %q", c.rials, got, c.fa)
+		}
+		if got := SignedMoney(EN, c.rials); got != c.en {
+			t.Errorf("SignedMoney(en, %d) = %q, want %q", c.rials, got, c.en)
+		}
+	}
+}
