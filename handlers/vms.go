@@ -277,6 +277,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
+		v.Deleting = v.Deleting || a.Type == "delete" && a.InProgress()
 	}
 	for _, e := range pg.Events {
 		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, IP: e.IP, At: e.CreatedAt})

@@ -78,21 +78,6 @@ func (db *DB) listCatalog(ctx context.Context) (*listCatalog, error) {
 	return snap, nil
 }
 
-// scanInto runs a reader query and hands each row's Scan to row.
-func scanInto(db *DB, ctx context.Context, q string, row func(scan func(...any) error) error, args ...any) error {
-	rows, err := db.read(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := row(rows.Scan); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // fill gives a listed VM its catalog names, prices and networks.
 func (c *listCatalog) fill(v *VM, pool4, pool6 int64) {
 	p := c.plans[v.PlanSlug]

@@ -59,6 +59,21 @@ func (db *DB) readRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// scanInto runs a reader query and hands each row's Scan to row.
+func scanInto(db *DB, ctx context.Context, q string, row func(scan func(...any) error) error, args ...any) error {
+	rows, err := db.read(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 func (s *stmts) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
