@@ -145,7 +145,7 @@ func (h *Handlers) actionAnswer(c echo.Context, uuid string, a services.Action, 
 		return h.vmPage(c, code, uuid, func(v *views.VMPageView) { set(v, f) })
 	}
 	h.flash(c, flash)
-	return redirect(c, "/vms/"+uuid+anchor)
+	return redirect(c, vmBack(c, uuid, anchor))
 }
 
 // snapshotListTimeout bounds how long the VM page waits for its node's snapshot list.

@@ -63,7 +63,7 @@ func (h *Handlers) RenameVM(c echo.Context) error {
 		return render(c, http.StatusOK, views.VMRenamed(h.shell(c, "vm.page_title", "vms"), v))
 	}
 	h.flash(c, "vm.renamed")
-	return redirect(c, "/vms/"+uuid)
+	return redirect(c, vmBack(c, uuid, ""))
 }
 
 // SetHostname is POST /api/v1/vms/{uuid}/security/hostname and POST /vms/{uuid}/hostname.
@@ -92,7 +92,7 @@ func (h *Handlers) SetHostname(c echo.Context) error {
 		return h.vmPage(c, status, uuid, func(v *views.VMPageView) { v.Hostname = f })
 	}
 	h.flash(c, "vm.hostname_set")
-	return redirect(c, "/vms/"+uuid)
+	return redirect(c, vmBack(c, uuid, ""))
 }
 
 // SetPassword is POST /api/v1/vms/{uuid}/security/password and POST /vms/{uuid}/password.
@@ -122,7 +122,7 @@ func (h *Handlers) SetPassword(c echo.Context) error {
 		return h.vmPage(c, status, uuid, func(v *views.VMPageView) { v.Password = f })
 	}
 	h.flash(c, "vm.password_set")
-	return redirect(c, "/vms/"+uuid+"#password")
+	return redirect(c, vmBack(c, uuid, "#password"))
 }
 
 // PowerVM is POST /api/v1/vms/{uuid}/power/{action} and POST /vms/{uuid}/power/{action}.
@@ -146,7 +146,7 @@ func (h *Handlers) PowerVM(c echo.Context) error {
 		return h.refusal(c, uuid, err)
 	}
 	h.flash(c, "vm.action_started")
-	return redirect(c, "/vms/"+uuid)
+	return redirect(c, vmBack(c, uuid, ""))
 }
 
 // DeleteVM is DELETE /api/v1/vms/{uuid} and POST /vms/{uuid}/delete. The

@@ -201,6 +201,7 @@ func (h *Handlers) GetVM(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v.Tab = views.ParseVMTab(c.QueryParam("tab"))
 	s := h.shell(c, "vm.page_title", "vms")
 	return render(c, http.StatusOK, views.VMPage(s, v))
 }
@@ -233,7 +234,7 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 			c.Response().Header().Set("HX-Refresh", "true")
 		}
 		var buf bytes.Buffer
-		if err := views.VMLive(h.shell(c, "vm.page_title", "vms"), v).Render(c.Request().Context(), &buf); err != nil {
+		if err := views.VMLiveAnswer(h.shell(c, "vm.page_title", "vms"), v).Render(c.Request().Context(), &buf); err != nil {
 			return err
 		}
 		e = cachedAnswer{tag: tag, body: buf.Bytes(), headers: keptHeaders(c, "HX-Refresh")}
@@ -299,8 +300,15 @@ func (h *Handlers) vmPage(c echo.Context, status int, uuid string, edit func(*vi
 	if err != nil {
 		return err
 	}
+	v.Tab = views.ParseVMTab(c.FormValue("tab"))
 	edit(&v)
 	return render(c, status, views.VMPage(h.shell(c, "vm.page_title", "vms"), v))
+}
+
+// vmBack is where a dashboard form on the VM page leads after it succeeds:
+// the page at the tab the form was sent from, at anchor.
+func vmBack(c echo.Context, uuid, anchor string) string {
+	return views.VMPageURL(uuid, views.ParseVMTab(c.FormValue("tab"))) + anchor
 }
 
 // refusal shows an operation's refusal (a conflict, an unavailable node) on

@@ -119,5 +119,8 @@ func (f Form) ErrorNames() []string {
 	return names
 }
 
+// Refused reports a form sent back with field errors or a message.
+func (f Form) Refused() bool { return len(f.Errors) > 0 || f.Message != "" }
+
 // E is the error key of a field, or "".
 func (f Form) E(name string) string { return f.Errors[name] }

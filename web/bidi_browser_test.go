@@ -39,7 +39,7 @@ func TestEmbeddedNamesKeepTheirOrderOnScreen(t *testing.T) {
 		if size == "phone" {
 			p.atPhoneSize()
 		}
-		p.open("/vms/" + w.web + "?lang=fa")
+		p.open("/vms/" + w.web + "?tab=danger&lang=fa")
 		for _, sel := range []string{`label[for=f-confirm]`, `h1`} {
 			got := p.MustEval(measure, sel)
 			if got.Nil() {

@@ -22,6 +22,12 @@ const canvasInk = `() => {
 	return {ink};
 }`
 
+// screenScale is how large the guest's screen is drawn against its own pixels.
+const screenScale = `() => {
+	const c = document.querySelector("#console-screen canvas");
+	return c && c.width ? Math.round(c.getBoundingClientRect().width / c.width * 100) / 100 : 0;
+}`
+
 // TestConsoleInBrowser opens a real guest's console in headless Chromium from
 // the VM page, in Persian and in English, waits for the guest's screen, types
 // a key into it (the console stays connected) and keeps screenshots.
@@ -84,13 +90,27 @@ func TestConsoleInBrowser(t *testing.T) {
 		if ps := p.MustEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
 			t.Errorf("%s console page: %v", lang, ps)
 		}
+		if got := *p.MustElement(`#console-zoom`).MustAttribute("aria-pressed"); got != "false" {
+			t.Errorf("%s: at desktop size the screen is not fitted to the window (zoom pressed %q)", lang, got)
+		}
+		p.MustWait(`() => { const c = document.querySelector("#console-screen canvas").getBoundingClientRect(), s = document.querySelector("#console-screen");
+			return c.width > 0 && c.width <= s.clientWidth + 1 && c.height <= s.clientHeight + 1; }`)
 		p.screenshot("console-" + string(lang))
-		// On a phone the bar is there, whole, under a screen scaled to fit.
+		// On a phone the bar is there, whole, and the guest's screen is at its
+		// own size, readable, until the zoom button fits it to the window.
 		p.atPhoneSize()
 		if box := p.MustElement(`#console-keys`).MustShape().Box(); box.Y+box.Height > 844 || box.Width > 390 {
 			t.Errorf("%s: the key bar at phone size is off the screen: %+v", lang, box)
 		}
+		p.waitDOM(10*time.Second, "the phone shows the guest's screen at its own size", `() => (`+screenScale+`)() === 1`)
+		if got := *p.MustElement(`#console-zoom`).MustAttribute("aria-pressed"); got != "true" {
+			t.Errorf("%s: on a phone the zoom button is not pressed at actual size", lang)
+		}
 		p.screenshot("console-" + string(lang) + "-phone")
+		p.MustElement(`#console-zoom`).MustClick()
+		p.waitDOM(10*time.Second, "the zoom button fits the screen into the phone", `() =>
+			(`+screenScale+`)() < 0.9 && document.querySelector("#console-screen canvas").getBoundingClientRect().width <= 390`)
+		p.MustElement(`#console-zoom`).MustClick() // the customer's choice, back to actual size
 		p.atDesktopSize()
 	}
 }

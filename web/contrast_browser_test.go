@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"abrak/vmstatus"
@@ -55,10 +56,17 @@ func TestTextContrast(t *testing.T) {
 	p.open("/signin?lang=fa")
 	p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
 	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	pages := []string{"/vms", "/vms/new", "/vms/" + w.web, "/wallet", "/activity", "/account", "/tokens", "/ssh-keys", "/docs/api"}
+	pages := []string{"/vms", "/vms/new", "/wallet", "/activity", "/account", "/tokens", "/ssh-keys", "/docs/api"}
+	for _, tab := range vmTabNames { // each tab of the VM page shows its own texts
+		pages = append(pages, "/vms/"+w.web+"?tab="+tab)
+	}
 	for _, lang := range []string{"fa", "en"} {
 		for _, path := range pages {
-			p.open(fmt.Sprintf("%s?lang=%s", path, lang))
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			p.open(fmt.Sprintf("%s%slang=%s", path, sep, lang))
 			for _, problem := range p.MustEval(contrastProblems).Arr() {
 				t.Errorf("%s (%s): %s", path, lang, problem.Str())
 			}

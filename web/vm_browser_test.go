@@ -137,7 +137,8 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 		t.Errorf("libvirt reports the shut-down domain as %q", st)
 	}
 
-	// Delete: the button waits for the VM's name.
+	// Delete, on the danger zone's tab: the button waits for the VM's name.
+	p.showTab("danger")
 	del := p.MustElement(`[data-testid=delete-form] button[type=submit]`)
 	if !del.MustProperty("disabled").Bool() {
 		t.Error("the delete button is enabled before the name is typed")

@@ -41,10 +41,11 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	p.open("/signin?lang=fa")
 	p.fill(map[string]string{"#f-email": u.Email, "#f-password": testPassword})
 	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.open("/vms/" + vm.UUID)
+	p.open("/vms/" + vm.UUID + "?tab=settings")
 	if p.MustElement(`[data-testid=resize-form] button[type=submit]`).MustProperty("disabled").Bool() != true {
 		t.Error("resize can be pressed while the VM runs")
 	}
+	p.showTab("snapshots")
 	field := p.MustElement("#f-snapshot-name")
 	if jm := calendar.At(time.Now(), true); !strings.HasPrefix(field.MustProperty("value").String(), jm.String()+"-") {
 		t.Errorf("the snapshot's name does not start from today in the Jalali calendar: %q", field.MustProperty("value").String())
@@ -61,7 +62,7 @@ func TestBrowserVMSnapshots(t *testing.T) {
 		return err == nil && acts[0].Type == "snapshot_revert" && acts[0].Status == store.ActionCompleted
 	})
 
-	p.open("/vms/" + vm.UUID)
+	p.open("/vms/" + vm.UUID + "?tab=danger")
 	button := p.MustElement(`[data-testid=rebuild-form] button[type=submit]`)
 	if !button.MustProperty("disabled").Bool() {
 		t.Error("rebuild can be pressed before the VM's name is typed")
@@ -110,7 +111,7 @@ func TestBrowserResizeSaysWhatItCosts(t *testing.T) {
 	p.open("/signin?lang=en")
 	p.fill(map[string]string{"#f-email": u.Email, "#f-password": testPassword})
 	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.open("/vms/" + o.VM.UUID)
+	p.open("/vms/" + o.VM.UUID + "?tab=settings")
 	button := p.MustElement(`[data-resize-submit]`)
 	if !button.MustProperty("disabled").Bool() || !p.MustElement(`[data-resize-same]`).MustVisible() {
 		t.Error("resizing to the plan the VM has can be pressed, or nothing says why not")

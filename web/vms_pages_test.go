@@ -226,7 +226,7 @@ func TestVMPage(t *testing.T) {
 		!contains(r.Body, i18n.T(i18n.EN, "vm.snapshots_unknown")) {
 		t.Errorf("the snapshot list the node did not give does not ask again: %q", list)
 	}
-	if m := regexp.MustCompile(`<div id="vm-manage"[^>]*>`).FindString(r.Body); strings.Contains(m, "hx-trigger") {
+	if m := regexp.MustCompile(`<div id="vm-refresh"[^>]*>`).FindString(r.Body); strings.Contains(m, "hx-trigger") {
 		t.Errorf("the whole manage part polls with nothing in progress: %q", m)
 	}
 	if !contains(r.Body, "Ordered a VM") {

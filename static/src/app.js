@@ -255,3 +255,42 @@ document.addEventListener("change", (event) => {
   form.querySelector("[data-resize-same]")?.classList.toggle("hidden", !same);
   if (!select.disabled) button.disabled = same;
 });
+
+// --- The VM page's tabs ---------------------------------------------------------------------
+// Every panel is on the page; a tab's link shows its panel and writes ?tab= into the
+// address (replacing, so Back still leaves the VM), so a reload, a copied link and a
+// form's redirect come back to it. Forms carry the tab in a hidden field; the ones in
+// the status header and the title serve every tab, so they follow it here.
+function currentTab() {
+  return document.querySelector(".vm-tab[aria-current=page]")?.dataset.tab;
+}
+function syncTabInputs() {
+  const tab = currentTab();
+  if (!tab) return;
+  for (const input of document.querySelectorAll("input[data-tab-input]")) input.value = tab;
+}
+function showTab(tab) {
+  const panel = document.querySelector(`[data-tab-panel="${CSS.escape(tab)}"]`);
+  if (!panel) return false;
+  for (const p of document.querySelectorAll("[data-tab-panel]")) p.hidden = p !== panel;
+  for (const a of document.querySelectorAll(".vm-tab[data-tab]")) {
+    if (a.dataset.tab === tab) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  syncTabInputs();
+  return true;
+}
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.(".vm-tab[data-tab]");
+  if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  if (!showTab(link.dataset.tab)) return;
+  event.preventDefault();
+  history.replaceState(history.state, "", link.href);
+});
+document.addEventListener("htmx:afterSettle", syncTabInputs);
+// A form sent back with its errors (or a refusal) is drawn at the form's own address;
+// put the tab's address there, so a reload shows the tab rather than sending the form again.
+document.addEventListener("DOMContentLoaded", () => {
+  const link = document.querySelector(".vm-tab[aria-current=page]");
+  if (link && new URL(link.href).pathname !== location.pathname) history.replaceState(history.state, "", link.href);
+});

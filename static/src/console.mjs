@@ -40,8 +40,31 @@ function startConsole(screen) {
     paste: document.getElementById("console-paste"),
     fullscreen: document.getElementById("console-fullscreen"),
     reconnect: document.getElementById("console-reconnect"),
+    zoom: document.getElementById("console-zoom"),
   };
   let rfb = null;
+
+  // A guest's 720 or 1024 pixels fitted into a phone's 390 are too small to
+  // read, so on a narrow screen the console shows them at their own size and a
+  // drag moves them; elsewhere it fits them to the window. The zoom button
+  // switches, and once pressed the customer's choice holds.
+  const narrow = window.matchMedia("(max-width: 639px)");
+  let chosen = null;
+  function applyZoom(session) {
+    const actual = chosen ?? narrow.matches;
+    buttons.zoom?.setAttribute("aria-pressed", String(actual));
+    if (!session) return;
+    session.scaleViewport = !actual;
+    session.clipViewport = actual;
+    session.dragViewport = actual;
+  }
+  narrow.addEventListener("change", () => applyZoom(rfb));
+  buttons.zoom?.addEventListener("click", () => {
+    chosen = buttons.zoom.getAttribute("aria-pressed") !== "true";
+    applyZoom(rfb);
+    rfb?.focus();
+  });
+  applyZoom(null);
 
   function setState(state) {
     document.body.dataset.consoleState = state;
@@ -91,7 +114,7 @@ function startConsole(screen) {
       return;
     }
     rfb = session;
-    session.scaleViewport = true;
+    applyZoom(session);
     session.resizeSession = false;
     session.background = "#0f172a";
     let failed = false;

@@ -322,3 +322,16 @@ func TestEveryCatalogKeyIsUsed(t *testing.T) {
 		}
 	}
 }
+
+// One word for each thing: a Persian message that says «گذرواژه» where every
+// other says «رمز عبور» reads as a second kind of secret.
+func TestOneWordForEachThing(t *testing.T) {
+	avoid := map[string]string{"گذرواژه": "رمز عبور"}
+	for key, m := range loadCatalog().messages[FA] {
+		for word, use := range avoid {
+			if strings.Contains(m, word) {
+				t.Errorf("%s says %q; the panel's word is %q", key, word, use)
+			}
+		}
+	}
+}

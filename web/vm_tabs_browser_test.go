@@ -1,0 +1,115 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"abrak/views/i18n"
+	"abrak/vmstatus"
+)
+
+// vmTabNames are the VM page's tabs that are panels of the page (the console
+// tab leads to the console's own page).
+var vmTabNames = []string{"overview", "snapshots", "network", "settings", "danger"}
+
+// showTab presses a tab of the VM page and waits until its panel is the one shown.
+func (tb *tab) showTab(name string) {
+	tb.t.Helper()
+	tb.MustElement(`.vm-tab[data-tab="` + name + `"]`).MustClick()
+	tb.wantTab(name)
+}
+
+// wantTab checks that the page shows the tab name (and only it), that the
+// address names it, and that the status header is in sight above it.
+func (tb *tab) wantTab(name string) {
+	tb.t.Helper()
+	tb.waitDOM(10*time.Second, "the "+name+" panel is the one shown", `(name) =>
+		[...document.querySelectorAll('[data-tab-panel]')].every(p => p.hidden === (p.dataset.tabPanel !== name)) &&
+		document.querySelector('.vm-tab[aria-current=page]')?.dataset.tab === name`, name)
+	q, err := url.ParseQuery(tb.settledEval(`() => location.search.slice(1)`).Str())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	if got := q.Get("tab"); got != name && !(name == "overview" && got == "") {
+		tb.t.Errorf("the address names the tab %q, want %q", got, name)
+	}
+	if box := tb.MustElement(`#vm-live [data-status]`).MustShape().Box(); box.Width == 0 || box.Y < 0 || box.Y > 844 {
+		tb.t.Errorf("on the %s tab the status is not in sight (%+v)", name, box)
+	}
+}
+
+// The VM page is in tabs, in both languages and at both sizes: each tab shows
+// its own panel under the status header and writes itself into the address, a
+// reload comes back to it, a refused form opens on its tab with the field in
+// focus, a power button returns to the tab it was pressed on, and the page's
+// poll updates the status and the overview without leaving the tab.
+func TestVMPageTabs(t *testing.T) {
+	w := newVMWorld(t)
+	settle(t, w.a, w.web, vmstatus.Running)
+	for _, lang := range []string{"fa", "en"} {
+		p := newTab(t, newBrowser(t), w.a.URL)
+		p.open("/signin?lang=" + lang)
+		p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
+		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		for _, size := range []string{"desktop", "phone"} {
+			p.open("/vms/" + w.web)
+			if size == "phone" {
+				p.atPhoneSize()
+			} else {
+				p.atDesktopSize()
+			}
+			p.wantTab("overview")
+			for _, name := range vmTabNames {
+				p.showTab(name)
+				if size == "phone" {
+					p.atPhoneSize() // nothing on the tab scrolls sideways
+				}
+				p.fullScreenshot("vm-tab-" + name + "-" + lang + "-" + size)
+			}
+			p.MustReload().MustWaitLoad()
+			p.wantTab("danger")
+		}
+		p.atDesktopSize()
+
+		// A refused hostname brings the settings tab back with the field in focus.
+		p.open("/vms/" + w.web)
+		p.showTab("settings")
+		p.MustElement("#f-hostname").MustSelectAllText().MustInput("not a hostname!")
+		p.click(`[data-testid=hostname-form] button[type=submit]`, `[data-field-error=hostname]`)
+		p.wantTab("settings")
+		if id := p.MustEval(`() => document.activeElement?.id`).Str(); id != "f-hostname" {
+			t.Errorf("%s: after the refused hostname the focus is on %q, want f-hostname", lang, id)
+		}
+
+		// A power button in the header leads back to the tab it was pressed on,
+		// whether the reboot starts or is refused (this panel has no hypervisor).
+		p.showTab("network")
+		p.confirmClick(`[data-action=reboot]`, i18n.T(i18n.Locale(lang), "vm.confirm.reboot", "name", isolated("Web Server")))
+		p.MustElement(`#flash .flash-success, [data-testid=vm-message]`)
+		p.wantTab("network")
+
+		// While an action runs the header polls; when it ends, the status and the
+		// overview's list of actions change, and the customer is still on the tab.
+		ctx := context.Background()
+		vm := vmRow(t, w.a, w.web)
+		if _, err := w.a.DB.W.ExecContext(ctx, `UPDATE actions SET status = 'completed', completed_at = unixepoch() WHERE vm_id = ?`, vm.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.a.DB.W.ExecContext(ctx, `INSERT INTO actions (user_id, vm_id, type, status, started_at) VALUES (?, ?, 'hostname', 'in-progress', unixepoch())`, vm.UserID, vm.ID); err != nil {
+			t.Fatal(err)
+		}
+		p.MustReload().MustWaitLoad()
+		p.wantTab("network")
+		p.MustElement(`#vm-live[data-polling]`)
+		if _, err := w.a.DB.W.ExecContext(ctx, `UPDATE actions SET status = 'completed', completed_at = unixepoch() WHERE vm_id = ?`, vm.ID); err != nil {
+			t.Fatal(err)
+		}
+		p.waitDOM(30*time.Second, "the poll brings the ended reboot into the overview", `() =>
+			!document.querySelector('#vm-live[data-polling]') &&
+			[...document.querySelectorAll('#vm-overview [data-testid=vm-actions] tbody tr')].length > 0 &&
+			!document.querySelector('#vm-overview [data-testid=vm-actions] .badge-creating')`)
+		p.wantTab("network")
+	}
+}
