@@ -169,9 +169,13 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 		body.VMs = append(body.VMs, vmJSON(v))
 	}
 	setPageLinks(c, total, in.Limit, in.Offset)
-	b, err := encodeJSON(c, body)
-	if err != nil {
-		return err
+	var b []byte
+	if _, pretty := c.QueryParams()["pretty"]; pretty {
+		if b, err = encodeJSON(c, body); err != nil {
+			return err
+		}
+	} else {
+		b = appendVMList(make([]byte, 0, 640*len(body.VMs)+64), body)
 	}
 	h.answers.put(key, cachedAnswer{tag: tag, body: b, headers: keptHeaders(c, "Link")})
 	if fresh(c, tag) {
