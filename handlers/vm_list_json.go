@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -11,6 +12,19 @@ import (
 // appendVMList writes the same bytes as json.NewEncoder(w).Encode(list) (the
 // differential test and fuzz target in vm_list_json_test.go hold it to that),
 // field by field in the order of the structs' declarations.
+
+// listScratch holds the buffers lists are written into; the answer is a copy
+// of its exact size, since the answer store keeps it.
+var listScratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// encodeVMList is the list's JSON, as encodeJSON would write it without ?pretty.
+func encodeVMList(l apiVMList) []byte {
+	scratch := listScratch.Get().(*[]byte)
+	*scratch = appendVMList((*scratch)[:0], l)
+	out := append([]byte(nil), *scratch...)
+	listScratch.Put(scratch)
+	return out
+}
 
 func appendVMList(b []byte, l apiVMList) []byte {
 	b = append(b, `{"vms":[`...)

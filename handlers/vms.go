@@ -175,7 +175,7 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 			return err
 		}
 	} else {
-		b = appendVMList(make([]byte, 0, 640*len(body.VMs)+64), body)
+		b = encodeVMList(body)
 	}
 	h.answers.put(key, cachedAnswer{tag: tag, body: b, headers: keptHeaders(c, "Link")})
 	if fresh(c, tag) {

@@ -118,19 +118,21 @@ const vmListFrom = ` FROM vms v LEFT JOIN orders o ON o.vm_id = v.id
 	LEFT JOIN addresses a6 ON a6.vm_id = v.id AND a6.family = 6 AND a6.released_at IS NULL
 	LEFT JOIN traffic tr ON tr.vm_id = v.id AND tr.month = (SELECT strftime('%Y-%m', 'now'))`
 
-// parseListRow reads a VM from its packed column.
-func parseListRow(row string) (listRow, error) {
-	var v listRow
+// parseListRow reads a VM from its packed column into v, which it resets
+// first: the caller reuses one listRow for a whole page, since the setters
+// would move a fresh one to the heap for every row.
+func parseListRow(row string, v *listRow) error {
+	*v = listRow{}
 	rest := row
 	for i, f := range listFields {
 		val, more, found := strings.Cut(rest, listSep)
 		if found != (i < len(listFields)-1) {
-			return v, fmt.Errorf("store: a VM list row does not have %d values: %q", len(listFields), row)
+			return fmt.Errorf("store: a VM list row does not have %d values: %q", len(listFields), row)
 		}
-		if err := f.set(&v, val); err != nil {
-			return v, fmt.Errorf("store: VM list value %d (%s): %w", i, f.expr, err)
+		if err := f.set(v, val); err != nil {
+			return fmt.Errorf("store: VM list value %d (%s): %w", i, f.expr, err)
 		}
 		rest = more
 	}
-	return v, nil
+	return nil
 }

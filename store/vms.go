@@ -156,13 +156,13 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	}
 	defer rows.Close()
 	out := make([]VM, 0, f.Limit)
+	var v listRow
 	for rows.Next() {
 		var packed string
 		if err := rows.Scan(&packed); err != nil {
 			return nil, 0, err
 		}
-		v, err := parseListRow(packed)
-		if err != nil {
+		if err := parseListRow(packed, &v); err != nil {
 			return nil, 0, err
 		}
 		if !cat.knows(v.VM, v.pool4, v.pool6) {
