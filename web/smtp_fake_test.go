@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -58,7 +59,9 @@ func newMailServer(t testing.TB) *mailServer {
 	s.Domain = "mail.test"
 	s.AllowInsecureAuth = true // plain text on loopback; TLS modes are the client's choice
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	s.ErrorLog = nil
+	// Quiet, but a logger: go-smtp calls ErrorLog.Printf when a connection
+	// ends in an error (a client that hangs up mid-session), and a nil one panics.
+	s.ErrorLog = log.New(io.Discard, "", 0)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
