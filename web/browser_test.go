@@ -109,7 +109,7 @@ func (tb *tab) open(path string) {
 func (tb *tab) click(selector, thenSelector string) {
 	tb.t.Helper()
 	tb.MustElement(selector).MustClick()
-	tb.MustElement(thenSelector)
+	tb.settledElement(thenSelector)
 	tb.MustWaitLoad()
 	tb.clean()
 }
@@ -151,6 +151,25 @@ func (tb *tab) settledEval(js string) gson.JSON {
 		replaced := errors.As(err, &ce) && ce.Code == -32000 // navigated, or context gone
 		if !replaced || try == 50 {
 			tb.t.Fatalf("evaluate %s: %v\n%s", js, err, testFrames())
+		}
+		_ = tb.WaitLoad()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settledElement waits for selector in the document that the navigation under
+// way leads to: a search that began in the page being left ends with -32000
+// (Chromium's "Inspected target navigated or closed"), and then it searches again.
+func (tb *tab) settledElement(selector string) *rod.Element {
+	tb.t.Helper()
+	for try := 0; ; try++ {
+		el, err := tb.Element(selector)
+		if err == nil {
+			return el
+		}
+		var ce *cdp.Error
+		if !errors.As(err, &ce) || ce.Code != -32000 || try == 50 {
+			tb.t.Fatalf("find %s: %v\n%s", selector, err, testFrames())
 		}
 		_ = tb.WaitLoad()
 		time.Sleep(20 * time.Millisecond)

@@ -39,6 +39,9 @@ type qemuPanel struct {
 	// stopWorkers stops this panel's workers, as a panel that exits does; the
 	// HTTP side keeps answering (see restartedPanel).
 	stopWorkers context.CancelFunc
+	// opts are the test's settings, which a restarted panel keeps (its rate
+	// limits above all: a restart with the defaults answers the test's polls 429).
+	opts []func(*web.AppConfig)
 }
 
 // The fixture's catalog.
@@ -100,7 +103,7 @@ func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
 	st, err := f.Stat()
 	must(err)
 	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
-	return &qemuPanel{testApp: a, Node: node, Daemon: d, stopWorkers: stop}
+	return &qemuPanel{testApp: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
 }
 
 // qemuIntervals are the fixture's worker intervals: short, so a guest is seen
@@ -116,7 +119,8 @@ func qemuIntervals(c *web.AppConfig) {
 func (qp *qemuPanel) restartedPanel(t *testing.T) *testApp {
 	t.Helper()
 	qp.stopWorkers()
-	b := newTestApp(t, qemuIntervals, func(c *web.AppConfig) { c.DBPath = qp.DBPath })
+	opts := append([]func(*web.AppConfig){qemuIntervals}, qp.opts...)
+	b := newTestApp(t, append(opts, func(c *web.AppConfig) { c.DBPath = qp.DBPath })...)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	if err := b.Start(ctx); err != nil {
