@@ -34,6 +34,10 @@ type listField struct {
 type listRow struct {
 	VM
 	pool4, pool6 int64
+	// trafficMonth is the month (YYYY-MM) of Received and Sent, the VM's last
+	// with traffic: a list shows this month's, and a kept row (vm_list_rows)
+	// cannot know when the month turns.
+	trafficMonth string
 }
 
 // listText is a value that cannot hold the separator (a slug, an address, a hash).
@@ -99,6 +103,7 @@ var listFields = []listField{
 	listInt("o.attempts", func(v *VM) *int { return &v.Attempts }),
 	listInt64("tr.rx_bytes", func(v *VM) *int64 { return &v.Received }),
 	listInt64("tr.tx_bytes", func(v *VM) *int64 { return &v.Sent }),
+	{`coalesce(tr.month, '')`, func(v *listRow, s string) error { v.trafficMonth = s; return nil }},
 	listText("v.boot_iso", func(v *VM) *string { return &v.BootISO }),
 	listText("v.rescue_crypt", func(v *VM) *string { return &v.RescueCrypt }),
 }
@@ -116,7 +121,7 @@ var vmListRow = func() string {
 const vmListFrom = ` FROM vms v LEFT JOIN orders o ON o.vm_id = v.id
 	LEFT JOIN addresses a4 ON a4.vm_id = v.id AND a4.family = 4 AND a4.released_at IS NULL
 	LEFT JOIN addresses a6 ON a6.vm_id = v.id AND a6.family = 6 AND a6.released_at IS NULL
-	LEFT JOIN traffic tr ON tr.vm_id = v.id AND tr.month = (SELECT strftime('%Y-%m', 'now'))`
+	LEFT JOIN traffic tr ON tr.vm_id = v.id AND tr.month = (SELECT max(t.month) FROM traffic t WHERE t.vm_id = v.id)`
 
 // parseListRow reads a VM from its packed column into v, which it resets
 // first: the caller reuses one listRow for a whole page, since the setters

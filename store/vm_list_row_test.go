@@ -58,11 +58,16 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 	if _, err := db.StartAction(ctx, u.ID, ids[uuids[3]], "reboot"); err != nil {
 		t.Fatal(err)
 	}
+	var checkFilter func(what string, f store.VMFilter, want int)
 	check := func(what string) {
 		t.Helper()
-		list, total, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: 10})
-		if err != nil || total != len(uuids) || len(list) != len(uuids) {
-			t.Fatalf("%s: %d listed of %d (%v)", what, len(list), total, err)
+		checkFilter(what, store.VMFilter{UserID: u.ID, Limit: 10}, len(uuids))
+	}
+	checkFilter = func(what string, f store.VMFilter, want int) {
+		t.Helper()
+		list, total, err := db.ListVMs(ctx, f)
+		if err != nil || total != want || len(list) != want {
+			t.Fatalf("%s: %d listed of %d, want %d (%v)", what, len(list), total, want, err)
 		}
 		for _, got := range list {
 			whole, err := db.VMForUser(ctx, u.ID, got.UUID)
@@ -76,7 +81,7 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 			if want.OrderError == "node n1: \x1frefused" {
 				want.OrderError = "node n1:  refused"
 			}
-			if got.Network4 == "" || got.PlanNameFA == "" {
+			if (got.Network4 == "" && got.Status != "destroyed") || got.PlanNameFA == "" {
 				t.Errorf("%s: %s has no network or plan name: %+v", what, got.UUID, got)
 			}
 			if !reflect.DeepEqual(got, want) {
@@ -102,6 +107,28 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 	if err != nil || len(deep) != 2 || deep[0].UUID != uuids[1] || deep[1].UUID != uuids[0] {
 		t.Fatalf("page 2 of 2: %v %v", deep, err)
 	}
+	// Each kind of write a list shows reaches the rows kept for it (vm_list_rows).
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.W.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`UPDATE vms SET display_name = 'renamed', hostname = 'h2', status = 'paused' WHERE id = ?`, ids[uuids[0]])
+	exec(`UPDATE traffic SET rx_bytes = rx_bytes + 1000 WHERE vm_id = ?`, ids[uuids[3]])
+	exec(`UPDATE orders SET status = 'provisioning', attempts = 4, last_error = '' WHERE vm_id = ?`, ids[uuids[2]])
+	check("after a rename, traffic and an attempt")
+	// Last month's traffic is not this month's, whenever the row was kept.
+	exec(`INSERT INTO traffic (vm_id, month, rx_bytes, tx_bytes) VALUES (?, '2000-01', 5, 6)`, ids[uuids[1]])
+	check("with last month's traffic")
+	// A deleted VM gives its addresses back (a trigger of its own) and is
+	// listed only when asked for.
+	exec(`UPDATE vms SET status = 'destroyed' WHERE id = ?`, ids[uuids[1]])
+	checkFilter("after a delete", store.VMFilter{UserID: u.ID, Limit: 10}, len(uuids)-1)
+	checkFilter("the deleted", store.VMFilter{UserID: u.ID, Limit: 10, Status: "destroyed"}, 1)
+	if gone, _, _ := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: 10, Status: "destroyed"}); len(gone) != 1 || gone[0].Network4 != "" {
+		t.Fatalf("the deleted VM is still listed in a network: %+v", gone)
+	}
 }
 
 // The total is right whether the page is full, the last one, or past the end.
@@ -120,5 +147,45 @@ func TestListTotals(t *testing.T) {
 		if err != nil || len(list) != c.rows || total != c.total {
 			t.Errorf("limit %d offset %d: %d rows of %d (%v), want %d of %d", c.limit, c.offset, len(list), total, err, c.rows, c.total)
 		}
+	}
+}
+
+// The rows a list reads are kept by triggers made from the binary's list
+// fields. A file whose triggers are not those (an older binary's fields, a
+// migration that rebuilt a table and so dropped them) has them made again,
+// and every row rebuilt, when it is opened.
+func TestListRowsAreRemadeAtOpen(t *testing.T) {
+	ctx := context.Background()
+	db, u := poolDB(t, 10)
+	vm, _, err := orderVM(ctx, db, u, 0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(db *store.DB) string {
+		t.Helper()
+		list, _, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: 10})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("%v, %v", list, err)
+		}
+		return list[0].DisplayName
+	}
+	for _, q := range []string{`DROP TRIGGER list_rows_vms_update`, `UPDATE vms SET display_name = 'renamed' WHERE id = ?`} {
+		if _, err := db.W.ExecContext(ctx, q, vm.ID); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if got := name(db); got != vm.DisplayName {
+		t.Fatalf("without its trigger the row moved on by itself (%q)", got)
+	}
+	db.Close()
+	again := open(t, db.Path)
+	if got := name(again); got != "renamed" {
+		t.Fatalf("after the file was opened again the list shows %q, want the rename", got)
+	}
+	if _, err := again.W.ExecContext(ctx, `UPDATE vms SET display_name = 'renamed again' WHERE id = ?`, vm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(again); got != "renamed again" {
+		t.Fatalf("the trigger was not made again: the list shows %q", got)
 	}
 }

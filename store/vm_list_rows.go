@@ -1,0 +1,130 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A list reads each VM's packed row (vmListRow) from vm_list_rows, where
+// triggers keep it, instead of packing it at every read: measured on 50 rows,
+// the packing (28 coalesced values joined by concat_ws in the transpiled
+// engine) was 130 of the query's 190 µs, and reading the kept row is 55 µs.
+// The work moves to the writes that change what a list shows, which are few
+// beside the reads (a status, an order's attempt, an address, the traffic of
+// the month), and a trigger cannot be forgotten by a future writer.
+//
+// The triggers are made from listFields here, not written in a migration: a
+// migration is never edited, and the fields are named once. Open compares
+// them with what the file holds and, when they differ or are missing (a new
+// field, a migration that rebuilt a table and dropped its triggers), makes
+// them again and rebuilds every row, in one transaction.
+
+const listRowsPrefix = "list_rows_"
+
+// listRowsRefresh writes the rows of the VMs whose ids are given (SQL
+// expressions, NEW.vm_id and the like); an id that is NULL or names no VM
+// writes nothing.
+func listRowsRefresh(ids ...string) string {
+	// An upsert, not INSERT OR REPLACE: a trigger's conflict policy gives way
+	// to the one of the statement that fired it (an INSERT OR IGNORE, an upsert).
+	return `INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, ` + vmListRow + vmListFrom +
+		` WHERE v.id IN (` + strings.Join(ids, ", ") + `) ON CONFLICT (vm_id) DO UPDATE SET packed = excluded.packed;`
+}
+
+// listedVMColumns are the columns of vms that the packed row holds: an update
+// of any other (billing's paid_until, the VNC password) leaves the row be.
+var listedVMColumns = func() []string {
+	var cols []string
+	column := regexp.MustCompile(`\bv\.([a-z0-9_]+)`)
+	for _, f := range listFields {
+		for _, m := range column.FindAllStringSubmatch(f.expr, -1) {
+			if !slices.Contains(cols, m[1]) {
+				cols = append(cols, m[1])
+			}
+		}
+	}
+	return cols
+}()
+
+// listRowsTriggers are the triggers, by name, that keep vm_list_rows.
+var listRowsTriggers = func() map[string]string {
+	t := map[string]string{}
+	add := func(name, event, body string) {
+		t[listRowsPrefix+name] = "CREATE TRIGGER " + listRowsPrefix + name + " " + event + " BEGIN " + body + " END"
+	}
+	add("vms_insert", "AFTER INSERT ON vms", listRowsRefresh("NEW.id"))
+	add("vms_update", "AFTER UPDATE OF "+strings.Join(listedVMColumns, ", ")+" ON vms", listRowsRefresh("NEW.id"))
+	add("vms_delete", "AFTER DELETE ON vms", "DELETE FROM vm_list_rows WHERE vm_id = OLD.id;")
+	// The joined tables, with the columns vmListFrom and listFields read of them.
+	for table, cols := range map[string]string{
+		"orders":    "vm_id, status, last_error, attempts",
+		"addresses": "vm_id, family, released_at, pool_id",
+		"traffic":   "vm_id, month, rx_bytes, tx_bytes",
+	} {
+		add(table+"_insert", "AFTER INSERT ON "+table, listRowsRefresh("NEW.vm_id"))
+		add(table+"_update", "AFTER UPDATE OF "+cols+" ON "+table, listRowsRefresh("OLD.vm_id", "NEW.vm_id"))
+		add(table+"_delete", "AFTER DELETE ON "+table, listRowsRefresh("OLD.vm_id"))
+	}
+	return t
+}()
+
+// keepListRows makes vm_list_rows and its triggers what this binary's
+// listFields say, rebuilding the rows when anything had to change. It
+// reports whether it rebuilt them.
+func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
+	have := map[string]string{}
+	rows, err := w.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\'`,
+		strings.ReplaceAll(listRowsPrefix, "_", `\_`)+"%")
+	if err != nil {
+		return false, fmt.Errorf("store: list rows' triggers: %w", err)
+	}
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			rows.Close()
+			return false, err
+		}
+		have[name] = text
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	var table int
+	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'vm_list_rows'`).Scan(&table); err != nil {
+		return false, err
+	}
+	if table == 1 && len(have) == len(listRowsTriggers) {
+		same := true
+		for name, text := range listRowsTriggers {
+			same = same && have[name] == text
+		}
+		if same {
+			return false, nil
+		}
+	}
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	stmts := []string{`CREATE TABLE IF NOT EXISTS vm_list_rows (vm_id INTEGER PRIMARY KEY, packed TEXT NOT NULL)`}
+	for name := range have {
+		stmts = append(stmts, `DROP TRIGGER `+name)
+	}
+	for _, text := range listRowsTriggers {
+		stmts = append(stmts, text)
+	}
+	stmts = append(stmts, `DELETE FROM vm_list_rows`,
+		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom)
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return false, fmt.Errorf("store: list rows: %s: %w", s, err)
+		}
+	}
+	return true, tx.Commit()
+}
