@@ -24,6 +24,10 @@ import (
 // order's error) have it replaced in the query, so a value never splits in two.
 const listSep = "\x1f"
 
+// listRowSep separates the rows of a page (the record separator), which the
+// free texts have replaced as well.
+const listRowSep = "\x1e"
+
 type listField struct {
 	expr string
 	set  func(v *listRow, s string) error
@@ -45,9 +49,9 @@ func listText(expr string, f func(*VM) *string) listField {
 	return listField{`coalesce(` + expr + `, '')`, func(v *listRow, s string) error { *f(&v.VM) = s; return nil }}
 }
 
-// listFreeText is a text anybody may have written, with the separator replaced.
+// listFreeText is a text anybody may have written, with the separators replaced.
 func listFreeText(expr string, f func(*VM) *string) listField {
-	return listField{`replace(coalesce(` + expr + `, ''), char(31), ' ')`, func(v *listRow, s string) error { *f(&v.VM) = s; return nil }}
+	return listField{`replace(replace(coalesce(` + expr + `, ''), char(31), ' '), char(30), ' ')`, func(v *listRow, s string) error { *f(&v.VM) = s; return nil }}
 }
 
 func listInt64(expr string, f func(*VM) *int64) listField {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // listed projects a VM on what list pages show of it (listFields and the catalog).
@@ -48,7 +49,7 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 	}{
 		{`UPDATE vms SET status = 'running', locked = 1, display_name = 'a` + "\x1f" + `b (آزمایشی)', boot_iso = 'debian-netinst' WHERE id = ?`, []any{ids[uuids[0]]}},
 		{`UPDATE vms SET status = 'stopped', unpaid_since = 1700000000, suspended_at = 1700003600, node_unavailable = 1, rescue_crypt = '$6$x$y' WHERE id = ?`, []any{ids[uuids[1]]}},
-		{`UPDATE orders SET status = 'paid_pending_provision', last_error = 'node n1: ` + "\x1f" + `refused', attempts = 3 WHERE vm_id = ?`, []any{ids[uuids[2]]}},
+		{`UPDATE orders SET status = 'paid_pending_provision', last_error = 'node n1: ` + "\x1f" + `refused` + "\x1e" + `', attempts = 3 WHERE vm_id = ?`, []any{ids[uuids[2]]}},
 		{`INSERT INTO traffic (vm_id, month, rx_bytes, tx_bytes) VALUES (?, strftime('%Y-%m', 'now'), 123456789, 42)`, []any{ids[uuids[3]]}},
 	} {
 		if _, err := db.W.ExecContext(ctx, q.sql, q.args...); err != nil {
@@ -78,8 +79,8 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 			if want.DisplayName == "a\x1fb (آزمایشی)" {
 				want.DisplayName = "a b (آزمایشی)" // the separator cannot be listed
 			}
-			if want.OrderError == "node n1: \x1frefused" {
-				want.OrderError = "node n1:  refused"
+			if want.OrderError == "node n1: \x1frefused\x1e" {
+				want.OrderError = "node n1:  refused " // nor the rows' separator
 			}
 			if (got.Network4 == "" && got.Status != "destroyed") || got.PlanNameFA == "" {
 				t.Errorf("%s: %s has no network or plan name: %+v", what, got.UUID, got)
@@ -135,17 +136,53 @@ func TestListedVMsAreTheirWholeReads(t *testing.T) {
 func TestListTotals(t *testing.T) {
 	ctx := context.Background()
 	db, u := poolDB(t, 10)
-	for i := range 5 {
-		if _, _, err := orderVM(ctx, db, u, i, time.Hour); err != nil {
+	var ids []int64
+	for i := range 6 {
+		vm, _, err := orderVM(ctx, db, u, i, time.Hour)
+		if err != nil {
 			t.Fatal(err)
 		}
+		ids = append(ids, vm.ID)
 	}
-	for _, c := range []struct{ limit, offset, rows, total int }{
-		{10, 0, 5, 5}, {5, 0, 5, 5}, {2, 0, 2, 5}, {2, 4, 1, 5}, {2, 5, 0, 5}, {3, 9, 0, 5},
+	// One deleted: the totals count the live five; asked for, the deleted one.
+	if _, err := db.W.ExecContext(ctx, `UPDATE vms SET status = 'destroyed' WHERE id = ?`, ids[5]); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		status        vmstatus.Status
+		q             string
+		limit, offset int
+		rows, total   int
+	}{
+		{"", "", 10, 0, 5, 5}, {"", "", 5, 0, 5, 5}, {"", "", 2, 0, 2, 5}, {"", "", 2, 4, 1, 5}, {"", "", 2, 5, 0, 5}, {"", "", 3, 9, 0, 5},
+		{vmstatus.Destroyed, "", 10, 0, 1, 1}, {"", "vm-", 2, 0, 2, 5}, {"", "vm-1", 10, 0, 1, 1}, {"", "nothing", 10, 0, 0, 0},
 	} {
-		list, total, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: c.limit, Offset: c.offset})
+		list, total, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Status: c.status, Q: c.q, Limit: c.limit, Offset: c.offset})
 		if err != nil || len(list) != c.rows || total != c.total {
-			t.Errorf("limit %d offset %d: %d rows of %d (%v), want %d of %d", c.limit, c.offset, len(list), total, err, c.rows, c.total)
+			t.Errorf("status %q q %q limit %d offset %d: %d rows of %d (%v), want %d of %d", c.status, c.q, c.limit, c.offset, len(list), total, err, c.rows, c.total)
+		}
+	}
+	// The kept count follows a VM back from the dead and into a restore, and
+	// says nothing of another customer's VMs.
+	other := addUser(t, db, "other@example.com")
+	if _, err := db.Credit(ctx, other.ID, 1_000_000, "test", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := orderVM(ctx, db, other, 7, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.ExecContext(ctx, `UPDATE vms SET status = 'running' WHERE id = ?`, ids[5]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.ExecContext(ctx, `UPDATE vms SET status = 'stopped' WHERE id = ?`, ids[5]); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user  int64
+		total int
+	}{{u.ID, 6}, {other.ID, 1}, {other.ID + 1, 0}} {
+		if _, total, err := db.ListVMs(ctx, store.VMFilter{UserID: c.user, Limit: 2}); err != nil || total != c.total {
+			t.Errorf("customer %d: total %d (%v), want %d", c.user, total, err, c.total)
 		}
 	}
 }
@@ -157,35 +194,46 @@ func TestListTotals(t *testing.T) {
 func TestListRowsAreRemadeAtOpen(t *testing.T) {
 	ctx := context.Background()
 	db, u := poolDB(t, 10)
-	vm, _, err := orderVM(ctx, db, u, 0, time.Hour)
+	older, _, err := orderVM(ctx, db, u, 0, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := func(db *store.DB) string {
+	vm, _, err := orderVM(ctx, db, u, 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := func(db *store.DB, total int) string {
 		t.Helper()
-		list, _, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: 10})
-		if err != nil || len(list) != 1 {
-			t.Fatalf("%v, %v", list, err)
+		list, n, err := db.ListVMs(ctx, store.VMFilter{UserID: u.ID, Limit: 1})
+		if err != nil || len(list) != 1 || n != total {
+			t.Fatalf("%v of %d, want %d (%v)", list, n, total, err)
 		}
 		return list[0].DisplayName
 	}
-	for _, q := range []string{`DROP TRIGGER list_rows_vms_update`, `UPDATE vms SET display_name = 'renamed' WHERE id = ?`} {
-		if _, err := db.W.ExecContext(ctx, q, vm.ID); err != nil {
+	// Two triggers gone, and a write each would have kept: a rename, a delete.
+	for _, q := range []string{`DROP TRIGGER list_rows_vms_update`, `DROP TRIGGER list_rows_count_update`} {
+		if _, err := db.W.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	if got := name(db); got != vm.DisplayName {
+	if _, err := db.W.ExecContext(ctx, `UPDATE vms SET display_name = 'renamed' WHERE id = ?`, vm.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.W.ExecContext(ctx, `UPDATE vms SET status = 'destroyed' WHERE id = ?`, older.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(db, 2); got != vm.DisplayName {
 		t.Fatalf("without its trigger the row moved on by itself (%q)", got)
 	}
 	db.Close()
 	again := open(t, db.Path)
-	if got := name(again); got != "renamed" {
+	if got := name(again, 1); got != "renamed" {
 		t.Fatalf("after the file was opened again the list shows %q, want the rename", got)
 	}
 	if _, err := again.W.ExecContext(ctx, `UPDATE vms SET display_name = 'renamed again' WHERE id = ?`, vm.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got := name(again); got != "renamed again" {
+	if got := name(again, 1); got != "renamed again" {
 		t.Fatalf("the trigger was not made again: the list shows %q", got)
 	}
 }

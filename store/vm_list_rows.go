@@ -50,7 +50,7 @@ var listedVMColumns = func() []string {
 	return cols
 }()
 
-// listRowsTriggers are the triggers, by name, that keep vm_list_rows.
+// listRowsTriggers are the triggers, by name, that keep vm_list_rows and vm_counts.
 var listRowsTriggers = func() map[string]string {
 	t := map[string]string{}
 	add := func(name, event, body string) {
@@ -59,6 +59,16 @@ var listRowsTriggers = func() map[string]string {
 	add("vms_insert", "AFTER INSERT ON vms", listRowsRefresh("NEW.id"))
 	add("vms_update", "AFTER UPDATE OF "+strings.Join(listedVMColumns, ", ")+" ON vms", listRowsRefresh("NEW.id"))
 	add("vms_delete", "AFTER DELETE ON vms", "DELETE FROM vm_list_rows WHERE vm_id = OLD.id;")
+	// A customer's live VMs, counted as they come and go: the total of an
+	// unfiltered list without a count(*) over every VM the customer has.
+	live := func(row string) string { return "(" + row + ".status <> " + sqlDestroyed + ")" }
+	count := func(row string, sign string) string {
+		return "INSERT INTO vm_counts (user_id, live) SELECT " + row + ".user_id, " + sign + "1 WHERE " + live(row) +
+			" ON CONFLICT (user_id) DO UPDATE SET live = live " + sign + " 1;"
+	}
+	add("count_insert", "AFTER INSERT ON vms", count("NEW", "+"))
+	add("count_update", "AFTER UPDATE OF status, user_id ON vms", count("OLD", "-")+" "+count("NEW", "+"))
+	add("count_delete", "AFTER DELETE ON vms", count("OLD", "-"))
 	// The joined tables, with the columns vmListFrom and listFields read of them.
 	for table, cols := range map[string]string{
 		"orders":    "vm_id, status, last_error, attempts",
@@ -72,7 +82,7 @@ var listRowsTriggers = func() map[string]string {
 	return t
 }()
 
-// keepListRows makes vm_list_rows and its triggers what this binary's
+// keepListRows makes vm_list_rows, vm_counts and their triggers what this binary's
 // listFields say, rebuilding the rows when anything had to change. It
 // reports whether it rebuilt them.
 func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
@@ -94,11 +104,11 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 	if err := rows.Err(); err != nil {
 		return false, err
 	}
-	var table int
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'vm_list_rows'`).Scan(&table); err != nil {
+	var tables int
+	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vm_list_rows', 'vm_counts')`).Scan(&tables); err != nil {
 		return false, err
 	}
-	if table == 1 && len(have) == len(listRowsTriggers) {
+	if tables == 2 && len(have) == len(listRowsTriggers) {
 		same := true
 		for name, text := range listRowsTriggers {
 			same = same && have[name] == text
@@ -112,7 +122,8 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 		return false, err
 	}
 	defer tx.Rollback()
-	stmts := []string{`CREATE TABLE IF NOT EXISTS vm_list_rows (vm_id INTEGER PRIMARY KEY, packed TEXT NOT NULL)`}
+	stmts := []string{`CREATE TABLE IF NOT EXISTS vm_list_rows (vm_id INTEGER PRIMARY KEY, packed TEXT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS vm_counts (user_id INTEGER PRIMARY KEY, live INTEGER NOT NULL)`}
 	for name := range have {
 		stmts = append(stmts, `DROP TRIGGER `+name)
 	}
@@ -120,7 +131,9 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 		stmts = append(stmts, text)
 	}
 	stmts = append(stmts, `DELETE FROM vm_list_rows`,
-		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom)
+		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom,
+		`DELETE FROM vm_counts`,
+		`INSERT INTO vm_counts (user_id, live) SELECT user_id, count(*) FROM vms WHERE status <> `+sqlDestroyed+` GROUP BY user_id`)
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return false, fmt.Errorf("store: list rows: %s: %w", s, err)

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -144,27 +146,41 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	// The packed rows are kept by triggers (vm_list_rows.go); a VM without
-	// one reads as an empty row, which parseListRow refuses aloud.
-	q := `SELECT coalesce(r.packed, '') FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?`
+	// The packed rows are kept by triggers (vm_list_rows.go) and come back
+	// joined into one value: each row read through the driver costs its step
+	// and its mutexes, and one value for the page costs them once.
+	page := `SELECT v.id, r.packed FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?`
 	if f.Offset > 0 {
 		// Deep in the list, the page's ids first, from the index alone, then
 		// their rows: skipped rows cost an index step each.
-		q = `SELECT coalesce(r.packed, '') FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id WHERE v.id IN (SELECT v.id FROM vms v` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?) ORDER BY v.id DESC`
+		page = `SELECT v.id, r.packed FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id WHERE v.id IN (SELECT v.id FROM vms v` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?) ORDER BY v.id DESC`
 	}
-	month := time.Now().UTC().Format("2006-01")
-	rows, err := db.read(ctx, q, append(args, f.Limit, f.Offset)...)
-	if err != nil {
+	// A VM without a row (which the triggers leave none) is an empty value
+	// among the others, which parseListRow refuses aloud. group_concat keeps
+	// the order the page's rows come in, though SQLite does not promise it
+	// (its ORDER BY inside the aggregate sorts again, measured slower): the
+	// page is put in order below if ever it is not.
+	//
+	// The total of the unfiltered list comes with the page, from vm_counts;
+	// a filtered one is counted below when the page does not tell it.
+	unfiltered := f.Status == "" && f.Q == ""
+	kept, pageArgs := `NULL`, append(slices.Clip(args), f.Limit, f.Offset)
+	if unfiltered {
+		kept, pageArgs = `(SELECT live FROM vm_counts WHERE user_id = ?)`, append([]any{f.UserID}, pageArgs...)
+	}
+	q := `SELECT coalesce(group_concat(coalesce(packed, ''), char(30)), ''), count(*), ` + kept + ` FROM (` + page + `)`
+	var joined string
+	var n int
+	var counted sql.NullInt64
+	if err := db.readRow(ctx, q, pageArgs...).Scan(&joined, &n, &counted); err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := make([]VM, 0, f.Limit)
+	month := time.Now().UTC().Format("2006-01")
+	out := make([]VM, 0, n)
 	var v listRow
-	for rows.Next() {
-		var packed string
-		if err := rows.Scan(&packed); err != nil {
-			return nil, 0, err
-		}
+	for i, rest := 0, joined; i < n; i++ {
+		packed, more, _ := strings.Cut(rest, listRowSep)
+		rest = more
 		if err := parseListRow(packed, &v); err != nil {
 			return nil, 0, err
 		}
@@ -181,8 +197,12 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 		v.OpenActions = open[v.ID]
 		out = append(out, v.VM)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
+	newestFirst := func(a, b VM) int { return cmp.Compare(b.ID, a.ID) }
+	if !slices.IsSortedFunc(out, newestFirst) {
+		slices.SortFunc(out, newestFirst)
+	}
+	if unfiltered {
+		return out, int(counted.Int64), nil // a customer with no VM yet has no row
 	}
 	// A page that is not full ends the list, so it tells the total itself;
 	// only a full page (or one past the end) needs the count.
