@@ -29,11 +29,11 @@ type User struct {
 	EmailVerified bool
 }
 
-// userColumns reads the burn rate with the row: every signed-in page shows it,
-// and one query is cheaper than two.
+// userColumns reads the burn rate with the row: every signed-in page shows
+// it. Triggers keep it in vm_totals (vm_list_rows.go), so it costs a lookup,
+// not a sum over the customer's VMs and their plans.
 var userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after, email_verified_at IS NOT NULL,
-	(SELECT coalesce(sum(p.price_hourly_rials), 0) FROM vms v JOIN plans p ON p.slug = v.plan_slug
-		WHERE v.user_id = users.id AND v.status IN (` + sqlBilled + `) AND v.unpaid_since IS NULL)`
+	coalesce((SELECT burn_rials FROM vm_totals WHERE user_id = users.id), 0)`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User

@@ -211,7 +211,7 @@ func TestListRowsAreRemadeAtOpen(t *testing.T) {
 		return list[0].DisplayName
 	}
 	// Two triggers gone, and a write each would have kept: a rename, a delete.
-	for _, q := range []string{`DROP TRIGGER list_rows_vms_update`, `DROP TRIGGER list_rows_count_update`} {
+	for _, q := range []string{`DROP TRIGGER list_rows_vms_update`, `DROP TRIGGER list_rows_totals_update`} {
 		if _, err := db.W.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -50,7 +50,26 @@ var listedVMColumns = func() []string {
 	return cols
 }()
 
-// listRowsTriggers are the triggers, by name, that keep vm_list_rows and vm_counts.
+// vmBurn is what VM row r (a table alias, NEW or OLD) costs its owner each
+// hour now: its plan's price while it is billed and not unpaid.
+func vmBurn(r string) string {
+	return `(CASE WHEN ` + r + `.status IN (` + sqlBilled + `) AND ` + r + `.unpaid_since IS NULL
+		THEN coalesce((SELECT p.price_hourly_rials FROM plans p WHERE p.slug = ` + r + `.plan_slug), 0) ELSE 0 END)`
+}
+
+// totalsMove adds (sign "+") or takes away ("-") VM row r from its owner's totals.
+func totalsMove(r, sign string) string {
+	return `INSERT INTO vm_totals (user_id, live, burn_rials) SELECT ` + r + `.user_id, ` + sign + `(` + r + `.status <> ` + sqlDestroyed + `), ` +
+		sign + vmBurn(r) + ` WHERE true ON CONFLICT (user_id) DO UPDATE SET live = live + excluded.live, burn_rials = burn_rials + excluded.burn_rials;`
+}
+
+// totalsBurnAgain sums again the burn of the customers with VMs on the plans given.
+func totalsBurnAgain(slugs ...string) string {
+	return `UPDATE vm_totals SET burn_rials = (SELECT coalesce(sum(` + vmBurn("v") + `), 0) FROM vms v WHERE v.user_id = vm_totals.user_id)
+		WHERE user_id IN (SELECT user_id FROM vms WHERE plan_slug IN (` + strings.Join(slugs, ", ") + `));`
+}
+
+// listRowsTriggers are the triggers, by name, that keep vm_list_rows and vm_totals.
 var listRowsTriggers = func() map[string]string {
 	t := map[string]string{}
 	add := func(name, event, body string) {
@@ -59,16 +78,21 @@ var listRowsTriggers = func() map[string]string {
 	add("vms_insert", "AFTER INSERT ON vms", listRowsRefresh("NEW.id"))
 	add("vms_update", "AFTER UPDATE OF "+strings.Join(listedVMColumns, ", ")+" ON vms", listRowsRefresh("NEW.id"))
 	add("vms_delete", "AFTER DELETE ON vms", "DELETE FROM vm_list_rows WHERE vm_id = OLD.id;")
-	// A customer's live VMs, counted as they come and go: the total of an
-	// unfiltered list without a count(*) over every VM the customer has.
-	live := func(row string) string { return "(" + row + ".status <> " + sqlDestroyed + ")" }
-	count := func(row string, sign string) string {
-		return "INSERT INTO vm_counts (user_id, live) SELECT " + row + ".user_id, " + sign + "1 WHERE " + live(row) +
-			" ON CONFLICT (user_id) DO UPDATE SET live = live " + sign + " 1;"
+	// A customer's totals (vm_totals), moved as VMs come, go, change plan or
+	// stop being billed: the total of an unfiltered list without a count(*)
+	// over every VM the customer has, and the hourly burn every signed-in page
+	// shows without a sum over them.
+	for _, trig := range []struct{ name, event, body string }{
+		{"totals_insert", "AFTER INSERT ON vms", totalsMove("NEW", "+")},
+		{"totals_update", "AFTER UPDATE OF status, plan_slug, unpaid_since, user_id ON vms", totalsMove("OLD", "-") + " " + totalsMove("NEW", "+")},
+		{"totals_delete", "AFTER DELETE ON vms", totalsMove("OLD", "-")},
+		// A plan's price moves the burn of everyone on it: summed again, for
+		// them only (catalog writes are rare). A plan nobody's VM names yet
+		// (the foreign key) moves nothing when it comes or goes.
+		{"totals_plans_update", "AFTER UPDATE OF slug, price_hourly_rials ON plans", totalsBurnAgain("OLD.slug", "NEW.slug")},
+	} {
+		add(trig.name, trig.event, trig.body)
 	}
-	add("count_insert", "AFTER INSERT ON vms", count("NEW", "+"))
-	add("count_update", "AFTER UPDATE OF status, user_id ON vms", count("OLD", "-")+" "+count("NEW", "+"))
-	add("count_delete", "AFTER DELETE ON vms", count("OLD", "-"))
 	// The joined tables, with the columns vmListFrom and listFields read of them.
 	for table, cols := range map[string]string{
 		"orders":    "vm_id, status, last_error, attempts",
@@ -82,7 +106,7 @@ var listRowsTriggers = func() map[string]string {
 	return t
 }()
 
-// keepListRows makes vm_list_rows, vm_counts and their triggers what this binary's
+// keepListRows makes vm_list_rows, vm_totals and their triggers what this binary's
 // listFields say, rebuilding the rows when anything had to change. It
 // reports whether it rebuilt them.
 func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
@@ -105,7 +129,7 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 		return false, err
 	}
 	var tables int
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vm_list_rows', 'vm_counts')`).Scan(&tables); err != nil {
+	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vm_list_rows', 'vm_totals')`).Scan(&tables); err != nil {
 		return false, err
 	}
 	if tables == 2 && len(have) == len(listRowsTriggers) {
@@ -123,7 +147,7 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 	}
 	defer tx.Rollback()
 	stmts := []string{`CREATE TABLE IF NOT EXISTS vm_list_rows (vm_id INTEGER PRIMARY KEY, packed TEXT NOT NULL)`,
-		`CREATE TABLE IF NOT EXISTS vm_counts (user_id INTEGER PRIMARY KEY, live INTEGER NOT NULL)`}
+		`CREATE TABLE IF NOT EXISTS vm_totals (user_id INTEGER PRIMARY KEY, live INTEGER NOT NULL, burn_rials INTEGER NOT NULL)`}
 	for name := range have {
 		stmts = append(stmts, `DROP TRIGGER `+name)
 	}
@@ -132,8 +156,8 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 	}
 	stmts = append(stmts, `DELETE FROM vm_list_rows`,
 		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom,
-		`DELETE FROM vm_counts`,
-		`INSERT INTO vm_counts (user_id, live) SELECT user_id, count(*) FROM vms WHERE status <> `+sqlDestroyed+` GROUP BY user_id`)
+		`DELETE FROM vm_totals`,
+		`INSERT INTO vm_totals (user_id, live, burn_rials) SELECT v.user_id, sum(v.status <> `+sqlDestroyed+`), sum(`+vmBurn("v")+`) FROM vms v GROUP BY v.user_id`)
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return false, fmt.Errorf("store: list rows: %s: %w", s, err)

@@ -161,12 +161,12 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	// (its ORDER BY inside the aggregate sorts again, measured slower): the
 	// page is put in order below if ever it is not.
 	//
-	// The total of the unfiltered list comes with the page, from vm_counts;
+	// The total of the unfiltered list comes with the page, from vm_totals;
 	// a filtered one is counted below when the page does not tell it.
 	unfiltered := f.Status == "" && f.Q == ""
 	kept, pageArgs := `NULL`, append(slices.Clip(args), f.Limit, f.Offset)
 	if unfiltered {
-		kept, pageArgs = `(SELECT live FROM vm_counts WHERE user_id = ?)`, append([]any{f.UserID}, pageArgs...)
+		kept, pageArgs = `(SELECT live FROM vm_totals WHERE user_id = ?)`, append([]any{f.UserID}, pageArgs...)
 	}
 	q := `SELECT coalesce(group_concat(coalesce(packed, ''), char(30)), ''), count(*), ` + kept + ` FROM (` + page + `)`
 	var joined string
