@@ -204,13 +204,19 @@ func (n *Node) handleEvent(lv *libvirt.Libvirt, ev libvirt.DomainEventLifecycleM
 	}
 	out := Event{NodeID: n.id(), UUID: uuidString(ev.Dom.UUID), State: st}
 	if st == vmstatus.Paused {
-		_ = bounded(lv, n.opts.CallTimeout, func() error {
+		err := bounded(lv, n.opts.CallTimeout, func() error {
 			s, reason, err := lv.DomainGetState(ev.Dom, 0)
 			if err == nil {
 				out.State, out.Detail = stateOf(lv, ev.Dom, s, reason)
 			}
 			return err
 		})
+		if err != nil {
+			// A pause not told apart from a crash is not reported: the
+			// reconciler's next pass asks again.
+			n.log.Warn("a paused guest's state is unknown", "vm", out.UUID, "err", err)
+			return
+		}
 	}
 	if out.State == vmstatus.Crashed {
 		n.log.Warn("guest crashed", "vm", out.UUID, "detail", out.Detail)

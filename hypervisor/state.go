@@ -3,6 +3,7 @@ package hypervisor
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -49,6 +50,11 @@ func pausedState(lv *libvirt.Libvirt, dom libvirt.Domain, reason int32) (vmstatu
 	switch libvirt.DomainPausedReason(reason) {
 	case libvirt.DomainPausedCrashed:
 		return vmstatus.Crashed, "guest-panicked"
+	case libvirt.DomainPausedStartingUp:
+		// libvirt starts QEMU with its CPUs stopped and lets them go once the
+		// domain is set up: a guest being started, seen in between by a poll,
+		// was reported paused (and a test that watches for a crash saw a pause).
+		return vmstatus.Running, ""
 	case libvirt.DomainPausedUnknown:
 		if rs := qemuRunState(lv, dom); crashRunStates[rs] {
 			return vmstatus.Crashed, rs
@@ -57,9 +63,21 @@ func pausedState(lv *libvirt.Libvirt, dom libvirt.Domain, reason int32) (vmstatu
 	return vmstatus.Paused, ""
 }
 
-// qemuRunState asks QEMU's monitor (libvirt's passthrough) for the guest's run state.
+// qemuRunState asks QEMU's monitor (libvirt's passthrough) for the guest's run
+// state. Right after QEMU stops a guest, libvirt may be busy with the domain
+// (a job of its own, a stats call of ours) and refuse the question for a
+// moment: that refusal is asked again a few times, since taking it for "paused"
+// reports a crashed guest as paused. A driver without a monitor is not asked again.
 func qemuRunState(lv *libvirt.Libvirt, dom libvirt.Domain) string {
-	out, err := lv.QEMUDomainMonitorCommand(dom, `{"execute":"query-status"}`, 0)
+	var out string
+	var err error
+	for try := 0; ; try++ {
+		out, err = lv.QEMUDomainMonitorCommand(dom, `{"execute":"query-status"}`, 0)
+		if err == nil || try == 3 || isCode(err, libvirt.ErrNoSupport, libvirt.ErrOperationUnsupported, libvirt.ErrArgumentUnsupported, libvirt.ErrNoDomain) {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 	if err != nil {
 		return ""
 	}
