@@ -60,28 +60,32 @@ curl -fs -o "$work/poll.html" -H "Cookie: $cookie" -H 'HX-Request: true' "$base/
 curl -fs -o "$work/big.json" -H "Authorization: Bearer $bigtoken" "$base/api/v1/vms?limit=50&offset=9950"
 "$work/bareserve" -addr 127.0.0.1:$bare /api/v1/vms="$work/vms.json:application/json" /vms="$work/vms.html:text/html" \
   "/vms/:uuid=$work/poll.html:text/html" &
-pids+=($!)
+barepid=$!
+pids+=($barepid)
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$bare/vms" && break; sleep 0.1; done
 
-ticks() { awk '{print $14 + $15}' /proc/$abrak/stat; }
+ticks() { awk '{print $14 + $15}' /proc/${1:-$abrak}/stat; }
 hz=$(getconf CLK_TCK)
 # run NAME CONNS URL-PATH [wrk args]: wrk against Abrak (with the CPU it spent) and against the bare server.
 rows=()
 run() {
   local name=$1 conns=$2 path=$3; shift 3
-  local t0 t1 a b
+  local t0 t1 b0 b1 a b
   t0=$(ticks)
   wrk -t2 -c"$conns" -d10s --latency "$@" "$base$path" >"$out/wrk-$name.txt"
   t1=$(ticks)
+  b0=$(ticks $barepid)
   wrk -t2 -c"$conns" -d10s --latency "$@" "http://127.0.0.1:$bare${path%%\?*}" >"$out/wrk-$name-bare.txt"
+  b1=$(ticks $barepid)
   a=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name.txt")
   b=$(awk '/Requests\/sec/ {print $2}' "$out/wrk-$name-bare.txt")
-  local n p99 non2xx
+  local n nb p99 non2xx
   n=$(awk '/requests in/ {print $1}' "$out/wrk-$name.txt")
+  nb=$(awk '/requests in/ {print $1}' "$out/wrk-$name-bare.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-$name.txt")
   non2xx=$(awk '/Non-2xx/ {print $5}' "$out/wrk-$name.txt")
-  rows+=("$(awk -v name="$name" -v a="$a" -v b="$b" -v p="$p99" -v t=$((t1 - t0)) -v hz="$hz" -v n="$n" -v x="${non2xx:-0}" \
-    'BEGIN {printf "| %-26s | %9.0f | %9.0f | %5.2fx | %8s | %6.3f ms | %s\n", name, a, b, a / b, p, t * 1000 / hz / n, (x > 0 ? x " non-2xx" : "")}')")
+  rows+=("$(awk -v name="$name" -v a="$a" -v b="$b" -v p="$p99" -v t=$((t1 - t0)) -v tb=$((b1 - b0)) -v hz="$hz" -v n="$n" -v nb="$nb" -v x="${non2xx:-0}" \
+    'BEGIN {printf "| %-26s | %9.0f | %9.0f | %5.2fx | %8s | %6.3f ms | %6.3f ms | %s\n", name, a, b, a / b, p, t * 1000 / hz / n, tb * 1000 / hz / nb, (x > 0 ? x " non-2xx" : "")}')")
   echo "${rows[-1]}"
 }
 # A cold request: each asks a query nobody asked before, so nothing kept answers it.
@@ -106,8 +110,8 @@ echo "panel RSS after the load, 20,000 VMs in the database (KiB): $(awk '/VmRSS/
 echo "database size: $(du -k "$work/load.db" | cut -f1) KiB for $(sqlite3 "$work/load.db" 'select count(*) from vms' 2>/dev/null || echo 20000) VMs" | tee -a "$out/rss.txt"
 {
   echo
-  echo "| request                    |  Abrak/s  |  bare/s   | ratio  | p99      | CPU/request | (before, issue 15)"
-  echo "|----------------------------|-----------|-----------|--------|----------|-------------|"
+  echo "| request                    |  Abrak/s  |  bare/s   | ratio  | p99      | CPU/request | bare CPU/req |"
+  echo "|----------------------------|-----------|-----------|--------|----------|-------------|--------------|"
   for r in "${rows[@]}"; do echo "$r"; done
   echo
   echo "before (issue 15): api-vms 1,831–2,163/s 0.04x p99 76–85 ms 0.84–1.04 ms; dashboard-vms 714–755/s 0.02x p99 389–406 ms 2.4–2.6 ms"
