@@ -109,27 +109,20 @@ var listRowsTriggers = func() map[string]string {
 // keepListRows makes vm_list_rows, vm_totals and their triggers what this binary's
 // listFields say, rebuilding the rows when anything had to change. It
 // reports whether it rebuilt them.
-func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
+func keepListRows(ctx context.Context, db *DB) (bool, error) {
 	have := map[string]string{}
-	rows, err := w.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\'`,
-		strings.ReplaceAll(listRowsPrefix, "_", `\_`)+"%")
+	err := scanInto(db, ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ESCAPE '\'`,
+		func(scan func(...any) error) error {
+			var name, text string
+			err := scan(&name, &text)
+			have[name] = text
+			return err
+		}, strings.ReplaceAll(listRowsPrefix, "_", `\_`)+"%")
 	if err != nil {
 		return false, fmt.Errorf("store: list rows' triggers: %w", err)
 	}
-	for rows.Next() {
-		var name, text string
-		if err := rows.Scan(&name, &text); err != nil {
-			rows.Close()
-			return false, err
-		}
-		have[name] = text
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, err
-	}
 	var tables int
-	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vm_list_rows', 'vm_totals')`).Scan(&tables); err != nil {
+	if err := db.readRow(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('vm_list_rows', 'vm_totals')`).Scan(&tables); err != nil {
 		return false, err
 	}
 	if tables == 2 && len(have) == len(listRowsTriggers) {
@@ -141,11 +134,6 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 			return false, nil
 		}
 	}
-	tx, err := w.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
-	}
-	defer tx.Rollback()
 	stmts := []string{`CREATE TABLE IF NOT EXISTS vm_list_rows (vm_id INTEGER PRIMARY KEY, packed TEXT NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS vm_totals (user_id INTEGER PRIMARY KEY, live INTEGER NOT NULL, burn_rials INTEGER NOT NULL)`}
 	for name := range have {
@@ -158,10 +146,12 @@ func keepListRows(ctx context.Context, w *sql.DB) (bool, error) {
 		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom,
 		`DELETE FROM vm_totals`,
 		`INSERT INTO vm_totals (user_id, live, burn_rials) SELECT v.user_id, sum(v.status <> `+sqlDestroyed+`), sum(`+vmBurn("v")+`) FROM vms v GROUP BY v.user_id`)
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return false, fmt.Errorf("store: list rows: %s: %w", s, err)
+	return true, db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, s := range stmts {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("store: list rows: %s: %w", s, err)
+			}
 		}
-	}
-	return true, tx.Commit()
+		return nil
+	})
 }

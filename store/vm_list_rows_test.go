@@ -16,7 +16,7 @@ func TestListRowsAreKeptAcrossOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rebuilt, err := keepListRows(ctx, db.W)
+	rebuilt, err := keepListRows(ctx, db)
 	if err != nil || rebuilt {
 		t.Fatalf("a second look rebuilt the rows (%v, %v): the triggers in the file differ from the ones made", rebuilt, err)
 	}

@@ -149,11 +149,12 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	// The packed rows are kept by triggers (vm_list_rows.go) and come back
 	// joined into one value: each row read through the driver costs its step
 	// and its mutexes, and one value for the page costs them once.
-	page := `SELECT v.id, r.packed FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?`
+	const keptRows = `SELECT v.id, r.packed FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id`
+	page := keptRows + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?`
 	if f.Offset > 0 {
 		// Deep in the list, the page's ids first, from the index alone, then
 		// their rows: skipped rows cost an index step each.
-		page = `SELECT v.id, r.packed FROM vms v LEFT JOIN vm_list_rows r ON r.vm_id = v.id WHERE v.id IN (SELECT v.id FROM vms v` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?) ORDER BY v.id DESC`
+		page = keptRows + ` WHERE v.id IN (SELECT v.id FROM vms v` + where + ` ORDER BY v.id DESC LIMIT ? OFFSET ?) ORDER BY v.id DESC`
 	}
 	// A VM without a row (which the triggers leave none) is an empty value
 	// among the others, which parseListRow refuses aloud. group_concat keeps
