@@ -58,12 +58,25 @@ type VM struct {
 // Live reports a VM that exists and can be operated on.
 func (v VM) Live() bool { return v.Status.Live() }
 
-func vmOf(v store.VM) VM {
+func vmOf(v store.VM) VM { return readVM(&v, store.TrafficMonth(time.Now()), &netForms{}) }
+
+// vmsOf reads a list: the month and each pool's forms are worked out once for
+// the list, not for every VM in it (they were a twentieth of a cold API list).
+func vmsOf(in []store.VM) []VM {
+	month, forms := store.TrafficMonth(time.Now()), &netForms{}
+	out := make([]VM, len(in))
+	for i := range in {
+		out[i] = readVM(&in[i], month, forms)
+	}
+	return out
+}
+
+func readVM(v *store.VM, month string, forms *netForms) VM {
 	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug, PlanNameFA: v.PlanNameFA, PlanNameEN: v.PlanNameEN,
 		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP,
-		Netmask: netmask(v.Network4), Gateway: v.Gateway4,
-		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: prefixLen(v.Network6), MAC: v.MAC,
-		TrafficMonth: store.TrafficMonth(time.Now()), Received: v.Received, Sent: v.Sent,
+		Netmask: forms.netmask(v.Network4), Gateway: v.Gateway4,
+		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: forms.prefixLen(v.Network6), MAC: v.MAC,
+		TrafficMonth: month, Received: v.Received, Sent: v.Sent,
 		Boot: bootOf(v), BootISO: v.BootISO,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
@@ -73,7 +86,27 @@ func vmOf(v store.VM) VM {
 		Attempts:  v.Attempts}
 }
 
-func vmsOf(in []store.VM) []VM { return convert(in, vmOf) }
+// netForms remembers the last pool's mask and prefix length: a list's VMs
+// come from a handful of pools, mostly one after another.
+type netForms struct {
+	net4, mask4 string
+	net6        string
+	bits6       int
+}
+
+func (f *netForms) netmask(network string) string {
+	if network != f.net4 {
+		f.net4, f.mask4 = network, netmask(network)
+	}
+	return f.mask4
+}
+
+func (f *netForms) prefixLen(network string) int {
+	if network != f.net6 {
+		f.net6, f.bits6 = network, prefixLen(network)
+	}
+	return f.bits6
+}
 
 // Action is the record of an asynchronous operation on a VM.
 type Action struct {
@@ -214,7 +247,7 @@ func netmask(network string) string {
 	return net.IP(net.CIDRMask(p.Bits(), 32)).String()
 }
 
-func bootOf(v store.VM) string {
+func bootOf(v *store.VM) string {
 	switch {
 	case v.RescueCrypt != "":
 		return BootRescue
