@@ -49,6 +49,9 @@ type Accel struct {
 func (n *Node) chooseAccel(lv *libvirt.Libvirt, c Caps, events <-chan libvirt.DomainEventLifecycleMsg) Accel {
 	now := time.Now()
 	cfg := n.Config()
+	if c.OtherType == "" {
+		_ = bounded(lv, n.opts.CallTimeout, func() error { sweepProbes(lv, cfg); return nil })
+	}
 	switch {
 	case c.OtherType != "":
 		return Accel{Type: c.OtherType, Reason: "the " + c.Driver + " driver offers only " + c.OtherType + " guests", At: now}

@@ -36,7 +36,7 @@ type probeResult struct {
 // probe boots the probe boot sector in a transient kvm domain and waits for it to
 // power itself off. The domain is started with autodestroy, so libvirt removes it
 // if this connection drops; the volume is removed here and, should the panel die
-// first, by the next connect's sweep.
+// first, by the next connect's sweep (sweepProbes).
 func (n *Node) probe(lv *libvirt.Libvirt, cfg NodeConfig, events <-chan libvirt.DomainEventLifecycleMsg) probeResult {
 	timeout := n.opts.CallTimeout
 	var suffix [6]byte
@@ -50,7 +50,6 @@ func (n *Node) probe(lv *libvirt.Libvirt, cfg NodeConfig, events <-chan libvirt.
 		if pool, err = ensurePool(lv, cfg); err != nil {
 			return err
 		}
-		sweepProbes(lv, pool)
 		doc, err := volumeXML(volName, probeDiskSize, "raw")
 		if err != nil {
 			return err
@@ -72,7 +71,7 @@ func (n *Node) probe(lv *libvirt.Libvirt, cfg NodeConfig, events <-chan libvirt.
 	if err != nil {
 		return probeResult{err: fmt.Errorf("upload the probe disk: %w", err)}
 	}
-	doc, err := probeDomainXML(name, cfg.Pool, volName)
+	doc, err := probeDomainXML(name, "kvm", cfg.Pool, volName)
 	if err != nil {
 		return probeResult{err: err}
 	}
@@ -143,8 +142,15 @@ func (n *Node) awaitProbe(lv *libvirt.Libvirt, dom libvirt.Domain, start time.Ti
 	}
 }
 
-// sweepProbes removes probe domains and volumes left by a panel that died mid-probe.
-func sweepProbes(lv *libvirt.Libvirt, pool libvirt.StoragePool) {
+// sweepProbes removes probe domains and volumes left by a panel that died
+// mid-probe. It runs at every connect of a QEMU node, probe or not: a node that
+// has lost its kvm since still lists a kvm probe domain defined then (libvirt
+// loads it, refuses to start it, and undefines it).
+func sweepProbes(lv *libvirt.Libvirt, cfg NodeConfig) {
+	pool, err := ensurePool(lv, cfg)
+	if err != nil {
+		return
+	}
 	if doms, _, err := lv.ConnectListAllDomains(1, 0); err == nil {
 		for _, d := range doms {
 			if strings.HasPrefix(d.Name, probePrefix) {
@@ -165,12 +171,12 @@ func sweepProbes(lv *libvirt.Libvirt, pool libvirt.StoragePool) {
 	}
 }
 
-// probeDomainXML is the smallest machine that boots a disk the way a VM does:
-// same machine type and firmware, no devices beyond the disk. A guest reset
-// restarts it (so only a power-off ends it well); a guest crash destroys it.
-func probeDomainXML(name, pool, volume string) (string, error) {
+// probeDomainXML is the smallest machine of domain type typ that boots a disk the
+// way a VM does: same machine type and firmware, no devices beyond the disk. A
+// guest reset restarts it (so only a power-off ends it well); a guest crash destroys it.
+func probeDomainXML(name, typ, pool, volume string) (string, error) {
 	d := libvirtxml.Domain{
-		Type:   "kvm",
+		Type:   typ,
 		Name:   name,
 		Memory: &libvirtxml.DomainMemory{Value: 32, Unit: "MiB"},
 		VCPU:   &libvirtxml.DomainVCPU{Value: 1},

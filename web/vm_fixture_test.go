@@ -61,6 +61,17 @@ const (
 
 func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
 	t.Helper()
+	return newQEMUPanelOn(t, localvirt.Start, opts...)
+}
+
+// newQEMUPanelWithoutKVM is newQEMUPanel on a node that finds no /dev/kvm, on any host.
+func newQEMUPanelWithoutKVM(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
+	t.Helper()
+	return newQEMUPanelOn(t, localvirt.StartWithoutKVM, opts...)
+}
+
+func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon, opts ...func(*web.AppConfig)) *qemuPanel {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("needs real QEMU guests")
 	}
@@ -73,7 +84,7 @@ func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
 		}
 	}
 	// Started first so that it stops last, after the panel has let go of it.
-	d := localvirt.Start(t)
+	d := startDaemon(t)
 	a := newTestApp(t, append([]func(*web.AppConfig){qemuIntervals}, opts...)...)
 
 	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran"}))

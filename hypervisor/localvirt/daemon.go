@@ -18,6 +18,9 @@ type Daemon struct {
 	// 2001:db8:ab::1/64). VNCDir is where a node keeps its guests' VNC sockets
 	// (NodeConfig.VNCSocketDir): TCP inside the namespace is out of the panel's reach.
 	Netns, Bridge, VNCDir string
+	// NoKVM: the daemon sees a /dev without kvm, as on a host that offers none,
+	// whatever this host has (see StartWithoutKVM).
+	NoKVM bool
 }
 
 // Start starts a private libvirtd in a fresh folder under /tmp (unix socket paths must
@@ -25,11 +28,24 @@ type Daemon struct {
 // included, when the test ends.
 func Start(t testing.TB) *Daemon {
 	t.Helper()
+	return start(t, false)
+}
+
+// StartWithoutKVM is Start for a daemon that finds no /dev/kvm (scripts/libvirt/up.sh
+// hides it in the daemon's mount namespace), on every host, so that a host without
+// kvm is tested on every machine. Restarts keep it so.
+func StartWithoutKVM(t testing.TB) *Daemon {
+	t.Helper()
+	return start(t, true)
+}
+
+func start(t testing.TB, noKVM bool) *Daemon {
+	t.Helper()
 	dir, err := os.MkdirTemp("/tmp", "lv")
 	if err != nil {
 		t.Fatalf("localvirt: %v", err)
 	}
-	d := &Daemon{Dir: dir}
+	d := &Daemon{Dir: dir, NoKVM: noKVM}
 	t.Cleanup(func() {
 		if err := d.Stop(); err != nil {
 			t.Errorf("%v", err)
@@ -45,7 +61,11 @@ func Start(t testing.TB) *Daemon {
 // Up starts the daemon again after Stop, with the domains and pools it had.
 // It does nothing when the daemon is already running.
 func (d *Daemon) Up() error {
-	sock, err := runScript("scripts/libvirt/up.sh", d.Dir)
+	var env []string
+	if d.NoKVM {
+		env = append(env, "LIBVIRT_NO_KVM=1")
+	}
+	sock, err := runScript(env, "scripts/libvirt/up.sh", d.Dir)
 	if err != nil {
 		return err
 	}
@@ -63,7 +83,7 @@ func (d *Daemon) Up() error {
 
 // Stop stops the daemon and kills its guests. Stopping a stopped daemon is no error.
 func (d *Daemon) Stop() error {
-	_, err := runScript("scripts/libvirt/down.sh", d.Dir)
+	_, err := runScript(nil, "scripts/libvirt/down.sh", d.Dir)
 	return err
 }
 
@@ -79,7 +99,7 @@ func (d *Daemon) Restart() error {
 // RestartKeepGuests restarts only libvirtd, as an upgrade or a crash does on a real
 // host: running guests keep running and the new daemon reconnects to them.
 func (d *Daemon) RestartKeepGuests() error {
-	if _, err := runScript("scripts/libvirt/down.sh", "--keep-guests", d.Dir); err != nil {
+	if _, err := runScript(nil, "scripts/libvirt/down.sh", "--keep-guests", d.Dir); err != nil {
 		return err
 	}
 	return d.Up()

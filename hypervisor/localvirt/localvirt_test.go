@@ -3,6 +3,9 @@ package localvirt
 import (
 	"net"
 	"os"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
@@ -108,4 +111,44 @@ func TestTemplateIsABootableDisk(t *testing.T) {
 	if tf.VirtualSize == 0 {
 		t.Fatalf("template.env lacks VIRTUAL_SIZE")
 	}
+}
+
+// A daemon started without kvm offers guests of software emulation only, on any
+// host, and is still without kvm after a restart; a daemon beside it is untouched.
+func TestADaemonWithoutKVMOffersOnlyEmulationAcrossRestarts(t *testing.T) {
+	plain, bare := Start(t), StartWithoutKVM(t)
+	hostHasKVM := false
+	if _, err := os.Stat("/dev/kvm"); err == nil {
+		hostHasKVM = true
+	}
+	check := func(when string) {
+		t.Helper()
+		if got := guestTypes(t, answers(t, bare)); strings.Contains(got, "kvm") || !strings.Contains(got, "qemu") {
+			t.Errorf("%s: the daemon without kvm offers %q", when, got)
+		}
+		if got := guestTypes(t, answers(t, plain)); hostHasKVM != strings.Contains(got, "kvm") {
+			t.Errorf("%s: beside it, a daemon on a host with /dev/kvm=%v offers %q", when, hostHasKVM, got)
+		}
+	}
+	check("at start")
+	if err := bare.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	check("after a restart")
+}
+
+// guestTypes lists the domain types of the daemon's capabilities, as "qemu kvm".
+func guestTypes(t *testing.T, l *libvirt.Libvirt) string {
+	t.Helper()
+	doc, err := l.ConnectGetCapabilities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, m := range regexp.MustCompile(`<domain type='(\w+)'`).FindAllStringSubmatch(doc, -1) {
+		if !slices.Contains(types, m[1]) {
+			types = append(types, m[1])
+		}
+	}
+	return strings.Join(types, " ")
 }

@@ -9,16 +9,17 @@ import (
 	"strings"
 )
 
-// runScript runs one of the repository's scripts and returns the last line it printed.
+// runScript runs one of the repository's scripts, with env added to this process's
+// environment, and returns the last line it printed.
 // The QEMU capability probe is shared through the repository's cache, so only the
 // first daemon of a machine pays for it.
-func runScript(rel string, args ...string) (string, error) {
+func runScript(env []string, rel string, args ...string) (string, error) {
 	root := RepoRoot()
 	if root == "" {
 		return "", fmt.Errorf("localvirt: no go.mod above the working directory")
 	}
 	cmd := exec.Command(filepath.Join(root, rel), args...)
-	cmd.Env = os.Environ()
+	cmd.Env = append(os.Environ(), env...)
 	if os.Getenv("LIBVIRT_CAPS_CACHE") == "" {
 		cmd.Env = append(cmd.Env, "LIBVIRT_CAPS_CACHE="+filepath.Join(root, ".cache", "libvirt-caps"))
 	}

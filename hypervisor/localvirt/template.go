@@ -38,7 +38,7 @@ func Template(t testing.TB) TemplateFiles {
 
 // BuildTemplate builds (or reuses) the template in dir and reads its template.env.
 func BuildTemplate(dir string) (TemplateFiles, error) {
-	envPath, err := runScript("scripts/template/build.sh", dir)
+	envPath, err := runScript(nil, "scripts/template/build.sh", dir)
 	if err != nil {
 		return TemplateFiles{}, err
 	}

@@ -93,6 +93,10 @@ if ((keep_guests == 0)); then
 	fi
 fi
 
+# A daemon without kvm keeps its capability probe apart (see up.sh).
+if [[ -e $S/no-kvm && -n ${LIBVIRT_CAPS_CACHE:-} ]]; then
+	LIBVIRT_CAPS_CACHE=$LIBVIRT_CAPS_CACHE/no-kvm
+fi
 if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$S/cache/qemu/capabilities/*.xml" >/dev/null; then
 	mkdir -p "$LIBVIRT_CAPS_CACHE"
 	for f in "$S"/cache/qemu/capabilities/*.xml; do

@@ -18,6 +18,8 @@
 # LIBVIRT_CAPS_CACHE (a folder shared by many state dirs: the QEMU capability probe,
 # ~4 s on the first qemu:///system call of a fresh daemon, is copied in from there and
 # saved back by down.sh; libvirt re-probes by itself when QEMU or libvirt changed);
+# LIBVIRT_NO_KVM=1 (the daemon, and every later start of it on STATE_DIR, sees a /dev
+# without kvm: a host that offers no kvm, on any host; its capability cache is kept apart);
 # LIBVIRT_NETNS (the namespace's name, default abrak-<hash of STATE_DIR>), LIBVIRT_BRIDGE
 # (default br0), LIBVIRT_GATEWAY4 and LIBVIRT_GATEWAY6 (the bridge's addresses, default
 # 198.51.100.1/24 and 2001:db8:ab::1/64, documentation ranges that match seed-demo's pools).
@@ -33,6 +35,11 @@ SOCK="$S/run/libvirt-sock"
 PIDFILE="$S/libvirtd.pid"
 LOG="$S/libvirtd.log"
 timeout_s=${LIBVIRT_UP_TIMEOUT:-60}
+# A daemon started without kvm stays without it across restarts: the marker remembers.
+[[ ${LIBVIRT_NO_KVM:-} == 1 ]] && touch "$S/no-kvm"
+if [[ -e $S/no-kvm && -n ${LIBVIRT_CAPS_CACHE:-} ]]; then
+	LIBVIRT_CAPS_CACHE=$LIBVIRT_CAPS_CACHE/no-kvm
+fi
 
 # Unix socket paths are limited to 108 bytes; fail early rather than with a puzzling bind error.
 if ((${#SOCK} >= 100)); then
@@ -100,7 +107,7 @@ network
 
 # Private trees that stand in for libvirt's system paths inside the namespace.
 mkdir -p "$S/etc/qemu/autostart" "$S/etc/storage/autostart" "$S/run" "$S/lib/images" \
-	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images" "$S/vnc"
+	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images" "$S/vnc" "$S/dev"
 if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$LIBVIRT_CAPS_CACHE/*.xml" >/dev/null; then
 	mkdir -p "$S/cache/qemu/capabilities"
 	cp -np "$LIBVIRT_CAPS_CACHE"/*.xml "$S/cache/qemu/capabilities/"
@@ -174,6 +181,16 @@ mount --bind "$S/cache" /var/cache/libvirt
 mount --bind "$S/log" /var/log/libvirt
 mount --bind "$S/passwd" /etc/passwd
 mount --bind "$S/group" /etc/group
+if [[ -e "$S/no-kvm" ]]; then
+	# A /dev of our own: a copy of the host'"'"'s device nodes but kvm, and its mounts
+	# (pts, shm, …) bound in, moved over /dev in this namespace only.
+	mount -t tmpfs -o mode=0755,nosuid abrak-dev "$S/dev"
+	(cd /dev && tar --one-file-system --exclude=./kvm -cf - .) | tar -C "$S/dev" -xpf -
+	awk '"'"'$5 ~ "^/dev/" { print $5 }'"'"' /proc/self/mountinfo | while read -r m; do
+		[[ -d "$S/dev${m#/dev}" ]] && mount --rbind "$m" "$S/dev${m#/dev}"
+	done
+	mount --move "$S/dev" /dev
+fi
 exec libvirtd --config "$S/etc/libvirtd.conf" --pid-file "$S/libvirtd.pid"'
 
 # Spell the paths out so that both the launcher and libvirtd name STATE_DIR in their
