@@ -46,8 +46,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		} else {
 			p.MustNavigate(w.URL + "/vms/" + w.vm.UUID + "/console?lang=en")
 		}
+		// Found in the console's page, not in the page the click leaves.
+		p.settledElement(`body[data-console-state=connected]`)
 		p.MustWaitLoad()
-		p.MustElement(`body[data-console-state=connected]`)
 		if got, want := p.MustElement("#console-state").MustText(), i18n.T(lang, "console.state_connected"); got != want {
 			t.Errorf("%s: state reads %q, want %q", lang, got, want)
 		}
