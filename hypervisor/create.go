@@ -55,23 +55,7 @@ func (n *Node) Rebuild(ctx context.Context, spec DomainSpec) error {
 		if err := lv.DomainDestroy(dom); err != nil && !isCode(err, libvirt.ErrOperationInvalid) {
 			return err
 		}
-		snaps, _, err := lv.DomainListAllSnapshots(dom, 1, 0)
-		if err != nil {
-			return err
-		}
-		for _, s := range snaps {
-			// The old disk goes away with its internal snapshots, so the
-			// metadata is all there is to drop; drivers without that flag
-			// delete the whole snapshot.
-			err := lv.DomainSnapshotDelete(s, libvirt.DomainSnapshotDeleteMetadataOnly)
-			if isCode(err, libvirt.ErrInvalidArg) {
-				err = lv.DomainSnapshotDelete(s, 0)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
+		return dropSnapshotMetadata(lv, dom)
 	})
 	if err != nil {
 		return wrapf(err, "rebuild %s", spec.UUID)
@@ -97,8 +81,10 @@ func (n *Node) build(ctx context.Context, spec DomainSpec, caps Caps, fresh bool
 		if pool, err = lv.StoragePoolLookupByName(cfg.Pool); err != nil {
 			return err
 		}
-		if _, err := lv.StorageVolLookupByName(pool, spec.Template.Volume); err != nil {
-			return fmt.Errorf("template %s: %w", spec.Template.Volume, err)
+		if spec.From == nil {
+			if _, err := lv.StorageVolLookupByName(pool, spec.Template.Volume); err != nil {
+				return fmt.Errorf("template %s: %w", spec.Template.Volume, err)
+			}
 		}
 		if fresh {
 			if err := deleteVolume(lv, pool, rootVolume(spec.UUID)); err != nil {
@@ -124,7 +110,18 @@ func (n *Node) build(ctx context.Context, spec DomainSpec, caps Caps, fresh bool
 	if err != nil {
 		return err
 	}
-	if !rootFound {
+	if !rootFound && spec.From != nil {
+		if err := n.placeImage(ctx, spec.UUID, *spec.From, uint64(spec.DiskGB)*gib); err != nil {
+			return fmt.Errorf("the backup's disk: %w", err)
+		}
+		err = n.call(ctx, func(lv *libvirt.Libvirt) (err error) {
+			root, err = lv.StorageVolLookupByName(pool, rootVolume(spec.UUID))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	} else if !rootFound {
 		err = n.callFor(ctx, n.opts.copyTimeout(), func(lv *libvirt.Libvirt) error {
 			base, err := lv.StorageVolLookupByName(pool, spec.Template.Volume)
 			if err != nil {
@@ -163,6 +160,27 @@ func (n *Node) build(ctx context.Context, spec DomainSpec, caps Caps, fresh bool
 		}
 		return lv.DomainCreate(dom)
 	})
+}
+
+// dropSnapshotMetadata forgets the domain's snapshots when its disk is about to
+// be replaced: the old disk goes away with its internal snapshots, so the
+// metadata is all there is to drop; drivers without that flag delete the whole
+// snapshot.
+func dropSnapshotMetadata(lv *libvirt.Libvirt, dom libvirt.Domain) error {
+	snaps, _, err := lv.DomainListAllSnapshots(dom, 1, 0)
+	if err != nil {
+		return err
+	}
+	for _, s := range snaps {
+		err := lv.DomainSnapshotDelete(s, libvirt.DomainSnapshotDeleteMetadataOnly)
+		if isCode(err, libvirt.ErrInvalidArg) {
+			err = lv.DomainSnapshotDelete(s, 0)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // growVolume enlarges vol to capacity bytes; it never shrinks.

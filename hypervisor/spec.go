@@ -33,6 +33,10 @@ type DomainSpec struct {
 	Plan        string
 	// Boot is what the domain boots from; zero: its own disk.
 	Boot Boot
+	// From, when set, is the disk image the new VM's disk is made of (a
+	// backup restored as a new VM) instead of a clone of Template.Volume, which
+	// then only names the OS the image came from.
+	From *DiskImage
 }
 
 // Boot is an alternative to booting the VM's own disk. With ISO the VM boots
@@ -72,7 +76,7 @@ func (s DomainSpec) validate() error {
 	if s.VCPUs < 1 || s.MemoryMB < 16 || s.DiskGB < 1 {
 		return fmt.Errorf("hypervisor: domain %s needs vcpus, memory and disk", s.UUID)
 	}
-	if s.Template.Volume == "" {
+	if s.Template.Volume == "" && s.From == nil {
 		return fmt.Errorf("hypervisor: domain %s has no template volume", s.UUID)
 	}
 	if s.Net.MAC != "" {

@@ -1,0 +1,103 @@
+package hypervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+)
+
+// A volume's bytes travel on a connection of their own. go-libvirt hands a
+// stream's packets to the caller from the connection's one reader, so a slow
+// writer on the node's shared connection would hold back every other answer
+// (lifecycle events, the reconciler's reads) for as long as a backup takes; and
+// a stream that hangs (seen here, rarely, with StorageVolDownload) can only be
+// ended by closing its connection, which must then not be the node's.
+
+// onOwnConn runs fn on a fresh connection to the node, closed when fn returns
+// or when ctx ends (which ends a stream fn is blocked in).
+func (n *Node) onOwnConn(ctx context.Context, fn func(lv *libvirt.Libvirt) error) error {
+	if _, err := n.conn(); err != nil {
+		return err
+	}
+	lv, err := n.dial()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrUnavailable, n.Config().Name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- fn(lv) }()
+	select {
+	case err = <-done:
+		disconnect(lv)
+		return classify(err)
+	case <-ctx.Done():
+		disconnect(lv)
+		<-done
+		return fmt.Errorf("hypervisor: %w", ctx.Err())
+	case <-lv.Disconnected():
+		return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name)
+	}
+}
+
+// DownloadVolume writes the whole of the pool's volume to w on a connection of
+// its own and returns the bytes written.
+func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (int64, error) {
+	cfg := n.Config()
+	cw := &countingWriter{w: w}
+	err := n.onOwnConn(ctx, func(lv *libvirt.Libvirt) error {
+		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+		if err != nil {
+			return err
+		}
+		vol, err := lv.StorageVolLookupByName(pool, volume)
+		if err != nil {
+			return err
+		}
+		return lv.StorageVolDownload(vol, cw, 0, 0, 0)
+	})
+	return cw.n, wrapf(err, "download %s", volume)
+}
+
+// UploadVolume makes volume anew in the pool (replacing one of that name) with
+// the given capacity and format and fills it with size bytes of r, on a
+// connection of its own. A failed upload removes what it made.
+func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, size int64, capacity uint64, format string) error {
+	cfg := n.Config()
+	made := false
+	err := n.onOwnConn(ctx, func(lv *libvirt.Libvirt) error {
+		pool, err := ensurePool(lv, cfg)
+		if err != nil {
+			return err
+		}
+		if err := deleteVolume(lv, pool, volume); err != nil {
+			return err
+		}
+		doc, err := volumeXML(volume, capacity, format)
+		if err != nil {
+			return err
+		}
+		vol, err := lv.StorageVolCreateXML(pool, doc, 0)
+		if err != nil {
+			return err
+		}
+		made = true
+		return lv.StorageVolUpload(vol, io.LimitReader(r, size), 0, uint64(size), 0)
+	})
+	if err != nil && made {
+		// On the node's own connection: this one may be the one that failed.
+		_ = n.DeleteVolume(context.WithoutCancel(ctx), volume)
+	}
+	return wrapf(err, "upload %s", volume)
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n += int64(k)
+	return k, err
+}
