@@ -24,32 +24,8 @@ func FinalBackupVolume(id string) string { return "final-" + id + ".qcow2" }
 // copy of the same VM is replaced. The domain should be off, so the copy is
 // consistent.
 func (n *Node) BackupDisk(ctx context.Context, id string) (string, error) {
-	cfg := n.Config()
 	name := FinalBackupVolume(id)
-	err := n.callFor(ctx, n.opts.copyTimeout(), func(lv *libvirt.Libvirt) error {
-		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
-		if err != nil {
-			return err
-		}
-		root, err := lv.StorageVolLookupByName(pool, rootVolume(id))
-		if err != nil {
-			return err
-		}
-		_, capacity, _, err := lv.StorageVolGetInfo(root)
-		if err != nil {
-			return err
-		}
-		if err := deleteVolume(lv, pool, name); err != nil {
-			return err
-		}
-		doc, err := volumeXML(name, capacity, "qcow2")
-		if err != nil {
-			return err
-		}
-		_, err = lv.StorageVolCreateXMLFrom(pool, doc, root, 0)
-		return err
-	})
-	return name, wrapf(err, "back up the disk of %s", id)
+	return name, wrapf(n.copyDisk(ctx, id, name), "back up the disk of %s", id)
 }
 
 // Consistency says what a backup's disk image can be trusted for.
@@ -75,7 +51,7 @@ type Backup struct {
 	Capacity uint64
 	// SHA256 is the hex digest of the bytes written.
 	SHA256 string
-	// Took is how long the copy on the node took, before the transfer.
+	// Took is how long Freeze took: the copy on the node, before the transfer.
 	Took time.Duration
 }
 
@@ -87,14 +63,25 @@ type BackupProgress func(done, total uint64)
 func backupScratchVolume(id string) string { return "backup-" + id + ".qcow2" }
 
 // Backup takes a backup of the VM's root disk and writes it, a qcow2 image,
-// to w. From a running VM it is live: libvirt's push-mode backup job copies the
-// disk as it was at one instant into a scratch volume on the node while the
-// guest keeps running, its file systems frozen by its agent for that instant
-// when the agent answers; the scratch volume is then streamed to w and
-// removed, whatever happens. A VM that is off is streamed from its disk.
-// Nothing is left in the node's pool, and a failed backup says so: w has then
-// received a part only, which the caller throws away.
+// to w: Freeze, then Send.
 func (n *Node) Backup(ctx context.Context, id string, w io.Writer, progress BackupProgress) (Backup, error) {
+	b, err := n.Freeze(ctx, id, progress)
+	if err != nil {
+		return b, err
+	}
+	size, sum, err := n.Send(ctx, id, w)
+	b.Size, b.SHA256 = size, sum
+	return b, err
+}
+
+// Freeze makes the backup's image on the VM's node, in a scratch volume
+// beside its disk, as the disk was at one instant. From a running VM it is
+// live: libvirt's push-mode backup job copies the disk as it was when the job
+// began while the guest keeps running, its file systems frozen by its agent
+// for that instant when the agent answers. A VM that is off has its disk
+// copied. Once Freeze returns, the VM may do anything: Send reads the scratch
+// volume only. A failed Freeze leaves no scratch volume.
+func (n *Node) Freeze(ctx context.Context, id string, progress BackupProgress) (Backup, error) {
 	start := time.Now()
 	var (
 		b       Backup
@@ -109,31 +96,75 @@ func (n *Node) Backup(ctx context.Context, id string, w io.Writer, progress Back
 		b.Capacity, err = rootCapacity(lv, n.Config(), id)
 		return err
 	})
-	if err != nil {
-		return b, wrapf(err, "back up %s", id)
-	}
-	source := rootVolume(id)
-	if running {
-		if b.Consistency, err = n.backupJob(ctx, id, progress); err != nil {
-			n.dropScratch(ctx, id)
-			return b, wrapf(err, "back up %s", id)
-		}
-		source = backupScratchVolume(id)
-		defer n.dropScratch(ctx, id)
-	} else {
+	if err == nil && running {
+		b.Consistency, err = n.backupJob(ctx, id, progress)
+	} else if err == nil {
 		b.Consistency = PoweredOff
+		err = n.copyDisk(ctx, id, backupScratchVolume(id))
+	}
+	if err != nil {
+		n.dropScratch(ctx, id)
+		return b, wrapf(err, "back up %s", id)
 	}
 	b.Took = time.Since(start)
-	h := sha256.New()
-	b.Size, err = n.DownloadVolume(ctx, source, io.MultiWriter(w, h))
-	if err != nil {
-		return b, wrapf(err, "back up %s", id)
-	}
-	b.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if progress != nil {
 		progress(b.Capacity, b.Capacity)
 	}
 	return b, nil
+}
+
+// Send streams the image Freeze made to w and removes it from the node,
+// whatever happens; it returns the bytes written and their SHA-256. A failed
+// Send has written a part of the image to w, which the caller throws away.
+func (n *Node) Send(ctx context.Context, id string, w io.Writer) (int64, string, error) {
+	defer n.dropScratch(ctx, id)
+	h := sha256.New()
+	size, err := n.DownloadVolume(ctx, backupScratchVolume(id), io.MultiWriter(w, h))
+	if err != nil {
+		return size, "", wrapf(err, "back up %s", id)
+	}
+	return size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// copyDisk copies the VM's disk, whole, into volume on its node (replacing one
+// of that name).
+func (n *Node) copyDisk(ctx context.Context, id, volume string) error {
+	cfg := n.Config()
+	return n.callFor(ctx, n.opts.copyTimeout(), func(lv *libvirt.Libvirt) error {
+		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+		if err != nil {
+			return err
+		}
+		root, err := lv.StorageVolLookupByName(pool, rootVolume(id))
+		if err != nil {
+			return err
+		}
+		_, capacity, _, err := lv.StorageVolGetInfo(root)
+		if err != nil {
+			return err
+		}
+		if err := deleteVolume(lv, pool, volume); err != nil {
+			return err
+		}
+		doc, err := volumeXML(volume, capacity, "qcow2")
+		if err != nil {
+			return err
+		}
+		_, err = lv.StorageVolCreateXMLFrom(pool, doc, root, 0)
+		return err
+	})
+}
+
+// DropBackupScratch removes the image a Freeze made when no Send will take it.
+func (n *Node) DropBackupScratch(ctx context.Context, id string) { n.dropScratch(ctx, id) }
+
+// DropScratch removes what a backup or a restore of the VM cut short left
+// beside its disk.
+func (n *Node) DropScratch(ctx context.Context, id string) {
+	n.dropScratch(ctx, id)
+	if err := n.DeleteVolume(ctx, restoreScratchVolume(id)); err != nil {
+		n.log.Warn("restore scratch volume left", "vm", id, "err", err)
+	}
 }
 
 // dropScratch removes a backup's scratch volume, on its own time: it runs

@@ -2,6 +2,8 @@ package hypervisor
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -9,11 +11,15 @@ import (
 )
 
 // DiskImage is a backup's disk image, to become a VM's disk: a qcow2 image of
-// Size bytes for a disk of Capacity bytes, read from Open.
+// Size bytes for a disk of Capacity bytes, read from Open. When SHA256 is set,
+// an image whose bytes do not match it is refused before it replaces anything.
 type DiskImage struct {
 	Size     int64
 	Capacity uint64
+	SHA256   string
 	Open     func(ctx context.Context) (io.ReadCloser, error)
+	// Progress, when set, hears how many of Size bytes have arrived.
+	Progress BackupProgress
 }
 
 // restoreScratchVolume is where a backup lands on the VM's node before it
@@ -85,12 +91,29 @@ func (n *Node) placeImage(ctx context.Context, id string, img DiskImage, minCapa
 	})
 }
 
-// uploadImage puts a backup's image into the pool as volume.
+// uploadImage puts a backup's image into the pool as volume, checking its
+// checksum on the way.
 func (n *Node) uploadImage(ctx context.Context, volume string, img DiskImage) error {
 	r, err := img.Open(ctx)
 	if err != nil {
 		return fmt.Errorf("open the backup: %w", err)
 	}
 	defer r.Close()
-	return n.UploadVolume(ctx, volume, r, img.Size, img.Capacity, "qcow2")
+	h := sha256.New()
+	var read int64
+	src := io.TeeReader(&countingReader{r: r, report: func(n int64) {
+		read = n
+		if img.Progress != nil {
+			img.Progress(uint64(n), uint64(max(img.Size, 1)))
+		}
+	}}, h)
+	if err := n.UploadVolume(ctx, volume, src, img.Size, img.Capacity, "qcow2"); err != nil {
+		return err
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); img.SHA256 != "" && (got != img.SHA256 || read != img.Size) {
+		_ = n.DeleteVolume(context.WithoutCancel(ctx), volume)
+		return fmt.Errorf("%w: the backup read back is not the one taken (%d bytes, sha256 %s; want %d, %s)",
+			ErrConflict, read, got, img.Size, img.SHA256)
+	}
+	return nil
 }

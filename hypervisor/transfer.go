@@ -60,8 +60,8 @@ func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (
 }
 
 // UploadVolume makes volume anew in the pool (replacing one of that name) with
-// the given capacity and format and fills it with size bytes of r, on a
-// connection of its own. A failed upload removes what it made.
+// the given capacity and format and fills it with size bytes of r (all of r
+// when size is 0), on a connection of its own. A failed upload removes what it made.
 func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, size int64, capacity uint64, format string) error {
 	cfg := n.Config()
 	made := false
@@ -82,7 +82,10 @@ func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, siz
 			return err
 		}
 		made = true
-		return lv.StorageVolUpload(vol, io.LimitReader(r, size), 0, uint64(size), 0)
+		if size > 0 {
+			r = io.LimitReader(r, size)
+		}
+		return lv.StorageVolUpload(vol, r, 0, uint64(max(size, 0)), 0)
 	})
 	if err != nil && made {
 		// On the node's own connection: this one may be the one that failed.

@@ -26,6 +26,13 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+func (c *fakeClock) set(t time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+	return t
+}
+
 func (c *fakeClock) add(d time.Duration) time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -53,6 +53,13 @@ type VM struct {
 	// its region) yet and will be tried again.
 	Waiting, NoAddress bool
 	Attempts           int
+	// BackupsEnabled: backed up daily, for BackupPriceHourly beside the
+	// plan's PriceHourly. BackupIDs are its usable backups, oldest first.
+	BackupsEnabled    bool
+	BackupPriceHourly int64
+	BackupIDs         []int64
+	// DeletedAt is when it went into the recycle bin; zero unless deleted.
+	DeletedAt time.Time
 }
 
 // Live reports a VM that exists and can be operated on.
@@ -83,7 +90,8 @@ func readVM(v *store.VM, month string, forms *netForms) VM {
 		Held: v.Held(), Suspended: v.Suspended(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
 		Waiting:   v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
 		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),
-		Attempts:  v.Attempts}
+		Attempts:  v.Attempts, BackupsEnabled: v.BackupsEnabled, BackupPriceHourly: v.HourlyBackups(), BackupIDs: v.BackupIDs,
+		DeletedAt: v.DeletedAt}
 }
 
 // netForms remembers the last pool's mask and prefix length: a list's VMs
@@ -117,13 +125,15 @@ type Action struct {
 	Error       string // a message key (ActionErrorKey), or ""
 	StartedAt   time.Time
 	CompletedAt *time.Time
+	// Progress is how far it got, in percent: long actions (backups, restores) move it.
+	Progress int
 }
 
 // InProgress reports an action still running.
 func (a Action) InProgress() bool { return a.Status == store.ActionInProgress }
 
 func actionOf(a store.Action) Action {
-	out := Action{ID: a.ID, VMUUID: a.VMUUID, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt}
+	out := Action{ID: a.ID, VMUUID: a.VMUUID, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress}
 	if a.Error != "" {
 		out.Error = ActionErrorKey(a.Error)
 	}

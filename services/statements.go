@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"abrak/calendar"
+	"abrak/store"
 )
 
 // ParseMonth reads a statement's month, "YYYY-MM" (calendar.Parse).
@@ -46,6 +47,8 @@ type VMCharge struct {
 	Hours       int
 	First, Last time.Time
 	Rials       int64
+	// BackupRials is what its backups cost beside the hours of its plan (in Rials).
+	BackupRials int64
 }
 
 // Statement builds the principal's statement for month.
@@ -60,6 +63,16 @@ func (w *Wallet) Statement(ctx context.Context, p Principal, m calendar.Month) (
 	st := Statement{Month: m, Opening: opening, Closing: opening}
 	byVM := map[string]int{}
 	var uuids []string
+	chargeOf := func(ref string, at time.Time) *VMCharge {
+		i, ok := byVM[ref]
+		if !ok {
+			i = len(st.Charges)
+			byVM[ref] = i
+			st.Charges = append(st.Charges, VMCharge{UUID: ref, First: at, Last: at})
+			uuids = append(uuids, ref)
+		}
+		return &st.Charges[i]
+	}
 	for _, e := range entries {
 		st.Closing += e.AmountRials
 		line := StatementLine{At: e.CreatedAt, Rials: e.AmountRials, Kind: e.Kind, Ref: e.Ref}
@@ -71,17 +84,14 @@ func (w *Wallet) Statement(ctx context.Context, p Principal, m calendar.Month) (
 			st.Refunds = append(st.Refunds, line)
 			st.TotalRefunds += e.AmountRials
 		case "hourly", "vm_order":
-			i, ok := byVM[e.Ref]
-			if !ok {
-				i = len(st.Charges)
-				byVM[e.Ref] = i
-				st.Charges = append(st.Charges, VMCharge{UUID: e.Ref, First: e.CreatedAt})
-				uuids = append(uuids, e.Ref)
-			}
-			c := &st.Charges[i]
+			c := chargeOf(e.Ref, e.CreatedAt)
 			c.Hours++
 			c.Last = e.CreatedAt
 			c.Rials -= e.AmountRials
+			st.TotalCharges -= e.AmountRials
+		case store.LedgerBackups:
+			// Beside the hour it belongs to: the hour's row comes first.
+			chargeOf(e.Ref, e.CreatedAt).BackupRials -= e.AmountRials
 			st.TotalCharges -= e.AmountRials
 		default:
 			st.Other = append(st.Other, line)

@@ -253,6 +253,12 @@ func (f *inFlight) start(key string) bool {
 	return true
 }
 
+func (f *inFlight) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.m)
+}
+
 func (f *inFlight) done(key string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -47,18 +47,23 @@ func nodeError(err error) error {
 // exclusive runs op as an action with the VM locked: no power action, other
 // change or delete can start on it until op ends, whatever the outcome.
 func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
+	return s.exclusiveAction(ctx, p, vm, typ, timeout, func(ctx context.Context, _ int64) error { return op(ctx) })
+}
+
+// exclusiveAction is exclusive for an op that reports progress on its action.
+func (s *VMs) exclusiveAction(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context, actionID int64) error) (Action, error) {
 	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
 		return Action{}, Internal(err)
 	} else if !ok {
 		return Action{}, Conflict("vm.locked")
 	}
-	a, err := s.async(ctx, p, vm, typ, timeout, func(ctx context.Context) error {
+	a, err := s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, actionID int64) error {
 		defer func() {
 			if err := s.db.SetVMLocked(context.Background(), vm.ID, false); err != nil {
 				s.log.Error("unlocking vm", "vm", vm.UUID, "err", err)
 			}
 		}()
-		return op(ctx)
+		return op(ctx, actionID)
 	})
 	if err != nil {
 		_ = s.db.SetVMLocked(ctx, vm.ID, false)

@@ -219,6 +219,11 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, err
 // async records an action and runs op after the request has been answered,
 // bounded by timeout and by the service's lifetime.
 func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
+	return s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, _ int64) error { return op(ctx) })
+}
+
+// asyncAction is async for an op that reports progress on its action.
+func (s *VMs) asyncAction(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context, actionID int64) error) (Action, error) {
 	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, typ)
 	if err != nil {
 		return Action{}, Internal(err)
@@ -230,7 +235,7 @@ func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, t
 		octx, cancel := context.WithTimeout(s.bg, timeout)
 		defer cancel()
 		msg := ""
-		if err := op(octx); err != nil {
+		if err := op(octx, a.ID); err != nil {
 			msg = actionError(err)
 			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "action_id", a.ID, "err", err)
 		}

@@ -54,6 +54,8 @@ type VMConfig struct {
 	// Now is the clock that money is measured by (paid hours); tests move it.
 	// Default time.Now.
 	Now func() time.Time
+	// Backups are the operator's settings for backups and the recycle bin.
+	Backups BackupConfig
 }
 
 func (c VMConfig) withDefaults() VMConfig {
@@ -96,6 +98,7 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Backups = c.Backups.withDefaults()
 	return c
 }
 
@@ -117,8 +120,12 @@ type vmCore struct {
 	// crashes per node and address shortages per region, for the metrics.
 	crashes  counts[int64]
 	shortage counts[string]
+	// backupFailures counts failed backups per region, for the metrics.
+	backupFailures counts[string]
 	// uploads are the template uploads this panel has under way.
 	uploads inFlight
+	// backupsRunning are the nodes with a scheduled backup under way.
+	backupsRunning inFlight
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.

@@ -32,6 +32,8 @@ type Action struct {
 	Error       string
 	StartedAt   time.Time
 	CompletedAt *time.Time
+	// Progress is how far a long action got, in percent (0 for the short ones).
+	Progress int
 }
 
 // StartAction records an operation that has begun.
@@ -60,13 +62,20 @@ func (db *DB) CompletedAction(ctx context.Context, userID, vmID int64, typ strin
 	return db.EndAction(ctx, a.ID, "")
 }
 
+// SetActionProgress records how far an action in progress got, in percent.
+func (db *DB) SetActionProgress(ctx context.Context, id int64, percent int) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE actions SET progress = ? WHERE id = ? AND status = ? AND progress <> ?`,
+		min(max(percent, 0), 100), id, ActionInProgress, percent)
+	return err
+}
+
 // EndAction completes an action, or marks it errored when errMsg is not empty.
 func (db *DB) EndAction(ctx context.Context, id int64, errMsg string) (Action, error) {
 	status := ActionCompleted
 	if errMsg != "" {
 		status = ActionErrored
 	}
-	if _, err := db.W.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE id = ? AND status = ?`,
+	if _, err := db.W.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ?, progress = CASE WHEN ?1 = 'completed' THEN 100 ELSE progress END WHERE id = ? AND status = ?`,
 		status, errMsg, time.Now().Unix(), id, ActionInProgress); err != nil {
 		return Action{}, err
 	}
@@ -80,18 +89,18 @@ func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string)
 	if errMsg != "" {
 		status = ActionErrored
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ? WHERE vm_id = ? AND type = 'create' AND status = ?`,
+	_, err := tx.ExecContext(ctx, `UPDATE actions SET status = ?, error = ?, completed_at = ?, progress = 100 WHERE vm_id = ? AND type = 'create' AND status = ?`,
 		status, errMsg, time.Now().Unix(), vmID, ActionInProgress)
 	return err
 }
 
-const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), a.type, a.status, a.error, a.started_at, a.completed_at`
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	var started int64
 	var completed sql.NullInt64
-	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Type, &a.Status, &a.Error, &started, &completed)
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}

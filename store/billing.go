@@ -16,11 +16,31 @@ type DueHour struct {
 	Status       vmstatus.Status
 	PaidUntil    time.Time
 	PriceRials   int64
+	// BackupRials is what its backups add to the hour (0 when they are off).
+	BackupRials int64
+}
+
+// LedgerBackups is the ledger's kind for an hour of a VM's backups, a row
+// beside the hour of its plan ("hourly" or "vm_order").
+const LedgerBackups = "backups"
+
+// chargeHourTx debits one hour of a VM: its plan's price, and its backups'
+// as a row of their own when they are on.
+func chargeHourTx(ctx context.Context, tx *sql.Tx, userID int64, uuid, kind string, price, backups int64) error {
+	if _, err := AddToBalance(ctx, tx, userID, -price, kind, uuid); err != nil {
+		return err
+	}
+	if backups > 0 {
+		if _, err := AddToBalance(ctx, tx, userID, -backups, LedgerBackups, uuid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DueHours lists live VMs in good standing whose paid time ends at or before now.
 func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour, error) {
-	rows, err := db.read(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials
+	rows, err := db.read(ctx, `SELECT v.id, v.user_id, v.uuid, v.status, v.paid_until, p.price_hourly_rials, v.backups_enabled * v.backup_price_rials
 		FROM vms v JOIN plans p ON p.slug = v.plan_slug
 		WHERE v.status IN (`+sqlBilled+`) AND v.paid_until <= ? AND v.unpaid_since IS NULL ORDER BY v.paid_until LIMIT ?`, now.Unix(), limit)
 	if err != nil {
@@ -31,7 +51,7 @@ func (db *DB) DueHours(ctx context.Context, now time.Time, limit int) ([]DueHour
 	for rows.Next() {
 		var d DueHour
 		var paid int64
-		if err := rows.Scan(&d.VMID, &d.UserID, &d.UUID, &d.Status, &paid, &d.PriceRials); err != nil {
+		if err := rows.Scan(&d.VMID, &d.UserID, &d.UUID, &d.Status, &paid, &d.PriceRials, &d.BackupRials); err != nil {
 			return nil, err
 		}
 		d.PaidUntil = time.Unix(paid, 0)
@@ -69,7 +89,7 @@ func (db *DB) ResumeBilling(ctx context.Context, vm VM, now time.Time) (bool, er
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		if _, err := AddToBalance(ctx, tx, vm.UserID, -vm.PriceHourly, "hourly", vm.UUID); err != nil {
+		if err := chargeHourTx(ctx, tx, vm.UserID, vm.UUID, "hourly", vm.PriceHourly, vm.HourlyBackups()); err != nil {
 			return err
 		}
 		resumed = true
@@ -91,7 +111,7 @@ func (db *DB) ChargeHour(ctx context.Context, d DueHour) (charged bool, err erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // billed meanwhile, or gone
 		}
-		if _, err := AddToBalance(ctx, tx, d.UserID, -d.PriceRials, "hourly", d.UUID); err != nil {
+		if err := chargeHourTx(ctx, tx, d.UserID, d.UUID, "hourly", d.PriceRials, d.BackupRials); err != nil {
 			return err
 		}
 		charged = true

@@ -110,6 +110,30 @@ var listFields = []listField{
 	{`coalesce(tr.month, '')`, func(v *listRow, s string) error { v.trafficMonth = s; return nil }},
 	listText("v.boot_iso", func(v *VM) *string { return &v.BootISO }),
 	listText("v.rescue_crypt", func(v *VM) *string { return &v.RescueCrypt }),
+	listBool("v.backups_enabled", func(v *VM) *bool { return &v.BackupsEnabled }),
+	listInt64("v.backup_price_rials", func(v *VM) *int64 { return &v.BackupPriceHourly }),
+	listTime("v.deleted_at", true, func(v *VM) *time.Time { return &v.DeletedAt }),
+	{backupIDsExpr, func(v *listRow, s string) (err error) { v.BackupIDs, err = parseIDs(s); return }},
+}
+
+// backupIDsExpr lists a VM's usable backups, oldest first, as "1,2,3".
+const backupIDsExpr = `coalesce((SELECT group_concat(id) FROM (SELECT b.id FROM backups b WHERE b.vm_id = v.id AND b.status = '` + BackupCompleted + `' ORDER BY b.id)), '')`
+
+// parseIDs reads backupIDsExpr's list.
+func parseIDs(s string) ([]int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int64, len(parts))
+	for i, p := range parts {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // vmListRow is the packed column of listFields.

@@ -51,15 +51,16 @@ var listedVMColumns = func() []string {
 }()
 
 // vmBurn is what VM row r (a table alias, NEW or OLD) costs its owner each
-// hour now: its plan's price while it is billed and not unpaid.
+// hour now: its plan's price, and its backups' when they are on, while it is
+// billed and not unpaid.
 func vmBurn(r string) string {
 	return `(CASE WHEN ` + r + `.status IN (` + sqlBilled + `) AND ` + r + `.unpaid_since IS NULL
-		THEN coalesce((SELECT p.price_hourly_rials FROM plans p WHERE p.slug = ` + r + `.plan_slug), 0) ELSE 0 END)`
+		THEN coalesce((SELECT p.price_hourly_rials FROM plans p WHERE p.slug = ` + r + `.plan_slug), 0) + ` + r + `.backups_enabled * ` + r + `.backup_price_rials ELSE 0 END)`
 }
 
 // totalsMove adds (sign "+") or takes away ("-") VM row r from its owner's totals.
 func totalsMove(r, sign string) string {
-	return `INSERT INTO vm_totals (user_id, live, burn_rials) SELECT ` + r + `.user_id, ` + sign + `(` + r + `.status <> ` + sqlDestroyed + `), ` +
+	return `INSERT INTO vm_totals (user_id, live, burn_rials) SELECT ` + r + `.user_id, ` + sign + `(` + r + `.status NOT IN (` + sqlGone + `)), ` +
 		sign + vmBurn(r) + ` WHERE true ON CONFLICT (user_id) DO UPDATE SET live = live + excluded.live, burn_rials = burn_rials + excluded.burn_rials;`
 }
 
@@ -84,7 +85,7 @@ var listRowsTriggers = func() map[string]string {
 	// shows without a sum over them.
 	for _, trig := range []struct{ name, event, body string }{
 		{"totals_insert", "AFTER INSERT ON vms", totalsMove("NEW", "+")},
-		{"totals_update", "AFTER UPDATE OF status, plan_slug, unpaid_since, user_id ON vms", totalsMove("OLD", "-") + " " + totalsMove("NEW", "+")},
+		{"totals_update", "AFTER UPDATE OF status, plan_slug, unpaid_since, user_id, backups_enabled, backup_price_rials ON vms", totalsMove("OLD", "-") + " " + totalsMove("NEW", "+")},
 		{"totals_delete", "AFTER DELETE ON vms", totalsMove("OLD", "-")},
 		// A plan's price moves the burn of everyone on it: summed again, for
 		// them only (catalog writes are rare). A plan nobody's VM names yet
@@ -98,6 +99,7 @@ var listRowsTriggers = func() map[string]string {
 		"orders":    "vm_id, status, last_error, attempts",
 		"addresses": "vm_id, family, released_at, pool_id",
 		"traffic":   "vm_id, month, rx_bytes, tx_bytes",
+		"backups":   "vm_id, status",
 	} {
 		add(table+"_insert", "AFTER INSERT ON "+table, listRowsRefresh("NEW.vm_id"))
 		add(table+"_update", "AFTER UPDATE OF "+cols+" ON "+table, listRowsRefresh("OLD.vm_id", "NEW.vm_id"))
@@ -145,7 +147,7 @@ func keepListRows(ctx context.Context, db *DB) (bool, error) {
 	stmts = append(stmts, `DELETE FROM vm_list_rows`,
 		`INSERT INTO vm_list_rows (vm_id, packed) SELECT v.id, `+vmListRow+vmListFrom,
 		`DELETE FROM vm_totals`,
-		`INSERT INTO vm_totals (user_id, live, burn_rials) SELECT v.user_id, sum(v.status <> `+sqlDestroyed+`), sum(`+vmBurn("v")+`) FROM vms v GROUP BY v.user_id`)
+		`INSERT INTO vm_totals (user_id, live, burn_rials) SELECT v.user_id, sum(v.status NOT IN (`+sqlGone+`)), sum(`+vmBurn("v")+`) FROM vms v GROUP BY v.user_id`)
 	return true, db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, s := range stmts {
 			if _, err := tx.ExecContext(ctx, s); err != nil {

@@ -15,8 +15,8 @@ import (
 // header) and an unfiltered list's total are kept by triggers as VMs and plans
 // change. After every step of a random run of the writes the panel makes (an
 // order, a status, a plan change, an unpaid hour and its payment, a plan's new
-// price, a new plan), they are what summing over the VMs says, for each of
-// three customers.
+// price, a new plan, backups turned on at a price or off), they are what
+// summing over the VMs says, for each of three customers.
 func TestCustomerTotalsFollowEveryWrite(t *testing.T) {
 	ctx := context.Background()
 	db, first := poolDB(t, 10)
@@ -33,7 +33,7 @@ func TestCustomerTotalsFollowEveryWrite(t *testing.T) {
 	billed := vmstatus.Billed()
 	for step := range 400 {
 		var did string
-		switch k := rnd.IntN(10); {
+		switch k := rnd.IntN(11); {
 		case k < 3 || len(vms) == 0:
 			u := users[rnd.IntN(len(users))]
 			res, err := db.W.ExecContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region,
@@ -63,6 +63,10 @@ func TestCustomerTotalsFollowEveryWrite(t *testing.T) {
 		case k < 9:
 			exec(`UPDATE plans SET price_hourly_rials = ? WHERE slug = ?`, 1+rnd.IntN(500), plans[rnd.IntN(len(plans))])
 			did = "price"
+		case k < 10:
+			on := rnd.IntN(2)
+			exec(`UPDATE vms SET backups_enabled = ?, backup_price_rials = ? WHERE id = ?`, on, on*(1+rnd.IntN(100)), vms[rnd.IntN(len(vms))])
+			did = "backups"
 		default:
 			slug := fmt.Sprintf("p%d", len(plans))
 			if err := db.UpsertPlan(ctx, store.Plan{Slug: slug, NameFA: slug, NameEN: slug, VCPUs: 1, MemoryMB: 256, DiskGB: 1,
@@ -75,7 +79,7 @@ func TestCustomerTotalsFollowEveryWrite(t *testing.T) {
 		for _, u := range users {
 			var wantBurn int64
 			var wantLive int
-			rows, err := db.W.QueryContext(ctx, `SELECT v.status, v.unpaid_since IS NULL, coalesce(p.price_hourly_rials, 0)
+			rows, err := db.W.QueryContext(ctx, `SELECT v.status, v.unpaid_since IS NULL, coalesce(p.price_hourly_rials, 0) + v.backups_enabled * v.backup_price_rials
 				FROM vms v LEFT JOIN plans p ON p.slug = v.plan_slug WHERE v.user_id = ?`, u.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -90,7 +94,7 @@ func TestCustomerTotalsFollowEveryWrite(t *testing.T) {
 				if slices.Contains(billed, s) && paid {
 					wantBurn += price
 				}
-				if s != vmstatus.Destroyed {
+				if s != vmstatus.Destroyed && s != vmstatus.Deleted {
 					wantLive++
 				}
 			}

@@ -59,6 +59,14 @@ type VM struct {
 	UnpaidSince time.Time
 	// SuspendedAt is when a VM held past the grace period was suspended; zero when it is not.
 	SuspendedAt time.Time
+	// BackupsEnabled: its disk is backed up daily, for BackupPriceHourly rials
+	// an hour beside its plan's price (the price shown when they were turned on).
+	BackupsEnabled    bool
+	BackupPriceHourly int64
+	// BackupIDs are its usable backups, oldest first.
+	BackupIDs []int64
+	// DeletedAt is when it went into the recycle bin (status deleted); zero otherwise.
+	DeletedAt time.Time
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	// Order is the state of the order that pays for it.
@@ -74,7 +82,8 @@ const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status
 	v.root_password_crypt, v.ssh_keys, v.locked, v.node_unavailable, v.created_at, v.updated_at, v.paid_until,
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
 	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '` + ActionInProgress + `'),
-	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt, coalesce(v.suspended_at, 0)`
+	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt, coalesce(v.suspended_at, 0),
+	v.backups_enabled, v.backup_price_rials, coalesce(v.deleted_at, 0), ` + backupIDsExpr
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
 	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id
@@ -85,11 +94,12 @@ const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templat
 func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	var v VM
 	var keys, resolvers string
-	var created, updated, paid, unpaid, suspended int64
+	var created, updated, paid, unpaid, suspended, deleted int64
+	var backupIDs string
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.PlanNameFA, &v.PlanNameEN, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
 		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
-		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended)
+		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended, &v.BackupsEnabled, &v.BackupPriceHourly, &deleted, &backupIDs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -108,8 +118,25 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	if suspended > 0 {
 		v.SuspendedAt = time.Unix(suspended, 0).UTC()
 	}
+	if deleted > 0 {
+		v.DeletedAt = time.Unix(deleted, 0).UTC()
+	}
+	if err == nil {
+		v.BackupIDs, err = parseIDs(backupIDs)
+	}
 	return v, err
 }
+
+// HourlyBackups is what the VM's backups add to each of its hours.
+func (v VM) HourlyBackups() int64 {
+	if !v.BackupsEnabled {
+		return 0
+	}
+	return v.BackupPriceHourly
+}
+
+// HourlyCost is what each of the VM's hours costs: its plan and its backups.
+func (v VM) HourlyCost() int64 { return v.PriceHourly + v.HourlyBackups() }
 
 // VMFilter selects one customer's VMs.
 type VMFilter struct {
@@ -124,12 +151,13 @@ type VMFilter struct {
 func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	where := ` WHERE v.user_id = ?`
 	args := []any{f.UserID}
-	// Deleted VMs only when asked for by status (the API's status=destroyed).
+	// Deleted VMs (in the recycle bin, or destroyed) only when asked for by
+	// status (the API's status=deleted or destroyed).
 	if f.Status != "" {
 		where += ` AND v.status = ?`
 		args = append(args, f.Status)
 	} else {
-		where += ` AND v.status <> ` + sqlDestroyed
+		where += ` AND v.status NOT IN (` + sqlGone + `)`
 	}
 	if f.Q != "" {
 		// LIKE is case-insensitive for ASCII; lower() covers the rest of what SQLite folds.

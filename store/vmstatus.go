@@ -23,6 +23,9 @@ var (
 	sqlFailed    = sqlIn(vmstatus.Failed)
 	sqlRunning   = sqlIn(vmstatus.Running)
 	sqlBilled    = sqlIn(vmstatus.Billed()...)
+	// sqlGone is what lists and totals leave out unless asked: the recycle
+	// bin and what is destroyed.
+	sqlGone = sqlIn(vmstatus.Deleted, vmstatus.Destroyed)
 )
 
 // statusSet is the SET clause of every status writer: ?1 is the status, ?2 the

@@ -20,12 +20,16 @@ const (
 	// accelerator or a guest kernel panic. The disk is intact; it can be started again.
 	Crashed Status = "crashed"
 	// Failed: its order was given up and refunded; nothing runs.
-	Failed    Status = "failed"
+	Failed Status = "failed"
+	// Deleted: in the recycle bin. Its domain is off and its disk and
+	// addresses are kept for a grace period, unbilled; it can be restored
+	// until then, and is destroyed after.
+	Deleted   Status = "deleted"
 	Destroyed Status = "destroyed"
 )
 
 // All lists every status, in the order the list filter offers them.
-var All = []Status{Running, Stopped, Paused, Suspended, Crashed, Creating, Destroyed, Failed}
+var All = []Status{Running, Stopped, Paused, Suspended, Crashed, Creating, Deleted, Destroyed, Failed}
 
 // Valid reports whether s is one of the vocabulary's statuses.
 func Valid(s string) bool {
@@ -40,7 +44,7 @@ func Valid(s string) bool {
 // Live reports a VM that exists on a node and can be operated on.
 func (s Status) Live() bool {
 	switch s {
-	case Creating, Failed, Destroyed:
+	case Creating, Failed, Deleted, Destroyed:
 		return false
 	}
 	return s != ""
