@@ -67,8 +67,8 @@ type VM struct {
 	BackupIDs []int64
 	// DeletedAt is when it went into the recycle bin (status deleted); zero otherwise.
 	DeletedAt time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Order is the state of the order that pays for it.
 	OrderStatus vmstatus.Order
 	OrderError  string
