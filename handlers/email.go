@@ -85,10 +85,22 @@ func (h *Handlers) VerifyEmail(c echo.Context) error {
 	return redirect(c, "/signin")
 }
 
+// ResendVerification sends the link again; refused (too many letters), the
+// account page answers with the reason in the banner, beside its button.
 func (h *Handlers) ResendVerification(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	if err := h.Accounts.SendVerification(c.Request().Context(), p.UserID); err != nil {
-		return err
+	if err := h.Accounts.ResendVerification(c.Request().Context(), p); err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		v, err := h.accountView(c)
+		if err != nil {
+			return err
+		}
+		s := h.shell(c, "nav.account", "account")
+		s.Resend = f
+		return render(c, status, views.AccountPage(s, v))
 	}
 	h.flash(c, "mail.verification_sent")
 	return redirect(c, "/vms")

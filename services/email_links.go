@@ -35,19 +35,35 @@ func (a *Accounts) newLink(ctx context.Context, u store.User, purpose, path stri
 	return a.mail.URL(path + "?token=" + secret), nil
 }
 
-// SendVerification mails a link that confirms the account's address; the
-// newest link is the only one that works. Nothing is sent for an address
-// already verified.
-func (a *Accounts) SendVerification(ctx context.Context, userID int64) error {
+// ResendVerification mails the principal another link that confirms the
+// account's address ("send the link again"); the newest link is the only one
+// that works. Nothing is sent for an address already verified. Letters are
+// bounded per account and per client address.
+func (a *Accounts) ResendVerification(ctx context.Context, p Principal) error {
+	if err := p.Require(ScopeAccount); err != nil {
+		return err
+	}
 	if !a.MailEnabled() {
 		return Unavailable("mail.unavailable", nil)
 	}
-	u, err := a.db.UserByID(ctx, userID)
+	u, err := a.user(ctx, p.UserID)
 	if err != nil {
-		return Internal(err)
+		return err
 	}
 	if u.EmailVerified {
 		return nil
+	}
+	if err := a.resends.spend(p.IP, u.Email); err != nil {
+		return err
+	}
+	return a.sendVerification(ctx, u)
+}
+
+// sendVerification mails u a link that confirms its address, unbounded: its
+// callers (sign-up, ResendVerification) bound it.
+func (a *Accounts) sendVerification(ctx context.Context, u store.User) error {
+	if !a.MailEnabled() {
+		return Unavailable("mail.unavailable", nil)
 	}
 	link, err := a.newLink(ctx, u, store.LinkVerify, "/verify-email", VerifyLinkTTL)
 	if err != nil {
@@ -89,16 +105,8 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, ip string) e
 	if !validEmail(email) {
 		return Invalid(map[string]string{"email": "form.invalid_email"})
 	}
-	// Bounded per client address and per account, apart from the sign-in
-	// limits: asking for letters must not lock anyone out of signing in.
-	for _, key := range []string{ipKey(ip), accountKey(email)} {
-		settle, wait := a.perReset.Take(key)
-		if settle == nil {
-			e := RateLimited(wait)
-			e.Key = "auth.too_many_attempts"
-			return e
-		}
-		settle(true)
+	if err := a.resets.spend(ip, email); err != nil {
+		return err
 	}
 	u, err := a.db.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {

@@ -108,7 +108,7 @@ func TestLettersWaitInTheQueueUntilTheServerTakesThem(t *testing.T) {
 	// Refused for good: kept, marked failed, not tried again.
 	ms.set(0, true)
 	u := a.user(t, "nika@example.com")
-	if err := a.Accounts.SendVerification(ctx, u.ID); err != nil {
+	if err := a.Accounts.ResendVerification(ctx, services.Principal{UserID: u.ID, IP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	a.Mailer.DeliverDue(ctx)
