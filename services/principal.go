@@ -10,10 +10,12 @@ const (
 	ScopeVMDelete  = "vm:delete"
 	ScopeVMConsole = "vm:console"
 	ScopeAccount   = "account:read"
+	// ScopeWalletWrite spends: it starts payments into the wallet.
+	ScopeWalletWrite = "wallet:write"
 )
 
 // AllScopes lists every scope in the order the token form shows them.
-var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount}
+var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount, ScopeWalletWrite}
 
 // Principal is who is acting: a user through a browser session, or a user
 // through one of their API tokens with its scopes. Every service method takes
