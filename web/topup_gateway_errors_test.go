@@ -251,7 +251,7 @@ func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The file as the release before left it: without the columns of 0028.
+	// The file as the release before left it: without the columns of 0029 (the last migration).
 	for _, q := range []string{`ALTER TABLE topups DROP COLUMN reason`, `ALTER TABLE topups DROP COLUMN pay_url`, `UPDATE schema_version SET version = version - 1`} {
 		if _, err := old.DB.W.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
