@@ -62,6 +62,11 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	m := newMetrics(reg)
 	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
 	reg.MustRegister(newPoolCollector(h.Workers.Pools))
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answers", Help: "Answers kept in memory for pollers."},
+			func() float64 { n, _ := h.KeptAnswers(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answer_bytes", Help: "What the kept answers cost: keys, bodies and headers, in bytes."},
+			func() float64 { _, b := h.KeptAnswers(); return float64(b) }))
 
 	e.Use(observe(log, m))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -71,7 +76,8 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 		},
 	}))
 	e.Use(securityHeaders(cfg.SecureCookies, cfg.FormTargets))
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(boundedURL)
+	e.Use(middleware.BodyLimit(bodyLimit))
 
 	// Probes, metrics and static files carry no session.
 	e.GET("/healthz", h.Healthz)
