@@ -89,6 +89,11 @@ func fresh(c echo.Context, tag string) bool {
 	return tagMatches(c.Request().Header.Get("If-None-Match"), tag)
 }
 
+// noStore keeps an answer that shows a secret (a token, a rescue password, a
+// reset link's token, a console ticket) out of every cache, the browser's own
+// included, so it cannot be read back later from the disk or history.
+func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }
+
 // unfresh takes the validators back from an answer that turned out an error.
 func unfresh(c echo.Context) {
 	for _, h := range []string{"ETag", "Cache-Control", "Vary"} {
