@@ -34,7 +34,11 @@ func (h *Handlers) ForgotPassword(c echo.Context) error {
 	return render(c, http.StatusOK, views.ForgotPasswordPage(h.shell(c, "auth.forgot_title", ""), v))
 }
 
+// ResetPasswordForm and ResetPassword show the reset link's token (in the
+// address and in the form), which opens the account for 30 minutes: no cache
+// may keep their pages.
 func (h *Handlers) ResetPasswordForm(c echo.Context) error {
+	noStore(c)
 	token := c.QueryParam("token")
 	if err := h.Accounts.CheckResetLink(c.Request().Context(), token); err != nil {
 		return h.linkInvalid(c, views.ResetPasswordPage(h.shell(c, "auth.reset_title", ""), views.ResetView{Invalid: true}))
@@ -43,6 +47,7 @@ func (h *Handlers) ResetPasswordForm(c echo.Context) error {
 }
 
 func (h *Handlers) ResetPassword(c echo.Context) error {
+	noStore(c)
 	ctx := c.Request().Context()
 	token := c.FormValue("token")
 	err := h.Accounts.ResetPassword(ctx, token, c.FormValue("password"), c.FormValue("confirm"), c.RealIP())

@@ -165,7 +165,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	if err != nil {
 		return Internal(err)
 	}
-	if err := a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now()); errors.Is(err, store.ErrNotFound) {
+	if err := a.db.ResetPasswordByLink(ctx, l, hash, time.Now()); errors.Is(err, store.ErrNotFound) {
 		return InvalidWith("mail.link_invalid", nil)
 	} else if err != nil {
 		return Internal(err)
