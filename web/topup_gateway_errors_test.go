@@ -2,17 +2,21 @@ package web_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"abrak/services"
+	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/web"
 )
@@ -239,25 +243,43 @@ func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
 func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 	t.Parallel()
 	z := newFakeZarinpal(t)
-	old := newTestApp(t, z.gateway(fakeMerchant))
-	u := old.createUser(t, "before@example.com", testPassword)
+	// The file as the release before the reasons left it.
+	n := store.MigrationNumber("_topup_reasons.sql")
+	if n == 0 {
+		t.Fatal("no migration words the top-ups' reasons")
+	}
+	path := filepath.Join(t.TempDir(), "abrak.db")
+	if err := store.MigrateTo(context.Background(), path, n-1); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := services.HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := struct {
+		ID    int64
+		Email string
+	}{Email: "before@example.com"}
+	if err := raw.QueryRow(`INSERT INTO users (email, name, password_hash, email_verified_at, created_at, updated_at)
+		VALUES (?, 'before', ?, 1, 1, 1) RETURNING id`, u.Email, hash).Scan(&u.ID); err != nil {
+		t.Fatal(err)
+	}
 	for i, message := range []string{
 		`zarinpal request.json: Post "http://127.0.0.1:9/pg/v4/payment/request.json": dial tcp 127.0.0.1:9: connect: connection refused`,
 		`zarinpal request.json: HTTP 502, not JSON: <html><center>nginx/1.24.0</center></html>`,
 		"cancelled",
 	} {
-		if _, err := old.DB.W.Exec(`INSERT INTO topups (user_id, gateway, amount_rials, status, message, created_at, updated_at)
+		if _, err := raw.Exec(`INSERT INTO topups (user_id, gateway, amount_rials, status, message, created_at, updated_at)
 			VALUES (?, 'zarinpal', ?, 'failed', ?, 1, 1)`, u.ID, 100_000+i*10, message); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The file as the release before left it: without the columns of 0029 (the last migration).
-	for _, q := range []string{`ALTER TABLE topups DROP COLUMN reason`, `ALTER TABLE topups DROP COLUMN pay_url`, `UPDATE schema_version SET version = version - 1`} {
-		if _, err := old.DB.W.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.DBPath = old.DBPath })
+	raw.Close()
+	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.DBPath = path })
 	c := upgraded.client(t)
 	c.signIn(u.Email, testPassword)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
