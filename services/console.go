@@ -60,7 +60,7 @@ func (c ConsoleConfig) withDefaults() ConsoleConfig {
 
 // Consoles issues console tickets and opens the VNC side of consoles. Open
 // consoles live in its registry, which closes them when their VM stops or is
-// deleted, when they sit idle, and when their customer signs out.
+// deleted, when they sit idle, and when what opened them ends (End).
 type Consoles struct {
 	db    *store.DB
 	fleet *hypervisor.Fleet
@@ -130,7 +130,7 @@ func (c *Consoles) Issue(ctx context.Context, p Principal, uuid string) (IssuedT
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	now := c.cfg.Now()
 	t := store.ConsoleTicket{Hash: hashTicket(secret), UserID: p.UserID, VMID: vm.ID, Via: p.Via(),
-		TokenID: p.TokenID, Session: p.Session, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
+		TokenID: p.TokenID, Session: p.Session, SessionID: p.SessionID, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
 	if err := c.db.CreateConsoleTicket(ctx, t); err != nil {
 		return IssuedTicket{}, Internal(err)
 	}
@@ -194,7 +194,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 	if vm.Status != vmstatus.Running {
 		return nil, Conflict("console.not_running")
 	}
-	con, err := c.register(t.UserID, t.TokenID, vm.UUID)
+	con, err := c.register(t.UserID, t.TokenID, t.SessionID, vm.UUID)
 	if err != nil {
 		return nil, err
 	}

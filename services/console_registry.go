@@ -11,17 +11,19 @@ import (
 
 // Why a console was closed, as the viewer is told in the websocket's close frame.
 const (
-	CloseNormal    = "closed"
-	CloseVMStopped = "vm_stopped"
-	CloseIdle      = "idle"
-	CloseSignedOut = "signed_out"
-	CloseRevoked   = "token_revoked"
-	CloseVNCEnded  = "vnc_closed"
-	CloseShutdown  = "panel_stopping"
+	CloseNormal          = "closed"
+	CloseVMStopped       = "vm_stopped"
+	CloseIdle            = "idle"
+	CloseSignedOut       = "signed_out"
+	CloseSessionEnded    = "session_ended"
+	ClosePasswordChanged = "password_changed"
+	CloseRevoked         = "token_revoked"
+	CloseVNCEnded        = "vnc_closed"
+	CloseShutdown        = "panel_stopping"
 )
 
 // ConsoleRegistry knows every open console, so limits can be enforced and
-// consoles closed by VM or by customer.
+// consoles closed by VM or by what opened them.
 type ConsoleRegistry struct {
 	cfg ConsoleConfig
 
@@ -40,6 +42,9 @@ type Console struct {
 	UserID int64
 	// TokenID is the API token whose ticket opened it (0: a browser session's).
 	TokenID int64
+	// Session is the record (user_sessions.public_id) of the browser session
+	// whose page opened it ("" for a token's, or a session from before records).
+	Session string
 	VMUUID  string
 
 	reg       *ConsoleRegistry
@@ -154,14 +159,16 @@ func (r *ConsoleRegistry) roomFor(userID int64, vm string) error {
 	return r.limitError(r.countLocked(userID, vm))
 }
 
-func (r *ConsoleRegistry) register(userID, tokenID int64, vm string) (*Console, error) {
+// register records a console about to open, for the customer and what opened
+// it (an API token, or a browser session's record).
+func (r *ConsoleRegistry) register(userID, tokenID int64, session, vm string) (*Console, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.limitError(r.countLocked(userID, vm)); err != nil {
 		return nil, err
 	}
 	r.nextID++
-	c := &Console{ID: r.nextID, UserID: userID, TokenID: tokenID, VMUUID: vm, reg: r, closed: make(chan struct{})}
+	c := &Console{ID: r.nextID, UserID: userID, TokenID: tokenID, Session: session, VMUUID: vm, reg: r, closed: make(chan struct{})}
 	r.open[c.ID] = c
 	return c, nil
 }
@@ -185,17 +192,63 @@ func (r *ConsoleRegistry) CloseVM(uuid, reason string) {
 	}
 }
 
-// CloseUser closes every console of a customer (at sign-out).
-func (r *ConsoleRegistry) CloseUser(userID int64) {
-	for _, c := range r.matching(func(c *Console) bool { return c.UserID == userID }) {
-		c.Close(CloseSignedOut)
+// ConsolesOf picks open consoles by what opened them; a console is picked
+// when it matches every field that is set. With only UserID set it picks all
+// of a customer's consoles; without UserID, TokenID or Session, none.
+type ConsolesOf struct {
+	UserID int64
+	// TokenID picks the consoles opened with one API token's tickets.
+	TokenID int64
+	// Browsers picks only consoles opened from browser sessions: Session
+	// narrows them to one session's, Except leaves one session's out.
+	Browsers bool
+	Session  string
+	Except   string
+}
+
+func (of ConsolesOf) picks(c *Console) bool {
+	switch {
+	case of.UserID == 0 && of.TokenID == 0 && of.Session == "",
+		of.UserID != 0 && c.UserID != of.UserID,
+		of.TokenID != 0 && c.TokenID != of.TokenID,
+		of.Browsers && c.TokenID != 0,
+		of.Session != "" && c.Session != of.Session,
+		of.Except != "" && c.Session == of.Except:
+		return false
+	}
+	return true
+}
+
+// ConsoleCloser is what a service that ends someone's access needs of the
+// console registry: Accounts (sign-out, ended sessions, password changes and
+// resets, a closed account) and Tokens (revocation) hold one, wired in
+// web/app.go; whatever later takes a member's access away calls End the same way.
+type ConsoleCloser interface {
+	// End closes the open consoles of, for reason.
+	End(of ConsolesOf, reason string)
+	// MoveSession hands the consoles of a browser's session to the session
+	// the same browser goes on under (a renewed sign-in).
+	MoveSession(from, to string)
+}
+
+// End closes the open consoles that of picks.
+func (r *ConsoleRegistry) End(of ConsolesOf, reason string) {
+	for _, c := range r.matching(of.picks) {
+		c.Close(reason)
 	}
 }
 
-// CloseToken closes the consoles opened with the tickets of an API token (when it is revoked).
-func (r *ConsoleRegistry) CloseToken(tokenID int64) {
-	for _, c := range r.matching(func(c *Console) bool { return c.TokenID == tokenID }) {
-		c.Close(CloseRevoked)
+// MoveSession hands the open consoles of one browser session to another.
+func (r *ConsoleRegistry) MoveSession(from, to string) {
+	if from == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.open {
+		if c.Session == from && c.TokenID == 0 {
+			c.Session = to
+		}
 	}
 }
 

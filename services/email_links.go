@@ -137,8 +137,9 @@ func (a *Accounts) resetLink(ctx context.Context, secret string) (store.EmailLin
 }
 
 // ResetPassword sets a new password through a reset link: once, within 30
-// minutes, and every session of the account ends with it. Reaching the mail
-// proves the address, so it is verified too.
+// minutes; every session of the account ends with it, and every console it
+// has open closes. Reaching the mail proves the
+// address, so it is verified too.
 func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm, ip string) error {
 	l, err := a.resetLink(ctx, secret)
 	if err != nil {
@@ -157,11 +158,15 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	if err != nil {
 		return Internal(err)
 	}
-	if err := a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now()); errors.Is(err, store.ErrNotFound) {
+	err = a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
 		return InvalidWith("mail.link_invalid", nil)
 	} else if err != nil {
 		return Internal(err)
 	}
+	// Whoever held the old password may hold a session or a console opened
+	// with it: all of them end.
+	a.endConsoles(ConsolesOf{UserID: u.ID}, ClosePasswordChanged)
 	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "account.password_reset", SeveritySecurity, "user", "", "")
 	return nil
 }
