@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"abrak/mail"
@@ -137,8 +138,8 @@ func (a *Accounts) resetLink(ctx context.Context, secret string) (store.EmailLin
 }
 
 // ResetPassword sets a new password through a reset link: once, within 30
-// minutes; every session of the account ends with it, and every console it
-// has open closes. Reaching the mail proves the
+// minutes; every session of the account ends with it, its API tokens are
+// revoked, and every console it has open closes. Reaching the mail proves the
 // address, so it is verified too.
 func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm, ip string) error {
 	l, err := a.resetLink(ctx, secret)
@@ -158,15 +159,19 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	if err != nil {
 		return Internal(err)
 	}
-	err = a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now())
+	revoked, err := a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return InvalidWith("mail.link_invalid", nil)
 	} else if err != nil {
 		return Internal(err)
 	}
-	// Whoever held the old password may hold a session or a console opened
-	// with it: all of them end.
+	// Whoever held the old password may hold a session, a token or a console
+	// opened with either: all of them end.
 	a.endConsoles(ConsolesOf{UserID: u.ID}, ClosePasswordChanged)
-	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "account.password_reset", SeveritySecurity, "user", "", "")
+	p := Principal{UserID: u.ID, IP: ip}
+	a.audit.Record(ctx, p, "account.password_reset", SeveritySecurity, "user", "", "")
+	for _, t := range revoked {
+		a.audit.Record(ctx, p, "token.revoked_by_reset", SeveritySecurity, "token", strconv.FormatInt(t.ID, 10), t.Name)
+	}
 	return nil
 }

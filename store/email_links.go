@@ -50,17 +50,35 @@ func (db *DB) EmailLinkByHash(ctx context.Context, purpose, tokenHash string) (E
 }
 
 // ResetPasswordByLink uses a reset link and sets the new password hash in one
-// transaction: a link opens one change, and every session that began before it
-// ends. ErrNotFound when the link was used meanwhile or has expired.
-func (db *DB) ResetPasswordByLink(ctx context.Context, linkID, userID int64, hash string, now time.Time) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error {
+// transaction: a link opens one change, every session that began before it
+// ends, and every API token that still works is revoked; it returns those
+// tokens. ErrNotFound when the link was used meanwhile or has expired.
+func (db *DB) ResetPasswordByLink(ctx context.Context, linkID, userID int64, hash string, now time.Time) ([]APIToken, error) {
+	var revoked []APIToken
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := useLink(ctx, tx, linkID, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ? WHERE id = ?`,
-			hash, now.UnixNano(), now.Unix(), userID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ? WHERE id = ?`,
+			hash, now.UnixNano(), now.Unix(), userID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE api_tokens SET revoked_at = ?1
+			WHERE user_id = ?2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?1) RETURNING `+tokenColumns, now.Unix(), userID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanToken(rows)
+			if err != nil {
+				return err
+			}
+			revoked = append(revoked, t)
+		}
+		return rows.Err()
 	})
+	return revoked, err
 }
 
 // VerifyEmailByLink uses a verification link and marks the address verified,

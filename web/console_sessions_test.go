@@ -282,26 +282,49 @@ func TestAPasswordChangeClosesTheOtherBrowsersConsoles(t *testing.T) {
 	w.wantOpenConsoles(t, 1)
 }
 
-// A password reset by e-mail link closes every console of the account, the
-// API tokens' included.
-func TestAPasswordResetClosesEveryConsole(t *testing.T) {
+// A password reset by e-mail link closes every console of the account and
+// revokes its API tokens (the reset page says so beforehand), and the activity
+// log shows each token that was revoked.
+func TestAPasswordResetClosesEveryConsoleAndRevokesTheTokens(t *testing.T) {
 	ms := newMailServer(t)
 	w := newConsoleWorld(t, withRoomForConsoles, withMail(ms))
 	token, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMConsole, services.ScopeVMRead)
+	idle, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMRead)
 	laptop := w.browser(t, "ana@example.com", testPassword, uaLinux)
 	onLaptop := w.openConsole(t, laptop, "the laptop's console")
 	ofToken := w.openTokenConsole(t, token, "the token's console")
+	mustStatus(t, "the token before the reset", apiCall(t, w.testApp, "GET", "/api/v1/vms", idle, ""), http.StatusOK)
 
 	stranger := w.client(t)
 	stranger.get("/forgot-password")
 	stranger.post("/forgot-password", form("email", "ana@example.com"))
 	link := linkIn(t, ms.await(t, "ana@example.com", i18n.T(i18n.FA, "mail.reset.subject", "provider", "Abrak Cloud")), w.URL+"/reset-password?token=")
 	secret := strings.TrimPrefix(link, w.URL+"/reset-password?token=")
-	stranger.get("/reset-password?token=" + url.QueryEscape(secret))
+	for _, lang := range []i18n.Locale{i18n.EN, i18n.FA} {
+		page := stranger.get("/reset-password?lang=" + string(lang) + "&token=" + url.QueryEscape(secret))
+		mustStatus(t, "the reset page", page, http.StatusOK)
+		if words := map[i18n.Locale]string{i18n.EN: "API token", i18n.FA: "توکن"}[lang]; !strings.Contains(page.Body, words) {
+			t.Errorf("the %s reset page does not say the API tokens will be revoked", lang)
+		}
+	}
 	r := stranger.post("/reset-password", form("token", secret, "password", "Another-pass-42", "confirm", "Another-pass-42"))
 	wantRedirect(t, "the reset", r, "/signin")
 
 	wantClosedFor(t, onLaptop, services.ClosePasswordChanged)
 	wantClosedFor(t, ofToken, services.ClosePasswordChanged)
 	w.wantOpenConsoles(t, 0)
+	for _, tok := range []string{token, idle} {
+		mustStatus(t, "a token after the reset", apiCall(t, w.testApp, "GET", "/api/v1/vms", tok, ""), http.StatusUnauthorized)
+	}
+	mustStatus(t, "a console link after the reset", apiCall(t, w.testApp, "POST", "/api/v1/vms/"+w.vm.UUID+"/console", token, ""), http.StatusUnauthorized)
+
+	ana := w.client(t)
+	ana.signIn("ana@example.com", "Another-pass-42")
+	activity := ana.get("/activity?lang=en")
+	if n := strings.Count(activity.Body, html.EscapeString(i18n.T(i18n.EN, "audit.token.revoked_by_reset"))); n != 2 {
+		t.Errorf("the activity log shows %d tokens revoked by the reset, want 2", n)
+	}
+	if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'token.revoked_by_reset' AND severity = 'security'`); n != 2 {
+		t.Errorf("%d security events for the revoked tokens, want 2", n)
+	}
 }
