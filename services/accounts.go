@@ -24,6 +24,8 @@ type Accounts struct {
 	// and per account (5 each).
 	signUps, resends, resets letterLimits
 	touches                  sessionTouches
+	// consoles closes the consoles of sessions that end; nil: none to close.
+	consoles ConsoleCloser
 	// dummyHash is checked for unknown emails so that a wrong email costs the
 	// same time as a wrong password: timing tells nothing about who has an account.
 	dummyHash string
@@ -257,6 +259,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	if err := a.db.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return Internal(err)
 	}
+	// Every other session has ended; this browser goes on (ContinueSession),
+	// and so does its console: whoever sits at it has just proved the password.
+	a.endConsoles(ConsolesOf{UserID: u.ID, Browsers: true, Except: p.SessionID}, ClosePasswordChanged)
 	a.audit.Record(ctx, p, "account.password_changed", SeveritySecurity, "user", "", "")
 	return nil
 }
@@ -322,7 +327,7 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 		}
 		a.touchSession(ctx, sid, ip, seen)
 	}
-	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
+	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
 }
 
 // User loads the principal's own account.

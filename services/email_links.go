@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"abrak/mail"
@@ -145,8 +146,9 @@ func (a *Accounts) resetLink(ctx context.Context, secret string) (store.EmailLin
 }
 
 // ResetPassword sets a new password through a reset link: once, within 30
-// minutes, and every session of the account ends with it. Reaching the mail
-// proves the address, so it is verified too.
+// minutes; every session of the account ends with it, its API tokens are
+// revoked, and every console it has open closes. Reaching the mail proves the
+// address, so it is verified too.
 func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm, ip string) error {
 	l, err := a.resetLink(ctx, secret)
 	if err != nil {
@@ -165,11 +167,19 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	if err != nil {
 		return Internal(err)
 	}
-	if err := a.db.ResetPasswordByLink(ctx, l, hash, time.Now()); errors.Is(err, store.ErrNotFound) {
+	revoked, err := a.db.ResetPasswordByLink(ctx, l, hash, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
 		return InvalidWith("mail.link_invalid", nil)
 	} else if err != nil {
 		return Internal(err)
 	}
-	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "account.password_reset", SeveritySecurity, "user", "", "")
+	// Whoever held the old password may hold a session, a token or a console
+	// opened with either: all of them end.
+	a.endConsoles(ConsolesOf{UserID: u.ID}, ClosePasswordChanged)
+	p := Principal{UserID: u.ID, IP: ip}
+	a.audit.Record(ctx, p, "account.password_reset", SeveritySecurity, "user", "", "")
+	for _, t := range revoked {
+		a.audit.Record(ctx, p, "token.revoked_by_reset", SeveritySecurity, "token", strconv.FormatInt(t.ID, 10), t.Name)
+	}
 	return nil
 }

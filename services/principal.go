@@ -31,6 +31,9 @@ type Principal struct {
 	// Session is the browser session's token (empty for a token): console
 	// tickets it mints die with it.
 	Session string
+	// SessionID is the browser's record (Accounts.StartSession; empty for a
+	// token): the consoles it opens close when that session ends.
+	SessionID string
 	// seen is the customer's Version read with the token or the account when
 	// the request was authenticated (seenOK), so the request's answer tag
 	// costs no query of its own.

@@ -58,6 +58,7 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 				// A session from before browsers were recorded: recorded now, once.
 				if sid, err = accounts.StartSession(ctx, id, c.RealIP(), c.Request().UserAgent()); err == nil {
 					sm.Put(ctx, handlers.SessionIDKey, sid)
+					p.SessionID = sid
 				}
 			}
 			c.Set(keyCurrentUser, currentUser{u})
