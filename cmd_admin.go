@@ -125,7 +125,7 @@ func adminCreateUser(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	u, err := acc.SignUp(ctx, services.SignUpInput{Email: email, Name: name, Password: password, IsAdmin: admin, SkipConfirm: true})
+	u, err := acc.SignUp(ctx, services.SignUpInput{Email: email, Name: name, Password: password, IsAdmin: admin, Operator: true})
 	if err != nil {
 		return describe(err)
 	}

@@ -64,25 +64,26 @@ func (h *Handlers) ChangePassword(c echo.Context) error {
 	if err != nil {
 		return h.accountRefused(c, err, func(v *views.AccountView, f views.Form) { v.Password = f })
 	}
-	if err := h.continueAlone(c, p.UserID); err != nil {
+	if err := h.continueAlone(c, p); err != nil {
 		return err
 	}
 	h.flash(c, "account.password_changed")
 	return redirect(c, "/account")
 }
 
-// continueAlone goes on in this browser under a new token after every session
-// of the account has ended (and its consoles with them).
-func (h *Handlers) continueAlone(c echo.Context, userID int64) error {
-	if err := h.Sessions.RenewToken(c.Request().Context()); err != nil {
+// continueAlone goes on in this browser under a new token and record after
+// every other session of the account has ended (and their consoles with them);
+// this browser's consoles go on with it.
+func (h *Handlers) continueAlone(c echo.Context, p services.Principal) error {
+	ctx := c.Request().Context()
+	if err := h.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	if err := h.beginSession(c, userID); err != nil {
+	sid, err := h.Accounts.ContinueSession(ctx, p, c.RealIP(), c.Request().UserAgent())
+	if err != nil {
 		return err
 	}
-	if h.Consoles != nil {
-		h.Consoles.CloseUser(userID)
-	}
+	h.putSession(c, p.UserID, sid)
 	return nil
 }
 
@@ -186,9 +187,6 @@ func (h *Handlers) CloseAccount(c echo.Context) error {
 			v.Close = f
 		})
 	}
-	if h.Consoles != nil {
-		h.Consoles.CloseUser(p.UserID)
-	}
 	if err := h.Sessions.Destroy(ctx); err != nil {
 		return err
 	}
@@ -217,7 +215,7 @@ func (h *Handlers) EndOtherSessions(c echo.Context) error {
 	if err := h.Accounts.EndAllSessions(ctx, p); err != nil {
 		return err
 	}
-	if err := h.continueAlone(c, p.UserID); err != nil {
+	if err := h.continueAlone(c, p); err != nil {
 		return err
 	}
 	h.flash(c, "account.sessions_ended")

@@ -18,37 +18,59 @@ import (
 // A GET of a customer's VMs (the API's list and one VM, the dashboard's
 // polled partials) carries an ETag made of what the answer was built from:
 // the customer's and the catalog's change counters (services.Version), the
-// URL, the customer, the language, the month (traffic is shown per month),
-// the process (a new build may draw differently) and, for the dashboard, the
-// CSRF token its forms carry. "Nothing changed" then costs one small query
-// and a compare: a client that sends If-None-Match gets 304, and a client that
-// does not gets the encoding kept from the last time (answerCache).
+// path, the parameters the answer reads (parsed, never the raw query), the
+// customer, the language, the month (traffic is shown per month), the process
+// (a new build may draw differently) and, for the dashboard, the CSRF token
+// its forms carry. "Nothing changed" then costs one small query and a
+// compare: a client that sends If-None-Match gets 304, and a client that does
+// not gets the encoding kept from the last time (answerCache).
 
 // bootNonce changes the tags of every answer when the panel restarts.
 var bootNonce = uint64(time.Now().UnixNano())
 
-// answerTag is the tag of this request's answer at version v; extra names
-// whatever else the answer is drawn from.
-func answerTag(c echo.Context, p services.Principal, v services.Version, extra ...string) string {
+// answerID names one answer: its kind, the customer, the path, the language
+// and the parameters it is drawn from, as the handler parsed them. A parameter
+// the answer does not read is in neither the key nor the tag, so junk in the
+// query (?pad=…) neither makes a request an entry of its own nor a key the
+// size of the query: two requests that differ only in it share one entry.
+type answerID struct {
+	kind   string
+	userID int64
+	parts  []string
+}
+
+func answerFor(kind string, c echo.Context, p services.Principal, params ...string) answerID {
+	return answerID{kind: kind, userID: p.UserID, parts: append([]string{c.Request().URL.Path, string(LocaleOf(c))}, params...)}
+}
+
+// key is where the answer is kept, whatever the version: a newer one
+// replaces it. Each part goes with its length, so no value can pass for two.
+func (id answerID) key() string {
+	var b strings.Builder
+	b.WriteString(id.kind)
+	b.WriteByte(' ')
+	b.WriteString(strconv.FormatInt(id.userID, 10))
+	for _, s := range id.parts {
+		b.WriteByte(' ')
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// at is the answer's ETag at version v, and its key.
+func (id answerID) at(v services.Version) (tag, key string) {
+	key = id.key()
 	h := fnv.New64a()
 	var b [8]byte
-	for _, n := range []uint64{bootNonce, uint64(v.Customer), uint64(v.Catalog), uint64(p.UserID)} {
+	for _, n := range []uint64{bootNonce, uint64(v.Customer), uint64(v.Catalog)} {
 		binary.LittleEndian.PutUint64(b[:], n)
 		h.Write(b[:])
 	}
-	r := c.Request()
-	for _, s := range append([]string{r.URL.Path, r.URL.RawQuery, string(LocaleOf(c)), time.Now().UTC().Format("2006-01")}, extra...) {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return `"` + hex.EncodeToString(h.Sum(nil)) + `"`
-}
-
-// answerKey is where an answer is kept: the same request of the same customer
-// (whatever the version; a newer one replaces it).
-func answerKey(kind string, c echo.Context, p services.Principal, extra ...string) string {
-	r := c.Request()
-	return strings.Join(append([]string{kind, strconv.FormatInt(p.UserID, 10), r.URL.Path, r.URL.RawQuery, string(LocaleOf(c))}, extra...), "\x00")
+	h.Write([]byte(time.Now().UTC().Format("2006-01")))
+	h.Write([]byte(key))
+	return `"` + hex.EncodeToString(h.Sum(nil)) + `"`, key
 }
 
 // fresh sets the answer's validators and reports whether the client already
@@ -66,6 +88,11 @@ func fresh(c echo.Context, tag string) bool {
 	}
 	return tagMatches(c.Request().Header.Get("If-None-Match"), tag)
 }
+
+// noStore keeps an answer that shows a secret (a token, a rescue password, a
+// reset link's token, a console ticket) out of every cache, the browser's own
+// included, so it cannot be read back later from the disk or history.
+func noStore(c echo.Context) { c.Response().Header().Set("Cache-Control", "no-store") }
 
 // unfresh takes the validators back from an answer that turned out an error.
 func unfresh(c echo.Context) {
@@ -93,14 +120,15 @@ func notModified(c echo.Context) error { return c.NoContent(http.StatusNotModifi
 
 // answerCache keeps the last encoding of a customer's list pages, by request,
 // with the tag it was made at; an entry whose tag no longer matches is simply
-// replaced. It holds at most maxBytes of bodies: when full, entries are
-// dropped in the map's order, which is as good as any for a cache that only
-// saves work.
+// replaced. It holds at most maxEntries entries and maxBytes of keys, bodies
+// and headers together: when full, entries are dropped in the map's order,
+// which is as good as any for a cache that only saves work.
 type answerCache struct {
-	mu       sync.Mutex
-	m        map[string]cachedAnswer
-	bytes    int
-	maxBytes int
+	mu         sync.Mutex
+	m          map[string]cachedAnswer
+	bytes      int
+	maxBytes   int
+	maxEntries int
 }
 
 type cachedAnswer struct {
@@ -128,8 +156,21 @@ func (e cachedAnswer) setHeaders(c echo.Context) {
 	}
 }
 
-func newAnswerCache(maxBytes int) *answerCache {
-	return &answerCache{m: map[string]cachedAnswer{}, maxBytes: maxBytes}
+func newAnswerCache(maxBytes, maxEntries int) *answerCache {
+	return &answerCache{m: map[string]cachedAnswer{}, maxBytes: maxBytes, maxEntries: maxEntries}
+}
+
+// entryOverhead is what an entry costs besides its strings: the map's slot,
+// the string and slice headers.
+const entryOverhead = 128
+
+// size is what keeping e under key costs.
+func (e cachedAnswer) size(key string) int {
+	n := entryOverhead + len(key) + len(e.tag) + len(e.body)
+	for _, h := range e.headers {
+		n += len(h)
+	}
+	return n
 }
 
 func (a *answerCache) get(key, tag string) (cachedAnswer, bool) {
@@ -140,22 +181,30 @@ func (a *answerCache) get(key, tag string) (cachedAnswer, bool) {
 }
 
 func (a *answerCache) put(key string, e cachedAnswer) {
-	if len(e.body) > a.maxBytes/16 {
+	size := e.size(key)
+	if size > a.maxBytes/16 {
 		return
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if old, ok := a.m[key]; ok {
 		delete(a.m, key)
-		a.bytes -= len(old.body)
+		a.bytes -= old.size(key)
 	}
 	for k, old := range a.m {
-		if a.bytes+len(e.body) <= a.maxBytes {
+		if a.bytes+size <= a.maxBytes && len(a.m) < a.maxEntries {
 			break
 		}
 		delete(a.m, k)
-		a.bytes -= len(old.body)
+		a.bytes -= old.size(k)
 	}
 	a.m[key] = e
-	a.bytes += len(e.body)
+	a.bytes += size
+}
+
+// held is how many answers are kept and what they cost.
+func (a *answerCache) held() (entries, bytes int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.m), a.bytes
 }

@@ -114,9 +114,8 @@ func (h *Handlers) SignUp(c echo.Context) error {
 func (h *Handlers) SignOut(c echo.Context) error {
 	ctx := c.Request().Context()
 	if p, ok := PrincipalOf(c); ok {
-		h.Audit.Record(ctx, p, "auth.signout", services.SeverityInfo, "user", "", "")
-		if h.Consoles != nil {
-			h.Consoles.CloseUser(p.UserID)
+		if err := h.Accounts.SignOut(ctx, p); err != nil {
+			return err
 		}
 	}
 	if err := h.Sessions.Destroy(ctx); err != nil {

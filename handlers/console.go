@@ -25,7 +25,7 @@ func (h *Handlers) APIConsole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return c.JSON(http.StatusOK, consoleTicketJSON{
 		URL:       h.BaseURL + consolePageURL(t.Secret),
 		ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339),
@@ -46,7 +46,7 @@ func (h *Handlers) ConsolePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return render(c, http.StatusOK, views.ConsolePage(h.shell(c, "console.title", "vms"), views.ConsoleView{
 		VMUUID: vm.UUID, VMName: vm.DisplayName, WSURL: consoleWSURL(t.Secret),
 		TicketURL: "/vms/" + vm.UUID + "/console/ticket", BackURL: "/vms/" + vm.UUID,
@@ -61,7 +61,7 @@ func (h *Handlers) ConsoleTicket(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return c.JSON(http.StatusOK, map[string]string{"ws_url": consoleWSURL(t.Secret)})
 }
 
@@ -74,7 +74,7 @@ func (h *Handlers) TicketConsolePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return render(c, http.StatusOK, views.ConsolePage(h.shell(c, "console.title", ""), views.ConsoleView{
 		VMUUID: target.VMUUID, VMName: target.DisplayName, WSURL: consoleWSURL(secret),
 	}))

@@ -34,7 +34,11 @@ func (h *Handlers) ForgotPassword(c echo.Context) error {
 	return render(c, http.StatusOK, views.ForgotPasswordPage(h.shell(c, "auth.forgot_title", ""), v))
 }
 
+// ResetPasswordForm and ResetPassword show the reset link's token (in the
+// address and in the form), which opens the account for 30 minutes: no cache
+// may keep their pages.
 func (h *Handlers) ResetPasswordForm(c echo.Context) error {
+	noStore(c)
 	token := c.QueryParam("token")
 	if err := h.Accounts.CheckResetLink(c.Request().Context(), token); err != nil {
 		return h.linkInvalid(c, views.ResetPasswordPage(h.shell(c, "auth.reset_title", ""), views.ResetView{Invalid: true}))
@@ -43,6 +47,7 @@ func (h *Handlers) ResetPasswordForm(c echo.Context) error {
 }
 
 func (h *Handlers) ResetPassword(c echo.Context) error {
+	noStore(c)
 	ctx := c.Request().Context()
 	token := c.FormValue("token")
 	err := h.Accounts.ResetPassword(ctx, token, c.FormValue("password"), c.FormValue("confirm"), c.RealIP())
@@ -85,10 +90,22 @@ func (h *Handlers) VerifyEmail(c echo.Context) error {
 	return redirect(c, "/signin")
 }
 
+// ResendVerification sends the link again; refused (too many letters), the
+// account page answers with the reason in the banner, beside its button.
 func (h *Handlers) ResendVerification(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	if err := h.Accounts.SendVerification(c.Request().Context(), p.UserID); err != nil {
-		return err
+	if err := h.Accounts.ResendVerification(c.Request().Context(), p); err != nil {
+		f, status, err := formFor(c, err, nil)
+		if err != nil {
+			return err
+		}
+		v, err := h.accountView(c)
+		if err != nil {
+			return err
+		}
+		s := h.shell(c, "nav.account", "account")
+		s.Resend = f
+		return render(c, status, views.AccountPage(s, v))
 	}
 	h.flash(c, "mail.verification_sent")
 	return redirect(c, "/vms")

@@ -3,8 +3,10 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -82,12 +84,35 @@ const statusClientClosed = 499
 
 // HandleError is the one place errors become responses: JSON for the API, a
 // fragment for htmx, a page otherwise; messages translated at render time.
+// It answers whatever middleware did or did not run before the error: in the
+// language the request asks for when none was decided, without the session
+// when none was loaded, and, should drawing the answer itself fail, with a
+// bare 500 rather than a dropped connection.
 func (h *Handlers) HandleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	e := toServiceError(err)
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	defer func() {
+		if r := recover(); r != nil {
+			h.Log.Error("error answer failed", "request_id", reqID, "path", c.Request().URL.Path, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			if !c.Response().Committed {
+				hd := c.Response().Header()
+				hd.Del(echo.HeaderContentLength)
+				hd.Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
+				c.Response().WriteHeader(http.StatusInternalServerError)
+				_, _ = c.Response().Write([]byte("500 " + http.StatusText(http.StatusInternalServerError) + " (" + reqID + ")\n"))
+			}
+		}
+	}()
+	e := toServiceError(err)
+	if e.Status < 400 || e.Status > 599 {
+		// An error made without an error's status is a bug of ours.
+		e = services.Internal(e)
+	}
+	if !localeSet(c) {
+		SetLocale(c, AskedLocale(c))
+	}
 	if errors.Is(e.Err, context.Canceled) && c.Request().Context().Err() != nil {
 		// The client hung up: nobody reads an answer, and it is not our failure.
 		h.Log.Debug("client went away", "request_id", reqID, "path", c.Request().URL.Path)

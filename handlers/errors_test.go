@@ -39,3 +39,24 @@ func TestAClientThatLeftIsNotAnError(t *testing.T) {
 		t.Errorf("an internal cancellation with the client waiting: status %d, log %q", c.Response().Status, logged.String())
 	}
 }
+
+// An error made without a status (a bug where it was made) is the panel's
+// failure: 500 on both doors, logged; not a 200 carrying an error, nor a
+// status net/http refuses to write (it panicked, and the connection dropped).
+func TestAnErrorWithoutAStatusIsA500(t *testing.T) {
+	var logged bytes.Buffer
+	h := New(Deps{Log: slog.New(slog.NewTextHandler(&logged, nil))})
+	for _, path := range []string{"/vms", "/api/v1/vms"} {
+		logged.Reset()
+		rec := httptest.NewRecorder()
+		c := echo.New().NewContext(httptest.NewRequest("GET", path, nil), rec)
+		c.Response().Header().Set(echo.HeaderXRequestID, "req-1")
+		h.HandleError(&services.Error{Code: "conflict", Key: "error.conflict"}, c)
+		if rec.Code != 500 || !strings.Contains(rec.Body.String(), "req-1") {
+			t.Errorf("%s: %d %q, want 500 naming the request", path, rec.Code, rec.Body.String())
+		}
+		if !strings.Contains(logged.String(), "level=ERROR") {
+			t.Errorf("%s: the failure was not logged:\n%s", path, logged.String())
+		}
+	}
+}

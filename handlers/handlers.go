@@ -38,8 +38,18 @@ type Handlers struct {
 	answers *answerCache
 }
 
-// answerCacheBytes bounds the encodings kept of customers' list pages (a page
-// of 50 VMs is about 25 KB as JSON).
-const answerCacheBytes = 32 << 20
+// answerCacheBytes and answerCacheEntries bound the encodings kept of
+// customers' list pages (a page of 50 VMs is about 25 KB as JSON; a poller
+// keeps one to three).
+const (
+	answerCacheBytes   = 32 << 20
+	answerCacheEntries = 10_000
+)
 
-func New(d Deps) *Handlers { return &Handlers{Deps: d, answers: newAnswerCache(answerCacheBytes)} }
+func New(d Deps) *Handlers {
+	return &Handlers{Deps: d, answers: newAnswerCache(answerCacheBytes, answerCacheEntries)}
+}
+
+// KeptAnswers is how many answers are kept in memory for pollers, and their
+// size in bytes (keys, bodies and headers), for the metrics.
+func (h *Handlers) KeptAnswers() (entries, bytes int) { return h.answers.held() }

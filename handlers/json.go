@@ -82,9 +82,10 @@ func setLocation(c echo.Context, path string) {
 }
 
 // setPageLinks writes an RFC 8288 Link header with the next and previous
-// pages of a list, keeping the request's other query parameters.
-func setPageLinks(c echo.Context, total, limit, offset int) {
-	links := pageLinks(c.Request().URL.Path, c.QueryParams(), total, limit, offset)
+// pages of a list, keeping the parameters the list reads besides paging
+// (keep), and no others: the header is kept with the list's answer.
+func setPageLinks(c echo.Context, keep url.Values, total, limit, offset int) {
+	links := pageLinks(c.Request().URL.Path, keep, total, limit, offset)
 	if len(links) > 0 {
 		c.Response().Header().Set("Link", strings.Join(links, ", "))
 	}

@@ -32,6 +32,23 @@ func (h *Handlers) SetLanguage(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, LocalURL(c.FormValue("next")))
 }
 
+// AskedLocale is the language a request asks for by itself, before any account
+// is known: ?lang, then the cookie, then Accept-Language (which alone speaks
+// for the API).
+func AskedLocale(c echo.Context) i18n.Locale {
+	if !apiDoor(c) {
+		if l, ok := i18n.Parse(c.QueryParam("lang")); ok {
+			return l
+		}
+		if ck, err := c.Cookie(LangCookie); err == nil {
+			if l, ok := i18n.Parse(ck.Value); ok {
+				return l
+			}
+		}
+	}
+	return i18n.Match(c.Request().Header.Get("Accept-Language"))
+}
+
 // LocalURL keeps only the path and query of raw, and only when the path is this
 // site's own: "//evil.example/x" or "/\evil.example" would leave it (browsers
 // read both as another host), and become "/".

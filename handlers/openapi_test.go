@@ -296,6 +296,8 @@ var contract = []struct {
 	{"POST", "/api/v1/ssh-keys", "vm:write", []string{"201", "401", "403", "422"}},
 	{"GET", "/api/v1/ssh-keys/{id}", "account:read", []string{"200", "401", "403", "404"}},
 	{"DELETE", "/api/v1/ssh-keys/{id}", "vm:write", []string{"204", "401", "403", "404"}},
+	{"POST", "/api/v1/billing/topups", "wallet:write", []string{"200", "201", "401", "403", "422", "429", "503"}},
+	{"GET", "/api/v1/billing/topups/{id}", "account:read", []string{"200", "401", "403", "404"}},
 	{"GET", "/api/v1/openapi.json", "-", []string{"200"}},
 }
 

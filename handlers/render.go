@@ -24,7 +24,7 @@ func (h *Handlers) shell(c echo.Context, title, active string) views.Shell {
 		Path:      LocalURL(c.Request().URL.RequestURI()),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 	}
-	if h.Sessions != nil {
+	if h.Sessions != nil && sessionLoaded(c) {
 		s.Flash = h.Sessions.PopString(c.Request().Context(), sessFlash)
 	}
 	return s

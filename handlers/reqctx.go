@@ -17,10 +17,11 @@ const (
 	keyLocale
 	keyUserBar
 	keyCSRF
+	keySession
 )
 
 func (k ctxKey) String() string {
-	return [...]string{"abrak.principal", "abrak.locale", "abrak.userbar", "abrak.csrf"}[k]
+	return [...]string{"abrak.principal", "abrak.locale", "abrak.userbar", "abrak.csrf", "abrak.session"}[k]
 }
 
 // SetPrincipal records who is acting.
@@ -34,6 +35,12 @@ func PrincipalOf(c echo.Context) (services.Principal, bool) {
 
 // SetLocale records the request's language.
 func SetLocale(c echo.Context, l i18n.Locale) { c.Set(keyLocale.String(), l) }
+
+// localeSet reports whether middleware has decided the request's language.
+func localeSet(c echo.Context) bool {
+	_, ok := c.Get(keyLocale.String()).(i18n.Locale)
+	return ok
+}
 
 // LocaleOf returns the request's language (Persian when unset).
 func LocaleOf(c echo.Context) i18n.Locale {
@@ -60,4 +67,14 @@ func csrfOf(c echo.Context) string {
 		return t()
 	}
 	return ""
+}
+
+// SetSessionLoaded records that the request's session is loaded: only then may
+// anything read or write it. Answers given before the session middleware (a
+// body or an address refused, a panic outside it, a static file) have none.
+func SetSessionLoaded(c echo.Context) { c.Set(keySession.String(), true) }
+
+func sessionLoaded(c echo.Context) bool {
+	loaded, _ := c.Get(keySession.String()).(bool)
+	return loaded
 }

@@ -23,10 +23,16 @@ func (h *Handlers) beginSession(c echo.Context, userID int64) error {
 	if err != nil {
 		return err
 	}
+	h.putSession(c, userID, sid)
+	return nil
+}
+
+// putSession writes a sign-in and the browser's record into the session.
+func (h *Handlers) putSession(c echo.Context, userID int64, sid string) {
+	ctx := c.Request().Context()
 	h.Sessions.Put(ctx, SessionUserKey, userID)
 	h.Sessions.Put(ctx, SessionAuthAtKey, time.Now().UnixNano())
 	h.Sessions.Put(ctx, SessionIDKey, sid)
-	return nil
 }
 
 // Session keys.

@@ -86,7 +86,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		}
 		return h.tokensPage(c, status, views.TokensView{Form: f, Checked: checked})
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	noStore(c)
 	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.BaseURL}})
 }
 

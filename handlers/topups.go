@@ -15,7 +15,8 @@ import (
 const rialsPerToman = 10
 
 // StartTopUp is POST /wallet/topup (amount in toman) and POST /api/v1/billing/topups
-// (amount in rials): a payment is requested and the customer sent to pay it.
+// (amount in rials): a payment is requested and the customer sent to pay it. The
+// API answers 201, or 200 with the pending payment of the same amount it gave before.
 func (h *Handlers) StartTopUp(c echo.Context) error {
 	p, err := actor(c)
 	if err != nil {
@@ -32,7 +33,11 @@ func (h *Handlers) StartTopUp(c echo.Context) error {
 			return err
 		}
 		setLocation(c, "/api/v1/billing/topups/"+strconv.FormatInt(t.ID, 10))
-		return c.JSON(http.StatusCreated, apiTopUpBody{TopUp: topUpJSON(t, payURL)})
+		status := http.StatusCreated
+		if t.Reused {
+			status = http.StatusOK
+		}
+		return c.JSON(status, apiTopUpBody{TopUp: topUpJSON(c, t, payURL)})
 	}
 	raw := c.FormValue("amount")
 	toman, perr := strconv.ParseInt(i18n.LatinDigits(raw), 10, 64)
@@ -90,10 +95,15 @@ func (h *Handlers) APITopUp(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, apiTopUpBody{TopUp: topUpJSON(t, "")})
+	return c.JSON(http.StatusOK, apiTopUpBody{TopUp: topUpJSON(c, t, "")})
 }
 
-func topUpJSON(t services.TopUp, payURL string) apiTopUp {
-	return apiTopUp{ID: t.ID, Amount: t.AmountRials, VAT: t.VATRials, Total: t.AmountRials + t.VATRials, Status: t.Status, Message: t.Message, RefID: t.RefID,
+// topUpJSON is a top-up as the API shows it, why it failed in the request's language.
+func topUpJSON(c echo.Context, t services.TopUp, payURL string) apiTopUp {
+	out := apiTopUp{ID: t.ID, Amount: t.AmountRials, VAT: t.VATRials, Total: t.AmountRials + t.VATRials, Status: t.Status, RefID: t.RefID,
 		PayURL: payURL, CreatedAt: rfc3339(t.CreatedAt)}
+	if t.Message != "" {
+		out.Message = i18n.T(LocaleOf(c), t.Message, t.Args...)
+	}
+	return out
 }

@@ -223,6 +223,9 @@ func (h *Handlers) BootVM(c echo.Context) error {
 		if b.Action.VMUUID == "" {
 			b.Action.VMUUID = uuid
 		}
+		if b.RescuePassword != "" {
+			noStore(c)
+		}
 		return c.JSON(http.StatusOK, apiBootBody{Action: actionJSON(LocaleOf(c), b.Action), RescuePassword: b.RescuePassword})
 	}
 	in = services.BootInput{Type: c.FormValue("boot_type"), ISO: c.FormValue("cdrom")}
@@ -233,6 +236,7 @@ func (h *Handlers) BootVM(c echo.Context) error {
 	}
 	b, err := h.VMs.SetBoot(c.Request().Context(), p, uuid, in)
 	if err == nil && b.RescuePassword != "" {
+		noStore(c)
 		return h.vmPage(c, http.StatusOK, uuid, func(v *views.VMPageView) { v.Manage.RescuePassword = b.RescuePassword })
 	}
 	return h.actionAnswer(c, uuid, b.Action, err, http.StatusOK, "vm.boot_started", "#boot", values,

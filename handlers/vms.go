@@ -82,7 +82,8 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	// The table alone is what htmx polls while something on it is in
 	// progress: 304 when the browser holds it, else the drawing kept from the
 	// last time, else drawn and kept.
-	tag, key := answerTag(c, p, ver, "vm-table"), answerKey("vm-table", c, p)
+	id := answerFor("vm-table", c, p, listParams(in)...)
+	tag, key := id.at(ver)
 	if isHTMX(c) && fresh(c, tag) {
 		return notModified(c)
 	}
@@ -101,6 +102,23 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 	return page(c, http.StatusOK, views.VMsPage(s, v, table), table)
 }
 
+// listParams are what a list's answer is drawn from, for its key and tag.
+func listParams(in services.ListInput) []string {
+	return []string{in.Q, in.Status, strconv.Itoa(in.Limit), strconv.Itoa(in.Offset)}
+}
+
+// listFilters are a list's filters as query parameters, for its page links.
+func listFilters(in services.ListInput) url.Values {
+	f := url.Values{}
+	if in.Q != "" {
+		f.Set("q", in.Q)
+	}
+	if in.Status != "" {
+		f.Set("status", in.Status)
+	}
+	return f
+}
+
 // drawVMTable reads one page of the list and draws its table.
 func (h *Handlers) drawVMTable(c echo.Context, p services.Principal, in services.ListInput, s views.Shell, v views.VMListView) (cachedAnswer, error) {
 	ctx := c.Request().Context()
@@ -108,13 +126,7 @@ func (h *Handlers) drawVMTable(c echo.Context, p services.Principal, in services
 	if err != nil {
 		return cachedAnswer{}, err
 	}
-	filters := url.Values{}
-	if in.Q != "" {
-		filters.Set("q", in.Q)
-	}
-	if in.Status != "" {
-		filters.Set("status", in.Status)
-	}
+	filters := listFilters(in)
 	v.Pager = views.Pager{Total: total, Limit: in.Limit, Offset: in.Offset, Path: "/vms", Query: filters}
 	self := url.Values{}
 	for k, vals := range filters {
@@ -152,7 +164,13 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 	if err != nil {
 		return err
 	}
-	tag, key := answerTag(c, p, ver), answerKey("api-vms", c, p)
+	keep := listFilters(in)
+	_, pretty := c.QueryParams()["pretty"]
+	if pretty {
+		keep.Set("pretty", "")
+	}
+	id := answerFor("api-vms", c, p, append(listParams(in), strconv.FormatBool(pretty))...)
+	tag, key := id.at(ver)
 	if e, ok := h.answers.get(key, tag); ok {
 		e.setHeaders(c)
 		if fresh(c, tag) {
@@ -168,9 +186,9 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 	for _, v := range vms {
 		body.VMs = append(body.VMs, vmJSON(v))
 	}
-	setPageLinks(c, total, in.Limit, in.Offset)
+	setPageLinks(c, keep, total, in.Limit, in.Offset)
 	var b []byte
-	if _, pretty := c.QueryParams()["pretty"]; pretty {
+	if pretty {
 		if b, err = encodeJSON(c, body); err != nil {
 			return err
 		}
@@ -220,7 +238,14 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 		return err
 	}
 	csrf := csrfOf(c)
-	tag, key := answerTag(c, p, ver, "vm-live", csrf), answerKey("vm-live", c, p, csrf)
+	// live is what the page was drawn with: "true", "false", or anything else
+	// (which, like a change, asks for a reload).
+	was := c.QueryParam("live")
+	if was != "" && was != "true" && was != "false" {
+		was = "?"
+	}
+	id := answerFor("vm-live", c, p, was, csrf)
+	tag, key := id.at(ver)
 	if fresh(c, tag) {
 		return notModified(c)
 	}
@@ -234,7 +259,7 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 		// A page drawn while the VM was being built has no rename, settings or
 		// delete forms, and polling swaps only the live part: reload it whole
 		// once the VM can be operated on (or no longer can).
-		if was := c.QueryParam("live"); was != "" && was != strconv.FormatBool(v.VM.Live()) {
+		if was != "" && was != strconv.FormatBool(v.VM.Live()) {
 			c.Response().Header().Set("HX-Refresh", "true")
 		}
 		var buf bytes.Buffer
@@ -345,7 +370,7 @@ func (h *Handlers) VMActions(c echo.Context) error {
 	for _, a := range acts {
 		body.Actions = append(body.Actions, actionJSON(LocaleOf(c), a))
 	}
-	setPageLinks(c, total, in.Limit, in.Offset)
+	setPageLinks(c, nil, total, in.Limit, in.Offset)
 	return c.JSON(http.StatusOK, body)
 }
 

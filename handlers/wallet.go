@@ -28,7 +28,7 @@ func (h *Handlers) walletPage(c echo.Context, status int, topUp views.Form) erro
 		return err
 	}
 	for _, t := range recent {
-		v.TopUps = append(v.TopUps, views.TopUpRow{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, Message: t.Message,
+		v.TopUps = append(v.TopUps, views.TopUpRow{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, Message: t.Message, Args: t.Args,
 			RefID: t.RefID, CardPAN: t.CardPAN, At: t.CreatedAt})
 	}
 	if u := userBarOf(c); u != nil {

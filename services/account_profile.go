@@ -70,6 +70,7 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 	case err != nil:
 		return Internal(err)
 	}
+	a.endConsoles(ConsolesOf{UserID: u.ID}, CloseSignedOut)
 	a.audit.Record(ctx, p, "account.closed", SeveritySecurity, "user", "", "")
 	return nil
 }

@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"errors"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -19,9 +18,14 @@ type Accounts struct {
 	perAcct *AttemptLimiter
 	issuer  string
 	mail    *Mailer // nil or without a server: no letters
-	// perReset bounds password-reset letters per client address and per account (5 an hour).
-	perReset *AttemptLimiter
-	touches  sessionTouches
+	// Letters asked for by forms, each an hour: sign-ups per client address
+	// (10) and per address signed up (5); "send the link again" per client
+	// address (10) and per account (5); password resets per client address
+	// and per account (5 each).
+	signUps, resends, resets letterLimits
+	touches                  sessionTouches
+	// consoles closes the consoles of sessions that end; nil: none to close.
+	consoles ConsoleCloser
 	// dummyHash is checked for unknown emails so that a wrong email costs the
 	// same time as a wrong password: timing tells nothing about who has an account.
 	dummyHash string
@@ -60,7 +64,8 @@ func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, err
 		cfg.Issuer = "Abrak"
 	}
 	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
-		issuer: cfg.Issuer, dummyHash: h, perReset: NewAttemptLimiter(5, time.Hour, nil),
+		issuer: cfg.Issuer, dummyHash: h,
+		signUps: newLetterLimits(10, 5), resends: newLetterLimits(10, 5), resets: newLetterLimits(5, 5),
 		touches: sessionTouches{last: map[string]time.Time{}}}, nil
 }
 
@@ -70,17 +75,14 @@ type SignUpInput struct {
 	Locale                         string
 	IsAdmin                        bool
 	IP                             string
-	SkipConfirm                    bool // the CLI has no confirmation field
+	// Operator is the operator's CLI (`admin create-user`): it has no
+	// confirmation field, vouches for the address (verified, and any domain,
+	// such as the demo's abrak.local) and is not limited.
+	Operator bool
 }
 
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Address == s && strings.Contains(s, ".") && len(s) <= 254
-}
-
-// SignUp creates an account.
+// SignUp creates an account. A customer's sign-up is limited per client
+// address and per address signed up, before the password is hashed.
 func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) {
 	in.Email = normalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
@@ -88,19 +90,29 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) 
 	switch {
 	case in.Email == "":
 		fields["email"] = "form.required"
-	case !validEmail(in.Email):
+	case in.Operator && !validEmail(in.Email):
 		fields["email"] = "form.invalid_email"
+	case !in.Operator:
+		if k := signUpEmailProblem(in.Email); k != "" {
+			fields["email"] = k
+		}
 	}
 	if k := nameProblem(in.Name, 100, "form.too_long"); k != "" {
 		fields["name"] = k
 	}
 	if k := passwordProblem(in.Password, in.Email); k != "" {
 		fields["password"] = k
-	} else if !in.SkipConfirm && in.Confirm != in.Password {
+	} else if !in.Operator && in.Confirm != in.Password {
 		fields["confirm"] = "form.passwords_mismatch"
 	}
 	if len(fields) > 0 {
 		return Account{}, Invalid(fields)
+	}
+	if !in.Operator {
+		// Each sign-up costs an argon2 hash and mails a stranger's address.
+		if err := a.signUps.spend(in.IP, in.Email); err != nil {
+			return Account{}, err
+		}
 	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
@@ -108,7 +120,7 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) 
 	}
 	// An address is verified by the link mailed to it; the operator's CLI vouches
 	// for the accounts it makes, and without mail there is no link to send.
-	verified := in.SkipConfirm || !a.MailEnabled()
+	verified := in.Operator || !a.MailEnabled()
 	u, err := a.db.CreateUser(ctx, store.User{Email: in.Email, Name: in.Name, PasswordHash: hash, Locale: in.Locale, IsAdmin: in.IsAdmin, EmailVerified: verified})
 	if errors.Is(err, store.ErrConflict) {
 		return Account{}, InvalidWith("error.validation", map[string]string{"email": "form.email_taken"})
@@ -118,7 +130,7 @@ func (a *Accounts) SignUp(ctx context.Context, in SignUpInput) (Account, error) 
 	}
 	a.audit.Record(ctx, Principal{UserID: u.ID, IP: in.IP}, "auth.signup", SeverityInfo, "user", "", "")
 	if !verified {
-		if err := a.SendVerification(ctx, u.ID); err != nil {
+		if err := a.sendVerification(ctx, u); err != nil {
 			// The account stands; the customer can ask for another link.
 			a.audit.Record(ctx, Principal{UserID: u.ID}, "account.verification_not_sent", SeverityWarning, "user", "", "")
 		}
@@ -247,6 +259,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	if err := a.db.SetPasswordHash(ctx, u.ID, hash); err != nil {
 		return Internal(err)
 	}
+	// Every other session has ended; this browser goes on (ContinueSession),
+	// and so does its console: whoever sits at it has just proved the password.
+	a.endConsoles(ConsolesOf{UserID: u.ID, Browsers: true, Except: p.SessionID}, ClosePasswordChanged)
 	a.audit.Record(ctx, p, "account.password_changed", SeveritySecurity, "user", "", "")
 	return nil
 }
@@ -312,7 +327,7 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 		}
 		a.touchSession(ctx, sid, ip, seen)
 	}
-	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
+	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
 }
 
 // User loads the principal's own account.

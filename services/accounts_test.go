@@ -79,7 +79,7 @@ func TestSignUpNormalizesAndRefusesDuplicates(t *testing.T) {
 	if e.Fields["email"] != "form.email_taken" {
 		t.Errorf("fields %v", e.Fields)
 	}
-	_, err = a.SignUp(ctx, SignUpInput{Email: "bob@example.com", Name: "Bob", Password: goodPassword, SkipConfirm: true})
+	_, err = a.SignUp(ctx, SignUpInput{Email: "bob@example.com", Name: "Bob", Password: goodPassword, Operator: true})
 	if err != nil {
 		t.Errorf("the CLI's sign-up without confirmation: %v", err)
 	}

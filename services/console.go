@@ -11,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"abrak/console/rfb"
@@ -62,7 +60,7 @@ func (c ConsoleConfig) withDefaults() ConsoleConfig {
 
 // Consoles issues console tickets and opens the VNC side of consoles. Open
 // consoles live in its registry, which closes them when their VM stops or is
-// deleted, when they sit idle, and when their customer signs out.
+// deleted, when they sit idle, and when what opened them ends (End).
 type Consoles struct {
 	db    *store.DB
 	fleet *hypervisor.Fleet
@@ -132,7 +130,7 @@ func (c *Consoles) Issue(ctx context.Context, p Principal, uuid string) (IssuedT
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	now := c.cfg.Now()
 	t := store.ConsoleTicket{Hash: hashTicket(secret), UserID: p.UserID, VMID: vm.ID, Via: p.Via(),
-		TokenID: p.TokenID, Session: p.Session, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
+		TokenID: p.TokenID, Session: p.Session, SessionID: p.SessionID, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
 	if err := c.db.CreateConsoleTicket(ctx, t); err != nil {
 		return IssuedTicket{}, Internal(err)
 	}
@@ -196,7 +194,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 	if vm.Status != vmstatus.Running {
 		return nil, Conflict("console.not_running")
 	}
-	con, err := c.register(t.UserID, t.TokenID, vm.UUID)
+	con, err := c.register(t.UserID, t.TokenID, t.SessionID, vm.UUID)
 	if err != nil {
 		return nil, err
 	}
@@ -267,208 +265,4 @@ func (c *Consoles) locateOnNode(ctx context.Context, vm store.VM) (hypervisor.VN
 		return hypervisor.VNCAddr{}, err
 	}
 	return node.VNC(ctx, vm.UUID)
-}
-
-// Why a console was closed, as the viewer is told in the websocket's close frame.
-const (
-	CloseNormal    = "closed"
-	CloseVMStopped = "vm_stopped"
-	CloseIdle      = "idle"
-	CloseSignedOut = "signed_out"
-	CloseRevoked   = "token_revoked"
-	CloseVNCEnded  = "vnc_closed"
-	CloseShutdown  = "panel_stopping"
-)
-
-// ConsoleRegistry knows every open console, so limits can be enforced and
-// consoles closed by VM or by customer.
-type ConsoleRegistry struct {
-	cfg ConsoleConfig
-
-	mu     sync.Mutex
-	nextID int64
-	open   map[int64]*Console
-}
-
-func newConsoleRegistry(cfg ConsoleConfig) *ConsoleRegistry {
-	return &ConsoleRegistry{cfg: cfg, open: map[int64]*Console{}}
-}
-
-// Console is one open console: the VNC connection behind one websocket.
-type Console struct {
-	ID     int64
-	UserID int64
-	// TokenID is the API token whose ticket opened it (0: a browser session's).
-	TokenID int64
-	VMUUID  string
-
-	reg       *ConsoleRegistry
-	lastInput atomic.Int64 // unix nanoseconds
-
-	mu     sync.Mutex
-	idle   *time.Timer // from attach
-	server net.Conn
-	reason string // set once closed
-	closed chan struct{}
-}
-
-// Server is the authenticated connection to the VM's VNC server.
-func (c *Console) Server() net.Conn {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.server
-}
-
-// Closed is closed when the console is; Reason then says why.
-func (c *Console) Closed() <-chan struct{} { return c.closed }
-
-// Reason says why the console was closed ("" while open).
-func (c *Console) Reason() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.reason
-}
-
-// Input records the customer's input, which keeps the console from idling out.
-func (c *Console) Input() { c.lastInput.Store(time.Now().UnixNano()) }
-
-func (c *Console) attach(conn net.Conn) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.reason != "" {
-		conn.Close()
-		return false
-	}
-	c.server = conn
-	// The idle limit counts from here: dialling and the VNC handshake are the
-	// panel's time, not the customer's.
-	c.Input()
-	c.idle = time.AfterFunc(c.reg.cfg.IdleLimit, c.checkIdle)
-	return true
-}
-
-// Close closes the VNC connection and frees the console's place in the limits.
-// The first reason given is the one kept.
-func (c *Console) Close(reason string) {
-	c.mu.Lock()
-	if c.reason != "" {
-		c.mu.Unlock()
-		return
-	}
-	c.reason = reason
-	server, idle := c.server, c.idle
-	c.mu.Unlock()
-	if server != nil {
-		server.Close()
-	}
-	if idle != nil {
-		idle.Stop()
-	}
-	close(c.closed)
-	c.reg.mu.Lock()
-	delete(c.reg.open, c.ID)
-	c.reg.mu.Unlock()
-}
-
-// checkIdle runs when the idle limit may have passed since the last input.
-func (c *Console) checkIdle() {
-	quiet := time.Since(time.Unix(0, c.lastInput.Load()))
-	if quiet >= c.reg.cfg.IdleLimit {
-		c.Close(CloseIdle)
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.reason == "" {
-		c.idle.Reset(c.reg.cfg.IdleLimit - quiet)
-	}
-}
-
-func (r *ConsoleRegistry) countLocked(userID int64, vm string) (perUser, perVM int) {
-	for _, c := range r.open {
-		if c.UserID == userID {
-			perUser++
-		}
-		if c.VMUUID == vm {
-			perVM++
-		}
-	}
-	return perUser, perVM
-}
-
-func (r *ConsoleRegistry) limitError(perUser, perVM int) error {
-	switch {
-	case perVM >= r.cfg.PerVM:
-		return Conflict("console.too_many_vm", "n", strconv.Itoa(r.cfg.PerVM))
-	case perUser >= r.cfg.PerUser:
-		return &Error{Status: http.StatusTooManyRequests, Code: "too_many_consoles", Key: "console.too_many_user",
-			Args: []string{"n", strconv.Itoa(r.cfg.PerUser)}}
-	}
-	return nil
-}
-
-// roomFor reports whether one more console of the user on the VM fits the limits.
-func (r *ConsoleRegistry) roomFor(userID int64, vm string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.limitError(r.countLocked(userID, vm))
-}
-
-func (r *ConsoleRegistry) register(userID, tokenID int64, vm string) (*Console, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := r.limitError(r.countLocked(userID, vm)); err != nil {
-		return nil, err
-	}
-	r.nextID++
-	c := &Console{ID: r.nextID, UserID: userID, TokenID: tokenID, VMUUID: vm, reg: r, closed: make(chan struct{})}
-	r.open[c.ID] = c
-	return c, nil
-}
-
-func (r *ConsoleRegistry) matching(match func(*Console) bool) []*Console {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []*Console
-	for _, c := range r.open {
-		if match(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// CloseVM closes every console of a VM.
-func (r *ConsoleRegistry) CloseVM(uuid, reason string) {
-	for _, c := range r.matching(func(c *Console) bool { return c.VMUUID == uuid }) {
-		c.Close(reason)
-	}
-}
-
-// CloseUser closes every console of a customer (at sign-out).
-func (r *ConsoleRegistry) CloseUser(userID int64) {
-	for _, c := range r.matching(func(c *Console) bool { return c.UserID == userID }) {
-		c.Close(CloseSignedOut)
-	}
-}
-
-// CloseToken closes the consoles opened with the tickets of an API token (when it is revoked).
-func (r *ConsoleRegistry) CloseToken(tokenID int64) {
-	for _, c := range r.matching(func(c *Console) bool { return c.TokenID == tokenID }) {
-		c.Close(CloseRevoked)
-	}
-}
-
-// CloseAll closes every console (when the panel stops).
-func (r *ConsoleRegistry) CloseAll() {
-	for _, c := range r.matching(func(*Console) bool { return true }) {
-		c.Close(CloseShutdown)
-	}
-}
-
-// OpenCount is how many consoles are open.
-func (r *ConsoleRegistry) OpenCount() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.open)
 }

@@ -387,13 +387,13 @@ func TestConsoleLimitsAndClosing(t *testing.T) {
 		t.Fatal("stopping one VM closed another VM's console")
 	default:
 	}
-	env.consoles.CloseUser(env.bob.UserID)
+	env.consoles.End(services.ConsolesOf{UserID: env.bob.UserID}, services.CloseSignedOut)
 	select {
 	case <-b1.Closed():
 		t.Fatal("bob's sign-out closed ana's console")
 	default:
 	}
-	env.consoles.CloseUser(env.ana.UserID)
+	env.consoles.End(services.ConsolesOf{UserID: env.ana.UserID}, services.CloseSignedOut)
 	waitClosed(t, b1, services.CloseSignedOut)
 	if n := env.consoles.OpenCount(); n != 0 {
 		t.Fatalf("%d consoles still counted", n)
@@ -418,7 +418,7 @@ func TestATicketDiesWithWhatMintedIt(t *testing.T) {
 	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 10, PerUser: 10})
 	ctx := context.Background()
 	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	tokens.OnRevoke = env.consoles.CloseToken
+	tokens.Consoles = env.consoles
 	mint := func() services.Principal {
 		_, tok, err := tokens.Create(ctx, env.ana, "script", []string{services.ScopeVMConsole}, 0)
 		must(t, err)
@@ -453,10 +453,95 @@ func TestATicketDiesWithWhatMintedIt(t *testing.T) {
 	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
 	wantCode(t, "the ticket of a session that signed out", err, 410)
 
+	endedElsewhere := env.ana
+	endedElsewhere.SessionID = browserRecord(t, env.db, env.ana.UserID)
+	tk, err = env.consoles.Issue(ctx, endedElsewhere, env.vm.UUID)
+	must(t, err)
+	endRecord(t, env.db, env.ana.UserID, endedElsewhere.SessionID)
+	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
+	wantCode(t, "the ticket of a session ended from another browser", err, 410)
+
 	tk, err = env.consoles.Issue(ctx, env.ana, env.vm.UUID)
 	must(t, err)
 	env.clock.add(time.Millisecond)
 	must(t, env.db.SetPasswordHash(ctx, env.ana.UserID, "changed"))
 	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
 	wantCode(t, "a ticket from before a password change", err, 410)
+}
+
+// browserRecord records a signed-in browser, as Accounts.StartSession does,
+// and returns the public id its consoles carry.
+func browserRecord(t *testing.T, db *store.DB, userID int64) string {
+	t.Helper()
+	id := uuid.NewString()
+	must(t, db.CreateUserSession(context.Background(), userID, id, "127.0.0.1", "test", time.Now()))
+	return id
+}
+
+// endRecord ends a browser's record, as the sessions page's "End session" does.
+func endRecord(t *testing.T, db *store.DB, userID int64, publicID string) {
+	t.Helper()
+	var id int64
+	must(t, db.R.QueryRow(`SELECT id FROM user_sessions WHERE public_id = ?`, publicID).Scan(&id))
+	_, err := db.EndUserSession(context.Background(), userID, id, time.Now())
+	must(t, err)
+}
+
+// The registry closes consoles by what opened them: one browser session, a
+// customer's browsers but one, one API token, or everything of a customer
+// (what a team will call when it removes a member). A console follows its
+// browser to the session it goes on under.
+func TestConsolesCloseWithWhatOpenedThem(t *testing.T) {
+	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 10, PerUser: 10})
+	ctx := context.Background()
+	browser := func() services.Principal {
+		p := env.ana
+		p.Session, p.SessionID = browserSession(t, env.db), browserRecord(t, env.db, env.ana.UserID)
+		return p
+	}
+	laptop, phone, desk := browser(), browser(), browser()
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	_, tok, err := tokens.Create(ctx, env.ana, "script", []string{services.ScopeVMConsole}, 0)
+	must(t, err)
+	script := env.ana
+	script.Session, script.TokenID, script.TokenName, script.Scopes = "", tok.ID, tok.Name, tok.Scopes
+
+	onLaptop, onPhone, onDesk := open(t, env, laptop, env.vm.UUID), open(t, env, phone, env.vm.UUID), open(t, env, desk, env.vm.UUID)
+	ofScript := open(t, env, script, env.vm.UUID)
+	stillOpen := func(what string, cons ...*services.Console) {
+		t.Helper()
+		for _, c := range cons {
+			select {
+			case <-c.Closed():
+				t.Fatalf("%s closed a console it should have left open (%s's)", what, c.Reason())
+			default:
+			}
+		}
+	}
+
+	env.consoles.End(services.ConsolesOf{}, services.CloseNormal)
+	env.consoles.End(services.ConsolesOf{UserID: env.bob.UserID}, services.CloseNormal)
+	stillOpen("ending nothing, or bob's", onLaptop, onPhone, onDesk, ofScript)
+
+	env.consoles.End(services.ConsolesOf{UserID: env.ana.UserID, Browsers: true, Session: laptop.SessionID}, services.CloseSignedOut)
+	waitClosed(t, onLaptop, services.CloseSignedOut)
+	stillOpen("the laptop's sign-out", onPhone, onDesk, ofScript)
+
+	renewed := browserRecord(t, env.db, env.ana.UserID)
+	env.consoles.MoveSession(phone.SessionID, renewed)
+	env.consoles.End(services.ConsolesOf{UserID: env.ana.UserID, Browsers: true, Except: renewed}, services.CloseSessionEnded)
+	waitClosed(t, onDesk, services.CloseSessionEnded)
+	stillOpen("signing out every other browser", onPhone, ofScript)
+	env.consoles.End(services.ConsolesOf{Session: phone.SessionID}, services.CloseSignedOut)
+	stillOpen("ending the session the phone left", onPhone)
+
+	env.consoles.End(services.ConsolesOf{UserID: env.ana.UserID, TokenID: tok.ID}, services.CloseRevoked)
+	waitClosed(t, ofScript, services.CloseRevoked)
+	stillOpen("revoking the token", onPhone)
+
+	env.consoles.End(services.ConsolesOf{UserID: env.ana.UserID}, services.CloseNormal)
+	waitClosed(t, onPhone, services.CloseNormal)
+	if n := env.consoles.OpenCount(); n != 0 {
+		t.Fatalf("%d consoles still counted", n)
+	}
 }

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"abrak/mail"
@@ -35,19 +36,35 @@ func (a *Accounts) newLink(ctx context.Context, u store.User, purpose, path stri
 	return a.mail.URL(path + "?token=" + secret), nil
 }
 
-// SendVerification mails a link that confirms the account's address; the
-// newest link is the only one that works. Nothing is sent for an address
-// already verified.
-func (a *Accounts) SendVerification(ctx context.Context, userID int64) error {
+// ResendVerification mails the principal another link that confirms the
+// account's address ("send the link again"); the newest link is the only one
+// that works. Nothing is sent for an address already verified. Letters are
+// bounded per account and per client address.
+func (a *Accounts) ResendVerification(ctx context.Context, p Principal) error {
+	if err := p.Require(ScopeAccount); err != nil {
+		return err
+	}
 	if !a.MailEnabled() {
 		return Unavailable("mail.unavailable", nil)
 	}
-	u, err := a.db.UserByID(ctx, userID)
+	u, err := a.user(ctx, p.UserID)
 	if err != nil {
-		return Internal(err)
+		return err
 	}
 	if u.EmailVerified {
 		return nil
+	}
+	if err := a.resends.spend(p.IP, u.Email); err != nil {
+		return err
+	}
+	return a.sendVerification(ctx, u)
+}
+
+// sendVerification mails u a link that confirms its address, unbounded: its
+// callers (sign-up, ResendVerification) bound it.
+func (a *Accounts) sendVerification(ctx context.Context, u store.User) error {
+	if !a.MailEnabled() {
+		return Unavailable("mail.unavailable", nil)
 	}
 	link, err := a.newLink(ctx, u, store.LinkVerify, "/verify-email", VerifyLinkTTL)
 	if err != nil {
@@ -89,16 +106,8 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, ip string) e
 	if !validEmail(email) {
 		return Invalid(map[string]string{"email": "form.invalid_email"})
 	}
-	// Bounded per client address and per account, apart from the sign-in
-	// limits: asking for letters must not lock anyone out of signing in.
-	for _, key := range []string{ipKey(ip), accountKey(email)} {
-		settle, wait := a.perReset.Take(key)
-		if settle == nil {
-			e := RateLimited(wait)
-			e.Key = "auth.too_many_attempts"
-			return e
-		}
-		settle(true)
+	if err := a.resets.spend(ip, email); err != nil {
+		return err
 	}
 	u, err := a.db.UserByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
@@ -137,8 +146,9 @@ func (a *Accounts) resetLink(ctx context.Context, secret string) (store.EmailLin
 }
 
 // ResetPassword sets a new password through a reset link: once, within 30
-// minutes, and every session of the account ends with it. Reaching the mail
-// proves the address, so it is verified too.
+// minutes; every session of the account ends with it, its API tokens are
+// revoked, and every console it has open closes. Reaching the mail proves the
+// address, so it is verified too.
 func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm, ip string) error {
 	l, err := a.resetLink(ctx, secret)
 	if err != nil {
@@ -157,11 +167,19 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	if err != nil {
 		return Internal(err)
 	}
-	if err := a.db.ResetPasswordByLink(ctx, l.ID, u.ID, hash, time.Now()); errors.Is(err, store.ErrNotFound) {
+	revoked, err := a.db.ResetPasswordByLink(ctx, l, hash, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
 		return InvalidWith("mail.link_invalid", nil)
 	} else if err != nil {
 		return Internal(err)
 	}
-	a.audit.Record(ctx, Principal{UserID: u.ID, IP: ip}, "account.password_reset", SeveritySecurity, "user", "", "")
+	// Whoever held the old password may hold a session, a token or a console
+	// opened with either: all of them end.
+	a.endConsoles(ConsolesOf{UserID: u.ID}, ClosePasswordChanged)
+	p := Principal{UserID: u.ID, IP: ip}
+	a.audit.Record(ctx, p, "account.password_reset", SeveritySecurity, "user", "", "")
+	for _, t := range revoked {
+		a.audit.Record(ctx, p, "token.revoked_by_reset", SeveritySecurity, "token", strconv.FormatInt(t.ID, 10), t.Name)
+	}
 	return nil
 }

@@ -12,12 +12,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Gateway is a payment gateway a wallet is topped up through: it is asked for a
 // payment (and names the page the customer pays on), and later says whether
 // that payment was made. Zarinpal is the one there is; IDPay, NextPay or Stripe
 // would stand beside it.
+//
+// Request's refusals are *GatewayError with a reason (one of TopUpReasons, or
+// "" for a code the gateway has not documented). Verify answers without error
+// only with a verdict: paid, or not paid with the reason; anything else (no
+// answer, garbage, a refusal that says nothing of the payment, such as a
+// merchant the gateway no longer knows) is an error, and the payment stays
+// to be settled.
 type Gateway interface {
 	Name() string
 	Request(ctx context.Context, r PaymentRequest) (authority, payURL string, err error)
@@ -33,23 +41,60 @@ type PaymentRequest struct {
 	OrderID     string
 }
 
-// Verified is a gateway's answer on one payment.
+// Verified is a gateway's verdict on one payment.
 type Verified struct {
 	Paid    bool
 	Code    int
+	Reason  string // why it was not paid (one of TopUpReasons)
 	Message string
 	RefID   string
 	CardPAN string
 }
 
-// GatewayError is a gateway's refusal, with its code and words (which the
-// customer is shown: they name the card's or the merchant's problem).
+// GatewayError is a gateway's refusal: its code and words, and the reason the
+// panel tells the customer. The words are written for the merchant's
+// developers, in English: the customer sees them only for a code without a reason.
 type GatewayError struct {
 	Code    int
+	Reason  string
 	Message string
 }
 
 func (e *GatewayError) Error() string { return fmt.Sprintf("gateway code %d: %s", e.Code, e.Message) }
+
+// zarinpalReasons are the codes of Zarinpal's error list (docs/paymentGateway/
+// errorList) worded for customers. -51 (no paid try), -50 (another amount) and
+// -54 (no such authority) are verdicts on a payment; the rest are about the
+// merchant's terminal (-9 the request itself, -10 to -19, -30 to -35, -40,
+// -53), the gateway's own state (-12 too many attempts; -52 its own failure).
+var zarinpalReasons = map[int]string{
+	-9: ReasonMerchant, -10: ReasonMerchant, -11: ReasonMerchant, -15: ReasonMerchant, -16: ReasonMerchant,
+	-17: ReasonMerchant, -18: ReasonMerchant, -19: ReasonMerchant, -30: ReasonMerchant, -31: ReasonMerchant,
+	-32: ReasonMerchant, -33: ReasonMerchant, -34: ReasonMerchant, -35: ReasonMerchant, -40: ReasonMerchant,
+	-53: ReasonMerchant, -12: ReasonBusy, -52: ReasonUnreachable,
+	-50: ReasonAmountDiffers, -51: ReasonNotPaid, -54: ReasonUnknownPayment,
+}
+
+// gatewayWords are a gateway's words as they may be shown: without control or
+// direction characters, and not too long for a line of the wallet.
+func gatewayWords(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u200c' || r == '\u200d':
+			return r
+		case unicode.IsSpace(r):
+			return ' '
+		case unicode.Is(unicode.Cc, r), unicode.Is(unicode.Cf, r), unicode.Is(unicode.Zl, r), unicode.Is(unicode.Zp, r):
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:160]) + "…"
+	}
+	return s
+}
 
 // Zarinpal speaks Zarinpal's payment gateway, API v4 (zarinpal.com/docs/paymentGateway/
 // connectToGateway): POST {APIBase}/request.json gives an authority, the customer pays
@@ -101,7 +146,8 @@ type zarinpalData struct {
 
 // call posts body to APIBase/path and decodes the answer: its data when the code
 // is a success, else a GatewayError (Zarinpal sends a refusal as "errors": {code,
-// message} with "data": []).
+// message} with "data": []). Any other answer is an error that quotes the start
+// of the body, for the operator's log.
 func (z *Zarinpal) call(ctx context.Context, path string, body any) (zarinpalData, error) {
 	var d zarinpalData
 	b, err := json.Marshal(body)
@@ -139,12 +185,21 @@ func (z *Zarinpal) call(ctx context.Context, path string, body any) (zarinpalDat
 	}
 	var refusal zarinpalData
 	if len(a.Errors) > 0 && a.Errors[0] == '{' && json.Unmarshal(a.Errors, &refusal) == nil && refusal.Code != 0 {
-		return d, &GatewayError{Code: refusal.Code, Message: refusal.Message}
+		return d, zarinpalRefusal(refusal.Code, refusal.Message)
 	}
 	if len(a.Data) == 0 || a.Data[0] != '{' || json.Unmarshal(a.Data, &d) != nil {
 		return d, fmt.Errorf("zarinpal %s: HTTP %d without data: %.200s", path, resp.StatusCode, raw)
 	}
 	return d, nil
+}
+
+// zarinpalRefusal is a refusal with its reason; one without words is named by its code.
+func zarinpalRefusal(code int, message string) *GatewayError {
+	words := gatewayWords(message)
+	if words == "" {
+		words = "code " + strconv.Itoa(code)
+	}
+	return &GatewayError{Code: code, Reason: zarinpalReasons[code], Message: words}
 }
 
 func (z *Zarinpal) Request(ctx context.Context, r PaymentRequest) (string, string, error) {
@@ -157,8 +212,11 @@ func (z *Zarinpal) Request(ctx context.Context, r PaymentRequest) (string, strin
 	if err != nil {
 		return "", "", err
 	}
-	if d.Code != 100 || d.Authority == "" {
-		return "", "", &GatewayError{Code: d.Code, Message: d.Message}
+	if d.Code == 100 && d.Authority == "" {
+		return "", "", fmt.Errorf("zarinpal request.json: code 100 without an authority")
+	}
+	if d.Code != 100 {
+		return "", "", zarinpalRefusal(d.Code, d.Message)
 	}
 	pay := z.PayBase
 	if pay == "" {
@@ -169,9 +227,12 @@ func (z *Zarinpal) Request(ctx context.Context, r PaymentRequest) (string, strin
 
 func (z *Zarinpal) Verify(ctx context.Context, authority string, amountRials int64) (Verified, error) {
 	d, err := z.call(ctx, "verify.json", map[string]any{"merchant_id": z.Merchant, "amount": amountRials, "authority": authority})
+	if err == nil && d.Code != 100 && d.Code != 101 {
+		err = zarinpalRefusal(d.Code, d.Message)
+	}
 	var ge *GatewayError
-	if errors.As(err, &ge) {
-		return Verified{Code: ge.Code, Message: ge.Message}, nil
+	if errors.As(err, &ge) && verdict(ge.Reason) {
+		return Verified{Code: ge.Code, Reason: ge.Reason, Message: ge.Message}, nil
 	}
 	if err != nil {
 		return Verified{}, err
@@ -180,5 +241,5 @@ func (z *Zarinpal) Verify(ctx context.Context, authority string, amountRials int
 	if _, err := strconv.ParseInt(ref, 10, 64); err != nil && ref != "" {
 		ref = ""
 	}
-	return Verified{Paid: d.Code == 100 || d.Code == 101, Code: d.Code, Message: d.Message, RefID: ref, CardPAN: d.CardPAN}, nil
+	return Verified{Paid: true, Code: d.Code, Message: d.Message, RefID: ref, CardPAN: d.CardPAN}, nil
 }

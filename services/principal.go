@@ -10,10 +10,12 @@ const (
 	ScopeVMDelete  = "vm:delete"
 	ScopeVMConsole = "vm:console"
 	ScopeAccount   = "account:read"
+	// ScopeWalletWrite spends: it starts payments into the wallet.
+	ScopeWalletWrite = "wallet:write"
 )
 
 // AllScopes lists every scope in the order the token form shows them.
-var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount}
+var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount, ScopeWalletWrite}
 
 // Principal is who is acting: a user through a browser session, or a user
 // through one of their API tokens with its scopes. Every service method takes
@@ -29,6 +31,9 @@ type Principal struct {
 	// Session is the browser session's token (empty for a token): console
 	// tickets it mints die with it.
 	Session string
+	// SessionID is the browser's record (Accounts.StartSession; empty for a
+	// token): the consoles it opens close when that session ends.
+	SessionID string
 	// seen is the customer's Version read with the token or the account when
 	// the request was authenticated (seenOK), so the request's answer tag
 	// costs no query of its own.

@@ -46,6 +46,42 @@ func (a *Accounts) StartSession(ctx context.Context, userID int64, ip, userAgent
 	return id, nil
 }
 
+// ContinueSession records the browser again after its session was renewed
+// (a password change, "sign out every other browser"), and hands the consoles
+// it has open to the new record, so they end when this browser's session does.
+func (a *Accounts) ContinueSession(ctx context.Context, p Principal, ip, userAgent string) (string, error) {
+	sid, err := a.StartSession(ctx, p.UserID, ip, userAgent)
+	if err != nil {
+		return "", err
+	}
+	if a.consoles != nil {
+		a.consoles.MoveSession(p.SessionID, sid)
+	}
+	return sid, nil
+}
+
+// SignOut ends the principal's browser session and closes the consoles it
+// opened; the caller forgets the session itself.
+func (a *Accounts) SignOut(ctx context.Context, p Principal) error {
+	if p.SessionID != "" {
+		if err := a.db.EndUserSessionByPublicID(ctx, p.UserID, p.SessionID, time.Now()); err != nil {
+			return Internal(err)
+		}
+	}
+	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Session: p.SessionID}, CloseSignedOut)
+	a.audit.Record(ctx, p, "auth.signout", SeverityInfo, "user", "", "")
+	return nil
+}
+
+// UseConsoles lets the service close the consoles opened through what it ends.
+func (a *Accounts) UseConsoles(c ConsoleCloser) { a.consoles = c }
+
+func (a *Accounts) endConsoles(of ConsolesOf, reason string) {
+	if a.consoles != nil {
+		a.consoles.End(of, reason)
+	}
+}
+
 // touchSession records a browser's request on its session at most once a
 // minute (seen is the last time on record), so a plain GET writes nothing.
 func (a *Accounts) touchSession(ctx context.Context, sid, ip string, seen time.Time) {
@@ -86,17 +122,21 @@ func (a *Accounts) EndSession(ctx context.Context, p Principal, id int64) error 
 	if err := p.Require(ScopeAccount); err != nil {
 		return err
 	}
-	if err := a.db.EndUserSession(ctx, p.UserID, id, time.Now()); errors.Is(err, store.ErrNotFound) {
+	sid, err := a.db.EndUserSession(ctx, p.UserID, id, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
 		return NotFound()
 	} else if err != nil {
 		return Internal(err)
 	}
+	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Session: sid}, CloseSessionEnded)
 	a.audit.Record(ctx, p, "account.session_ended", SeveritySecurity, "user", "", "")
 	return nil
 }
 
 // EndAllSessions signs every browser of the principal out, sessions from
-// before these records were kept included; the caller begins its own again.
+// before these records were kept included; the caller begins its own again
+// (ContinueSession), and its consoles stay open. API tokens are not sessions:
+// they and their consoles stay.
 func (a *Accounts) EndAllSessions(ctx context.Context, p Principal) error {
 	if err := p.Require(ScopeAccount); err != nil {
 		return err
@@ -107,6 +147,7 @@ func (a *Accounts) EndAllSessions(ctx context.Context, p Principal) error {
 	if err := a.db.EndSessionsBefore(ctx, p.UserID, time.Now()); err != nil {
 		return Internal(err)
 	}
+	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Except: p.SessionID}, CloseSessionEnded)
 	a.audit.Record(ctx, p, "account.sessions_ended", SeveritySecurity, "user", "", "")
 	return nil
 }

@@ -38,8 +38,8 @@ type Tokens struct {
 	db    *store.DB
 	audit *Audit
 	now   func() time.Time
-	// OnRevoke hears every revoked token (the consoles it opened close).
-	OnRevoke func(tokenID int64)
+	// Consoles closes the consoles a revoked token opened; nil: none to close.
+	Consoles ConsoleCloser
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // token id → last time last_used_at was written
@@ -227,8 +227,8 @@ func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
 	t.mu.Lock()
 	delete(t.touched, id)
 	t.mu.Unlock()
-	if t.OnRevoke != nil {
-		t.OnRevoke(id)
+	if t.Consoles != nil {
+		t.Consoles.End(ConsolesOf{UserID: p.UserID, TokenID: id}, CloseRevoked)
 	}
 	t.audit.Record(ctx, p, "token.revoked", SeveritySecurity, "token", strconv.FormatInt(id, 10), tok.Name)
 	return nil

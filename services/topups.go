@@ -21,6 +21,19 @@ const (
 // expired (it is still credited if its verification later says it was paid).
 const topUpExpiry = 30 * time.Minute
 
+// Each start asks the gateway for a payment, so an account may start
+// TopUpLimit in TopUpWindow: a loop, a double click or a leaked token cannot
+// flood the gateway (which refuses a merchant that floods it) on its behalf.
+const (
+	TopUpLimit  = 5
+	TopUpWindow = 10 * time.Minute
+)
+
+// topUpReuse is how long the same amount asked again is given the pending
+// payment's page instead of a new one: well inside the gateway's session and
+// topUpExpiry, so the page it hands out is still open.
+const topUpReuse = 10 * time.Minute
+
 // TopUps are payments into wallets through a gateway.
 type TopUps struct {
 	db    *store.DB
@@ -34,6 +47,10 @@ type TopUps struct {
 	// VATPercent is added to every top-up at the gateway (the operator's
 	// setting, 10 % by default: Iran's rate); the wallet gets the amount asked for.
 	VATPercent int
+	// starting lets one start at a time through per account, so the same
+	// request sent twice at once finds the first one's page instead of asking
+	// the gateway twice.
+	starting keyLock
 }
 
 // VAT is what is added to a top-up of rials, rounded to whole toman.
@@ -59,21 +76,33 @@ type TopUp struct {
 	AmountRials int64 // credited to the wallet
 	VATRials    int64 // added at the gateway
 	Status      string
-	Message     string
-	RefID       string
-	CardPAN     string
-	CreatedAt   time.Time
+	// Message and Args say why a failed one failed: a message key and its
+	// placeholder pairs, translated where they are shown.
+	Message   string
+	Args      []string
+	RefID     string
+	CardPAN   string
+	CreatedAt time.Time
+	// Reused: Start gave back the pending payment of the same amount instead
+	// of asking the gateway for another.
+	Reused bool
 }
 
 func topUpOf(t store.TopUp) TopUp {
-	return TopUp{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, Message: t.Message, RefID: t.RefID, CardPAN: t.CardPAN, CreatedAt: t.CreatedAt}
+	out := TopUp{ID: t.ID, AmountRials: t.AmountRials, VATRials: t.VATRials, Status: t.Status, RefID: t.RefID, CardPAN: t.CardPAN, CreatedAt: t.CreatedAt}
+	if t.Status == store.TopUpFailed {
+		out.Message, out.Args = reasonMessage(t.Reason, t.Message)
+	}
+	return out
 }
 
 // Start asks the gateway for a payment of rials and returns where the customer
-// pays it. A gateway that refuses or does not answer leaves a failed top-up and
-// a 503 with its words; nothing is charged or credited.
+// pays it; the same amount asked again while that payment is pending gets the
+// same page (Reused). A token needs wallet:write. A gateway that refuses or
+// does not answer leaves a failed top-up and a 503 in the customer's words (its
+// own words and errors go to the log); nothing is charged or credited.
 func (t *TopUps) Start(ctx context.Context, p Principal, rials int64) (TopUp, string, error) {
-	if err := p.Require(ScopeAccount); err != nil {
+	if err := p.Require(ScopeWalletWrite); err != nil {
 		return TopUp{}, "", err
 	}
 	if t.gw == nil {
@@ -82,22 +111,37 @@ func (t *TopUps) Start(ctx context.Context, p Principal, rials int64) (TopUp, st
 	if rials < MinTopUpRials || rials > MaxTopUpRials || rials%10 != 0 {
 		return TopUp{}, "", Invalid(map[string]string{"amount": "wallet.topup_amount_range"})
 	}
-	row, err := t.db.CreateTopUp(ctx, p.UserID, t.gw.Name(), rials, t.VAT(rials))
+	unlock, err := t.starting.lock(ctx, p.UserID)
 	if err != nil {
 		return TopUp{}, "", Internal(err)
+	}
+	defer unlock()
+	now := time.Now()
+	row, reused, err := t.db.OpenTopUp(ctx, p.UserID, t.gw.Name(), rials, t.VAT(rials), now.Add(-topUpReuse), now.Add(-TopUpWindow), TopUpLimit)
+	var full *store.TopUpLimit
+	if errors.As(err, &full) {
+		e := RateLimited(full.Oldest.Add(TopUpWindow).Sub(now))
+		e.Key = "wallet.topup_too_many"
+		e.Args = append(e.Args, "n", strconv.Itoa(TopUpLimit), "minutes", strconv.Itoa(int(TopUpWindow/time.Minute)))
+		return TopUp{}, "", e
+	}
+	if err != nil {
+		return TopUp{}, "", Internal(err)
+	}
+	if reused {
+		out := topUpOf(row)
+		out.Reused = true
+		return out, row.PayURL, nil
 	}
 	authority, payURL, err := t.gw.Request(ctx, PaymentRequest{AmountRials: row.AmountRials + row.VATRials, CallbackURL: t.callback,
 		Description: "Abrak wallet top-up #" + strconv.FormatInt(row.ID, 10), Email: p.Email, OrderID: strconv.FormatInt(row.ID, 10)})
 	if err != nil {
-		_, _ = t.db.FailTopUp(ctx, row.ID, err.Error())
-		t.log.Warn("payment request refused", "topup", row.ID, "gateway", t.gw.Name(), "err", err)
-		var ge *GatewayError
-		if errors.As(err, &ge) {
-			return TopUp{}, "", UnavailableWith("wallet.gateway_refused", err, "message", ge.Message)
-		}
-		return TopUp{}, "", Unavailable("wallet.gateway_unreachable", err)
+		reason, words := failureOf(err)
+		_, _ = t.db.FailTopUp(ctx, row.ID, reason, words)
+		t.log.Warn("payment request failed", "topup", row.ID, "gateway", t.gw.Name(), "reason", reason, "err", err)
+		return TopUp{}, "", gatewayFailure(err)
 	}
-	if err := t.db.SetTopUpAuthority(ctx, row.ID, authority); err != nil {
+	if err := t.db.SetTopUpAuthority(ctx, row.ID, authority, payURL); err != nil {
 		return TopUp{}, "", Internal(err)
 	}
 	t.audit.Record(ctx, p, "wallet.topup_started", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), strconv.FormatInt(rials, 10))
@@ -107,9 +151,12 @@ func (t *TopUps) Start(ctx context.Context, p Principal, rials int64) (TopUp, st
 
 // Callback settles a payment the customer came back from: it must be theirs
 // (another customer's, or an authority nobody was given, credits nothing and is
-// 404). The gateway is asked to verify it for the amount on record: paid (code
-// 100, or 101 when verified before) credits it once; a cancelled or refused
-// one fails with the gateway's words. A replay after that changes nothing.
+// 404). Status is only what the customer's browser brings back (a page that
+// timed out after the bank took the money says NOK; anyone can type OK), so
+// whatever it says the gateway is asked to verify the payment for the amount
+// on record: paid (code 100, or 101 when verified before) credits it once,
+// even if it was failed before; a verdict of not paid fails it. A paid one is
+// not asked about again.
 func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status string) (TopUp, error) {
 	row, err := t.db.TopUpByAuthority(ctx, authority)
 	if errors.Is(err, store.ErrNotFound) || err == nil && row.UserID != p.UserID {
@@ -121,28 +168,28 @@ func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status st
 	if err != nil {
 		return TopUp{}, Internal(err)
 	}
-	if row.Status == store.TopUpPaid || row.Status == store.TopUpFailed || t.gw == nil {
+	if row.Status == store.TopUpPaid || t.gw == nil {
 		return topUpOf(row), nil
-	}
-	if status != "OK" {
-		if _, err := t.db.FailTopUp(ctx, row.ID, "cancelled"); err != nil {
-			return TopUp{}, Internal(err)
-		}
-		t.audit.Record(ctx, p, "wallet.topup_cancelled", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), "")
-		return t.reread(ctx, p, row.ID)
 	}
 	v, err := t.gw.Verify(ctx, authority, row.AmountRials+row.VATRials)
 	if err != nil {
 		// Nothing is known yet: the top-up stays as it was and the customer may
 		// come back (reload) to settle it.
-		t.log.Warn("payment verification failed", "topup", row.ID, "err", err)
-		return TopUp{}, Unavailable("wallet.gateway_unreachable", err)
+		t.log.Warn("payment verification failed", "topup", row.ID, "status", status, "err", err)
+		return TopUp{}, Unavailable("wallet.verify_unreachable", err)
 	}
 	if !v.Paid {
-		if _, err := t.db.FailTopUp(ctx, row.ID, v.Message); err != nil {
+		failed, err := t.db.FailTopUp(ctx, row.ID, v.Reason, v.Message)
+		if err != nil {
 			return TopUp{}, Internal(err)
 		}
-		t.audit.Record(ctx, p, "wallet.topup_failed", SeverityWarning, "topup", strconv.FormatInt(row.ID, 10), strconv.Itoa(v.Code))
+		if failed {
+			action, severity := "wallet.topup_failed", SeverityWarning
+			if status != "OK" {
+				action, severity = "wallet.topup_cancelled", SeverityInfo
+			}
+			t.audit.Record(ctx, p, action, severity, "topup", strconv.FormatInt(row.ID, 10), strconv.Itoa(v.Code))
+		}
 		return t.reread(ctx, p, row.ID)
 	}
 	credited, err := t.db.PayTopUp(ctx, row.ID, v.RefID, v.CardPAN)

@@ -50,17 +50,38 @@ func (db *DB) EmailLinkByHash(ctx context.Context, purpose, tokenHash string) (E
 }
 
 // ResetPasswordByLink uses a reset link and sets the new password hash in one
-// transaction: a link opens one change, and every session that began before it
-// ends. ErrNotFound when the link was used meanwhile or has expired.
-func (db *DB) ResetPasswordByLink(ctx context.Context, linkID, userID int64, hash string, now time.Time) error {
-	return db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := useLink(ctx, tx, linkID, now); err != nil {
+// transaction: a link opens one change, every session that began before it
+// ends, and every API token that still works is revoked; it returns those
+// tokens. The link was read at the account's address, which is verified with
+// it (if it is still the address the link went to). ErrNotFound when the link
+// was used meanwhile or has expired.
+func (db *DB) ResetPasswordByLink(ctx context.Context, l EmailLink, hash string, now time.Time) ([]APIToken, error) {
+	var revoked []APIToken
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := useLink(ctx, tx, l.ID, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ? WHERE id = ?`,
-			hash, now.UnixNano(), now.Unix(), userID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, sessions_valid_after = ?, updated_at = ?,
+			email_verified_at = coalesce(email_verified_at, CASE WHEN email = ? THEN ? END) WHERE id = ?`,
+			hash, now.UnixNano(), now.Unix(), l.Email, now.Unix(), l.UserID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE api_tokens SET revoked_at = ?1
+			WHERE user_id = ?2 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?1) RETURNING `+tokenColumns, now.Unix(), l.UserID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanToken(rows)
+			if err != nil {
+				return err
+			}
+			revoked = append(revoked, t)
+		}
+		return rows.Err()
 	})
+	return revoked, err
 }
 
 // VerifyEmailByLink uses a verification link and marks the address verified,

@@ -13,6 +13,23 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
+// MigrationNumber is the number of the migration whose file name ends in
+// suffix ("_closed_addresses.sql"), 0 when there is none.
+func MigrationNumber(suffix string) int {
+	names, _ := fs.Glob(migrationFiles, "migrations/*"+suffix)
+	if len(names) != 1 {
+		return 0
+	}
+	all, _ := fs.Glob(migrationFiles, "migrations/*.sql")
+	sort.Strings(all)
+	for i, n := range all {
+		if n == names[0] {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // migrations returns the embedded migration scripts in order. The schema
 // version is the number of scripts applied, so a script is never edited once
 // released: a change is a new file.
@@ -40,7 +57,23 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-func migrate(ctx context.Context, w *sql.DB) error {
+func migrate(ctx context.Context, w *sql.DB) error { return migrateTo(ctx, w, -1) }
+
+// MigrateTo makes the file at path what a release whose last migration was
+// number version left: the migrations up to it, and nothing else that Open
+// does. Tests of a migration start from it.
+func MigrateTo(ctx context.Context, path string, version int) error {
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	w.SetMaxOpenConns(1)
+	return migrateTo(ctx, w, version)
+}
+
+// migrateTo applies the migrations up to number version, every one when it is -1.
+func migrateTo(ctx context.Context, w *sql.DB, version int) error {
 	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("store: schema_version: %w", err)
 	}
@@ -59,6 +92,9 @@ func migrate(ctx context.Context, w *sql.DB) error {
 	}
 	if current > len(all) {
 		return fmt.Errorf("store: database schema %d is newer than this binary (%d)", current, len(all))
+	}
+	if version >= 0 {
+		all = all[:min(version, len(all))]
 	}
 	for i := current; i < len(all); i++ {
 		if err := apply(ctx, w, i+1, all[i]); err != nil {

@@ -18,19 +18,22 @@ type ConsoleTicket struct {
 	Via    string
 	// TokenID is the API token that minted it (0 for a browser session), and
 	// Session the minting browser's session token; see ClaimConsoleTicket.
-	TokenID   int64
-	Session   string
+	TokenID int64
+	Session string
+	// SessionID is the minting browser's record (user_sessions.public_id): the
+	// console the ticket opens belongs to it and closes when it ends.
+	SessionID string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until a websocket claimed it
 }
 
-const ticketColumns = `t.id, t.hash, t.user_id, t.vm_id, v.uuid, t.via, coalesce(t.token_id, 0), t.created_at, t.expires_at, coalesce(t.used_at, 0)`
+const ticketColumns = `t.id, t.hash, t.user_id, t.vm_id, v.uuid, t.via, coalesce(t.token_id, 0), t.sid, t.created_at, t.expires_at, coalesce(t.used_at, 0)`
 
 func scanTicket(row interface{ Scan(...any) error }) (ConsoleTicket, error) {
 	var t ConsoleTicket
 	var created, expires, used int64
-	err := row.Scan(&t.ID, &t.Hash, &t.UserID, &t.VMID, &t.VMUUID, &t.Via, &t.TokenID, &created, &expires, &used)
+	err := row.Scan(&t.ID, &t.Hash, &t.UserID, &t.VMID, &t.VMUUID, &t.Via, &t.TokenID, &t.SessionID, &created, &expires, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ErrNotFound
 	}
@@ -51,8 +54,8 @@ func (db *DB) CreateConsoleTicket(ctx context.Context, t ConsoleTicket) error {
 			t.CreatedAt.Add(-time.Hour).UnixMilli()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO console_tickets (hash, user_id, vm_id, via, token_id, session, created_at, expires_at)
-			VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?)`, t.Hash, t.UserID, t.VMID, t.Via, t.TokenID, t.Session, t.CreatedAt.UnixMilli(), t.ExpiresAt.UnixMilli())
+		_, err := tx.ExecContext(ctx, `INSERT INTO console_tickets (hash, user_id, vm_id, via, token_id, session, sid, created_at, expires_at)
+			VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, ?)`, t.Hash, t.UserID, t.VMID, t.Via, t.TokenID, t.Session, t.SessionID, t.CreatedAt.UnixMilli(), t.ExpiresAt.UnixMilli())
 		if isUnique(err) {
 			return ErrConflict
 		}
@@ -62,8 +65,9 @@ func (db *DB) CreateConsoleTicket(ctx context.Context, t ConsoleTicket) error {
 
 // ClaimConsoleTicket marks an unused, unexpired ticket as used at now and returns
 // it, if what minted it still holds: its API token is neither revoked nor
-// expired, or its browser session still exists and began after the account's
-// last password change. The single UPDATE is the whole check: of two connections
+// expired, or its browser session still exists, was not ended from another
+// browser, and began after the account's last password change. The single
+// UPDATE is the whole check: of two connections
 // racing with one ticket exactly one gets it. ErrNotFound for any other ticket.
 func (db *DB) ClaimConsoleTicket(ctx context.Context, hash string, now time.Time) (ConsoleTicket, error) {
 	var id int64
@@ -73,6 +77,7 @@ func (db *DB) ClaimConsoleTicket(ctx context.Context, hash string, now time.Time
 			AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?1 / 1000)))
 		AND (token_id IS NOT NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token = console_tickets.session
 			AND s.expiry > julianday(?1 / 1000.0, 'unixepoch')))
+		AND (sid = '' OR EXISTS (SELECT 1 FROM user_sessions r WHERE r.public_id = console_tickets.sid AND r.ended_at IS NULL))
 		AND created_at * 1000000 >= (SELECT sessions_valid_after FROM users u WHERE u.id = console_tickets.user_id)
 		RETURNING id`,
 		now.UnixMilli(), hash).Scan(&id)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -52,9 +54,22 @@ func (db *DB) ActiveUserSessions(ctx context.Context, userID int64, idle time.Du
 	return out, rows.Err()
 }
 
-// EndUserSession ends one of a user's sessions; ErrNotFound when it is not theirs or already ended.
-func (db *DB) EndUserSession(ctx context.Context, userID, id int64, now time.Time) error {
-	return db.exec1(ctx, `UPDATE user_sessions SET ended_at = ? WHERE id = ? AND user_id = ? AND ended_at IS NULL`, now.Unix(), id, userID)
+// EndUserSession ends one of a user's sessions and returns its public id;
+// ErrNotFound when it is not theirs or already ended.
+func (db *DB) EndUserSession(ctx context.Context, userID, id int64, now time.Time) (string, error) {
+	var publicID string
+	err := db.W.QueryRowContext(ctx, `UPDATE user_sessions SET ended_at = ? WHERE id = ? AND user_id = ? AND ended_at IS NULL RETURNING public_id`,
+		now.Unix(), id, userID).Scan(&publicID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return publicID, err
+}
+
+// EndUserSessionByPublicID ends the session a browser signs out of; one already ended is left as it is.
+func (db *DB) EndUserSessionByPublicID(ctx context.Context, userID int64, publicID string, now time.Time) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE user_sessions SET ended_at = ? WHERE public_id = ? AND user_id = ? AND ended_at IS NULL`, now.Unix(), publicID, userID)
+	return err
 }
 
 // EndOtherUserSessions ends every session of a user but keep ("" keeps none); it returns how many.

@@ -204,6 +204,10 @@ func (e *ErrAccountInUse) Error() string { return "store: the account still has 
 // not deleted and no balance: it can no longer sign in (its sessions end, its
 // tokens are revoked, its keys and second factor are gone), and its address is
 // free for a new account. The ledger, orders and activity stay.
+//
+// Its address becomes closed:<id> (migration 0028 gave the accounts closed
+// before it the same): without an "@" no sign-up, past or future, can have
+// taken it, so closing never meets an address in use.
 func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		var live int
@@ -218,7 +222,7 @@ func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
 			return &ErrAccountInUse{LiveVMs: live, Balance: balance}
 		}
 		for _, q := range []string{
-			`UPDATE users SET email = 'closed-' || id || '@closed.invalid', name = '', password_hash = '!', totp_secret = '', totp_enabled = 0,
+			`UPDATE users SET email = 'closed:' || id, name = '', password_hash = '!', totp_secret = '', totp_enabled = 0,
 				sessions_valid_after = ?2, closed_at = ?3, updated_at = ?3 WHERE id = ?1`,
 			`UPDATE api_tokens SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL`,
 			`DELETE FROM ssh_keys WHERE user_id = ?1`,

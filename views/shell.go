@@ -20,6 +20,9 @@ type Shell struct {
 	Path      string   // request path and query, for the language switch
 	RequestID string
 	Flash     string // a message key shown once
+	// Resend is the unconfirmed-address banner's "send the link again" when
+	// it was refused: its message is shown in the banner, beside the button.
+	Resend Form
 }
 
 // UserBar is the signed-in customer as the header shows them.

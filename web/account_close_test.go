@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,5 +134,34 @@ func TestSessionsAreListedAndEnded(t *testing.T) {
 	}
 	if page = me.get("/account"); strings.Count(page.Body, "data-session=") != 1 {
 		t.Errorf("after 'every other browser' %d sessions are listed, want 1", strings.Count(page.Body, "data-session="))
+	}
+}
+
+// Closing an account never meets an address in use: not one a customer signs
+// up with now (closed-N@closed.invalid, the old closed form, is refused), nor
+// one an account signed up with before this version.
+func TestClosingAnAccountNeverMeetsAnAddressInUse(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	ana := a.createUser(t, "ana@example.com", testPassword)
+	old := fmt.Sprintf("closed-%d@closed.invalid", ana.ID)
+	if _, err := a.DB.W.Exec(`INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES (?, 'Earlier', 'x', 0, 0)`, old); err != nil {
+		t.Fatal(err)
+	}
+	r := a.client(t).signUp(strings.ToUpper(old), "Squatter", testPassword)
+	mustStatus(t, "signing up as the old closed form", r, http.StatusUnprocessableEntity)
+	wantFieldError(t, r.Body, "email", "form.email_unreachable")
+
+	c := a.client(t)
+	c.signIn(ana.Email, testPassword)
+	c.get("/account")
+	if r = c.post("/account/close", form("confirm_email", ana.Email, "password", testPassword)); r.Status != http.StatusSeeOther || r.Location() != "/signin" {
+		t.Fatalf("closing: %d → %q\n%s", r.Status, r.Location(), trim(r.Body))
+	}
+	if u := a.user(t, old); u.Name != "Earlier" {
+		t.Errorf("the account signed up as %s was changed: %+v", old, u)
+	}
+	if n := a.count(t, `SELECT count(*) FROM users WHERE id = ? AND closed_at IS NOT NULL AND email NOT LIKE '%@%'`, ana.ID); n != 1 {
+		t.Error("the closed account's address is one sign-up could take")
 	}
 }

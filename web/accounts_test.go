@@ -785,3 +785,36 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	wantStatus(t, "this browser after", here.get("/account"), http.StatusOK)
 	wantRedirect(t, "the other browser after", elsewhere.get("/account"), "/signin")
 }
+
+// Behind HTTPS (Secure cookies) the session's cookie is __Host-abrak_session:
+// Secure, for Path=/ and no Domain, so neither a subdomain nor plain HTTP can
+// plant or overwrite it. Sessions work with it from sign-in to sign-out.
+func TestBehindHTTPSTheSessionCookieIsHostPrefixed(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, withHTTPS)
+	a.createUser(t, "ana@example.com", testPassword)
+	c := a.client(t)
+	c.get("/signin")
+	r := c.post("/signin", form("email", "ana@example.com", "password", testPassword))
+	wantRedirect(t, "sign in over HTTPS", r, "/vms")
+	var session string
+	for _, ck := range r.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(ck, sessionCookie+"=") {
+			t.Errorf("a session cookie without the __Host- prefix: %s", ck)
+		}
+		if strings.HasPrefix(ck, secureSessionCookie+"=") {
+			session = ck
+		}
+	}
+	if session == "" || !strings.Contains(session, "; Secure") || !strings.Contains(session, "; Path=/;") && !strings.HasSuffix(session, "; Path=/") ||
+		strings.Contains(session, "Domain=") {
+		t.Fatalf("the session cookie %q, want __Host-abrak_session, Secure, Path=/, no Domain (all: %v)", session, r.Header.Values("Set-Cookie"))
+	}
+	wantStatus(t, "the account page", c.get("/account"), http.StatusOK)
+	wantRedirect(t, "a form post", c.post("/account/profile", form("name", "Ana Secure", "locale", "en")), "/account")
+	if got := a.user(t, "ana@example.com").Name; got != "Ana Secure" {
+		t.Errorf("the profile form under the secure session saved the name %q", got)
+	}
+	wantRedirect(t, "sign out", c.post("/signout", nil), "/signin")
+	wantRedirect(t, "the account page after sign-out", c.get("/account"), "/signin")
+}

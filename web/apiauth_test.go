@@ -239,7 +239,7 @@ func TestCLICreateToken(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	cmd := exec.Command(bin, "admin", "create-token", "--db", a.DB.Path, "--email", "Ana@Example.com", "--scopes", "vm:read,account:read", "--name", "ci", "--expires", "720h")
+	cmd := exec.Command(bin, "admin", "create-token", "--db", a.DB.Path, "--email", "Ana@Example.com", "--scopes", "vm:read,account:read,wallet:write", "--name", "ci", "--expires", "720h")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -252,6 +252,8 @@ func TestCLICreateToken(t *testing.T) {
 	}
 	r := apiCall(t, a, http.MethodGet, "/api/v1/account", lines[0], "")
 	mustStatus(t, "the CLI's token", r, http.StatusOK)
+	// wallet:write was granted: the top-up is refused for want of a gateway, not of the scope.
+	mustStatus(t, "the CLI's token starting a top-up", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", lines[0], `{"amount": 250000}`), http.StatusServiceUnavailable)
 	if n := a.count(t, `SELECT count(*) FROM api_tokens WHERE name = 'ci' AND expires_at - created_at = 720*3600`); n != 1 {
 		t.Errorf("no token named ci expiring in 720h")
 	}

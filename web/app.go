@@ -88,7 +88,10 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	topUps.VATPercent = c.VATPercent
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
 	vms.StatusHook = consoles.OnVMStatus
-	tokens.OnRevoke = consoles.CloseToken
+	// What ends a customer's access (a session, a token, a password) closes
+	// the consoles it opened, through the one registry.
+	tokens.Consoles = consoles
+	accounts.UseConsoles(consoles)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),

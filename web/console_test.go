@@ -34,18 +34,18 @@ type consoleWorld struct {
 	vm  store.VM
 }
 
-func newConsoleWorld(t *testing.T) *consoleWorld {
+func newConsoleWorld(t *testing.T, opts ...func(*web.AppConfig)) *consoleWorld {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs a real QEMU guest")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	a := newTestApp(t, func(c *web.AppConfig) {
+	a := newTestApp(t, append([]func(*web.AppConfig){func(c *web.AppConfig) {
 		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
 			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 2 * time.Second}
 		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
-	})
+	}}, opts...)...)
 	d := localvirt.Start(t)
 	must := func(err error) {
 		t.Helper()
@@ -81,6 +81,9 @@ func newConsoleWorld(t *testing.T) *consoleWorld {
 	waitFor(t, 30*time.Second, "the panel's node answers", func() bool { _, err := a.Fleet.Node(node.ID); return err == nil })
 	u := a.createUser(t, "ana@example.com", testPassword)
 	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
+	must(err)
+	// With a mail server an address is confirmed before it orders; that is not this world's subject.
+	_, err = a.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, u.ID)
 	must(err)
 	ana := services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
 	o, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
@@ -151,6 +154,8 @@ func (s *rfbStream) Write(p []byte) (int, error) {
 type serverInit struct {
 	Width, Height int
 	Name          string
+	// BitsPerPixel is the pixel format's, which a raw update's size follows.
+	BitsPerPixel int
 }
 
 // viewerToServerInit plays noVNC's part up to ServerInit and returns the
@@ -184,7 +189,8 @@ func viewerToServerInit(t *testing.T, ws *websocket.Conn) ([]byte, serverInit) {
 	if _, err := io.ReadFull(rw, name); err != nil {
 		t.Fatal(err)
 	}
-	return types, serverInit{Width: int(binary.BigEndian.Uint16(head[0:2])), Height: int(binary.BigEndian.Uint16(head[2:4])), Name: string(name)}
+	return types, serverInit{Width: int(binary.BigEndian.Uint16(head[0:2])), Height: int(binary.BigEndian.Uint16(head[2:4])), Name: string(name),
+		BitsPerPixel: int(head[4])}
 }
 
 var wsURLRe = regexp.MustCompile(`data-ws-url="([^"]+)"`)

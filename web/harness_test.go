@@ -15,6 +15,7 @@ package web_test
 //	r = c.postToken("/signout", nil, "")   // an explicit CSRF token; "" sends none
 //	r = c.do("GET", "/nope", nil, header("Accept", "application/json"))
 //	c.cookie(sessionCookie), c.setCookie(name, value) // inspect or plant cookies
+//	newTestApp(t, withHTTPS)               // served over TLS with Secure cookies; its clients trust it
 //	fieldErrors(r.Body), formMessage(r.Body), htmlLangDir(r.Body), contains(r.Body, text)
 //
 // The client remembers the CSRF token of the last page it received (the
@@ -57,6 +58,8 @@ type testApp struct {
 	*web.App
 	URL    string
 	DBPath string
+	// transport is how clients reach it (the test certificate's, over TLS).
+	transport http.RoundTripper
 }
 
 // realBaseURL, as Web.BaseURL, asks newTestApp for the address it really
@@ -66,6 +69,17 @@ const realBaseURL = "test:real"
 // withRealBaseURL makes the app's public URL its listener's, for links that a
 // browser follows back to it from elsewhere (a payment gateway's callback).
 func withRealBaseURL(c *web.AppConfig) { c.Web.BaseURL = realBaseURL }
+
+// httpsBaseURL, as Web.BaseURL, asks newTestApp to serve over TLS at the
+// address it really listens on (withHTTPS).
+const httpsBaseURL = "test:https"
+
+// withHTTPS serves the app over TLS with Secure cookies, as behind HTTPS in
+// production: browsers send a Secure cookie only over TLS.
+func withHTTPS(c *web.AppConfig) {
+	c.Web.BaseURL = httpsBaseURL
+	c.Web.SecureCookies = true
+}
 
 // withLimits replaces the sign-in limiters (nil keeps the default).
 func withLimits(perIP, perAccount *services.AttemptLimiter) func(*web.AppConfig) {
@@ -96,8 +110,12 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Web.BaseURL == realBaseURL {
+	tls := cfg.Web.BaseURL == httpsBaseURL
+	switch cfg.Web.BaseURL {
+	case realBaseURL:
 		cfg.Web.BaseURL = "http://" + l.Addr().String()
+	case httpsBaseURL:
+		cfg.Web.BaseURL = "https://" + l.Addr().String()
 	}
 	app, err := web.NewApp(context.Background(), cfg)
 	if err != nil {
@@ -105,7 +123,11 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 		t.Fatalf("NewApp: %v", err)
 	}
 	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: app.Server.Echo}}
-	srv.Start()
+	if tls {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	stopMailer := func() {}
 	if startMailer {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -121,7 +143,7 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 			t.Errorf("pages asked for translations no catalog has: %v", m)
 		}
 	})
-	return &testApp{App: app, URL: srv.URL, DBPath: cfg.DBPath}
+	return &testApp{App: app, URL: srv.URL, DBPath: cfg.DBPath, transport: srv.Client().Transport}
 }
 
 // createUser makes an account through the service, as sign-up would.
@@ -176,6 +198,7 @@ func (a *testApp) client(t testing.TB) *client {
 	base, _ := url.Parse(a.URL)
 	return &client{t: t, base: base, Header: http.Header{}, http: &http.Client{
 		Jar:           jar,
+		Transport:     a.transport,
 		Timeout:       30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
@@ -239,12 +262,12 @@ func (c *client) do(method, path string, f url.Values, h http.Header) response {
 	for k, vs := range h {
 		req.Header[k] = vs
 	}
-	session := c.cookie(sessionCookie)
+	session := c.session()
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
-	if c.cookie(sessionCookie) != session {
+	if c.session() != session {
 		// A new session (sign-in, sign-out, a password change): the CSRF token of
 		// the pages before it no longer holds, as in a browser, which loads the
 		// next page before it posts again.
@@ -334,7 +357,20 @@ func (c *client) setCookie(name, value string) {
 	c.http.Jar.SetCookies(c.base, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
 }
 
-const sessionCookie = "abrak_session"
+// sessionCookie is the session's cookie over plain http; behind HTTPS (Secure
+// cookies) it is secureSessionCookie.
+const (
+	sessionCookie       = "abrak_session"
+	secureSessionCookie = "__Host-abrak_session"
+)
+
+// session is the client's session cookie, by either name.
+func (c *client) session() string {
+	if v := c.cookie(sessionCookie); v != "" {
+		return v
+	}
+	return c.cookie(secureSessionCookie)
+}
 
 var fieldErrorRe = regexp.MustCompile(`data-field-error="([^"]+)">([^<]*)<`)
 

@@ -24,13 +24,7 @@ func locale(userLocale func(echo.Context) string, secure bool) echo.MiddlewareFu
 				handlers.SetLocale(c, l)
 				return next(c)
 			}
-			if ck, err := c.Cookie(handlers.LangCookie); err == nil {
-				if l, ok := i18n.Parse(ck.Value); ok {
-					handlers.SetLocale(c, l)
-					return next(c)
-				}
-			}
-			handlers.SetLocale(c, i18n.Match(c.Request().Header.Get("Accept-Language")))
+			handlers.SetLocale(c, handlers.AskedLocale(c))
 			return next(c)
 		}
 	}

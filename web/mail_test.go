@@ -108,7 +108,7 @@ func TestLettersWaitInTheQueueUntilTheServerTakesThem(t *testing.T) {
 	// Refused for good: kept, marked failed, not tried again.
 	ms.set(0, true)
 	u := a.user(t, "nika@example.com")
-	if err := a.Accounts.SendVerification(ctx, u.ID); err != nil {
+	if err := a.Accounts.ResendVerification(ctx, services.Principal{UserID: u.ID, IP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
 	}
 	a.Mailer.DeliverDue(ctx)
@@ -584,5 +584,44 @@ func TestLongUnpaidVMsAreDeletedAfterAWarningAndABackup(t *testing.T) {
 	ms.await(t, u.Email, "was deleted for non-payment")
 	if n := a.count(t, `SELECT count(*) FROM mail_queue WHERE kind = 'delete_warning'`); n != 1 {
 		t.Errorf("%d warnings, want 1", n)
+	}
+}
+
+// A reset link's pages carry its token (in the address and the form), so no
+// cache may keep them; and following the link proves the address, so a reset
+// confirms an address that was not confirmed yet.
+func TestAPasswordResetIsNeverCachedAndConfirmsTheAddress(t *testing.T) {
+	t.Parallel()
+	ms := newMailServer(t)
+	a := newTestApp(t, withMail(ms))
+	c := a.client(t)
+	c.Header.Set("Accept-Language", "en")
+	mustStatus(t, "sign-up", c.signUp("ana@example.com", "Ana", testPassword), http.StatusSeeOther)
+	if a.user(t, "ana@example.com").EmailVerified {
+		t.Fatal("a new address is confirmed before its letter is opened")
+	}
+	c.post("/signout", nil)
+	c.get("/forgot-password")
+	mustStatus(t, "forgot", c.post("/forgot-password", form("email", "ana@example.com")), http.StatusOK)
+	path := strings.TrimPrefix(linkIn(t, ms.awaitNth(t, "ana@example.com", 2), a.URL+"/reset-password?token="), a.URL)
+	token := strings.TrimPrefix(path, "/reset-password?token=")
+
+	r := c.get(path)
+	mustStatus(t, "the reset link", r, http.StatusOK)
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("the reset page has Cache-Control %q, want no-store", cc)
+	}
+	r = c.post("/reset-password", form("token", token, "password", "Another-pass-42", "confirm", "Another-pass-43"))
+	mustStatus(t, "mismatched confirmation", r, http.StatusUnprocessableEntity)
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" || !strings.Contains(r.Body, token) {
+		t.Errorf("the refused reset form (holding the token %v) has Cache-Control %q, want no-store", strings.Contains(r.Body, token), cc)
+	}
+	mustStatus(t, "reset", c.post("/reset-password", form("token", token, "password", "Another-pass-42", "confirm", "Another-pass-42")), http.StatusSeeOther)
+	if !a.user(t, "ana@example.com").EmailVerified {
+		t.Error("the reset through the mailed link did not confirm the address")
+	}
+	c.signIn("ana@example.com", "Another-pass-42")
+	if r := c.get("/vms"); r.Status != http.StatusOK || strings.Contains(r.Body, `data-testid="unverified"`) {
+		t.Errorf("after the reset the dashboard (%d) still asks to confirm the address", r.Status)
 	}
 }

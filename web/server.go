@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -31,6 +34,18 @@ type Server struct {
 	log     *slog.Logger
 }
 
+// sessionCookieName is the session's cookie. With Secure cookies (behind
+// HTTPS) it carries the __Host- prefix: browsers then keep it only as this
+// host's own, Secure and for Path=/, so neither a subdomain nor plain HTTP can
+// plant or overwrite one. Without them (plain http on localhost) browsers would
+// refuse the prefix, so it keeps the plain name.
+func sessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-abrak_session"
+	}
+	return "abrak_session"
+}
+
 // NewSessionManager configures scs for the panel's cookie rules.
 func NewSessionManager(store scs.Store, cfg Config) *scs.SessionManager {
 	sm := scs.New()
@@ -41,7 +56,8 @@ func NewSessionManager(store scs.Store, cfg Config) *scs.SessionManager {
 		sm.Lifetime = 7 * 24 * time.Hour
 	}
 	sm.IdleTimeout = 24 * time.Hour
-	sm.Cookie.Name = "abrak_session"
+	sm.Cookie.Name = sessionCookieName(cfg.SecureCookies)
+	sm.Cookie.Path = "/" // and no Domain: what the __Host- prefix asks
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.SecureCookies
@@ -62,6 +78,11 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	m := newMetrics(reg)
 	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
 	reg.MustRegister(newPoolCollector(h.Workers.Pools))
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answers", Help: "Answers kept in memory for pollers."},
+			func() float64 { n, _ := h.KeptAnswers(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answer_bytes", Help: "What the kept answers cost: keys, bodies and headers, in bytes."},
+			func() float64 { _, b := h.KeptAnswers(); return float64(b) }))
 
 	e.Use(observe(log, m))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
@@ -71,7 +92,8 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 		},
 	}))
 	e.Use(securityHeaders(cfg.SecureCookies, cfg.FormTargets))
-	e.Use(middleware.BodyLimit("1M"))
+	e.Use(boundedURL)
+	e.Use(middleware.BodyLimit(bodyLimit))
 
 	// Probes, metrics and static files carry no session.
 	e.GET("/healthz", h.Healthz)
@@ -133,10 +155,18 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	return &Server{Echo: e, Metrics: metrics, cfg: cfg, log: log}
 }
 
-// staticFiles serves the embedded build; names carry a content hash in ?v=, so they may be cached long.
+// staticFiles serves the embedded build; names carry a content hash in ?v=, so
+// they may be cached long. Only files: a directory is a 404 like any unknown
+// name, not a listing of what the build holds.
 func staticFiles() echo.HandlerFunc {
-	fs := http.StripPrefix("/static/", http.FileServerFS(static.FS()))
+	assets := static.FS()
+	fs := http.StripPrefix("/static/", http.FileServerFS(assets))
 	return func(c echo.Context) error {
+		// The name the file server will open: the decoded path, cleaned.
+		name := path.Clean("/" + strings.TrimPrefix(c.Request().URL.Path, "/static/"))[1:]
+		if st, err := iofs.Stat(assets, name); name == "" || err != nil || st.IsDir() {
+			return echo.ErrNotFound
+		}
 		if c.QueryParam("v") != "" {
 			c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		}

@@ -11,10 +11,17 @@ import (
 	"abrak/views"
 )
 
-// loadSession reads the scs session and, when it names a user, sets the
-// principal and the header's user bar; scs writes the cookie back on the way out.
+// loadSession reads the scs session, which scs writes back on the way out,
+// and says so to the handlers: an answer made without it (an error before
+// this middleware ran) must not touch it.
 func loadSession(sm *scs.SessionManager) echo.MiddlewareFunc {
-	return echo.WrapMiddleware(sm.LoadAndSave)
+	load := echo.WrapMiddleware(sm.LoadAndSave)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return load(func(c echo.Context) error {
+			handlers.SetSessionLoaded(c)
+			return next(c)
+		})
+	}
 }
 
 // currentUser is the signed-in customer of this request, loaded once.
@@ -51,6 +58,7 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 				// A session from before browsers were recorded: recorded now, once.
 				if sid, err = accounts.StartSession(ctx, id, c.RealIP(), c.Request().UserAgent()); err == nil {
 					sm.Put(ctx, handlers.SessionIDKey, sid)
+					p.SessionID = sid
 				}
 			}
 			c.Set(keyCurrentUser, currentUser{u})

@@ -162,6 +162,26 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
+// The static files are served one by one; a directory (the root, the fonts,
+// a name that is not there) is a 404 page in the visitor's language, not a
+// listing of what the build holds.
+func TestStaticDirectoriesAreNotListed(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t)
+	c := a.client(t)
+	c.Header.Set("Accept-Language", "en")
+	for _, path := range []string{"/static/", "/static/dist/", "/static/fonts/", "/static/fonts", "/static/./", "/static/fonts/../"} {
+		r := c.get(path)
+		if r.Status != http.StatusNotFound || strings.Contains(r.Body, "Vazirmatn") || strings.Contains(r.Body, "app.css\"") ||
+			!contains(r.Body, i18n.T(i18n.EN, "page.not_found")) {
+			t.Errorf("GET %s: %d, want the 404 page and no listing\n%s", path, r.Status, trim(r.Body))
+		}
+	}
+	for _, path := range []string{"/static/app.css", "/static/fonts/Vazirmatn-Variable.woff2"} {
+		wantStatus(t, path, c.get(path), http.StatusOK)
+	}
+}
+
 var (
 	scriptTagRe = regexp.MustCompile(`<script[^>]*>`)
 	assetRe     = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)

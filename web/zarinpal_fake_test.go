@@ -31,6 +31,10 @@ type fakeZarinpal struct {
 	payments map[string]*fakePayment
 	n        int
 	verifies int
+	// answer, when set, answers request.json and verify.json instead of the
+	// gateway's own logic: a gateway having a bad day (an HTML error page,
+	// broken JSON, a code of its own).
+	answer http.HandlerFunc
 }
 
 type fakePayment struct {
@@ -46,8 +50,8 @@ const fakeMerchant = "1344b5d4-0048-11e8-94db-005056a205be"
 func newFakeZarinpal(t *testing.T) *fakeZarinpal {
 	z := &fakeZarinpal{merchant: fakeMerchant, payments: map[string]*fakePayment{}}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /pg/v4/payment/request.json", z.request)
-	mux.HandleFunc("POST /pg/v4/payment/verify.json", z.verify)
+	mux.HandleFunc("POST /pg/v4/payment/request.json", z.answered(z.request))
+	mux.HandleFunc("POST /pg/v4/payment/verify.json", z.answered(z.verify))
 	mux.HandleFunc("GET /pg/StartPay/{authority}", z.startPay)
 	mux.HandleFunc("GET /pg/pay/{authority}", z.pay)
 	z.Server = httptest.NewServer(mux)
@@ -60,6 +64,35 @@ func (z *fakeZarinpal) gateway(merchant string) func(*web.AppConfig) {
 	return func(c *web.AppConfig) {
 		c.Gateway = &services.Zarinpal{Merchant: merchant, APIBase: z.URL + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
 	}
+}
+
+// answered is h unless the test set an answer of its own.
+func (z *fakeZarinpal) answered(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		z.mu.Lock()
+		a := z.answer
+		z.mu.Unlock()
+		if a != nil {
+			a(w, r)
+			return
+		}
+		h(w, r)
+	}
+}
+
+// answerWith makes every request.json and verify.json answer as a does; nil
+// gives the gateway its own logic back.
+func (z *fakeZarinpal) answerWith(a http.HandlerFunc) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.answer = a
+}
+
+// requests is how many payments the gateway has handed out authorities for.
+func (z *fakeZarinpal) requests() int {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	return z.n
 }
 
 func zpRefusal(w http.ResponseWriter, code int, message string) {

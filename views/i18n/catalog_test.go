@@ -268,6 +268,15 @@ func TestEveryTopUpStatusIsWorded(t *testing.T) {
 	}
 }
 
+// Every reason a top-up fails for has words in every locale.
+func TestEveryTopUpReasonIsWorded(t *testing.T) {
+	for _, r := range services.TopUpReasons {
+		if !Has("wallet.reason." + r) {
+			t.Errorf("no words for top-up reason %s", r)
+		}
+	}
+}
+
 // Every letter Abrak sends has a subject, a body and (for its link) an action
 // in every locale.
 func TestEveryLetterIsWorded(t *testing.T) {
@@ -284,7 +293,7 @@ func TestEveryLetterIsWorded(t *testing.T) {
 // scope, a severity… Every other key must be written somewhere in the source.
 var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
-	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "apidocs.", "time.",
+	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "wallet.reason.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "apidocs.", "time.",
 }
 
 // Keys nobody uses are dead weight that go stale ("coming soon" for something

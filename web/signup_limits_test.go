@@ -1,0 +1,186 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"abrak/views/i18n"
+	"abrak/web"
+)
+
+// tooMany checks a 429 that asks to wait (Retry-After, at most the hour of the
+// letter limits) and says so in the form's message in l; it returns the body
+// from the message on.
+func tooMany(t *testing.T, what string, r response, l i18n.Locale) string {
+	t.Helper()
+	wantStatus(t, what, r, http.StatusTooManyRequests)
+	s, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	if err != nil || s < 1 || s > 3600 {
+		t.Fatalf("%s: Retry-After %q, want 1…3600 seconds", what, r.Header.Get("Retry-After"))
+	}
+	if msg, want := formMessage(r.Body), i18n.T(l, "auth.too_many_attempts", "seconds", strconv.Itoa(s)); msg != want {
+		t.Errorf("%s: message %q, want %q", what, msg, want)
+	}
+	i := strings.Index(r.Body, `data-testid="form-message"`)
+	if i < 0 {
+		t.Fatalf("%s: no message on the page\n%s", what, trim(r.Body))
+	}
+	return r.Body[i:]
+}
+
+// Twenty sign-ups from one address mail only the first ten of the strangers
+// they name: the rest are refused above the form, in Persian and in English,
+// before any account is made or any letter queued.
+func TestSignUpsFromOneAddressMailOnlyTheFirstTen(t *testing.T) {
+	t.Parallel()
+	ms := newMailServer(t)
+	a := newTestApp(t, withMail(ms))
+	for i := range 20 {
+		c := a.client(t)
+		if i == 19 {
+			c.Header.Set("Accept-Language", "en")
+		}
+		email := fmt.Sprintf("stranger%d@example.com", i)
+		r := c.signUp(email, "Stranger", testPassword)
+		switch {
+		case i < 10:
+			wantRedirect(t, "sign-up "+strconv.Itoa(i+1), r, "/vms")
+		case i == 19:
+			tooMany(t, "the twentieth sign-up, in English", r, i18n.EN)
+		default:
+			tooMany(t, "sign-up "+strconv.Itoa(i+1), r, i18n.FA)
+			if !strings.Contains(r.Body, `value="`+email+`"`) || c.cookie(sessionCookie) != "" {
+				t.Errorf("sign-up %d: the refused form lost the address, or the visitor got a session", i+1)
+			}
+		}
+	}
+	for i := range 10 {
+		ms.await(t, fmt.Sprintf("stranger%d@example.com", i), "")
+	}
+	if n := a.count(t, `SELECT count(*) FROM users`); n != 10 {
+		t.Errorf("%d accounts, want 10", n)
+	}
+	// Every letter queued has arrived: nothing more is on its way.
+	if n, got := a.count(t, `SELECT count(*) FROM mail_queue`), len(ms.messages()); n != 10 || got != 10 {
+		t.Errorf("%d letters queued and %d received, want 10", n, got)
+	}
+}
+
+// One address is signed up at most five times an hour, from however many
+// client addresses: each try costs a password hash.
+func TestOneAddressIsTriedAtMostFiveTimesAnHour(t *testing.T) {
+	t.Parallel()
+	loopback, err := web.ParseCIDRs("127.0.0.1, ::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newTestApp(t, func(c *web.AppConfig) { c.Web.TrustedProxies = loopback })
+	for i := range 6 {
+		c := a.client(t)
+		c.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
+		r := c.signUp("ana@example.com", "Ana", testPassword)
+		switch {
+		case i == 0:
+			wantRedirect(t, "the first sign-up", r, "/vms")
+		case i < 5:
+			wantStatus(t, "sign-up "+strconv.Itoa(i+1), r, http.StatusUnprocessableEntity)
+			wantFieldError(t, r.Body, "email", "form.email_taken")
+		default:
+			tooMany(t, "the sixth sign-up of the address", r, i18n.FA)
+		}
+	}
+}
+
+// Addresses a mail server should never be asked to reach are refused beside
+// the field: an address literal, a bare number, a name of one label, and the
+// special-use names (the panel's own network or names that cannot exist).
+func TestSignUpRefusesAddressesNoMailServerShouldReach(t *testing.T) {
+	t.Parallel()
+	ms := newMailServer(t)
+	a := newTestApp(t, withMail(ms))
+	c := a.client(t)
+	for _, tc := range []struct{ email, key string }{
+		{"x@[127.0.0.1]", "form.email_unreachable"},
+		{"x@127.0.0.1", "form.email_unreachable"},
+		{"x@10.0.0.1", "form.email_unreachable"},
+		{"x@localhost", "form.invalid_email"},
+		{"first.last@localhost", "form.invalid_email"},
+		{"x@-panel.com", "form.invalid_email"},
+		{"x@panel.localhost", "form.email_unreachable"},
+		{"x@printer.local", "form.email_unreachable"},
+		{"x@closed.invalid", "form.email_unreachable"},
+		{"x@mail.test", "form.email_unreachable"},
+		{"x@www.example", "form.email_unreachable"},
+		{"x@db.internal", "form.email_unreachable"},
+		{"x@router.home.arpa", "form.email_unreachable"},
+		{"x@hidden.onion", "form.email_unreachable"},
+	} {
+		r := c.signUp(tc.email, "X", testPassword)
+		wantStatus(t, tc.email, r, http.StatusUnprocessableEntity)
+		wantFieldError(t, r.Body, "email", tc.key)
+	}
+	en := a.client(t)
+	en.Header.Set("Accept-Language", "en")
+	r := en.signUp("x@[127.0.0.1]", "X", testPassword)
+	if got, want := fieldErrors(r.Body)["email"], i18n.T(i18n.EN, "form.email_unreachable"); got != want {
+		t.Errorf("in English: %q, want %q", got, want)
+	}
+	if n := a.count(t, `SELECT count(*) FROM users`) + a.count(t, `SELECT count(*) FROM mail_queue`); n != 0 {
+		t.Errorf("refused addresses made %d accounts and letters", n)
+	}
+	// A real domain, international names among them, still signs up.
+	wantRedirect(t, "an address at a public domain", a.client(t).signUp("ana@mail.example.com", "Ana", testPassword), "/vms")
+	wantRedirect(t, "an address at an international domain", a.client(t).signUp("sara@نمونه.ایران", "Sara", testPassword), "/vms")
+}
+
+// Twenty-five "send the link again" mail five links; the rest are refused in
+// the banner beside the button, in Persian and in English. One client
+// address is bounded across its accounts too.
+func TestSendingTheLinkAgainIsLimited(t *testing.T) {
+	t.Parallel()
+	ms := newMailServer(t)
+	a := newTestApp(t, withMail(ms))
+	resend := func(c *client, query string) response {
+		t.Helper()
+		c.get("/account")
+		return c.post("/account/verify-email"+query, nil)
+	}
+	leo := a.client(t)
+	wantRedirect(t, "sign-up", leo.signUp("leo@example.com", "Leo", testPassword), "/vms")
+	for i := range 25 {
+		what := "sending the link again, " + strconv.Itoa(i+1)
+		switch r := resend(leo, ""); {
+		case i < 5:
+			wantRedirect(t, what, r, "/vms")
+		case i == 24:
+			tooMany(t, what+", in English", resend(leo, "?lang=en"), i18n.EN)
+		default:
+			after := tooMany(t, what, r, i18n.FA)
+			if !strings.Contains(r.Body, `data-testid="unverified"`) || strings.Contains(after, `data-testid="resend-verification"`) || !strings.Contains(after, `id="flash"`) {
+				t.Fatalf("%s: the refusal is not in the banner beside its button\n%s", what, trim(r.Body))
+			}
+		}
+	}
+	ms.awaitNth(t, "leo@example.com", 6) // the sign-up's letter and five more
+	if n := a.count(t, `SELECT count(*) FROM mail_queue WHERE to_addr = 'leo@example.com'`); n != 6 {
+		t.Errorf("%d letters to leo, want 6", n)
+	}
+
+	// Leo's refusals spent nothing of his address's ten: Mia sends five, and
+	// Nia, from the same address, is refused her first.
+	mia, nia := a.client(t), a.client(t)
+	wantRedirect(t, "Mia's sign-up", mia.signUp("mia@example.com", "Mia", testPassword), "/vms")
+	wantRedirect(t, "Nia's sign-up", nia.signUp("nia@example.com", "Nia", testPassword), "/vms")
+	for i := range 5 {
+		wantRedirect(t, "Mia sends the link again "+strconv.Itoa(i+1), resend(mia, ""), "/vms")
+	}
+	tooMany(t, "Nia's first, from the same address", resend(nia, ""), i18n.FA)
+	ms.awaitNth(t, "mia@example.com", 6)
+	ms.await(t, "nia@example.com", "")
+	if n := a.count(t, `SELECT count(*) FROM mail_queue`); n != 13 {
+		t.Errorf("%d letters queued, want 13 (three sign-ups and ten links again)", n)
+	}
+}

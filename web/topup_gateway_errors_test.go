@@ -1,0 +1,298 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/views/i18n"
+	"abrak/web"
+)
+
+// logBuffer is what the panel logs, for a test to read while the panel runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// withLog sends the panel's log to l.
+func withLog(l *logBuffer) func(*web.AppConfig) {
+	return func(c *web.AppConfig) { c.Log = slog.New(slog.NewTextHandler(l, nil)) }
+}
+
+// closedPort is an address nothing listens on: a gateway that is down.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// lastTopUpID is the newest top-up of the customer's.
+func lastTopUpID(t *testing.T, a *testApp, userID int64) int64 {
+	t.Helper()
+	var id int64
+	if err := a.DB.R.QueryRow(`SELECT id FROM topups WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// A gateway that is down or answers garbage: the customer sees a fixed
+// sentence in their language (on the form, on the wallet's list, in the API,
+// and when they come back from paying), never a transport error or the
+// gateway's raw body, which go to the operator's log.
+func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	var logs logBuffer
+	down := func(c *web.AppConfig) {
+		c.Gateway = &services.Zarinpal{Merchant: fakeMerchant, APIBase: "http://" + closedPort(t) + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
+	}
+	broken := newTestApp(t, down, withLog(&logs), withAPIRateLimit(1_000_000, 1_000_000))
+	a := newTestApp(t, z.gateway(fakeMerchant), withLog(&logs), withAPIRateLimit(1_000_000, 1_000_000))
+
+	for _, bad := range []struct {
+		name   string
+		app    *testApp
+		answer http.HandlerFunc
+		raw    string // in the log, never before the customer
+	}{
+		{name: "down", app: broken, raw: "connection refused"},
+		{name: "an HTML error page", app: a, raw: "nginx/1.24.0", answer: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center>nginx/1.24.0</center></body></html>")
+		}},
+		{name: "broken JSON", app: a, raw: "A00000000000000000000000000000000000", answer: func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, `{"data": {"code": 100, "message": "Success", "authority": "A00000000000000000000000000000000000`)
+		}},
+		{name: "JSON without data", app: a, raw: "Internal error 0x7f", answer: func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, `{"data": [], "errors": [], "debug": "Internal error 0x7f"}`)
+		}},
+	} {
+		t.Run(bad.name, func(t *testing.T) {
+			z.answerWith(bad.answer)
+			defer z.answerWith(nil)
+			u := newVMCustomer(t, bad.app, strings.ReplaceAll(bad.name, " ", "-")+"@example.com", 0)
+			c := bad.app.client(t)
+			c.signIn(u.email, testPassword)
+			// Words no customer should see: the transport's, the client's, the body's.
+			raw := []string{bad.raw, "dial tcp", "zarinpal request.json", "not JSON", "without data", "HTTP 5", "<center>", "127.0.0.1:"}
+			clean := func(where, body string) {
+				t.Helper()
+				for _, w := range raw {
+					if strings.Contains(body, w) || contains(body, w) {
+						t.Errorf("%s shows %q", where, w)
+					}
+				}
+			}
+			for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+				want := i18n.T(lang, "wallet.reason.unreachable")
+				c.get("/wallet?lang=" + string(lang))
+				r := c.post("/wallet/topup", form("amount", "20000"))
+				if r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+					t.Errorf("%s: the form answered %d without %q", lang, r.Status, want)
+				}
+				clean(string(lang)+" form", r.Body)
+				page := c.get("/wallet")
+				if !contains(page.Body, want) {
+					t.Errorf("%s: the wallet's list does not say %q of the failed top-up", lang, want)
+				}
+				clean(string(lang)+" wallet page", page.Body)
+
+				r = apiCall(t, bad.app, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
+				mustStatus(t, "API top-up", r, http.StatusServiceUnavailable)
+				if e := apiErrorOf(t, r); e.Error.Message != want {
+					t.Errorf("%s: the API says %q, want %q", lang, e.Error.Message, want)
+				}
+				clean(string(lang)+" API error", r.Body)
+				r = apiCall(t, bad.app, http.MethodGet, fmt.Sprintf("/api/v1/billing/topups/%d", lastTopUpID(t, bad.app, u.id)), u.token, "", "Accept-Language", string(lang))
+				var body struct {
+					TopUp struct {
+						Status  string `json:"status"`
+						Message string `json:"message"`
+					} `json:"topup"`
+				}
+				json.Unmarshal([]byte(r.Body), &body)
+				if body.TopUp.Status != "failed" || body.TopUp.Message != want {
+					t.Errorf("%s: the API's failed top-up: %s", lang, r.Body)
+				}
+				clean(string(lang)+" API top-up", r.Body)
+			}
+			if !strings.Contains(logs.String(), bad.raw) {
+				t.Errorf("the log lacks the gateway's failure (%q)", bad.raw)
+			}
+		})
+	}
+
+	// Coming back from paying while the gateway answers garbage: the payment
+	// stays to be settled, the customer is told so in their words, and once
+	// the gateway answers again it is credited.
+	u := newVMCustomer(t, a, "back@example.com", 0)
+	c := a.client(t)
+	c.signIn(u.email, testPassword)
+	callback := payOnGateway(t, z, startTopUp(t, c, z, "20000"))
+	z.answerWith(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, "<html><body>upstream verify-backend timed out</body></html>")
+	})
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		c.get("/wallet?lang=" + string(lang))
+		r := c.get(callback)
+		if want := i18n.T(lang, "wallet.verify_unreachable"); r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+			t.Errorf("%s: back from paying while the gateway answers garbage: %d without %q", lang, r.Status, want)
+		}
+		if strings.Contains(r.Body, "verify-backend") {
+			t.Errorf("%s: the gateway's body is shown", lang)
+		}
+	}
+	if !strings.Contains(logs.String(), "verify-backend") {
+		t.Error("the log lacks the verification's failure")
+	}
+	z.answerWith(nil)
+	c.get(callback)
+	if b := a.user(t, u.email).BalanceRials; b != 200_000 {
+		t.Errorf("balance %d once the gateway answers again, want 200,000", b)
+	}
+}
+
+// A gateway that refuses with a code of its own: the codes Zarinpal documents
+// are told in the customer's words; one it has not documented shows its own.
+func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	a := newTestApp(t, z.gateway(fakeMerchant), withAPIRateLimit(1_000_000, 1_000_000))
+	wrong := newTestApp(t, z.gateway("not-the-merchant"))
+	for _, refusal := range []struct {
+		name          string
+		app           *testApp
+		code          int
+		words         string
+		key, message  string // what the customer is told
+		notShownWords bool
+	}{
+		{name: "merchant", app: wrong, key: "wallet.reason.merchant", words: "Terminal is not valid", notShownWords: true},
+		{name: "busy", app: a, code: -12, words: "To many attempts, please try again later.", key: "wallet.reason.busy", notShownWords: true},
+		{name: "undocumented", app: a, code: -77, words: "Bank switch is in maintenance.", key: "wallet.gateway_refused", message: "Bank switch is in maintenance."},
+	} {
+		t.Run(refusal.name, func(t *testing.T) {
+			if refusal.code != 0 {
+				z.answerWith(func(w http.ResponseWriter, r *http.Request) { zpRefusal(w, refusal.code, refusal.words) })
+				defer z.answerWith(nil)
+			}
+			u := newVMCustomer(t, refusal.app, refusal.name+"@example.com", 0)
+			c := refusal.app.client(t)
+			c.signIn(u.email, testPassword)
+			for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+				var want string
+				if refusal.message != "" {
+					want = i18n.T(lang, refusal.key, "message", refusal.message)
+				} else {
+					want = i18n.T(lang, refusal.key)
+				}
+				c.get("/wallet?lang=" + string(lang))
+				r := c.post("/wallet/topup", form("amount", "20000"))
+				if r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+					t.Errorf("%s: the form answered %d without %q", lang, r.Status, want)
+				}
+				if refusal.notShownWords && strings.Contains(r.Body, refusal.words) {
+					t.Errorf("%s: the gateway's English for developers is shown: %q", lang, refusal.words)
+				}
+				r = apiCall(t, refusal.app, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
+				if e := apiErrorOf(t, r); r.Status != http.StatusServiceUnavailable || e.Error.Message != want {
+					t.Errorf("%s: the API answered %d %q, want %q", lang, r.Status, e.Error.Message, want)
+				}
+			}
+		})
+	}
+}
+
+// Top-ups that failed before the panel worded reasons kept the transport's
+// error or the gateway's raw body as their message: after the upgrade the
+// wallet shows them in the customer's words.
+func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
+	t.Parallel()
+	z := newFakeZarinpal(t)
+	// The file as the release before the reasons left it.
+	n := store.MigrationNumber("_topup_reasons.sql")
+	if n == 0 {
+		t.Fatal("no migration words the top-ups' reasons")
+	}
+	path := filepath.Join(t.TempDir(), "abrak.db")
+	if err := store.MigrateTo(context.Background(), path, n-1); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := services.HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := struct {
+		ID    int64
+		Email string
+	}{Email: "before@example.com"}
+	if err := raw.QueryRow(`INSERT INTO users (email, name, password_hash, email_verified_at, created_at, updated_at)
+		VALUES (?, 'before', ?, 1, 1, 1) RETURNING id`, u.Email, hash).Scan(&u.ID); err != nil {
+		t.Fatal(err)
+	}
+	for i, message := range []string{
+		`zarinpal request.json: Post "http://127.0.0.1:9/pg/v4/payment/request.json": dial tcp 127.0.0.1:9: connect: connection refused`,
+		`zarinpal request.json: HTTP 502, not JSON: <html><center>nginx/1.24.0</center></html>`,
+		"cancelled",
+	} {
+		if _, err := raw.Exec(`INSERT INTO topups (user_id, gateway, amount_rials, status, message, created_at, updated_at)
+			VALUES (?, 'zarinpal', ?, 'failed', ?, 1, 1)`, u.ID, 100_000+i*10, message); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.DBPath = path })
+	c := upgraded.client(t)
+	c.signIn(u.Email, testPassword)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		page := c.get("/wallet?lang=" + string(lang))
+		for _, raw := range []string{"connection refused", "nginx", "not JSON", "cancelled"} {
+			if strings.Contains(page.Body, raw) {
+				t.Errorf("%s: the wallet still shows %q", lang, raw)
+			}
+		}
+		for _, key := range []string{"wallet.reason.unreachable", "wallet.reason.not_paid"} {
+			if !contains(page.Body, i18n.T(lang, key)) {
+				t.Errorf("%s: the wallet does not say %q", lang, i18n.T(lang, key))
+			}
+		}
+	}
+}
