@@ -11,7 +11,7 @@ work=$(mktemp -d /tmp/abrak-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-# BENCH_ONLY=go|hypervisor|http|console runs one part.
+# BENCH_ONLY=go|hypervisor|backup|http|console runs one part.
 only=${BENCH_ONLY:-all}
 want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
@@ -25,7 +25,13 @@ go test -run '^$' -bench Reconcile20 -benchtime 10x ./services/ 2>&1 | tee "$out
 fi
 if want hypervisor; then
 echo "== hypervisor: create-to-running, bulk states, wrapper overhead"
-go test -run '^$' -bench . -benchtime 10x ./hypervisor/ 2>&1 | tee "$out/hypervisor-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+go test -run '^$' -bench '^Benchmark[^D]' -benchtime 10x ./hypervisor/ 2>&1 | tee "$out/hypervisor-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+fi
+if want backup; then
+echo "== backups: a running VM's 10 GiB disk backed up and restored, beside qemu-img convert of it (the floor)"
+go test -run '^$' -bench BenchmarkDiskBackup -benchtime 3x -timeout 30m ./hypervisor/ 2>&1 | tee "$out/backup-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+echo "== backups: one day's window over 20 VMs (CPU of the panel)"
+go test -run '^$' -bench BenchmarkBackupWindow -benchtime 1x -timeout 30m ./services/ 2>&1 | tee "$out/backup-window-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 fi
 
 if want http; then

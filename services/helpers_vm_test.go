@@ -37,7 +37,7 @@ const (
 // to it (keeper), which imports the template and looks at or changes domains
 // behind the panel's back, as an operator with virsh would.
 type vmEnv struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	db  *store.DB
 	log *slog.Logger
@@ -51,7 +51,7 @@ type vmEnv struct {
 
 // newVMEnv builds the world; driver is "test" (libvirt's test driver), "qemu"
 // (real guests from the tiny template) or "" (no node at all).
-func newVMEnv(t *testing.T, driver string) *vmEnv {
+func newVMEnv(t testing.TB, driver string) *vmEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	t.Cleanup(cancel)
@@ -118,7 +118,7 @@ func fleetOptions() hypervisor.Options {
 	}
 }
 
-func waitForNode(t *testing.T, f *hypervisor.Fleet, id int64) *hypervisor.Node {
+func waitForNode(t testing.TB, f *hypervisor.Fleet, id int64) *hypervisor.Node {
 	t.Helper()
 	var n *hypervisor.Node
 	eventually(t, 30*time.Second, "node answers", func() (bool, string) {
@@ -133,7 +133,7 @@ func waitForNode(t *testing.T, f *hypervisor.Fleet, id int64) *hypervisor.Node {
 type panel struct {
 	*services.VMs
 	*services.Workers
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	fleet *hypervisor.Fleet
 	ctx   context.Context
@@ -259,7 +259,7 @@ func (e *vmEnv) waitStatus(uuid string, want vmstatus.Status, within time.Durati
 }
 
 // waitAction waits until an action is no longer in progress and returns it.
-func waitAction(t *testing.T, p *panel, who services.Principal, id int64) services.Action {
+func waitAction(t testing.TB, p *panel, who services.Principal, id int64) services.Action {
 	t.Helper()
 	var a services.Action
 	eventually(t, 30*time.Second, fmt.Sprintf("action %d ends", id), func() (bool, string) {
@@ -273,7 +273,7 @@ func waitAction(t *testing.T, p *panel, who services.Principal, id int64) servic
 
 // eventually polls cond until it holds, failing the test at the deadline with the
 // last thing cond saw; it returns how long the condition took.
-func eventually(t *testing.T, within time.Duration, what string, cond func() (bool, string)) time.Duration {
+func eventually(t testing.TB, within time.Duration, what string, cond func() (bool, string)) time.Duration {
 	t.Helper()
 	start := time.Now()
 	deadline := start.Add(within)
@@ -298,7 +298,7 @@ func errStatus(err error) int {
 }
 
 // wantStatus checks a service error's status and, for validation errors, the field it names.
-func wantStatus(t *testing.T, err error, code int, field string) {
+func wantStatus(t testing.TB, err error, code int, field string) {
 	t.Helper()
 	if errStatus(err) != code {
 		t.Fatalf("got %v (status %d), want status %d", err, errStatus(err), code)
@@ -311,7 +311,7 @@ func wantStatus(t *testing.T, err error, code int, field string) {
 }
 
 // wantForbidden checks a 403 that names the missing scope.
-func wantForbidden(t *testing.T, err error, scope string) {
+func wantForbidden(t testing.TB, err error, scope string) {
 	t.Helper()
 	var e *services.Error
 	if !errors.As(err, &e) || e.Status != 403 || !slices.Contains(e.Args, scope) {
@@ -328,7 +328,7 @@ func must(t testing.TB, err error) {
 
 // testLogger sends the services' warnings to the test's log, and stops at the
 // end of the test so a late goroutine cannot log into a finished test.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	w := &testLogWriter{t: t}
 	t.Cleanup(w.close)
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -336,7 +336,7 @@ func testLogger(t *testing.T) *slog.Logger {
 
 type testLogWriter struct {
 	mu   sync.Mutex
-	t    *testing.T
+	t    testing.TB
 	done bool
 }
 

@@ -404,7 +404,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		}
 	}
 	for _, bad := range []services.ListInput{
-		{Status: "deleted", Limit: 50},
+		{Status: "hibernating", Limit: 50},
 		{Status: "RUNNING", Limit: 50},
 	} {
 		_, _, err := p.List(ctx, owner, bad)
