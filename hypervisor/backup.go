@@ -230,7 +230,9 @@ func (n *Node) backupJob(ctx context.Context, id string, progress BackupProgress
 					n.log.Warn("guest file systems not thawed", "vm", id, "err", terr)
 				}
 			}()
-			if frozen >= 0 {
+			// An agent with no file system to freeze answers 0: nothing
+			// was held still, so the backup is no more than crash-consistent.
+			if frozen > 0 {
 				consistency = FSFrozen
 			}
 		}

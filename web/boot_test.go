@@ -19,7 +19,9 @@ import (
 // A VM boots from an operator's ISO with its disk attached, goes into rescue
 // (from the page, which shows the one-time root password once) where its disk is
 // the rescue system's second disk, and comes back to its own disk; each step is
-// an action, and the API and the page say what it boots from.
+// an action, and the API and the page say what it boots from. Neither the live
+// ISO nor the rescue system mounts the VM's data partition; its /data is as the
+// VM left it when it comes back.
 func TestBootFromAnISOAndRescue(t *testing.T) {
 	t.Parallel()
 	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000))
@@ -51,6 +53,10 @@ func TestBootFromAnISOAndRescue(t *testing.T) {
 	if got := own.waitLogin(t, v.ipv4(), "hostname", 4*time.Minute); got != "boots" {
 		t.Fatalf("hostname %q", got)
 	}
+	if _, err := own.run(v.ipv4(), "echo kept >/data/kept && sync", nil); err != nil {
+		t.Fatal(err)
+	}
+	dataMount := "awk '$2 == \"/data\"' /proc/mounts"
 	boot := func(body string) map[string]any {
 		t.Helper()
 		r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+uuid+"/boot", c.token, body)
@@ -85,6 +91,9 @@ func TestBootFromAnISOAndRescue(t *testing.T) {
 	if _, err := own.run(v.ipv4(), "test -b /dev/vda", nil); err != nil {
 		t.Fatal("booted from the ISO, the VM's disk is not attached")
 	}
+	if out, err := own.run(v.ipv4(), dataMount, nil); err != nil || out != "" {
+		t.Fatalf("the live ISO mounted /data: %q, %v", out, err)
+	}
 	if got := bootOf(); got != "cdrom:tiny-iso" {
 		t.Fatalf("the API says the VM boots from %q", got)
 	}
@@ -109,6 +118,9 @@ func TestBootFromAnISOAndRescue(t *testing.T) {
 	if err != nil || sectors != "2097152" { // the plan's 1 GB disk in 512-byte sectors
 		t.Fatalf("in rescue the VM's disk is not the second disk: %q, %v", sectors, err)
 	}
+	if out, err := rescue.run(v.ipv4(), dataMount, nil); err != nil || out != "" {
+		t.Fatalf("the rescue system mounted /data: %q, %v", out, err)
+	}
 	if _, err := own.run(v.ipv4(), "true", nil); err == nil {
 		t.Fatal("the VM's own root password opens the rescue system")
 	}
@@ -129,6 +141,9 @@ func TestBootFromAnISOAndRescue(t *testing.T) {
 	})
 	if got := bootOf(); got != "disk:" {
 		t.Fatalf("the API says %q after returning to the disk", got)
+	}
+	if out, err := own.run(v.ipv4(), "cat /data/kept", nil); err != nil || out != "kept" {
+		t.Fatalf("back on its disk the VM's /data/kept holds %q, %v", out, err)
 	}
 	acts := apiCall(t, qp.testApp, http.MethodGet, "/api/v1/vms/"+uuid+"/actions", c.token, "")
 	for _, typ := range []string{"boot_cdrom", "boot_rescue", "boot_disk"} {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # build.sh OUT_DIR — build the tiny bootable OS template: one small qcow2 disk that
-# SeaBIOS boots (syslinux on a FAT file system, made with mtools: no loop devices, no
-# mounts) holding Debian's cloud kernel and a busybox initramfs. The guest reads its
+# SeaBIOS boots (syslinux's MBR, then syslinux on a FAT boot partition, made with sfdisk
+# and mtools: no loop devices, no mounts) holding Debian's cloud kernel and a busybox
+# initramfs, which is the guest's root (RAM); its second partition is the guest's
+# persistent /data (ext2, formatted by the guest at its first boot). The guest reads its
 # NoCloud seed (label cidata): hostname, root password, SSH keys and its network-config
 # (static IPv4 and IPv6 by MAC, routes, resolvers); prints a banner on the VGA console
 # and the serial port and keeps a shell on both; runs Debian's dropbear as its SSH
-# server; a small QEMU guest agent (qga.sh) lets the panel set the root password. The
-# panel clones the disk and grows it.
+# server; a small QEMU guest agent (qga.sh) lets the panel set the root password and
+# freezes /data around a live backup's instant. The panel clones the disk and grows it.
 #
 # Writes OUT_DIR/tiny.qcow2 and OUT_DIR/template.env. Cached: does nothing when both
 # exist and are newer than this script and the guest scripts it embeds.
@@ -62,9 +64,10 @@ kver=$(ls "$work/kernel/lib/modules")
 moddir="$work/kernel/lib/modules/$kver"
 
 # Drivers for the disks and CD-ROMs a seed may sit on (virtio, SCSI, IDE/SATA), for
-# the ACPI power button, the guest agent's virtio-serial port and the virtio NIC, with
+# the ACPI power button, the guest agent's virtio-serial port, the virtio NIC and /data's
+# ext2 (which Debian's kernel serves with its ext4 driver, built in there), with
 # everything they depend on, in load order.
-wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev virtio_console virtio_net"
+wanted="virtio_pci virtio_blk virtio_scsi sd_mod sr_mod ata_piix ata_generic isofs button evdev virtio_console virtio_net ext4"
 declare -A path_of=() done_=()
 while IFS= read -r f; do
 	n=${f##*/}
@@ -84,7 +87,7 @@ visit() {
 for m in $wanted; do visit "$m"; done
 
 root="$work/root"
-mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,mnt/seed,etc/acpi/PWRF,etc/dropbear,lib/modules,root/.ssh,var/log}
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,data,mnt/seed,etc/acpi/PWRF,etc/dropbear,lib/modules,root/.ssh,var/log}
 chmod 0700 "$root/root" "$root/root/.ssh"
 cp /bin/busybox "$root/bin/busybox"
 for a in $("$root/bin/busybox" --list); do
@@ -112,8 +115,20 @@ ttyS0::respawn:-/bin/sh
 ::respawn:/sbin/qga
 ::respawn:/sbin/sshd
 ::ctrlaltdel:/bin/reboot
+::shutdown:/sbin/data-down
 ::shutdown:/bin/sync
 EOF
+# At shutdown /data is thawed (an unmount would wait on a frozen file system forever) and
+# unmounted, so the next boot finds it clean; a shell still in it keeps it mounted, which
+# the final sync covers.
+cat >"$root/sbin/data-down" <<'EOF'
+#!/bin/sh
+grep -q ' /data ' /proc/mounts || exit 0
+fsfreeze --unfreeze /data 2>/dev/null
+rm -f /run/qga.frozen
+umount /data 2>/dev/null
+EOF
+chmod 0755 "$root/sbin/data-down"
 # ACPI power button (graceful shutdown from the panel): busybox acpid runs this.
 printf '#!/bin/sh\nexec /bin/poweroff\n' >"$root/etc/acpi/PWRF/00000080"
 chmod 0755 "$root/etc/acpi/PWRF/00000080"
@@ -134,16 +149,30 @@ LABEL tiny
   APPEND console=tty0 console=ttyS0,115200 quiet loglevel=3 panic=10 mitigations=off
 EOF
 
-# A partitionless ("superfloppy") FAT disk: syslinux's boot sector is sector 0.
+# An MBR disk (syslinux's MBR code): partition 1, from 1 MiB, the boot FAT (syslinux's
+# boot sector, the kernel, the initrd); partition 2, from 256 MiB and 128 MiB long, the
+# data partition, left empty: the guest formats it at its first boot (init.sh). It fits
+# the panel's smallest disk (1 GiB) and leaves the boot partition room to grow. The
+# image's virtual size ends with partition 2; the panel grows every clone to its plan.
 disk="$work/disk.img"
 kernel=("$work"/kernel/boot/vmlinuz-*)
 need=$((($(stat -c %s "${kernel[0]}") + $(stat -c %s "$work/initrd.img")) / 1048576 + 8))
-truncate -s "${need}M" "$disk"
-mformat -i "$disk" -v TINYOS -T $((need * 2048)) -h 64 -s 32 ::
-syslinux --install "$disk"
-mcopy -i "$disk" "${kernel[0]}" ::/vmlinuz
-mcopy -i "$disk" "$work/initrd.img" ::/initrd.img
-mcopy -i "$disk" "$work/syslinux.cfg" ::/syslinux.cfg
+data_start=256
+data_size=128
+if ((1 + need > data_start)); then
+	echo "build.sh: the boot partition ($need MiB) would reach the data partition" >&2
+	exit 1
+fi
+truncate -s "$((data_start + data_size))M" "$disk"
+printf 'label: dos\nstart=2048, size=%d, type=e, bootable\nstart=%d, size=%d, type=83\n' \
+	$((need * 2048)) $((data_start * 2048)) $((data_size * 2048)) | sfdisk -q "$disk"
+dd if=/usr/lib/syslinux/mbr/mbr.bin of="$disk" bs=440 count=1 conv=notrunc status=none
+boot="$disk@@1048576"
+mformat -i "$boot" -v TINYOS -T $((need * 2048)) -H 2048 -h 64 -s 32 ::
+syslinux --offset 1048576 --install "$disk"
+mcopy -i "$boot" "${kernel[0]}" ::/vmlinuz
+mcopy -i "$boot" "$work/initrd.img" ::/initrd.img
+mcopy -i "$boot" "$work/syslinux.cfg" ::/syslinux.cfg
 qemu-img convert -q -f raw -O qcow2 "$disk" "$work/tiny.qcow2"
 
 # The same system as a bootable CD (isolinux, El Torito), for tests of booting a VM

@@ -1,9 +1,11 @@
 #!/bin/sh
 # /init of the tiny OS template (busybox). Applies the VM's NoCloud seed: hostname, root
-# password, SSH keys and network (static IPv4/IPv6 by MAC). Shows a banner on the VGA
-# console and the serial port, then hands over to busybox init, which keeps a shell on
-# both, runs the guest agent (/sbin/qga) and the SSH server (/sbin/sshd: dropbear),
-# and powers off on the ACPI power button.
+# password, SSH keys and network (static IPv4/IPv6 by MAC). Mounts the VM's persistent
+# /data from its disk's second partition, formatting it at the first boot (the root
+# itself is RAM). Shows a banner on the VGA console and the serial port, then hands over
+# to busybox init, which keeps a shell on both, runs the guest agent (/sbin/qga) and the
+# SSH server (/sbin/sshd: dropbear), powers off on the ACPI power button and unmounts
+# /data on the way down.
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -99,6 +101,33 @@ if [ -f "$net" ]; then
 	fi
 fi
 umount "$seed" 2>/dev/null
+
+# The VM's data file system, /data: ext2 on the second partition of the VM's own disk
+# (build.sh: from 256 MiB, 128 MiB long). The first boot finds no ext2 superblock there
+# and formats it; later boots mount what is there. Only the disk booted from (vda),
+# writable and carrying the template's boot partition (label TINYOS), is used: the live
+# ISO and the rescue system (whose vda is its shared read-only copy, the customer's disk
+# vdb) leave the disks alone. A partition, not a loop device over a region of the disk: a
+# loop device's writes wait in the page cache of the disk below it, which one sync does
+# not write out, so data synced before a power cut could be lost.
+mount_data() {
+	case " $(cat /proc/cmdline) " in *" abrak.boot=iso "*) return 1 ;; esac
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -b /dev/vda2 ] && [ "$(cat /sys/block/vda/ro)" = 0 ] || return 1
+	[ "$(findfs LABEL=TINYOS 2>/dev/null)" = /dev/vda1 ] || return 1
+	# The ext2 superblock's magic, 0xEF53, sits 1080 bytes into the file system.
+	if [ "$(od -A n -t x2 -j 1080 -N 2 /dev/vda2 | tr -d ' ')" != ef53 ]; then
+		mke2fs -m 0 -L data /dev/vda2 >/dev/null 2>&1 || return 1
+	fi
+	mkdir -p /data
+	mount -t ext2 /dev/vda2 /data
+}
+data=none
+mount_data && data="/data ($(($(cat /sys/block/vda/vda2/size) / 2048)) MiB on the disk)"
 addrs=$(ip -o addr show dev eth0 2>/dev/null | awk '$3 == "inet" || ($3 == "inet6" && $4 !~ /^fe80/) { print $4 }' | tr '\n' ' ')
 
 banner="
@@ -107,6 +136,7 @@ banner="
     hostname: $host
     booted:   $(case " $(cat /proc/cmdline) " in *" abrak.boot=iso "*) echo "from ISO" ;; *) echo "from disk" ;; esac)
     address:  ${addrs:-none}
+    data:     $data
     kernel:   $(uname -r)
   +--------------------------------------------------+
 "

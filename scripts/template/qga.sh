@@ -9,6 +9,15 @@
 # {"return":N}; it skips lines it cannot parse and replies whose id differs, so a
 # stale reply never desynchronises it. guest-sync-delimited (not used by libvirt)
 # prefixes its reply with the byte 0xFF, as QEMU's qemu-ga does.
+#
+# File system freeze (libvirt's virDomainFSFreeze/FSThaw, which the panel's live backups
+# call around their instant), as qemu-ga: guest-fsfreeze-freeze (and -freeze-list) freezes
+# /data, the one file system on a disk (the root is RAM), and answers how many it froze;
+# guest-fsfreeze-thaw answers how many it thawed (0 when none was frozen);
+# guest-fsfreeze-status answers "frozen" or "thawed". Once frozen, every command but the
+# few qemu-ga keeps (ping, info, sync, status, thaw) is refused as disabled, a second
+# freeze included, until a thaw. The frozen state is a file in /run (RAM), as qemu-ga
+# keeps its own, so a respawned agent still knows it.
 # busybox init respawns this script should it ever exit.
 export PATH=/bin
 version=1.0.0-abrak
@@ -43,14 +52,25 @@ jtrue() {
 reply() { printf '%s\n' "$1" >&3; }
 fail() { reply "{\"error\":{\"class\":\"$1\",\"desc\":\"$2\"}}"; }
 
-commands="guest-sync guest-sync-delimited guest-ping guest-info guest-get-host-name guest-get-osinfo guest-set-user-password guest-shutdown"
+commands="guest-sync guest-sync-delimited guest-ping guest-info guest-get-host-name guest-get-osinfo guest-set-user-password guest-shutdown guest-fsfreeze-status guest-fsfreeze-freeze guest-fsfreeze-freeze-list guest-fsfreeze-thaw"
+# What qemu-ga still answers while the file systems are frozen.
+frozen_ok="guest-sync guest-sync-delimited guest-ping guest-info guest-fsfreeze-status guest-fsfreeze-thaw"
+frozen_flag=/run/qga.frozen
+
+enabled() {
+	[ -e "$frozen_flag" ] || return 0
+	case " $frozen_ok " in *" $1 "*) return 0 ;; esac
+	return 1
+}
 
 guest_info() {
 	list=""
 	for c in $commands; do
 		ok=true
 		[ "$c" = guest-shutdown ] && ok=false # like qemu-ga: the guest goes away instead
-		list="$list${list:+,}{\"name\":\"$c\",\"enabled\":true,\"success-response\":$ok}"
+		on=true
+		enabled "$c" || on=false
+		list="$list${list:+,}{\"name\":\"$c\",\"enabled\":$on,\"success-response\":$ok}"
 	done
 	reply "{\"return\":{\"version\":\"$version\",\"supported_commands\":[$list]}}"
 }
@@ -101,8 +121,53 @@ shutdown_guest() {
 	$cmd
 }
 
+# The file systems the agent freezes: /data when it is mounted.
+freezable() {
+	awk '$2 == "/data" { print $2; exit }' /proc/mounts
+}
+
+fs_freeze() {
+	# freeze-list freezes the listed mount points only (none for an empty list).
+	listed=""
+	if [ "$cmd" = guest-fsfreeze-freeze-list ] && printf '%s' "$req" | grep -q '"mountpoints"'; then
+		listed=" $(printf '%s\n' "$req" | sed -n 's/.*"mountpoints"[[:space:]]*:[[:space:]]*\[\([^]]*\)\].*/\1/p' | tr -d '\\"' | tr ',' ' ') "
+	fi
+	n=0
+	for m in $(freezable); do
+		if [ -n "$listed" ]; then
+			case $listed in *" $m "*) ;; *) continue ;; esac
+		fi
+		if ! err=$(fsfreeze --freeze "$m" 2>&1); then
+			# A failed freeze leaves nothing frozen, as qemu-ga's.
+			for f in $(freezable); do fsfreeze --unfreeze "$f" 2>/dev/null; done
+			fail GenericError "failed to freeze $m: ${err##*: }"
+			return
+		fi
+		n=$((n + 1))
+	done
+	[ $n -eq 0 ] || : >"$frozen_flag"
+	reply "{\"return\":$n}"
+}
+
+fs_thaw() {
+	n=0
+	for m in $(freezable); do
+		fsfreeze --unfreeze "$m" 2>/dev/null && n=$((n + 1))
+	done
+	rm -f "$frozen_flag"
+	reply "{\"return\":$n}"
+}
+
 handle() {
 	cmd=$(jstr execute)
+	case " $commands " in
+	*" $cmd "*)
+		if ! enabled "$cmd"; then
+			fail CommandNotFound "Command $cmd has been disabled: the agent is in frozen state"
+			return
+		fi
+		;;
+	esac
 	case $cmd in
 	guest-sync | guest-sync-delimited)
 		id=$(jnum id)
@@ -122,6 +187,15 @@ handle() {
 		;;
 	guest-set-user-password) set_password ;;
 	guest-shutdown) shutdown_guest ;;
+	guest-fsfreeze-freeze | guest-fsfreeze-freeze-list) fs_freeze ;;
+	guest-fsfreeze-thaw) fs_thaw ;;
+	guest-fsfreeze-status)
+		if [ -e "$frozen_flag" ]; then
+			reply '{"return":"frozen"}'
+		else
+			reply '{"return":"thawed"}'
+		fi
+		;;
 	'') fail GenericError "Expected 'execute' in the request" ;;
 	*) fail CommandNotFound "The command $cmd has not been found" ;;
 	esac
