@@ -316,9 +316,12 @@ func (db *DB) VMStatusSeq(ctx context.Context, uuid string) (int64, error) {
 // must not be overwritten by an event about an older one. It reports whether a
 // row changed. A node's "undefined" event usually beats the panel's own
 // SetVMStatus after a delete, so this is where most VMs get their destroyed_at.
+// A VM in the recycle bin hears only that its domain is gone: its domain is
+// off by the panel's doing, and only a restore brings it out.
 func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid string, status vmstatus.Status, seq int64) (bool, error) {
 	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, node_unavailable = 0
 		WHERE uuid = ?3 AND status_seq = ?4 AND status <> ?1 AND status NOT IN (`+sqlDestroyed+`, `+sqlCreating+`)
+		AND NOT (status = `+sqlDeleted+` AND ?1 <> `+sqlDestroyed+`)
 		AND NOT (status = `+sqlFailed+` AND ?1 = `+sqlDestroyed+` AND id IN (SELECT vm_id FROM orders WHERE status = '`+string(vmstatus.OrderRefunded)+`'))`,
 		status, time.Now().Unix(), uuid, seq)
 	if err != nil {
@@ -330,9 +333,11 @@ func (db *DB) SetVMStatusByUUID(ctx context.Context, uuid string, status vmstatu
 
 // ReconcileVMStatus records the state the reconciler found, unless the status
 // changed since it read vm (its StatusSeq moved): that newer status came from a
-// lifecycle event and is fresher than the pass's observation.
+// lifecycle event and is fresher than the pass's observation. A VM in the
+// recycle bin is only ever found gone (as SetVMStatusByUUID).
 func (db *DB) ReconcileVMStatus(ctx context.Context, vm VM, status vmstatus.Status) (bool, error) {
-	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+` WHERE id = ?3 AND status_seq = ?4 AND status <> `+sqlDestroyed,
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+` WHERE id = ?3 AND status_seq = ?4 AND status <> `+sqlDestroyed+`
+		AND NOT (status = `+sqlDeleted+` AND ?1 <> `+sqlDestroyed+`)`,
 		status, time.Now().Unix(), vm.ID, vm.StatusSeq)
 	if err != nil {
 		return false, err

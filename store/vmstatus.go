@@ -21,6 +21,7 @@ var (
 	sqlDestroyed = sqlIn(vmstatus.Destroyed)
 	sqlCreating  = sqlIn(vmstatus.Creating)
 	sqlFailed    = sqlIn(vmstatus.Failed)
+	sqlDeleted   = sqlIn(vmstatus.Deleted)
 	sqlRunning   = sqlIn(vmstatus.Running)
 	sqlBilled    = sqlIn(vmstatus.Billed()...)
 	// sqlGone is what lists and totals leave out unless asked: the recycle

@@ -1,0 +1,105 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
+	"abrak/vmstatus"
+)
+
+// A deleted VM waits in the recycle bin for RecycleGrace: its domain is off
+// and bills nothing, its disk, addresses and MAC are kept, and Restore brings
+// it back as it was. After the grace it is destroyed for real (its addresses
+// go to quarantine), as a delete with purge does at once.
+
+// toRecycleBin powers vm off and puts it in the recycle bin.
+func (s *VMs) toRecycleBin(ctx context.Context, p Principal, vm store.VM, node *hypervisor.Node) (Action, error) {
+	return s.exclusive(ctx, p, vm, "delete", 2*time.Minute, func(ctx context.Context) error {
+		if err := node.PowerOff(ctx, vm.UUID); err != nil && !errors.Is(err, hypervisor.ErrInvalidState) && !errors.Is(err, hypervisor.ErrNotFound) {
+			return err
+		}
+		_, err := s.db.MoveToRecycleBin(ctx, vm.ID, s.cfg.Now())
+		return err
+	})
+}
+
+// Restore brings a VM back from the recycle bin: the same VM, disk, addresses
+// and MAC. It pays the hour that begins now (unless the hour it was deleted in
+// is still paid) and starts. A VM held for want of funds, or suspended, comes
+// back as it went in: off, held or suspended, so the bin is no way out of a
+// debt.
+func (s *VMs) Restore(ctx context.Context, p Principal, uuid string) (Action, error) {
+	if err := p.Require(ScopeVMDelete); err != nil {
+		return Action{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return Action{}, err
+	}
+	if vm.Status != vmstatus.Deleted {
+		e := Conflict("vm.not_in_recycle_bin")
+		e.Code = "not_in_recycle_bin"
+		return Action{}, e
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return Action{}, err
+	}
+	err = s.db.RestoreFromRecycleBin(ctx, vm, s.cfg.Now())
+	switch {
+	case errors.Is(err, store.ErrInsufficientFunds):
+		return Action{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
+	case errors.Is(err, store.ErrNotFound):
+		return Action{}, Conflict("vm.not_in_recycle_bin")
+	case err != nil:
+		return Action{}, Internal(err)
+	}
+	s.audit.Record(ctx, p, "vm.restore", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
+	vm.Status = vmstatus.Stopped
+	if vm.Held() || vm.Suspended() {
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "restore")
+		return actionOf(a), internal(err)
+	}
+	return s.exclusive(ctx, p, vm, "restore", 2*time.Minute, func(ctx context.Context) error {
+		if err := node.Start(ctx, vm.UUID); err != nil {
+			return err
+		}
+		return s.db.SetVMStatus(ctx, vm.ID, vmstatus.Running)
+	})
+}
+
+// EmptyRecycleBin destroys the VMs deleted longer than RecycleGrace ago. A
+// node that does not answer keeps its VMs for the next pass.
+func (s *Workers) EmptyRecycleBin(ctx context.Context, now time.Time) {
+	due, err := s.db.InRecycleBinSince(ctx, now.Add(-s.cfg.Backups.RecycleGrace))
+	if err != nil {
+		s.log.Error("listing the recycle bin", "err", err)
+		return
+	}
+	for _, vm := range due {
+		if err := s.destroy(ctx, vm); err != nil {
+			s.log.Warn("emptying the recycle bin", "vm", vm.UUID, "err", err)
+			continue
+		}
+		s.audit.Record(ctx, Principal{UserID: vm.UserID}, "vm.purged", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
+		s.log.Info("vm destroyed after its grace in the recycle bin", "vm", vm.UUID)
+	}
+}
+
+// destroy removes a VM's domain and disks from its node and records it
+// destroyed: its addresses go to quarantine.
+func (s *vmCore) destroy(ctx context.Context, vm store.VM) error {
+	if vm.NodeID != 0 {
+		node, err := s.fleet.Node(vm.NodeID)
+		if err != nil {
+			return err
+		}
+		if err := node.Delete(ctx, vm.UUID); err != nil && !errors.Is(err, hypervisor.ErrNotFound) {
+			return err
+		}
+	}
+	return s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
+}
