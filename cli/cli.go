@@ -5,16 +5,111 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 )
 
-func usage() {
-	fmt.Fprint(os.Stderr, `usage: abrak [command] [flags]
+// Main runs the command os.Args names and exits with its status: 0 done, 1
+// failed, 2 called wrongly (an unknown command, a malformed setting or flag).
+func Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	os.Exit(status(err, os.Stderr))
+}
+
+// commands are abrak's commands; serve is the default.
+var commands = map[string]func(ctx context.Context, args []string, out io.Writer) error{
+	"serve":   cmdServe,
+	"migrate": cmdMigrate,
+	"backup":  cmdBackup,
+	"admin":   cmdAdmin,
+}
+
+// adminCommands are the operator's, `abrak admin NAME`.
+var adminCommands = map[string]func(ctx context.Context, args []string, out io.Writer) error{
+	"create-user":     adminCreateUser,
+	"create-token":    adminCreateToken,
+	"top-up":          adminTopUp,
+	"add-node":        adminAddNode,
+	"set-node":        adminSetNode,
+	"nodes":           adminNodes,
+	"add-pool":        adminAddPool,
+	"pools":           adminPools,
+	"mail-queue":      adminMailQueue,
+	"import-template": adminImportTemplate,
+	"import-iso":      adminImportISO,
+	"templates":       adminTemplates,
+	"set-template":    adminSetTemplate,
+	"seed-demo":       adminSeedDemo,
+	"demo-vm":         adminDemoVM,
+}
+
+// errUsage asks for the list of commands: abrak was called without a known one.
+var errUsage = errors.New("usage")
+
+// errHelp is a request for the list of commands.
+var errHelp = errors.New("help")
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	name := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	switch name {
+	case "help", "-h", "--help":
+		return errHelp
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return errUsage
+	}
+	return cmd(ctx, args, out)
+}
+
+func cmdAdmin(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return errors.New("admin: which command?")
+	}
+	cmd, ok := adminCommands[args[0]]
+	if !ok {
+		return fmt.Errorf("admin: unknown command %q", args[0])
+	}
+	return cmd(ctx, args[1:], out)
+}
+
+// status says err on w and turns it into the exit status.
+func status(err error, w io.Writer) int {
+	var bad badInvocation
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0 // the flag package has listed the command's flags
+	case errors.Is(err, errHelp):
+		usage(w)
+		return 0
+	case errors.Is(err, errUsage):
+		usage(w)
+		return 2
+	case errors.As(err, &bad):
+		if !bad.told {
+			fmt.Fprintln(w, "abrak:", err)
+		}
+		return 2
+	}
+	fmt.Fprintln(w, "abrak:", err)
+	return 1
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage: abrak [command] [flags]
 
 commands:
   serve                   run the panel (default)
@@ -39,48 +134,4 @@ commands:
 
 Run "abrak COMMAND -h" for a command's flags.
 `)
-}
-
-// Main runs the command that os.Args names.
-func Main() {
-	args := os.Args[1:]
-	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var err error
-	switch cmd {
-	case "serve":
-		err = cmdServe(ctx, args)
-	case "migrate":
-		err = cmdMigrate(ctx, args)
-	case "backup":
-		err = cmdBackup(ctx, args)
-	case "admin":
-		err = cmdAdmin(ctx, args)
-	case "help", "-h", "--help":
-		usage()
-		return
-	default:
-		usage()
-		os.Exit(2)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "abrak:", err)
-		os.Exit(1)
-	}
-}
-
-// parse parses a subcommand's flags, exiting with usage on error.
-func parse(fs *flag.FlagSet, args []string) {
-	fs.SetOutput(os.Stderr)
-	if err := fs.Parse(args); err != nil {
-		os.Exit(2)
-	}
-}
-
-func timeoutCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 5*time.Minute)
 }

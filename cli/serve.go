@@ -2,8 +2,7 @@ package cli
 
 import (
 	"context"
-	"flag"
-	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,16 +14,14 @@ import (
 	"abrak/web"
 )
 
-func cmdServe(ctx context.Context, args []string) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ExitOnError)
-	serveFlags(fs, &c)
-	parse(fs, args)
+func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
+	cmd := newCommand(onServe)
+	if err := cmd.parse(args); err != nil {
+		return err
+	}
+	c := cmd.config
 	log, logs := batchedLogger(ctx, c.LogFormat, os.Stderr)
 	defer logs.Flush()
-	if c.VATPercent < 0 || c.VATPercent > 100 {
-		return fmt.Errorf("--vat-percent %d: give a percentage from 0 to 100", c.VATPercent)
-	}
 	proxies, err := web.ParseCIDRs(c.TrustedProxies)
 	if err != nil {
 		return err
