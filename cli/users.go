@@ -26,7 +26,7 @@ func adminCreateUser(ctx context.Context, args []string, out io.Writer) error {
 	if *name == "" {
 		*name, _, _ = strings.Cut(*email, "@")
 	}
-	acc, err := services.NewAccounts(db, services.NewAudit(db, newLogger(cmd.LogFormat, io.Discard)), services.AccountsConfig{})
+	acc, err := services.NewAccounts(db, services.NewAudit(db, newLogger(cmd.LogFormat, io.Discard)), nil, nil, services.AccountsConfig{})
 	if err != nil {
 		return err
 	}

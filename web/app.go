@@ -61,20 +61,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		return nil, err
 	}
 	audit := services.NewAudit(db, c.Log)
-	accounts, err := services.NewAccounts(db, audit, services.AccountsConfig{PerIP: c.PerIP, PerAccount: c.PerAccount})
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	fleet := hypervisor.NewFleet(c.Log, c.Fleet)
-	tokens := services.NewTokens(db, audit)
-	sshKeys := services.NewSSHKeys(db, audit)
-	wallet := services.NewWallet(db, audit)
-	topUps := services.NewTopUps(db, audit, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.Log)
-	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
-		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
-	}
-	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	if c.Mail.Provider == "" {
 		c.Mail.Provider = "Abrak"
 	}
@@ -82,16 +69,29 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		c.Mail.BaseURL = c.Web.BaseURL
 	}
 	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider), c.Log)
-	accounts.UseMail(mailer)
-	vms.UseMail(mailer)
-	topUps.Mail = mailer
-	topUps.VATPercent = c.VATPercent
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
-	vms.StatusHook = consoles.OnVMStatus
 	// What ends a customer's access (a session, a token, a password) closes
 	// the consoles it opened, through the one registry.
+	accounts, err := services.NewAccounts(db, audit, mailer, consoles, services.AccountsConfig{PerIP: c.PerIP, PerAccount: c.PerAccount})
+	if err != nil {
+		consoles.CloseAll()
+		fleet.Close()
+		db.Close()
+		return nil, err
+	}
+	tokens := services.NewTokens(db, audit)
 	tokens.Consoles = consoles
-	accounts.UseConsoles(consoles)
+	sshKeys := services.NewSSHKeys(db, audit)
+	wallet := services.NewWallet(db, audit)
+	topUps := services.NewTopUps(db, audit, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.Log)
+	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
+		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
+	}
+	topUps.Mail = mailer
+	topUps.VATPercent = c.VATPercent
+	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
+	vms.UseMail(mailer)
+	vms.StatusHook = consoles.OnVMStatus
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),
