@@ -42,7 +42,7 @@ func adminCreateToken(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tokens := services.NewTokens(db, services.NewAudit(db, newLogger(cmd.LogFormat, os.Stderr)))
+	tokens := services.NewTokens(db, services.NewAudit(db, newLogger(cmd.LogFormat, os.Stderr)), nil)
 	p := services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin}
 	secret, _, err := tokens.Create(ctx, p, *name, strings.Split(*scopes, ","), *expires)
 	if err != nil {

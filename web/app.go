@@ -79,8 +79,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	tokens := services.NewTokens(db, audit)
-	tokens.Consoles = consoles
+	tokens := services.NewTokens(db, audit, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
 	topUps := services.NewTopUps(db, audit, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.Log)
