@@ -82,12 +82,10 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	tokens := services.NewTokens(db, audit, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
-	topUps := services.NewTopUps(db, audit, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.Log)
+	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.VATPercent, c.Log)
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
-	topUps.Mail = mailer
-	topUps.VATPercent = c.VATPercent
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
 	vms.UseMail(mailer)
 	vms.StatusHook = consoles.OnVMStatus
