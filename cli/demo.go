@@ -191,7 +191,7 @@ func adminDemoVM(ctx context.Context, args []string, out io.Writer) error {
 	// No nodes: the order is placed by the serving panel, which owns the fleet.
 	fleet := hypervisor.NewFleet(log, hypervisor.Options{})
 	defer fleet.Close()
-	vms, _ := services.NewVMs(db, fleet, audit, keys, log, services.VMConfig{})
+	vms, _ := services.NewVMs(db, fleet, audit, keys, nil, nil, log, services.VMConfig{})
 	defer vms.Close()
 	list, _, err := vms.List(ctx, p, services.ListInput{Q: "demo", Limit: services.MaxListLimit})
 	if err != nil {

@@ -147,7 +147,7 @@ type panel struct {
 func (e *vmEnv) open(run bool) *panel {
 	e.t.Helper()
 	fleet := hypervisor.NewFleet(e.log, e.fleet)
-	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
+	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, nil, nil, e.log, e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
 	p := &panel{VMs: vms, Workers: workers, db: e.db, t: e.t, fleet: fleet, ctx: ctx, stop: func() {

@@ -78,8 +78,8 @@ func (s *Workers) Reconcile(ctx context.Context) {
 }
 
 func (s *Workers) heard(uuid string, status vmstatus.Status) {
-	if s.StatusHook != nil {
-		s.StatusHook(uuid, status)
+	if s.onStatus != nil {
+		s.onStatus(uuid, status)
 	}
 }
 

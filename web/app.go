@@ -86,9 +86,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
-	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, c.Log, c.VM)
-	vms.UseMail(mailer)
-	vms.StatusHook = consoles.OnVMStatus
+	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles.OnVMStatus, c.Log, c.VM)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),
