@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"abrak/app"
 	"abrak/mail"
 	"abrak/services"
 	"abrak/web"
@@ -26,7 +27,7 @@ func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := web.NewApp(ctx, appConfig(c, proxies, log))
+	a, err := app.New(ctx, appConfig(c, proxies, log))
 	if err != nil {
 		return err
 	}
@@ -38,8 +39,8 @@ func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
 }
 
 // appConfig is the panel as the settings describe it.
-func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
-	return web.AppConfig{
+func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
+	return app.Config{
 		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},

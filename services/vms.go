@@ -140,10 +140,11 @@ type VMs struct{ *vmCore }
 
 // Workers keep the records and the fleet in step in the background: lifecycle
 // events, the reconciler, the provisioner (with the first-boot watch), the
-// biller, and each node's health. Run starts them (workers.go).
+// biller, the template uploads, the backups, and each node's health. Prepare
+// readies them (workers.go); app.Start starts their loops.
 type Workers struct{ *vmCore }
 
-// NewVMs builds the service and its workers; Workers.Run starts the workers.
+// NewVMs builds the service and its workers (app.Start starts their loops).
 // mail sends the notices (VM ready, powered off for funds, low balance; nil:
 // none); onStatus hears every status the reconciler corrects (nil: nobody).
 func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, mail *Mailer,

@@ -1,9 +1,14 @@
-package web
+// Package app is the composition root: it builds the store, the fleet, the
+// services, the handlers and the web server, each given what it works with
+// when it is made, and starts every background loop (loops.go). `abrak serve`
+// runs one; tests build one on a temporary database.
+package app
 
 import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"abrak/handlers"
@@ -11,10 +16,10 @@ import (
 	"abrak/services"
 	"abrak/store"
 	"abrak/views"
+	"abrak/web"
 )
 
-// App is the whole panel wired together: database, fleet, services, handlers
-// and server. `abrak serve` runs one; tests build one on a temporary database.
+// App is the whole panel wired together.
 type App struct {
 	DB       *store.DB
 	Fleet    *hypervisor.Fleet
@@ -28,13 +33,17 @@ type App struct {
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
-	Server   *Server
+	Server   *web.Server
 	sessions *store.SessionStore
+
+	// stop ends the loops Start started; running waits for them.
+	stop    context.CancelFunc
+	running sync.WaitGroup
 }
 
-// AppConfig is everything NewApp needs.
-type AppConfig struct {
-	Web    Config
+// Config is everything New needs.
+type Config struct {
+	Web    web.Config
 	DBPath string
 	Log    *slog.Logger
 	// Limiters override the sign-in limits (tests use small windows).
@@ -50,8 +59,9 @@ type AppConfig struct {
 	VATPercent int
 }
 
-// NewApp opens the database (migrating it) and wires every part. Workers start with Start.
-func NewApp(ctx context.Context, c AppConfig) (*App, error) {
+// New opens the database (migrating it) and builds every part, each before
+// what uses it. The loops start with Start.
+func New(ctx context.Context, c Config) (*App, error) {
 	db, err := store.Open(ctx, c.DBPath)
 	if err != nil {
 		return nil, err
@@ -60,6 +70,7 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	baseURL := strings.TrimRight(c.Web.BaseURL, "/")
 	audit := services.NewAudit(db, c.Log)
 	fleet := hypervisor.NewFleet(c.Log, c.Fleet)
 	if c.Mail.Provider == "" {
@@ -69,9 +80,9 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 		c.Mail.BaseURL = c.Web.BaseURL
 	}
 	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider), c.Log)
+	// What ends a customer's access (a session, a token, a password, a VM
+	// found stopped) closes the consoles it opened, through the one registry.
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
-	// What ends a customer's access (a session, a token, a password) closes
-	// the consoles it opened, through the one registry.
 	accounts, err := services.NewAccounts(db, audit, mailer, consoles, services.AccountsConfig{PerIP: c.PerIP, PerAccount: c.PerAccount})
 	if err != nil {
 		consoles.CloseAll()
@@ -82,32 +93,29 @@ func NewApp(ctx context.Context, c AppConfig) (*App, error) {
 	tokens := services.NewTokens(db, audit, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
-	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, strings.TrimRight(c.Web.BaseURL, "/"), c.VATPercent, c.Log)
+	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, baseURL, c.VATPercent, c.Log)
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles.OnVMStatus, c.Log, c.VM)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
-		Log: c.Log, Sessions: NewSessionManager(ss, c.Web),
+		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, BaseURL: strings.TrimRight(c.Web.BaseURL, "/"), SecureCookies: c.Web.SecureCookies,
+		Consoles: consoles, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies,
 		Ready: []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles,
-		Server: New(c.Web, c.Log, h), sessions: ss}, nil
+	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys,
+		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss}, nil
 }
 
-// Start runs the background workers (provisioner, reconciler, events, the expiry
-// of unfinished payments) until ctx ends.
-func (a *App) Start(ctx context.Context) error {
-	go a.TopUps.Run(ctx)
-	go a.Mailer.Run(ctx)
-	return a.Workers.Run(ctx)
-}
-
-// Close stops the workers and releases the fleet and the database.
+// Close stops the loops, then the operations in flight, and releases the
+// fleet and the database.
 func (a *App) Close() {
+	if a.stop != nil {
+		a.stop()
+	}
+	a.running.Wait()
 	a.Consoles.CloseAll()
 	a.VMs.Close()
 	a.Fleet.Close()
