@@ -66,11 +66,7 @@ func importImage(ctx context.Context, args []string, out io.Writer, kind string)
 		what = "a new image"
 	}
 	fmt.Fprintf(out, "template %s: %s, sha256 %s, %s, volume %s\n", t.Slug, what, t.SHA256, t.Format, t.Volume)
-	nodes, err := db.AllNodes(ctx)
-	if err != nil {
-		return err
-	}
-	vols, err := db.TemplateVolumes(ctx)
+	nodes, vols, err := nodesAndVolumes(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -135,11 +131,7 @@ func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := db.AllNodes(ctx)
-	if err != nil {
-		return err
-	}
-	vols, err := db.TemplateVolumes(ctx)
+	nodes, vols, err := nodesAndVolumes(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -203,4 +195,14 @@ func adminSetTemplate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "template %s %s\n", *slug, map[bool]string{true: "enabled", false: "disabled"}[*enabled])
 	return nil
+}
+
+// nodesAndVolumes are every node and every template volume on them.
+func nodesAndVolumes(ctx context.Context, db *store.DB) ([]store.Node, []store.TemplateVolume, error) {
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	vols, err := db.TemplateVolumes(ctx)
+	return nodes, vols, err
 }
