@@ -131,19 +131,8 @@ func (n *Node) Send(ctx context.Context, id string, w io.Writer) (int64, string,
 func (n *Node) copyDisk(ctx context.Context, id, volume string) error {
 	cfg := n.Config()
 	return n.callFor(ctx, n.opts.copyTimeout(), func(lv *libvirt.Libvirt) error {
-		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+		pool, root, capacity, err := besideDisk(lv, cfg, id, volume)
 		if err != nil {
-			return err
-		}
-		root, err := lv.StorageVolLookupByName(pool, rootVolume(id))
-		if err != nil {
-			return err
-		}
-		_, capacity, _, err := lv.StorageVolGetInfo(root)
-		if err != nil {
-			return err
-		}
-		if err := deleteVolume(lv, pool, volume); err != nil {
 			return err
 		}
 		doc, err := volumeXML(volume, capacity, "qcow2")
@@ -153,6 +142,24 @@ func (n *Node) copyDisk(ctx context.Context, id, volume string) error {
 		_, err = lv.StorageVolCreateXMLFrom(pool, doc, root, 0)
 		return err
 	})
+}
+
+// besideDisk finds the VM's disk and its capacity, and clears the name
+// volume beside it for a copy of it.
+func besideDisk(lv *libvirt.Libvirt, cfg NodeConfig, id, volume string) (libvirt.StoragePool, libvirt.StorageVol, uint64, error) {
+	pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+	if err != nil {
+		return pool, libvirt.StorageVol{}, 0, err
+	}
+	root, err := lv.StorageVolLookupByName(pool, rootVolume(id))
+	if err != nil {
+		return pool, root, 0, err
+	}
+	_, capacity, _, err := lv.StorageVolGetInfo(root)
+	if err != nil {
+		return pool, root, 0, err
+	}
+	return pool, root, capacity, deleteVolume(lv, pool, volume)
 }
 
 // DropBackupScratch removes the image a Freeze made when no Send will take it.
@@ -183,19 +190,8 @@ func (n *Node) backupJob(ctx context.Context, id string, progress BackupProgress
 	cfg := n.Config()
 	consistency := CrashConsistent
 	err := n.onDomainFor(ctx, n.opts.copyTimeout(), id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
-		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+		pool, root, capacity, err := besideDisk(lv, cfg, id, backupScratchVolume(id))
 		if err != nil {
-			return err
-		}
-		root, err := lv.StorageVolLookupByName(pool, rootVolume(id))
-		if err != nil {
-			return err
-		}
-		_, capacity, _, err := lv.StorageVolGetInfo(root)
-		if err != nil {
-			return err
-		}
-		if err := deleteVolume(lv, pool, backupScratchVolume(id)); err != nil {
 			return err
 		}
 		doc, err := volumeXML(backupScratchVolume(id), capacity, "qcow2")

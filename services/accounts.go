@@ -46,7 +46,10 @@ type AccountsConfig struct {
 	Issuer         string // shown in authenticator apps
 }
 
-func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, error) {
+// NewAccounts builds the service. mail sends its letters (verification,
+// password reset; nil: none), consoles closes the consoles opened through
+// what it ends (nil: none to close).
+func NewAccounts(db *store.DB, audit *Audit, mail *Mailer, consoles ConsoleCloser, cfg AccountsConfig) (*Accounts, error) {
 	h, err := HashPassword("not-a-real-password-but-the-same-cost")
 	if err != nil {
 		return nil, err
@@ -63,7 +66,7 @@ func NewAccounts(db *store.DB, audit *Audit, cfg AccountsConfig) (*Accounts, err
 	if cfg.Issuer == "" {
 		cfg.Issuer = "Abrak"
 	}
-	return &Accounts{db: db, audit: audit, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
+	return &Accounts{db: db, audit: audit, mail: mail, consoles: consoles, perIP: cfg.PerIP, perPair: cfg.PerAccount, perAcct: cfg.AccountCeiling,
 		issuer: cfg.Issuer, dummyHash: h,
 		signUps: newLetterLimits(10, 5), resends: newLetterLimits(10, 5), resets: newLetterLimits(5, 5),
 		touches: sessionTouches{last: map[string]time.Time{}}}, nil

@@ -28,7 +28,7 @@ func newAccounts(t *testing.T) (*Accounts, *store.DB, *clock) {
 	}
 	t.Cleanup(func() { db.Close() })
 	c := newClock()
-	a, err := NewAccounts(db, NewAudit(db, slog.New(slog.NewTextHandler(io.Discard, nil))), AccountsConfig{
+	a, err := NewAccounts(db, NewAudit(db, slog.New(slog.NewTextHandler(io.Discard, nil))), nil, nil, AccountsConfig{
 		PerIP:      NewAttemptLimiter(100, time.Minute, c.Now),
 		PerAccount: NewAttemptLimiter(3, time.Minute, c.Now),
 	})

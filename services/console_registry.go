@@ -221,8 +221,8 @@ func (of ConsolesOf) picks(c *Console) bool {
 
 // ConsoleCloser is what a service that ends someone's access needs of the
 // console registry: Accounts (sign-out, ended sessions, password changes and
-// resets, a closed account) and Tokens (revocation) hold one, wired in
-// web/app.go; whatever later takes a member's access away calls End the same way.
+// resets, a closed account) and Tokens (revocation) are given one when made
+// (app/app.go); whatever later takes a member's access away calls End the same way.
 type ConsoleCloser interface {
 	// End closes the open consoles of, for reason.
 	End(of ConsolesOf, reason string)

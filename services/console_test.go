@@ -305,7 +305,7 @@ func TestConsoleRefusals(t *testing.T) {
 	_, err := env.consoles.Issue(ctx, env.ana, stopped.UUID)
 	wantCode(t, "stopped VM", err, 409)
 
-	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))), nil)
 	_, tok, err := tokens.Create(ctx, env.ana, "ci", []string{services.ScopeVMRead}, 0)
 	must(t, err)
 	token := env.ana
@@ -417,8 +417,7 @@ func sha(secret string) string {
 func TestATicketDiesWithWhatMintedIt(t *testing.T) {
 	env := newConsoleEnv(t, services.ConsoleConfig{PerVM: 10, PerUser: 10})
 	ctx := context.Background()
-	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	tokens.Consoles = env.consoles
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))), env.consoles)
 	mint := func() services.Principal {
 		_, tok, err := tokens.Create(ctx, env.ana, "script", []string{services.ScopeVMConsole}, 0)
 		must(t, err)
@@ -500,7 +499,7 @@ func TestConsolesCloseWithWhatOpenedThem(t *testing.T) {
 		return p
 	}
 	laptop, phone, desk := browser(), browser(), browser()
-	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	tokens := services.NewTokens(env.db, services.NewAudit(env.db, slog.New(slog.NewTextHandler(io.Discard, nil))), nil)
 	_, tok, err := tokens.Create(ctx, env.ana, "script", []string{services.ScopeVMConsole}, 0)
 	must(t, err)
 	script := env.ana

@@ -16,9 +16,6 @@ const (
 	ResetLinkTTL  = 30 * time.Minute
 )
 
-// UseMail lets the accounts service send letters (verification, password reset).
-func (a *Accounts) UseMail(m *Mailer) { a.mail = m }
-
 // MailEnabled reports whether letters can be sent; without it there is no
 // password reset by mail and no address to verify.
 func (a *Accounts) MailEnabled() bool { return a.mail.Enabled() }

@@ -138,6 +138,8 @@ type panel struct {
 	fleet *hypervisor.Fleet
 	ctx   context.Context
 	stop  func()
+	// loops are the workers' loops run started.
+	loops sync.WaitGroup
 }
 
 // open starts a VM service on the environment's database with its own fleet.
@@ -147,16 +149,18 @@ type panel struct {
 func (e *vmEnv) open(run bool) *panel {
 	e.t.Helper()
 	fleet := hypervisor.NewFleet(e.log, e.fleet)
-	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, e.log, e.cfg)
+	vms, workers := services.NewVMs(e.db, fleet, services.NewAudit(e.db, e.log), nil, nil, nil, e.log, e.cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	var once sync.Once
-	p := &panel{VMs: vms, Workers: workers, db: e.db, t: e.t, fleet: fleet, ctx: ctx, stop: func() {
+	p := &panel{VMs: vms, Workers: workers, db: e.db, t: e.t, fleet: fleet, ctx: ctx}
+	p.stop = func() {
 		once.Do(func() {
 			cancel()
+			p.loops.Wait()
 			vms.Close()
 			fleet.Close()
 		})
-	}}
+	}
 	e.t.Cleanup(p.stop)
 	if run {
 		p.run()
@@ -169,7 +173,11 @@ func (e *vmEnv) open(run bool) *panel {
 // run starts the workers of a panel opened without them.
 func (p *panel) run() {
 	p.t.Helper()
-	must(p.t, p.Run(p.ctx))
+	must(p.t, p.Prepare(p.ctx))
+	for _, loop := range []func(context.Context){p.RunProvisioner, p.RunReconciler, p.RunBiller, p.RunTemplateSync} {
+		p.loops.Add(1)
+		go func() { defer p.loops.Done(); loop(p.ctx) }()
+	}
 }
 
 // openReady is open that also waits for the node to answer, so that Create places at once.

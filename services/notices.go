@@ -26,9 +26,6 @@ func (m *Mailer) Notify(ctx context.Context, userID int64, l mail.Letter) {
 	}
 }
 
-// UseMail lets the workers send notices (VM ready, powered off for funds, low balance).
-func (v *VMs) UseMail(m *Mailer) { v.mail = m }
-
 // vmReady tells the customer their new VM is up, with its addresses and how to connect.
 func (s *vmCore) vmReady(ctx context.Context, vm store.VM) {
 	l := mail.Letter{Kind: "vm_ready", Args: []string{"vm", letterName(vm)}, Link: s.mail.URL("/vms/" + vm.UUID)}

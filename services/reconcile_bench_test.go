@@ -69,7 +69,7 @@ func BenchmarkReconcile20Nodes500Domains(b *testing.B) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fleet := hypervisor.NewFleet(log, fleetOptions())
 	b.Cleanup(func() { fleet.Close() })
-	_, workers := services.NewVMs(db, fleet, services.NewAudit(db, log), nil, log, services.VMConfig{ReconcileInterval: time.Hour})
+	_, workers := services.NewVMs(db, fleet, services.NewAudit(db, log), nil, nil, nil, log, services.VMConfig{ReconcileInterval: time.Hour})
 	must(b, workers.SyncNodes(ctx))
 	for n := range nodes {
 		deadline := time.Now().Add(time.Minute)

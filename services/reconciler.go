@@ -9,7 +9,9 @@ import (
 	"abrak/vmstatus"
 )
 
-func (s *Workers) runReconciler(ctx context.Context) {
+// RunReconciler reconciles every ReconcileInterval until ctx ends, first
+// giving the nodes just dialled a moment to answer.
+func (s *Workers) RunReconciler(ctx context.Context) {
 	s.awaitNodes(ctx, 10*time.Second)
 	s.every(ctx, s.cfg.ReconcileInterval, nil, func() { s.Reconcile(ctx) })
 }
@@ -78,8 +80,8 @@ func (s *Workers) Reconcile(ctx context.Context) {
 }
 
 func (s *Workers) heard(uuid string, status vmstatus.Status) {
-	if s.StatusHook != nil {
-		s.StatusHook(uuid, status)
+	if s.onStatus != nil {
+		s.onStatus(uuid, status)
 	}
 }
 

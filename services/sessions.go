@@ -73,9 +73,6 @@ func (a *Accounts) SignOut(ctx context.Context, p Principal) error {
 	return nil
 }
 
-// UseConsoles lets the service close the consoles opened through what it ends.
-func (a *Accounts) UseConsoles(c ConsoleCloser) { a.consoles = c }
-
 func (a *Accounts) endConsoles(of ConsolesOf, reason string) {
 	if a.consoles != nil {
 		a.consoles.End(of, reason)

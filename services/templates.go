@@ -312,7 +312,9 @@ func (s *Workers) syncTemplates(ctx context.Context) {
 	}
 }
 
-func (s *Workers) runTemplateSync(ctx context.Context) {
+// RunTemplateSync puts imported templates onto every node that lacks them,
+// every ReconcileInterval until ctx ends.
+func (s *Workers) RunTemplateSync(ctx context.Context) {
 	s.awaitNodes(ctx, 10*time.Second)
 	s.every(ctx, s.cfg.ReconcileInterval, nil, func() { s.syncTemplates(ctx) })
 }

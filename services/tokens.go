@@ -38,8 +38,8 @@ type Tokens struct {
 	db    *store.DB
 	audit *Audit
 	now   func() time.Time
-	// Consoles closes the consoles a revoked token opened; nil: none to close.
-	Consoles ConsoleCloser
+	// consoles closes the consoles a revoked token opened; nil: none to close.
+	consoles ConsoleCloser
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // token id → last time last_used_at was written
@@ -54,8 +54,10 @@ type Tokens struct {
 // checkedTokens bounds the tokens kept checked.
 const checkedTokens = 10_000
 
-func NewTokens(db *store.DB, audit *Audit) *Tokens {
-	return &Tokens{db: db, audit: audit, now: time.Now, touched: map[int64]time.Time{}, checked: map[string]store.TokenOwner{}}
+// NewTokens builds the service; consoles closes the consoles of the tokens it
+// revokes (nil: none to close).
+func NewTokens(db *store.DB, audit *Audit, consoles ConsoleCloser) *Tokens {
+	return &Tokens{db: db, audit: audit, consoles: consoles, now: time.Now, touched: map[int64]time.Time{}, checked: map[string]store.TokenOwner{}}
 }
 
 // owner reads the token of a hash and its owner: from the checked tokens
@@ -227,8 +229,8 @@ func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
 	t.mu.Lock()
 	delete(t.touched, id)
 	t.mu.Unlock()
-	if t.Consoles != nil {
-		t.Consoles.End(ConsolesOf{UserID: p.UserID, TokenID: id}, CloseRevoked)
+	if t.consoles != nil {
+		t.consoles.End(ConsolesOf{UserID: p.UserID, TokenID: id}, CloseRevoked)
 	}
 	t.audit.Record(ctx, p, "token.revoked", SeveritySecurity, "token", strconv.FormatInt(id, 10), tok.Name)
 	return nil

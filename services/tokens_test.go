@@ -41,7 +41,7 @@ func tokensFixture(t *testing.T) (*store.DB, *Tokens, *SSHKeys, Principal, Princ
 		}
 		ps = append(ps, Principal{UserID: u.ID, Email: u.Email, IP: "198.51.100.7"})
 	}
-	return db, NewTokens(db, audit), NewSSHKeys(db, audit), ps[0], ps[1]
+	return db, NewTokens(db, audit, nil), NewSSHKeys(db, audit), ps[0], ps[1]
 }
 
 // wantError fails unless err is a service error with status and, when field

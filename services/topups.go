@@ -42,8 +42,8 @@ type TopUps struct {
 	// callback is the absolute URL the gateway sends the customer back to.
 	callback string
 	log      *slog.Logger
-	// Mail tells the customer a payment was received; nil: no letters.
-	Mail *Mailer
+	// mail tells the customer a payment was received; nil: no letters.
+	mail *Mailer
 	// VATPercent is added to every top-up at the gateway (the operator's
 	// setting, 10 % by default: Iran's rate); the wallet gets the amount asked for.
 	VATPercent int
@@ -59,9 +59,10 @@ func (t *TopUps) VAT(rials int64) int64 {
 }
 
 // NewTopUps builds the service; gw nil turns online payment off (forms and the
-// API say so). baseURL is the panel's public URL.
-func NewTopUps(db *store.DB, audit *Audit, gw Gateway, baseURL string, log *slog.Logger) *TopUps {
-	return &TopUps{db: db, audit: audit, gw: gw, callback: baseURL + TopUpCallbackPath, log: log}
+// API say so), mail nil sends no letters. baseURL is the panel's public URL;
+// vatPercent is added to every top-up at the gateway.
+func NewTopUps(db *store.DB, audit *Audit, mail *Mailer, gw Gateway, baseURL string, vatPercent int, log *slog.Logger) *TopUps {
+	return &TopUps{db: db, audit: audit, mail: mail, gw: gw, callback: baseURL + TopUpCallbackPath, VATPercent: vatPercent, log: log}
 }
 
 // TopUpCallbackPath is where a gateway sends the customer back.
@@ -198,7 +199,7 @@ func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status st
 	}
 	if credited {
 		t.audit.Record(ctx, p, "wallet.topup", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), v.RefID)
-		t.Mail.Notify(ctx, row.UserID, mail.Letter{Kind: "topup", Link: t.Mail.URL("/wallet"),
+		t.mail.Notify(ctx, row.UserID, mail.Letter{Kind: "topup", Link: t.mail.URL("/wallet"),
 			Amounts: map[string]int64{"amount": row.AmountRials}, Facts: []mail.Fact{{Label: "mail.fact.ref", Value: v.RefID}}})
 	}
 	return t.reread(ctx, p, row.ID)

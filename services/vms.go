@@ -113,9 +113,9 @@ type vmCore struct {
 	cfg   VMConfig
 	mail  *Mailer // notices; nil: none
 
-	// StatusHook, when set, hears every status the reconciler corrects (the
+	// onStatus, when set, hears every status the reconciler corrects (the
 	// console registry closes consoles of VMs found stopped or gone).
-	StatusHook func(uuid string, status vmstatus.Status)
+	onStatus func(uuid string, status vmstatus.Status)
 
 	// crashes per node and address shortages per region, for the metrics.
 	crashes  counts[int64]
@@ -140,13 +140,17 @@ type VMs struct{ *vmCore }
 
 // Workers keep the records and the fleet in step in the background: lifecycle
 // events, the reconciler, the provisioner (with the first-boot watch), the
-// biller, and each node's health. Run starts them (workers.go).
+// biller, the template uploads, the backups, and each node's health. Prepare
+// readies them (workers.go); app.Start starts their loops.
 type Workers struct{ *vmCore }
 
-// NewVMs builds the service and its workers; Workers.Run starts the workers.
-func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
+// NewVMs builds the service and its workers (app.Start starts their loops).
+// mail sends the notices (VM ready, powered off for funds, low balance; nil:
+// none); onStatus hears every status the reconciler corrects (nil: nobody).
+func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, mail *Mailer,
+	onStatus func(uuid string, status vmstatus.Status), log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
 	bg, stop := context.WithCancel(context.Background())
-	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, log: log, cfg: cfg.withDefaults(),
+	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, mail: mail, onStatus: onStatus, log: log, cfg: cfg.withDefaults(),
 		wake: make(chan struct{}, 1), bg: bg, stop: stop}
 	return &VMs{c}, &Workers{c}
 }

@@ -10,20 +10,16 @@ import (
 	"abrak/vmstatus"
 )
 
-// Run starts the workers: lifecycle events, the reconciler, the provisioner, the
-// biller and the template worker (imported templates onto every node).
-// It settles actions a crash left open, then returns; the workers stop with ctx.
-func (s *Workers) Run(ctx context.Context) error {
+// Prepare readies the workers before their loops start (app.Start starts
+// them: RunProvisioner, RunReconciler, RunBiller, RunTemplateSync,
+// RunBackups): it loads the nodes into the fleet, settles the actions a crash
+// left open, and records the nodes' lifecycle events from now on.
+func (s *Workers) Prepare(ctx context.Context) error {
 	if err := s.SyncNodes(ctx); err != nil {
 		return err
 	}
 	s.settleOpenActions(ctx)
 	s.fleet.Subscribe(func(ev hypervisor.Event) { s.onEvent(ev) })
-	s.running.Add(4)
-	go func() { defer s.running.Done(); s.RunProvisioner(ctx) }()
-	go func() { defer s.running.Done(); s.runReconciler(ctx) }()
-	go func() { defer s.running.Done(); s.RunBiller(ctx) }()
-	go func() { defer s.running.Done(); s.runTemplateSync(ctx) }()
 	return nil
 }
 

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // apiVMStatus reads a VM's status through the API, as a customer's script does.
@@ -97,7 +97,7 @@ func TestAVMRunsOnTheAcceleratorTheProbeChose(t *testing.T) {
 // left on the node; once the probe decides again, a new order runs under qemu.
 func TestAnOrderOnANodeForcedOntoMissingKVMIsRefundedNotCompleted(t *testing.T) {
 	t.Parallel()
-	qp := newQEMUPanelWithoutKVM(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *web.AppConfig) { c.VM.MaxAttempts = 2 })
+	qp := newQEMUPanelWithoutKVM(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *app.Config) { c.VM.MaxAttempts = 2 })
 	if rd := ready(t, qp.testApp); rd.Nodes[0].VirtType != "qemu" || !strings.Contains(rd.Nodes[0].VirtReason, "offers no kvm") {
 		t.Fatalf("/readyz of a node without kvm: %+v", rd.Nodes[0])
 	}
@@ -139,7 +139,7 @@ func TestAnOrderOnANodeForcedOntoMissingKVMIsRefundedNotCompleted(t *testing.T) 
 // above holds the refund on every host.
 func TestAGuestOnAFaultingKVMIsCrashedAndItsOrderIsNotCompleted(t *testing.T) {
 	t.Parallel()
-	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *web.AppConfig) { c.VM.MaxAttempts = 2 })
+	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *app.Config) { c.VM.MaxAttempts = 2 })
 	if rd := ready(t, qp.testApp); rd.Nodes[0].VirtType == "kvm" || !strings.Contains(rd.Nodes[0].VirtReason, "probe") {
 		t.Skipf("needs a /dev/kvm that opens but faults; this host's: %s", rd.Nodes[0].VirtReason)
 	}

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/views/i18n"
-	"abrak/web"
 )
 
 // fa is a message as the default (Persian) page shows it.
@@ -568,7 +568,7 @@ func TestCSRFBoundToTheSession(t *testing.T) {
 
 func TestSecureCSRFCookieIsHostPrefixed(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t, func(c *web.AppConfig) { c.Web.SecureCookies = true })
+	a := newTestApp(t, func(c *app.Config) { c.Web.SecureCookies = true })
 	r := a.client(t).get("/signin")
 	for _, ck := range r.Header.Values("Set-Cookie") {
 		if strings.HasPrefix(ck, "abrak_csrf=") || strings.Contains(ck, "csrf") && !strings.HasPrefix(ck, "__Host-abrak_csrf=") {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/hypervisor/localvirt"
 	"abrak/views/i18n"
 	"abrak/web"
@@ -210,7 +211,7 @@ func TestTrustedProxiesNameTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	behind := newTestApp(t, withAPIRateLimit(100, 2), func(c *web.AppConfig) { c.Web.TrustedProxies = loopback })
+	behind := newTestApp(t, withAPIRateLimit(100, 2), func(c *app.Config) { c.Web.TrustedProxies = loopback })
 	direct := newTestApp(t, withAPIRateLimit(100, 2))
 	for name, a := range map[string]*testApp{"behind the proxy": behind, "direct": direct} {
 		for range 2 {

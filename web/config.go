@@ -15,7 +15,7 @@ type Config struct {
 	BaseURL       string
 	SecureCookies bool
 	// FormTargets are origins besides the panel's that a form may lead to: the
-	// payment gateway's page the top-up form redirects to (NewApp adds it).
+	// payment gateway's page the top-up form redirects to (app.New adds it).
 	FormTargets []string
 	// MetricsAddr, when set, serves /metrics on a listener of its own (the
 	// command's default is 127.0.0.1:9090). MetricsPublic also serves it on the
@@ -25,7 +25,7 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client; with none, the client is the connection's own address.
 	TrustedProxies []*net.IPNet
-	// CSRFKey signs CSRF tokens; NewApp reads it from the database.
+	// CSRFKey signs CSRF tokens; app.New reads it from the database.
 	CSRFKey    []byte
 	SessionTTL time.Duration
 	// APIRateLimit sets the API's request budgets; nil means NewRateLimiter's defaults.

@@ -14,9 +14,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/views/i18n"
-	"abrak/web"
 )
 
 // A console's life follows what opened it: the browser session whose page
@@ -24,7 +24,7 @@ import (
 // real guest through the real websocket and end what opened them.
 
 // withRoomForConsoles lets one customer hold the consoles of several browsers at once.
-func withRoomForConsoles(c *web.AppConfig) {
+func withRoomForConsoles(c *app.Config) {
 	c.Console = services.ConsoleConfig{PerVM: 8, PerUser: 8}
 }
 

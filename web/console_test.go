@@ -18,12 +18,12 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"abrak/app"
 	"abrak/hypervisor"
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // consoleWorld is a panel with one qemu node on a private libvirtd and a running
@@ -34,14 +34,14 @@ type consoleWorld struct {
 	vm  store.VM
 }
 
-func newConsoleWorld(t *testing.T, opts ...func(*web.AppConfig)) *consoleWorld {
+func newConsoleWorld(t *testing.T, opts ...func(*app.Config)) *consoleWorld {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs a real QEMU guest")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	a := newTestApp(t, append([]func(*web.AppConfig){func(c *web.AppConfig) {
+	a := newTestApp(t, append([]func(*app.Config){func(c *app.Config) {
 		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
 			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 2 * time.Second}
 		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}

@@ -1,9 +1,9 @@
 package web_test
 
 // The test harness of the panel's HTTP side. Every web test runs the real
-// panel (web.NewApp) on a fresh SQLite file and talks to it over HTTP:
+// panel (app.New) on a fresh SQLite file and talks to it over HTTP:
 //
-//	a := newTestApp(t)                     // options: withLimits(perIP, perAccount), or any func(*web.AppConfig)
+//	a := newTestApp(t)                     // options: withLimits(perIP, perAccount), or any func(*app.Config)
 //	u := a.createUser(t, "ana@example.com", testPassword) // straight through Accounts.SignUp
 //	a.user(t, email), a.count(t, "SELECT count(*) …", args…) // read the database back
 //	c := a.client(t)                       // a browser: own cookie jar, never follows redirects
@@ -44,6 +44,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
@@ -55,7 +56,7 @@ const testPassword = "correct-horse-battery"
 
 // testApp is a running panel on its own database.
 type testApp struct {
-	*web.App
+	*app.App
 	URL    string
 	DBPath string
 	// transport is how clients reach it (the test certificate's, over TLS).
@@ -68,7 +69,7 @@ const realBaseURL = "test:real"
 
 // withRealBaseURL makes the app's public URL its listener's, for links that a
 // browser follows back to it from elsewhere (a payment gateway's callback).
-func withRealBaseURL(c *web.AppConfig) { c.Web.BaseURL = realBaseURL }
+func withRealBaseURL(c *app.Config) { c.Web.BaseURL = realBaseURL }
 
 // httpsBaseURL, as Web.BaseURL, asks newTestApp to serve over TLS at the
 // address it really listens on (withHTTPS).
@@ -76,21 +77,21 @@ const httpsBaseURL = "test:https"
 
 // withHTTPS serves the app over TLS with Secure cookies, as behind HTTPS in
 // production: browsers send a Secure cookie only over TLS.
-func withHTTPS(c *web.AppConfig) {
+func withHTTPS(c *app.Config) {
 	c.Web.BaseURL = httpsBaseURL
 	c.Web.SecureCookies = true
 }
 
 // withLimits replaces the sign-in limiters (nil keeps the default).
-func withLimits(perIP, perAccount *services.AttemptLimiter) func(*web.AppConfig) {
-	return func(c *web.AppConfig) { c.PerIP, c.PerAccount = perIP, perAccount }
+func withLimits(perIP, perAccount *services.AttemptLimiter) func(*app.Config) {
+	return func(c *app.Config) { c.PerIP, c.PerAccount = perIP, perAccount }
 }
 
 // newTestApp starts the panel on a fresh SQLite file in t.TempDir(); everything
 // is closed when the test ends.
-func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
+func newTestApp(t testing.TB, opts ...func(*app.Config)) *testApp {
 	t.Helper()
-	cfg := web.AppConfig{
+	cfg := app.Config{
 		Web:    web.Config{Addr: "127.0.0.1:0", BaseURL: "http://localhost"},
 		DBPath: filepath.Join(t.TempDir(), "abrak.db"),
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -117,12 +118,12 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	case httpsBaseURL:
 		cfg.Web.BaseURL = "https://" + l.Addr().String()
 	}
-	app, err := web.NewApp(context.Background(), cfg)
+	panel, err := app.New(context.Background(), cfg)
 	if err != nil {
 		l.Close()
-		t.Fatalf("NewApp: %v", err)
+		t.Fatalf("app.New: %v", err)
 	}
-	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: app.Server.Echo}}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{Handler: panel.Server.Echo}}
 	if tls {
 		srv.StartTLS()
 	} else {
@@ -132,18 +133,18 @@ func newTestApp(t testing.TB, opts ...func(*web.AppConfig)) *testApp {
 	if startMailer {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
-		go func() { app.Mailer.Run(ctx); close(done) }()
+		go func() { panel.Mailer.Run(ctx); close(done) }()
 		stopMailer = func() { cancel(); <-done }
 	}
 	t.Cleanup(func() {
 		stopMailer()
 		srv.Close()
-		app.Close()
+		panel.Close()
 		if m := i18n.Missing(); len(m) > 0 {
 			t.Errorf("pages asked for translations no catalog has: %v", m)
 		}
 	})
-	return &testApp{App: app, URL: srv.URL, DBPath: cfg.DBPath, transport: srv.Client().Transport}
+	return &testApp{App: panel, URL: srv.URL, DBPath: cfg.DBPath, transport: srv.Client().Transport}
 }
 
 // createUser makes an account through the service, as sign-up would.
@@ -410,7 +411,7 @@ func contains(body, text string) bool { return strings.Contains(body, html.Escap
 // one request, and what must be true of the answer and of the database.
 type scenario struct {
 	name   string
-	opts   []func(*web.AppConfig)
+	opts   []func(*app.Config)
 	setup  func(t *testing.T, a *testApp, c *client) // sign in, make users, load the form …
 	method string                                    // default POST
 	path   string

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // fakeClock is a clock a test moves by hand.
@@ -32,8 +32,8 @@ func (c *fakeClock) add(d time.Duration) {
 
 // withMailByHand points the panel at the server on a clock of the test's own;
 // nothing is delivered until the test calls DeliverDue.
-func withMailByHand(ms *mailServer, clock *fakeClock) func(*web.AppConfig) {
-	return func(c *web.AppConfig) {
+func withMailByHand(ms *mailServer, clock *fakeClock) func(*app.Config) {
+	return func(c *app.Config) {
 		withMail(ms)(c)
 		c.Mail.Now = clock.now
 	}
@@ -526,7 +526,7 @@ func TestLongUnpaidVMsAreDeletedAfterAWarningAndABackup(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ms := newMailServer(t)
-	a := newTestDriverPanel(t, withMail(ms), func(c *web.AppConfig) { c.VM.UnpaidDeleteAfter = 10 * 24 * time.Hour })
+	a := newTestDriverPanel(t, withMail(ms), func(c *app.Config) { c.VM.UnpaidDeleteAfter = 10 * 24 * time.Hour })
 	u := a.createUser(t, "omid@example.com", testPassword)
 	if _, err := a.DB.W.Exec(`UPDATE users SET email_verified_at = unixepoch(), locale = 'en', balance_rials = 1000 WHERE id = ?`, u.ID); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"abrak/app"
 	"context"
 	"io"
 	"net"
@@ -8,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"abrak/web"
 )
 
 func listen(t *testing.T) net.Listener {
@@ -27,7 +26,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	t.Parallel()
 	publicLn, privateLn := listen(t), listen(t)
 	public, private := publicLn.Addr().String(), privateLn.Addr().String()
-	a := newTestApp(t, func(c *web.AppConfig) { c.Web.MetricsAddr = private })
+	a := newTestApp(t, func(c *app.Config) { c.Web.MetricsAddr = private })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Server.Serve(ctx, publicLn, privateLn) }()

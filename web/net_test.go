@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/store"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // The customer's side of the network: VMs ordered through the API are servers on
@@ -434,7 +434,7 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 // has no address yet.
 func TestAnOrderOnAFullPoolIsKeptWith503(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *web.AppConfig) { c.Web.MetricsPublic = true })
+	a := newTestApp(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *app.Config) { c.Web.MetricsPublic = true })
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()

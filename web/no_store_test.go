@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/store"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // The rescue system's one-time root password is shown once, in the answer
@@ -18,7 +18,7 @@ import (
 // neither may be kept by any cache, the browser's own included.
 func TestARescuePasswordIsNeverCached(t *testing.T) {
 	ctx := context.Background()
-	a := newTestDriverPanel(t, func(c *web.AppConfig) { c.VM.RescueTemplate = "tiny" })
+	a := newTestDriverPanel(t, func(c *app.Config) { c.VM.RescueTemplate = "tiny" })
 	u := a.createUser(t, "sara@example.com", testPassword)
 	if _, err := a.DB.Credit(ctx, u.ID, 100_000, "test", ""); err != nil {
 		t.Fatal(err)

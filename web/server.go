@@ -22,7 +22,6 @@ import (
 	"abrak/handlers"
 	"abrak/services"
 	"abrak/static"
-	abstore "abrak/store"
 )
 
 // Server is the panel's HTTP side.
@@ -46,11 +45,12 @@ func sessionCookieName(secure bool) string {
 	return "abrak_session"
 }
 
-// NewSessionManager configures scs for the panel's cookie rules.
-func NewSessionManager(store scs.Store, cfg Config) *scs.SessionManager {
+// NewSessionManager configures scs for the panel's cookie rules, over the
+// store and codec the sessions are kept with.
+func NewSessionManager(store scs.Store, codec scs.Codec, cfg Config) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
-	sm.Codec = abstore.SessionCodec{}
+	sm.Codec = codec
 	sm.Lifetime = cfg.SessionTTL
 	if sm.Lifetime == 0 {
 		sm.Lifetime = 7 * 24 * time.Hour

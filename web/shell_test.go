@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"abrak/app"
 	"abrak/views/i18n"
-	"abrak/web"
 )
 
 func wantLang(t *testing.T, what string, r response, lang, dir string) {
@@ -262,7 +262,7 @@ func TestProbesAndMetrics(t *testing.T) {
 	if r := newTestApp(t).client(t).get("/metrics"); r.Status != http.StatusNotFound {
 		t.Errorf("/metrics on the public listener by default: %d, want 404", r.Status)
 	}
-	a := newTestApp(t, func(c *web.AppConfig) { c.Web.MetricsPublic = true }) // the operator opted in
+	a := newTestApp(t, func(c *app.Config) { c.Web.MetricsPublic = true }) // the operator opted in
 	c := a.client(t)
 
 	r := c.get("/healthz")

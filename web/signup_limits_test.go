@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"abrak/app"
 	"abrak/views/i18n"
 	"abrak/web"
 )
@@ -77,7 +78,7 @@ func TestOneAddressIsTriedAtMostFiveTimesAnHour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newTestApp(t, func(c *web.AppConfig) { c.Web.TrustedProxies = loopback })
+	a := newTestApp(t, func(c *app.Config) { c.Web.TrustedProxies = loopback })
 	for i := range 6 {
 		c := a.client(t)
 		c.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))

@@ -17,9 +17,9 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"abrak/app"
 	abrakmail "abrak/mail"
 	"abrak/services"
-	"abrak/web"
 )
 
 // mailServer is a real SMTP server for tests (emersion/go-smtp on loopback):
@@ -73,8 +73,8 @@ func newMailServer(t testing.TB) *mailServer {
 }
 
 // withMail points the panel at the server, with its delivery worker running.
-func withMail(ms *mailServer) func(*web.AppConfig) {
-	return func(c *web.AppConfig) {
+func withMail(ms *mailServer) func(*app.Config) {
+	return func(c *app.Config) {
 		c.Mail = services.MailConfig{
 			Server: abrakmail.Server{Addr: ms.addr, User: mailUser, Password: mailPassword, TLS: abrakmail.TLSNone},
 			From:   "panel@abrak.test", Provider: "Abrak Cloud",

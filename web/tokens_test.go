@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/views/i18n"
 	"abrak/web"
@@ -22,8 +23,8 @@ import (
 var tokenSecretRe = regexp.MustCompile(`ic_pat_[0-9A-Za-z]{43}`)
 
 // withAPIRateLimit gives the app small API budgets.
-func withAPIRateLimit(perToken, perIP int) func(*web.AppConfig) {
-	return func(c *web.AppConfig) {
+func withAPIRateLimit(perToken, perIP int) func(*app.Config) {
+	return func(c *app.Config) {
 		rl := web.NewRateLimiter()
 		rl.PerToken, rl.PerIP = perToken, perIP
 		c.Web.APIRateLimit = rl

@@ -15,10 +15,10 @@ import (
 	"sync"
 	"testing"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
-	"abrak/web"
 )
 
 // logBuffer is what the panel logs, for a test to read while the panel runs.
@@ -40,8 +40,8 @@ func (l *logBuffer) String() string {
 }
 
 // withLog sends the panel's log to l.
-func withLog(l *logBuffer) func(*web.AppConfig) {
-	return func(c *web.AppConfig) { c.Log = slog.New(slog.NewTextHandler(l, nil)) }
+func withLog(l *logBuffer) func(*app.Config) {
+	return func(c *app.Config) { c.Log = slog.New(slog.NewTextHandler(l, nil)) }
 }
 
 // closedPort is an address nothing listens on: a gateway that is down.
@@ -74,7 +74,7 @@ func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 	t.Parallel()
 	z := newFakeZarinpal(t)
 	var logs logBuffer
-	down := func(c *web.AppConfig) {
+	down := func(c *app.Config) {
 		c.Gateway = &services.Zarinpal{Merchant: fakeMerchant, APIBase: "http://" + closedPort(t) + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
 	}
 	broken := newTestApp(t, down, withLog(&logs), withAPIRateLimit(1_000_000, 1_000_000))
@@ -279,7 +279,7 @@ func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 		}
 	}
 	raw.Close()
-	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.DBPath = path })
+	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *app.Config) { c.DBPath = path })
 	c := upgraded.client(t)
 	c.signIn(u.Email, testPassword)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {

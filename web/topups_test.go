@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/views/i18n"
-	"abrak/web"
 )
 
 // noRedirects is an HTTP client that stops at every redirect, as a test of
@@ -206,7 +206,7 @@ func TestTopUpWithoutAGateway(t *testing.T) {
 func TestTopUpAddsVAT(t *testing.T) {
 	t.Parallel()
 	z := newFakeZarinpal(t)
-	a := newTestApp(t, z.gateway(fakeMerchant), func(c *web.AppConfig) { c.VATPercent = 10 })
+	a := newTestApp(t, z.gateway(fakeMerchant), func(c *app.Config) { c.VATPercent = 10 })
 	ana := newVMCustomer(t, a, "vat@example.com", 0)
 	c := a.client(t)
 	c.signIn(ana.email, testPassword)

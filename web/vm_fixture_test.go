@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/hypervisor"
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
 	"abrak/vmstatus"
-	"abrak/web"
 )
 
 // qemuPanel is a running panel whose one node is a private libvirtd booting
@@ -41,7 +41,7 @@ type qemuPanel struct {
 	stopWorkers context.CancelFunc
 	// opts are the test's settings, which a restarted panel keeps (its rate
 	// limits above all: a restart with the defaults answers the test's polls 429).
-	opts []func(*web.AppConfig)
+	opts []func(*app.Config)
 }
 
 // The fixture's catalog.
@@ -59,18 +59,18 @@ const (
 	qemuNet6, qemuGateway6 = "2001:db8:ab::/64", "2001:db8:ab::1"
 )
 
-func newQEMUPanel(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
+func newQEMUPanel(t *testing.T, opts ...func(*app.Config)) *qemuPanel {
 	t.Helper()
 	return newQEMUPanelOn(t, localvirt.Start, opts...)
 }
 
 // newQEMUPanelWithoutKVM is newQEMUPanel on a node that finds no /dev/kvm, on any host.
-func newQEMUPanelWithoutKVM(t *testing.T, opts ...func(*web.AppConfig)) *qemuPanel {
+func newQEMUPanelWithoutKVM(t *testing.T, opts ...func(*app.Config)) *qemuPanel {
 	t.Helper()
 	return newQEMUPanelOn(t, localvirt.StartWithoutKVM, opts...)
 }
 
-func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon, opts ...func(*web.AppConfig)) *qemuPanel {
+func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon, opts ...func(*app.Config)) *qemuPanel {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs real QEMU guests")
@@ -85,7 +85,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	}
 	// Started first so that it stops last, after the panel has let go of it.
 	d := startDaemon(t)
-	a := newTestApp(t, append([]func(*web.AppConfig){qemuIntervals}, opts...)...)
+	a := newTestApp(t, append([]func(*app.Config){qemuIntervals}, opts...)...)
 
 	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran"}))
 	_, err := a.DB.AddPool(ctx, store.Pool{Region: qemuRegion, Network: qemuNet4, Gateway: qemuGateway4, First: qemuFirst4, Last: qemuLast4,
@@ -119,7 +119,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 
 // qemuIntervals are the fixture's worker intervals: short, so a guest is seen
 // running about a second after it boots.
-func qemuIntervals(c *web.AppConfig) {
+func qemuIntervals(c *app.Config) {
 	c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
 		RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 10 * time.Second}
 	c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
@@ -130,8 +130,8 @@ func qemuIntervals(c *web.AppConfig) {
 func (qp *qemuPanel) restartedPanel(t *testing.T) *testApp {
 	t.Helper()
 	qp.stopWorkers()
-	opts := append([]func(*web.AppConfig){qemuIntervals}, qp.opts...)
-	b := newTestApp(t, append(opts, func(c *web.AppConfig) { c.DBPath = qp.DBPath })...)
+	opts := append([]func(*app.Config){qemuIntervals}, qp.opts...)
+	b := newTestApp(t, append(opts, func(c *app.Config) { c.DBPath = qp.DBPath })...)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	if err := b.Start(ctx); err != nil {
@@ -185,7 +185,7 @@ func (qp *qemuPanel) domains(t *testing.T) map[string]vmstatus.Status {
 // driver (region thr-t, plan and template "tiny", the template's volume on the
 // node), with its workers started: for tests of what the panel does around a
 // VM, not of the guest.
-func newTestDriverPanel(t *testing.T, opts ...func(*web.AppConfig)) *testApp {
+func newTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *testApp {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -196,7 +196,7 @@ func newTestDriverPanel(t *testing.T, opts ...func(*web.AppConfig)) *testApp {
 		}
 	}
 	d := localvirt.Start(t)
-	a := newTestApp(t, append([]func(*web.AppConfig){func(c *web.AppConfig) {
+	a := newTestApp(t, append([]func(*app.Config){func(c *app.Config) {
 		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second, ShutdownDeadline: time.Second}
 		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
 	}}, opts...)...)

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"abrak/app"
 	"abrak/services"
-	"abrak/web"
 )
 
 // fakeZarinpal is a local server speaking Zarinpal's payment gateway API v4 as
@@ -60,8 +60,8 @@ func newFakeZarinpal(t *testing.T) *fakeZarinpal {
 }
 
 // gateway is the panel's side of it, as an operator would configure it.
-func (z *fakeZarinpal) gateway(merchant string) func(*web.AppConfig) {
-	return func(c *web.AppConfig) {
+func (z *fakeZarinpal) gateway(merchant string) func(*app.Config) {
+	return func(c *app.Config) {
 		c.Gateway = &services.Zarinpal{Merchant: merchant, APIBase: z.URL + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
 	}
 }

@@ -89,7 +89,7 @@ func main() {
 		if uid == 0 {
 			continue
 		}
-		secret, _, err := services.NewTokens(db, audit).Create(ctx, services.Principal{UserID: uid}, "load", []string{services.ScopeVMRead}, 0)
+		secret, _, err := services.NewTokens(db, audit, nil).Create(ctx, services.Principal{UserID: uid}, "load", []string{services.ScopeVMRead}, 0)
 		must(err)
 		fmt.Println(secret)
 	}

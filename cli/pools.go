@@ -1,14 +1,12 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"abrak/store"
 )
@@ -16,29 +14,28 @@ import (
 // adminAddPool adds a region's address pool (or updates the region's pool of the
 // same network): an IPv4 range or an IPv6 prefix that new VMs take addresses from.
 func adminAddPool(ctx context.Context, args []string, out io.Writer) error {
-	var c config
 	var p store.Pool
-	fs := flag.NewFlagSet("admin add-pool", flag.ExitOnError)
-	commonFlags(fs, &c)
-	fs.StringVar(&p.Region, "region", "", "region slug (required)")
-	fs.StringVar(&p.Network, "network", "", "the network, CIDR: 203.0.113.0/24 or 2001:db8:1::/64 (required)")
-	fs.StringVar(&p.Gateway, "gateway", "", "the guests' default gateway, inside the network")
-	fs.StringVar(&p.First, "first", "", "IPv4: the first address handed out (default: the network's first host)")
-	fs.StringVar(&p.Last, "last", "", "IPv4: the last address handed out (default: the one before broadcast)")
-	resolvers := fs.String("resolvers", "", "comma-separated DNS resolvers the guests are given")
-	parse(fs, args)
-	if p.Region == "" || p.Network == "" {
-		return errors.New("add-pool: --region and --network are required")
-	}
-	for _, r := range strings.Split(*resolvers, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			p.Resolvers = append(p.Resolvers, r)
+	cmd := newCommand("admin add-pool")
+	cmd.StringVar(&p.Region, "region", "", "region slug (required)")
+	cmd.StringVar(&p.Network, "network", "", "the network, CIDR: 203.0.113.0/24 or 2001:db8:1::/64 (required)")
+	cmd.StringVar(&p.Gateway, "gateway", "", "the guests' default gateway, inside the network")
+	cmd.StringVar(&p.First, "first", "", "IPv4: the first address handed out (default: the network's first host)")
+	cmd.StringVar(&p.Last, "last", "", "IPv4: the last address handed out (default: the one before broadcast)")
+	resolvers := cmd.String("resolvers", "", "comma-separated DNS resolvers the guests are given")
+	db, err := cmd.open(ctx, args, func() error {
+		if p.Region == "" || p.Network == "" {
+			return errors.New("add-pool: --region and --network are required")
 		}
-	}
-	if _, err := store.CheckPool(p); err != nil {
-		return fmt.Errorf("add-pool: %w", err)
-	}
-	db, err := store.Open(ctx, c.DB)
+		for _, r := range strings.Split(*resolvers, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				p.Resolvers = append(p.Resolvers, r)
+			}
+		}
+		if _, err := store.CheckPool(p); err != nil {
+			return fmt.Errorf("add-pool: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -56,18 +53,13 @@ func adminAddPool(ctx context.Context, args []string, out io.Writer) error {
 // adminPools prints one line per pool with how many of its addresses are live,
 // quarantined and free.
 func adminPools(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("admin pools", flag.ExitOnError)
-	commonFlags(fs, &c)
-	quarantine := fs.Duration("address-quarantine", envDuration("ABRAK_ADDRESS_QUARANTINE", 24*time.Hour),
-		"how long a released address rests before reuse, as the panel is set (env ABRAK_ADDRESS_QUARANTINE)")
-	parse(fs, args)
-	db, err := store.Open(ctx, c.DB)
+	cmd := newCommand(onPools)
+	db, err := cmd.open(ctx, args, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	pools, err := db.Pools(ctx, *quarantine)
+	pools, err := db.Pools(ctx, cmd.AddressQuarantine)
 	if err != nil {
 		return err
 	}

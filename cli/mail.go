@@ -1,8 +1,7 @@
-package main
+package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,13 +15,10 @@ import (
 // each state, the newest ones with their attempts and last error; --retry
 // makes a letter the server refused for good pending again.
 func adminMailQueue(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("admin mail-queue", flag.ExitOnError)
-	commonFlags(fs, &c)
-	limit := fs.Int("limit", 30, "how many of the newest letters to list")
-	retry := fs.Int64("retry", 0, "make the failed letter with this id pending again")
-	parse(fs, args)
-	db, err := store.Open(ctx, c.DB)
+	cmd := newCommand("admin mail-queue")
+	limit := cmd.Int("limit", 30, "how many of the newest letters to list")
+	retry := cmd.Int64("retry", 0, "make the failed letter with this id pending again")
+	db, err := cmd.open(ctx, args, nil)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
-package main
+package cli
 
 import (
-	"flag"
 	"io"
 	"log/slog"
 	"testing"
@@ -12,14 +11,12 @@ import (
 // What the operator sets reaches the panel: a Zarinpal merchant turns online
 // top-ups on, an SMTP address turns mail on, each with its settings.
 func TestServeSettingsReachThePanel(t *testing.T) {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	serveFlags(fs, &c)
-	if err := fs.Parse([]string{"--zarinpal-merchant", "m-1", "--smtp-addr", "mail.example.com:587", "--smtp-from", "panel@example.com",
+	cmd := newCommand(onServe)
+	if err := cmd.parse([]string{"--zarinpal-merchant", "m-1", "--smtp-addr", "mail.example.com:587", "--smtp-from", "panel@example.com",
 		"--smtp-user", "u", "--smtp-password", "p", "--provider-name", "Ab Cloud", "--base-url", "https://panel.example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	ac := appConfig(c, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ac := appConfig(cmd.config, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	z, ok := ac.Gateway.(*services.Zarinpal)
 	if !ok || z.Merchant != "m-1" || z.APIBase == "" || z.PayBase == "" {
 		t.Errorf("the Zarinpal settings do not reach the panel: %#v", ac.Gateway)
@@ -30,11 +27,9 @@ func TestServeSettingsReachThePanel(t *testing.T) {
 		t.Errorf("the mail settings do not reach the panel: %+v", m)
 	}
 
-	var none config
-	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
-	serveFlags(fs, &none)
-	_ = fs.Parse(nil)
-	if ac := appConfig(none, nil, nil); ac.Gateway != nil || ac.Mail.Server.Addr != "" {
+	none := newCommand(onServe)
+	_ = none.parse(nil)
+	if ac := appConfig(none.config, nil, nil); ac.Gateway != nil || ac.Mail.Server.Addr != "" {
 		t.Error("without settings the panel still has a gateway or a mail server")
 	}
 }

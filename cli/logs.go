@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -93,4 +93,11 @@ func batchedLogger(ctx context.Context, format string, out io.Writer) (*slog.Log
 	b := newBatchedLog(out)
 	go b.run(ctx)
 	return slog.New(flushingHandler{newLogger(format, b).Handler(), b}), b
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -1,9 +1,8 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -11,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
 )
@@ -29,38 +27,37 @@ func adminImportISO(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func importImage(ctx context.Context, args []string, out io.Writer, kind string) error {
-	var c config
 	in := services.ImportInput{Kind: kind}
-	fs := flag.NewFlagSet("admin import-"+map[string]string{store.KindDisk: "template", store.KindISO: "iso"}[kind], flag.ExitOnError)
-	commonFlags(fs, &c)
-	fs.StringVar(&in.Slug, "slug", "", "the image's slug, e.g. debian-12 (required; an existing slug is updated)")
-	fs.StringVar(&in.Name, "name", "", "the name customers see, e.g. \"Debian 12\" (required)")
-	fs.StringVar(&in.File, "file", "", "the image: qcow2 or raw for a template, an ISO 9660 file for an ISO (required)")
+	cmd := newCommand(map[string]string{store.KindDisk: onImport, store.KindISO: onISO}[kind])
+	cmd.StringVar(&in.Slug, "slug", "", "the image's slug, e.g. debian-12 (required; an existing slug is updated)")
+	cmd.StringVar(&in.Name, "name", "", "the name customers see, e.g. \"Debian 12\" (required)")
+	cmd.StringVar(&in.File, "file", "", "the image: qcow2 or raw for a template, an ISO 9660 file for an ISO (required)")
 	features := new(string)
 	if kind == store.KindDisk {
-		fs.StringVar(&in.Format, "format", "", "qcow2 or raw (default: read from the file)")
-		fs.IntVar(&in.MinDiskGB, "min-disk-gb", 1, "the smallest disk a VM from it may have")
-		features = fs.String("features", "password,ssh_key", "what its guest applies from the seed: "+strings.Join(services.Features, ","))
+		cmd.StringVar(&in.Format, "format", "", "qcow2 or raw (default: read from the file)")
+		cmd.IntVar(&in.MinDiskGB, "min-disk-gb", 1, "the smallest disk a VM from it may have")
+		features = cmd.String("features", "password,ssh_key", "what its guest applies from the seed: "+strings.Join(services.Features, ","))
 	}
-	dir := fs.String("template-dir", "", "where the panel keeps its copies of imported images (env ABRAK_TEMPLATE_DIR; default: templates/ beside the database)")
-	parse(fs, args)
-	if in.Slug == "" || in.Name == "" || in.File == "" {
-		return errors.New("import: --slug, --name and --file are required")
-	}
-	for _, f := range strings.Split(*features, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			in.Features = append(in.Features, f)
+	db, err := cmd.open(ctx, args, func() error {
+		if in.Slug == "" || in.Name == "" || in.File == "" {
+			return errors.New("import: --slug, --name and --file are required")
 		}
-	}
-	if *dir == "" {
-		*dir = env("ABRAK_TEMPLATE_DIR", filepath.Join(filepath.Dir(c.DB), "templates"))
-	}
-	db, err := store.Open(ctx, c.DB)
+		for _, f := range strings.Split(*features, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				in.Features = append(in.Features, f)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	t, changed, err := services.ImportTemplate(ctx, db, *dir, in, progressLine(out, "checksum"))
+	dir := cmd.TemplateDir
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(cmd.DB), "templates")
+	}
+	t, changed, err := services.ImportTemplate(ctx, db, dir, in, progressLine(out, "checksum"))
 	if err != nil {
 		return fmt.Errorf("import-template: %w", err)
 	}
@@ -69,11 +66,7 @@ func importImage(ctx context.Context, args []string, out io.Writer, kind string)
 		what = "a new image"
 	}
 	fmt.Fprintf(out, "template %s: %s, sha256 %s, %s, volume %s\n", t.Slug, what, t.SHA256, t.Format, t.Volume)
-	nodes, err := db.AllNodes(ctx)
-	if err != nil {
-		return err
-	}
-	vols, err := db.TemplateVolumes(ctx)
+	nodes, vols, err := nodesAndVolumes(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -104,22 +97,11 @@ func importImage(ctx context.Context, args []string, out io.Writer, kind string)
 }
 
 func pushToNode(ctx context.Context, db *store.DB, n store.Node, t store.OSTemplate, out io.Writer) error {
-	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
-	defer fleet.Close()
-	cfg := services.NodeConfig(n)
-	cfg.VirtType = hypervisor.VirtQEMU // an upload needs no accelerator: no probe
-	fleet.SetNodes([]hypervisor.NodeConfig{cfg})
-	var node *hypervisor.Node
-	var err error
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if node, err = fleet.Node(n.ID); err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	fleet, node, err := dialNode(n)
 	if err != nil {
 		return err
 	}
+	defer fleet.Close()
 	started := time.Now()
 	if err := services.PushTemplate(ctx, db, node, t, progressLine(out, "  "+n.Name+": upload")); err != nil {
 		return err
@@ -140,11 +122,7 @@ func progressLine(out io.Writer, what string) func(done, total int64) {
 
 // adminTemplates prints each template with its state on every node.
 func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("admin templates", flag.ExitOnError)
-	commonFlags(fs, &c)
-	parse(fs, args)
-	db, err := store.Open(ctx, c.DB)
+	db, err := newCommand("admin templates").open(ctx, args, nil)
 	if err != nil {
 		return err
 	}
@@ -153,11 +131,7 @@ func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := db.AllNodes(ctx)
-	if err != nil {
-		return err
-	}
-	vols, err := db.TemplateVolumes(ctx)
+	nodes, vols, err := nodesAndVolumes(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -200,17 +174,16 @@ func adminTemplates(ctx context.Context, args []string, out io.Writer) error {
 
 // adminSetTemplate hides a template from new orders or shows it again.
 func adminSetTemplate(ctx context.Context, args []string, out io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("admin set-template", flag.ExitOnError)
-	commonFlags(fs, &c)
-	slug := fs.String("slug", "", "the template (required)")
-	disabled := fs.Bool("disabled", false, "hide it from new orders (existing VMs keep theirs)")
-	enabled := fs.Bool("enabled", false, "offer it again")
-	parse(fs, args)
-	if *slug == "" || *disabled == *enabled {
-		return errors.New("set-template: --slug and one of --disabled or --enabled are required")
-	}
-	db, err := store.Open(ctx, c.DB)
+	cmd := newCommand("admin set-template")
+	slug := cmd.String("slug", "", "the template (required)")
+	disabled := cmd.Bool("disabled", false, "hide it from new orders (existing VMs keep theirs)")
+	enabled := cmd.Bool("enabled", false, "offer it again")
+	db, err := cmd.open(ctx, args, func() error {
+		if *slug == "" || *disabled == *enabled {
+			return errors.New("set-template: --slug and one of --disabled or --enabled are required")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -222,4 +195,14 @@ func adminSetTemplate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "template %s %s\n", *slug, map[bool]string{true: "enabled", false: "disabled"}[*enabled])
 	return nil
+}
+
+// nodesAndVolumes are every node and every template volume on them.
+func nodesAndVolumes(ctx context.Context, db *store.DB) ([]store.Node, []store.TemplateVolume, error) {
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	vols, err := db.TemplateVolumes(ctx)
+	return nodes, vols, err
 }

@@ -1,35 +1,33 @@
-package main
+package cli
 
 import (
 	"context"
-	"flag"
-	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"abrak/app"
 	"abrak/mail"
 	"abrak/services"
 	"abrak/web"
 )
 
-func cmdServe(ctx context.Context, args []string) error {
-	var c config
-	fs := flag.NewFlagSet("serve", flag.ExitOnError)
-	serveFlags(fs, &c)
-	parse(fs, args)
+func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
+	cmd := newCommand(onServe)
+	if err := cmd.parse(args); err != nil {
+		return err
+	}
+	c := cmd.config
 	log, logs := batchedLogger(ctx, c.LogFormat, os.Stderr)
 	defer logs.Flush()
-	if c.VATPercent < 0 || c.VATPercent > 100 {
-		return fmt.Errorf("--vat-percent %d: give a percentage from 0 to 100", c.VATPercent)
-	}
 	proxies, err := web.ParseCIDRs(c.TrustedProxies)
 	if err != nil {
 		return err
 	}
-	a, err := web.NewApp(ctx, appConfig(c, proxies, log))
+	a, err := app.New(ctx, appConfig(c, proxies, log))
 	if err != nil {
 		return err
 	}
@@ -41,8 +39,8 @@ func cmdServe(ctx context.Context, args []string) error {
 }
 
 // appConfig is the panel as the settings describe it.
-func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) web.AppConfig {
-	return web.AppConfig{
+func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
+	return app.Config{
 		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},

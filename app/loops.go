@@ -1,0 +1,35 @@
+package app
+
+import "context"
+
+// Start readies the workers (the fleet loads its nodes, actions a restart cut
+// short are settled, the nodes' lifecycle events are recorded as they come)
+// and starts every background loop, each until ctx ends or Close.
+func (a *App) Start(ctx context.Context) error {
+	if err := a.Workers.Prepare(ctx); err != nil {
+		return err
+	}
+	ctx, a.stop = context.WithCancel(ctx)
+	for _, loop := range a.loops() {
+		a.running.Add(1)
+		go func() {
+			defer a.running.Done()
+			loop(ctx)
+		}()
+	}
+	return nil
+}
+
+// loops are every background loop of the panel, all of them here. Each node's
+// connection is a goroutine of its own in the fleet (hypervisor/node.go).
+func (a *App) loops() []func(context.Context) {
+	return []func(context.Context){
+		a.Workers.RunProvisioner,  // paid orders built into VMs, with a first-boot watch of each
+		a.Workers.RunReconciler,   // every 15 s: nodes' health and accelerator, each domain's state against its record
+		a.Workers.RunBiller,       // every minute: the hour's charges, low balances, VMs that cannot pay held, suspended, deleted
+		a.Workers.RunTemplateSync, // imported templates onto every node that lacks them
+		a.Workers.RunBackups,      // every minute: the daily backups due, and those past their retention removed
+		a.TopUps.Run,              // payments never finished at the gateway expire
+		a.Mailer.Run,              // the mail queue delivered, with retries (with a mail server)
+	}
+}

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
+)
+
+func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
+	var n store.Node
+	cmd := newCommand("admin add-node")
+	cmd.StringVar(&n.Name, "name", "", "node name (required; an existing name is updated)")
+	cmd.StringVar(&n.Region, "region", "", "region slug (required; must exist, see seed-demo)")
+	cmd.StringVar(&n.URI, "uri", "", "libvirt URI, e.g. qemu+tcp://host/system or qemu+unix:///system?socket=/path (required)")
+	cmd.StringVar(&n.VNCHost, "vnc-host", "", "address the panel reaches the node's VNC ports at (default 127.0.0.1)")
+	cmd.IntVar(&n.VCPUs, "vcpus", 0, "vCPUs offered to customers (0: unlimited)")
+	cmd.IntVar(&n.MemoryMB, "memory-mb", 0, "memory offered, MB (0: unlimited)")
+	cmd.IntVar(&n.DiskGB, "disk-gb", 0, "disk offered, GB (0: unlimited)")
+	virt := cmd.String("virt-type", "", "accelerator: auto (a probe guest decides at every connect), kvm or qemu (software emulation); default auto, or the node's present choice")
+	cmd.StringVar(&n.Bridge, "bridge", "", "the host bridge guests join, on the provider's public network (see README, \"A node's network\"); empty: user-mode networking, which nobody can reach")
+	cmd.StringVar(&n.VNCSocketDir, "vnc-socket-dir", "", "for a node on the panel's own host: a folder both share, where guests' VNC servers listen as UNIX sockets (empty: TCP at --vnc-host)")
+	db, err := cmd.open(ctx, args, func() error {
+		if n.Name == "" || n.Region == "" || n.URI == "" {
+			return errors.New("add-node: --name, --region and --uri are required")
+		}
+		if *virt != "" {
+			m, err := hypervisor.ParseVirtMode(*virt)
+			if err != nil {
+				return fmt.Errorf("add-node: %w", err)
+			}
+			n.VirtType = string(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n.Enabled = true
+	if _, err := db.Region(ctx, n.Region); err != nil {
+		return fmt.Errorf("add-node: region %q: %w", n.Region, err)
+	}
+	n, err = db.UpsertNode(ctx, n)
+	if err != nil {
+		return err
+	}
+	bridge := n.Bridge
+	if bridge == "" {
+		bridge = "none (user-mode networking)"
+	}
+	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s, bridge %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType, bridge)
+	return nil
+}
+
+// adminSetNode changes an existing node's settings; the running panel picks the
+// change up at its next reconcile pass (within 15 s) and reconnects the node.
+func adminSetNode(ctx context.Context, args []string, out io.Writer) error {
+	cmd := newCommand("admin set-node")
+	name := cmd.String("name", "", "node name (required)")
+	virt := cmd.String("virt-type", "", "accelerator: auto, kvm or qemu (required)")
+	var m hypervisor.VirtMode
+	db, err := cmd.open(ctx, args, func() (err error) {
+		if *name == "" || *virt == "" {
+			return errors.New("set-node: --name and --virt-type are required")
+		}
+		if m, err = hypervisor.ParseVirtMode(*virt); err != nil {
+			return fmt.Errorf("set-node: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SetNodeVirtType(ctx, *name, string(m)); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("set-node: no node %q", *name)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "node %s: virt type %s (a running panel reconnects it within 15 s)\n", *name, m)
+	return nil
+}
+
+// adminNodes prints one line per node: what the running panel last recorded of it.
+func adminNodes(ctx context.Context, args []string, out io.Writer) error {
+	db, err := newCommand("admin nodes").open(ctx, args, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	nodes, err := db.AllNodes(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tREGION\tURI\tSTATE\tVIRT\tWHY")
+	for _, n := range nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", n.Name, n.Region, n.URI, nodeState(n), nodeVirt(n), nodeWhy(n))
+	}
+	return tw.Flush()
+}
+
+func nodeState(n store.Node) string {
+	switch {
+	case !n.Enabled:
+		return "disabled"
+	case n.SeenAt.IsZero():
+		return "unknown (no panel has run since it was added)"
+	}
+	state, _, _ := strings.Cut(n.ConnState, ":")
+	return fmt.Sprintf("%s (%s ago)", state, time.Since(n.SeenAt).Round(time.Second))
+}
+
+func nodeVirt(n store.Node) string {
+	if n.VirtChosen == "" {
+		return n.VirtType + " (not decided yet)"
+	}
+	if n.VirtType == string(hypervisor.VirtAuto) {
+		return n.VirtChosen + " (auto)"
+	}
+	return n.VirtChosen
+}
+
+func nodeWhy(n store.Node) string {
+	why := n.VirtReason
+	if _, down, ok := strings.Cut(n.ConnState, ": "); ok {
+		why = strings.TrimSpace(why + "; down: " + down)
+	}
+	return why
+}
+
+// dialNode connects to one node on a fleet of its own, for an upload, waiting
+// up to 30 s for it to answer; the caller closes the fleet. An upload needs no
+// accelerator: qemu spares this short connection the probe.
+func dialNode(n store.Node) (*hypervisor.Fleet, *hypervisor.Node, error) {
+	fleet := hypervisor.NewFleet(newLogger("text", io.Discard), hypervisor.Options{})
+	cfg := services.NodeConfig(n)
+	cfg.VirtType = hypervisor.VirtQEMU
+	fleet.SetNodes([]hypervisor.NodeConfig{cfg})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		node, err := fleet.Node(n.ID)
+		if err == nil {
+			return fleet, node, nil
+		}
+		if time.Now().After(deadline) {
+			fleet.Close()
+			return nil, nil, err
+		}
+	}
+}
