@@ -33,21 +33,24 @@ var commands = map[string]func(ctx context.Context, args []string, out io.Writer
 
 // adminCommands are the operator's, `abrak admin NAME`.
 var adminCommands = map[string]func(ctx context.Context, args []string, out io.Writer) error{
-	"create-user":     adminCreateUser,
-	"create-token":    adminCreateToken,
-	"top-up":          adminTopUp,
-	"add-node":        adminAddNode,
-	"set-node":        adminSetNode,
-	"nodes":           adminNodes,
-	"add-pool":        adminAddPool,
-	"pools":           adminPools,
-	"mail-queue":      adminMailQueue,
-	"import-template": adminImportTemplate,
-	"import-iso":      adminImportISO,
-	"templates":       adminTemplates,
-	"set-template":    adminSetTemplate,
-	"seed-demo":       adminSeedDemo,
-	"demo-vm":         adminDemoVM,
+	"create-user":      adminCreateUser,
+	"create-token":     adminCreateToken,
+	"top-up":           adminTopUp,
+	"add-node":         adminAddNode,
+	"set-node":         adminSetNode,
+	"nodes":            adminNodes,
+	"add-pool":         adminAddPool,
+	"pools":            adminPools,
+	"add-backup-store": adminAddBackupStore,
+	"backup-stores":    adminBackupStores,
+	"set-backup-store": adminSetBackupStore,
+	"mail-queue":       adminMailQueue,
+	"import-template":  adminImportTemplate,
+	"import-iso":       adminImportISO,
+	"templates":        adminTemplates,
+	"set-template":     adminSetTemplate,
+	"seed-demo":        adminSeedDemo,
+	"demo-vm":          adminDemoVM,
 }
 
 // errUsage asks for the list of commands: abrak was called without a known one.
@@ -120,6 +123,9 @@ commands:
                           [--bridge BR] [--vnc-socket-dir DIR]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free
+  admin add-backup-store  --name N --region R (--dir DIR | --node NODE): where a region's backups are kept, off their VMs' nodes
+  admin backup-stores     one line per backup store: region, where, enabled, backups and bytes held
+  admin set-backup-store  --name N --disabled|--enabled: take new backups there or not (its backups stay restorable)
   admin mail-queue        [--limit N] [--retry ID]: letters pending, sent and refused, with their errors
   admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
   admin nodes             one line per node: region, URI, state, virt type and why

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,14 @@ type config struct {
 	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword, SMTPTLS, Provider string
 	// TemplateDir keeps the panel's copies of imported images; empty: templates/ beside the database.
 	TemplateDir string
+	// Backups: their price as a share of the plan's, the nightly window (in
+	// Tehran), how many daily backups a VM keeps, how long backups outlive
+	// their VM, and how long a deleted VM waits in the recycle bin.
+	BackupPricePercent int
+	BackupWindow       window
+	BackupKeep         int
+	BackupAfterDelete  time.Duration
+	RecycleGrace       time.Duration
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -109,6 +118,16 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*text)(&c.Provider) }, []string{onServe}},
 	{"ABRAK_TEMPLATE_DIR", "template-dir", "", "where the panel keeps its copies of imported images (default: templates/ beside the database)",
 		func(c *config) flag.Value { return (*text)(&c.TemplateDir) }, []string{onImport, onISO}},
+	{"ABRAK_BACKUP_PRICE_PERCENT", "backup-price-percent", "20", "a VM's backups' hourly price, in `percent` of its plan's",
+		func(c *config) flag.Value { return (*percent)(&c.BackupPricePercent) }, []string{onServe}},
+	{"ABRAK_BACKUP_WINDOW", "backup-window", "01:00-05:00", "the nightly `window` of daily backups, Tehran time, each VM at its own minute of it",
+		func(c *config) flag.Value { return &c.BackupWindow }, []string{onServe}},
+	{"ABRAK_BACKUP_KEEP", "backup-keep", "7", "how many daily `backups` a VM keeps",
+		func(c *config) flag.Value { return (*positive)(&c.BackupKeep) }, []string{onServe}},
+	{"ABRAK_BACKUP_AFTER_DELETE", "backup-after-delete", "168h", "the `duration` backups outlive their deleted VM",
+		func(c *config) flag.Value { return (*duration)(&c.BackupAfterDelete) }, []string{onServe}},
+	{"ABRAK_RECYCLE_GRACE", "recycle-grace", "24h", "the `duration` a deleted VM waits in the recycle bin before it is destroyed",
+		func(c *config) flag.Value { return (*duration)(&c.RecycleGrace) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default
@@ -149,10 +168,47 @@ func (c *config) flags(fs *flag.FlagSet, command string) {
 type (
 	text     string
 	whole    int
+	positive int
 	percent  int
 	duration time.Duration
 	boolean  bool
 )
+
+// window is a daily window of time, "HH:MM-HH:MM" (it may cross midnight).
+type window struct{ start, length time.Duration }
+
+func (v *window) Set(s string) error {
+	from, to, ok := strings.Cut(s, "-")
+	a, aerr := time.Parse("15:04", strings.TrimSpace(from))
+	b, berr := time.Parse("15:04", strings.TrimSpace(to))
+	if !ok || aerr != nil || berr != nil || a.Equal(b) {
+		return errors.New("want a window such as 01:00-05:00")
+	}
+	start, end := a.Sub(a.Truncate(24*time.Hour)), b.Sub(b.Truncate(24*time.Hour))
+	if end < start {
+		end += 24 * time.Hour
+	}
+	*v = window{start: start, length: end - start}
+	return nil
+}
+
+func (v *window) String() string {
+	at := func(d time.Duration) string {
+		d %= 24 * time.Hour
+		return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return at(v.start) + "-" + at(v.start+v.length)
+}
+
+func (v *positive) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return errors.New("want a whole number from 1 up")
+	}
+	*v = positive(n)
+	return nil
+}
+func (v *positive) String() string { return strconv.Itoa(int(*v)) }
 
 func (v *text) Set(s string) error { *v = text(s); return nil }
 func (v *text) String() string     { return string(*v) }

@@ -54,6 +54,17 @@ var settingCases = map[string]struct {
 	"ABRAK_SMTP_TLS":      {good: "tls", read: func(c config) bool { return c.SMTPTLS == "tls" }},
 	"ABRAK_PROVIDER_NAME": {good: "Ab Cloud", read: func(c config) bool { return c.Provider == "Ab Cloud" }},
 	"ABRAK_TEMPLATE_DIR":  {good: "/srv/abrak/images", read: func(c config) bool { return c.TemplateDir == "/srv/abrak/images" }},
+	"ABRAK_BACKUP_PRICE_PERCENT": {good: "0", read: func(c config) bool { return c.BackupPricePercent == 0 },
+		bad: "20%", want: "want a whole number from 0 to 100"},
+	"ABRAK_BACKUP_WINDOW": {good: "23:30-02:00", read: func(c config) bool {
+		return c.BackupWindow == window{start: 23*time.Hour + 30*time.Minute, length: 150 * time.Minute}
+	}, bad: "nightly", want: "want a window such as 01:00-05:00"},
+	"ABRAK_BACKUP_KEEP": {good: "14", read: func(c config) bool { return c.BackupKeep == 14 },
+		bad: "0", want: "want a whole number from 1 up"},
+	"ABRAK_BACKUP_AFTER_DELETE": {good: "72h", read: func(c config) bool { return c.BackupAfterDelete == 72*time.Hour },
+		bad: "a week", want: "want a duration"},
+	"ABRAK_RECYCLE_GRACE": {good: "48h", read: func(c config) bool { return c.RecycleGrace == 48*time.Hour },
+		bad: "1d", want: "want a duration"},
 }
 
 func TestEverySettingHasATestCase(t *testing.T) {

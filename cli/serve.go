@@ -45,7 +45,9 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
-		VM:         services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter},
+		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter,
+			Backups: services.BackupConfig{PricePercent: c.BackupPricePercent, WindowStart: c.BackupWindow.start,
+				WindowLength: c.BackupWindow.length, Keep: c.BackupKeep, AfterDelete: c.BackupAfterDelete, RecycleGrace: c.RecycleGrace}},
 		Gateway:    gateway(c),
 		VATPercent: c.VATPercent,
 		Mail: services.MailConfig{

@@ -16,7 +16,8 @@ import (
 // BackupConfig is the operator's settings for backups and the recycle bin.
 type BackupConfig struct {
 	// PricePercent is a VM's backups' hourly price as a share of its plan's
-	// (20 %, as Hetzner and DigitalOcean charge).
+	// (the panel's setting is 20 %, as Hetzner and DigitalOcean charge; 0 makes
+	// them free).
 	PricePercent int
 	// WindowStart (after midnight in Zone) and WindowLength bound the daily
 	// backups, spread over the window by VM (01:00–05:00 in Tehran).
@@ -41,11 +42,7 @@ type BackupConfig struct {
 }
 
 func (c BackupConfig) withDefaults() BackupConfig {
-	if c.PricePercent < 0 {
-		c.PricePercent = 0
-	} else if c.PricePercent == 0 {
-		c.PricePercent = 20
-	}
+	c.PricePercent = max(c.PricePercent, 0)
 	if c.WindowLength <= 0 {
 		c.WindowStart, c.WindowLength = time.Hour, 4*time.Hour
 	}

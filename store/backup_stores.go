@@ -40,7 +40,8 @@ func scanBackupStore(scan func(...any) error) (BackupStore, error) {
 	return b, err
 }
 
-// AddBackupStore declares a store; a name already taken is ErrConflict.
+// AddBackupStore declares a store; a name already taken is ErrConflict, a
+// region (or node) that does not exist ErrNotFound.
 func (db *DB) AddBackupStore(ctx context.Context, b BackupStore) (BackupStore, error) {
 	var node any
 	if b.NodeID != 0 {
@@ -50,6 +51,9 @@ func (db *DB) AddBackupStore(ctx context.Context, b BackupStore) (BackupStore, e
 		VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id`, b.Name, b.Region, b.Kind, b.Path, node, time.Now().Unix()).Scan(&b.ID)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
 		return b, ErrConflict
+	}
+	if isForeignKey(err) {
+		return b, ErrNotFound
 	}
 	if err != nil {
 		return b, err
@@ -88,4 +92,24 @@ func (db *DB) SetBackupStoreEnabled(ctx context.Context, name string, enabled bo
 		return ErrNotFound
 	}
 	return nil
+}
+
+// BackupStoreUsage is what a store holds: its usable backups and their bytes.
+type BackupStoreUsage struct {
+	Backups int
+	Bytes   int64
+}
+
+// BackupStoreUsages counts each store's completed backups and their bytes, by store id.
+func (db *DB) BackupStoreUsages(ctx context.Context) (map[int64]BackupStoreUsage, error) {
+	out := map[int64]BackupStoreUsage{}
+	err := scanInto(db, ctx, `SELECT store_id, count(*), coalesce(sum(size), 0) FROM backups WHERE status = ? GROUP BY store_id`,
+		func(scan func(...any) error) error {
+			var id int64
+			var u BackupStoreUsage
+			err := scan(&id, &u.Backups, &u.Bytes)
+			out[id] = u
+			return err
+		}, BackupCompleted)
+	return out, err
 }
