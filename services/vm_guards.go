@@ -10,6 +10,35 @@ import (
 	"abrak/vmstatus"
 )
 
+// The guards every VM operation passes, and the two ways it runs: writable
+// loads a VM the principal may change; built and nodeOf refuse one with
+// nothing to work on yet or on a node that does not answer; async runs the
+// work after the answer, exclusive does so with the VM locked.
+
+// writable loads a VM the principal may change, refusing while it is being
+// built, is gone, is locked by another operation, or is suspended for
+// non-payment (which still lets it be deleted).
+func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
+	if err := p.Require(scope); err != nil {
+		return store.VM{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return vm, err
+	}
+	switch {
+	case vm.Status == vmstatus.Destroyed:
+		return vm, NotFound()
+	case vm.Locked:
+		return vm, Conflict("vm.locked")
+	case vm.Suspended() && scope != ScopeVMDelete:
+		e := Conflict("vm.suspended_unpaid")
+		e.Code = "suspended_unpaid"
+		return vm, e
+	}
+	return vm, nil
+}
+
 // built refuses a VM that has no domain to work on: one still being built, or
 // an order that never produced one.
 func built(vm store.VM) error {
@@ -42,6 +71,36 @@ func nodeError(err error) error {
 		return NotFound()
 	}
 	return Internal(err)
+}
+
+// async records an action and runs op after the request has been answered,
+// bounded by timeout and by the service's lifetime.
+func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
+	return s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, _ int64) error { return op(ctx) })
+}
+
+// asyncAction is async for an op that reports progress on its action.
+func (s *VMs) asyncAction(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context, actionID int64) error) (Action, error) {
+	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, typ)
+	if err != nil {
+		return Action{}, Internal(err)
+	}
+	a.VMUUID = vm.UUID
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		octx, cancel := context.WithTimeout(s.bg, timeout)
+		defer cancel()
+		msg := ""
+		if err := op(octx, a.ID); err != nil {
+			msg = actionError(err)
+			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "action_id", a.ID, "err", err)
+		}
+		if _, err := s.db.EndAction(context.Background(), a.ID, msg); err != nil {
+			s.log.Error("ending action", "action", a.ID, "err", err)
+		}
+	}()
+	return actionOf(a), nil
 }
 
 // exclusive runs op as an action with the VM locked: no power action, other

@@ -4,36 +4,10 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"abrak/hypervisor"
-	"abrak/store"
 	"abrak/vmstatus"
 )
-
-// writable loads a VM the principal may change, refusing while it is being
-// built, is gone, is locked by another operation, or is suspended for
-// non-payment (which still lets it be deleted).
-func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
-	if err := p.Require(scope); err != nil {
-		return store.VM{}, err
-	}
-	vm, err := s.own(ctx, p, uuid)
-	if err != nil {
-		return vm, err
-	}
-	switch {
-	case vm.Status == vmstatus.Destroyed:
-		return vm, NotFound()
-	case vm.Locked:
-		return vm, Conflict("vm.locked")
-	case vm.Suspended() && scope != ScopeVMDelete:
-		e := Conflict("vm.suspended_unpaid")
-		e.Code = "suspended_unpaid"
-		return vm, e
-	}
-	return vm, nil
-}
 
 // Rename changes the display name (a database-only change, recorded as a completed action).
 func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (VM, error) {
@@ -90,9 +64,9 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 	if vm.Status != vmstatus.Running {
 		return Conflict("vm.not_running")
 	}
-	node, err := s.fleet.Node(vm.NodeID)
+	node, err := s.nodeOf(vm)
 	if err != nil {
-		return Unavailable("vm.node_unavailable", err)
+		return err
 	}
 	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, "password")
 	err = node.SetPassword(ctx, vm.UUID, "root", password)
@@ -109,171 +83,6 @@ func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password strin
 	_, _ = s.db.EndAction(ctx, act.ID, "")
 	s.audit.Record(ctx, p, "vm.password", SeveritySecurity, "vm", vm.UUID, "")
 	return nil
-}
-
-// Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
-// state the VM is already in completes at once. The operation continues after
-// the request; the returned action tells where it stands.
-func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
-	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
-	if err != nil {
-		return Action{}, err
-	}
-	action, ok := vmstatus.ParseAction(name)
-	if !ok {
-		return Action{}, NotFound()
-	}
-	target := action.Target()
-	switch {
-	case vm.Status == vmstatus.Creating:
-		return Action{}, Conflict("vm.still_creating")
-	case vm.Status == vmstatus.Failed:
-		return Action{}, Conflict("vm.failed")
-	case vm.Status == target && action != vmstatus.Reboot:
-		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
-		if err != nil {
-			return Action{}, Internal(err)
-		}
-		a := actionOf(sa)
-		return a, nil
-	case !vm.Status.Allows(action):
-		return Action{}, Conflict("vm.not_running")
-	}
-	if action == vmstatus.Start {
-		// Nothing starts that the wallet cannot pay the next hour of.
-		if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
-			return Action{}, err
-		}
-	}
-	node, err := s.fleet.Node(vm.NodeID)
-	if err != nil {
-		return Action{}, Unavailable("vm.node_unavailable", err)
-	}
-	s.audit.Record(ctx, p, "vm."+name, SeverityInfo, "vm", vm.UUID, "")
-	timeout := 2 * time.Minute
-	if action == vmstatus.Shutdown {
-		timeout += s.cfg.ShutdownDeadline
-	}
-	return s.async(ctx, p, vm, name, timeout, func(ctx context.Context) error {
-		var err error
-		switch {
-		case action == vmstatus.Start && vm.Status == vmstatus.Paused:
-			err = node.Resume(ctx, vm.UUID)
-		case action == vmstatus.Start:
-			err = node.Start(ctx, vm.UUID)
-		case action == vmstatus.Shutdown:
-			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
-		case action == vmstatus.Reboot:
-			err = node.Reboot(ctx, vm.UUID)
-		case action == vmstatus.Kill:
-			err = node.PowerOff(ctx, vm.UUID)
-		}
-		if err == nil && action == vmstatus.Start {
-			err = s.resumeBilling(ctx, vm, node)
-		}
-		if err == nil {
-			_ = s.db.SetVMStatus(ctx, vm.ID, target)
-		}
-		return err
-	})
-}
-
-// Delete destroys a VM and its disks. The record stays, as destroyed, for the
-// customer's history; its address is freed.
-func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, error) {
-	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
-	if err != nil {
-		return Action{}, err
-	}
-	if vm.Status == vmstatus.Creating {
-		return s.cancel(ctx, p, vm)
-	}
-	s.audit.Record(ctx, p, "vm.delete", SeverityWarning, "vm", vm.UUID, vm.DisplayName)
-	if vm.NodeID == 0 {
-		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
-		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
-		return actionOf(a), err
-	}
-	node, err := s.fleet.Node(vm.NodeID)
-	if err != nil {
-		return Action{}, Unavailable("vm.node_unavailable", err)
-	}
-	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return Action{}, Internal(err)
-	} else if !ok {
-		return Action{}, Conflict("vm.locked")
-	}
-	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
-		err := node.Delete(ctx, vm.UUID)
-		if err != nil && !errors.Is(err, hypervisor.ErrNotFound) {
-			_ = s.db.SetVMLocked(ctx, vm.ID, false)
-			return err
-		}
-		if err := s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed); err != nil {
-			return err
-		}
-		return s.db.SetVMLocked(ctx, vm.ID, false)
-	})
-}
-
-// async records an action and runs op after the request has been answered,
-// bounded by timeout and by the service's lifetime.
-func (s *VMs) async(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
-	return s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, _ int64) error { return op(ctx) })
-}
-
-// asyncAction is async for an op that reports progress on its action.
-func (s *VMs) asyncAction(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context, actionID int64) error) (Action, error) {
-	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, typ)
-	if err != nil {
-		return Action{}, Internal(err)
-	}
-	a.VMUUID = vm.UUID
-	s.running.Add(1)
-	go func() {
-		defer s.running.Done()
-		octx, cancel := context.WithTimeout(s.bg, timeout)
-		defer cancel()
-		msg := ""
-		if err := op(octx, a.ID); err != nil {
-			msg = actionError(err)
-			s.log.Warn("vm action failed", "vm", vm.UUID, "action", typ, "action_id", a.ID, "err", err)
-		}
-		if _, err := s.db.EndAction(context.Background(), a.ID, msg); err != nil {
-			s.log.Error("ending action", "action", a.ID, "err", err)
-		}
-	}()
-	return actionOf(a), nil
-}
-
-// cancel withdraws an order still waiting for a hypervisor: the VM is marked
-// destroyed and the charge refunded in one transaction. An order a worker is
-// building right now cannot be cancelled; the customer deletes the VM once it runs.
-func (s *VMs) cancel(ctx context.Context, p Principal, vm store.VM) (Action, error) {
-	o, err := s.db.OrderForVM(ctx, vm.ID)
-	if err != nil {
-		return Action{}, Internal(err)
-	}
-	ok, err := s.db.CancelOrder(ctx, o.ID)
-	if err != nil {
-		return Action{}, Internal(err)
-	}
-	if !ok {
-		return Action{}, Conflict("vm.still_creating")
-	}
-	s.audit.Record(ctx, p, "vm.cancel", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
-	if vm.NodeID != 0 {
-		// An earlier attempt may have left part of a domain on the node.
-		if node, err := s.fleet.Node(vm.NodeID); err == nil {
-			_ = node.Delete(ctx, vm.UUID)
-		}
-	}
-	sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
-	if err != nil {
-		return Action{}, Internal(err)
-	}
-	a := actionOf(sa)
-	return a, nil
 }
 
 // refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a
