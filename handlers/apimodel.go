@@ -279,17 +279,6 @@ func planJSON(l i18n.Locale, p services.Plan) apiPlan {
 		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
 }
 
-// localName picks the name a catalog entry has in the locale.
-func localName(l i18n.Locale, fa, en string) string {
-	if l == i18n.EN {
-		return en
-	}
-	return fa
-}
-
-func planName(l i18n.Locale, p services.Plan) string     { return localName(l, p.NameFA, p.NameEN) }
-func regionName(l i18n.Locale, r services.Region) string { return localName(l, r.NameFA, r.NameEN) }
-
 type apiResize struct {
 	PlanSlug string `json:"plan_slug"`
 }

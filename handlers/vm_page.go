@@ -2,205 +2,17 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
+	"time"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
 	"abrak/views"
 	"abrak/vmstatus"
 )
-
-// The VM handlers serve both doors: the same handler answers /api/v1/… with
-// JSON and the dashboard's path with a page (or, for htmx, the part of it that
-// changed). Input comes from a JSON body on the API and from form fields in
-// the dashboard; either way the same service method does the work.
-
-// apiDoor reports a request that came through the JSON API.
-func apiDoor(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
-
-// actor is the request's principal; the middleware of either door has set it.
-func actor(c echo.Context) (services.Principal, error) {
-	p, ok := PrincipalOf(c)
-	if !ok {
-		return p, services.Unauthorized("error.unauthorized")
-	}
-	return p, nil
-}
-
-// parseListQuery reads limit, offset, status and q. Unlike the lenient paging
-// of other pages, a value that is present but not a number is a 422 naming it,
-// as the API contract says; the service checks ranges and the status itself.
-func parseListQuery(q url.Values) (services.ListInput, error) {
-	in := services.ListInput{Limit: services.DefaultListLimit, Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q"))}
-	fields := map[string]string{}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			fields["limit"] = "vm.limit_invalid"
-		}
-		in.Limit = n
-	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			fields["offset"] = "vm.offset_invalid"
-		}
-		in.Offset = n
-	}
-	if len(in.Q) > 200 {
-		fields["q"] = "form.too_long"
-	}
-	if len(fields) > 0 {
-		return in, services.Invalid(fields)
-	}
-	return in, nil
-}
-
-// ListVMs is GET /api/v1/vms and GET /vms.
-func (h *Handlers) ListVMs(c echo.Context) error {
-	p, err := actor(c)
-	if err != nil {
-		return err
-	}
-	in, err := parseListQuery(c.QueryParams())
-	if err != nil {
-		return err
-	}
-	if apiDoor(c) {
-		return h.listVMsJSON(c, p, in)
-	}
-	ctx := c.Request().Context()
-	ver, err := h.VMs.Version(ctx, p)
-	if err != nil {
-		return err
-	}
-	// The table alone is what htmx polls while something on it is in
-	// progress: 304 when the browser holds it, else the drawing kept from the
-	// last time, else drawn and kept.
-	id := answerFor("vm-table", c, p, listParams(in)...)
-	tag, key := id.at(ver)
-	if isHTMX(c) && fresh(c, tag) {
-		return notModified(c)
-	}
-	s := h.shell(c, "nav.vms", "vms")
-	v := views.VMListView{Q: in.Q, Status: in.Status, Statuses: vmstatus.All}
-	e, ok := h.answers.get(key, tag)
-	if !ok {
-		if e, err = h.drawVMTable(c, p, in, s, v); err != nil {
-			unfresh(c)
-			return err
-		}
-		e.tag = tag
-		h.answers.put(key, e)
-	}
-	table := templ.Raw(string(e.body))
-	return page(c, http.StatusOK, views.VMsPage(s, v, table), table)
-}
-
-// listParams are what a list's answer is drawn from, for its key and tag.
-func listParams(in services.ListInput) []string {
-	return []string{in.Q, in.Status, strconv.Itoa(in.Limit), strconv.Itoa(in.Offset)}
-}
-
-// listFilters are a list's filters as query parameters, for its page links.
-func listFilters(in services.ListInput) url.Values {
-	f := url.Values{}
-	if in.Q != "" {
-		f.Set("q", in.Q)
-	}
-	if in.Status != "" {
-		f.Set("status", in.Status)
-	}
-	return f
-}
-
-// drawVMTable reads one page of the list and draws its table.
-func (h *Handlers) drawVMTable(c echo.Context, p services.Principal, in services.ListInput, s views.Shell, v views.VMListView) (cachedAnswer, error) {
-	ctx := c.Request().Context()
-	vms, total, err := h.VMs.List(ctx, p, in)
-	if err != nil {
-		return cachedAnswer{}, err
-	}
-	filters := listFilters(in)
-	v.Pager = views.Pager{Total: total, Limit: in.Limit, Offset: in.Offset, Path: "/vms", Query: filters}
-	self := url.Values{}
-	for k, vals := range filters {
-		self[k] = vals
-	}
-	if in.Offset > 0 {
-		self.Set("offset", strconv.Itoa(in.Offset))
-	}
-	if in.Limit != services.DefaultListLimit {
-		self.Set("limit", strconv.Itoa(in.Limit))
-	}
-	v.URL = "/vms"
-	if len(self) > 0 {
-		v.URL += "?" + self.Encode()
-	}
-	for _, vm := range vms {
-		v.Poll = v.Poll || vm.Busy
-		v.VMs = append(v.VMs, views.VMRow{UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status,
-			IP: vm.PublicIP, IPv6: vm.IPv6, PlanSlug: vm.PlanSlug, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN), VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB,
-			CreatedAt: vm.CreatedAt, Busy: vm.Busy, NodeDown: vm.NodeDown})
-	}
-	var buf bytes.Buffer
-	if err := views.VMTable(s, v).Render(ctx, &buf); err != nil {
-		return cachedAnswer{}, err
-	}
-	return cachedAnswer{body: buf.Bytes()}, nil
-}
-
-// listVMsJSON answers the API's list: 304 when the client holds this page at
-// the customer's current version, the encoding kept from the last time when
-// the server does, and only otherwise a read and an encoding (kept for next time).
-func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services.ListInput) error {
-	ctx := c.Request().Context()
-	ver, err := h.VMs.Version(ctx, p)
-	if err != nil {
-		return err
-	}
-	keep := listFilters(in)
-	_, pretty := c.QueryParams()["pretty"]
-	if pretty {
-		keep.Set("pretty", "")
-	}
-	id := answerFor("api-vms", c, p, append(listParams(in), strconv.FormatBool(pretty))...)
-	tag, key := id.at(ver)
-	if e, ok := h.answers.get(key, tag); ok {
-		e.setHeaders(c)
-		if fresh(c, tag) {
-			return notModified(c)
-		}
-		return blob(c, http.StatusOK, echo.MIMEApplicationJSON, e.body)
-	}
-	vms, total, err := h.VMs.List(ctx, p, in)
-	if err != nil {
-		return err
-	}
-	body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
-	for _, v := range vms {
-		body.VMs = append(body.VMs, vmJSON(v))
-	}
-	setPageLinks(c, keep, total, in.Limit, in.Offset)
-	var b []byte
-	if pretty {
-		if b, err = encodeJSON(c, body); err != nil {
-			return err
-		}
-	} else {
-		b = encodeVMList(body)
-	}
-	h.answers.put(key, cachedAnswer{tag: tag, body: b, headers: keptHeaders(c, "Link")})
-	if fresh(c, tag) {
-		return notModified(c)
-	}
-	return blob(c, http.StatusOK, echo.MIMEApplicationJSON, b)
-}
 
 // GetVM is GET /api/v1/vms/{uuid} and GET /vms/{uuid}; the page's live part
 // alone for htmx, which polls it while something is in progress.
@@ -273,10 +85,6 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 	return blob(c, http.StatusOK, echo.MIMETextHTMLCharsetUTF8, e.body)
 }
 
-func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {
-	return c.JSON(status, apiVMBody{VM: vmJSON(vm)})
-}
-
 // pageActions and pageEvents bound what the VM page lists.
 const (
 	pageActions = 20
@@ -334,98 +142,55 @@ func (h *Handlers) vmPage(c echo.Context, status int, uuid string, edit func(*vi
 	return render(c, status, views.VMPage(h.shell(c, "vm.page_title", "vms"), v))
 }
 
-// vmBack is where a dashboard form on the VM page leads after it succeeds:
-// the page at the tab the form was sent from, at anchor.
-func vmBack(c echo.Context, uuid, anchor string) string {
-	return views.VMPageURL(uuid, views.ParseVMTab(c.FormValue("tab"))) + anchor
-}
+// snapshotListTimeout bounds how long the VM page waits for its node's snapshot list.
+const snapshotListTimeout = 3 * time.Second
 
-// refusal shows an operation's refusal (a conflict, an unavailable node) on
-// the VM page, where the customer pressed the button; anything else goes to
-// the one error handler.
-func (h *Handlers) refusal(c echo.Context, uuid string, err error) error {
-	e := services.AsError(err)
-	switch e.Status {
-	case http.StatusConflict, http.StatusServiceUnavailable, http.StatusForbidden:
-		return h.vmPage(c, e.Status, uuid, func(v *views.VMPageView) { v.Message, v.MessageArgs = e.Key, e.Args })
+// manageView fills the page's Manage part: plans, templates and, when the
+// page shows the forms, the node's snapshots.
+func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.VM, v *views.VMPageView) error {
+	ctx := c.Request().Context()
+	v.Manage.MaxSnapshots = services.MaxSnapshots
+	if !v.VM.Live() {
+		return nil
 	}
-	return err
-}
-
-// VMActions is GET /api/v1/vms/{uuid}/actions.
-func (h *Handlers) VMActions(c echo.Context) error {
-	p, err := actor(c)
-	if err != nil {
-		return err
-	}
-	in, err := parseListQuery(url.Values{"limit": c.QueryParams()["limit"], "offset": c.QueryParams()["offset"]})
-	if err != nil {
-		return err
-	}
-	acts, total, err := h.VMs.Actions(c.Request().Context(), p, c.Param("uuid"), in.Limit, in.Offset)
-	if err != nil {
-		return err
-	}
-	body := apiActionList{Actions: make([]apiAction, 0, len(acts)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
-	for _, a := range acts {
-		body.Actions = append(body.Actions, actionJSON(LocaleOf(c), a))
-	}
-	setPageLinks(c, nil, total, in.Limit, in.Offset)
-	return c.JSON(http.StatusOK, body)
-}
-
-// GetAction is GET /api/v1/actions/{id}.
-func (h *Handlers) GetAction(c echo.Context) error {
-	p, err := actor(c)
-	if err != nil {
-		return err
-	}
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	a, err := h.VMs.Action(c.Request().Context(), p, id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
-}
-
-// Plans is GET /api/v1/plans: names in the request's language, prices in rials.
-func (h *Handlers) Plans(c echo.Context) error {
-	plans, err := h.VMs.Plans(c.Request().Context())
+	plans, err := h.VMs.Plans(ctx)
 	if err != nil {
 		return services.Internal(err)
 	}
-	out := make([]apiPlan, 0, len(plans))
-	for _, p := range plans {
-		out = append(out, planJSON(LocaleOf(c), p))
+	for _, pl := range plans {
+		v.Manage.Plans = append(v.Manage.Plans, views.ManagePlan{Slug: pl.Slug, Name: planName(LocaleOf(c), pl),
+			VCPUs: pl.VCPUs, MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials, PriceMonthlyRials: pl.PriceHourlyRials * hoursPerMonth,
+			Current: pl.Slug == vm.PlanSlug, DiskTooSmall: pl.DiskGB < vm.DiskGB})
 	}
-	return c.JSON(http.StatusOK, map[string][]apiPlan{"plans": out})
-}
-
-// OSTemplates is GET /api/v1/os-templates.
-func (h *Handlers) OSTemplates(c echo.Context) error {
-	ts, err := h.VMs.OSTemplates(c.Request().Context())
+	tmpls, err := h.VMs.OSTemplates(ctx)
 	if err != nil {
 		return services.Internal(err)
 	}
-	out := make([]apiOSTemplate, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, apiOSTemplate{Slug: t.Slug, Name: t.Name, MinDiskGB: t.MinDiskGB})
+	for _, t := range tmpls {
+		if t.MinDiskGB <= vm.DiskGB {
+			v.Manage.Templates = append(v.Manage.Templates, views.ManageTemplate{Slug: t.Slug, Name: t.Name, Current: t.Slug == vm.OSTemplateSlug})
+		}
 	}
-	return c.JSON(http.StatusOK, map[string][]apiOSTemplate{"os_templates": out})
-}
-
-// Regions is GET /api/v1/regions.
-func (h *Handlers) Regions(c echo.Context) error {
-	rs, err := h.VMs.Regions(c.Request().Context())
+	isos, err := h.VMs.ISOs(ctx)
 	if err != nil {
 		return services.Internal(err)
 	}
-	out := make([]apiRegion, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, apiRegion{Slug: r.Slug, Name: regionName(LocaleOf(c), r)})
+	v.Manage.BootNow = vm.Boot
+	for _, iso := range isos {
+		v.Manage.ISOs = append(v.Manage.ISOs, views.ManageTemplate{Slug: iso.Slug, Name: iso.Name, Current: iso.Slug == vm.BootISO})
+		if iso.Slug == vm.BootISO {
+			v.Manage.BootISO = iso.Name
+		}
 	}
-	return c.JSON(http.StatusOK, map[string][]apiRegion{"regions": out})
+	lctx, cancel := context.WithTimeout(ctx, snapshotListTimeout)
+	defer cancel()
+	snaps, err := h.VMs.Snapshots(lctx, p, vm.UUID)
+	if err != nil {
+		v.Manage.SnapshotsUnknown = true
+		return nil
+	}
+	for _, s := range snaps {
+		v.Manage.Snapshots = append(v.Manage.Snapshots, views.SnapshotRow{Name: s.Name, CreatedAt: s.CreatedAt, Current: s.Current})
+	}
+	return nil
 }
