@@ -169,6 +169,11 @@ type apiRebuild struct {
 	OSTemplateSlug string `json:"os_template_slug"`
 }
 
+type apiSetBoot struct {
+	Type string `json:"boot_type"`
+	ISO  string `json:"cdrom"`
+}
+
 // Snapshots.
 
 type apiCreateSnapshot struct {

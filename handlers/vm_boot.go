@@ -19,12 +19,12 @@ func (h *Handlers) BootVM(c echo.Context) error {
 		return err
 	}
 	uuid := c.Param("uuid")
-	var in services.BootInput
 	if apiDoor(c) {
-		if err := decodeJSON(c, &in); err != nil {
+		var body apiSetBoot
+		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}
-		b, err := h.VMs.SetBoot(c.Request().Context(), p, uuid, in)
+		b, err := h.VMs.SetBoot(c.Request().Context(), p, uuid, services.BootInput{Type: body.Type, ISO: body.ISO})
 		if err != nil {
 			return err
 		}
@@ -36,7 +36,7 @@ func (h *Handlers) BootVM(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, apiBootBody{Action: actionJSON(LocaleOf(c), b.Action), RescuePassword: b.RescuePassword})
 	}
-	in = services.BootInput{Type: c.FormValue("boot_type"), ISO: c.FormValue("cdrom")}
+	in := services.BootInput{Type: c.FormValue("boot_type"), ISO: c.FormValue("cdrom")}
 	values := map[string]string{"boot_type": in.Type, "cdrom": in.ISO}
 	if c.FormValue("confirm") != "yes" {
 		f := views.Form{Values: values, Errors: map[string]string{"confirm": "vm.boot_confirm_required"}}

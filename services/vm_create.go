@@ -19,18 +19,18 @@ import (
 
 // CreateVMInput is an order for a VM, from the API's JSON or the dashboard's form.
 type CreateVMInput struct {
-	PlanSlug       string  `json:"plan_slug"`
-	OSTemplateSlug string  `json:"os_template_slug"`
-	AuthMode       string  `json:"auth_mode"`
-	CustomPassword string  `json:"custom_password"`
-	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
-	DisplayName    string  `json:"display_name"`
-	Hostname       string  `json:"hostname"`
-	Region         string  `json:"region"`
+	PlanSlug       string
+	OSTemplateSlug string
+	AuthMode       string
+	CustomPassword string
+	SSHKeyIDs      []int64
+	DisplayName    string
+	Hostname       string
+	Region         string
 	// UserData is the customer's cloud-config or "#!" script (UserDataProblem).
-	UserData string `json:"user_data"`
+	UserData string
 	// IdempotencyKey makes a repeated request return the first VM.
-	IdempotencyKey string `json:"-"`
+	IdempotencyKey string
 }
 
 // requestHash identifies an order's content, so a reused idempotency key with
@@ -94,23 +94,23 @@ func (s *VMs) checkOrder(ctx context.Context, p Principal, in CreateVMInput) (st
 	requestHash := in.requestHash()
 	fields := map[string]string{}
 
-	plan, err := s.db.Plan(ctx, in.PlanSlug)
+	plan, ok, err := s.activePlan(ctx, in.PlanSlug)
 	switch {
 	case in.PlanSlug == "":
 		fields["plan_slug"] = "form.required"
-	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
-		fields["plan_slug"] = "vm.plan_unknown"
 	case err != nil:
-		return store.NewVMOrder{}, Internal(err)
+		return store.NewVMOrder{}, err
+	case !ok:
+		fields["plan_slug"] = "vm.plan_unknown"
 	}
-	tmpl, err := s.db.OSTemplate(ctx, in.OSTemplateSlug)
+	tmpl, ok, err := s.activeTemplate(ctx, in.OSTemplateSlug)
 	switch {
 	case in.OSTemplateSlug == "":
 		fields["os_template_slug"] = "form.required"
-	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
-		fields["os_template_slug"] = "vm.template_unknown"
 	case err != nil:
-		return store.NewVMOrder{}, Internal(err)
+		return store.NewVMOrder{}, err
+	case !ok:
+		fields["os_template_slug"] = "vm.template_unknown"
 	}
 	region, err := s.pickRegion(ctx, in.Region)
 	if err != nil {

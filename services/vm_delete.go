@@ -30,10 +30,8 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, err
 	if err != nil {
 		return Action{}, err
 	}
-	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return Action{}, Internal(err)
-	} else if !ok {
-		return Action{}, Conflict("vm.locked")
+	if err := s.lock(ctx, vm); err != nil {
+		return Action{}, err
 	}
 	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
 		err := node.Delete(ctx, vm.UUID)

@@ -103,6 +103,17 @@ func (s *VMs) asyncAction(ctx context.Context, p Principal, vm store.VM, typ str
 	return actionOf(a), nil
 }
 
+// lock takes the VM's lock for an operation, or refuses while another
+// operation holds it.
+func (s *VMs) lock(ctx context.Context, vm store.VM) error {
+	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
+		return Internal(err)
+	} else if !ok {
+		return Conflict("vm.locked")
+	}
+	return nil
+}
+
 // exclusive runs op as an action with the VM locked: no power action, other
 // change or delete can start on it until op ends, whatever the outcome.
 func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
@@ -111,10 +122,8 @@ func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ strin
 
 // exclusiveAction is exclusive for an op that reports progress on its action.
 func (s *VMs) exclusiveAction(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context, actionID int64) error) (Action, error) {
-	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return Action{}, Internal(err)
-	} else if !ok {
-		return Action{}, Conflict("vm.locked")
+	if err := s.lock(ctx, vm); err != nil {
+		return Action{}, err
 	}
 	a, err := s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, actionID int64) error {
 		defer func() {
