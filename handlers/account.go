@@ -151,14 +151,14 @@ func (h *Handlers) APIAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := accountJSON{
+	body := apiAccount{
 		Email: u.Email, Name: u.Name, BalanceRials: u.BalanceRials, BalanceToman: float64(u.BalanceRials) / 10,
 		BurnRialsPerHour: u.BurnRials, EmailVerified: u.EmailVerified, CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339),
 	}
 	if hours, burning := u.HoursLeft(); burning {
 		body.HoursLeft = &hours
 	}
-	return c.JSON(http.StatusOK, map[string]accountJSON{"account": body})
+	return c.JSON(http.StatusOK, map[string]apiAccount{"account": body})
 }
 
 // UpdateProfile saves the name and language; the language cookie follows.

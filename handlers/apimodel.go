@@ -8,12 +8,29 @@ import (
 	"abrak/vmstatus"
 )
 
-// The JSON API's bodies. They are built from store rows here and nowhere
-// else, so a new column never leaks into the API by accident, and the API's
-// names (price_hourly, node_unavailable) stay stable when the schema moves.
+// The JSON API's bodies, by resource. They are built from the services' read
+// types here and in the handler that answers with them, nowhere else, so a
+// new column never leaks into the API by accident, and the API's names
+// (price_hourly, node_unavailable) stay stable when the schema moves.
+//
+// One scheme names them: api<Thing> is a resource as the API shows it (apiVM),
+// api<Thing>Body the object that holds one ({"vm": …}), api<Thing>List the
+// one that holds a list (with its meta when it is paged), api<Verb><Thing> or
+// api<Field> what a request sends (apiCreateVM, apiRename); <thing>JSON builds
+// an api<Thing> (vmJSON).
 
 // hoursPerMonth is how a monthly price is quoted from an hourly one.
 const hoursPerMonth = 730
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+type apiMeta struct {
+	Total  int `json:"total"`
+	Limit  int `json:"limit"`
+	Offset int `json:"offset"`
+}
+
+// VMs.
 
 type apiVM struct {
 	UUID            string          `json:"uuid"`
@@ -51,9 +68,22 @@ type apiVMTemplate struct {
 	Name string `json:"name"`
 }
 
+// apiBoot is what a VM boots from: disk, cdrom (with the ISO's slug) or rescue.
+type apiBoot struct {
+	Type  string `json:"boot_type"`
+	CDROM string `json:"cdrom,omitempty"`
+}
+
 type apiNetworks struct {
 	V4 []apiNetworkV4 `json:"v4"`
 	V6 []apiNetworkV6 `json:"v6"`
+}
+
+type apiNetworkV4 struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
 }
 
 type apiNetworkV6 struct {
@@ -70,19 +100,6 @@ type apiTraffic struct {
 	TxBytes int64  `json:"tx_bytes"`
 }
 
-type apiNetworkV4 struct {
-	IPAddress string `json:"ip_address"`
-	Netmask   string `json:"netmask"`
-	Gateway   string `json:"gateway"`
-	Type      string `json:"type"`
-}
-
-type apiMeta struct {
-	Total  int `json:"total"`
-	Limit  int `json:"limit"`
-	Offset int `json:"offset"`
-}
-
 type apiVMBody struct {
 	VM apiVM `json:"vm"`
 }
@@ -91,148 +108,6 @@ type apiVMList struct {
 	VMs  []apiVM `json:"vms"`
 	Meta apiMeta `json:"meta"`
 }
-
-type apiAction struct {
-	ID           int64   `json:"id"`
-	Type         string  `json:"type"`
-	Status       string  `json:"status"`
-	StartedAt    string  `json:"started_at"`
-	CompletedAt  *string `json:"completed_at"`
-	ResourceType string  `json:"resource_type"`
-	ResourceID   string  `json:"resource_id"`
-	Error        *string `json:"error"`
-}
-
-type apiActionBody struct {
-	Action apiAction `json:"action"`
-}
-
-// apiBootBody answers a boot change; rescue_password only when entering rescue.
-type apiBootBody struct {
-	Action         apiAction `json:"action"`
-	RescuePassword string    `json:"rescue_password,omitempty"`
-}
-
-// apiTopUpRequest is the body of POST /api/v1/billing/topups.
-type apiTopUpRequest struct {
-	Amount int64 `json:"amount"` // rials
-}
-
-type apiTopUp struct {
-	ID     int64 `json:"id"`
-	Amount int64 `json:"amount"` // credited to the wallet
-	// VAT is added at the gateway; Total (Amount + VAT) is what the customer pays.
-	VAT       int64  `json:"vat"`
-	Total     int64  `json:"total"`
-	Status    string `json:"status"`
-	Message   string `json:"message,omitempty"`
-	RefID     string `json:"ref_id,omitempty"`
-	PayURL    string `json:"pay_url,omitempty"`
-	CreatedAt string `json:"created_at"`
-}
-
-type apiTopUpBody struct {
-	TopUp apiTopUp `json:"topup"`
-}
-
-type apiISO struct {
-	Slug string `json:"slug"`
-	Name string `json:"name"`
-}
-
-// apiBoot is what a VM boots from: disk, cdrom (with the ISO's slug) or rescue.
-type apiBoot struct {
-	Type  string `json:"boot_type"`
-	CDROM string `json:"cdrom,omitempty"`
-}
-
-type apiActionList struct {
-	Actions []apiAction `json:"actions"`
-	Meta    apiMeta     `json:"meta"`
-}
-
-type apiPlan struct {
-	Slug         string `json:"slug"`
-	Name         string `json:"name"`
-	VCPUs        int    `json:"vcpus"`
-	MemoryMB     int    `json:"memory_mb"`
-	DiskGB       int    `json:"disk_gb"`
-	PriceHourly  int64  `json:"price_hourly"`
-	PriceMonthly int64  `json:"price_monthly"`
-}
-
-type apiOSTemplate struct {
-	Slug      string `json:"slug"`
-	Name      string `json:"name"`
-	MinDiskGB int    `json:"min_disk_gb"`
-}
-
-type apiRegion struct {
-	Slug string `json:"slug"`
-	Name string `json:"name"`
-}
-
-// apiCreateVM is the body of POST /api/v1/vms.
-type apiCreateVM struct {
-	PlanSlug       string  `json:"plan_slug"`
-	OSTemplateSlug string  `json:"os_template_slug"`
-	AuthMode       string  `json:"auth_mode"`
-	CustomPassword string  `json:"custom_password"`
-	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
-	DisplayName    string  `json:"display_name"`
-	Hostname       string  `json:"hostname"`
-	Region         string  `json:"region"`
-	UserData       string  `json:"user_data"`
-}
-
-type apiCreateSSHKey struct {
-	Name      string `json:"name"`
-	PublicKey string `json:"public_key"`
-}
-
-// sshKeyJSON is the API's body for one key.
-type sshKeyJSON struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	Fingerprint string `json:"fingerprint"`
-	PublicKey   string `json:"public_key"`
-	CreatedAt   string `json:"created_at"`
-}
-
-// accountJSON is the API's account body.
-type accountJSON struct {
-	Email        string  `json:"email"`
-	Name         string  `json:"name"`
-	BalanceRials int64   `json:"balance_rials"`
-	BalanceToman float64 `json:"balance_toman"`
-	// BurnRialsPerHour is what the VMs the account has now cost each hour.
-	BurnRialsPerHour int64 `json:"burn_rate_rials_per_hour"`
-	// HoursLeft is how many whole hours the balance pays at that rate; null when nothing is charged.
-	HoursLeft     *int64 `json:"hours_left"`
-	EmailVerified bool   `json:"email_verified"`
-	CreatedAt     string `json:"created_at"`
-}
-
-// consoleTicketJSON is the API's answer to a console request.
-type consoleTicketJSON struct {
-	URL       string `json:"url"`
-	ExpiresAt string `json:"expires_at"`
-	TTLSec    int    `json:"ttl_sec"`
-}
-
-type apiRename struct {
-	DisplayName string `json:"display_name"`
-}
-
-type apiHostname struct {
-	Hostname string `json:"hostname"`
-}
-
-type apiPassword struct {
-	Password string `json:"password"`
-}
-
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // vmJSON builds a VM's body.
 func vmJSON(v services.VM) apiVM {
@@ -261,6 +136,82 @@ func vmJSON(v services.VM) apiVM {
 	return out
 }
 
+// apiCreateVM is the body of POST /api/v1/vms.
+type apiCreateVM struct {
+	PlanSlug       string  `json:"plan_slug"`
+	OSTemplateSlug string  `json:"os_template_slug"`
+	AuthMode       string  `json:"auth_mode"`
+	CustomPassword string  `json:"custom_password"`
+	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
+	DisplayName    string  `json:"display_name"`
+	Hostname       string  `json:"hostname"`
+	Region         string  `json:"region"`
+	UserData       string  `json:"user_data"`
+}
+
+type apiRename struct {
+	DisplayName string `json:"display_name"`
+}
+
+type apiHostname struct {
+	Hostname string `json:"hostname"`
+}
+
+type apiPassword struct {
+	Password string `json:"password"`
+}
+
+type apiResize struct {
+	PlanSlug string `json:"plan_slug"`
+}
+
+type apiRebuild struct {
+	OSTemplateSlug string `json:"os_template_slug"`
+}
+
+type apiSetBoot struct {
+	Type string `json:"boot_type"`
+	ISO  string `json:"cdrom"`
+}
+
+// Snapshots.
+
+type apiCreateSnapshot struct {
+	Name string `json:"name"`
+}
+
+type apiSnapshot struct {
+	Name      string `json:"name"`
+	CreatedAt string `json:"created_at"`
+	Current   bool   `json:"current"`
+}
+
+type apiSnapshotList struct {
+	Snapshots []apiSnapshot `json:"snapshots"`
+}
+
+// Actions: what an operation started, and how it ended.
+
+type apiAction struct {
+	ID           int64   `json:"id"`
+	Type         string  `json:"type"`
+	Status       string  `json:"status"`
+	StartedAt    string  `json:"started_at"`
+	CompletedAt  *string `json:"completed_at"`
+	ResourceType string  `json:"resource_type"`
+	ResourceID   string  `json:"resource_id"`
+	Error        *string `json:"error"`
+}
+
+type apiActionBody struct {
+	Action apiAction `json:"action"`
+}
+
+type apiActionList struct {
+	Actions []apiAction `json:"actions"`
+	Meta    apiMeta     `json:"meta"`
+}
+
 func actionJSON(l i18n.Locale, a services.Action) apiAction {
 	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID}
 	if a.CompletedAt != nil {
@@ -274,42 +225,112 @@ func actionJSON(l i18n.Locale, a services.Action) apiAction {
 	return out
 }
 
+// apiBootBody answers a boot change; rescue_password only when entering rescue.
+type apiBootBody struct {
+	Action         apiAction `json:"action"`
+	RescuePassword string    `json:"rescue_password,omitempty"`
+}
+
+// The catalog.
+
+type apiPlan struct {
+	Slug         string `json:"slug"`
+	Name         string `json:"name"`
+	VCPUs        int    `json:"vcpus"`
+	MemoryMB     int    `json:"memory_mb"`
+	DiskGB       int    `json:"disk_gb"`
+	PriceHourly  int64  `json:"price_hourly"`
+	PriceMonthly int64  `json:"price_monthly"`
+}
+
+type apiOSTemplate struct {
+	Slug      string `json:"slug"`
+	Name      string `json:"name"`
+	MinDiskGB int    `json:"min_disk_gb"`
+}
+
+type apiISO struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+type apiRegion struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
 func planJSON(l i18n.Locale, p services.Plan) apiPlan {
 	return apiPlan{Slug: p.Slug, Name: planName(l, p), VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
 		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
 }
 
-// localName picks the name a catalog entry has in the locale.
-func localName(l i18n.Locale, fa, en string) string {
-	if l == i18n.EN {
-		return en
-	}
-	return fa
+// The console.
+
+// apiConsoleTicket is the API's answer to a console request.
+type apiConsoleTicket struct {
+	URL       string `json:"url"`
+	ExpiresAt string `json:"expires_at"`
+	TTLSec    int    `json:"ttl_sec"`
 }
 
-func planName(l i18n.Locale, p services.Plan) string     { return localName(l, p.NameFA, p.NameEN) }
-func regionName(l i18n.Locale, r services.Region) string { return localName(l, r.NameFA, r.NameEN) }
+// The account.
 
-type apiResize struct {
-	PlanSlug string `json:"plan_slug"`
+// apiAccount is the API's account body.
+type apiAccount struct {
+	Email        string  `json:"email"`
+	Name         string  `json:"name"`
+	BalanceRials int64   `json:"balance_rials"`
+	BalanceToman float64 `json:"balance_toman"`
+	// BurnRialsPerHour is what the VMs the account has now cost each hour.
+	BurnRialsPerHour int64 `json:"burn_rate_rials_per_hour"`
+	// HoursLeft is how many whole hours the balance pays at that rate; null when nothing is charged.
+	HoursLeft     *int64 `json:"hours_left"`
+	EmailVerified bool   `json:"email_verified"`
+	CreatedAt     string `json:"created_at"`
 }
 
-type apiCreateSnapshot struct {
-	Name string `json:"name"`
-}
+// SSH keys.
 
-type apiRebuild struct {
-	OSTemplateSlug string `json:"os_template_slug"`
-}
-
-type apiSnapshot struct {
+type apiCreateSSHKey struct {
 	Name      string `json:"name"`
-	CreatedAt string `json:"created_at"`
-	Current   bool   `json:"current"`
+	PublicKey string `json:"public_key"`
 }
 
-type apiSnapshotList struct {
-	Snapshots []apiSnapshot `json:"snapshots"`
+// apiSSHKey is the API's body for one key.
+type apiSSHKey struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	PublicKey   string `json:"public_key"`
+	CreatedAt   string `json:"created_at"`
+}
+
+func sshKeyJSON(k services.SSHKey) apiSSHKey {
+	return apiSSHKey{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, CreatedAt: rfc3339(k.CreatedAt)}
+}
+
+// Billing: top-ups and statements.
+
+// apiStartTopUp is the body of POST /api/v1/billing/topups.
+type apiStartTopUp struct {
+	Amount int64 `json:"amount"` // rials
+}
+
+type apiTopUp struct {
+	ID     int64 `json:"id"`
+	Amount int64 `json:"amount"` // credited to the wallet
+	// VAT is added at the gateway; Total (Amount + VAT) is what the customer pays.
+	VAT       int64  `json:"vat"`
+	Total     int64  `json:"total"`
+	Status    string `json:"status"`
+	Message   string `json:"message,omitempty"`
+	RefID     string `json:"ref_id,omitempty"`
+	PayURL    string `json:"pay_url,omitempty"`
+	CreatedAt string `json:"created_at"`
+}
+
+type apiTopUpBody struct {
+	TopUp apiTopUp `json:"topup"`
 }
 
 // apiStatement is a month of a wallet. Amounts are rials; charges are what was taken.

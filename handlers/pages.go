@@ -23,40 +23,6 @@ func (h *Handlers) Home(c echo.Context) error {
 	return render(c, http.StatusOK, views.LandingPage(h.shell(c, "landing.page_title", ""), v))
 }
 
-// catalogOptions is the catalog as pages offer it, named in the page's language.
-func (h *Handlers) catalogOptions(c echo.Context) ([]views.RegionOption, []views.PlanOption, []views.TemplateOption, error) {
-	ctx := c.Request().Context()
-	l := LocaleOf(c)
-	var (
-		regions []views.RegionOption
-		plans   []views.PlanOption
-		tmpls   []views.TemplateOption
-	)
-	rs, err := h.VMs.Regions(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, r := range rs {
-		regions = append(regions, views.RegionOption{Slug: r.Slug, Name: regionName(l, r)})
-	}
-	ps, err := h.VMs.Plans(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, pl := range ps {
-		plans = append(plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
-			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials})
-	}
-	ts, err := h.VMs.OSTemplates(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, t := range ts {
-		tmpls = append(tmpls, views.TemplateOption{Slug: t.Slug, Name: t.Name})
-	}
-	return regions, plans, tmpls, nil
-}
-
 // paging reads limit and offset with the panel's bounds.
 func paging(c echo.Context, def, maxLimit int) (limit, offset int) {
 	limit, err := strconv.Atoi(c.QueryParam("limit"))

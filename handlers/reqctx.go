@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
@@ -77,4 +79,16 @@ func SetSessionLoaded(c echo.Context) { c.Set(keySession.String(), true) }
 func sessionLoaded(c echo.Context) bool {
 	loaded, _ := c.Get(keySession.String()).(bool)
 	return loaded
+}
+
+// apiDoor reports a request that came through the JSON API.
+func apiDoor(c echo.Context) bool { return strings.HasPrefix(c.Request().URL.Path, "/api/") }
+
+// actor is the request's principal; the middleware of either door has set it.
+func actor(c echo.Context) (services.Principal, error) {
+	p, ok := PrincipalOf(c)
+	if !ok {
+		return p, services.Unauthorized("error.unauthorized")
+	}
+	return p, nil
 }

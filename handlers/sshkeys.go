@@ -4,11 +4,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"abrak/services"
 	"abrak/views"
 )
 
@@ -59,10 +57,6 @@ func (h *Handlers) DeleteSSHKey(c echo.Context) error {
 	return redirect(c, "/ssh-keys")
 }
 
-func sshKeyBody(k services.SSHKey) sshKeyJSON {
-	return sshKeyJSON{ID: k.ID, Name: k.Name, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, CreatedAt: k.CreatedAt.UTC().Format(time.RFC3339)}
-}
-
 // APISSHKeys is GET /api/v1/ssh-keys.
 func (h *Handlers) APISSHKeys(c echo.Context) error {
 	p, _ := PrincipalOf(c)
@@ -70,11 +64,11 @@ func (h *Handlers) APISSHKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]sshKeyJSON, 0, len(keys))
+	out := make([]apiSSHKey, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, sshKeyBody(k))
+		out = append(out, sshKeyJSON(k))
 	}
-	return c.JSON(http.StatusOK, map[string][]sshKeyJSON{"ssh_keys": out})
+	return c.JSON(http.StatusOK, map[string][]apiSSHKey{"ssh_keys": out})
 }
 
 // APISSHKey is GET /api/v1/ssh-keys/{id}.
@@ -88,7 +82,7 @@ func (h *Handlers) APISSHKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]sshKeyJSON{"ssh_key": sshKeyBody(k)})
+	return c.JSON(http.StatusOK, map[string]apiSSHKey{"ssh_key": sshKeyJSON(k)})
 }
 
 // APICreateSSHKey is POST /api/v1/ssh-keys with {"name", "public_key"}.
@@ -103,7 +97,7 @@ func (h *Handlers) APICreateSSHKey(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/ssh-keys/"+strconv.FormatInt(k.ID, 10))
-	return c.JSON(http.StatusCreated, map[string]sshKeyJSON{"ssh_key": sshKeyBody(k)})
+	return c.JSON(http.StatusCreated, map[string]apiSSHKey{"ssh_key": sshKeyJSON(k)})
 }
 
 // APIDeleteSSHKey is DELETE /api/v1/ssh-keys/{id}.

@@ -71,7 +71,7 @@ func (h *Handlers) APIStatement(c echo.Context) error {
 	body := apiStatement{Month: m.String(), Calendar: "gregorian", From: rfc3339(m.From), To: rfc3339(m.To),
 		Opening: st.Opening, Closing: st.Closing, VATPaid: st.VATRials,
 		Totals: apiStatementTotals{TopUps: st.TotalTopUps, Charges: st.TotalCharges, Refunds: st.TotalRefunds, Other: st.TotalOther},
-		TopUps: apiLines(st.TopUps), Refunds: apiLines(st.Refunds), Other: apiLines(st.Other), Charges: []apiVMCharge{}}
+		TopUps: statementLinesJSON(st.TopUps), Refunds: statementLinesJSON(st.Refunds), Other: statementLinesJSON(st.Other), Charges: []apiVMCharge{}}
 	if m.Jalali {
 		body.Calendar = "jalali"
 	}
@@ -82,7 +82,7 @@ func (h *Handlers) APIStatement(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]apiStatement{"statement": body})
 }
 
-func apiLines(lines []services.StatementLine) []apiStatementLine {
+func statementLinesJSON(lines []services.StatementLine) []apiStatementLine {
 	out := []apiStatementLine{}
 	for _, l := range lines {
 		out = append(out, apiStatementLine{At: rfc3339(l.At), Amount: l.Rials, Kind: l.Kind, Ref: l.Ref})

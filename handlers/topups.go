@@ -24,7 +24,7 @@ func (h *Handlers) StartTopUp(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if apiDoor(c) {
-		var body apiTopUpRequest
+		var body apiStartTopUp
 		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}

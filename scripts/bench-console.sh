@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The console proxy beside Debian's websockify, on loopback, against the same
-# RFB source (handlers/wsproxy_bench_test.go): one stream's throughput, small
+# RFB source (handlers/console_proxy_bench_test.go): one stream's throughput, small
 # message round trips, connect time, and how many 1 MiB/s consoles each
 # sustains with their memory. Bounded: it stops by itself in about two minutes.
 # Figures depend on what else the machine runs; run it on a quiet one.

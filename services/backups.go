@@ -179,10 +179,8 @@ func (s *VMs) BackupNow(ctx context.Context, p Principal, uuid string) (Action, 
 	if err != nil {
 		return Action{}, err
 	}
-	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil {
-		return Action{}, Internal(err)
-	} else if !ok {
-		return Action{}, Conflict("vm.locked")
+	if err := s.lock(ctx, vm); err != nil {
+		return Action{}, err
 	}
 	a, err := s.db.StartAction(ctx, p.UserID, vm.ID, "backup")
 	if err != nil {

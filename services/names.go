@@ -55,3 +55,28 @@ func NameMatches(typed, name string) bool {
 	}, typed)
 	return strings.TrimSpace(clean) == name
 }
+
+const maxDisplayName = 64
+
+// ValidHostname reports whether h is an RFC 1123 host name.
+func ValidHostname(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validDisplayName returns the message key of what is wrong with a display name, or "".
+func validDisplayName(n string) string {
+	return nameProblem(n, maxDisplayName, "vm.display_name_too_long")
+}

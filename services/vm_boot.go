@@ -22,8 +22,8 @@ const (
 
 // BootInput says what a VM is to boot from; ISO names the image for BootCDROM.
 type BootInput struct {
-	Type string `json:"boot_type"`
-	ISO  string `json:"cdrom"`
+	Type string
+	ISO  string
 }
 
 // Booted is what SetBoot answers: the action, and for rescue the rescue

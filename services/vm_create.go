@@ -19,18 +19,18 @@ import (
 
 // CreateVMInput is an order for a VM, from the API's JSON or the dashboard's form.
 type CreateVMInput struct {
-	PlanSlug       string  `json:"plan_slug"`
-	OSTemplateSlug string  `json:"os_template_slug"`
-	AuthMode       string  `json:"auth_mode"`
-	CustomPassword string  `json:"custom_password"`
-	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
-	DisplayName    string  `json:"display_name"`
-	Hostname       string  `json:"hostname"`
-	Region         string  `json:"region"`
+	PlanSlug       string
+	OSTemplateSlug string
+	AuthMode       string
+	CustomPassword string
+	SSHKeyIDs      []int64
+	DisplayName    string
+	Hostname       string
+	Region         string
 	// UserData is the customer's cloud-config or "#!" script (UserDataProblem).
-	UserData string `json:"user_data"`
+	UserData string
 	// IdempotencyKey makes a repeated request return the first VM.
-	IdempotencyKey string `json:"-"`
+	IdempotencyKey string
 }
 
 // requestHash identifies an order's content, so a reused idempotency key with
@@ -42,31 +42,6 @@ func (in CreateVMInput) requestHash() string {
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
 		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region, in.UserData)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-const maxDisplayName = 64
-
-// ValidHostname reports whether h is an RFC 1123 host name.
-func ValidHostname(h string) bool {
-	if h == "" || len(h) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(h, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// validDisplayName returns the message key of what is wrong with a display name, or "".
-func validDisplayName(n string) string {
-	return nameProblem(n, maxDisplayName, "vm.display_name_too_long")
 }
 
 func randomVNCPassword() string {
@@ -89,9 +64,9 @@ type Ordered struct {
 	Waiting string
 }
 
-// Create orders a VM: it validates everything, then records the VM, its
-// addresses, the order and the first hour's charge in one transaction, and
-// places the VM on a node.
+// Create orders a VM: it checks the order (checkOrder), then records the VM,
+// its addresses, the order and the first hour's charge in one transaction, and
+// places the VM on a node (recordOrder).
 func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordered, error) {
 	if err := p.Require(ScopeVMCreate); err != nil {
 		return Ordered{}, err
@@ -99,6 +74,17 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 	if err := s.requireVerified(ctx, p.UserID); err != nil {
 		return Ordered{}, err
 	}
+	order, err := s.checkOrder(ctx, p, in)
+	if err != nil {
+		return Ordered{}, err
+	}
+	return s.recordOrder(ctx, p, order)
+}
+
+// checkOrder validates every field of an order, naming each that is wrong,
+// and fills in what was left out (a hostname, a display name): the order to
+// record.
+func (s *VMs) checkOrder(ctx context.Context, p Principal, in CreateVMInput) (store.NewVMOrder, error) {
 	in.PlanSlug = strings.TrimSpace(in.PlanSlug)
 	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
 	in.Hostname = strings.ToLower(strings.TrimSpace(in.Hostname))
@@ -108,28 +94,28 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 	requestHash := in.requestHash()
 	fields := map[string]string{}
 
-	plan, err := s.db.Plan(ctx, in.PlanSlug)
+	plan, ok, err := s.activePlan(ctx, in.PlanSlug)
 	switch {
 	case in.PlanSlug == "":
 		fields["plan_slug"] = "form.required"
-	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
-		fields["plan_slug"] = "vm.plan_unknown"
 	case err != nil:
-		return Ordered{}, Internal(err)
+		return store.NewVMOrder{}, err
+	case !ok:
+		fields["plan_slug"] = "vm.plan_unknown"
 	}
-	tmpl, err := s.db.OSTemplate(ctx, in.OSTemplateSlug)
+	tmpl, ok, err := s.activeTemplate(ctx, in.OSTemplateSlug)
 	switch {
 	case in.OSTemplateSlug == "":
 		fields["os_template_slug"] = "form.required"
-	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
-		fields["os_template_slug"] = "vm.template_unknown"
 	case err != nil:
-		return Ordered{}, Internal(err)
+		return store.NewVMOrder{}, err
+	case !ok:
+		fields["os_template_slug"] = "vm.template_unknown"
 	}
 	region, err := s.pickRegion(ctx, in.Region)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			return Ordered{}, Internal(err)
+			return store.NewVMOrder{}, Internal(err)
 		}
 		fields["region"] = "vm.region_unknown"
 	}
@@ -151,7 +137,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		} else if sshKeys, err = s.keys.PublicKeys(ctx, p, in.SSHKeyIDs); err != nil {
 			var e *Error
 			if !errors.As(err, &e) || e.Status != 422 {
-				return Ordered{}, err
+				return store.NewVMOrder{}, err
 			}
 			fields["ssh_key_ids"] = "vm.ssh_keys_unknown"
 		}
@@ -190,10 +176,10 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		fields["display_name"] = k
 	}
 	if len(fields) > 0 {
-		return Ordered{}, Invalid(fields)
+		return store.NewVMOrder{}, Invalid(fields)
 	}
 
-	order := store.NewVMOrder{
+	return store.NewVMOrder{
 		VM: store.VM{UUID: id, UserID: p.UserID, DisplayName: in.DisplayName, Hostname: in.Hostname,
 			PlanSlug: plan.Slug, OSTemplateSlug: tmpl.Slug, Region: region.Slug,
 			VCPUs: plan.VCPUs, MemoryMB: plan.MemoryMB, DiskGB: max(plan.DiskGB, tmpl.MinDiskGB),
@@ -203,10 +189,17 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 		RequestHash:    requestHash,
 		Quarantine:     s.cfg.AddressQuarantine,
 		UserData:       in.UserData,
-	}
+	}, nil
+}
+
+// recordOrder records a checked order and its first hour's charge, then places
+// the VM on a node. A repeated idempotency key answers as its first call did;
+// an order with no address or no hypervisor yet is kept, paid, and says why it
+// waits.
+func (s *VMs) recordOrder(ctx context.Context, p Principal, order store.NewVMOrder) (Ordered, error) {
 	var vm store.VM
 	var replay, noAddress bool
-	err = store.ErrMACTaken
+	err := store.ErrMACTaken
 	for try := 0; try < macTries && errors.Is(err, store.ErrMACTaken); try++ {
 		order.VM.MAC = newMAC()
 		vm, replay, noAddress, err = s.db.CreateVMOrder(ctx, order)
@@ -231,7 +224,7 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 	if _, err := s.db.StartAction(ctx, p.UserID, vm.ID, "create"); err != nil {
 		s.log.Error("recording create action", "vm", vm.UUID, "err", err)
 	}
-	s.audit.Record(ctx, p, "vm.create", SeverityInfo, "vm", vm.UUID, plan.Slug)
+	s.audit.Record(ctx, p, "vm.create", SeverityInfo, "vm", vm.UUID, order.VM.PlanSlug)
 
 	if noAddress {
 		// The order is paid and kept; the provisioner gives it an address once one frees.

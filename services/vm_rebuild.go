@@ -2,11 +2,9 @@ package services
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -22,12 +20,12 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 	if slug == "" {
 		slug = vm.OSTemplateSlug
 	}
-	tmpl, err := s.db.OSTemplate(ctx, slug)
+	tmpl, ok, err := s.activeTemplate(ctx, slug)
 	switch {
-	case errors.Is(err, store.ErrNotFound) || err == nil && !tmpl.Active:
-		return Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_unknown"})
 	case err != nil:
-		return Action{}, Internal(err)
+		return Action{}, err
+	case !ok:
+		return Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_unknown"})
 	case tmpl.MinDiskGB > vm.DiskGB:
 		return Action{}, Invalid(map[string]string{"os_template_slug": "vm.template_too_big"})
 	}

@@ -2,11 +2,9 @@ package services
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -21,14 +19,14 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (A
 		return Action{}, err
 	}
 	planSlug = strings.TrimSpace(planSlug)
-	plan, err := s.db.Plan(ctx, planSlug)
+	plan, ok, err := s.activePlan(ctx, planSlug)
 	switch {
 	case planSlug == "":
 		return Action{}, Invalid(map[string]string{"plan_slug": "form.required"})
-	case errors.Is(err, store.ErrNotFound) || err == nil && !plan.Active:
-		return Action{}, Invalid(map[string]string{"plan_slug": "vm.plan_unknown"})
 	case err != nil:
-		return Action{}, Internal(err)
+		return Action{}, err
+	case !ok:
+		return Action{}, Invalid(map[string]string{"plan_slug": "vm.plan_unknown"})
 	case plan.DiskGB < vm.DiskGB:
 		return Action{}, Invalid(map[string]string{"plan_slug": "vm.resize_disk_shrinks"})
 	}

@@ -224,62 +224,6 @@ func (s *VMs) own(ctx context.Context, p Principal, uuid string) (store.VM, erro
 	return vm, nil
 }
 
-// Plans, OSTemplates and Regions are the catalog customers order from.
-func (s *VMs) Plans(ctx context.Context) ([]Plan, error) {
-	ps, err := s.db.Plans(ctx)
-	return convert(ps, planOf), internal(err)
-}
-
-func (s *VMs) OSTemplates(ctx context.Context) ([]OSTemplate, error) {
-	ts, err := s.db.OSTemplates(ctx)
-	return convert(ts, templateOf), internal(err)
-}
-
-// ISOs are the images a VM may boot from.
-func (s *VMs) ISOs(ctx context.Context) ([]OSTemplate, error) {
-	ts, err := s.db.ISOs(ctx)
-	return convert(ts, templateOf), internal(err)
-}
-
-func (s *VMs) Regions(ctx context.Context) ([]Region, error) {
-	rs, err := s.db.Regions(ctx)
-	return convert(rs, regionOf), internal(err)
-}
-
-// Actions lists a VM's actions.
-func (s *VMs) Actions(ctx context.Context, p Principal, uuid string, limit, offset int) ([]Action, int, error) {
-	if err := p.Require(ScopeVMRead); err != nil {
-		return nil, 0, err
-	}
-	vm, err := s.own(ctx, p, uuid)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := checkPage(limit, offset); err != nil {
-		return nil, 0, err
-	}
-	acts, total, err := s.db.ActionsForVM(ctx, vm.ID, limit, offset)
-	if err != nil {
-		return nil, 0, Internal(err)
-	}
-	return convert(acts, actionOf), total, nil
-}
-
-// Action returns one of the principal's actions.
-func (s *VMs) Action(ctx context.Context, p Principal, id int64) (Action, error) {
-	if err := p.Require(ScopeVMRead); err != nil {
-		return Action{}, err
-	}
-	a, err := s.db.ActionForUser(ctx, p.UserID, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return Action{}, NotFound()
-	}
-	if err != nil {
-		return Action{}, Internal(err)
-	}
-	return actionOf(a), nil
-}
-
 // Page is what a VM's page shows of it that changes by itself: the VM, its
 // latest actions and its activity. The page's 2-second poll reads this and
 // nothing more (three queries); the catalog and snapshots the full page adds.

@@ -164,18 +164,5 @@ func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
 
 // VMsWithOpenActions returns the ids of a user's VMs that have an action in progress.
 func (db *DB) VMsWithOpenActions(ctx context.Context, userID int64) (map[int64]bool, error) {
-	rows, err := db.read(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return db.readIDSet(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
 }

@@ -99,25 +99,14 @@ func (db *DB) SetBackupFile(ctx context.Context, id int64, file string) error {
 // CompleteBackup records what a finished backup wrote; only an in-progress
 // backup completes.
 func (db *DB) CompleteBackup(ctx context.Context, id int64, consistency string, size, capacity int64, sha256 string) error {
-	return db.endBackup(ctx, `UPDATE backups SET status = ?, consistency = ?, size = ?, capacity = ?, sha256 = ?, completed_at = ?
+	return db.exec1(ctx, `UPDATE backups SET status = ?, consistency = ?, size = ?, capacity = ?, sha256 = ?, completed_at = ?
 		WHERE id = ? AND status = ?`, BackupCompleted, consistency, size, capacity, sha256, time.Now().Unix(), id, BackupInProgress)
 }
 
 // FailBackup records why a backup did not complete; it is never listed as usable.
 func (db *DB) FailBackup(ctx context.Context, id int64, msg string) error {
-	return db.endBackup(ctx, `UPDATE backups SET status = ?, error = ?, completed_at = ? WHERE id = ? AND status = ?`,
+	return db.exec1(ctx, `UPDATE backups SET status = ?, error = ?, completed_at = ? WHERE id = ? AND status = ?`,
 		BackupErrored, msg, time.Now().Unix(), id, BackupInProgress)
-}
-
-func (db *DB) endBackup(ctx context.Context, q string, args ...any) error {
-	res, err := db.W.ExecContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // MarkBackupDeleted records that a backup's file is gone.

@@ -74,6 +74,23 @@ func scanInto(db *DB, ctx context.Context, q string, row func(scan func(...any) 
 	return rows.Err()
 }
 
+// readIDSet runs a reader query of one id column and returns the ids as a set.
+func (db *DB) readIDSet(ctx context.Context, q string, args ...any) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	err := scanInto(db, ctx, q, func(scan func(...any) error) error {
+		var id int64
+		if err := scan(&id); err != nil {
+			return err
+		}
+		out[id] = true
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (s *stmts) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -59,18 +59,5 @@ func (db *DB) TemplateVolumes(ctx context.Context) ([]TemplateVolume, error) {
 
 // NodesWithTemplate lists the nodes holding a ready volume of the template.
 func (db *DB) NodesWithTemplate(ctx context.Context, slug string) (map[int64]bool, error) {
-	rows, err := db.read(ctx, `SELECT node_id FROM template_volumes WHERE template_slug = ? AND state = '`+VolumeReady+`'`, slug)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return db.readIDSet(ctx, `SELECT node_id FROM template_volumes WHERE template_slug = ? AND state = '`+VolumeReady+`'`, slug)
 }

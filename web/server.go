@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"abrak/handlers"
-	"abrak/services"
 	"abrak/static"
 )
 
@@ -95,62 +94,16 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	e.Use(boundedURL)
 	e.Use(middleware.BodyLimit(bodyLimit))
 
-	// Probes, metrics and static files carry no session.
+	// The operator's probes and metrics carry no session. Every other route is
+	// in its door's table: routes_browser.go and routes_api.go.
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	if cfg.MetricsPublic {
 		e.GET("/metrics", echo.WrapHandler(metrics))
 	}
-	e.GET("/static/*", staticFiles())
-
-	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.Accounts), locale(userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
-	app.GET("/", h.Home)
-	app.GET("/signin", h.SignInForm)
-	app.POST("/signin", h.SignIn)
-	app.GET("/signin/2fa", h.SecondFactorForm)
-	app.POST("/signin/2fa", h.SecondFactor)
-	app.GET("/signup", h.SignUpForm)
-	app.POST("/signup", h.SignUp)
-	app.POST("/signout", h.SignOut)
-	app.GET("/forgot-password", h.ForgotPasswordForm)
-	app.POST("/forgot-password", h.ForgotPassword)
-	app.GET("/reset-password", h.ResetPasswordForm)
-	app.POST("/reset-password", h.ResetPassword)
-	app.GET("/verify-email", h.VerifyEmail)
-	app.POST("/lang", h.SetLanguage)
-
-	in := app.Group("", requireUser)
-	vmPageRoutes(in, h)
-	in.GET("/wallet", h.Wallet)
-	in.POST("/wallet/topup", h.StartTopUp)
-	in.GET("/wallet/statements", h.Statements)
-	in.GET("/wallet/statements/:month", h.Statement)
-	// Signed in or not: the handler sends a visitor whose session ended to sign in and back.
-	app.GET(services.TopUpCallbackPath, h.TopUpCallback)
-	docsRoutes(e, app, h)
-	in.GET("/activity", h.Activity)
-	in.GET("/account", h.Account)
-	in.POST("/account/password", h.ChangePassword)
-	in.POST("/account/verify-email", h.ResendVerification)
-	in.POST("/account/profile", h.UpdateProfile)
-	in.POST("/account/close", h.CloseAccount)
-	in.POST("/account/sessions/:id/end", h.EndSession)
-	in.POST("/account/sessions/end-others", h.EndOtherSessions)
-	in.POST("/account/2fa/start", h.StartTOTP)
-	in.POST("/account/2fa/confirm", h.ConfirmTOTP)
-	in.POST("/account/2fa/disable", h.DisableTOTP)
-	tokenRoutes(in, h)
-
-	api := apiGroup(e, h, h.Tokens, cfg.APIRateLimit)
-	apiAccountRoutes(api, h)
-	vmAPIRoutes(api, h)
-
-	// Each group registers a catch-all; without this line the signed-in group's
-	// would send anonymous visitors of an unknown path to sign in, not to a 404.
-	app.RouteNotFound("/*", echo.NotFoundHandler)
-
-	consoleRoutes(e, in, api, h)
+	browserRoutes(e, h, cfg)
+	apiRoutes(e, h, cfg)
 
 	return &Server{Echo: e, Metrics: metrics, cfg: cfg, log: log}
 }

@@ -5,22 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"abrak/services"
 	"abrak/views"
 )
-
-// field reads one input of an operation: the JSON body's on the API, the
-// form's in the dashboard. body is the JSON body's type, get its value.
-func field[T any](c echo.Context, name string, get func(T) string) (string, error) {
-	if !apiDoor(c) {
-		return c.FormValue(name), nil
-	}
-	var body T
-	if err := decodeJSON(c, &body); err != nil {
-		return "", err
-	}
-	return get(body), nil
-}
 
 // RenameVM is PATCH /api/v1/vms/{uuid} and POST /vms/{uuid}/rename (inline, htmx).
 func (h *Handlers) RenameVM(c echo.Context) error {
@@ -123,61 +109,4 @@ func (h *Handlers) SetPassword(c echo.Context) error {
 	}
 	h.flash(c, "vm.password_set")
 	return redirect(c, vmBack(c, uuid, "#password"))
-}
-
-// PowerVM is POST /api/v1/vms/{uuid}/power/{action} and POST /vms/{uuid}/power/{action}.
-func (h *Handlers) PowerVM(c echo.Context) error {
-	p, err := actor(c)
-	if err != nil {
-		return err
-	}
-	uuid := c.Param("uuid")
-	a, err := h.VMs.Power(c.Request().Context(), p, uuid, c.Param("action"))
-	if apiDoor(c) {
-		if err != nil {
-			return err
-		}
-		if a.VMUUID == "" {
-			a.VMUUID = uuid
-		}
-		return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
-	}
-	if err != nil {
-		return h.refusal(c, uuid, err)
-	}
-	h.flash(c, "vm.action_started")
-	return redirect(c, vmBack(c, uuid, ""))
-}
-
-// DeleteVM is DELETE /api/v1/vms/{uuid} and POST /vms/{uuid}/delete. The
-// dashboard also checks, on the server, that the VM's name was typed.
-func (h *Handlers) DeleteVM(c echo.Context) error {
-	p, err := actor(c)
-	if err != nil {
-		return err
-	}
-	uuid := c.Param("uuid")
-	ctx := c.Request().Context()
-	if !apiDoor(c) {
-		vm, err := h.VMs.Get(ctx, p, uuid)
-		if err != nil {
-			return err
-		}
-		if !services.NameMatches(c.FormValue("confirm"), vm.DisplayName) {
-			f := views.Form{Errors: map[string]string{"confirm": "vm.delete_name_mismatch"}}
-			return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Delete = f })
-		}
-	}
-	_, err = h.VMs.Delete(ctx, p, uuid)
-	if apiDoor(c) {
-		if err != nil {
-			return err
-		}
-		return c.NoContent(http.StatusNoContent)
-	}
-	if err != nil {
-		return h.refusal(c, uuid, err)
-	}
-	h.flash(c, "vm.deleted")
-	return redirect(c, "/vms")
 }

@@ -26,7 +26,7 @@ func (h *Handlers) APIConsole(c echo.Context) error {
 		return err
 	}
 	noStore(c)
-	return c.JSON(http.StatusOK, consoleTicketJSON{
+	return c.JSON(http.StatusOK, apiConsoleTicket{
 		URL:       h.BaseURL + consolePageURL(t.Secret),
 		ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339),
 		TTLSec:    int(h.Consoles.TTL() / time.Second),

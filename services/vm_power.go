@@ -1,0 +1,75 @@
+package services
+
+import (
+	"context"
+	"time"
+
+	"abrak/vmstatus"
+)
+
+// Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
+// state the VM is already in completes at once. The operation continues after
+// the request; the returned action tells where it stands.
+func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return Action{}, err
+	}
+	action, ok := vmstatus.ParseAction(name)
+	if !ok {
+		return Action{}, NotFound()
+	}
+	target := action.Target()
+	switch {
+	case vm.Status == vmstatus.Creating:
+		return Action{}, Conflict("vm.still_creating")
+	case vm.Status == vmstatus.Failed:
+		return Action{}, Conflict("vm.failed")
+	case vm.Status == target && action != vmstatus.Reboot:
+		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
+		if err != nil {
+			return Action{}, Internal(err)
+		}
+		a := actionOf(sa)
+		return a, nil
+	case !vm.Status.Allows(action):
+		return Action{}, Conflict("vm.not_running")
+	}
+	if action == vmstatus.Start {
+		// Nothing starts that the wallet cannot pay the next hour of.
+		if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+			return Action{}, err
+		}
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return Action{}, err
+	}
+	s.audit.Record(ctx, p, "vm."+name, SeverityInfo, "vm", vm.UUID, "")
+	timeout := 2 * time.Minute
+	if action == vmstatus.Shutdown {
+		timeout += s.cfg.ShutdownDeadline
+	}
+	return s.async(ctx, p, vm, name, timeout, func(ctx context.Context) error {
+		var err error
+		switch {
+		case action == vmstatus.Start && vm.Status == vmstatus.Paused:
+			err = node.Resume(ctx, vm.UUID)
+		case action == vmstatus.Start:
+			err = node.Start(ctx, vm.UUID)
+		case action == vmstatus.Shutdown:
+			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
+		case action == vmstatus.Reboot:
+			err = node.Reboot(ctx, vm.UUID)
+		case action == vmstatus.Kill:
+			err = node.PowerOff(ctx, vm.UUID)
+		}
+		if err == nil && action == vmstatus.Start {
+			err = s.resumeBilling(ctx, vm, node)
+		}
+		if err == nil {
+			_ = s.db.SetVMStatus(ctx, vm.ID, target)
+		}
+		return err
+	})
+}

@@ -1,0 +1,117 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"abrak/hypervisor"
+	"abrak/vmstatus"
+)
+
+// Rename changes the display name (a database-only change, recorded as a completed action).
+func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (VM, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return VM{}, err
+	}
+	name = strings.TrimSpace(name)
+	if k := validDisplayName(name); k != "" {
+		return VM{}, Invalid(map[string]string{"display_name": k})
+	}
+	if err := s.db.RenameVM(ctx, vm.ID, name); err != nil {
+		return VM{}, Internal(err)
+	}
+	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "rename")
+	s.audit.Record(ctx, p, "vm.rename", SeverityInfo, "vm", vm.UUID, name)
+	return s.reload(ctx, vm.ID)
+}
+
+// SetHostname records a new RFC 1123 hostname and rewrites the VM's seed, so
+// the guest takes it at its next boot.
+func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (VM, error) {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return VM{}, err
+	}
+	hostname = strings.ToLower(strings.TrimSpace(hostname))
+	if hostname == "" {
+		return VM{}, Invalid(map[string]string{"hostname": "form.required"})
+	}
+	if !ValidHostname(hostname) {
+		return VM{}, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
+	}
+	if err := s.db.SetVMHostname(ctx, vm.ID, hostname); err != nil {
+		return VM{}, Internal(err)
+	}
+	s.refreshSeed(ctx, vm.ID)
+	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "hostname")
+	s.audit.Record(ctx, p, "vm.hostname", SeverityInfo, "vm", vm.UUID, hostname)
+	return s.reload(ctx, vm.ID)
+}
+
+// SetPassword sets the root password through the guest agent of a running VM.
+// The password is never stored, logged or echoed; only its crypt hash is kept
+// for future rebuilds.
+func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password string) error {
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return err
+	}
+	if k := passwordProblem(password, ""); k != "" {
+		return Invalid(map[string]string{"password": k})
+	}
+	if vm.Status != vmstatus.Running {
+		return Conflict("vm.not_running")
+	}
+	node, err := s.nodeOf(vm)
+	if err != nil {
+		return err
+	}
+	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, "password")
+	err = node.SetPassword(ctx, vm.UUID, "root", password)
+	if err != nil {
+		s.log.Warn("vm action failed", "vm", vm.UUID, "action", "password", "action_id", act.ID, "err", err)
+		_, _ = s.db.EndAction(ctx, act.ID, actionError(err))
+		if errors.Is(err, hypervisor.ErrUnavailable) {
+			return Unavailable("vm.agent_unavailable", err)
+		}
+		return Conflict("vm.agent_unavailable")
+	}
+	_ = s.db.SetVMRootCrypt(ctx, vm.ID, hypervisor.CryptPassword(password))
+	s.refreshSeed(ctx, vm.ID)
+	_, _ = s.db.EndAction(ctx, act.ID, "")
+	s.audit.Record(ctx, p, "vm.password", SeveritySecurity, "vm", vm.UUID, "")
+	return nil
+}
+
+// refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a
+// new hostname or root password survives the guest's next boot. A node that
+// does not answer now is not an error: the record is the truth, and a rebuild
+// or the next change writes the seed again.
+func (s *VMs) refreshSeed(ctx context.Context, vmID int64) {
+	vm, err := s.db.VMByID(ctx, vmID)
+	if err != nil || vm.NodeID == 0 || vm.Status == vmstatus.Creating {
+		return
+	}
+	node, err := s.fleet.Node(vm.NodeID)
+	if err != nil {
+		return
+	}
+	spec, err := s.specFor(ctx, vm)
+	if err != nil {
+		return
+	}
+	if err := node.RefreshSeed(ctx, spec); err != nil {
+		s.log.Warn("refreshing seed", "vm", vm.UUID, "err", err)
+	}
+}
+
+// reload reads a VM again after a change, as the doors show it.
+func (s *VMs) reload(ctx context.Context, id int64) (VM, error) {
+	vm, err := s.db.VMByID(ctx, id)
+	if err != nil {
+		return VM{}, Internal(err)
+	}
+	return vmOf(vm), nil
+}

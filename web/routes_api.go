@@ -1,0 +1,61 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"abrak/handlers"
+)
+
+// apiRoutes is every route of the JSON API under /api/v1, by resource. Each
+// is documented in handlers/openapi.json; tests hold the two to each other.
+func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
+	// The OpenAPI document is public: outside any session or token middleware.
+	e.GET("/api/v1/openapi.json", h.OpenAPI)
+
+	// Everything else: a bearer token and its budget (apiauth.go, ratelimit.go).
+	api := apiGroup(e, h, h.Tokens, cfg.APIRateLimit)
+
+	// VMs: reads, the order, and the operations on one.
+	api.GET("/vms", h.ListVMs)
+	api.POST("/vms", h.CreateVM)
+	api.GET("/vms/:uuid", h.GetVM)
+	api.PATCH("/vms/:uuid", h.RenameVM)
+	api.DELETE("/vms/:uuid", h.DeleteVM)
+	api.POST("/vms/:uuid/power/:action", h.PowerVM)
+	api.POST("/vms/:uuid/security/password", h.SetPassword)
+	api.POST("/vms/:uuid/security/hostname", h.SetHostname)
+	api.POST("/vms/:uuid/resize", h.ResizeVM)
+	api.GET("/vms/:uuid/snapshots", h.VMSnapshots)
+	api.POST("/vms/:uuid/snapshots", h.CreateSnapshot)
+	api.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
+	api.DELETE("/vms/:uuid/snapshots/:name", h.DeleteSnapshot)
+	api.POST("/vms/:uuid/rebuild", h.RebuildVM)
+	api.POST("/vms/:uuid/boot", h.BootVM)
+
+	// The console: a ticket's link, for any browser to open once.
+	api.POST("/vms/:uuid/console", h.APIConsole)
+
+	// Actions: what an operation started, and how it ended.
+	api.GET("/vms/:uuid/actions", h.VMActions)
+	api.GET("/actions/:id", h.GetAction)
+
+	// The catalog VMs are ordered from.
+	api.GET("/plans", h.Plans)
+	api.GET("/os-templates", h.OSTemplates)
+	api.GET("/isos", h.ISOs)
+	api.GET("/regions", h.Regions)
+
+	// The account.
+	api.GET("/account", h.APIAccount)
+
+	// SSH keys.
+	api.GET("/ssh-keys", h.APISSHKeys)
+	api.POST("/ssh-keys", h.APICreateSSHKey)
+	api.GET("/ssh-keys/:id", h.APISSHKey)
+	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
+
+	// Billing: top-ups and monthly statements.
+	api.POST("/billing/topups", h.StartTopUp)
+	api.GET("/billing/topups/:id", h.APITopUp)
+	api.GET("/billing/statements/:month", h.APIStatement)
+}
