@@ -26,7 +26,7 @@ func (a *App) loops() []func(context.Context) {
 	return []func(context.Context){
 		a.Workers.RunProvisioner,  // paid orders built into VMs, with a first-boot watch of each
 		a.Workers.RunReconciler,   // every 15 s: nodes' health and accelerator, each domain's state against its record
-		a.Workers.RunBiller,       // every minute: the hour's charges, low balances, VMs that cannot pay held, suspended, deleted
+		a.Workers.RunBiller,       // every minute: the hour's charges, low balances, VMs that cannot pay held, suspended, deleted; the recycle bin emptied of VMs past their grace
 		a.Workers.RunTemplateSync, // imported templates onto every node that lacks them
 		a.Workers.RunBackups,      // every minute: the daily backups due, and those past their retention removed
 		a.TopUps.Run,              // payments never finished at the gateway expire

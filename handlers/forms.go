@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -40,4 +41,21 @@ func formValues(c echo.Context, names ...string) map[string]string {
 		v[n] = c.FormValue(n)
 	}
 	return v
+}
+
+// boolParam reads a yes/no of the query (or, failing that, the form): absent
+// is false; anything but true/false, 1/0 is a 422 naming it.
+func boolParam(c echo.Context, name string) (bool, error) {
+	v := c.QueryParam(name)
+	if v == "" {
+		v = c.FormValue(name)
+	}
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, services.Invalid(map[string]string{name: "form.bool_invalid"})
+	}
+	return b, nil
 }

@@ -9,8 +9,9 @@ import (
 	"abrak/views"
 )
 
-// DeleteVM is DELETE /api/v1/vms/{uuid} and POST /vms/{uuid}/delete. The
-// dashboard also checks, on the server, that the VM's name was typed.
+// DeleteVM is DELETE /api/v1/vms/{uuid} and POST /vms/{uuid}/delete: into the
+// recycle bin, or destroyed at once with purge=true (the query, or the form's
+// field). The dashboard also checks, on the server, that the VM's name was typed.
 func (h *Handlers) DeleteVM(c echo.Context) error {
 	p, err := actor(c)
 	if err != nil {
@@ -28,7 +29,11 @@ func (h *Handlers) DeleteVM(c echo.Context) error {
 			return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Delete = f })
 		}
 	}
-	_, err = h.VMs.Delete(ctx, p, uuid)
+	purge, err := boolParam(c, "purge")
+	if err != nil {
+		return err
+	}
+	_, err = h.VMs.Delete(ctx, p, uuid, purge)
 	if apiDoor(c) {
 		if err != nil {
 			return err

@@ -53,7 +53,7 @@ func TestAnExhaustedPoolKeepsTheOrderUntilAnAddressFrees(t *testing.T) {
 		t.Fatalf("the waiting order became %s with %d failures", o.Status, o.Failures)
 	}
 
-	_, err = p.Delete(e.ctx, owner, first.UUID)
+	_, err = p.Delete(e.ctx, owner, first.UUID, true)
 	must(t, err)
 	took := e.waitStatus(waiting.UUID, vmstatus.Running, 30*time.Second)
 	if vm := e.vm(waiting.UUID); vm.PublicIP != first.PublicIP {

@@ -125,7 +125,7 @@ func (s *Workers) startScheduledBackup(ctx context.Context, d store.DueBackup, l
 	go func() {
 		defer s.running.Done()
 		defer s.backupsRunning.done(strconv.FormatInt(vm.NodeID, 10))
-		if err := s.backUp(vm, node, st, target, store.BackupScheduled, a.ID); err != nil && last {
+		if _, err := s.backUp(vm, node, st, target, store.BackupScheduled, a.ID); err != nil && last {
 			s.log.Error("the day's backup failed on every try", "vm", vm.UUID, "tries", s.cfg.Backups.Attempts, "err", err)
 			s.audit.Record(context.Background(), Principal{UserID: vm.UserID}, "vm.backup_failed", SeverityWarning, "vm", vm.UUID, "")
 		}
@@ -198,3 +198,7 @@ func (s *vmCore) dropBackup(ctx context.Context, bk store.Backup) {
 	}
 	s.log.Info("backup removed by retention", "vm", bk.VMUUID, "backup", bk.ID, "kind", bk.Kind)
 }
+
+// BackupFailures counts the backups that failed since the panel started, by
+// region, for the operator's metrics.
+func (s *Workers) BackupFailures() map[string]int64 { return s.backupFailures.snapshot() }

@@ -192,28 +192,24 @@ func (s *VMs) BackupNow(ctx context.Context, p Principal, uuid string) (Action, 
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		s.backUp(vm, node, st, target, store.BackupManual, a.ID)
+		_, _ = s.backUp(vm, node, st, target, store.BackupManual, a.ID)
 	}()
 	return actionOf(a), nil
 }
 
-// backUp takes one backup of vm into the store and ends its action. The VM
-// is locked (by the caller) while its image is made on the node, and unlocked
-// before the image travels, so the VM can be operated on meanwhile. A backup
-// that fails leaves no file and is never listed.
-func (s *vmCore) backUp(vm store.VM, node *hypervisor.Node, st store.BackupStore, target backupTarget, kind string, actionID int64) error {
+// backUp takes one backup of vm into the store, ends its action (if any) and
+// returns the backup's id. The VM is locked (by the caller) while its image is
+// made on the node, and unlocked before the image travels, so the VM can be
+// operated on meanwhile. A backup that fails leaves no file and is never listed.
+func (s *vmCore) backUp(vm store.VM, node *hypervisor.Node, st store.BackupStore, target backupTarget, kind string, actionID int64) (int64, error) {
 	ctx, cancel := context.WithTimeout(s.bg, backupTimeout(vm))
 	defer cancel()
-	unlock := func() {
-		if err := s.db.SetVMLocked(context.Background(), vm.ID, false); err != nil {
-			s.log.Error("unlocking vm", "vm", vm.UUID, "err", err)
-		}
-	}
+	unlock := func() { s.unlock(vm) }
 	bk, err := s.db.StartBackup(ctx, store.Backup{VMID: vm.ID, StoreID: st.ID, Kind: kind, ActionID: actionID, CreatedAt: s.cfg.Now()})
 	if err != nil {
 		unlock()
 		s.endBackupAction(actionID, err)
-		return err
+		return 0, err
 	}
 	file := fmt.Sprintf("%s-%d.qcow2", vm.UUID, bk.ID)
 	progress := s.progressOf(ctx, actionID, 0, 90)
@@ -249,7 +245,7 @@ func (s *vmCore) backUp(vm store.VM, node *hypervisor.Node, st store.BackupStore
 			"bytes", size, "consistency", img.Consistency, "took", img.Took)
 	}
 	s.endBackupAction(actionID, err)
-	return err
+	return bk.ID, err
 }
 
 // backupTimeout bounds one backup by the size of the disk: at least an hour,
@@ -403,4 +399,61 @@ func (s *VMs) RestoreBackup(ctx context.Context, p Principal, uuid string, id in
 		}
 		return s.db.SetVMStatus(ctx, vm.ID, vmstatus.Running)
 	})
+}
+
+// gib is a GiB, the unit of plans' disks.
+const gib = 1 << 30
+
+// diskOf is a completed backup as the disk of a VM built from it. A backup
+// gone meanwhile (deleted, expired) fails the build, which is then refunded.
+func (s *vmCore) diskOf(ctx context.Context, backupID int64) (*hypervisor.DiskImage, error) {
+	bk, err := s.db.BackupByID(ctx, backupID)
+	if err != nil {
+		return nil, err
+	}
+	if bk.Status != store.BackupCompleted {
+		return nil, fmt.Errorf("backup %d is %s", bk.ID, bk.Status)
+	}
+	st, err := s.db.BackupStoreByID(ctx, bk.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	target, err := targetOf(s.fleet, st)
+	if err != nil {
+		return nil, err
+	}
+	img := imageOf(bk, target)
+	return &img, nil
+}
+
+// RestoreBackupAsNew orders a new VM built from one of a VM's backups, in the
+// backup's region, on any node there with room: a normal order (plan, access,
+// names, backups), charged as one; its OS is the backup's. The VM may have
+// been deleted since, while its backups outlive it. The plan's disk must hold
+// the backup's.
+func (s *VMs) RestoreBackupAsNew(ctx context.Context, p Principal, uuid string, id int64, in CreateVMInput) (Ordered, error) {
+	if err := p.Require(ScopeVMCreate); err != nil {
+		return Ordered{}, err
+	}
+	src, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return Ordered{}, err
+	}
+	bk, _, err := s.backupOfVM(ctx, src, id)
+	if err != nil {
+		return Ordered{}, err
+	}
+	if in.Region != "" && in.Region != src.Region {
+		return Ordered{}, Invalid(map[string]string{"region": "backup.region_other"})
+	}
+	if err := s.requireVerified(ctx, p.UserID); err != nil {
+		return Ordered{}, err
+	}
+	in.OSTemplateSlug, in.Region, in.from = src.OSTemplateSlug, src.Region, &bk
+	order, err := s.checkOrder(ctx, p, in)
+	if err != nil {
+		return Ordered{}, err
+	}
+	s.audit.Record(ctx, p, "vm.backup_restore_new", SeverityInfo, "vm", src.UUID, strconv.FormatInt(bk.ID, 10))
+	return s.recordOrder(ctx, p, order)
 }

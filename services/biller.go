@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"abrak/hypervisor"
@@ -10,7 +11,8 @@ import (
 	"abrak/vmstatus"
 )
 
-// RunBiller charges every live VM by the hour until ctx ends. The order paid
+// RunBiller charges every live VM by the hour until ctx ends, and destroys
+// what waited out its grace in the recycle bin (recycle_bin.go). The order paid
 // the first hour; each later hour is one ledger row. When a wallet cannot pay
 // an hour, the VM is powered off (its disk is kept) and the customer sees a
 // warning in the activity log; it is billed again once started with funds.
@@ -20,6 +22,7 @@ func (s *Workers) RunBiller(ctx context.Context) {
 		s.WarnLowBalances(ctx)
 		s.SuspendOverdue(ctx, s.cfg.Now())
 		s.DeleteLongUnpaid(ctx, s.cfg.Now())
+		s.EmptyRecycleBin(ctx, s.cfg.Now())
 	})
 }
 
@@ -135,13 +138,32 @@ func (s *Workers) DeleteLongUnpaid(ctx context.Context, now time.Time) {
 	}
 }
 
+// finalBackup keeps the disk of a VM about to be deleted for non-payment and
+// says where: in its region's backup store (a final backup, the operator's to
+// remove) when there is one off its node, else beside the disk on its node.
+func (s *Workers) finalBackup(ctx context.Context, vmID int64, node *hypervisor.Node) (string, error) {
+	vm, err := s.db.VMByID(ctx, vmID)
+	if err != nil {
+		return "", err
+	}
+	st, target, err := s.backupStoreFor(ctx, vm)
+	if err != nil {
+		return node.BackupDisk(ctx, vm.UUID)
+	}
+	if ok, err := s.db.TryLockVM(ctx, vm.ID); err != nil || !ok {
+		return "", fmt.Errorf("the vm is busy: %w", err)
+	}
+	id, err := s.backUp(vm, node, st, target, store.BackupFinal, 0)
+	return fmt.Sprintf("backup %d in %s", id, st.Name), err
+}
+
 func (s *Workers) deleteUnpaid(ctx context.Context, v store.UnpaidVM) {
 	node, err := s.fleet.Node(v.NodeID)
 	if err != nil {
 		return // its node is away: the next pass tries again
 	}
 	_ = node.PowerOff(ctx, v.UUID)
-	backup, err := node.BackupDisk(ctx, v.UUID)
+	backup, err := s.finalBackup(ctx, v.ID, node)
 	if err != nil {
 		s.log.Error("final backup before deleting an unpaid vm failed; not deleted", "vm", v.UUID, "err", err)
 		return

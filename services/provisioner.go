@@ -78,7 +78,7 @@ func (s *Workers) provision(ctx context.Context, o store.Order) {
 			return
 		}
 	}
-	nodeID, err := s.place(ctx, vm)
+	nodeID, err := s.place(ctx, vm, o.FromBackupID != 0)
 	if err != nil {
 		s.retryOrFail(ctx, o, vm, err)
 		return
@@ -90,6 +90,9 @@ func (s *Workers) provision(ctx context.Context, o store.Order) {
 		return
 	}
 	spec, err := s.specFor(ctx, vm)
+	if err == nil && o.FromBackupID != 0 {
+		spec.From, err = s.diskOf(ctx, o.FromBackupID)
+	}
 	if err != nil {
 		s.retryOrFail(ctx, o, vm, err)
 		return

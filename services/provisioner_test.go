@@ -319,7 +319,7 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 	must(t, err)
 
 	for _, vm := range []store.VM{placed, unplaced} {
-		a, err := p.Delete(e.ctx, owner, vm.UUID)
+		a, err := p.Delete(e.ctx, owner, vm.UUID, false)
 		must(t, err)
 		if a.Status != store.ActionCompleted || a.Type != "delete" {
 			t.Fatalf("delete of the waiting %s: %+v", vm.DisplayName, a)
@@ -330,10 +330,10 @@ func TestDeletingAWaitingVMCancelsItsOrder(t *testing.T) {
 		if n, sum := e.ledgerRows(owner, "refund", vm.UUID); n != 1 || sum != vmtPrice {
 			t.Fatalf("%s: %d refunds summing %d, want one of %d", vm.DisplayName, n, sum, vmtPrice)
 		}
-		_, err = p.Delete(e.ctx, owner, vm.UUID)
+		_, err = p.Delete(e.ctx, owner, vm.UUID, false)
 		wantStatus(t, err, 404, "")
 	}
-	_, err = p.Delete(e.ctx, owner, busy.UUID)
+	_, err = p.Delete(e.ctx, owner, busy.UUID, false)
 	wantStatus(t, err, 409, "")
 	if b := e.balance(owner); b != 3*vmtPrice {
 		t.Fatalf("balance %d after three orders and two cancels, want %d", b, 3*vmtPrice)

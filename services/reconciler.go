@@ -58,6 +58,14 @@ func (s *Workers) Reconcile(ctx context.Context) {
 			if !ok {
 				got = vmstatus.Destroyed
 			}
+			if vm.Status == vmstatus.Deleted && ok {
+				// A VM in the recycle bin bills nothing: it must not run.
+				if got.Active() {
+					s.log.Warn("a deleted vm's domain runs: powering it off", "vm", vm.UUID)
+					_ = powerOff(ctx, node, vm.UUID)
+				}
+				continue
+			}
 			if got == vm.Status || got == vmstatus.Stopped && vm.Status == vmstatus.Crashed {
 				// A crashed VM the node shows off (after a restart of the node, say)
 				// stays crashed until it is started: that is what the customer must know.

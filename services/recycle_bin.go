@@ -15,15 +15,37 @@ import (
 // it back as it was. After the grace it is destroyed for real (its addresses
 // go to quarantine), as a delete with purge does at once.
 
-// toRecycleBin powers vm off and puts it in the recycle bin.
+// toRecycleBin puts vm in the recycle bin at once (it reads deleted and bills
+// nothing from now) and powers it off. A power-off that fails is done again
+// by the reconciler, which keeps binned VMs off.
 func (s *VMs) toRecycleBin(ctx context.Context, p Principal, vm store.VM, node *hypervisor.Node) (Action, error) {
-	return s.exclusive(ctx, p, vm, "delete", 2*time.Minute, func(ctx context.Context) error {
-		if err := node.PowerOff(ctx, vm.UUID); err != nil && !errors.Is(err, hypervisor.ErrInvalidState) && !errors.Is(err, hypervisor.ErrNotFound) {
-			return err
+	if err := s.lock(ctx, vm); err != nil {
+		return Action{}, err
+	}
+	if moved, err := s.db.MoveToRecycleBin(ctx, vm.ID, s.cfg.Now()); err != nil || !moved {
+		s.unlock(vm)
+		if err == nil {
+			return Action{}, NotFound()
 		}
-		_, err := s.db.MoveToRecycleBin(ctx, vm.ID, s.cfg.Now())
-		return err
+		return Action{}, Internal(err)
+	}
+	a, err := s.async(ctx, p, vm, "delete", 2*time.Minute, func(ctx context.Context) error {
+		defer s.unlock(vm)
+		return powerOff(ctx, node, vm.UUID)
 	})
+	if err != nil {
+		s.unlock(vm)
+	}
+	return a, err
+}
+
+// powerOff stops a VM's domain at once; one already off, or gone, is no error.
+func powerOff(ctx context.Context, node *hypervisor.Node, uuid string) error {
+	err := node.PowerOff(ctx, uuid)
+	if errors.Is(err, hypervisor.ErrInvalidState) || errors.Is(err, hypervisor.ErrNotFound) {
+		return nil
+	}
+	return err
 }
 
 // Restore brings a VM back from the recycle bin: the same VM, disk, addresses

@@ -73,7 +73,7 @@ func (s *VMs) SetBoot(ctx context.Context, p Principal, uuid string, in BootInpu
 	if err := built(vm); err != nil {
 		return Booted{}, err
 	}
-	if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+	if err := s.canPay(ctx, vm, vm.HourlyCost()); err != nil {
 		return Booted{}, err
 	}
 	node, err := s.nodeOf(vm)

@@ -29,8 +29,13 @@ type CreateVMInput struct {
 	Region         string
 	// UserData is the customer's cloud-config or "#!" script (UserDataProblem).
 	UserData string
+	// BackupsEnabled turns the VM's daily backups on from the start (priced
+	// as BackupPrice of the plan's hourly price, charged from the first hour).
+	BackupsEnabled bool
 	// IdempotencyKey makes a repeated request return the first VM.
 	IdempotencyKey string
+	// from is the backup the VM is built from (RestoreBackupAsNew).
+	from *store.Backup
 }
 
 // requestHash identifies an order's content, so a reused idempotency key with
@@ -39,8 +44,11 @@ type CreateVMInput struct {
 // database, and the password is never stored in any form but its crypt hash.
 func (in CreateVMInput) requestHash() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
-		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region, in.UserData)
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s\x00%v", in.PlanSlug, in.OSTemplateSlug, in.AuthMode,
+		in.SSHKeyIDs, in.DisplayName, in.Hostname, in.Region, in.UserData, in.BackupsEnabled)
+	if in.from != nil {
+		fmt.Fprintf(h, "\x00backup %d", in.from.ID)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -104,6 +112,15 @@ func (s *VMs) checkOrder(ctx context.Context, p Principal, in CreateVMInput) (st
 		fields["plan_slug"] = "vm.plan_unknown"
 	}
 	tmpl, ok, err := s.activeTemplate(ctx, in.OSTemplateSlug)
+	if in.from != nil {
+		// The backup's disk holds the OS its VM was built from, whether or
+		// not the template is still offered.
+		tmpl, err = s.db.OSTemplate(ctx, in.OSTemplateSlug)
+		ok = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			err = nil
+		}
+	}
 	switch {
 	case in.OSTemplateSlug == "":
 		fields["os_template_slug"] = "form.required"
@@ -175,21 +192,37 @@ func (s *VMs) checkOrder(ctx context.Context, p Principal, in CreateVMInput) (st
 	} else if k := validDisplayName(in.DisplayName); k != "" {
 		fields["display_name"] = k
 	}
+	diskGB := max(plan.DiskGB, tmpl.MinDiskGB)
+	var fromID int64
+	if in.from != nil {
+		// Disks never shrink: the plan must hold the backup's whole disk.
+		need := int((in.from.Capacity + gib - 1) / gib)
+		if plan.Slug != "" && plan.DiskGB < need {
+			fields["plan_slug"] = "backup.plan_too_small"
+		}
+		diskGB, fromID = max(diskGB, need), in.from.ID
+	}
 	if len(fields) > 0 {
 		return store.NewVMOrder{}, Invalid(fields)
 	}
 
-	return store.NewVMOrder{
+	order := store.NewVMOrder{
 		VM: store.VM{UUID: id, UserID: p.UserID, DisplayName: in.DisplayName, Hostname: in.Hostname,
 			PlanSlug: plan.Slug, OSTemplateSlug: tmpl.Slug, Region: region.Slug,
-			VCPUs: plan.VCPUs, MemoryMB: plan.MemoryMB, DiskGB: max(plan.DiskGB, tmpl.MinDiskGB),
+			VCPUs: plan.VCPUs, MemoryMB: plan.MemoryMB, DiskGB: diskGB,
 			VNCPassword: randomVNCPassword(), RootCrypt: rootCrypt, SSHKeys: sshKeys},
 		AmountRials:    plan.PriceHourlyRials,
 		IdempotencyKey: in.IdempotencyKey,
 		RequestHash:    requestHash,
 		Quarantine:     s.cfg.AddressQuarantine,
 		UserData:       in.UserData,
-	}, nil
+		FromBackupID:   fromID,
+	}
+	if in.BackupsEnabled {
+		order.VM.BackupsEnabled, order.VM.BackupPriceHourly = true, s.BackupPrice(plan.PriceHourlyRials)
+		order.BackupRials = order.VM.BackupPriceHourly
+	}
+	return order, nil
 }
 
 // recordOrder records a checked order and its first hour's charge, then places
@@ -231,7 +264,7 @@ func (s *VMs) recordOrder(ctx context.Context, p Principal, order store.NewVMOrd
 		s.noAddress(vm)
 		return s.waiting(ctx, vm, store.ErrNoAddress), nil
 	}
-	if _, err := s.place(ctx, vm); err != nil {
+	if _, err := s.place(ctx, vm, order.FromBackupID != 0); err != nil {
 		// Say at once why the order waits; the provisioner keeps trying from here.
 		s.log.Warn("order waits for a hypervisor", "vm", vm.UUID, "region", vm.Region, "err", err)
 		return s.waiting(ctx, vm, err), nil
@@ -278,8 +311,10 @@ func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error)
 	return regions[0], nil
 }
 
-// place picks a node for a VM that has none yet and records it.
-func (s *vmCore) place(ctx context.Context, vm store.VM) (int64, error) {
+// place picks a node for a VM that has none yet and records it. A VM built
+// from a template goes where the template is; anyNode lets one built from a
+// backup's disk go to any node of its region with room.
+func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, error) {
 	if vm.NodeID != 0 {
 		return vm.NodeID, nil
 	}
@@ -291,9 +326,11 @@ func (s *vmCore) place(ctx context.Context, vm store.VM) (int64, error) {
 	for id, u := range usage {
 		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
 	}
-	allowed, err := s.nodesWithTemplate(ctx, vm.OSTemplateSlug)
-	if err != nil {
-		return 0, err
+	var allowed func(int64) bool
+	if !anyNode {
+		if allowed, err = s.nodesWithTemplate(ctx, vm.OSTemplateSlug); err != nil {
+			return 0, err
+		}
 	}
 	nodeID, err := s.fleet.PlaceAmong(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used, allowed)
 	if err != nil {

@@ -2,17 +2,18 @@ package services
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"abrak/hypervisor"
 	"abrak/store"
 	"abrak/vmstatus"
 )
 
-// Delete destroys a VM and its disks. The record stays, as destroyed, for the
-// customer's history; its address is freed.
-func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, error) {
+// Delete puts a VM in the recycle bin (recycle_bin.go): off, unbilled, its
+// disk and addresses kept for RecycleGrace, whence Restore brings it back.
+// With purge, or for a VM already in the bin, it is destroyed at once with its
+// disks; the record stays, as destroyed, for the customer's history, and its
+// addresses go to quarantine. An order still waiting is withdrawn and refunded.
+func (s *VMs) Delete(ctx context.Context, p Principal, uuid string, purge bool) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
 	if err != nil {
 		return Action{}, err
@@ -20,7 +21,8 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, err
 	if vm.Status == vmstatus.Creating {
 		return s.cancel(ctx, p, vm)
 	}
-	s.audit.Record(ctx, p, "vm.delete", SeverityWarning, "vm", vm.UUID, vm.DisplayName)
+	purge = purge || vm.Status == vmstatus.Deleted
+	s.audit.Record(ctx, p, map[bool]string{false: "vm.delete", true: "vm.purge"}[purge], SeverityWarning, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID == 0 {
 		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
@@ -30,19 +32,11 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string) (Action, err
 	if err != nil {
 		return Action{}, err
 	}
-	if err := s.lock(ctx, vm); err != nil {
-		return Action{}, err
+	if !purge {
+		return s.toRecycleBin(ctx, p, vm, node)
 	}
-	return s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
-		err := node.Delete(ctx, vm.UUID)
-		if err != nil && !errors.Is(err, hypervisor.ErrNotFound) {
-			_ = s.db.SetVMLocked(ctx, vm.ID, false)
-			return err
-		}
-		if err := s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed); err != nil {
-			return err
-		}
-		return s.db.SetVMLocked(ctx, vm.ID, false)
+	return s.exclusive(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
+		return s.destroy(ctx, vm)
 	})
 }
 

@@ -16,8 +16,8 @@ import (
 // work after the answer, exclusive does so with the VM locked.
 
 // writable loads a VM the principal may change, refusing while it is being
-// built, is gone, is locked by another operation, or is suspended for
-// non-payment (which still lets it be deleted).
+// built, is gone, is in the recycle bin, is locked by another operation, or is
+// suspended for non-payment (the last two still let it be deleted).
 func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
 	if err := p.Require(scope); err != nil {
 		return store.VM{}, err
@@ -29,6 +29,10 @@ func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (st
 	switch {
 	case vm.Status == vmstatus.Destroyed:
 		return vm, NotFound()
+	case vm.Status == vmstatus.Deleted && scope != ScopeVMDelete:
+		e := Conflict("vm.in_recycle_bin")
+		e.Code = "in_recycle_bin"
+		return vm, e
 	case vm.Locked:
 		return vm, Conflict("vm.locked")
 	case vm.Suspended() && scope != ScopeVMDelete:
@@ -114,6 +118,13 @@ func (s *VMs) lock(ctx context.Context, vm store.VM) error {
 	return nil
 }
 
+// unlock releases the VM's lock, whatever the context of the operation that held it.
+func (s *vmCore) unlock(vm store.VM) {
+	if err := s.db.SetVMLocked(context.Background(), vm.ID, false); err != nil {
+		s.log.Error("unlocking vm", "vm", vm.UUID, "err", err)
+	}
+}
+
 // exclusive runs op as an action with the VM locked: no power action, other
 // change or delete can start on it until op ends, whatever the outcome.
 func (s *VMs) exclusive(ctx context.Context, p Principal, vm store.VM, typ string, timeout time.Duration, op func(ctx context.Context) error) (Action, error) {
@@ -126,11 +137,7 @@ func (s *VMs) exclusiveAction(ctx context.Context, p Principal, vm store.VM, typ
 		return Action{}, err
 	}
 	a, err := s.asyncAction(ctx, p, vm, typ, timeout, func(ctx context.Context, actionID int64) error {
-		defer func() {
-			if err := s.db.SetVMLocked(context.Background(), vm.ID, false); err != nil {
-				s.log.Error("unlocking vm", "vm", vm.UUID, "err", err)
-			}
-		}()
+		defer s.unlock(vm)
 		return op(ctx, actionID)
 	})
 	if err != nil {

@@ -37,7 +37,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 	}
 	if action == vmstatus.Start {
 		// Nothing starts that the wallet cannot pay the next hour of.
-		if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+		if err := s.canPay(ctx, vm, vm.HourlyCost()); err != nil {
 			return Action{}, err
 		}
 	}

@@ -33,7 +33,7 @@ func (s *VMs) Rebuild(ctx context.Context, p Principal, uuid, templateSlug strin
 		return Action{}, err
 	}
 	// A rebuild boots the VM: only with its next hour in the wallet.
-	if err := s.canPay(ctx, vm, vm.PriceHourly); err != nil {
+	if err := s.canPay(ctx, vm, vm.HourlyCost()); err != nil {
 		return Action{}, err
 	}
 	node, err := s.nodeOf(vm)

@@ -36,9 +36,14 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (A
 	if vm.Status != vmstatus.Stopped {
 		return Action{}, Conflict("vm.must_be_stopped")
 	}
-	if plan.PriceHourlyRials > vm.PriceHourly {
+	// Backups that are on are priced anew from the new plan's price.
+	backups := int64(0)
+	if vm.BackupsEnabled {
+		backups = s.BackupPrice(plan.PriceHourlyRials)
+	}
+	if cost := plan.PriceHourlyRials + backups; cost > vm.HourlyCost() {
 		// A larger plan only with its next hour in the wallet.
-		if err := s.canPay(ctx, vm, plan.PriceHourlyRials); err != nil {
+		if err := s.canPay(ctx, vm, cost); err != nil {
 			return Action{}, err
 		}
 	}
@@ -68,6 +73,12 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (A
 		if err := node.Resize(ctx, vm.UUID, plan.VCPUs, plan.MemoryMB, disk); err != nil {
 			return err
 		}
-		return s.db.SetVMSize(ctx, vm.ID, plan.Slug, plan.VCPUs, plan.MemoryMB, disk)
+		if err := s.db.SetVMSize(ctx, vm.ID, plan.Slug, plan.VCPUs, plan.MemoryMB, disk); err != nil {
+			return err
+		}
+		if vm.BackupsEnabled {
+			return s.db.SetBackups(ctx, vm.ID, true, backups)
+		}
+		return nil
 	})
 }

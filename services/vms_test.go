@@ -151,7 +151,7 @@ func TestVMLifeOnTheTestDriver(t *testing.T) {
 	}
 
 	// Delete: the domain and its disks leave the node, the address is free again.
-	a, err := p.Delete(ctx, owner, vm.UUID)
+	a, err := p.Delete(ctx, owner, vm.UUID, true)
 	must(t, err)
 	if a = waitAction(t, p, owner, a.ID); a.Status != store.ActionCompleted {
 		t.Fatalf("delete action %+v", a)
@@ -282,7 +282,7 @@ func TestAnotherCustomersVMDoesNotExist(t *testing.T) {
 		"get":      func(w services.Principal) error { _, err := p.Get(ctx, w, vm.UUID); return err },
 		"rename":   func(w services.Principal) error { _, err := p.Rename(ctx, w, vm.UUID, "theirs"); return err },
 		"power":    func(w services.Principal) error { _, err := p.Power(ctx, w, vm.UUID, "kill"); return err },
-		"delete":   func(w services.Principal) error { _, err := p.Delete(ctx, w, vm.UUID); return err },
+		"delete":   func(w services.Principal) error { _, err := p.Delete(ctx, w, vm.UUID, false); return err },
 		"actions":  func(w services.Principal) error { _, _, err := p.Actions(ctx, w, vm.UUID, 10, 0); return err },
 		"action":   func(w services.Principal) error { _, err := p.Action(ctx, w, acts[0].ID); return err },
 		"page":     func(w services.Principal) error { _, err := p.Page(ctx, w, vm.UUID, 10, 10); return err },
@@ -323,7 +323,7 @@ func TestAnotherCustomersVMDoesNotExist(t *testing.T) {
 	_, err = p.SetHostname(ctx, readOnly, vm.UUID, "x1")
 	wantForbidden(t, err, services.ScopeVMWrite)
 	wantForbidden(t, p.SetPassword(ctx, readOnly, vm.UUID, "another-long-secret"), services.ScopeVMWrite)
-	_, err = p.Delete(ctx, readOnly, vm.UUID)
+	_, err = p.Delete(ctx, readOnly, vm.UUID, false)
 	wantForbidden(t, err, services.ScopeVMDelete)
 
 	writer := owner

@@ -21,12 +21,20 @@ type Order struct {
 	LastError        string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// FromBackupID is the backup the VM is built from; 0 for its template.
+	FromBackupID int64
 }
 
 // NewVMOrder is everything recorded when a customer orders a VM.
 type NewVMOrder struct {
-	VM             VM
-	AmountRials    int64
+	VM          VM
+	AmountRials int64
+	// BackupRials is the first hour of its backups, when the order turns them
+	// on (VM.BackupsEnabled, VM.BackupPriceHourly): charged as a row of its own
+	// beside the plan's first hour, and refunded with it.
+	BackupRials int64
+	// FromBackupID, when set, is the backup whose disk the VM is built from.
+	FromBackupID   int64
 	IdempotencyKey string
 	RequestHash    string
 	// Quarantine is how long a released address rests before it is handed out again.
@@ -78,10 +86,11 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay, 
 			keys += k
 		}
 		e := tx.QueryRowContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region, mac,
-			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at, paid_until)
-			VALUES (?, ?, ?, ?, `+sqlCreating+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			vcpus, memory_mb, disk_gb, vnc_password, root_password_crypt, ssh_keys, created_at, updated_at, paid_until, backups_enabled, backup_price_rials)
+			VALUES (?, ?, ?, ?, `+sqlCreating+`, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			v.UUID, v.UserID, v.DisplayName, v.Hostname, v.PlanSlug, v.OSTemplateSlug, v.Region, v.MAC,
-			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, 0).Scan(&v.ID) // paid from its first boot: FinishOrder
+			v.VCPUs, v.MemoryMB, v.DiskGB, v.VNCPassword, v.RootCrypt, keys, now, now, 0, // paid from its first boot: FinishOrder
+			v.BackupsEnabled, v.HourlyBackups()).Scan(&v.ID)
 		if isUnique(e) && strings.Contains(e.Error(), "vms.mac") {
 			return ErrMACTaken
 		}
@@ -96,11 +105,15 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay, 
 				return e
 			}
 		}
-		if _, e := AddToBalance(ctx, tx, v.UserID, -in.AmountRials, "vm_order", v.UUID); e != nil {
+		if e := chargeHourTx(ctx, tx, v.UserID, v.UUID, "vm_order", in.AmountRials, in.BackupRials); e != nil {
 			return e
 		}
-		if _, e := tx.ExecContext(ctx, `INSERT INTO orders (user_id, vm_id, status, amount_rials, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.UserID, v.ID, vmstatus.OrderPending, in.AmountRials, now, now, now); e != nil {
+		var from any
+		if in.FromBackupID != 0 {
+			from = in.FromBackupID
+		}
+		if _, e := tx.ExecContext(ctx, `INSERT INTO orders (user_id, vm_id, status, amount_rials, next_attempt_at, created_at, updated_at, from_backup_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, v.UserID, v.ID, vmstatus.OrderPending, in.AmountRials+in.BackupRials, now, now, now, from); e != nil {
 			return e
 		}
 		if in.IdempotencyKey != "" {
@@ -122,8 +135,8 @@ func (db *DB) CreateVMOrder(ctx context.Context, in NewVMOrder) (vm VM, replay, 
 // DueOrders lists orders the provisioner should work on now: pending ones whose
 // time has come, and ones left "provisioning" by a crash (stale for over a minute).
 func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order, error) {
-	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at
-		FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
+	rows, err := db.read(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at,
+		coalesce(from_backup_id, 0) FROM orders WHERE (status = ? AND next_attempt_at <= ?) OR (status = ? AND updated_at <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
 		vmstatus.OrderPending, now.Unix(), vmstatus.OrderProvisioning, now.Add(-time.Minute).Unix(), limit)
 	if err != nil {
 		return nil, err
@@ -133,7 +146,7 @@ func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) ([]Order,
 	for rows.Next() {
 		var o Order
 		var next, created, updated int64
-		if err := rows.Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated); err != nil {
+		if err := rows.Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated, &o.FromBackupID); err != nil {
 			return nil, err
 		}
 		o.NextAttemptAt, o.CreatedAt, o.UpdatedAt = time.Unix(next, 0), time.Unix(created, 0), time.Unix(updated, 0)
@@ -259,8 +272,8 @@ func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err er
 func (db *DB) OrderForVM(ctx context.Context, vmID int64) (Order, error) {
 	var o Order
 	var next, created, updated int64
-	err := db.readRow(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at FROM orders WHERE vm_id = ?`, vmID).
-		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated)
+	err := db.readRow(ctx, `SELECT id, user_id, vm_id, status, amount_rials, attempts, failures, next_attempt_at, last_error, created_at, updated_at, coalesce(from_backup_id, 0) FROM orders WHERE vm_id = ?`, vmID).
+		Scan(&o.ID, &o.UserID, &o.VMID, &o.Status, &o.AmountRials, &o.Attempts, &o.Failures, &next, &o.LastError, &created, &updated, &o.FromBackupID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound
 	}

@@ -412,7 +412,7 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 		if err != nil || !slices.Contains(bound, byPass) || !slices.Contains(bound, byKey) {
 			t.Fatalf("filter bindings before the delete: %v, %v", bound, err)
 		}
-		mustStatus(t, "delete", apiCall(t, qp.testApp, http.MethodDelete, "/api/v1/vms/"+byPass, c.token, ""), http.StatusNoContent)
+		mustStatus(t, "delete", apiCall(t, qp.testApp, http.MethodDelete, "/api/v1/vms/"+byPass+"?purge=true", c.token, ""), http.StatusNoContent)
 		waitFor(t, 2*time.Minute, "the VM is destroyed", func() bool {
 			return apiVMNetOf(t, qp.testApp, c.token, byPass).Status == vmstatus.Destroyed
 		})

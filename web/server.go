@@ -77,6 +77,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	m := newMetrics(reg)
 	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
 	reg.MustRegister(newPoolCollector(h.Workers.Pools))
+	reg.MustRegister(newBackupCollector(h.Workers.BackupFailures))
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answers", Help: "Answers kept in memory for pollers."},
 			func() float64 { n, _ := h.KeptAnswers(); return float64(n) }),

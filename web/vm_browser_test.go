@@ -157,12 +157,10 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 		t.Errorf("after deleting the browser is at %s, want /vms", p.path())
 	}
 	p.waitDOM(statusWait, "the VM leaves the list", `(uuid) => !document.querySelector('tr[data-vm="' + uuid + '"]')`, uuid)
-	if st := vmRow(t, qp.testApp, uuid).Status; st != "destroyed" {
-		t.Errorf("the deleted VM's status is %q", st)
+	if st := vmRow(t, qp.testApp, uuid).Status; st != "deleted" {
+		t.Errorf("the deleted VM's status is %q, want deleted (in the recycle bin)", st)
 	}
-	if st, ok := qp.domains(t)[uuid]; ok {
-		t.Errorf("the node still has the deleted VM's domain (%s)", st)
-	}
+	waitFor(t, time.Minute, "the binned VM's domain is off", func() bool { return qp.domains(t)[uuid] == "stopped" })
 	p.wantLangDir(string(lang), lang.Dir())
 }
 

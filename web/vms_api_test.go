@@ -536,8 +536,8 @@ func TestAPIVMOperations(t *testing.T) {
 			}
 		}},
 		{name: "delete", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
-			if vm := vmRow(t, w.a, w.db); vm.Status != "destroyed" {
-				t.Errorf("status %q after delete", vm.Status)
+			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Deleted {
+				t.Errorf("status %q after delete, want deleted (in the recycle bin) at once", vm.Status)
 			}
 			if b := decode[listBody](t, apiCall(t, w.a, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 0 {
 				t.Errorf("the list still counts %d VMs", b.Meta.Total)

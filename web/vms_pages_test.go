@@ -304,8 +304,8 @@ func TestVMPageForms(t *testing.T) {
 	}
 	r = c.post(base+"/delete", form("confirm", "Database"))
 	mustStatus(t, "delete", r, 303)
-	if r.Location() != "/vms" || vmRow(t, w.a, w.db).Status != "destroyed" {
-		t.Errorf("delete: Location %q, status %q", r.Location(), vmRow(t, w.a, w.db).Status)
+	if r.Location() != "/vms" || vmRow(t, w.a, w.db).Status != "deleted" {
+		t.Errorf("delete into the recycle bin: Location %q, status %q", r.Location(), vmRow(t, w.a, w.db).Status)
 	}
 }
 
