@@ -16,6 +16,9 @@ pkgs=(
   util-linux iproute2 ebtables iptables
   # tests log into guests over SSH, with a key and with a password, and ping them
   openssh-client sshpass iputils-ping
+  # the SFTP server the replica tests send the database to: its sshd, run by
+  # the test itself on a loopback port (replica/sshd_test.go)
+  openssh-server
   # GNU as and ld: a test assembles the accelerator probe's boot sector (hypervisor/probe)
   binutils
 )
@@ -43,3 +46,7 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The package starts a system sshd on port 22; the tests only want its binary.
+if [[ " ${missing[*]} " == *" openssh-server "* ]] && command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+fi
