@@ -13,6 +13,7 @@ import (
 
 	"abrak/handlers"
 	"abrak/hypervisor"
+	"abrak/replica"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views"
@@ -35,6 +36,10 @@ type App struct {
 	SSHKeys  *services.SSHKeys
 	Server   *web.Server
 	sessions *store.SessionStore
+	// Replicas replicates the database off the machine; nil without
+	// replicas. ReplicaWatch tells the operator when they fall behind (a loop).
+	Replicas     *replica.Replicator
+	ReplicaWatch *services.ReplicaWatch
 
 	// stop ends the loops Start started; running waits for them.
 	stop    context.CancelFunc
@@ -57,6 +62,13 @@ type Config struct {
 	Mail services.MailConfig
 	// VATPercent is added to top-ups at the gateway (the flag's default is 10).
 	VATPercent int
+	// Replica replicates the database continuously (none without URLs); the
+	// operator at OperatorEmail hears when a replica falls behind.
+	Replica       replica.Config
+	OperatorEmail string
+	// ReplicaWatchEvery is how often the replicas are looked at for the
+	// operator (15 s when 0; tests shorten it).
+	ReplicaWatchEvery time.Duration
 }
 
 // New opens the database (migrating it) and builds every part, each before
@@ -69,6 +81,14 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if c.Web.CSRFKey, err = db.Secret(ctx, "csrf", 32); err != nil {
 		db.Close()
 		return nil, err
+	}
+	var replicas *replica.Replicator
+	if len(c.Replica.URLs) > 0 {
+		if replicas, err = replica.Start(ctx, c.DBPath, c.Replica, c.Log); err != nil {
+			db.Close()
+			return nil, err
+		}
+		c.Web.Collectors = append(c.Web.Collectors, replicas.Collector())
 	}
 	baseURL := strings.TrimRight(c.Web.BaseURL, "/")
 	audit := services.NewAudit(db, c.Log)
@@ -88,6 +108,9 @@ func New(ctx context.Context, c Config) (*App, error) {
 		consoles.CloseAll()
 		fleet.Close()
 		db.Close()
+		if replicas != nil {
+			replicas.Close()
+		}
 		return nil, err
 	}
 	tokens := services.NewTokens(db, audit, consoles)
@@ -103,10 +126,29 @@ func New(ctx context.Context, c Config) (*App, error) {
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
 		Consoles: consoles, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies,
-		Ready: []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
+		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
+		Replicas: replicaHealth(replicas),
 	})
-	return &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys,
-		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss}, nil
+	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys,
+		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
+	if replicas != nil {
+		a.ReplicaWatch = services.NewReplicaWatch(replicas.Check, mailer, c.OperatorEmail, c.ReplicaWatchEvery, c.Log)
+	}
+	return a, nil
+}
+
+// replicaHealth is each replica's state for /readyz; nil without replicas.
+func replicaHealth(r *replica.Replicator) func() []services.ReplicaHealth {
+	if r == nil {
+		return nil
+	}
+	return func() []services.ReplicaHealth {
+		var out []services.ReplicaHealth
+		for _, st := range r.Status() {
+			out = append(out, services.ReplicaHealth{URL: st.URL, SyncedThrough: st.SyncedThrough, LagSeconds: st.Lag.Seconds(), Error: st.Error})
+		}
+		return out
+	}
 }
 
 // Close stops the loops, then the operations in flight, and releases the
@@ -121,4 +163,9 @@ func (a *App) Close() {
 	a.Fleet.Close()
 	a.sessions.Close()
 	a.DB.Close()
+	// After the database: closing Litestream's handle first would drop this
+	// process's locks under the panel's writer.
+	if a.Replicas != nil {
+		a.Replicas.Close()
+	}
 }

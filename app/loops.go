@@ -23,7 +23,7 @@ func (a *App) Start(ctx context.Context) error {
 // loops are every background loop of the panel, all of them here. Each node's
 // connection is a goroutine of its own in the fleet (hypervisor/node.go).
 func (a *App) loops() []func(context.Context) {
-	return []func(context.Context){
+	loops := []func(context.Context){
 		a.Workers.RunProvisioner,  // paid orders built into VMs, with a first-boot watch of each
 		a.Workers.RunReconciler,   // every 15 s: nodes' health and accelerator, each domain's state against its record
 		a.Workers.RunBiller,       // every minute: the hour's charges, low balances, VMs that cannot pay held, suspended, deleted; the recycle bin emptied of VMs past their grace
@@ -32,4 +32,8 @@ func (a *App) loops() []func(context.Context) {
 		a.TopUps.Run,              // payments never finished at the gateway expire
 		a.Mailer.Run,              // the mail queue delivered, with retries (with a mail server)
 	}
+	if a.ReplicaWatch != nil {
+		loops = append(loops, a.ReplicaWatch.Run) // every 15 s: the operator told when the database's replicas fall behind, and catch up
+	}
+	return loops
 }

@@ -28,6 +28,7 @@ var commands = map[string]func(ctx context.Context, args []string, out io.Writer
 	"serve":   cmdServe,
 	"migrate": cmdMigrate,
 	"backup":  cmdBackup,
+	"restore": cmdRestore,
 	"admin":   cmdAdmin,
 }
 
@@ -44,6 +45,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"add-backup-store": adminAddBackupStore,
 	"backup-stores":    adminBackupStores,
 	"set-backup-store": adminSetBackupStore,
+	"replica":          adminReplica,
 	"mail-queue":       adminMailQueue,
 	"import-template":  adminImportTemplate,
 	"import-iso":       adminImportISO,
@@ -137,6 +139,8 @@ commands:
   admin demo-vm           --email E --ssh-key FILE.pub: the demo customer's key and a VM named demo
   admin create-token      --email E --scopes vm:read,vm:write [--name N] [--expires 720h]
   backup                  --to FILE: consistent copy of the live database
+  restore                 --to FILE [--from REPLICA]: a new database file from a replica (ABRAK_REPLICA_URL's first by default)
+  admin replica           each replica of the database: synced through when, how far behind, its last error
 
 Run "abrak COMMAND -h" for a command's flags.
 `)

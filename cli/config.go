@@ -44,6 +44,11 @@ type config struct {
 	BackupKeep         int
 	BackupAfterDelete  time.Duration
 	RecycleGrace       time.Duration
+	// Replication of the database (replica/): where to, how often, how far
+	// behind before the operator (OperatorEmail) hears of it, and the SFTP login.
+	ReplicaURL, ReplicaSFTPKey, ReplicaSFTPPassword, ReplicaSFTPKnownHosts string
+	ReplicaSyncInterval, ReplicaMaxLag                                     time.Duration
+	OperatorEmail                                                          string
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -61,10 +66,11 @@ type setting struct {
 
 // The commands whose flags are more than the database and the log format.
 const (
-	onServe  = "serve"
-	onPools  = "admin pools"
-	onImport = "admin import-template"
-	onISO    = "admin import-iso"
+	onServe   = "serve"
+	onPools   = "admin pools"
+	onImport  = "admin import-template"
+	onISO     = "admin import-iso"
+	onRestore = "restore"
 )
 
 // settings are every setting, in the README's order. Every command reads them
@@ -128,6 +134,20 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*duration)(&c.BackupAfterDelete) }, []string{onServe}},
 	{"ABRAK_RECYCLE_GRACE", "recycle-grace", "24h", "the `duration` a deleted VM waits in the recycle bin before it is destroyed",
 		func(c *config) flag.Value { return (*duration)(&c.RecycleGrace) }, []string{onServe}},
+	{"ABRAK_REPLICA_URL", "replica-url", "", "where the database is replicated continuously: directories and sftp:// targets, comma-separated; empty for none",
+		func(c *config) flag.Value { return (*text)(&c.ReplicaURL) }, []string{onServe, onRestore}},
+	{"ABRAK_REPLICA_SYNC_INTERVAL", "replica-sync-interval", "1s", "how often committed transactions are shipped to the replicas (a `duration`)",
+		func(c *config) flag.Value { return (*duration)(&c.ReplicaSyncInterval) }, []string{onServe}},
+	{"ABRAK_REPLICA_MAX_LAG", "replica-max-lag", "1m", "the `duration` a replica may fall behind before the operator is told",
+		func(c *config) flag.Value { return (*duration)(&c.ReplicaMaxLag) }, []string{onServe}},
+	{"ABRAK_REPLICA_SFTP_KEY", "replica-sftp-key", "", "the private key file SFTP replicas log in with",
+		func(c *config) flag.Value { return (*text)(&c.ReplicaSFTPKey) }, []string{onServe, onRestore}},
+	{"ABRAK_REPLICA_SFTP_PASSWORD", "replica-sftp-password", "", "the password SFTP replicas log in with when their URL has none",
+		func(c *config) flag.Value { return (*text)(&c.ReplicaSFTPPassword) }, []string{onServe, onRestore}},
+	{"ABRAK_REPLICA_SFTP_KNOWN_HOSTS", "replica-sftp-known-hosts", "", "the known_hosts file holding each SFTP server's host key (default ~/.ssh/known_hosts)",
+		func(c *config) flag.Value { return (*text)(&c.ReplicaSFTPKnownHosts) }, []string{onServe, onRestore}},
+	{"ABRAK_OPERATOR_EMAIL", "operator-email", "", "the operator's address: told when a replica of the database falls behind and when it catches up",
+		func(c *config) flag.Value { return (*text)(&c.OperatorEmail) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default

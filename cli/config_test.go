@@ -65,6 +65,16 @@ var settingCases = map[string]struct {
 		bad: "a week", want: "want a duration"},
 	"ABRAK_RECYCLE_GRACE": {good: "48h", read: func(c config) bool { return c.RecycleGrace == 48*time.Hour },
 		bad: "1d", want: "want a duration"},
+	"ABRAK_REPLICA_URL": {good: "/srv/replica,sftp://abrak@backup.example.com/srv/abrak",
+		read: func(c config) bool { return c.ReplicaURL == "/srv/replica,sftp://abrak@backup.example.com/srv/abrak" }},
+	"ABRAK_REPLICA_SYNC_INTERVAL": {good: "250ms", read: func(c config) bool { return c.ReplicaSyncInterval == 250*time.Millisecond },
+		bad: "often", want: "want a duration"},
+	"ABRAK_REPLICA_MAX_LAG": {good: "5m", read: func(c config) bool { return c.ReplicaMaxLag == 5*time.Minute },
+		bad: "5", want: "want a duration"},
+	"ABRAK_REPLICA_SFTP_KEY":         {good: "/etc/abrak/replica_ed25519", read: func(c config) bool { return c.ReplicaSFTPKey == "/etc/abrak/replica_ed25519" }},
+	"ABRAK_REPLICA_SFTP_PASSWORD":    {good: "s", read: func(c config) bool { return c.ReplicaSFTPPassword == "s" }},
+	"ABRAK_REPLICA_SFTP_KNOWN_HOSTS": {good: "/etc/abrak/known_hosts", read: func(c config) bool { return c.ReplicaSFTPKnownHosts == "/etc/abrak/known_hosts" }},
+	"ABRAK_OPERATOR_EMAIL":           {good: "ops@example.com", read: func(c config) bool { return c.OperatorEmail == "ops@example.com" }},
 }
 
 func TestEverySettingHasATestCase(t *testing.T) {

@@ -27,7 +27,11 @@ func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, appConfig(c, proxies, log))
+	cfg := appConfig(c, proxies, log)
+	if cfg.Replica, err = replicaConfig(c); err != nil {
+		return err
+	}
+	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -48,8 +52,9 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter,
 			Backups: services.BackupConfig{PricePercent: c.BackupPricePercent, WindowStart: c.BackupWindow.start,
 				WindowLength: c.BackupWindow.length, Keep: c.BackupKeep, AfterDelete: c.BackupAfterDelete, RecycleGrace: c.RecycleGrace}},
-		Gateway:    gateway(c),
-		VATPercent: c.VATPercent,
+		Gateway:       gateway(c),
+		VATPercent:    c.VATPercent,
+		OperatorEmail: c.OperatorEmail,
 		Mail: services.MailConfig{
 			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},
 			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,

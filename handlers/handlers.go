@@ -24,6 +24,8 @@ type Deps struct {
 	Tokens   *services.Tokens
 	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)
+	// Replicas reports the database's replicas for /readyz; nil without replicas.
+	Replicas func() []services.ReplicaHealth
 	Consoles *services.Consoles
 	// BaseURL is the panel's public address (ABRAK_BASE_URL), without a trailing slash:
 	// links handed out of the panel, and the origin browsers' websockets must come from.

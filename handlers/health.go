@@ -26,6 +26,9 @@ type readyReport struct {
 	Checks map[string]string `json:"checks"`
 	// Nodes tells the operator each node's state and accelerator, and why.
 	Nodes []services.NodeHealth `json:"nodes"`
+	// Replicas are the database's replicas, how far behind and why; a replica
+	// behind does not make the panel unready (the operator is told apart).
+	Replicas []services.ReplicaHealth `json:"replicas,omitempty"`
 }
 
 // Readyz asks every registered dependency (the database, the fleet) and says what is missing.
@@ -34,6 +37,9 @@ func (h *Handlers) Readyz(c echo.Context) error {
 	defer cancel()
 	checks := h.Ready
 	rep := readyReport{Status: "ready", Checks: map[string]string{}, Nodes: h.Workers.Nodes()}
+	if h.Replicas != nil {
+		rep.Replicas = h.Replicas()
+	}
 	for _, ch := range checks {
 		if err := ch.Check(ctx); err != nil {
 			rep.Status = "not ready"

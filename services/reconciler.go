@@ -49,6 +49,7 @@ func (s *Workers) Reconcile(ctx context.Context) {
 			state[d.UUID] = d
 		}
 		s.recordTraffic(ctx, list, state)
+		s.reportStrangers(nodeID, list, domains)
 		for _, vm := range list {
 			if vm.Status == vmstatus.Creating || vm.Locked || vm.OrderStatus == vmstatus.OrderRefunded {
 				continue
@@ -84,6 +85,23 @@ func (s *Workers) Reconcile(ctx context.Context) {
 				s.crashed(ctx, vm, d.Detail)
 			}
 		}
+	}
+}
+
+// reportStrangers logs, once each, the domains of a node that no VM on it
+// records: a VM ordered after the database's last replicated write (a
+// database restored from its replica), or something an operator made by
+// hand. They are reported, never adopted or destroyed.
+func (s *Workers) reportStrangers(nodeID int64, list []store.VM, domains []hypervisor.DomainInfo) {
+	known := make(map[string]bool, len(list))
+	for _, vm := range list {
+		known[vm.UUID] = true
+	}
+	for _, d := range domains {
+		if known[d.UUID] || !s.strangers.start(d.UUID) {
+			continue
+		}
+		s.log.Warn("a domain the panel does not know: left alone", "node_id", nodeID, "domain", d.UUID, "state", d.State)
 	}
 }
 

@@ -126,6 +126,8 @@ type vmCore struct {
 	uploads inFlight
 	// backupsRunning are the nodes with a scheduled backup under way.
 	backupsRunning inFlight
+	// strangers are the domains the reconciler has reported as unknown.
+	strangers inFlight
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.

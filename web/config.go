@@ -4,6 +4,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"net"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// APIRateLimit sets the API's request budgets; nil means NewRateLimiter's defaults.
 	APIRateLimit *RateLimiter
+	// Collectors are more metrics for /metrics (the database's replicas).
+	Collectors []prometheus.Collector
 }
 
 // ParseCIDRs reads a comma-separated list of CIDRs (ABRAK_TRUSTED_PROXIES); a bare

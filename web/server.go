@@ -78,6 +78,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	reg.MustRegister(newNodeCollector(h.Workers.Nodes))
 	reg.MustRegister(newPoolCollector(h.Workers.Pools))
 	reg.MustRegister(newBackupCollector(h.Workers.BackupFailures))
+	reg.MustRegister(cfg.Collectors...)
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "abrak_kept_answers", Help: "Answers kept in memory for pollers."},
 			func() float64 { n, _ := h.KeptAnswers(); return float64(n) }),
