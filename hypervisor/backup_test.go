@@ -6,11 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
@@ -136,4 +140,37 @@ func noScratch(t testing.TB, n *Node, vm string) {
 			t.Errorf("%s left in the pool: %v", name, vols)
 		}
 	}
+}
+
+// A volume's transfer in which no byte moves (a store that stops answering, a
+// stream that hangs) is ended after the stall timeout and reported, and what
+// it had begun is removed: nothing waits on it forever.
+func TestATransferThatStallsIsEndedAndLeavesNothing(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t)
+	opts := testOptions()
+	opts.StallTimeout = 500 * time.Millisecond
+	f := NewFleet(slog.New(slog.NewTextHandler(io.Discard, nil)), opts)
+	t.Cleanup(func() { f.Close() })
+	f.SetNodes([]NodeConfig{{ID: 1, Name: "stall", Region: "thr", URI: d.uri("qemu"), PoolPath: filepath.Join(d.dir, "pool")}})
+	n := waitNode(t, f, 1)
+	never := make(chan struct{})
+	defer close(never)
+	err := n.UploadVolume(ctxT(t), "stalled.img", blockingReader(never), 0, 1<<20, "raw")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "stalled") {
+		t.Fatalf("an upload that stalls: %v", err)
+	}
+	vols, err := n.Volumes(ctxT(t))
+	mustDo(t, err)
+	if slices.Contains(vols, "stalled.img") {
+		t.Fatalf("the stalled upload's volume is left: %v", vols)
+	}
+}
+
+// blockingReader gives no byte until never is closed.
+type blockingReader chan struct{}
+
+func (b blockingReader) Read([]byte) (int, error) {
+	<-b
+	return 0, io.EOF
 }

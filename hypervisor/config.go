@@ -59,6 +59,9 @@ type Options struct {
 	MaxReconnectInterval time.Duration
 	// CopyTimeout bounds calls that copy volume data. Default 5 min.
 	CopyTimeout time.Duration
+	// StallTimeout ends a volume's transfer (a backup leaving its node, an
+	// image arriving) in which no byte moved for that long. Default 2 min.
+	StallTimeout time.Duration
 	// ProbeTimeout bounds the accelerator probe's guest (see accel.go): past it the
 	// probe counts as failed. Default 15 s; a working KVM finishes in well under one.
 	ProbeTimeout time.Duration
@@ -80,6 +83,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CopyTimeout <= 0 {
 		o.CopyTimeout = 5 * time.Minute
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = 2 * time.Minute
 	}
 	if o.ReconnectInterval <= 0 {
 		o.ReconnectInterval = 500 * time.Millisecond

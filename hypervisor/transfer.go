@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
 )
@@ -16,9 +18,13 @@ import (
 // a stream that hangs (seen here, rarely, with StorageVolDownload) can only be
 // ended by closing its connection, which must then not be the node's.
 
-// onOwnConn runs fn on a fresh connection to the node, closed when fn returns
-// or when ctx ends (which ends a stream fn is blocked in).
-func (n *Node) onOwnConn(ctx context.Context, fn func(lv *libvirt.Libvirt) error) error {
+// onOwnConn runs fn on a fresh connection to the node, closed when fn returns,
+// when ctx ends (which ends a stream fn is blocked in), or when moved (the
+// bytes fn has moved so far) stays the same for the stall timeout: a stream
+// that stops is ended and reported, never waited on forever. In the last two
+// cases onOwnConn returns at once, without waiting for fn (a go-libvirt stream
+// that hangs may never return): fn must not touch what its caller goes on with.
+func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) error {
 	if _, err := n.conn(); err != nil {
 		return err
 	}
@@ -28,16 +34,27 @@ func (n *Node) onOwnConn(ctx context.Context, fn func(lv *libvirt.Libvirt) error
 	}
 	done := make(chan error, 1)
 	go func() { done <- fn(lv) }()
-	select {
-	case err = <-done:
-		disconnect(lv)
-		return classify(err)
-	case <-ctx.Done():
-		disconnect(lv)
-		<-done
-		return fmt.Errorf("hypervisor: %w", ctx.Err())
-	case <-lv.Disconnected():
-		return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name)
+	check := time.NewTicker(max(n.opts.StallTimeout/10, 10*time.Millisecond))
+	defer check.Stop()
+	last, since := moved(), time.Now()
+	for {
+		select {
+		case err = <-done:
+			disconnect(lv)
+			return classify(err)
+		case <-ctx.Done():
+			disconnect(lv)
+			return fmt.Errorf("hypervisor: %w", ctx.Err())
+		case <-lv.Disconnected():
+			return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name)
+		case <-check.C:
+			if now := moved(); now != last {
+				last, since = now, time.Now()
+			} else if time.Since(since) > n.opts.StallTimeout {
+				disconnect(lv)
+				return fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout)
+			}
+		}
 	}
 }
 
@@ -51,7 +68,7 @@ func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (
 	cfg := n.Config()
 	pw := newPipelinedWriter(w, 16)
 	cw := &countingWriter{w: pw}
-	err := n.onOwnConn(ctx, func(lv *libvirt.Libvirt) error {
+	err := n.onOwnConn(ctx, cw.n.Load, func(lv *libvirt.Libvirt) error {
 		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
 		if err != nil {
 			return err
@@ -65,7 +82,7 @@ func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (
 	if werr := pw.Close(); err == nil {
 		err = werr
 	}
-	return cw.n, wrapf(err, "download %s", volume)
+	return cw.n.Load(), wrapf(err, "download %s", volume)
 }
 
 // UploadVolume makes volume anew in the pool (replacing one of that name) with
@@ -73,8 +90,7 @@ func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (
 // when size is 0), on a connection of its own. A failed upload removes what it made.
 func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, size int64, capacity uint64, format string) error {
 	cfg := n.Config()
-	made := false
-	err := n.onOwnConn(ctx, func(lv *libvirt.Libvirt) error {
+	err := n.call(ctx, func(lv *libvirt.Libvirt) error {
 		pool, err := ensurePool(lv, cfg)
 		if err != nil {
 			return err
@@ -86,17 +102,29 @@ func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, siz
 		if err != nil {
 			return err
 		}
-		vol, err := lv.StorageVolCreateXML(pool, doc, 0)
+		_, err = lv.StorageVolCreateXML(pool, doc, 0)
+		return err
+	})
+	if err != nil {
+		return wrapf(err, "upload %s", volume)
+	}
+	cr := &movedReader{r: r}
+	err = n.onOwnConn(ctx, cr.n.Load, func(lv *libvirt.Libvirt) error {
+		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
 		if err != nil {
 			return err
 		}
-		made = true
-		if size > 0 {
-			r = io.LimitReader(r, size)
+		vol, err := lv.StorageVolLookupByName(pool, volume)
+		if err != nil {
+			return err
 		}
-		return lv.StorageVolUpload(vol, r, 0, uint64(max(size, 0)), 0)
+		var src io.Reader = cr
+		if size > 0 {
+			src = io.LimitReader(cr, size)
+		}
+		return lv.StorageVolUpload(vol, src, 0, uint64(max(size, 0)), 0)
 	})
-	if err != nil && made {
+	if err != nil {
 		// On the node's own connection: this one may be the one that failed.
 		_ = n.DeleteVolume(context.WithoutCancel(ctx), volume)
 	}
@@ -109,8 +137,12 @@ func (n *Node) UploadVolume(ctx context.Context, volume string, r io.Reader, siz
 type pipelinedWriter struct {
 	ch   chan []byte
 	done chan struct{}
-	mu   sync.Mutex
-	err  error
+	// mu guards err, which the writing goroutine sets; send guards closed and
+	// the sends, apart, so that neither waits on the other.
+	mu     sync.Mutex
+	err    error
+	send   sync.Mutex
+	closed bool
 }
 
 func newPipelinedWriter(w io.Writer, depth int) *pipelinedWriter {
@@ -141,24 +173,48 @@ func (p *pipelinedWriter) Write(b []byte) (int, error) {
 	if err := p.failed(); err != nil {
 		return 0, err
 	}
+	p.send.Lock()
+	defer p.send.Unlock()
+	if p.closed {
+		// A stream its caller gave up on (stalled, cancelled) writing late.
+		return 0, io.ErrClosedPipe
+	}
 	p.ch <- append([]byte(nil), b...)
 	return len(b), nil
 }
 
 // Close waits for every write to reach w and reports the first error.
 func (p *pipelinedWriter) Close() error {
-	close(p.ch)
+	p.send.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.ch)
+	}
+	p.send.Unlock()
 	<-p.done
 	return p.failed()
 }
 
+// countingWriter and movedReader count the bytes that pass, for a watchdog
+// that reads the count from another goroutine.
 type countingWriter struct {
 	w io.Writer
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	k, err := c.w.Write(p)
-	c.n += int64(k)
+	c.n.Add(int64(k))
+	return k, err
+}
+
+type movedReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *movedReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n.Add(int64(k))
 	return k, err
 }

@@ -108,13 +108,17 @@ func nodeConfig(n store.Node) hypervisor.NodeConfig {
 	return services.NodeConfig(n)
 }
 
-// fleetOptions keep failures quick: a lost daemon is noticed and redialled within a second.
+// fleetOptions keep failures quick: a lost daemon is noticed and redialled
+// within a second. The probe gets more time than a node would: on a machine
+// busy with every package's tests, QEMU alone can take seconds to start, and a
+// probe timed out there reads as a kvm that faults.
 func fleetOptions() hypervisor.Options {
 	return hypervisor.Options{
 		CallTimeout:          10 * time.Second,
 		ShutdownTimeout:      2 * time.Second,
 		ReconnectInterval:    50 * time.Millisecond,
 		MaxReconnectInterval: 300 * time.Millisecond,
+		ProbeTimeout:         45 * time.Second,
 	}
 }
 
