@@ -10,9 +10,10 @@ import (
 
 // Delete puts a VM in the recycle bin (recycle_bin.go): off, unbilled, its
 // disk and addresses kept for RecycleGrace, whence Restore brings it back.
-// With purge, or for a VM already in the bin, it is destroyed at once with its
-// disks; the record stays, as destroyed, for the customer's history, and its
-// addresses go to quarantine. An order still waiting is withdrawn and refunded.
+// Asked again it changes nothing (a script's retry must not lose the VM).
+// With purge it is destroyed at once with its disks, from the bin or not; the
+// record stays, as destroyed, for the customer's history, and its addresses
+// go to quarantine. An order still waiting is withdrawn and refunded.
 func (s *VMs) Delete(ctx context.Context, p Principal, uuid string, purge bool) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
 	if err != nil {
@@ -21,10 +22,18 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string, purge bool) 
 	if vm.Status == vmstatus.Creating {
 		return s.cancel(ctx, p, vm)
 	}
-	purge = purge || vm.Status == vmstatus.Deleted
+	if vm.Status == vmstatus.Deleted && !purge {
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+		return actionOf(a), internal(err)
+	}
 	s.audit.Record(ctx, p, map[bool]string{false: "vm.delete", true: "vm.purge"}[purge], SeverityWarning, "vm", vm.UUID, vm.DisplayName)
 	if vm.NodeID == 0 {
-		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
+		// Nothing of it on any node: into the bin, or gone, at once.
+		if purge {
+			_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
+		} else if _, err := s.db.MoveToRecycleBin(ctx, vm.ID, s.cfg.Now()); err != nil {
+			return Action{}, Internal(err)
+		}
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 		return actionOf(a), err
 	}

@@ -543,7 +543,18 @@ func TestAPIVMOperations(t *testing.T) {
 				t.Errorf("the list still counts %d VMs", b.Meta.Total)
 			}
 		}},
-		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
+		// Asked again it is still in the bin (a retry loses nothing); purge empties it.
+		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Deleted {
+				t.Errorf("status %q after a second delete, want still deleted", vm.Status)
+			}
+		}},
+		{name: "delete for good", method: "DELETE", path: "/api/v1/vms/{db}?purge=true", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Destroyed {
+				t.Errorf("status %q after purge", vm.Status)
+			}
+		}},
+		{name: "delete what is gone", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
 		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
 			if !strings.Contains(r.Body, w.db) {
 				t.Errorf("status=destroyed lacks the deleted VM: %s", trim(r.Body))
