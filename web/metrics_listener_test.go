@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"abrak/app"
 	"context"
 	"io"
 	"net"
@@ -9,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"abrak/app"
+	"abrak/testkit"
 )
 
 func listen(t *testing.T) net.Listener {
@@ -26,7 +28,7 @@ func TestMetricsOnTheirOwnListener(t *testing.T) {
 	t.Parallel()
 	publicLn, privateLn := listen(t), listen(t)
 	public, private := publicLn.Addr().String(), privateLn.Addr().String()
-	a := newTestApp(t, func(c *app.Config) { c.Web.MetricsAddr = private })
+	a := testkit.NewApp(t, func(c *app.Config) { c.Web.MetricsAddr = private })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Server.Serve(ctx, publicLn, privateLn) }()

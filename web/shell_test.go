@@ -10,24 +10,25 @@ import (
 	"testing"
 
 	"abrak/app"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
-func wantLang(t *testing.T, what string, r response, lang, dir string) {
+func wantLang(t *testing.T, what string, r testkit.Response, lang, dir string) {
 	t.Helper()
-	if l, d := htmlLangDir(r.Body); l != lang || d != dir {
+	if l, d := testkit.HTMLLangDir(r.Body); l != lang || d != dir {
 		t.Errorf("%s: <html lang=%q dir=%q>, want lang=%q dir=%q", what, l, d, lang, dir)
 	}
 }
 
 func TestLanguage(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 
 	t.Run("Persian by default", func(t *testing.T) {
-		r := a.client(t).get("/signin")
+		r := a.Client(t).Get("/signin")
 		wantLang(t, "no preference", r, "fa", "rtl")
-		if !contains(r.Body, i18n.T(i18n.FA, "auth.signin")) {
+		if !testkit.Contains(r.Body, i18n.T(i18n.FA, "auth.signin")) {
 			t.Error("the sign-in page is not in Persian")
 		}
 		if !strings.Contains(r.Body, `name="lang" value="en"`) || !strings.Contains(r.Body, `name="next" value="/signin"`) || !strings.Contains(r.Body, `data-testid="lang-switch"`) {
@@ -35,9 +36,9 @@ func TestLanguage(t *testing.T) {
 		}
 	})
 	t.Run("no off-site link from the request's path", func(t *testing.T) {
-		r := a.client(t).get("//evil.example/x")
+		r := a.Client(t).Get("//evil.example/x")
 		if strings.Contains(r.Body, "evil.example") {
-			t.Errorf("the page links to the path's host:\n%s", trim(r.Body))
+			t.Errorf("the page links to the path's host:\n%s", testkit.Trim(r.Body))
 		}
 	})
 	t.Run("Accept-Language", func(t *testing.T) {
@@ -47,50 +48,50 @@ func TestLanguage(t *testing.T) {
 			{"de-DE,de;q=0.9", "fa", "rtl"},
 			{"de,en;q=0.5", "en", "ltr"},
 		} {
-			c := a.client(t)
+			c := a.Client(t)
 			c.Header.Set("Accept-Language", tc.accept)
-			wantLang(t, "Accept-Language "+tc.accept, c.get("/signin"), tc.lang, tc.dir)
+			wantLang(t, "Accept-Language "+tc.accept, c.Get("/signin"), tc.lang, tc.dir)
 		}
 	})
 	t.Run("?lang is remembered in a cookie", func(t *testing.T) {
-		c := a.client(t)
+		c := a.Client(t)
 		c.Header.Set("Accept-Language", "fa")
-		r := c.get("/signin?lang=en")
+		r := c.Get("/signin?lang=en")
 		wantLang(t, "?lang=en", r, "en", "ltr")
-		if !contains(r.Body, i18n.T(i18n.EN, "auth.signin")) {
+		if !testkit.Contains(r.Body, i18n.T(i18n.EN, "auth.signin")) {
 			t.Error("the sign-in page is not in English")
 		}
-		if c.cookie("abrak_lang") != "en" {
-			t.Errorf("language cookie %q, want en", c.cookie("abrak_lang"))
+		if c.Cookie("abrak_lang") != "en" {
+			t.Errorf("language cookie %q, want en", c.Cookie("abrak_lang"))
 		}
-		wantLang(t, "next page, no ?lang", c.get("/signup"), "en", "ltr")
-		wantLang(t, "?lang=fa", c.get("/signup?lang=fa"), "fa", "rtl")
-		wantLang(t, "then without ?lang", c.get("/signin"), "fa", "rtl")
-		wantLang(t, "unsupported ?lang", c.get("/signin?lang=xx"), "fa", "rtl")
+		wantLang(t, "next page, no ?lang", c.Get("/signup"), "en", "ltr")
+		wantLang(t, "?lang=fa", c.Get("/signup?lang=fa"), "fa", "rtl")
+		wantLang(t, "then without ?lang", c.Get("/signin"), "fa", "rtl")
+		wantLang(t, "unsupported ?lang", c.Get("/signin?lang=xx"), "fa", "rtl")
 	})
 	t.Run("a signed-in customer's choice is saved by the switch, not by a GET", func(t *testing.T) {
-		a.createUser(t, "ana@example.com", testPassword)
-		c := a.client(t)
-		c.signIn("ana@example.com", testPassword)
-		wantLang(t, "dashboard ?lang=en", c.get("/vms?lang=en"), "en", "ltr")
-		if l := a.user(t, "ana@example.com").Locale; l != "" {
+		a.CreateUser(t, "ana@example.com", testkit.Password)
+		c := a.Client(t)
+		c.SignIn("ana@example.com", testkit.Password)
+		wantLang(t, "dashboard ?lang=en", c.Get("/vms?lang=en"), "en", "ltr")
+		if l := a.User(t, "ana@example.com").Locale; l != "" {
 			t.Fatalf("a GET saved the locale %q", l)
 		}
-		c.get("/vms?q=web")
-		r := c.post("/lang", form("lang", "en", "next", "/vms?q=web"))
-		wantRedirect(t, "the switch", r, "/vms?q=web")
-		if l := a.user(t, "ana@example.com").Locale; l != "en" {
+		c.Get("/vms?q=web")
+		r := c.Post("/lang", testkit.Form("lang", "en", "next", "/vms?q=web"))
+		testkit.WantRedirect(t, "the switch", r, "/vms?q=web")
+		if l := a.User(t, "ana@example.com").Locale; l != "en" {
 			t.Fatalf("saved locale %q, want en", l)
 		}
-		wantRedirect(t, "the switch sent off-site", c.post("/lang", form("lang", "en", "next", "//evil.example/x")), "/")
+		testkit.WantRedirect(t, "the switch sent off-site", c.Post("/lang", testkit.Form("lang", "en", "next", "//evil.example/x")), "/")
 		// Another browser, whose cookie says Persian: the saved choice wins once signed in.
-		other := a.client(t)
-		other.setCookie("abrak_lang", "fa")
-		wantLang(t, "sign-in page, cookie fa", other.get("/signin"), "fa", "rtl")
-		other.signIn("ana@example.com", testPassword)
-		r = other.get("/vms")
+		other := a.Client(t)
+		other.SetCookie("abrak_lang", "fa")
+		wantLang(t, "sign-in page, cookie fa", other.Get("/signin"), "fa", "rtl")
+		other.SignIn("ana@example.com", testkit.Password)
+		r = other.Get("/vms")
 		wantLang(t, "dashboard on another browser", r, "en", "ltr")
-		if !contains(r.Body, i18n.T(i18n.EN, "nav.vms")) {
+		if !testkit.Contains(r.Body, i18n.T(i18n.EN, "nav.vms")) {
 			t.Error("the dashboard is not in English")
 		}
 	})
@@ -98,8 +99,8 @@ func TestLanguage(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	c := a.client(t)
+	a := testkit.NewApp(t)
+	c := a.Client(t)
 	for _, tc := range []struct {
 		path, lang, dir string
 		l               i18n.Locale
@@ -108,11 +109,11 @@ func TestNotFound(t *testing.T) {
 		{"/no-such-page?lang=en", "en", "ltr", i18n.EN},
 		{"/vms/nothing/here", "en", "ltr", i18n.EN},
 	} {
-		r := c.get(tc.path)
-		wantStatus(t, tc.path, r, http.StatusNotFound)
+		r := c.Get(tc.path)
+		testkit.MustStatus(t, tc.path, r, http.StatusNotFound)
 		wantLang(t, tc.path, r, tc.lang, tc.dir)
 		for _, key := range []string{"page.not_found", "page.not_found_hint", "page.home"} {
-			if !contains(r.Body, i18n.T(tc.l, key)) {
+			if !testkit.Contains(r.Body, i18n.T(tc.l, key)) {
 				t.Errorf("%s: the page lacks %q", tc.path, i18n.T(tc.l, key))
 			}
 		}
@@ -120,22 +121,22 @@ func TestNotFound(t *testing.T) {
 			t.Errorf("%s: no way home", tc.path)
 		}
 	}
-	if r := a.client(t).get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
+	if r := a.Client(t).Get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
 		t.Error("the Persian 404 page does not show ۴۰۴")
 	}
 	// Signed in, a missing page keeps the customer's shell: navigation and balance.
-	a.createUser(t, "lost@example.com", testPassword)
-	signed := a.client(t)
-	signed.signIn("lost@example.com", testPassword)
+	a.CreateUser(t, "lost@example.com", testkit.Password)
+	signed := a.Client(t)
+	signed.SignIn("lost@example.com", testkit.Password)
 	for _, path := range []string{"/no-such-page", "/vms/00000000-0000-4000-8000-000000000000"} {
-		r := signed.get(path)
+		r := signed.Get(path)
 		if r.Status != http.StatusNotFound || !strings.Contains(r.Body, `data-testid="balance"`) || !strings.Contains(r.Body, `href="/wallet"`) {
 			t.Errorf("%s signed in: %d, and the page lacks the signed-in shell", path, r.Status)
 		}
 	}
 
-	r := a.client(t).do(http.MethodGet, "/no-such-page", nil, header("Accept", "application/json"))
-	wantStatus(t, "JSON 404", r, http.StatusNotFound)
+	r := a.Client(t).Do(http.MethodGet, "/no-such-page", nil, testkit.Header("Accept", "application/json"))
+	testkit.MustStatus(t, "JSON 404", r, http.StatusNotFound)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -156,7 +157,7 @@ func TestNotFound(t *testing.T) {
 		t.Errorf("request_id %q, X-Request-Id header %q", body.RequestID, r.Header.Get("X-Request-Id"))
 	}
 	// A client's own X-Request-Id is not echoed: pages and logs carry the panel's.
-	r = a.client(t).do(http.MethodGet, "/no-such-page", nil, header("X-Request-Id", "<script>evil</script>"))
+	r = a.Client(t).Do(http.MethodGet, "/no-such-page", nil, testkit.Header("X-Request-Id", "<script>evil</script>"))
 	if got := r.Header.Get("X-Request-Id"); got == "<script>evil</script>" || strings.Contains(r.Body, "evil") {
 		t.Errorf("the client's request id came back: header %q", got)
 	}
@@ -167,18 +168,18 @@ func TestNotFound(t *testing.T) {
 // listing of what the build holds.
 func TestStaticDirectoriesAreNotListed(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	c := a.client(t)
+	a := testkit.NewApp(t)
+	c := a.Client(t)
 	c.Header.Set("Accept-Language", "en")
 	for _, path := range []string{"/static/", "/static/dist/", "/static/fonts/", "/static/fonts", "/static/./", "/static/fonts/../"} {
-		r := c.get(path)
+		r := c.Get(path)
 		if r.Status != http.StatusNotFound || strings.Contains(r.Body, "Vazirmatn") || strings.Contains(r.Body, "app.css\"") ||
-			!contains(r.Body, i18n.T(i18n.EN, "page.not_found")) {
-			t.Errorf("GET %s: %d, want the 404 page and no listing\n%s", path, r.Status, trim(r.Body))
+			!testkit.Contains(r.Body, i18n.T(i18n.EN, "page.not_found")) {
+			t.Errorf("GET %s: %d, want the 404 page and no listing\n%s", path, r.Status, testkit.Trim(r.Body))
 		}
 	}
 	for _, path := range []string{"/static/app.css", "/static/fonts/Vazirmatn-Variable.woff2"} {
-		wantStatus(t, path, c.get(path), http.StatusOK)
+		testkit.MustStatus(t, path, c.Get(path), http.StatusOK)
 	}
 }
 
@@ -189,18 +190,18 @@ var (
 
 func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	anon := a.client(t)
-	in := a.client(t)
-	in.signIn("ana@example.com", testPassword)
-	pages := map[string]response{
-		"/signin":       anon.get("/signin"),
-		"/signup":       anon.get("/signup"),
-		"/no-such-page": anon.get("/no-such-page"),
-		"/vms":          in.get("/vms"),
-		"/account":      in.get("/account"),
-		"2fa start":     in.post("/account/2fa/start", nil),
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	anon := a.Client(t)
+	in := a.Client(t)
+	in.SignIn("ana@example.com", testkit.Password)
+	pages := map[string]testkit.Response{
+		"/signin":       anon.Get("/signin"),
+		"/signup":       anon.Get("/signup"),
+		"/no-such-page": anon.Get("/no-such-page"),
+		"/vms":          in.Get("/vms"),
+		"/account":      in.Get("/account"),
+		"2fa start":     in.Post("/account/2fa/start", nil),
 	}
 	for name, r := range pages {
 		h := r.Header
@@ -230,20 +231,20 @@ func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/healthz", "/static/app.css"} {
-		if h := anon.get(path).Header; !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		if h := anon.Get(path).Header; !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("%s: no CSP", path)
 		}
 	}
 
 	// Every asset a page links is served, cacheable for good because its URL carries a hash.
 	for _, m := range assetRe.FindAllStringSubmatch(pages["/vms"].Body, -1) {
-		r := anon.get(html.UnescapeString(m[1]))
-		wantStatus(t, m[1], r, http.StatusOK)
+		r := anon.Get(html.UnescapeString(m[1]))
+		testkit.MustStatus(t, m[1], r, http.StatusOK)
 		if !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
 			t.Errorf("%s: Cache-Control %q", m[1], r.Header.Get("Cache-Control"))
 		}
 	}
-	css := anon.get("/static/app.css")
+	css := anon.Get("/static/app.css")
 	font := regexp.MustCompile(`url\(([^)]*Vazirmatn[^)]*\.woff2[^)]*)\)`).FindStringSubmatch(css.Body)
 	if font == nil {
 		t.Fatal("app.css declares no Vazirmatn woff2 font")
@@ -252,25 +253,25 @@ func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
 	if !strings.HasPrefix(fontURL, "/") {
 		fontURL = "/static/" + strings.TrimPrefix(fontURL, "./")
 	}
-	if r := anon.get(fontURL); r.Status != http.StatusOK || len(r.Body) < 10_000 {
+	if r := anon.Get(fontURL); r.Status != http.StatusOK || len(r.Body) < 10_000 {
 		t.Errorf("font %s: status %d, %d bytes", fontURL, r.Status, len(r.Body))
 	}
 }
 
 func TestProbesAndMetrics(t *testing.T) {
 	t.Parallel()
-	if r := newTestApp(t).client(t).get("/metrics"); r.Status != http.StatusNotFound {
+	if r := testkit.NewApp(t).Client(t).Get("/metrics"); r.Status != http.StatusNotFound {
 		t.Errorf("/metrics on the public listener by default: %d, want 404", r.Status)
 	}
-	a := newTestApp(t, func(c *app.Config) { c.Web.MetricsPublic = true }) // the operator opted in
-	c := a.client(t)
+	a := testkit.NewApp(t, func(c *app.Config) { c.Web.MetricsPublic = true }) // the operator opted in
+	c := a.Client(t)
 
-	r := c.get("/healthz")
-	wantStatus(t, "/healthz", r, http.StatusOK)
+	r := c.Get("/healthz")
+	testkit.MustStatus(t, "/healthz", r, http.StatusOK)
 
 	// The database answers; a test app has no hypervisor node, so /readyz may
 	// be 503, and then another check must say what is missing.
-	r = c.get("/readyz")
+	r = c.Get("/readyz")
 	var ready struct {
 		Status string            `json:"status"`
 		Checks map[string]string `json:"checks"`
@@ -300,11 +301,11 @@ func TestProbesAndMetrics(t *testing.T) {
 		t.Errorf("/readyz status %d: %s", r.Status, r.Body)
 	}
 
-	c.get("/signin")
-	c.get("/signin")
-	c.get("/no-such-page")
-	m := c.get("/metrics")
-	wantStatus(t, "/metrics", m, http.StatusOK)
+	c.Get("/signin")
+	c.Get("/signin")
+	c.Get("/no-such-page")
+	m := c.Get("/metrics")
+	testkit.MustStatus(t, "/metrics", m, http.StatusOK)
 	for _, re := range []string{
 		`abrak_http_requests_total\{[^}]*route="/signin"[^}]*status="200"[^}]*\} 2\b`,
 		`abrak_http_requests_total\{[^}]*status="404"[^}]*\} 1\b`,
@@ -323,19 +324,19 @@ var balanceRe = regexp.MustCompile(`(?s)data-testid="balance">(.*?)</a>`)
 
 func TestBalanceInHeader(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	u := a.createUser(t, "ana@example.com", testPassword)
+	a := testkit.NewApp(t)
+	u := a.CreateUser(t, "ana@example.com", testkit.Password)
 	if _, err := a.DB.Credit(context.Background(), u.ID, 125000, "test", ""); err != nil {
 		t.Fatal(err)
 	}
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
 	for _, tc := range []struct{ path, want string }{
 		{"/vms?lang=fa", "۱۲٬۵۰۰ تومان"},
 		{"/wallet?lang=en", "12,500 toman"},
 	} {
-		r := c.get(tc.path)
-		wantStatus(t, tc.path, r, http.StatusOK)
+		r := c.Get(tc.path)
+		testkit.MustStatus(t, tc.path, r, http.StatusOK)
 		m := balanceRe.FindStringSubmatch(r.Body)
 		if m == nil {
 			t.Fatalf("%s: no balance in the header", tc.path)
@@ -350,22 +351,22 @@ func TestBalanceInHeader(t *testing.T) {
 // marked, and asks for no translation the catalogs lack.
 func TestShellPages(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
-	c.post("/signout", nil)
-	c.signIn("ana@example.com", testPassword)
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
+	c.Post("/signout", nil)
+	c.SignIn("ana@example.com", testkit.Password)
 	pages := []struct{ path, title string }{
 		{"/vms", "nav.vms"}, {"/wallet", "nav.wallet"}, {"/tokens", "nav.tokens"}, {"/ssh-keys", "nav.ssh_keys"},
 		{"/activity", "nav.activity"}, {"/account", "nav.account"}, {"/docs/api", "nav.api_docs"},
 	}
 	for _, l := range []i18n.Locale{i18n.FA, i18n.EN} {
 		for _, p := range pages {
-			r := c.get(p.path + "?lang=" + string(l))
-			wantStatus(t, p.path, r, http.StatusOK)
+			r := c.Get(p.path + "?lang=" + string(l))
+			testkit.MustStatus(t, p.path, r, http.StatusOK)
 			wantLang(t, p.path, r, string(l), l.Dir())
-			if !contains(r.Body, i18n.T(l, p.title)) {
+			if !testkit.Contains(r.Body, i18n.T(l, p.title)) {
 				t.Errorf("%s in %s: no title %q", p.path, l, i18n.T(l, p.title))
 			}
 			if !strings.Contains(r.Body, `aria-current="page"`) && p.path != "/docs/api" {
@@ -374,9 +375,9 @@ func TestShellPages(t *testing.T) {
 		}
 	}
 	// The activity page lists what happened, translated.
-	r := c.get("/activity?lang=en")
+	r := c.Get("/activity?lang=en")
 	for _, key := range []string{"audit.auth.signup", "audit.auth.signin", "audit.auth.signout"} {
-		if !contains(r.Body, i18n.T(i18n.EN, key)) {
+		if !testkit.Contains(r.Body, i18n.T(i18n.EN, key)) {
 			t.Errorf("activity lacks %q", i18n.T(i18n.EN, key))
 		}
 	}

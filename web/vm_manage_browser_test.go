@@ -9,6 +9,7 @@ import (
 	"abrak/calendar"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -26,8 +27,8 @@ func TestBrowserVMSnapshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a := newTestDriverPanel(t)
-	u := a.createUser(t, "sara@example.com", testPassword)
+	a := testkit.NewTestDriverPanel(t)
+	u := a.CreateUser(t, "sara@example.com", testkit.Password)
 	_, err := a.DB.Credit(ctx, u.ID, 100_000, "test", "")
 	must(err)
 	who := services.Principal{UserID: u.ID, Email: u.Email}
@@ -35,34 +36,34 @@ func TestBrowserVMSnapshots(t *testing.T) {
 		CustomPassword: "StrongPass123!", DisplayName: "وب", Region: "thr-t"})
 	must(err)
 	vm := o.VM
-	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == vmstatus.Running })
+	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, vm.UUID).Status == vmstatus.Running })
 
-	p := newTab(t, newBrowser(t), a.URL)
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": u.Email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.open("/vms/" + vm.UUID + "?tab=settings")
+	p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p.Open("/vms/" + vm.UUID + "?tab=settings")
 	if p.MustElement(`[data-testid=resize-form] button[type=submit]`).MustProperty("disabled").Bool() != true {
 		t.Error("resize can be pressed while the VM runs")
 	}
-	p.showTab("snapshots")
+	showTab(t, p, "snapshots")
 	field := p.MustElement("#f-snapshot-name")
 	if jm := calendar.At(time.Now(), true); !strings.HasPrefix(field.MustProperty("value").String(), jm.String()+"-") {
 		t.Errorf("the snapshot's name does not start from today in the Jalali calendar: %q", field.MustProperty("value").String())
 	}
 	field.MustSelectAllText().MustInput("before-upgrade")
-	p.click(`[data-testid=snapshot-form] button[type=submit]`, `#flash .flash-success`)
+	p.Click(`[data-testid=snapshot-form] button[type=submit]`, `#flash .flash-success`)
 	// The part polls itself while the action runs, so no reload is needed.
 	p.Timeout(time.Minute).MustElement(`[data-snapshot="before-upgrade"]`)
 	T := func(key string, args ...string) string { return i18n.T(i18n.FA, key, args...) }
-	p.confirmClick(`[data-snapshot="before-upgrade"] form[action$="/revert"] button`,
-		T("vm.snapshot_revert_confirm", "name", isolated("وب"), "snapshot", isolated("before-upgrade")))
-	waitFor(t, time.Minute, "the revert ends", func() bool {
+	p.ConfirmClick(`[data-snapshot="before-upgrade"] form[action$="/revert"] button`,
+		T("vm.snapshot_revert_confirm", "name", testkit.Isolated("وب"), "snapshot", testkit.Isolated("before-upgrade")))
+	testkit.WaitFor(t, time.Minute, "the revert ends", func() bool {
 		acts, _, err := a.VMs.Actions(ctx, who, vm.UUID, 1, 0)
 		return err == nil && acts[0].Type == "snapshot_revert" && acts[0].Status == store.ActionCompleted
 	})
 
-	p.open("/vms/" + vm.UUID + "?tab=danger")
+	p.Open("/vms/" + vm.UUID + "?tab=danger")
 	button := p.MustElement(`[data-testid=rebuild-form] button[type=submit]`)
 	if !button.MustProperty("disabled").Bool() {
 		t.Error("rebuild can be pressed before the VM's name is typed")
@@ -71,12 +72,12 @@ func TestBrowserVMSnapshots(t *testing.T) {
 	if button.MustProperty("disabled").Bool() {
 		t.Error("rebuild stays disabled with the VM's name typed")
 	}
-	p.click(`[data-testid=rebuild-form] button[type=submit]`, `#flash .flash-success`)
-	waitFor(t, time.Minute, "the rebuild ends", func() bool {
+	p.Click(`[data-testid=rebuild-form] button[type=submit]`, `#flash .flash-success`)
+	testkit.WaitFor(t, time.Minute, "the rebuild ends", func() bool {
 		acts, _, err := a.VMs.Actions(ctx, who, vm.UUID, 1, 0)
 		return err == nil && acts[0].Type == "rebuild" && acts[0].Status == store.ActionCompleted
 	})
-	waitFor(t, time.Minute, "the page drops the snapshot", func() bool {
+	testkit.WaitFor(t, time.Minute, "the page drops the snapshot", func() bool {
 		return p.MustHas(`#snapshots`) && !p.MustHas(`[data-snapshot="before-upgrade"]`)
 	})
 	if got := vmRow(t, a, vm.UUID); got.PublicIP != vm.PublicIP || got.Locked {
@@ -88,11 +89,11 @@ func TestBrowserVMSnapshots(t *testing.T) {
 // the new plan and what it will cost an hour and a month.
 func TestBrowserResizeSaysWhatItCosts(t *testing.T) {
 	ctx := context.Background()
-	a := newTestDriverPanel(t)
+	a := testkit.NewTestDriverPanel(t)
 	if err := a.DB.UpsertPlan(ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 512, DiskGB: 2, PriceHourlyRials: 3_000, Sort: 2, Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	u := a.createUser(t, "rez@example.com", testPassword)
+	u := a.CreateUser(t, "rez@example.com", testkit.Password)
 	if _, err := a.DB.Credit(ctx, u.ID, 100_000, "test", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -101,17 +102,17 @@ func TestBrowserResizeSaysWhatItCosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, o.VM.UUID).Status == vmstatus.Running })
+	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, o.VM.UUID).Status == vmstatus.Running })
 	if _, err := a.VMs.Power(ctx, services.Principal{UserID: u.ID, Email: u.Email, Scopes: services.AllScopes}, o.VM.UUID, "kill"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, time.Minute, "the VM stops", func() bool { return vmRow(t, a, o.VM.UUID).Status == vmstatus.Stopped })
+	testkit.WaitFor(t, time.Minute, "the VM stops", func() bool { return vmRow(t, a, o.VM.UUID).Status == vmstatus.Stopped })
 
-	p := newTab(t, newBrowser(t), a.URL)
-	p.open("/signin?lang=en")
-	p.fill(map[string]string{"#f-email": u.Email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.open("/vms/" + o.VM.UUID + "?tab=settings")
+	p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+	p.Open("/signin?lang=en")
+	p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p.Open("/vms/" + o.VM.UUID + "?tab=settings")
 	button := p.MustElement(`[data-resize-submit]`)
 	if !button.MustProperty("disabled").Bool() || !p.MustElement(`[data-resize-same]`).MustVisible() {
 		t.Error("resizing to the plan the VM has can be pressed, or nothing says why not")

@@ -1,4 +1,4 @@
-package web_test
+package testkit
 
 import (
 	"context"
@@ -15,29 +15,29 @@ import (
 	"abrak/vmstatus"
 )
 
-// qemuPanel is a running panel whose one node is a private libvirtd booting
+// QEMUPanel is a running panel whose one node is a private libvirtd booting
 // real QEMU guests (TCG) from the tiny template, with its workers
 // (provisioner, reconciler, events) started, for tests that need VMs to really
 // run. The catalog is one region, one plan and one template:
 //
-//	qp := newQEMUPanel(t)                       // opts as for newTestApp, applied after the fixture's
+//	qp := NewQEMUPanel(t)                       // opts as for NewApp, applied after the fixture's
 //	u := qp.customer(t, "ana@example.com")      // a user whose wallet pays for many hours
-//	p := qp.signedInTab(t, u.Email, "fa")       // a fresh Chromium, signed in through the form
-//	qp.VMs.Create(ctx, principal, services.CreateVMInput{PlanSlug: qemuPlan, OSTemplateSlug: qemuTemplate, …})
+//	p := qp.SignedInTab(t, u.Email, "fa")       // a fresh Chromium, signed in through the form
+//	qp.VMs.Create(ctx, principal, services.CreateVMInput{PlanSlug: QEMUPlan, OSTemplateSlug: QEMUTemplate, …})
 //	qp.domains(t)                               // the node's domains: UUID → state, asked of libvirt
 //
 // Workers, panel and libvirtd (guests included) stop when the test ends, in
 // that order. Intervals are short so that a guest is seen running about a
 // second after it boots; a graceful shutdown powers off after 10 s, because
 // the guest ignores an ACPI press that comes before it has booted.
-type qemuPanel struct {
-	*testApp
+type QEMUPanel struct {
+	*App
 	Node store.Node
 	// Daemon is the node's libvirtd; its network namespace holds the bridge the
 	// guests join, with the region's gateways on it (see net_test.go).
 	Daemon *localvirt.Daemon
 	// stopWorkers stops this panel's workers, as a panel that exits does; the
-	// HTTP side keeps answering (see restartedPanel).
+	// HTTP side keeps answering (see RestartedPanel).
 	stopWorkers context.CancelFunc
 	// opts are the test's settings, which a restarted panel keeps (its rate
 	// limits above all: a restart with the defaults answers the test's polls 429).
@@ -46,31 +46,31 @@ type qemuPanel struct {
 
 // The fixture's catalog.
 const (
-	qemuRegion   = "thr-q"
-	qemuPlan     = "tiny"
-	qemuTemplate = "tiny-linux"
-	// qemuBalanceRials pays for a thousand hours of qemuPlan.
-	qemuBalanceRials  = 1_000_000
+	QEMURegion   = "thr-q"
+	QEMUPlan     = "tiny"
+	QEMUTemplate = "tiny-linux"
+	// QEMUBalanceRials pays for a thousand hours of QEMUPlan.
+	QEMUBalanceRials  = 1_000_000
 	qemuPlanRialsHour = 1_000
 	// The region's pools: the gateways are the bridge's addresses in the daemon's
 	// namespace (scripts/libvirt/up.sh); the range is small enough to run out.
-	qemuNet4, qemuGateway4 = "198.51.100.0/24", "198.51.100.1"
+	qemuNet4, QEMUGateway4 = "198.51.100.0/24", "198.51.100.1"
 	qemuFirst4, qemuLast4  = "198.51.100.10", "198.51.100.40"
-	qemuNet6, qemuGateway6 = "2001:db8:ab::/64", "2001:db8:ab::1"
+	qemuNet6, QEMUGateway6 = "2001:db8:ab::/64", "2001:db8:ab::1"
 )
 
-func newQEMUPanel(t *testing.T, opts ...func(*app.Config)) *qemuPanel {
+func NewQEMUPanel(t *testing.T, opts ...func(*app.Config)) *QEMUPanel {
 	t.Helper()
 	return newQEMUPanelOn(t, localvirt.Start, opts...)
 }
 
-// newQEMUPanelWithoutKVM is newQEMUPanel on a node that finds no /dev/kvm, on any host.
-func newQEMUPanelWithoutKVM(t *testing.T, opts ...func(*app.Config)) *qemuPanel {
+// NewQEMUPanelWithoutKVM is NewQEMUPanel on a node that finds no /dev/kvm, on any host.
+func NewQEMUPanelWithoutKVM(t *testing.T, opts ...func(*app.Config)) *QEMUPanel {
 	t.Helper()
 	return newQEMUPanelOn(t, localvirt.StartWithoutKVM, opts...)
 }
 
-func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon, opts ...func(*app.Config)) *qemuPanel {
+func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon, opts ...func(*app.Config)) *QEMUPanel {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs real QEMU guests")
@@ -85,18 +85,18 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	}
 	// Started first so that it stops last, after the panel has let go of it.
 	d := startDaemon(t)
-	a := newTestApp(t, append([]func(*app.Config){qemuIntervals}, opts...)...)
+	a := NewApp(t, append([]func(*app.Config){qemuIntervals}, opts...)...)
 
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: qemuRegion, NameFA: "تهران", NameEN: "Tehran"}))
-	_, err := a.DB.AddPool(ctx, store.Pool{Region: qemuRegion, Network: qemuNet4, Gateway: qemuGateway4, First: qemuFirst4, Last: qemuLast4,
-		Resolvers: []string{qemuGateway4}})
+	must(a.DB.UpsertRegion(ctx, store.Region{Slug: QEMURegion, NameFA: "تهران", NameEN: "Tehran"}))
+	_, err := a.DB.AddPool(ctx, store.Pool{Region: QEMURegion, Network: qemuNet4, Gateway: QEMUGateway4, First: qemuFirst4, Last: qemuLast4,
+		Resolvers: []string{QEMUGateway4}})
 	must(err)
-	_, err = a.DB.AddPool(ctx, store.Pool{Region: qemuRegion, Network: qemuNet6, Gateway: qemuGateway6})
+	_, err = a.DB.AddPool(ctx, store.Pool{Region: QEMURegion, Network: qemuNet6, Gateway: QEMUGateway6})
 	must(err)
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: qemuPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: QEMUPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
 		PriceHourlyRials: qemuPlanRialsHour, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: qemuTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: qemuRegion, URI: "qemu+unix:///system?socket=" + d.Socket,
+	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: QEMUTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: QEMURegion, URI: "qemu+unix:///system?socket=" + d.Socket,
 		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir})
 	must(err)
 
@@ -106,7 +106,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 
 	// The operator's import of the template, through the panel's own connection.
 	var n *hypervisor.Node
-	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
+	WaitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
 	tf := localvirt.Template(t)
 	f, err := os.Open(tf.File)
 	must(err)
@@ -114,7 +114,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	st, err := f.Stat()
 	must(err)
 	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
-	return &qemuPanel{testApp: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
+	return &QEMUPanel{App: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
 }
 
 // qemuIntervals are the fixture's worker intervals: short, so a guest is seen
@@ -125,13 +125,13 @@ func qemuIntervals(c *app.Config) {
 	c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
 }
 
-// restartedPanel stops qp's workers and starts a second panel on the same
+// RestartedPanel stops qp's workers and starts a second panel on the same
 // database and node, as a restart of the panel's process does.
-func (qp *qemuPanel) restartedPanel(t *testing.T) *testApp {
+func (qp *QEMUPanel) RestartedPanel(t *testing.T) *App {
 	t.Helper()
 	qp.stopWorkers()
 	opts := append([]func(*app.Config){qemuIntervals}, qp.opts...)
-	b := newTestApp(t, append(opts, func(c *app.Config) { c.DBPath = qp.DBPath })...)
+	b := NewApp(t, append(opts, func(c *app.Config) { c.DBPath = qp.DBPath })...)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	if err := b.Start(ctx); err != nil {
@@ -140,29 +140,29 @@ func (qp *qemuPanel) restartedPanel(t *testing.T) *testApp {
 	return b
 }
 
-// customer signs a user up and fills their wallet with qemuBalanceRials.
-func (qp *qemuPanel) customer(t *testing.T, email string) store.User {
+// Customer signs a user up and fills their wallet with QEMUBalanceRials.
+func (qp *QEMUPanel) Customer(t *testing.T, email string) store.User {
 	t.Helper()
-	u := qp.createUser(t, email, testPassword)
-	if _, err := qp.DB.Credit(context.Background(), u.ID, qemuBalanceRials, "test", ""); err != nil {
+	u := qp.CreateUser(t, email, Password)
+	if _, err := qp.DB.Credit(context.Background(), u.ID, QEMUBalanceRials, "test", ""); err != nil {
 		t.Fatal(err)
 	}
-	return qp.user(t, email)
+	return qp.User(t, email)
 }
 
-// signedInTab starts a Chromium of its own (fresh profile, stopped when t
+// SignedInTab starts a Chromium of its own (fresh profile, stopped when t
 // ends) and signs email in through the sign-in page in lang.
-func (qp *qemuPanel) signedInTab(t *testing.T, email, lang string) *tab {
+func (qp *QEMUPanel) SignedInTab(t *testing.T, email, lang string) *Tab {
 	t.Helper()
-	p := newTab(t, newBrowser(t), qp.URL)
-	p.open("/signin?lang=" + lang)
-	p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p := NewTab(t, NewBrowser(t), qp.URL)
+	p.Open("/signin?lang=" + lang)
+	p.Fill(map[string]string{"#f-email": email, "#f-password": Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 	return p
 }
 
-// domains lists the node's domains as libvirt reports them: UUID → state.
-func (qp *qemuPanel) domains(t *testing.T) map[string]vmstatus.Status {
+// Domains lists the node's domains as libvirt reports them: UUID → state.
+func (qp *QEMUPanel) Domains(t *testing.T) map[string]vmstatus.Status {
 	t.Helper()
 	n, err := qp.Fleet.Node(qp.Node.ID)
 	if err != nil {
@@ -181,11 +181,11 @@ func (qp *qemuPanel) domains(t *testing.T) map[string]vmstatus.Status {
 	return out
 }
 
-// newTestDriverPanel is a running panel whose one node is libvirt's test
+// NewTestDriverPanel is a running panel whose one node is libvirt's test
 // driver (region thr-t, plan and template "tiny", the template's volume on the
 // node), with its workers started: for tests of what the panel does around a
 // VM, not of the guest.
-func newTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *testApp {
+func NewTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *App {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -196,7 +196,7 @@ func newTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *testApp {
 		}
 	}
 	d := localvirt.Start(t)
-	a := newTestApp(t, append([]func(*app.Config){func(c *app.Config) {
+	a := NewApp(t, append([]func(*app.Config){func(c *app.Config) {
 		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second, ShutdownDeadline: time.Second}
 		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
 	}}, opts...)...)
@@ -209,7 +209,7 @@ func newTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *testApp {
 	t.Cleanup(stop)
 	must(a.Start(appCtx))
 	var n *hypervisor.Node
-	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
+	WaitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
 	img := "the test driver keeps volumes as records"
 	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
 
