@@ -1,12 +1,12 @@
 // Package testkit is the test support every package's tests share: the real
 // panel on a fresh SQLite file (NewApp) and a browser's HTTP client of it
-// (App.Client), the API door (App.APICall), tables of requests (Scenario), a
-// local SMTP server (NewMailServer), a local gateway speaking Zarinpal's API
-// (NewZarinpal), headless Chromium (NewBrowser, NewTab), panels whose node is
-// a private libvirtd (NewQEMUPanel, NewTestDriverPanel) and SSH into their
-// guests (GuestLogin). Nothing here is a mock: each part is the real one, or
-// speaks the real protocol on loopback. Only tests import it (app's
-// TestTheLayersPointOneWay holds that).
+// (App.Client), the API door (App.APICall), tables of requests (Scenario,
+// APIScenario), a local SMTP server (NewMailServer), a local gateway speaking
+// Zarinpal's API (NewZarinpal), headless Chromium (NewBrowser, NewTab), panels
+// whose node is a private libvirtd (NewQEMUPanel, NewTestDriverPanel) and SSH
+// into their guests (GuestLogin). Nothing here is a mock: each part is the
+// real one, or speaks the real protocol on loopback. Only tests import it
+// (app's TestNoProductionPackageImportsTheTestKit holds that).
 //
 //	a := testkit.NewApp(t)                    // options: WithLimits, WithHTTPS, WithAPIRateLimit, WithMail(ms), z.Gateway(merchant), any func(*app.Config)
 //	u := a.CreateUser(t, "ana@example.com", testkit.Password) // straight through Accounts.SignUp
@@ -29,7 +29,10 @@
 // <meta name="csrf-token"> tag) and Post sends it as the _csrf field, as a
 // browser's form would; Token loads a page first when it has none. Scenario
 // tables (RunScenarios) build a fresh app per row, run its setup, send one
-// request and check status, redirect, page text, headers and the database.
+// request and check status, redirect, page text, headers and the database;
+// APIScenario rows (RunAPIScenarios) send theirs in order to the test's own
+// panel with a bearer token and check the status, the error document of a
+// refusal and the fields it names, and the answer's content.
 //
 // Each app checks when its test ends that no page asked for a translation the
 // catalogs lack (i18n.Missing).

@@ -172,15 +172,18 @@ func TestSSHKeysAPI(t *testing.T) {
 	}
 
 	path := "/api/v1/ssh-keys/" + strconv.FormatInt(k.ID, 10)
-	testkit.MustStatus(t, "get", a.APICall(t, http.MethodGet, path, ro, ""), http.StatusOK)
-	testkit.MustStatus(t, "bob gets ana's key", a.APICall(t, http.MethodGet, path, bobs, ""), http.StatusNotFound)
-	testkit.MustStatus(t, "bob deletes ana's key", a.APICall(t, http.MethodDelete, path, bobs, ""), http.StatusNotFound)
-	testkit.MustStatus(t, "delete without vm:write", a.APICall(t, http.MethodDelete, path, ro, ""), http.StatusForbidden)
-	r = a.APICall(t, http.MethodDelete, path, rw, "")
-	if r.Status != http.StatusNoContent || r.Body != "" {
-		t.Fatalf("delete: %d %q, want 204 and no body", r.Status, r.Body)
-	}
-	testkit.MustStatus(t, "delete again", a.APICall(t, http.MethodDelete, path, rw, ""), http.StatusNotFound)
+	testkit.RunAPIScenarios(t, a, []testkit.APIScenario{
+		{Name: "get", URL: path, Token: ro, ExpectedStatus: http.StatusOK},
+		{Name: "bob gets ana's key", URL: path, Token: bobs, ExpectedStatus: http.StatusNotFound},
+		{Name: "bob deletes ana's key", Method: http.MethodDelete, URL: path, Token: bobs, ExpectedStatus: http.StatusNotFound},
+		{Name: "delete without vm:write", Method: http.MethodDelete, URL: path, Token: ro, ExpectedStatus: http.StatusForbidden},
+		{Name: "delete", Method: http.MethodDelete, URL: path, Token: rw, ExpectedStatus: http.StatusNoContent, After: func(t *testing.T, r testkit.Response) {
+			if r.Body != "" {
+				t.Errorf("delete: body %q, want none", r.Body)
+			}
+		}},
+		{Name: "delete again", Method: http.MethodDelete, URL: path, Token: rw, ExpectedStatus: http.StatusNotFound},
+	})
 	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action IN ('ssh_key.added', 'ssh_key.deleted') AND via = 'token:test token'`); n != 2 {
 		t.Errorf("%d audit events through the token for add and delete, want 2", n)
 	}

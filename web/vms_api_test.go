@@ -196,27 +196,21 @@ func (w *vmWorld) expand(path string) string {
 func anaToken(w *vmWorld) string { return w.ana.token }
 func bobToken(w *vmWorld) string { return w.bob.token }
 
+// runAPIRows runs each row as an APIScenario against w's panel, its token and
+// the VMs' UUIDs in its path taken from w.
 func runAPIRows(t *testing.T, w *vmWorld, rows []apiRow) {
 	t.Helper()
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			tok := ""
+			s := testkit.APIScenario{Name: row.name, Method: row.method, URL: w.expand(row.path), Headers: row.header, Body: row.body,
+				ExpectedStatus: row.status, ExpectedFields: row.fields}
 			if row.token != nil {
-				tok = row.token(w)
-			}
-			r := w.a.APICall(t, row.method, w.expand(row.path), tok, row.body, row.header...)
-			testkit.MustStatus(t, row.method+" "+row.path, r, row.status)
-			if r.Status >= 400 {
-				e := testkit.APIErrorOf(t, r)
-				for _, f := range row.fields {
-					if e.Error.Fields[f] == "" {
-						t.Errorf("fields %v do not name %q", e.Error.Fields, f)
-					}
-				}
+				s.Token = row.token(w)
 			}
 			if row.check != nil {
-				row.check(t, w, r)
+				s.After = func(t *testing.T, r testkit.Response) { row.check(t, w, r) }
 			}
+			s.Test(t, w.a)
 		})
 	}
 }
@@ -552,7 +546,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAPIVMIsolation(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.web, "stopped")
-	routes := []struct{ method, path, body string }{
+	// Every answer to bob is the 404 of a VM that does not exist, saying nothing of ana's.
+	notAnas := []string{"Web Server", vmRow(t, w.a, w.web).PublicIP}
+	var rows []testkit.APIScenario
+	for _, rt := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/vms/{web}", ""},
 		{"PATCH", "/api/v1/vms/{web}", `{"display_name":"mine now"}`},
 		{"DELETE", "/api/v1/vms/{web}", ""},
@@ -571,16 +568,11 @@ func TestAPIVMIsolation(t *testing.T) {
 		{"DELETE", "/api/v1/vms/{web}/snapshots/mine", ""},
 		{"POST", "/api/v1/vms/{web}/rebuild", `{}`},
 		{"POST", "/api/v1/vms/{web}/console", ""},
+	} {
+		rows = append(rows, testkit.APIScenario{Name: "bob " + rt.method + " " + rt.path, Method: rt.method, URL: w.expand(rt.path),
+			Token: w.bob.token, Body: rt.body, ExpectedStatus: 404, NotExpectedContent: notAnas})
 	}
-	for _, rt := range routes {
-		r := w.a.APICall(t, rt.method, w.expand(rt.path), w.bob.token, rt.body)
-		if r.Status != 404 {
-			t.Errorf("bob %s %s: status %d, want 404", rt.method, rt.path, r.Status)
-		}
-		if strings.Contains(r.Body, "Web Server") || strings.Contains(r.Body, vmRow(t, w.a, w.web).PublicIP) {
-			t.Errorf("bob %s %s: the answer reveals ana's VM", rt.method, rt.path)
-		}
-	}
+	testkit.RunAPIScenarios(t, w.a, rows)
 	vm := vmRow(t, w.a, w.web)
 	if vm.DisplayName != "Web Server" || vm.Hostname != "web-1" || vm.Status != "stopped" {
 		t.Errorf("bob's requests changed ana's VM: %+v", vm)
