@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"abrak/app"
-	"abrak/store"
 	"abrak/testkit"
 	"abrak/vmstatus"
 )
@@ -356,92 +354,4 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 			t.Fatal("the deleted VM still answers SSH")
 		}
 	})
-}
-
-// An order in a region whose pool is used up is paid and kept: the API answers
-// 503 saying why, in the customer's language, with the VM's Location; the VM
-// has no address yet.
-func TestAnOrderOnAFullPoolIsKeptWith503(t *testing.T) {
-	t.Parallel()
-	a := testkit.NewApp(t, testkit.WithAPIRateLimit(1_000_000, 1_000_000), func(c *app.Config) { c.Web.MetricsPublic = true })
-	ctx := context.Background()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran"}))
-	_, err := a.DB.AddPool(ctx, store.Pool{Region: "thr", Network: "198.51.100.0/24", Gateway: "198.51.100.1", First: "198.51.100.10", Last: "198.51.100.10"})
-	must(err)
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 1000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "debian-12", Name: "Debian 12", Volume: "d.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	c := newVMCustomer(t, a, "full@example.com", 1_000_000)
-	first := orderVM(t, a, c, "first", "first") // 503: no hypervisor, but it has the address
-	for lang, want := range map[string]string{"en": "no free IP address", "fa": "نشانی IP آزاد ندارد"} {
-		r := a.APICall(t, http.MethodPost, "/api/v1/vms", c.token, orderBody("second-"+lang, "second"), "Accept-Language", lang)
-		testkit.MustStatus(t, "order on a full pool", r, http.StatusServiceUnavailable)
-		if !strings.Contains(r.Body, want) || r.Header.Get("Location") == "" {
-			t.Fatalf("%s: the 503 does not say the region is out of addresses, or has no Location:\n%s", lang, r.Body)
-		}
-		uuid, _ := strings.CutPrefix(r.Header.Get("Location"), "/api/v1/vms/")
-		if v := apiVMNetOf(t, a, c.token, uuid); v.PublicIP != nil || v.Status != vmstatus.Creating {
-			t.Fatalf("the kept order: %+v", v)
-		}
-	}
-	if v := apiVMNetOf(t, a, c.token, first); v.ipv4() != "198.51.100.10" {
-		t.Fatalf("the first order's address: %+v", v)
-	}
-	if got := a.User(t, c.email).BalanceRials; got != 1_000_000-3*1000 {
-		t.Fatalf("balance %d: every kept order is paid", got)
-	}
-	// The operator is told: the pool has nothing free, and two orders found it full.
-	m := a.Client(t).Get("/metrics")
-	for _, want := range []string{`abrak_address_pool_free{network="198.51.100.0/24",region="thr"} 0`,
-		`abrak_address_pool_exhausted_total{region="thr"} 2`} {
-		if !strings.Contains(m.Body, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
-}
-
-// user_data in an order: refused with a 422 naming the field, in the customer's
-// language, when it is no cloud-config or script, when the template runs none,
-// or when it tries to decide its own merging; nothing is charged then.
-func TestOrderUserDataIsChecked(t *testing.T) {
-	t.Parallel()
-	a := testkit.NewApp(t, testkit.WithAPIRateLimit(1_000_000, 1_000_000))
-	seedCatalog(t, a)
-	ctx := context.Background()
-	if err := a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "cloud", Name: "Cloud", Volume: "c.qcow2", MinDiskGB: 1, Active: true,
-		Features: []string{"password", "ssh_key", "user_data"}}); err != nil {
-		t.Fatal(err)
-	}
-	c := newVMCustomer(t, a, "ud@example.com", 1_000_000)
-	order := func(template, userData string) testkit.Response {
-		b, _ := json.Marshal(map[string]any{"plan_slug": "starter", "os_template_slug": template, "auth_mode": "password",
-			"custom_password": "StrongPass123!", "user_data": userData})
-		return a.APICall(t, http.MethodPost, "/api/v1/vms", c.token, string(b), "Accept-Language", "en")
-	}
-	for _, bad := range []struct{ template, data, says string }{
-		{"cloud", "echo hi", "must start with #cloud-config"},
-		{"cloud", "#cloud-config\nruncmd: [unclosed\n", "not valid YAML"},
-		{"cloud", "#cloud-config\nmerge_how: replace\n", "merge_how"},
-		{"cloud", "#!/bin/sh\n" + strings.Repeat("x", 70_000), "64 KiB"},
-		{"debian-12", "#!/bin/sh\necho hi\n", "does not run user data"},
-	} {
-		r := order(bad.template, bad.data)
-		testkit.MustStatus(t, "bad user_data", r, http.StatusUnprocessableEntity)
-		if e := testkit.APIErrorOf(t, r); !strings.Contains(e.Error.Fields["user_data"], bad.says) {
-			t.Errorf("user_data %.30q: fields %v, want one saying %q", bad.data, e.Error.Fields, bad.says)
-		}
-	}
-	if got := a.User(t, c.email).BalanceRials; got != 1_000_000 {
-		t.Fatalf("refused orders charged: balance %d", got)
-	}
-	r := order("cloud", "#cloud-config\nruncmd:\n  - touch /root/hello\n")
-	testkit.MustStatus(t, "good user_data", r, http.StatusServiceUnavailable) // kept; no hypervisor here
-	if n := a.Count(t, `SELECT count(*) FROM order_user_data`); n != 1 {
-		t.Fatalf("%d user_data rows kept for the waiting order", n)
-	}
 }

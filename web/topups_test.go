@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -267,5 +268,30 @@ func TestTopUpInTheBrowser(t *testing.T) {
 			t.Errorf("%s: balance %d", lang, got)
 		}
 		p.SaveFullScreenshot("wallet-paid-" + string(lang))
+	}
+}
+
+// A payment received is acknowledged by mail, with the amount and the
+// gateway's reference.
+func TestATopUpIsAcknowledgedByMail(t *testing.T) {
+	t.Parallel()
+	z := testkit.NewZarinpal(t)
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithMail(ms))
+	ana := newVMCustomer(t, a, "ana@example.com", 0)
+	c := a.Client(t)
+	c.SignIn(ana.email, testkit.Password)
+	if _, err := a.DB.W.Exec(`UPDATE users SET locale = 'en'`); err != nil {
+		t.Fatal(err)
+	}
+	auth := startTopUp(t, c, z, "50000")
+	c.Get(payOnGateway(t, z, auth))
+	m := ms.Await(t, ana.email, "topped up")
+	if ref := z.Payment(auth).RefID; !strings.Contains(m.Text, "50,000 toman") || !strings.Contains(m.Text, fmt.Sprint(ref)) {
+		t.Errorf("the letter lacks the amount or the reference %v\n%s", ref, m.Text)
+	}
+	c.Get(payOnGateway(t, z, auth)) // a replayed callback credits nothing, and says nothing
+	if n := a.Count(t, `SELECT count(*) FROM mail_queue WHERE kind = 'topup'`); n != 1 {
+		t.Errorf("%d top-up letters for one payment, want 1", n)
 	}
 }
