@@ -77,43 +77,32 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	// Started first so that it stops last, after the panel has let go of it.
 	d := startDaemon(t)
 	a := NewApp(t, append([]func(*app.Config){qemuIntervals}, opts...)...)
 
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: QEMURegion, NameFA: "تهران", NameEN: "Tehran"}))
+	must(t, a.DB.UpsertRegion(ctx, store.Region{Slug: QEMURegion, NameFA: "تهران", NameEN: "Tehran"}))
 	_, err := a.DB.AddPool(ctx, store.Pool{Region: QEMURegion, Network: qemuNet4, Gateway: QEMUGateway4, First: qemuFirst4, Last: qemuLast4,
 		Resolvers: []string{QEMUGateway4}})
-	must(err)
+	must(t, err)
 	_, err = a.DB.AddPool(ctx, store.Pool{Region: QEMURegion, Network: qemuNet6, Gateway: QEMUGateway6})
-	must(err)
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: QEMUPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
+	must(t, err)
+	must(t, a.DB.UpsertPlan(ctx, store.Plan{Slug: QEMUPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
 		PriceHourlyRials: qemuPlanRialsHour, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: QEMUTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	must(t, a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: QEMUTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
 	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: QEMURegion, URI: "qemu+unix:///system?socket=" + d.Socket,
 		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir})
-	must(err)
+	must(t, err)
 
-	appCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	must(a.Start(appCtx))
-
+	n, stop := start(t, a, node)
 	// The operator's import of the template, through the panel's own connection.
-	var n *hypervisor.Node
-	WaitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
 	tf := localvirt.Template(t)
 	f, err := os.Open(tf.File)
-	must(err)
+	must(t, err)
 	defer f.Close()
 	st, err := f.Stat()
-	must(err)
-	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
+	must(t, err)
+	must(t, n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
 	return &QEMUPanel{App: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
 }
 
@@ -189,29 +178,42 @@ func NewTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *App {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	d := localvirt.Start(t)
 	a := NewApp(t, append([]func(*app.Config){func(c *app.Config) {
 		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second, ShutdownDeadline: time.Second}
 		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
 	}}, opts...)...)
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr-t", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.32.0.0/24", Gateway: "10.32.0.1"}))
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1_000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
+	must(t, a.DB.UpsertRegion(ctx, store.Region{Slug: "thr-t", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.32.0.0/24", Gateway: "10.32.0.1"}))
+	must(t, a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1_000, Sort: 1, Active: true}))
+	must(t, a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
 	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "test-1", Region: "thr-t", URI: "test+unix:///default?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
-	must(err)
-	appCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	must(a.Start(appCtx))
-	var n *hypervisor.Node
-	WaitFor(t, 30*time.Second, "the node answers", func() bool { n, err = a.Fleet.Node(node.ID); return err == nil })
+	must(t, err)
+	n, _ := start(t, a, node)
 	img := "the test driver keeps volumes as records"
-	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
+	must(t, n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
 
 	return a
+}
+
+// start starts a's workers (stopped when t ends, or by the function it
+// returns) and waits until the panel's own connection to node answers.
+func start(t *testing.T, a *App, node store.Node) (*hypervisor.Node, context.CancelFunc) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	t.Cleanup(stop)
+	must(t, a.Start(ctx))
+	var n *hypervisor.Node
+	WaitFor(t, 30*time.Second, "the node answers", func() bool {
+		var err error
+		n, err = a.Fleet.Node(node.ID)
+		return err == nil
+	})
+	return n, stop
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

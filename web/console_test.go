@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,16 +18,15 @@ import (
 	"github.com/gorilla/websocket"
 
 	"abrak/app"
-	"abrak/hypervisor"
-	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
-// consoleWorld is a panel with one qemu node on a private libvirtd and a running
-// VM of ana's, built from the tiny template through the VM service.
+// consoleWorld is a panel with one qemu node on a private libvirtd
+// (testkit.NewQEMUPanel) and a running VM of ana's, built from the tiny
+// template through the VM service.
 type consoleWorld struct {
 	*testkit.App
 	ana services.Principal
@@ -37,65 +35,26 @@ type consoleWorld struct {
 
 func newConsoleWorld(t *testing.T, opts ...func(*app.Config)) *consoleWorld {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs a real QEMU guest")
-	}
+	qp := testkit.NewQEMUPanel(t, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	a := testkit.NewApp(t, append([]func(*app.Config){func(c *app.Config) {
-		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
-			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 2 * time.Second}
-		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
-	}}, opts...)...)
-	d := localvirt.Start(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.30.0.0/24", Gateway: "10.30.0.1"}))
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: "thr", URI: "qemu+unix:///system?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
-	must(err)
-
-	// The operator's import of the template, on a connection of its own.
-	keeper := hypervisor.NewFleet(nil, hypervisor.Options{ReconnectInterval: 50 * time.Millisecond})
-	t.Cleanup(func() { keeper.Close() })
-	keeper.SetNodes([]hypervisor.NodeConfig{{ID: node.ID, Name: node.Name, Region: node.Region, URI: node.URI}})
-	var n *hypervisor.Node
-	testkit.WaitFor(t, 30*time.Second, "the node answers", func() bool { n, err = keeper.Node(node.ID); return err == nil })
-	tf := localvirt.Template(t)
-	f, err := os.Open(tf.File)
-	must(err)
-	defer f.Close()
-	st, err := f.Stat()
-	must(err)
-	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
-
-	appCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	must(a.Start(appCtx))
-	// The panel dials its nodes in the background; an order placed before its
-	// node answers is kept and retried (a 503), which is not this test's subject.
-	testkit.WaitFor(t, 30*time.Second, "the panel's node answers", func() bool { _, err := a.Fleet.Node(node.ID); return err == nil })
-	u := a.CreateUser(t, "ana@example.com", testkit.Password)
-	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
-	must(err)
+	u := qp.Customer(t, "ana@example.com")
 	// With a mail server an address is confirmed before it orders; that is not this world's subject.
-	_, err = a.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, u.ID)
-	must(err)
+	if _, err := qp.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
 	ana := services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
-	o, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
+	o, err := qp.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: testkit.QEMUPlan, OSTemplateSlug: testkit.QEMUTemplate, AuthMode: "password",
 		CustomPassword: "Correct-Horse-42!", DisplayName: "console-vm", Hostname: "console-vm"})
-	must(err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var vm store.VM
 	testkit.WaitFor(t, 3*time.Minute, "the VM runs", func() bool {
-		vm, err = a.DB.VMByUUID(ctx, o.VM.UUID)
+		vm, err = qp.DB.VMByUUID(ctx, o.VM.UUID)
 		return err == nil && vm.Status == vmstatus.Running
 	})
-	return &consoleWorld{App: a, ana: ana, vm: vm}
+	return &consoleWorld{App: qp.App, ana: ana, vm: vm}
 }
 
 // consoleDial opens a console websocket as a browser on origin would.
