@@ -98,7 +98,7 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
-	clock := &fakeClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	e.cfg.Now = clock.Now
 	must(t, e.db.UpsertPlan(e.ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 512, DiskGB: 2,
 		PriceHourlyRials: 2 * vmtPrice, Sort: 2, Active: true}))
@@ -111,7 +111,7 @@ func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	a, err := p.Power(e.ctx, owner, vm.UUID, "kill")
 	must(t, err)
 	waitAction(t, p, owner, a.ID)
-	p.BillDue(e.ctx, clock.add(90*time.Minute))
+	p.BillDue(e.ctx, clock.Add(90*time.Minute))
 	for name, op := range map[string]func() (services.Action, error){
 		"start":   func() (services.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") },
 		"resize":  func() (services.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, "big") },

@@ -18,7 +18,7 @@ import (
 func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 	t.Parallel()
 	ms := testkit.NewMailServer(t)
-	clock := &fakeClock{t: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	a := testkit.NewApp(t, withMailByHand(ms, clock))
 	seedCatalog(t, a)
 	ctx := context.Background()
@@ -72,10 +72,10 @@ func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 
 	// The hour comes due and the wallet cannot pay it: powered off, and told.
 	setBalance(0)
-	if _, err := a.DB.W.Exec(`UPDATE vms SET paid_until = ? WHERE uuid = ?`, clock.now().Add(-time.Minute).Unix(), one); err != nil {
+	if _, err := a.DB.W.Exec(`UPDATE vms SET paid_until = ? WHERE uuid = ?`, clock.Now().Add(-time.Minute).Unix(), one); err != nil {
 		t.Fatal(err)
 	}
-	a.Workers.BillDue(ctx, clock.now())
+	a.Workers.BillDue(ctx, clock.Now())
 	if vmRow(t, a, one).UnpaidSince.IsZero() {
 		t.Fatal("the unpaid VM was not held")
 	}
@@ -84,8 +84,8 @@ func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 	if !strings.Contains(off.Subject, "one") || !strings.Contains(off.Text, "Top up") {
 		t.Errorf("the powered-off letter does not name the VM or say what to do\n%s\n%s", off.Subject, off.Text)
 	}
-	a.Workers.BillDue(ctx, clock.now())
-	a.Workers.DeleteLongUnpaid(ctx, clock.now().Add(365*24*time.Hour)) // off by default: a year later, nothing
+	a.Workers.BillDue(ctx, clock.Now())
+	a.Workers.DeleteLongUnpaid(ctx, clock.Now().Add(365*24*time.Hour)) // off by default: a year later, nothing
 	if vmRow(t, a, one).Status == vmstatus.Destroyed || letters("delete_warning") != 0 {
 		t.Error("with deletion of unpaid VMs off (the default), an unpaid VM was deleted or its owner warned")
 	}
@@ -103,15 +103,15 @@ func TestRunningOutOfMoneyIsToldByMail(t *testing.T) {
 	}
 
 	// Held past the grace period (7 days) with the wallet still empty: suspended.
-	a.Workers.SuspendOverdue(ctx, clock.now().Add(6*24*time.Hour))
+	a.Workers.SuspendOverdue(ctx, clock.Now().Add(6*24*time.Hour))
 	if vmRow(t, a, one).Suspended() {
 		t.Fatal("suspended before the grace period ended")
 	}
-	a.Workers.SuspendOverdue(ctx, clock.now().Add(7*24*time.Hour+time.Minute))
+	a.Workers.SuspendOverdue(ctx, clock.Now().Add(7*24*time.Hour+time.Minute))
 	if !vmRow(t, a, one).Suspended() || letters("suspended") != 1 {
 		t.Fatalf("after the grace period: suspended %v, %d letters", vmRow(t, a, one).Suspended(), letters("suspended"))
 	}
-	a.Workers.SuspendOverdue(ctx, clock.now().Add(8*24*time.Hour))
+	a.Workers.SuspendOverdue(ctx, clock.Now().Add(8*24*time.Hour))
 	if n := letters("suspended"); n != 1 {
 		t.Errorf("%d suspension letters, want 1", n)
 	}

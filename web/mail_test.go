@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +14,12 @@ import (
 	"abrak/views/i18n"
 )
 
-// fakeClock is a clock a test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // withMailByHand points the panel at the server on a clock of the test's own;
 // nothing is delivered until the test calls DeliverDue.
-func withMailByHand(ms *testkit.MailServer, clock *fakeClock) func(*app.Config) {
+func withMailByHand(ms *testkit.MailServer, clock *testkit.Clock) func(*app.Config) {
 	return func(c *app.Config) {
 		testkit.WithMail(ms)(c)
-		c.Mail.Now = clock.now
+		c.Mail.Now = clock.Now
 	}
 }
 
@@ -53,7 +39,7 @@ func mailRow(t *testing.T, a *testkit.App, to string) store.Mail {
 func TestLettersWaitInTheQueueUntilTheServerTakesThem(t *testing.T) {
 	t.Parallel()
 	ms := testkit.NewMailServer(t)
-	clock := &fakeClock{t: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	a := testkit.NewApp(t, withMailByHand(ms, clock))
 	ms.Refuse(2, false)
 	ctx := context.Background()
@@ -70,20 +56,20 @@ func TestLettersWaitInTheQueueUntilTheServerTakesThem(t *testing.T) {
 	if ms.Attempts() != 1 || first.Status != store.MailPending || !strings.Contains(first.LastError, "451") {
 		t.Fatalf("after a 451: %d attempts at the server, letter %s, error %q", ms.Attempts(), first.Status, first.LastError)
 	}
-	if wait := first.NextAttemptAt.Sub(clock.now()); wait < 29*time.Second || wait > 31*time.Second {
+	if wait := first.NextAttemptAt.Sub(clock.Now()); wait < 29*time.Second || wait > 31*time.Second {
 		t.Errorf("the first retry waits %s, want 30 s", wait)
 	}
 	a.Mailer.DeliverDue(ctx) // too early: nothing is tried
 	if ms.Attempts() != 1 {
 		t.Fatalf("a letter was tried again before its time (%d attempts)", ms.Attempts())
 	}
-	clock.add(31 * time.Second)
+	clock.Add(31 * time.Second)
 	a.Mailer.DeliverDue(ctx)
 	second := mailRow(t, a, "nika@example.com")
-	if ms.Attempts() != 2 || second.NextAttemptAt.Sub(clock.now()) < 59*time.Second {
-		t.Fatalf("the second refusal: %d attempts, next in %s; want 2 and a wait of 60 s", ms.Attempts(), second.NextAttemptAt.Sub(clock.now()))
+	if ms.Attempts() != 2 || second.NextAttemptAt.Sub(clock.Now()) < 59*time.Second {
+		t.Fatalf("the second refusal: %d attempts, next in %s; want 2 and a wait of 60 s", ms.Attempts(), second.NextAttemptAt.Sub(clock.Now()))
 	}
-	clock.add(61 * time.Second)
+	clock.Add(61 * time.Second)
 	a.Mailer.DeliverDue(ctx)
 	got := ms.Await(t, "nika@example.com", "Abrak Cloud")
 	if row := mailRow(t, a, "nika@example.com"); row.Status != store.MailSent || row.Attempts != 3 {
@@ -110,7 +96,7 @@ func TestLettersWaitInTheQueueUntilTheServerTakesThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Mailer.DeliverDue(ctx)
-	clock.add(time.Hour)
+	clock.Add(time.Hour)
 	a.Mailer.DeliverDue(ctx)
 	if row := mailRow(t, a, "nika@example.com"); row.Status != store.MailFailed || !strings.Contains(row.LastError, "550") || ms.Attempts() != 4 {
 		t.Errorf("a 550: letter %s (%q) after %d attempts at the server; want failed, kept, tried once", row.Status, row.LastError, ms.Attempts())
