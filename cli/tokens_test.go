@@ -4,16 +4,12 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"abrak/hypervisor/localvirt"
 	"abrak/testkit"
 )
-
-// tokenSecretRe is a token's secret as the panel hands it out.
-var tokenSecretRe = regexp.MustCompile(`ic_pat_[0-9A-Za-z]{43}`)
 
 // TestCLICreateToken runs the real binary against the running app's database.
 func TestCLICreateToken(t *testing.T) {
@@ -34,7 +30,7 @@ func TestCLICreateToken(t *testing.T) {
 		t.Fatalf("create-token: %v\n%s", err, stderr.String())
 	}
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(lines) != 1 || !tokenSecretRe.MatchString(lines[0]) || len(lines[0]) != len("ic_pat_")+43 {
+	if len(lines) != 1 || !testkit.TokenSecretRe.MatchString(lines[0]) || len(lines[0]) != len("ic_pat_")+43 {
 		t.Fatalf("stdout %q, want exactly one line with the token", out)
 	}
 	r := a.APICall(t, http.MethodGet, "/api/v1/account", lines[0], "")

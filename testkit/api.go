@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -15,6 +16,9 @@ import (
 	"abrak/services"
 	"abrak/web"
 )
+
+// TokenSecretRe is a token's secret as the panel hands it out, once.
+var TokenSecretRe = regexp.MustCompile(`ic_pat_[0-9A-Za-z]{43}`)
 
 // WithAPIRateLimit gives the app small API budgets.
 func WithAPIRateLimit(perToken, perIP int) func(*app.Config) {

@@ -13,8 +13,6 @@ import (
 	"abrak/views/i18n"
 )
 
-var tokenSecretRe = regexp.MustCompile(`ic_pat_[0-9A-Za-z]{43}`)
-
 func TestTokensDashboardLifecycle(t *testing.T) {
 	a := testkit.NewApp(t)
 	a.CreateUser(t, "ana@example.com", testkit.Password)
@@ -29,7 +27,7 @@ func TestTokensDashboardLifecycle(t *testing.T) {
 
 	r = c.Post("/tokens", testkit.Form("name", "deploy", "scopes", "vm:read", "scopes", "account:read", "expires", "30"))
 	testkit.MustStatus(t, "create token", r, http.StatusOK)
-	secret := tokenSecretRe.FindString(r.Body)
+	secret := testkit.TokenSecretRe.FindString(r.Body)
 	if secret == "" || !testkit.Contains(r.Body, i18n.T(i18n.FA, "tokens.created_warning")) || !strings.Contains(r.Body, `data-copy="new-token-secret"`) {
 		t.Fatalf("the created token, its warning or its copy button is missing\n%s", testkit.Trim(r.Body))
 	}
@@ -86,7 +84,7 @@ func TestTokensDashboardRefusals(t *testing.T) {
 		if n := a.Count(t, `SELECT count(*) FROM api_tokens`); n != 0 {
 			t.Errorf("%d tokens exist after a refused form", n)
 		}
-		if tokenSecretRe.MatchString(r.Body) {
+		if testkit.TokenSecretRe.MatchString(r.Body) {
 			t.Error("a refused form shows a token")
 		}
 	}
@@ -154,7 +152,7 @@ func TestTokensAndKeysInBrowser(t *testing.T) {
 	p.MustElement(`input[name=scopes][value="account:read"]`).MustClick()
 	p.Click(`form[action="/tokens"] button[type=submit]`, `[data-testid=token-secret]`)
 	secret := p.MustElement(`[data-testid=token-secret]`).MustText()
-	if !tokenSecretRe.MatchString(secret) {
+	if !testkit.TokenSecretRe.MatchString(secret) {
 		t.Fatalf("the page shows %q as the token", secret)
 	}
 	if dir := p.MustElement(`[data-testid=token-secret]`).MustEval(`() => getComputedStyle(this).direction`).Str(); dir != "ltr" {

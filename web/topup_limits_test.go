@@ -72,10 +72,10 @@ func TestStartingATopUpNeedsTheWalletScope(t *testing.T) {
 	}
 	c.Get("/tokens")
 	r = c.Post("/tokens", testkit.Form("name", "pay", "scopes", "wallet:write", "expires", "30"))
-	if r.Status != http.StatusOK || !tokenSecretRe.MatchString(r.Body) {
+	if r.Status != http.StatusOK || !testkit.TokenSecretRe.MatchString(r.Body) {
 		t.Fatalf("a token with wallet:write from the token page: %d", r.Status)
 	}
-	secret := tokenSecretRe.FindString(r.Body)
+	secret := testkit.TokenSecretRe.FindString(r.Body)
 	testkit.MustStatus(t, "the page's wallet:write token", a.APICall(t, http.MethodPost, "/api/v1/billing/topups", secret, `{"amount": 260000}`), http.StatusCreated)
 }
 
