@@ -96,13 +96,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 
 	n, stop := start(t, a, node)
 	// The operator's import of the template, through the panel's own connection.
-	tf := localvirt.Template(t)
-	f, err := os.Open(tf.File)
-	must(t, err)
-	defer f.Close()
-	st, err := f.Stat()
-	must(t, err)
-	must(t, n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
+	ImportTinyTemplate(t, ctx, n, "tiny-v1.qcow2")
 	return &QEMUPanel{App: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
 }
 
@@ -193,6 +187,20 @@ func NewTestDriverPanel(t *testing.T, opts ...func(*app.Config)) *App {
 	must(t, n.ImportTemplate(ctx, "tiny-v1.qcow2", strings.NewReader(img), int64(len(img)), "qcow2"))
 
 	return a
+}
+
+// ImportTinyTemplate puts the tiny template (localvirt.Template: a real image
+// that boots in seconds under TCG) on node as volume, as the operator's
+// import does.
+func ImportTinyTemplate(t testing.TB, ctx context.Context, node *hypervisor.Node, volume string) {
+	t.Helper()
+	tf := localvirt.Template(t)
+	f, err := os.Open(tf.File)
+	must(t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	must(t, err)
+	must(t, node.ImportTemplate(ctx, volume, f, st.Size(), tf.Format))
 }
 
 // start starts a's workers (stopped when t ends, or by the function it
