@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -110,7 +109,7 @@ func TestAPIAccountBody(t *testing.T) {
 	secret, _ := a.MintToken(t, "ana@example.com", "account:read")
 	r := a.APICall(t, http.MethodGet, "/api/v1/account", secret, "")
 	testkit.MustStatus(t, "account", r, http.StatusOK)
-	var body struct {
+	acc := testkit.Decode[struct {
 		Account struct {
 			Email        string  `json:"email"`
 			Name         string  `json:"name"`
@@ -118,11 +117,7 @@ func TestAPIAccountBody(t *testing.T) {
 			BalanceToman float64 `json:"balance_toman"`
 			CreatedAt    string  `json:"created_at"`
 		} `json:"account"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
-		t.Fatal(err)
-	}
-	acc := body.Account
+	}](t, r).Account
 	if _, err := time.Parse(time.RFC3339, acc.CreatedAt); err != nil || acc.Email != "ana@example.com" || acc.Name != "Test ana" ||
 		acc.BalanceRials != 1_234_560 || acc.BalanceToman != 123_456 {
 		t.Fatalf("account = %+v", acc)
