@@ -10,8 +10,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -52,15 +50,7 @@ func TestDebianImage(t *testing.T) {
 	t.Logf("import + upload + read-back of %d MiB: %s", tmpl.SizeBytes>>20, time.Since(started).Round(100*time.Millisecond))
 
 	c := newVMCustomer(t, qp.App, "debian@example.com", testkit.QEMUBalanceRials)
-	key, pub := testkit.SSHKeyPair(t)
-	r := qp.APICall(t, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
-	testkit.MustStatus(t, "add key", r, http.StatusCreated)
-	var added struct {
-		SSHKey struct {
-			ID int64 `json:"id"`
-		} `json:"ssh_key"`
-	}
-	json.Unmarshal([]byte(r.Body), &added)
+	key, keyID := addedSSHKey(t, qp.App, c)
 
 	// An order with a password and a user_data script; the key goes in a second
 	// VM's order (auth_mode is one or the other).
@@ -88,7 +78,7 @@ func TestDebianImage(t *testing.T) {
 	}
 
 	byKey := orderNetVM(t, qp, c.token, map[string]any{"plan_slug": "small", "os_template_slug": "debian-12", "auth_mode": "ssh_key",
-		"ssh_key_ids": []int64{added.SSHKey.ID}, "hostname": "deb-key"})
+		"ssh_key_ids": []int64{keyID}, "hostname": "deb-key"})
 	keyed := testkit.GuestLogin{Netns: qp.Daemon.Netns, Key: key}
 	vk := apiVMNetOf(t, qp.App, c.token, byKey)
 	if got := keyed.WaitLogin(t, vk.ipv4(), "hostname", 8*time.Minute); got != "deb-key" {

@@ -29,12 +29,7 @@ type apiVMNet struct {
 	Status   vmstatus.Status `json:"status"`
 	PublicIP *string         `json:"public_ip"`
 	Networks struct {
-		V4 []struct {
-			IPAddress string `json:"ip_address"`
-			Netmask   string `json:"netmask"`
-			Gateway   string `json:"gateway"`
-			Type      string `json:"type"`
-		} `json:"v4"`
+		V4 []apiV4 `json:"v4"`
 		V6 []struct {
 			IPAddress string `json:"ip_address"`
 			Prefix    int    `json:"prefix"`
@@ -91,6 +86,24 @@ func orderNetVM(t *testing.T, qp *testkit.QEMUPanel, token string, fields map[st
 	return uuid
 }
 
+// addedSSHKey makes a key pair and adds its public half to c's account through
+// the API: the private key's file, for a GuestLogin, and the key's id, for an order.
+func addedSSHKey(t *testing.T, a *testkit.App, c vmCustomer) (string, int64) {
+	t.Helper()
+	key, pub := testkit.SSHKeyPair(t)
+	r := a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
+	testkit.MustStatus(t, "add key", r, http.StatusCreated)
+	var added struct {
+		SSHKey struct {
+			ID int64 `json:"id"`
+		} `json:"ssh_key"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &added); err != nil || added.SSHKey.ID == 0 {
+		t.Fatalf("key body: %v %s", err, r.Body)
+	}
+	return key, added.SSHKey.ID
+}
+
 // neighbourMAC is the MAC the namespace's neighbour table holds for addr; fresh
 // asks again first (flush, then ping): whoever answers ARP or NDP for it wins.
 func neighbourMAC(t *testing.T, netns, addr string, fresh bool) string {
@@ -136,20 +149,10 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 	ns := qp.Daemon.Netns
 	whole := t // what outlives the subtests: the restarted panel
 	c := newVMCustomer(t, qp.App, "net@example.com", testkit.QEMUBalanceRials)
-	key, pub := testkit.SSHKeyPair(t)
-	r := qp.APICall(t, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
-	testkit.MustStatus(t, "add key", r, http.StatusCreated)
-	var added struct {
-		SSHKey struct {
-			ID int64 `json:"id"`
-		} `json:"ssh_key"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &added); err != nil || added.SSHKey.ID == 0 {
-		t.Fatalf("key body: %v %s", err, r.Body)
-	}
+	key, keyID := addedSSHKey(t, qp.App, c)
 
 	ordered := time.Now()
-	byKey := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "ssh_key", "ssh_key_ids": []int64{added.SSHKey.ID}, "hostname": "net-key"})
+	byKey := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "ssh_key", "ssh_key_ids": []int64{keyID}, "hostname": "net-key"})
 	const password = "Net-Strong-Pass-42"
 	byPass := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "password", "custom_password": password, "hostname": "net-pass"})
 	keyed := testkit.GuestLogin{Netns: ns, Key: key}

@@ -123,18 +123,21 @@ type vmBody struct {
 		Region     string                      `json:"region"`
 		PublicIP   *string                     `json:"public_ip"`
 		Networks   struct {
-			V4 []struct {
-				IPAddress string `json:"ip_address"`
-				Netmask   string `json:"netmask"`
-				Gateway   string `json:"gateway"`
-				Type      string `json:"type"`
-			} `json:"v4"`
+			V4 []apiV4 `json:"v4"`
 		} `json:"networks"`
 		CreatedAt       string `json:"created_at"`
 		Locked          bool   `json:"locked"`
 		OrderStatus     string `json:"order_status"`
 		NodeUnavailable bool   `json:"node_unavailable"`
 	} `json:"vm"`
+}
+
+// apiV4 is an IPv4 address of a VM as the API shows it.
+type apiV4 struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
 }
 
 type listBody struct {
