@@ -84,12 +84,17 @@ const pageWatch = `window.__problems = [];
 document.addEventListener('securitypolicyviolation', e => window.__problems.push('CSP ' + e.violatedDirective + ' ' + e.blockedURI));
 window.addEventListener('error', e => window.__problems.push('error ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);`
 
+// Tab is a page of a browser, opened on the panel; its methods fail the test
+// that opened it.
 type Tab struct {
 	t *testing.T
 	*rod.Page
 	base string
 }
 
+// NewTab opens a tab in b, at desktop size, that records what the
+// Content-Security-Policy blocked and which scripts failed; paths it opens are
+// under base.
 func NewTab(t *testing.T, b *rod.Browser, base string) *Tab {
 	p := b.MustPage("")
 	p.MustEvalOnNewDocument(pageWatch)
@@ -113,6 +118,7 @@ func (tb *Tab) Click(selector, thenSelector string) {
 	tb.Clean()
 }
 
+// Fill types each value into the field its selector finds.
 func (tb *Tab) Fill(fields map[string]string) {
 	tb.t.Helper()
 	for sel, v := range fields {
@@ -120,6 +126,7 @@ func (tb *Tab) Fill(fields map[string]string) {
 	}
 }
 
+// Path is the path of the page the tab shows.
 func (tb *Tab) Path() string {
 	tb.t.Helper()
 	return tb.SettledEval(`() => location.pathname`).Str()
@@ -175,12 +182,14 @@ func (tb *Tab) SettledElement(selector string) *rod.Element {
 	}
 }
 
+// LangDir is the page's <html lang dir>.
 func (tb *Tab) LangDir() (string, string) {
 	tb.t.Helper()
 	v := tb.SettledEval(`() => [document.documentElement.lang, document.documentElement.dir]`).Arr()
 	return v[0].Str(), v[1].Str()
 }
 
+// WantLangDir fails the test unless the page is in lang, written dir.
 func (tb *Tab) WantLangDir(lang, dir string) {
 	tb.t.Helper()
 	if l, d := tb.LangDir(); l != lang || d != dir {
@@ -216,6 +225,7 @@ func (tb *Tab) AtPhoneSize() {
 	}
 }
 
+// AtDesktopSize makes the tab 1280×800 again.
 func (tb *Tab) AtDesktopSize() { tb.MustSetViewport(1280, 800, 1, false) }
 
 // SaveScreenshot saves the viewport as artefacts/<name>.png at the repository root.

@@ -25,6 +25,7 @@ type Client struct {
 	csrf string
 }
 
+// Client is a new browser of the panel, with no cookies yet.
 func (a *App) Client(t testing.TB) *Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
@@ -135,6 +136,7 @@ func (c *Client) send(method, path, contentType string, body io.Reader, h http.H
 	return r
 }
 
+// Get loads path.
 func (c *Client) Get(path string) Response {
 	c.t.Helper()
 	return c.Do(http.MethodGet, path, nil, nil)

@@ -52,6 +52,7 @@ const (
 	mailPassword = "smtp-secret"
 )
 
+// NewMailServer starts a mail server on loopback, stopped when the test ends.
 func NewMailServer(t testing.TB) *MailServer {
 	t.Helper()
 	ms := &MailServer{arrived: make(chan struct{}, 100)}
@@ -84,18 +85,22 @@ func WithMail(ms *MailServer) func(*app.Config) {
 	}
 }
 
+// Refuse makes the server answer the next temp messages "451 try again later",
+// and every message "550 no such mailbox" while perm is set.
 func (ms *MailServer) Refuse(temp int, perm bool) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	ms.refuseTemp, ms.refusePerm = temp, perm
 }
 
+// Messages are the letters accepted so far, in order.
 func (ms *MailServer) Messages() []ReceivedMail {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	return append([]ReceivedMail(nil), ms.got...)
 }
 
+// Attempts counts every message offered, taken or refused.
 func (ms *MailServer) Attempts() int {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()

@@ -59,6 +59,8 @@ const (
 	qemuNet6, QEMUGateway6 = "2001:db8:ab::/64", "2001:db8:ab::1"
 )
 
+// NewQEMUPanel builds the panel on a node that uses kvm where the host has a
+// working one (the probe decides) and TCG elsewhere.
 func NewQEMUPanel(t *testing.T, opts ...func(*app.Config)) *QEMUPanel {
 	t.Helper()
 	return newQEMUPanelOn(t, localvirt.Start, opts...)

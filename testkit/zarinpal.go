@@ -37,6 +37,9 @@ type Zarinpal struct {
 	answer http.HandlerFunc
 }
 
+// ZarinpalPayment is what the gateway holds of one payment: its amount in
+// rials, where the customer is sent back to, whether it was paid and verified,
+// and the reference it was verified with.
 type ZarinpalPayment struct {
 	Amount   int64
 	Callback string
@@ -45,8 +48,11 @@ type ZarinpalPayment struct {
 	RefID    int64
 }
 
+// ZarinpalMerchant is the gateway's one merchant (Zarinpal's documented sandbox id).
 const ZarinpalMerchant = "1344b5d4-0048-11e8-94db-005056a205be"
 
+// NewZarinpal starts the gateway on loopback, stopped when the test ends; its
+// merchant is ZarinpalMerchant.
 func NewZarinpal(t *testing.T) *Zarinpal {
 	z := &Zarinpal{merchant: ZarinpalMerchant, payments: map[string]*ZarinpalPayment{}}
 	mux := http.NewServeMux()
@@ -102,6 +108,8 @@ func (z *Zarinpal) Verifications() int {
 	return z.verifies
 }
 
+// ZarinpalRefusal answers as the gateway refuses a request: its error code
+// and message, no data.
 func ZarinpalRefusal(w http.ResponseWriter, code int, message string) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"data": []any{}, "errors": map[string]any{"code": code, "message": message, "validations": []any{}}})
@@ -207,6 +215,8 @@ func (z *Zarinpal) Payment(a string) ZarinpalPayment {
 	return *z.payments[a]
 }
 
+// Set changes what the gateway holds for the payment of authority a, as a
+// payment made or verified behind the panel's back.
 func (z *Zarinpal) Set(a string, f func(*ZarinpalPayment)) {
 	z.mu.Lock()
 	defer z.mu.Unlock()

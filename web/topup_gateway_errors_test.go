@@ -1,18 +1,15 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"abrak/app"
@@ -21,29 +18,6 @@ import (
 	"abrak/testkit"
 	"abrak/views/i18n"
 )
-
-// logBuffer is what the panel logs, for a test to read while the panel runs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// withLog sends the panel's log to l.
-func withLog(l *logBuffer) func(*app.Config) {
-	return func(c *app.Config) { c.Log = slog.New(slog.NewTextHandler(l, nil)) }
-}
 
 // closedPort is an address nothing listens on: a gateway that is down.
 func closedPort(t *testing.T) string {
@@ -74,12 +48,12 @@ func lastTopUpID(t *testing.T, a *testkit.App, userID int64) int64 {
 func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 	t.Parallel()
 	z := testkit.NewZarinpal(t)
-	var logs logBuffer
+	var logs testkit.LogBuffer
 	down := func(c *app.Config) {
 		c.Gateway = &services.Zarinpal{Merchant: testkit.ZarinpalMerchant, APIBase: "http://" + closedPort(t) + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
 	}
-	broken := testkit.NewApp(t, down, withLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
-	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), withLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
+	broken := testkit.NewApp(t, down, testkit.WithLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
 
 	for _, bad := range []struct {
 		name   string
