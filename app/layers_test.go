@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"errors"
 	"go/build"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -30,5 +33,34 @@ func TestTheLayersPointOneWay(t *testing.T) {
 				t.Errorf("%s imports %s", dir, imp)
 			}
 		}
+	}
+}
+
+// testkit is test support: a package the binary is built from never imports
+// it, so no fake and no test setting can reach production (tests may).
+func TestNoProductionPackageImportsTheTestKit(t *testing.T) {
+	root := ".."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "testdata" || name == "testkit") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.ImportDir(path, 0)
+		if err != nil {
+			var none *build.NoGoError
+			if errors.As(err, &none) {
+				return nil
+			}
+			return err
+		}
+		if slices.Contains(pkg.Imports, "abrak/testkit") {
+			t.Errorf("%s imports abrak/testkit outside its tests", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,36 +1,19 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"abrak/testkit"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // Request lines are gathered and written together; a warning goes out at once
 // with everything logged before it, in order; nothing is left behind when the
 // panel stops.
 func TestLogLinesAreBatchedButWarningsAreNotHeld(t *testing.T) {
-	out := &lockedBuffer{}
+	out := &testkit.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	log, logs := batchedLogger(ctx, "text", out)
 	log.Info("request", "path", "/vms")

@@ -11,6 +11,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -21,7 +22,7 @@ import (
 // same files (the yardstick for moving those bytes through this host).
 func BenchmarkBackupWindow(b *testing.B) {
 	e := newVMEnv(b, "qemu")
-	clock := &fakeClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	e.cfg.Now = clock.Now
 	e.cfg.Backups = services.BackupConfig{WindowStart: time.Hour, WindowLength: 4 * time.Hour, Zone: time.UTC}
 	dir := filepath.Join(b.TempDir(), "store")
@@ -62,7 +63,7 @@ func BenchmarkBackupWindow(b *testing.B) {
 			return n
 		}
 		for done() < len(uuids) {
-			clock.set(at)
+			clock.Set(at)
 			p.BackupPass(e.ctx, at)
 			at = at.Add(time.Minute)
 			time.Sleep(200 * time.Millisecond)

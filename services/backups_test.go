@@ -15,6 +15,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -199,7 +200,7 @@ func diskWrite(t *testing.T, e *vmEnv, uuid, command string) {
 func TestDailyBackupsAreKeptRetriedAndCharged(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "qemu")
-	clock := &fakeClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	e.cfg.Now = clock.Now
 	e.cfg.Backups = services.BackupConfig{Keep: 2, Attempts: 2, RetryAfter: 10 * time.Minute, PricePercent: 20,
 		WindowStart: time.Hour, WindowLength: 4 * time.Hour, Zone: time.UTC}
@@ -220,7 +221,7 @@ func TestDailyBackupsAreKeptRetriedAndCharged(t *testing.T) {
 		return l
 	}
 	for day := range 4 {
-		at := clock.set(time.Date(2030, 1, 10+day, 6, 0, 0, 0, time.UTC))
+		at := clock.Set(time.Date(2030, 1, 10+day, 6, 0, 0, 0, time.UTC))
 		p.BackupPass(e.ctx, at)
 		eventually(t, time.Minute, fmt.Sprintf("day %d's backup", day), func() (bool, string) {
 			l := completed()
@@ -249,7 +250,7 @@ func TestDailyBackupsAreKeptRetriedAndCharged(t *testing.T) {
 		}
 		return n
 	}
-	at := clock.set(time.Date(2030, 1, 14, 6, 0, 0, 0, time.UTC))
+	at := clock.Set(time.Date(2030, 1, 14, 6, 0, 0, 0, time.UTC))
 	p.BackupPass(e.ctx, at)
 	eventually(t, time.Minute, "the first try fails", func() (bool, string) { return failed() == 1, "" })
 	p.BackupPass(e.ctx, at.Add(5*time.Minute))

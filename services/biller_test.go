@@ -1,11 +1,16 @@
 package services_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"abrak/app"
+	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -93,7 +98,7 @@ func TestBillerChargesEachHourOnceAndStopsWhatCannotBePaid(t *testing.T) {
 func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
-	clock := &fakeClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	e.cfg.Now = clock.Now
 	must(t, e.db.UpsertPlan(e.ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 512, DiskGB: 2,
 		PriceHourlyRials: 2 * vmtPrice, Sort: 2, Active: true}))
@@ -106,7 +111,7 @@ func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	a, err := p.Power(e.ctx, owner, vm.UUID, "kill")
 	must(t, err)
 	waitAction(t, p, owner, a.ID)
-	p.BillDue(e.ctx, clock.add(90*time.Minute))
+	p.BillDue(e.ctx, clock.Add(90*time.Minute))
 	for name, op := range map[string]func() (services.Action, error){
 		"start":   func() (services.Action, error) { return p.Power(e.ctx, owner, vm.UUID, "start") },
 		"resize":  func() (services.Action, error) { return p.Resize(e.ctx, owner, vm.UUID, "big") },
@@ -122,5 +127,79 @@ func TestAnEmptyWalletStartsResizesAndRebuildsNothing(t *testing.T) {
 	}
 	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != 0 {
 		t.Fatalf("%d hourly charges at an empty wallet", n)
+	}
+}
+
+// With deletion of long-unpaid VMs turned on, a VM held for want of funds is
+// announced 72 hours ahead, then its disk is copied to a final backup and the
+// VM is deleted, and its owner is told.
+func TestLongUnpaidVMsAreDeletedAfterAWarningAndABackup(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewTestDriverPanel(t, testkit.WithMail(ms), func(c *app.Config) { c.VM.UnpaidDeleteAfter = 10 * 24 * time.Hour })
+	u := a.CreateUser(t, "omid@example.com", testkit.Password)
+	if _, err := a.DB.W.Exec(`UPDATE users SET email_verified_at = unixepoch(), locale = 'en', balance_rials = 1000 WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	o, err := a.VMs.Create(ctx, services.Principal{UserID: u.ID, Email: u.Email}, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny",
+		AuthMode: "password", CustomPassword: "StrongPass123!", DisplayName: "old-box", Region: "thr-t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uuid := o.VM.UUID
+	vmRow := func() store.VM {
+		t.Helper()
+		vm, err := a.DB.VMByUUID(ctx, uuid)
+		must(t, err)
+		return vm
+	}
+	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool { return vmRow().Status == vmstatus.Running })
+	now := time.Now()
+	if _, err := a.DB.W.Exec(`UPDATE vms SET paid_until = ? WHERE uuid = ?`, now.Add(-time.Minute).Unix(), uuid); err != nil {
+		t.Fatal(err)
+	}
+	a.Workers.BillDue(ctx, now) // the wallet is empty after the first hour: powered off and held
+	if vm := vmRow(); !vm.Held() || vm.Status != vmstatus.Stopped {
+		t.Fatalf("the unpaid VM is %s, held %v", vm.Status, vm.Held())
+	}
+	node, err := a.Fleet.Node(vmRow().NodeID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Workers.DeleteLongUnpaid(ctx, now.Add(6*24*time.Hour))
+	if n := a.Count(t, `SELECT count(*) FROM mail_queue WHERE kind = 'delete_warning'`); n != 0 {
+		t.Fatalf("warned %d times 4 days before the deletion", n)
+	}
+	a.Workers.DeleteLongUnpaid(ctx, now.Add(7*24*time.Hour+time.Minute))
+	warning := ms.Await(t, u.Email, "will be deleted in 72 hours")
+	if !strings.Contains(warning.Subject, "old-box") {
+		t.Errorf("the warning does not name the VM: %q", warning.Subject)
+	}
+	a.Workers.DeleteLongUnpaid(ctx, now.Add(9*24*time.Hour))
+	if vmRow().Status == vmstatus.Destroyed {
+		t.Fatal("deleted before its time")
+	}
+	a.Workers.DeleteLongUnpaid(ctx, now.Add(10*24*time.Hour+2*time.Minute))
+	vm := vmRow()
+	if vm.Status != vmstatus.Destroyed {
+		t.Fatalf("after ten days and the warning the VM is %s", vm.Status)
+	}
+	vols, err := node.Volumes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backup := hypervisor.FinalBackupVolume(uuid)
+	var kept, disk bool
+	for _, v := range vols {
+		kept = kept || v == backup
+		disk = disk || v == uuid+".qcow2"
+	}
+	if !kept || disk || a.Count(t, `SELECT count(*) FROM vms WHERE uuid = ? AND final_backup = ?`, uuid, backup) != 1 {
+		t.Errorf("after the deletion: backup %s kept %v, disk still there %v (volumes %v)", backup, kept, disk, vols)
+	}
+	ms.Await(t, u.Email, "was deleted for non-payment")
+	if n := a.Count(t, `SELECT count(*) FROM mail_queue WHERE kind = 'delete_warning'`); n != 1 {
+		t.Errorf("%d warnings, want 1", n)
 	}
 }

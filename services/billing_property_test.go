@@ -5,40 +5,14 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
-
-// fakeClock is the money clock of one test: it moves only when the test says.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) set(t time.Time) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	return t
-}
-
-func (c *fakeClock) add(d time.Duration) time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	return c.now
-}
 
 // Whatever the customer does (start, stop, resize, rebuild, top up, spend the
 // wallet elsewhere) and however the hours pass, the ledger pays for every minute
@@ -55,7 +29,7 @@ func TestTheLedgerPaysForEveryRunningMinute(t *testing.T) {
 func billingWalk(t *testing.T, seed uint64, steps int) {
 	e := newVMEnv(t, "test")
 	start := time.Now().Truncate(time.Minute)
-	clock := &fakeClock{now: start}
+	clock := testkit.NewClock(start)
 	e.cfg.Now = clock.Now
 	e.cfg.BillingInterval = 24 * time.Hour // the test ticks the biller itself
 	must(t, e.db.UpsertPlan(e.ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 512, DiskGB: 2,
@@ -111,7 +85,7 @@ func billingWalk(t *testing.T, seed uint64, steps int) {
 			// Hours pass, the biller ticking every minute as in production.
 			minutes := 1 + rng.IntN(150)
 			for range minutes {
-				p.BillDue(e.ctx, clock.add(time.Minute))
+				p.BillDue(e.ctx, clock.Add(time.Minute))
 				check("a minute")
 			}
 			trail = append(trail, fmt.Sprintf("+%dm", minutes))

@@ -22,6 +22,7 @@ import (
 	"abrak/hypervisor"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -98,21 +99,9 @@ type consoleEnv struct {
 	vnc       *vncServer
 	ana, bob  services.Principal
 	vm        store.VM
-	clock     *clock
+	clock     *testkit.Clock
 	locateErr atomic.Value // error returned by Locate when set
 	password  atomic.Value // the password Locate reports
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
 }
 
 // errBox lets an atomic.Value hold errors of any type, or none.
@@ -126,7 +115,7 @@ func newConsoleEnv(t *testing.T, cfg services.ConsoleConfig) *consoleEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	env := &consoleEnv{db: db, vnc: startVNC(t, "s3cret!x"), clock: &clock{now: time.Now()}}
+	env := &consoleEnv{db: db, vnc: startVNC(t, "s3cret!x"), clock: testkit.NewClock(time.Now())}
 	env.locateErr.Store(errBox{})
 	env.password.Store(env.vnc.password)
 	ana := seedUser(t, db, "ana@example.com")
@@ -269,7 +258,7 @@ func TestConsoleTicketExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.clock.add(61 * time.Second)
+	env.clock.Add(61 * time.Second)
 	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
 	wantCode(t, "expired ticket", err, 410)
 	if env.vnc.accepted.Load() != 0 {
@@ -462,7 +451,7 @@ func TestATicketDiesWithWhatMintedIt(t *testing.T) {
 
 	tk, err = env.consoles.Issue(ctx, env.ana, env.vm.UUID)
 	must(t, err)
-	env.clock.add(time.Millisecond)
+	env.clock.Add(time.Millisecond)
 	must(t, env.db.SetPasswordHash(ctx, env.ana.UserID, "changed"))
 	_, err = env.consoles.Open(ctx, tk.Secret, "127.0.0.1")
 	wantCode(t, "a ticket from before a password change", err, 410)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -90,13 +90,7 @@ func newVMEnv(t testing.TB, driver string) *vmEnv {
 	e.keeper = waitForNode(t, keeper, e.node.ID)
 
 	if driver == "qemu" {
-		tf := localvirt.Template(t)
-		f, err := os.Open(tf.File)
-		must(t, err)
-		defer f.Close()
-		st, err := f.Stat()
-		must(t, err)
-		must(t, e.keeper.ImportTemplate(ctx, vmtVolume, f, st.Size(), tf.Format))
+		testkit.ImportTinyTemplate(t, ctx, e.keeper, vmtVolume)
 	} else {
 		img := "the test driver keeps volumes as records, not data"
 		must(t, e.keeper.ImportTemplate(ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2"))

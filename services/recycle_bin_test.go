@@ -13,6 +13,7 @@ import (
 	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -25,7 +26,7 @@ import (
 func TestADeletedVMWaitsInTheRecycleBinAndComesBackAsItWas(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "qemu")
-	clock := &fakeClock{now: time.Now()}
+	clock := testkit.NewClock(time.Now())
 	e.cfg.Now = clock.Now
 	e.cfg.Backups.RecycleGrace = 24 * time.Hour
 	owner := e.customer("bin@example.com", 1000*vmtPrice)
@@ -55,7 +56,7 @@ func TestADeletedVMWaitsInTheRecycleBinAndComesBackAsItWas(t *testing.T) {
 	}
 	// Three hours in the bin: nothing is billed for them.
 	hours, _ := e.ledgerRows(owner, "hourly", vm.UUID)
-	later := clock.add(3 * time.Hour)
+	later := clock.Add(3 * time.Hour)
 	p.BillDue(e.ctx, later)
 	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != hours {
 		t.Fatalf("%d hourly charges while in the bin", n-hours)
@@ -84,11 +85,11 @@ func TestADeletedVMWaitsInTheRecycleBinAndComesBackAsItWas(t *testing.T) {
 	// Deleted again and left past the grace: destroyed, its addresses quarantined.
 	_, err = p.Delete(e.ctx, owner, vm.UUID, false)
 	must(t, err)
-	p.EmptyRecycleBin(e.ctx, clock.add(23*time.Hour))
+	p.EmptyRecycleBin(e.ctx, clock.Add(23*time.Hour))
 	if st := e.vm(vm.UUID).Status; st != vmstatus.Deleted {
 		t.Fatalf("destroyed before the grace ended: %q", st)
 	}
-	p.EmptyRecycleBin(e.ctx, clock.add(2*time.Hour))
+	p.EmptyRecycleBin(e.ctx, clock.Add(2*time.Hour))
 	if st := e.vm(vm.UUID).Status; st != vmstatus.Destroyed {
 		t.Fatalf("after the grace: %q", st)
 	}

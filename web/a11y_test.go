@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"regexp"
 	"testing"
+
+	"abrak/testkit"
 )
 
 var (
@@ -16,8 +18,8 @@ var (
 // a click on the label) reaches the right field.
 func TestIDsAreUniqueAndLabelsBound(t *testing.T) {
 	w := newVMWorld(t)
-	c := w.a.client(t)
-	c.signIn(w.ana.email, testPassword)
+	c := w.a.Client(t)
+	c.SignIn(w.ana.email, testkit.Password)
 	// Two-factor on: the account page then has two forms with a password field.
 	if _, err := w.a.DB.W.Exec(`UPDATE users SET totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE email = ?`, w.ana.email); err != nil {
 		t.Fatal(err)
@@ -25,9 +27,9 @@ func TestIDsAreUniqueAndLabelsBound(t *testing.T) {
 	pages := []string{"/", "/vms", "/vms/new", "/vms/" + w.web, "/wallet", "/wallet/statements/2026-12", "/activity", "/account", "/tokens", "/ssh-keys", "/docs/api"}
 	for _, lang := range []string{"fa", "en"} {
 		for _, path := range pages {
-			r := c.get(path + "?lang=" + lang)
+			r := c.Get(path + "?lang=" + lang)
 			if r.Status == http.StatusSeeOther {
-				r = c.get(r.Location())
+				r = c.Get(r.Location())
 			}
 			if r.Status != http.StatusOK {
 				t.Errorf("%s (%s): %d", path, lang, r.Status)

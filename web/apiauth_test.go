@@ -2,17 +2,14 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"abrak/app"
-	"abrak/hypervisor/localvirt"
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/web"
 )
@@ -21,7 +18,7 @@ func TestAPIAuthentication(t *testing.T) {
 	type row struct {
 		name string
 		// token returns the bearer token to send ("" sends none), after any setup.
-		token    func(t *testing.T, a *testApp) string
+		token    func(t *testing.T, a *testkit.App) string
 		pairs    []string // extra headers
 		cookie   bool     // also send a signed-in browser's cookies
 		status   int
@@ -30,12 +27,12 @@ func TestAPIAuthentication(t *testing.T) {
 		wwwAuth  string // wanted substring of WWW-Authenticate
 		wantBody string // wanted substring of a 200 body
 	}
-	full := func(t *testing.T, a *testApp) string {
-		s, _ := mintToken(t, a, "ana@example.com", "vm:read", "account:read")
+	full := func(t *testing.T, a *testkit.App) string {
+		s, _ := a.MintToken(t, "ana@example.com", "vm:read", "account:read")
 		return s
 	}
-	fixed := func(s string) func(*testing.T, *testApp) string {
-		return func(*testing.T, *testApp) string { return s }
+	fixed := func(s string) func(*testing.T, *testkit.App) string {
+		return func(*testing.T, *testkit.App) string { return s }
 	}
 	invalidFA := i18n.T(i18n.FA, "error.token_invalid")
 	rows := []row{
@@ -47,22 +44,22 @@ func TestAPIAuthentication(t *testing.T) {
 		{name: "unknown token", token: fixed("ic_pat_" + strings.Repeat("Z", 43)), status: 401, code: "unauthorized", message: invalidFA, wwwAuth: "invalid_token"},
 		{name: "unknown token, English client", token: fixed("ic_pat_" + strings.Repeat("Z", 43)), pairs: []string{"Accept-Language", "en"},
 			status: 401, code: "unauthorized", message: i18n.T(i18n.EN, "error.token_invalid")},
-		{name: "revoked token", token: func(t *testing.T, a *testApp) string {
-			s, tok := mintToken(t, a, "ana@example.com", "account:read")
-			if err := a.Tokens.Revoke(context.Background(), principalOf(t, a, "ana@example.com"), tok.ID); err != nil {
+		{name: "revoked token", token: func(t *testing.T, a *testkit.App) string {
+			s, tok := a.MintToken(t, "ana@example.com", "account:read")
+			if err := a.Tokens.Revoke(context.Background(), a.PrincipalOf(t, "ana@example.com"), tok.ID); err != nil {
 				t.Fatal(err)
 			}
 			return s
 		}, status: 401, code: "unauthorized", message: invalidFA},
-		{name: "expired token", token: func(t *testing.T, a *testApp) string {
-			s, tok := mintToken(t, a, "ana@example.com", "account:read")
+		{name: "expired token", token: func(t *testing.T, a *testkit.App) string {
+			s, tok := a.MintToken(t, "ana@example.com", "account:read")
 			if _, err := a.DB.W.Exec(`UPDATE api_tokens SET expires_at = ? WHERE id = ?`, time.Now().Add(-time.Second).Unix(), tok.ID); err != nil {
 				t.Fatal(err)
 			}
 			return s
 		}, status: 401, code: "unauthorized", message: invalidFA},
-		{name: "token without account:read", token: func(t *testing.T, a *testApp) string {
-			s, _ := mintToken(t, a, "ana@example.com", "vm:read", "vm:write")
+		{name: "token without account:read", token: func(t *testing.T, a *testkit.App) string {
+			s, _ := a.MintToken(t, "ana@example.com", "vm:read", "vm:write")
 			return s
 		}, pairs: []string{"Accept-Language", "en"}, status: 403, code: "forbidden", message: i18n.T(i18n.EN, "error.missing_scope", "scope", "account:read")},
 		{name: "session cookie alone", token: fixed(""), cookie: true, status: 401, code: "unauthorized"},
@@ -71,18 +68,18 @@ func TestAPIAuthentication(t *testing.T) {
 	for _, tt := range rows {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			a := newTestApp(t)
-			a.createUser(t, "ana@example.com", testPassword)
+			a := testkit.NewApp(t)
+			a.CreateUser(t, "ana@example.com", testkit.Password)
 			token := tt.token(t, a)
-			var r response
+			var r testkit.Response
 			if tt.cookie {
-				c := a.client(t)
-				c.signIn("ana@example.com", testPassword)
-				r = c.do(http.MethodGet, "/api/v1/account", nil, header(tt.pairs...))
+				c := a.Client(t)
+				c.SignIn("ana@example.com", testkit.Password)
+				r = c.Do(http.MethodGet, "/api/v1/account", nil, testkit.Header(tt.pairs...))
 			} else {
-				r = apiCall(t, a, http.MethodGet, "/api/v1/account", token, "", tt.pairs...)
+				r = a.APICall(t, http.MethodGet, "/api/v1/account", token, "", tt.pairs...)
 			}
-			mustStatus(t, tt.name, r, tt.status)
+			testkit.MustStatus(t, tt.name, r, tt.status)
 			if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 				t.Errorf("Content-Type %q, want JSON", r.Header.Get("Content-Type"))
 			}
@@ -92,7 +89,7 @@ func TestAPIAuthentication(t *testing.T) {
 				}
 				return
 			}
-			e := apiErrorOf(t, r)
+			e := testkit.APIErrorOf(t, r)
 			if e.Error.Code != tt.code || tt.message != "" && e.Error.Message != tt.message || e.RequestID == "" {
 				t.Errorf("error %+v, want code %q message %q and a request id", e, tt.code, tt.message)
 			}
@@ -104,15 +101,15 @@ func TestAPIAuthentication(t *testing.T) {
 }
 
 func TestAPIAccountBody(t *testing.T) {
-	a := newTestApp(t)
-	u := a.createUser(t, "ana@example.com", testPassword)
+	a := testkit.NewApp(t)
+	u := a.CreateUser(t, "ana@example.com", testkit.Password)
 	if _, err := a.DB.Credit(context.Background(), u.ID, 1_234_560, "topup", "test"); err != nil {
 		t.Fatal(err)
 	}
-	secret, _ := mintToken(t, a, "ana@example.com", "account:read")
-	r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "")
-	mustStatus(t, "account", r, http.StatusOK)
-	var body struct {
+	secret, _ := a.MintToken(t, "ana@example.com", "account:read")
+	r := a.APICall(t, http.MethodGet, "/api/v1/account", secret, "")
+	testkit.MustStatus(t, "account", r, http.StatusOK)
+	acc := testkit.Decode[struct {
 		Account struct {
 			Email        string  `json:"email"`
 			Name         string  `json:"name"`
@@ -120,11 +117,7 @@ func TestAPIAccountBody(t *testing.T) {
 			BalanceToman float64 `json:"balance_toman"`
 			CreatedAt    string  `json:"created_at"`
 		} `json:"account"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
-		t.Fatal(err)
-	}
-	acc := body.Account
+	}](t, r).Account
 	if _, err := time.Parse(time.RFC3339, acc.CreatedAt); err != nil || acc.Email != "ana@example.com" || acc.Name != "Test ana" ||
 		acc.BalanceRials != 1_234_560 || acc.BalanceToman != 123_456 {
 		t.Fatalf("account = %+v", acc)
@@ -132,14 +125,14 @@ func TestAPIAccountBody(t *testing.T) {
 }
 
 func TestAPIRateLimitPerToken(t *testing.T) {
-	a := newTestApp(t, withAPIRateLimit(3, 100))
-	a.createUser(t, "ana@example.com", testPassword)
-	secret, _ := mintToken(t, a, "ana@example.com", "account:read")
-	other, _ := mintToken(t, a, "ana@example.com", "account:read")
+	a := testkit.NewApp(t, testkit.WithAPIRateLimit(3, 100))
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	secret, _ := a.MintToken(t, "ana@example.com", "account:read")
+	other, _ := a.MintToken(t, "ana@example.com", "account:read")
 
 	for i, want := range []string{"2", "1", "0"} {
-		r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "")
-		mustStatus(t, "request "+strconv.Itoa(i+1), r, http.StatusOK)
+		r := a.APICall(t, http.MethodGet, "/api/v1/account", secret, "")
+		testkit.MustStatus(t, "request "+strconv.Itoa(i+1), r, http.StatusOK)
 		if r.Header.Get("RateLimit-Limit") != "3" || r.Header.Get("RateLimit-Remaining") != want {
 			t.Fatalf("request %d: RateLimit-Limit %q Remaining %q, want 3 and %s", i+1, r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining"), want)
 		}
@@ -147,39 +140,39 @@ func TestAPIRateLimitPerToken(t *testing.T) {
 			t.Fatalf("request %d: RateLimit-Reset %q, want seconds within the minute", i+1, r.Header.Get("RateLimit-Reset"))
 		}
 	}
-	r := apiCall(t, a, http.MethodGet, "/api/v1/account", secret, "", "Accept-Language", "en")
-	mustStatus(t, "the 4th request", r, http.StatusTooManyRequests)
+	r := a.APICall(t, http.MethodGet, "/api/v1/account", secret, "", "Accept-Language", "en")
+	testkit.MustStatus(t, "the 4th request", r, http.StatusTooManyRequests)
 	retry, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || retry < 1 || retry > 60 || r.Header.Get("RateLimit-Remaining") != "0" {
 		t.Fatalf("429: Retry-After %q RateLimit-Remaining %q", r.Header.Get("Retry-After"), r.Header.Get("RateLimit-Remaining"))
 	}
-	if e := apiErrorOf(t, r); e.Error.Code != "rate_limited" || !strings.Contains(e.Error.Message, "Try again") {
+	if e := testkit.APIErrorOf(t, r); e.Error.Code != "rate_limited" || !strings.Contains(e.Error.Message, "Try again") {
 		t.Fatalf("429 body %+v", e)
 	}
-	r = apiCall(t, a, http.MethodGet, "/api/v1/account", other, "")
+	r = a.APICall(t, http.MethodGet, "/api/v1/account", other, "")
 	if r.Status != http.StatusOK || r.Header.Get("RateLimit-Remaining") != "2" {
 		t.Fatalf("another token: %d remaining %q, want its own full budget", r.Status, r.Header.Get("RateLimit-Remaining"))
 	}
 }
 
 func TestAPIRateLimitWithoutValidToken(t *testing.T) {
-	a := newTestApp(t, withAPIRateLimit(100, 3))
-	a.createUser(t, "ana@example.com", testPassword)
+	a := testkit.NewApp(t, testkit.WithAPIRateLimit(100, 3))
+	a.CreateUser(t, "ana@example.com", testkit.Password)
 	bad := "ic_pat_" + strings.Repeat("Q", 43)
 	for i, want := range []string{"2", "1", "0"} {
 		token := bad
 		if i == 0 {
 			token = "" // a missing token spends the same budget
 		}
-		r := apiCall(t, a, http.MethodGet, "/api/v1/account", token, "")
-		mustStatus(t, "bad request "+strconv.Itoa(i+1), r, http.StatusUnauthorized)
+		r := a.APICall(t, http.MethodGet, "/api/v1/account", token, "")
+		testkit.MustStatus(t, "bad request "+strconv.Itoa(i+1), r, http.StatusUnauthorized)
 		if r.Header.Get("RateLimit-Remaining") != want {
 			t.Fatalf("bad request %d: remaining %q, want %s", i+1, r.Header.Get("RateLimit-Remaining"), want)
 		}
 	}
-	r := apiCall(t, a, http.MethodGet, "/api/v1/account", bad, "")
-	mustStatus(t, "a 4th bad token", r, http.StatusTooManyRequests)
-	if r.Header.Get("Retry-After") == "" || apiErrorOf(t, r).Error.Code != "rate_limited" {
+	r := a.APICall(t, http.MethodGet, "/api/v1/account", bad, "")
+	testkit.MustStatus(t, "a 4th bad token", r, http.StatusTooManyRequests)
+	if r.Header.Get("Retry-After") == "" || testkit.APIErrorOf(t, r).Error.Code != "rate_limited" {
 		t.Fatalf("429 without Retry-After or code: %v %s", r.Header, r.Body)
 	}
 }
@@ -189,15 +182,15 @@ func TestAPIRateLimitWithoutValidToken(t *testing.T) {
 // a proxy that is every customer; a valid token answers to its own budget only.
 func TestAValidTokenIsNotRefusedForItsNeighbours(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t, withAPIRateLimit(100, 3))
-	a.createUser(t, "ana@example.com", testPassword)
-	good, _ := mintToken(t, a, "ana@example.com", "account:read")
+	a := testkit.NewApp(t, testkit.WithAPIRateLimit(100, 3))
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	good, _ := a.MintToken(t, "ana@example.com", "account:read")
 	for range 5 {
-		apiCall(t, a, http.MethodGet, "/api/v1/account", "", "")
+		a.APICall(t, http.MethodGet, "/api/v1/account", "", "")
 	}
-	mustStatus(t, "the address's budget is spent", apiCall(t, a, http.MethodGet, "/api/v1/account", "", ""), http.StatusTooManyRequests)
-	r := apiCall(t, a, http.MethodGet, "/api/v1/account", good, "")
-	mustStatus(t, "a valid token from the same address", r, http.StatusOK)
+	testkit.MustStatus(t, "the address's budget is spent", a.APICall(t, http.MethodGet, "/api/v1/account", "", ""), http.StatusTooManyRequests)
+	r := a.APICall(t, http.MethodGet, "/api/v1/account", good, "")
+	testkit.MustStatus(t, "a valid token from the same address", r, http.StatusOK)
 	if r.Header.Get("RateLimit-Limit") != "100" {
 		t.Errorf("a valid token's budget is %q, want its own 100", r.Header.Get("RateLimit-Limit"))
 	}
@@ -211,65 +204,20 @@ func TestTrustedProxiesNameTheClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	behind := newTestApp(t, withAPIRateLimit(100, 2), func(c *app.Config) { c.Web.TrustedProxies = loopback })
-	direct := newTestApp(t, withAPIRateLimit(100, 2))
-	for name, a := range map[string]*testApp{"behind the proxy": behind, "direct": direct} {
+	behind := testkit.NewApp(t, testkit.WithAPIRateLimit(100, 2), func(c *app.Config) { c.Web.TrustedProxies = loopback })
+	direct := testkit.NewApp(t, testkit.WithAPIRateLimit(100, 2))
+	for name, a := range map[string]*testkit.App{"behind the proxy": behind, "direct": direct} {
 		for range 2 {
-			apiCall(t, a, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.7")
+			a.APICall(t, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.7")
 		}
-		r := apiCall(t, a, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.8")
+		r := a.APICall(t, http.MethodGet, "/api/v1/account", "", "", "X-Forwarded-For", "198.51.100.8")
 		want := http.StatusUnauthorized // a client of its own, with its own budget
 		if a == direct {
 			want = http.StatusTooManyRequests // the header is the client's say-so: one address
 		}
-		mustStatus(t, name+": another client", r, want)
+		testkit.MustStatus(t, name+": another client", r, want)
 	}
 	if _, err := web.ParseCIDRs("10.0.0.0/33"); err == nil {
 		t.Error("a malformed CIDR was accepted")
-	}
-}
-
-// TestCLICreateToken runs the real binary against the running app's database.
-func TestCLICreateToken(t *testing.T) {
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	bin := filepath.Join(t.TempDir(), "abrak")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = localvirt.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-
-	cmd := exec.Command(bin, "admin", "create-token", "--db", a.DB.Path, "--email", "Ana@Example.com", "--scopes", "vm:read,account:read,wallet:write", "--name", "ci", "--expires", "720h")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("create-token: %v\n%s", err, stderr.String())
-	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	if len(lines) != 1 || !tokenSecretRe.MatchString(lines[0]) || len(lines[0]) != len("ic_pat_")+43 {
-		t.Fatalf("stdout %q, want exactly one line with the token", out)
-	}
-	r := apiCall(t, a, http.MethodGet, "/api/v1/account", lines[0], "")
-	mustStatus(t, "the CLI's token", r, http.StatusOK)
-	// wallet:write was granted: the top-up is refused for want of a gateway, not of the scope.
-	mustStatus(t, "the CLI's token starting a top-up", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", lines[0], `{"amount": 250000}`), http.StatusServiceUnavailable)
-	if n := a.count(t, `SELECT count(*) FROM api_tokens WHERE name = 'ci' AND expires_at - created_at = 720*3600`); n != 1 {
-		t.Errorf("no token named ci expiring in 720h")
-	}
-
-	for name, args := range map[string][]string{
-		"unknown scope": {"--email", "ana@example.com", "--scopes", "vm:read,root"},
-		"unknown user":  {"--email", "nobody@example.com", "--scopes", "vm:read"},
-		"no scopes":     {"--email", "ana@example.com"},
-	} {
-		cmd := exec.Command(bin, append([]string{"admin", "create-token", "--db", a.DB.Path}, args...)...)
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err == nil || len(out) != 0 || stderr.Len() == 0 {
-			t.Errorf("%s: err %v, stdout %q, stderr %q; want a failure explained on stderr only", name, err, out, stderr.String())
-		}
 	}
 }

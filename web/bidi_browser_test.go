@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -16,12 +17,12 @@ func TestEmbeddedNamesKeepTheirOrderOnScreen(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.web, vmstatus.Running)
 	const name = "ux-server (آزمایشی) 2"
-	mustStatus(t, "rename", apiCall(t, w.a, "PATCH", "/api/v1/vms/"+w.web, w.ana.token, `{"display_name":"`+name+`"}`), http.StatusOK)
-	b := newBrowser(t)
-	p := newTab(t, b, w.a.URL)
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	testkit.MustStatus(t, "rename", w.a.APICall(t, "PATCH", "/api/v1/vms/"+w.web, w.ana.token, `{"display_name":"`+name+`"}`), http.StatusOK)
+	b := testkit.NewBrowser(t)
+	p := testkit.NewTab(t, b, w.a.URL)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 	// x of the "u" that starts the name and of its last character, the "2".
 	const measure = `(sel) => {
 		const el = document.querySelector(sel);
@@ -37,9 +38,9 @@ func TestEmbeddedNamesKeepTheirOrderOnScreen(t *testing.T) {
 	}`
 	for _, size := range []string{"desktop", "phone"} {
 		if size == "phone" {
-			p.atPhoneSize()
+			p.AtPhoneSize()
 		}
-		p.open("/vms/" + w.web + "?tab=danger&lang=fa")
+		p.Open("/vms/" + w.web + "?tab=danger&lang=fa")
 		for _, sel := range []string{`label[for=f-confirm]`, `h1`} {
 			got := p.MustEval(measure, sel)
 			if got.Nil() {
@@ -50,7 +51,7 @@ func TestEmbeddedNamesKeepTheirOrderOnScreen(t *testing.T) {
 				t.Errorf("%s %s: the name reads out of order (its start at x=%.0f, its final 2 at x=%.0f)", size, sel, u, two)
 			}
 		}
-		p.screenshot("bidi-vm-page-fa-" + size)
+		p.SaveScreenshot("bidi-vm-page-fa-" + size)
 	}
 }
 
@@ -59,11 +60,11 @@ func TestEmbeddedNamesKeepTheirOrderOnScreen(t *testing.T) {
 // right beside the digits on their left, as in English.
 func TestLedgerAmountsReadAlike(t *testing.T) {
 	w := newVMWorld(t) // ana's wallet has a credit, and orders' debits
-	b := newBrowser(t)
-	p := newTab(t, b, w.a.URL)
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	b := testkit.NewBrowser(t)
+	p := testkit.NewTab(t, b, w.a.URL)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 	// For each cell: x of its sign (null when none), of its first and last digit, and of its unit word.
 	const measure = `(sel) => [...document.querySelectorAll(sel)].map((cell) => {
 		const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
@@ -83,7 +84,7 @@ func TestLedgerAmountsReadAlike(t *testing.T) {
 		return box;
 	})`
 	for _, lang := range []string{"fa", "en"} {
-		p.open("/wallet?lang=" + lang)
+		p.Open("/wallet?lang=" + lang)
 		signs := 0
 		for _, col := range []string{"[data-ledger-amount]", "[data-ledger-balance]"} {
 			cells := p.MustEval(measure, col).Arr()
@@ -107,6 +108,6 @@ func TestLedgerAmountsReadAlike(t *testing.T) {
 		if signs == 0 {
 			t.Errorf("%s: no signed amount in the ledger to measure", lang)
 		}
-		p.screenshot("wallet-ledger-" + lang)
+		p.SaveScreenshot("wallet-ledger-" + lang)
 	}
 }

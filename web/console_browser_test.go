@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-rod/rod/lib/input"
 
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -33,26 +34,26 @@ const screenScale = `() => {
 // a key into it (the console stays connected) and keeps screenshots.
 func TestConsoleInBrowser(t *testing.T) {
 	w := newConsoleWorld(t)
-	b := newBrowser(t)
-	p := newTab(t, b, w.URL)
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": "ana@example.com", "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	b := testkit.NewBrowser(t)
+	p := testkit.NewTab(t, b, w.URL)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": "ana@example.com", "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		if lang == i18n.FA {
-			p.open("/vms/" + w.vm.UUID + "?lang=fa")
+			p.Open("/vms/" + w.vm.UUID + "?lang=fa")
 			p.MustElement(`[data-testid=console-link]`).MustClick()
 		} else {
 			p.MustNavigate(w.URL + "/vms/" + w.vm.UUID + "/console?lang=en")
 		}
 		// Found in the console's page, not in the page the click leaves.
-		p.settledElement(`body[data-console-state=connected]`)
+		p.SettledElement(`body[data-console-state=connected]`)
 		p.MustWaitLoad()
 		if got, want := p.MustElement("#console-state").MustText(), i18n.T(lang, "console.state_connected"); got != want {
 			t.Errorf("%s: state reads %q, want %q", lang, got, want)
 		}
-		p.wantLangDir(string(lang), lang.Dir())
+		p.WantLangDir(string(lang), lang.Dir())
 
 		// The guest's screen arrives: the canvas gets ink.
 		p.Timeout(2 * time.Minute).MustWait(`() => (` + canvasInk + `)().ink > 500`)
@@ -96,22 +97,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		p.MustWait(`() => { const c = document.querySelector("#console-screen canvas").getBoundingClientRect(), s = document.querySelector("#console-screen");
 			return c.width > 0 && c.width <= s.clientWidth + 1 && c.height <= s.clientHeight + 1; }`)
-		p.screenshot("console-" + string(lang))
+		p.SaveScreenshot("console-" + string(lang))
 		// On a phone the bar is there, whole, and the guest's screen is at its
 		// own size, readable, until the zoom button fits it to the window.
-		p.atPhoneSize()
+		p.AtPhoneSize()
 		if box := p.MustElement(`#console-keys`).MustShape().Box(); box.Y+box.Height > 844 || box.Width > 390 {
 			t.Errorf("%s: the key bar at phone size is off the screen: %+v", lang, box)
 		}
-		p.waitDOM(10*time.Second, "the phone shows the guest's screen at its own size", `() => (`+screenScale+`)() === 1`)
+		p.WaitDOM(10*time.Second, "the phone shows the guest's screen at its own size", `() => (`+screenScale+`)() === 1`)
 		if got := *p.MustElement(`#console-zoom`).MustAttribute("aria-pressed"); got != "true" {
 			t.Errorf("%s: on a phone the zoom button is not pressed at actual size", lang)
 		}
-		p.screenshot("console-" + string(lang) + "-phone")
+		p.SaveScreenshot("console-" + string(lang) + "-phone")
 		p.MustElement(`#console-zoom`).MustClick()
-		p.waitDOM(10*time.Second, "the zoom button fits the screen into the phone", `() =>
+		p.WaitDOM(10*time.Second, "the zoom button fits the screen into the phone", `() =>
 			(`+screenScale+`)() < 0.9 && document.querySelector("#console-screen canvas").getBoundingClientRect().width <= 390`)
 		p.MustElement(`#console-zoom`).MustClick() // the customer's choice, back to actual size
-		p.atDesktopSize()
+		p.AtDesktopSize()
 	}
 }

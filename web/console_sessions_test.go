@@ -16,6 +16,7 @@ import (
 
 	"abrak/app"
 	"abrak/services"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -38,20 +39,20 @@ type liveConsole struct {
 
 // browser signs a new browser in, under a User-Agent of its own so the
 // sessions page can tell it from the others.
-func (w *consoleWorld) browser(t *testing.T, email, password, userAgent string) *client {
+func (w *consoleWorld) browser(t *testing.T, email, password, userAgent string) *testkit.Client {
 	t.Helper()
-	c := w.client(t)
+	c := w.Client(t)
 	c.Header.Set("User-Agent", userAgent)
-	c.signIn(email, password)
+	c.SignIn(email, password)
 	return c
 }
 
 // openConsole opens the VM's console page in a browser and connects its
 // websocket as the page's viewer does.
-func (w *consoleWorld) openConsole(t *testing.T, c *client, what string) *liveConsole {
+func (w *consoleWorld) openConsole(t *testing.T, c *testkit.Client, what string) *liveConsole {
 	t.Helper()
-	page := c.get("/vms/" + w.vm.UUID + "/console")
-	mustStatus(t, what+": console page", page, http.StatusOK)
+	page := c.Get("/vms/" + w.vm.UUID + "/console")
+	testkit.MustStatus(t, what+": console page", page, http.StatusOK)
 	m := wsURLRe.FindStringSubmatch(page.Body)
 	if m == nil {
 		t.Fatalf("%s: the console page names no websocket", what)
@@ -62,8 +63,8 @@ func (w *consoleWorld) openConsole(t *testing.T, c *client, what string) *liveCo
 // openTokenConsole asks the API for a console link with token and connects to it.
 func (w *consoleWorld) openTokenConsole(t *testing.T, token, what string) *liveConsole {
 	t.Helper()
-	r := apiCall(t, w.testApp, "POST", "/api/v1/vms/"+w.vm.UUID+"/console", token, "")
-	mustStatus(t, what+": console link", r, http.StatusOK)
+	r := w.APICall(t, "POST", "/api/v1/vms/"+w.vm.UUID+"/console", token, "")
+	testkit.MustStatus(t, what+": console link", r, http.StatusOK)
 	var body struct {
 		URL string `json:"url"`
 	}
@@ -198,26 +199,26 @@ const (
 // tokens, keep theirs.
 func TestABrowsersConsoleClosesWhenItsSessionEnds(t *testing.T) {
 	w := newConsoleWorld(t, withRoomForConsoles)
-	token, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMConsole)
-	laptop := w.browser(t, "ana@example.com", testPassword, uaLinux)
-	phone := w.browser(t, "ana@example.com", testPassword, uaIPhone)
-	desk := w.browser(t, "ana@example.com", testPassword, uaWindows)
+	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole)
+	laptop := w.browser(t, "ana@example.com", testkit.Password, uaLinux)
+	phone := w.browser(t, "ana@example.com", testkit.Password, uaIPhone)
+	desk := w.browser(t, "ana@example.com", testkit.Password, uaWindows)
 
 	onLaptop := w.openConsole(t, laptop, "the laptop's console")
 	onPhone := w.openConsole(t, phone, "the phone's console")
 	ofToken := w.openTokenConsole(t, token, "the token's console")
 
 	t.Run("signing out closes this browser's console and no other", func(t *testing.T) {
-		wantRedirect(t, "sign out", laptop.post("/signout", nil), "/signin")
+		testkit.WantRedirect(t, "sign out", laptop.Post("/signout", nil), "/signin")
 		wantClosedFor(t, onLaptop, services.CloseSignedOut)
 		onPhone.showsTheScreen(t)
 		ofToken.showsTheScreen(t)
-		page := phone.get("/account?lang=en")
-		if n := strings.Count(page.Body, "data-session="); n != 2 || contains(page.Body, "Chrome, Linux") {
+		page := phone.Get("/account?lang=en")
+		if n := strings.Count(page.Body, "data-session="); n != 2 || testkit.Contains(page.Body, "Chrome, Linux") {
 			t.Errorf("after the laptop signed out the sessions page lists %d sessions (the laptop's among them: %v), want the phone and the desk",
-				n, contains(page.Body, "Chrome, Linux"))
+				n, testkit.Contains(page.Body, "Chrome, Linux"))
 		}
-		if r := laptop.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusSeeOther {
+		if r := laptop.Get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusSeeOther {
 			t.Errorf("the signed-out browser opens a console again (%d)", r.Status)
 		}
 	})
@@ -228,25 +229,25 @@ func TestABrowsersConsoleClosesWhenItsSessionEnds(t *testing.T) {
 		if err := w.DB.R.QueryRow(`SELECT id FROM user_sessions WHERE user_agent = ? AND ended_at IS NULL`, uaWindows).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		phone.get("/account")
-		wantRedirect(t, "end the desk's session", phone.post("/account/sessions/"+itoa(id)+"/end", nil), "/account#sessions")
+		phone.Get("/account")
+		testkit.WantRedirect(t, "end the desk's session", phone.Post("/account/sessions/"+itoa(id)+"/end", nil), "/account#sessions")
 		wantClosedFor(t, onDesk, services.CloseSessionEnded)
 		onPhone.showsTheScreen(t)
 		ofToken.showsTheScreen(t)
 	})
 
 	t.Run("signing out every other browser closes their consoles, not this one's", func(t *testing.T) {
-		laptop.signIn("ana@example.com", testPassword)
+		laptop.SignIn("ana@example.com", testkit.Password)
 		again := w.openConsole(t, laptop, "the laptop's second console")
-		phone.get("/account")
-		wantRedirect(t, "sign out every other browser", phone.post("/account/sessions/end-others", nil), "/account#sessions")
+		phone.Get("/account")
+		testkit.WantRedirect(t, "sign out every other browser", phone.Post("/account/sessions/end-others", nil), "/account#sessions")
 		wantClosedFor(t, again, services.CloseSessionEnded)
 		onPhone.showsTheScreen(t)
 		ofToken.showsTheScreen(t)
 		w.wantOpenConsoles(t, 2)
 
 		// The phone's console now belongs to the phone's new session: it ends with it.
-		wantRedirect(t, "the phone signs out", phone.post("/signout", nil), "/signin")
+		testkit.WantRedirect(t, "the phone signs out", phone.Post("/signout", nil), "/signin")
 		wantClosedFor(t, onPhone, services.CloseSignedOut)
 		ofToken.showsTheScreen(t)
 		w.wantOpenConsoles(t, 1)
@@ -258,25 +259,25 @@ func TestABrowsersConsoleClosesWhenItsSessionEnds(t *testing.T) {
 // browser's session. API tokens outlive a password change, and their consoles too.
 func TestAPasswordChangeClosesTheOtherBrowsersConsoles(t *testing.T) {
 	w := newConsoleWorld(t, withRoomForConsoles)
-	token, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMConsole)
-	laptop := w.browser(t, "ana@example.com", testPassword, uaLinux)
-	phone := w.browser(t, "ana@example.com", testPassword, uaIPhone)
+	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole)
+	laptop := w.browser(t, "ana@example.com", testkit.Password, uaLinux)
+	phone := w.browser(t, "ana@example.com", testkit.Password, uaIPhone)
 	onLaptop := w.openConsole(t, laptop, "the laptop's console")
 	onPhone := w.openConsole(t, phone, "the phone's console")
 	ofToken := w.openTokenConsole(t, token, "the token's console")
 
-	laptop.get("/account")
-	r := laptop.post("/account/password", form("current", testPassword, "password", "Another-pass-42", "confirm", "Another-pass-42"))
-	wantRedirect(t, "change the password", r, "/account")
+	laptop.Get("/account")
+	r := laptop.Post("/account/password", testkit.Form("current", testkit.Password, "password", "Another-pass-42", "confirm", "Another-pass-42"))
+	testkit.WantRedirect(t, "change the password", r, "/account")
 	wantClosedFor(t, onPhone, services.ClosePasswordChanged)
 	onLaptop.showsTheScreen(t)
 	ofToken.showsTheScreen(t)
-	if r := laptop.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusOK {
+	if r := laptop.Get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusOK {
 		t.Errorf("the browser that changed the password cannot open a console (%d)", r.Status)
 	}
 	w.wantOpenConsoles(t, 2)
 
-	wantRedirect(t, "the laptop signs out", laptop.post("/signout", nil), "/signin")
+	testkit.WantRedirect(t, "the laptop signs out", laptop.Post("/signout", nil), "/signin")
 	wantClosedFor(t, onLaptop, services.CloseSignedOut)
 	ofToken.showsTheScreen(t)
 	w.wantOpenConsoles(t, 1)
@@ -286,45 +287,45 @@ func TestAPasswordChangeClosesTheOtherBrowsersConsoles(t *testing.T) {
 // revokes its API tokens (the reset page says so beforehand), and the activity
 // log shows each token that was revoked.
 func TestAPasswordResetClosesEveryConsoleAndRevokesTheTokens(t *testing.T) {
-	ms := newMailServer(t)
-	w := newConsoleWorld(t, withRoomForConsoles, withMail(ms))
-	token, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMConsole, services.ScopeVMRead)
-	idle, _ := mintToken(t, w.testApp, "ana@example.com", services.ScopeVMRead)
-	laptop := w.browser(t, "ana@example.com", testPassword, uaLinux)
+	ms := testkit.NewMailServer(t)
+	w := newConsoleWorld(t, withRoomForConsoles, testkit.WithMail(ms))
+	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole, services.ScopeVMRead)
+	idle, _ := w.MintToken(t, "ana@example.com", services.ScopeVMRead)
+	laptop := w.browser(t, "ana@example.com", testkit.Password, uaLinux)
 	onLaptop := w.openConsole(t, laptop, "the laptop's console")
 	ofToken := w.openTokenConsole(t, token, "the token's console")
-	mustStatus(t, "the token before the reset", apiCall(t, w.testApp, "GET", "/api/v1/vms", idle, ""), http.StatusOK)
+	testkit.MustStatus(t, "the token before the reset", w.APICall(t, "GET", "/api/v1/vms", idle, ""), http.StatusOK)
 
-	stranger := w.client(t)
-	stranger.get("/forgot-password")
-	stranger.post("/forgot-password", form("email", "ana@example.com"))
-	link := linkIn(t, ms.await(t, "ana@example.com", i18n.T(i18n.FA, "mail.reset.subject", "provider", "Abrak Cloud")), w.URL+"/reset-password?token=")
+	stranger := w.Client(t)
+	stranger.Get("/forgot-password")
+	stranger.Post("/forgot-password", testkit.Form("email", "ana@example.com"))
+	link := testkit.LinkIn(t, ms.Await(t, "ana@example.com", i18n.T(i18n.FA, "mail.reset.subject", "provider", "Abrak Cloud")), w.URL+"/reset-password?token=")
 	secret := strings.TrimPrefix(link, w.URL+"/reset-password?token=")
 	for _, lang := range []i18n.Locale{i18n.EN, i18n.FA} {
-		page := stranger.get("/reset-password?lang=" + string(lang) + "&token=" + url.QueryEscape(secret))
-		mustStatus(t, "the reset page", page, http.StatusOK)
+		page := stranger.Get("/reset-password?lang=" + string(lang) + "&token=" + url.QueryEscape(secret))
+		testkit.MustStatus(t, "the reset page", page, http.StatusOK)
 		if words := map[i18n.Locale]string{i18n.EN: "API token", i18n.FA: "توکن"}[lang]; !strings.Contains(page.Body, words) {
 			t.Errorf("the %s reset page does not say the API tokens will be revoked", lang)
 		}
 	}
-	r := stranger.post("/reset-password", form("token", secret, "password", "Another-pass-42", "confirm", "Another-pass-42"))
-	wantRedirect(t, "the reset", r, "/signin")
+	r := stranger.Post("/reset-password", testkit.Form("token", secret, "password", "Another-pass-42", "confirm", "Another-pass-42"))
+	testkit.WantRedirect(t, "the reset", r, "/signin")
 
 	wantClosedFor(t, onLaptop, services.ClosePasswordChanged)
 	wantClosedFor(t, ofToken, services.ClosePasswordChanged)
 	w.wantOpenConsoles(t, 0)
 	for _, tok := range []string{token, idle} {
-		mustStatus(t, "a token after the reset", apiCall(t, w.testApp, "GET", "/api/v1/vms", tok, ""), http.StatusUnauthorized)
+		testkit.MustStatus(t, "a token after the reset", w.APICall(t, "GET", "/api/v1/vms", tok, ""), http.StatusUnauthorized)
 	}
-	mustStatus(t, "a console link after the reset", apiCall(t, w.testApp, "POST", "/api/v1/vms/"+w.vm.UUID+"/console", token, ""), http.StatusUnauthorized)
+	testkit.MustStatus(t, "a console link after the reset", w.APICall(t, "POST", "/api/v1/vms/"+w.vm.UUID+"/console", token, ""), http.StatusUnauthorized)
 
-	ana := w.client(t)
-	ana.signIn("ana@example.com", "Another-pass-42")
-	activity := ana.get("/activity?lang=en")
+	ana := w.Client(t)
+	ana.SignIn("ana@example.com", "Another-pass-42")
+	activity := ana.Get("/activity?lang=en")
 	if n := strings.Count(activity.Body, html.EscapeString(i18n.T(i18n.EN, "audit.token.revoked_by_reset"))); n != 2 {
 		t.Errorf("the activity log shows %d tokens revoked by the reset, want 2", n)
 	}
-	if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'token.revoked_by_reset' AND severity = 'security'`); n != 2 {
+	if n := w.Count(t, `SELECT count(*) FROM audit_events WHERE action = 'token.revoked_by_reset' AND severity = 'security'`); n != 2 {
 		t.Errorf("%d security events for the revoked tokens, want 2", n)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,93 +18,43 @@ import (
 	"github.com/gorilla/websocket"
 
 	"abrak/app"
-	"abrak/hypervisor"
-	"abrak/hypervisor/localvirt"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
-// consoleWorld is a panel with one qemu node on a private libvirtd and a running
-// VM of ana's, built from the tiny template through the VM service.
+// consoleWorld is a panel with one qemu node on a private libvirtd
+// (testkit.NewQEMUPanel) and a running VM of ana's, built from the tiny
+// template through the VM service.
 type consoleWorld struct {
-	*testApp
+	*testkit.App
 	ana services.Principal
 	vm  store.VM
 }
 
 func newConsoleWorld(t *testing.T, opts ...func(*app.Config)) *consoleWorld {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs a real QEMU guest")
-	}
+	qp := testkit.NewQEMUPanel(t, opts...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	a := newTestApp(t, append([]func(*app.Config){func(c *app.Config) {
-		c.VM = services.VMConfig{PollInterval: 100 * time.Millisecond, ReconcileInterval: time.Second,
-			RetryBase: 50 * time.Millisecond, RetryMax: time.Second, ShutdownDeadline: 2 * time.Second}
-		c.Fleet = hypervisor.Options{ReconnectInterval: 50 * time.Millisecond, MaxReconnectInterval: 500 * time.Millisecond}
-	}}, opts...)...)
-	d := localvirt.Start(t)
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.30.0.0/24", Gateway: "10.30.0.1"}))
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "tiny", NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1, PriceHourlyRials: 1000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "tiny", Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: "thr", URI: "qemu+unix:///system?socket=" + d.Socket, VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
-	must(err)
-
-	// The operator's import of the template, on a connection of its own.
-	keeper := hypervisor.NewFleet(nil, hypervisor.Options{ReconnectInterval: 50 * time.Millisecond})
-	t.Cleanup(func() { keeper.Close() })
-	keeper.SetNodes([]hypervisor.NodeConfig{{ID: node.ID, Name: node.Name, Region: node.Region, URI: node.URI}})
-	var n *hypervisor.Node
-	waitFor(t, 30*time.Second, "the node answers", func() bool { n, err = keeper.Node(node.ID); return err == nil })
-	tf := localvirt.Template(t)
-	f, err := os.Open(tf.File)
-	must(err)
-	defer f.Close()
-	st, err := f.Stat()
-	must(err)
-	must(n.ImportTemplate(ctx, "tiny-v1.qcow2", f, st.Size(), tf.Format))
-
-	appCtx, stop := context.WithCancel(context.Background())
-	t.Cleanup(stop)
-	must(a.Start(appCtx))
-	// The panel dials its nodes in the background; an order placed before its
-	// node answers is kept and retried (a 503), which is not this test's subject.
-	waitFor(t, 30*time.Second, "the panel's node answers", func() bool { _, err := a.Fleet.Node(node.ID); return err == nil })
-	u := a.createUser(t, "ana@example.com", testPassword)
-	_, err = a.DB.Credit(ctx, u.ID, 10_000_000, "test", "")
-	must(err)
+	u := qp.Customer(t, "ana@example.com")
 	// With a mail server an address is confirmed before it orders; that is not this world's subject.
-	_, err = a.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, u.ID)
-	must(err)
+	if _, err := qp.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
 	ana := services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
-	o, err := a.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny", AuthMode: "password",
+	o, err := qp.VMs.Create(ctx, ana, services.CreateVMInput{PlanSlug: testkit.QEMUPlan, OSTemplateSlug: testkit.QEMUTemplate, AuthMode: "password",
 		CustomPassword: "Correct-Horse-42!", DisplayName: "console-vm", Hostname: "console-vm"})
-	must(err)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var vm store.VM
-	waitFor(t, 3*time.Minute, "the VM runs", func() bool {
-		vm, err = a.DB.VMByUUID(ctx, o.VM.UUID)
+	testkit.WaitFor(t, 3*time.Minute, "the VM runs", func() bool {
+		vm, err = qp.DB.VMByUUID(ctx, o.VM.UUID)
 		return err == nil && vm.Status == vmstatus.Running
 	})
-	return &consoleWorld{testApp: a, ana: ana, vm: vm}
-}
-
-func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return &consoleWorld{App: qp.App, ana: ana, vm: vm}
 }
 
 // consoleDial opens a console websocket as a browser on origin would.
@@ -197,19 +146,19 @@ var wsURLRe = regexp.MustCompile(`data-ws-url="([^"]+)"`)
 
 func TestConsoleOfARealGuest(t *testing.T) {
 	w := newConsoleWorld(t)
-	a := w.testApp
+	a := w.App
 	path := "/api/v1/vms/" + w.vm.UUID + "/console"
 
-	token, _ := mintToken(t, a, "ana@example.com", services.ScopeVMConsole)
-	readOnly, _ := mintToken(t, a, "ana@example.com", services.ScopeVMRead)
-	a.createUser(t, "bob@example.com", testPassword)
-	bobs, _ := mintToken(t, a, "bob@example.com", services.ScopeVMConsole)
-	mustStatus(t, "bob's token on ana's VM", apiCall(t, a, "POST", path, bobs, ""), http.StatusNotFound)
-	mustStatus(t, "a token without vm:console", apiCall(t, a, "POST", path, readOnly, ""), http.StatusForbidden)
-	mustStatus(t, "no token", apiCall(t, a, "POST", path, "", ""), http.StatusUnauthorized)
+	token, _ := a.MintToken(t, "ana@example.com", services.ScopeVMConsole)
+	readOnly, _ := a.MintToken(t, "ana@example.com", services.ScopeVMRead)
+	a.CreateUser(t, "bob@example.com", testkit.Password)
+	bobs, _ := a.MintToken(t, "bob@example.com", services.ScopeVMConsole)
+	testkit.MustStatus(t, "bob's token on ana's VM", a.APICall(t, "POST", path, bobs, ""), http.StatusNotFound)
+	testkit.MustStatus(t, "a token without vm:console", a.APICall(t, "POST", path, readOnly, ""), http.StatusForbidden)
+	testkit.MustStatus(t, "no token", a.APICall(t, "POST", path, "", ""), http.StatusUnauthorized)
 
-	r := apiCall(t, a, "POST", path, token, "")
-	mustStatus(t, "console ticket", r, http.StatusOK)
+	r := a.APICall(t, "POST", path, token, "")
+	testkit.MustStatus(t, "console ticket", r, http.StatusOK)
 	var body struct {
 		URL       string `json:"url"`
 		ExpiresAt string `json:"expires_at"`
@@ -225,11 +174,11 @@ func TestConsoleOfARealGuest(t *testing.T) {
 
 	// The URL works in a browser that has no session: the ticket is the credential.
 	u, _ := url.Parse(body.URL)
-	page := apiCall(t, a, "GET", u.Path+"?lang=en", "", "")
-	mustStatus(t, "ticket page", page, http.StatusOK)
+	page := a.APICall(t, "GET", u.Path+"?lang=en", "", "")
+	testkit.MustStatus(t, "ticket page", page, http.StatusOK)
 	m := wsURLRe.FindStringSubmatch(page.Body)
 	if m == nil || !strings.Contains(page.Body, "console-vm") || strings.Contains(page.Body, "data-ticket-url") {
-		t.Fatalf("ticket page lacks the websocket or shows a reconnect it cannot do:\n%s", trim(page.Body))
+		t.Fatalf("ticket page lacks the websocket or shows a reconnect it cannot do:\n%s", testkit.Trim(page.Body))
 	}
 	wsPath := html.UnescapeString(m[1])
 
@@ -251,10 +200,10 @@ func TestConsoleOfARealGuest(t *testing.T) {
 	if _, status, _ := consoleDial(a.URL, wsPath, a.URL); status != http.StatusGone {
 		t.Fatalf("second use of the ticket: %d, want 410", status)
 	}
-	if page := apiCall(t, a, "GET", u.Path, "", ""); page.Status != http.StatusGone {
+	if page := a.APICall(t, "GET", u.Path, "", ""); page.Status != http.StatusGone {
 		t.Fatalf("page of a used ticket: %d, want 410", page.Status)
 	}
-	if n := a.count(t, `SELECT count(*) FROM audit_events WHERE action = 'vm.console' AND target_id = ?`, w.vm.UUID); n != 1 {
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action = 'vm.console' AND target_id = ?`, w.vm.UUID); n != 1 {
 		t.Fatalf("%d audit events for one console", n)
 	}
 
@@ -268,30 +217,30 @@ func TestConsoleOfARealGuest(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code != websocket.CloseNormalClosure {
 		t.Fatalf("after the kill the console ended with %v", err)
 	}
-	waitFor(t, 30*time.Second, "the VM is recorded stopped", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the VM is recorded stopped", func() bool {
 		vm, err := a.DB.VMByID(context.Background(), w.vm.ID)
 		return err == nil && vm.Status == vmstatus.Stopped
 	})
-	mustStatus(t, "console of a stopped VM", apiCall(t, a, "POST", path, token, ""), http.StatusConflict)
+	testkit.MustStatus(t, "console of a stopped VM", a.APICall(t, "POST", path, token, ""), http.StatusConflict)
 }
 
 func TestConsoleDashboardPage(t *testing.T) {
 	w := newConsoleWorld(t)
-	a := w.testApp
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
-	r := c.get("/vms/" + w.vm.UUID + "/console?lang=en")
+	a := w.App
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
+	r := c.Get("/vms/" + w.vm.UUID + "/console?lang=en")
 	if r.Status != http.StatusOK {
-		t.Fatalf("console page: %d\n%s", r.Status, trim(r.Body))
+		t.Fatalf("console page: %d\n%s", r.Status, testkit.Trim(r.Body))
 	}
 	for _, want := range []string{`id="console-screen"`, `data-ticket-url="/vms/` + w.vm.UUID + `/console/ticket"`, `id="console-cad"`, `id="console-reconnect"`, "Connecting…"} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("console page lacks %s", want)
 		}
 	}
-	fresh := c.do("POST", "/vms/"+w.vm.UUID+"/console/ticket", nil, header("Accept", "application/json", "X-CSRF-Token", c.token()))
+	fresh := c.Do("POST", "/vms/"+w.vm.UUID+"/console/ticket", nil, testkit.Header("Accept", "application/json", "X-CSRF-Token", c.Token()))
 	if fresh.Status != http.StatusOK || !strings.Contains(fresh.Body, `"ws_url":"/console/ws/`) {
-		t.Fatalf("reconnect ticket: %d %s", fresh.Status, trim(fresh.Body))
+		t.Fatalf("reconnect ticket: %d %s", fresh.Status, testkit.Trim(fresh.Body))
 	}
 	var body struct {
 		WSURL string `json:"ws_url"`
@@ -303,14 +252,14 @@ func TestConsoleDashboardPage(t *testing.T) {
 	}
 	ws.Close()
 
-	a.createUser(t, "bob@example.com", testPassword)
-	bob := a.client(t)
-	bob.signIn("bob@example.com", testPassword)
-	if r := bob.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusNotFound {
+	a.CreateUser(t, "bob@example.com", testkit.Password)
+	bob := a.Client(t)
+	bob.SignIn("bob@example.com", testkit.Password)
+	if r := bob.Get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusNotFound {
 		t.Fatalf("bob opens ana's console page: %d, want 404", r.Status)
 	}
-	anon := a.client(t)
-	if r := anon.get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusSeeOther {
+	anon := a.Client(t)
+	if r := anon.Get("/vms/" + w.vm.UUID + "/console"); r.Status != http.StatusSeeOther {
 		t.Fatalf("anonymous console page: %d, want a redirect to sign in", r.Status)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -45,17 +46,17 @@ const contrastProblems = `() => {
 func TestTextContrast(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.web, vmstatus.Running)
-	b := newBrowser(t)
-	p := newTab(t, b, w.a.URL)
+	b := testkit.NewBrowser(t)
+	p := testkit.NewTab(t, b, w.a.URL)
 	for _, path := range []string{"/?lang=fa", "/signin?lang=en", "/signup?lang=fa"} {
-		p.open(path)
+		p.Open(path)
 		for _, problem := range p.MustEval(contrastProblems).Arr() {
 			t.Errorf("%s: %s", path, problem.Str())
 		}
 	}
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 	pages := []string{"/vms", "/vms/new", "/wallet", "/activity", "/account", "/tokens", "/ssh-keys", "/docs/api"}
 	for _, tab := range vmTabNames { // each tab of the VM page shows its own texts
 		pages = append(pages, "/vms/"+w.web+"?tab="+tab)
@@ -66,7 +67,7 @@ func TestTextContrast(t *testing.T) {
 			if strings.Contains(path, "?") {
 				sep = "&"
 			}
-			p.open(fmt.Sprintf("%s%slang=%s", path, sep, lang))
+			p.Open(fmt.Sprintf("%s%slang=%s", path, sep, lang))
 			for _, problem := range p.MustEval(contrastProblems).Arr() {
 				t.Errorf("%s (%s): %s", path, lang, problem.Str())
 			}

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"abrak/testkit"
+
 	"github.com/pquerna/otp/totp"
 )
 
@@ -33,16 +35,16 @@ func arabicIndic(s string) string {
 // in Arabic-Indic digits signs in, a token's custom lifetime in Persian
 // digits is taken; and the fields offer a numeric keypad where only digits go.
 func TestCodesInTheCustomersDigits(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	const email = "digits@example.com"
-	a.createUser(t, email, testPassword)
-	p := newTab(t, newBrowser(t), a.URL)
-	p.open("/signin?lang=fa")
-	p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	a.CreateUser(t, email, testkit.Password)
+	p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+	p.Open("/signin?lang=fa")
+	p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 
-	p.open("/account")
-	p.click(`form[action="/account/2fa/start"] button`, `[data-testid=totp-secret]`)
+	p.Open("/account")
+	p.Click(`form[action="/account/2fa/start"] button`, `[data-testid=totp-secret]`)
 	secret := strings.TrimSpace(p.MustElement(`[data-testid=totp-secret]`).MustText())
 	field := p.MustElement(`form[action="/account/2fa/confirm"] input[name=code]`)
 	if mode, _ := field.Attribute("inputmode"); mode == nil || *mode != "numeric" {
@@ -53,15 +55,15 @@ func TestCodesInTheCustomersDigits(t *testing.T) {
 		t.Fatal(err)
 	}
 	field.MustInput(persian(code))
-	p.click(`form[action="/account/2fa/confirm"] button`, `[data-testid=recovery-codes]`)
+	p.Click(`form[action="/account/2fa/confirm"] button`, `[data-testid=recovery-codes]`)
 	recovery := strings.Fields(p.MustElement(`[data-testid=recovery-codes]`).MustText())[0]
 
-	p.open("/tokens")
-	p.fill(map[string]string{"#f-name": "ci"})
+	p.Open("/tokens")
+	p.Fill(map[string]string{"#f-name": "ci"})
 	p.MustElement(`input[name=scopes][value="vm:read"]`).MustClick()
 	p.MustElement(`#f-expires`).MustSelect(expiryLabelText(t, p))
 	p.MustElement(`#f-expires_days`).MustInput(persian("45"))
-	p.click(`form[action="/tokens"] button[type=submit]`, `[data-testid=token-secret]`)
+	p.Click(`form[action="/tokens"] button[type=submit]`, `[data-testid=token-secret]`)
 	var expires int64
 	if err := a.DB.R.QueryRow(`SELECT expires_at - created_at FROM api_tokens`).Scan(&expires); err != nil || expires != 45*86400 {
 		t.Errorf("a lifetime of «۴۵» days gave %d s (%v), want 45 days", expires, err)
@@ -69,24 +71,24 @@ func TestCodesInTheCustomersDigits(t *testing.T) {
 
 	// The account page, with its sessions and the closing form, in both languages.
 	for _, l := range []string{"fa", "en"} {
-		p.open("/account?lang=" + l)
-		p.atPhoneSize()
+		p.Open("/account?lang=" + l)
+		p.AtPhoneSize()
 		if !p.MustElement(`[data-testid=this-session]`).MustVisible() || !p.MustElement(`[data-testid=close-form]`).MustVisible() {
 			t.Errorf("%s: the account page does not show this session or the closing form", l)
 		}
-		p.fullScreenshot("account-" + l + "-phone")
-		p.atDesktopSize()
+		p.SaveFullScreenshot("account-" + l + "-phone")
+		p.AtDesktopSize()
 	}
-	p.open("/account?lang=fa")
-	p.click(`[data-testid=signout]`, `form[action="/signin"]`)
-	p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `form[action="/signin/2fa"]`)
-	p.fill(map[string]string{"#f-code": arabicIndic(recovery)})
-	p.click(`form[action="/signin/2fa"] button`, `[data-testid=balance]`)
+	p.Open("/account?lang=fa")
+	p.Click(`[data-testid=signout]`, `form[action="/signin"]`)
+	p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `form[action="/signin/2fa"]`)
+	p.Fill(map[string]string{"#f-code": arabicIndic(recovery)})
+	p.Click(`form[action="/signin/2fa"] button`, `[data-testid=balance]`)
 }
 
 // expiryLabelText is the label of the token form's "custom" lifetime choice.
-func expiryLabelText(t *testing.T, p *tab) string {
+func expiryLabelText(t *testing.T, p *testkit.Tab) string {
 	t.Helper()
 	return p.MustElement(`#f-expires option[value=custom]`).MustText()
 }

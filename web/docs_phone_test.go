@@ -1,16 +1,20 @@
 package web_test
 
-import "testing"
+import (
+	"testing"
+
+	"abrak/testkit"
+)
 
 // The API docs page fits a phone (390 px) in both languages: nothing scrolls sideways.
 func TestAPIDocsFitAPhone(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
-	p := newTab(t, newBrowser(t), a.URL)
+	p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
 	for _, l := range []string{"fa", "en"} {
-		p.open("/docs/api?lang=" + l)
-		p.atPhoneSize() // fails the test when the page is wider than the phone
-		p.screenshot("apidocs-" + l + "-phone")
-		p.atDesktopSize()
+		p.Open("/docs/api?lang=" + l)
+		p.AtPhoneSize() // fails the test when the page is wider than the phone
+		p.SaveScreenshot("apidocs-" + l + "-phone")
+		p.AtDesktopSize()
 	}
 }

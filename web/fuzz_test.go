@@ -1,30 +1,31 @@
 package web_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"abrak/testkit"
 )
 
 // fuzzWorld is one panel per fuzzing process: a signed-in browser, a token of
 // every scope and a VM, so that each route below reaches its handler's parsing.
 type fuzzWorld struct {
-	a     *testApp
-	c     *client
+	a     *testkit.App
+	c     *testkit.Client
 	token string
 	vm    string
 }
 
 // newFuzzWorld builds it once per fuzzing process, before the inputs come.
 func newFuzzWorld(f *testing.F) *fuzzWorld {
-	a := newTestApp(f, withAPIRateLimit(1<<30, 1<<30))
+	a := testkit.NewApp(f, testkit.WithAPIRateLimit(1<<30, 1<<30))
 	seedCatalog(f, a)
 	c := newVMCustomer(f, a, "fuzz@example.com", 1_000_000_000)
 	w := &fuzzWorld{a: a, token: c.token, vm: orderVM(f, a, c, "fuzzed", "fuzzed")}
-	w.c = a.client(f)
-	w.c.signIn(c.email, testPassword)
-	w.c.get("/account")
+	w.c = a.Client(f)
+	w.c.SignIn(c.email, testkit.Password)
+	w.c.Get("/account")
 	return w
 }
 
@@ -49,21 +50,11 @@ func FuzzForms(f *testing.F) {
 	}
 	w := newFuzzWorld(f)
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
-		w.c.t = t // one input at a time in a fuzzing process
+		w.c.Bind(t) // one input at a time in a fuzzing process
 		path := strings.ReplaceAll(fuzzForms[int(route)%len(fuzzForms)], "{vm}", w.vm)
-		req, err := http.NewRequest(http.MethodPost, w.a.URL+path, strings.NewReader(body+"&_csrf="+w.c.token()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		res, err := w.c.http.Do(req)
-		if err != nil {
-			t.Fatalf("POST %s: %v", path, err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode >= 500 && res.StatusCode != http.StatusServiceUnavailable {
-			t.Fatalf("POST %s with %q: %d", path, body, res.StatusCode)
+		r := w.c.DoRaw(http.MethodPost, path, "application/x-www-form-urlencoded", body+"&_csrf="+w.c.Token())
+		if r.Status >= 500 && r.Status != http.StatusServiceUnavailable {
+			t.Fatalf("POST %s with %q: %d", path, body, r.Status)
 		}
 	})
 }
@@ -79,9 +70,9 @@ func FuzzAPIBodies(f *testing.F) {
 	w := newFuzzWorld(f)
 	f.Fuzz(func(t *testing.T, route uint8, body string) {
 		r := fuzzAPI[int(route)%len(fuzzAPI)]
-		got := apiCall(t, w.a, r.method, "/api/v1"+strings.ReplaceAll(r.path, "{vm}", w.vm), w.token, body)
+		got := w.a.APICall(t, r.method, "/api/v1"+strings.ReplaceAll(r.path, "{vm}", w.vm), w.token, body)
 		if got.Status >= 500 && got.Status != http.StatusServiceUnavailable {
-			t.Fatalf("%s %s with %q: %d %s", r.method, r.path, body, got.Status, trim(got.Body))
+			t.Fatalf("%s %s with %q: %d %s", r.method, r.path, body, got.Status, testkit.Trim(got.Body))
 		}
 	})
 }

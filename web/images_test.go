@@ -10,8 +10,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -30,7 +29,7 @@ func TestDebianImage(t *testing.T) {
 	if image == "" {
 		t.Fatal("ABRAK_DEBIAN_IMAGE names no image: run make test-images")
 	}
-	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000))
+	qp := testkit.NewQEMUPanel(t, testkit.WithAPIRateLimit(1_000_000, 1_000_000))
 	ctx := context.Background()
 	const diskGB = 4
 	if err := qp.DB.UpsertPlan(ctx, store.Plan{Slug: "small", NameFA: "کوچک", NameEN: "Small", VCPUs: 1, MemoryMB: 1024, DiskGB: diskGB,
@@ -44,22 +43,14 @@ func TestDebianImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Minute, "the panel's template worker puts the image on the node", func() bool {
+	testkit.WaitFor(t, 5*time.Minute, "the panel's template worker puts the image on the node", func() bool {
 		ready, err := qp.DB.NodesWithTemplate(ctx, tmpl.Slug)
 		return err == nil && ready[qp.Node.ID]
 	})
 	t.Logf("import + upload + read-back of %d MiB: %s", tmpl.SizeBytes>>20, time.Since(started).Round(100*time.Millisecond))
 
-	c := newVMCustomer(t, qp.testApp, "debian@example.com", qemuBalanceRials)
-	key, pub := sshKeyPair(t)
-	r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
-	mustStatus(t, "add key", r, http.StatusCreated)
-	var added struct {
-		SSHKey struct {
-			ID int64 `json:"id"`
-		} `json:"ssh_key"`
-	}
-	json.Unmarshal([]byte(r.Body), &added)
+	c := newVMCustomer(t, qp.App, "debian@example.com", testkit.QEMUBalanceRials)
+	key, keyID := addedSSHKey(t, qp.App, c)
 
 	// An order with a password and a user_data script; the key goes in a second
 	// VM's order (auth_mode is one or the other).
@@ -68,67 +59,67 @@ func TestDebianImage(t *testing.T) {
 	ordered := time.Now()
 	byPass := orderNetVM(t, qp, c.token, map[string]any{"plan_slug": "small", "os_template_slug": "debian-12", "auth_mode": "password",
 		"custom_password": password, "hostname": "deb-pass", "user_data": userData})
-	pw := guestLogin{netns: qp.Daemon.Netns, password: password}
-	v := apiVMNetOf(t, qp.testApp, c.token, byPass)
-	if got := pw.waitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
+	pw := testkit.GuestLogin{Netns: qp.Daemon.Netns, Password: password}
+	v := apiVMNetOf(t, qp.App, c.token, byPass)
+	if got := pw.WaitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
 		t.Fatalf("hostname %q", got)
 	}
 	t.Logf("Debian: ordered → SSH (password) answering: %s", time.Since(ordered).Round(time.Second))
-	if st := pw.waitLogin(t, v.ipv4(), "cloud-init status --wait | tail -n1", 5*time.Minute); st != "status: done" {
-		why, _ := pw.run(v.ipv4(), "cloud-init status --long", nil)
+	if st := pw.WaitLogin(t, v.ipv4(), "cloud-init status --wait | tail -n1", 5*time.Minute); st != "status: done" {
+		why, _ := pw.Run(v.ipv4(), "cloud-init status --long", nil)
 		t.Errorf("cloud-init ended %q:\n%s", st, why)
 	}
 	t.Logf("Debian: ordered → cloud-init done: %s", time.Since(ordered).Round(time.Second))
 	checkDebianGuest(t, pw, v, "deb-pass", diskGB)
-	if got, err := pw.run(v.ipv4(), "cat /root/user-data-ran", nil); err != nil || got != "made-by-user-data" {
-		why, _ := pw.run(v.ipv4(), "cloud-init status --long; ls -l /var/lib/cloud/instance/scripts; head -c 600 /var/lib/cloud/instance/user-data.txt; "+
+	if got, err := pw.Run(v.ipv4(), "cat /root/user-data-ran", nil); err != nil || got != "made-by-user-data" {
+		why, _ := pw.Run(v.ipv4(), "cloud-init status --long; ls -l /var/lib/cloud/instance/scripts; head -c 600 /var/lib/cloud/instance/user-data.txt; "+
 			"grep -i -E 'script|user-data|part' /var/log/cloud-init.log | tail -n 20", nil)
 		t.Fatalf("the user_data script did not run: %q, %v\n%s", got, err, why)
 	}
 
 	byKey := orderNetVM(t, qp, c.token, map[string]any{"plan_slug": "small", "os_template_slug": "debian-12", "auth_mode": "ssh_key",
-		"ssh_key_ids": []int64{added.SSHKey.ID}, "hostname": "deb-key"})
-	keyed := guestLogin{netns: qp.Daemon.Netns, key: key}
-	vk := apiVMNetOf(t, qp.testApp, c.token, byKey)
-	if got := keyed.waitLogin(t, vk.ipv4(), "hostname", 8*time.Minute); got != "deb-key" {
+		"ssh_key_ids": []int64{keyID}, "hostname": "deb-key"})
+	keyed := testkit.GuestLogin{Netns: qp.Daemon.Netns, Key: key}
+	vk := apiVMNetOf(t, qp.App, c.token, byKey)
+	if got := keyed.WaitLogin(t, vk.ipv4(), "hostname", 8*time.Minute); got != "deb-key" {
 		t.Fatalf("hostname %q", got)
 	}
-	keyed.waitLogin(t, vk.ipv6(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
+	keyed.WaitLogin(t, vk.ipv6(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
 	checkDebianGuest(t, keyed, vk, "deb-key", diskGB)
 
 	// A new root password through the guest agent, at once.
 	const newPassword = "Changed-Strong-Pass-8"
-	waitFor(t, 2*time.Minute, "the guest agent takes a new password", func() bool {
-		r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byPass+"/security/password", c.token, `{"password":"`+newPassword+`"}`)
+	testkit.WaitFor(t, 2*time.Minute, "the guest agent takes a new password", func() bool {
+		r := qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byPass+"/security/password", c.token, `{"password":"`+newPassword+`"}`)
 		return r.Status == http.StatusNoContent
 	})
-	pw = guestLogin{netns: qp.Daemon.Netns, password: newPassword}
-	if got := pw.waitLogin(t, v.ipv4(), "hostname", time.Minute); got != "deb-pass" {
+	pw = testkit.GuestLogin{Netns: qp.Daemon.Netns, Password: newPassword}
+	if got := pw.WaitLogin(t, v.ipv4(), "hostname", time.Minute); got != "deb-pass" {
 		t.Fatalf("with the new password: %q", got)
 	}
 
 	// Rebuild: a fresh disk from the image, the same name, password and addresses.
-	mustStatus(t, "rebuild", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byPass+"/rebuild", c.token, `{}`), http.StatusOK)
+	testkit.MustStatus(t, "rebuild", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byPass+"/rebuild", c.token, `{}`), http.StatusOK)
 	time.Sleep(5 * time.Second)
-	if got := pw.waitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
+	if got := pw.WaitLogin(t, v.ipv4(), "hostname", 8*time.Minute); got != "deb-pass" {
 		t.Fatalf("after the rebuild the hostname is %q", got)
 	}
-	pw.waitLogin(t, v.ipv4(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
+	pw.WaitLogin(t, v.ipv4(), "cloud-init status --wait >/dev/null; true", 5*time.Minute)
 	checkDebianGuest(t, pw, v, "deb-pass", diskGB)
-	if _, err := pw.run(v.ipv4(), "test ! -e /root/user-data-ran", nil); err != nil {
+	if _, err := pw.Run(v.ipv4(), "test ! -e /root/user-data-ran", nil); err != nil {
 		t.Fatal("the user_data ran again on the rebuilt disk: it is kept only until the first build")
 	}
 
 	// A new hostname reaches the guest at its next boot (a new instance-id).
-	mustStatus(t, "hostname", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/security/hostname", c.token,
+	testkit.MustStatus(t, "hostname", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/security/hostname", c.token,
 		`{"hostname":"deb-renamed"}`), http.StatusOK)
-	mustStatus(t, "reboot", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/power/reboot", c.token, ""), http.StatusOK)
+	testkit.MustStatus(t, "reboot", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/power/reboot", c.token, ""), http.StatusOK)
 	time.Sleep(10 * time.Second)
-	waitFor(t, 8*time.Minute, "the renamed guest answers with its new name", func() bool {
-		got, err := keyed.run(vk.ipv4(), "hostname", nil)
+	testkit.WaitFor(t, 8*time.Minute, "the renamed guest answers with its new name", func() bool {
+		got, err := keyed.Run(vk.ipv4(), "hostname", nil)
 		return err == nil && got == "deb-renamed"
 	})
-	if st := apiVMStatus(t, qp.testApp, c.token, byKey); st != vmstatus.Running {
+	if st := apiVMStatus(t, qp.App, c.token, byKey); st != vmstatus.Running {
 		t.Fatalf("the renamed VM is %q", st)
 	}
 }
@@ -136,9 +127,9 @@ func TestDebianImage(t *testing.T) {
 // checkDebianGuest checks what cloud-init applied: hostname, both addresses on
 // the NIC named by its MAC, the root file system grown to the plan's disk, the
 // host keys and root's access.
-func checkDebianGuest(t *testing.T, g guestLogin, v apiVMNet, hostname string, diskGB int) {
+func checkDebianGuest(t *testing.T, g testkit.GuestLogin, v apiVMNet, hostname string, diskGB int) {
 	t.Helper()
-	out, err := g.run(v.ipv4(), "hostname; cat /sys/class/net/eth0/address; ip -o addr show dev eth0; df -B1 --output=size / | tail -n1", nil)
+	out, err := g.Run(v.ipv4(), "hostname; cat /sys/class/net/eth0/address; ip -o addr show dev eth0; df -B1 --output=size / | tail -n1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +146,7 @@ func checkDebianGuest(t *testing.T, g guestLogin, v apiVMNet, hostname string, d
 	if size < int64(diskGB-1)<<30 {
 		t.Errorf("the root file system is %d bytes; the plan's disk is %d GB (growpart did not run?)", size, diskGB)
 	}
-	if _, err := g.run(v.ipv6(), "true", nil); err != nil {
+	if _, err := g.Run(v.ipv6(), "true", nil); err != nil {
 		t.Errorf("no login over IPv6: %v", err)
 	}
 }

@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"abrak/testkit"
+
 	"github.com/google/uuid"
 )
 
 // benchCustomer is a customer with 50 VMs (each with its order, both
 // addresses and this month's traffic) among 2,000, and a token to list them.
-func benchCustomer(b *testing.B) (*testApp, string) {
-	a := newTestApp(b, withAPIRateLimit(1<<30, 1<<30))
+func benchCustomer(b *testing.B) (*testkit.App, string) {
+	a := testkit.NewApp(b, testkit.WithAPIRateLimit(1<<30, 1<<30))
 	seedCatalog(b, a)
 	ctx := context.Background()
 	var token string

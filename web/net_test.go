@@ -6,18 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"abrak/app"
-	"abrak/store"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
@@ -33,12 +29,7 @@ type apiVMNet struct {
 	Status   vmstatus.Status `json:"status"`
 	PublicIP *string         `json:"public_ip"`
 	Networks struct {
-		V4 []struct {
-			IPAddress string `json:"ip_address"`
-			Netmask   string `json:"netmask"`
-			Gateway   string `json:"gateway"`
-			Type      string `json:"type"`
-		} `json:"v4"`
+		V4 []apiV4 `json:"v4"`
 		V6 []struct {
 			IPAddress string `json:"ip_address"`
 			Prefix    int    `json:"prefix"`
@@ -69,10 +60,10 @@ func (v apiVMNet) ipv6() string {
 	return v.Networks.V6[0].IPAddress
 }
 
-func apiVMNetOf(t *testing.T, a *testApp, token, uuid string) apiVMNet {
+func apiVMNetOf(t *testing.T, a *testkit.App, token, uuid string) apiVMNet {
 	t.Helper()
-	r := apiCall(t, a, http.MethodGet, "/api/v1/vms/"+uuid, token, "")
-	mustStatus(t, "get vm", r, http.StatusOK)
+	r := a.APICall(t, http.MethodGet, "/api/v1/vms/"+uuid, token, "")
+	testkit.MustStatus(t, "get vm", r, http.StatusOK)
 	var body struct {
 		VM apiVMNet `json:"vm"`
 	}
@@ -82,86 +73,35 @@ func apiVMNetOf(t *testing.T, a *testApp, token, uuid string) apiVMNet {
 	return body.VM
 }
 
-// guestLogin logs into guests from the node's network namespace with Debian's
-// OpenSSH client: with key (a private key file) or, when key is "", with password.
-type guestLogin struct {
-	netns, key, password string
-}
-
-func (g guestLogin) run(addr, command string, stdin io.Reader) (string, error) {
-	args := []string{"netns", "exec", g.netns}
-	if g.key == "" {
-		args = append(args, "sshpass", "-p", g.password)
-	}
-	args = append(args, "ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-		"-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", "-o", "ServerAliveInterval=5")
-	if g.key != "" {
-		args = append(args, "-i", g.key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes")
-	} else {
-		args = append(args, "-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive")
-	}
-	args = append(args, "root@"+addr, command)
-	cmd := exec.Command("ip", args...)
-	cmd.Stdin = stdin
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if err != nil {
-		return out.String(), fmt.Errorf("ssh root@%s %q: %v: %s", addr, command, err, strings.TrimSpace(errb.String()))
-	}
-	return strings.TrimSpace(out.String()), nil
-}
-
-// waitLogin waits until addr answers command over SSH, and returns its output.
-func (g guestLogin) waitLogin(t *testing.T, addr, command string, limit time.Duration) string {
+func orderNetVM(t *testing.T, qp *testkit.QEMUPanel, token string, fields map[string]any) string {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		out, err := g.run(addr, command, nil)
-		if err == nil {
-			return out
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no SSH login within %s: %v", limit, err)
-		}
-		time.Sleep(time.Second)
-	}
-}
-
-// inNetns runs a command in the node's namespace, where the gateways are.
-func inNetns(t *testing.T, netns string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("ip", append([]string{"netns", "exec", netns}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func sshKeyPair(t *testing.T) (string, string) {
-	t.Helper()
-	key := filepath.Join(t.TempDir(), "id_ed25519")
-	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "net-test", "-f", key).CombinedOutput(); err != nil {
-		t.Fatalf("ssh-keygen: %v\n%s", err, out)
-	}
-	pub, err := os.ReadFile(key + ".pub")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, strings.TrimSpace(string(pub))
-}
-
-func orderNetVM(t *testing.T, qp *qemuPanel, token string, fields map[string]any) string {
-	t.Helper()
-	body := map[string]any{"plan_slug": qemuPlan, "os_template_slug": qemuTemplate, "region": qemuRegion}
+	body := map[string]any{"plan_slug": testkit.QEMUPlan, "os_template_slug": testkit.QEMUTemplate, "region": testkit.QEMURegion}
 	for k, v := range fields {
 		body[k] = v
 	}
 	b, _ := json.Marshal(body)
-	r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms", token, string(b))
-	mustStatus(t, "order", r, http.StatusAccepted)
+	r := qp.APICall(t, http.MethodPost, "/api/v1/vms", token, string(b))
+	testkit.MustStatus(t, "order", r, http.StatusAccepted)
 	uuid, _ := strings.CutPrefix(r.Header.Get("Location"), "/api/v1/vms/")
 	return uuid
+}
+
+// addedSSHKey makes a key pair and adds its public half to c's account through
+// the API: the private key's file, for a GuestLogin, and the key's id, for an order.
+func addedSSHKey(t *testing.T, a *testkit.App, c vmCustomer) (string, int64) {
+	t.Helper()
+	key, pub := testkit.SSHKeyPair(t)
+	r := a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
+	testkit.MustStatus(t, "add key", r, http.StatusCreated)
+	var added struct {
+		SSHKey struct {
+			ID int64 `json:"id"`
+		} `json:"ssh_key"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &added); err != nil || added.SSHKey.ID == 0 {
+		t.Fatalf("key body: %v %s", err, r.Body)
+	}
+	return key, added.SSHKey.ID
 }
 
 // neighbourMAC is the MAC the namespace's neighbour table holds for addr; fresh
@@ -176,7 +116,7 @@ func neighbourMAC(t *testing.T, netns, addr string, fresh bool) string {
 		exec.Command("ip", "netns", "exec", netns, "ip", family, "neigh", "flush", "to", addr).Run()
 		exec.Command("ip", "netns", "exec", netns, "ping", family, "-c", "2", "-i", "0.3", "-W", "2", addr).Run()
 	}
-	out := inNetns(t, netns, "ip", family, "neigh", "show", "to", addr)
+	out := testkit.InNetns(t, netns, "ip", family, "neigh", "show", "to", addr)
 	f := strings.Fields(out)
 	if i := slices.Index(f, "lladdr"); i >= 0 && i+1 < len(f) {
 		return f[i+1]
@@ -188,7 +128,7 @@ func neighbourMAC(t *testing.T, netns, addr string, fresh bool) string {
 // namespace's INPUT chain (tool: iptables or ip6tables).
 func countedAtGateway(t *testing.T, netns, tool, src string) int {
 	t.Helper()
-	out := inNetns(t, netns, tool, "-w", "-L", "INPUT", "-v", "-n", "-x")
+	out := testkit.InNetns(t, netns, tool, "-w", "-L", "INPUT", "-v", "-n", "-x")
 	n, found := 0, false
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -205,37 +145,27 @@ func countedAtGateway(t *testing.T, netns, tool, src string) int {
 
 func TestVMsAreServersOnTheNetwork(t *testing.T) {
 	t.Parallel()
-	qp := newQEMUPanel(t, withAPIRateLimit(1_000_000, 1_000_000))
+	qp := testkit.NewQEMUPanel(t, testkit.WithAPIRateLimit(1_000_000, 1_000_000))
 	ns := qp.Daemon.Netns
 	whole := t // what outlives the subtests: the restarted panel
-	c := newVMCustomer(t, qp.testApp, "net@example.com", qemuBalanceRials)
-	key, pub := sshKeyPair(t)
-	r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/ssh-keys", c.token, fmt.Sprintf(`{"name":"laptop","public_key":%q}`, pub))
-	mustStatus(t, "add key", r, http.StatusCreated)
-	var added struct {
-		SSHKey struct {
-			ID int64 `json:"id"`
-		} `json:"ssh_key"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &added); err != nil || added.SSHKey.ID == 0 {
-		t.Fatalf("key body: %v %s", err, r.Body)
-	}
+	c := newVMCustomer(t, qp.App, "net@example.com", testkit.QEMUBalanceRials)
+	key, keyID := addedSSHKey(t, qp.App, c)
 
 	ordered := time.Now()
-	byKey := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "ssh_key", "ssh_key_ids": []int64{added.SSHKey.ID}, "hostname": "net-key"})
+	byKey := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "ssh_key", "ssh_key_ids": []int64{keyID}, "hostname": "net-key"})
 	const password = "Net-Strong-Pass-42"
 	byPass := orderNetVM(t, qp, c.token, map[string]any{"auth_mode": "password", "custom_password": password, "hostname": "net-pass"})
-	keyed := guestLogin{netns: ns, key: key}
-	vmA := apiVMNetOf(t, qp.testApp, c.token, byKey)
-	vmB := apiVMNetOf(t, qp.testApp, c.token, byPass)
+	keyed := testkit.GuestLogin{Netns: ns, Key: key}
+	vmA := apiVMNetOf(t, qp.App, c.token, byKey)
+	vmB := apiVMNetOf(t, qp.App, c.token, byPass)
 	for _, v := range []apiVMNet{vmA, vmB} {
 		if v.ipv4() == "" || v.ipv6() == "" || v.PublicIP == nil || *v.PublicIP != v.ipv4() || v.MAC == "" {
 			t.Fatalf("an ordered VM's API body lacks its addresses: %+v", v)
 		}
-		if n := v.Networks.V4[0]; n.Netmask != "255.255.255.0" || n.Gateway != qemuGateway4 || n.Type != "public" {
+		if n := v.Networks.V4[0]; n.Netmask != "255.255.255.0" || n.Gateway != testkit.QEMUGateway4 || n.Type != "public" {
 			t.Fatalf("IPv4 network %+v", n)
 		}
-		if n := v.Networks.V6[0]; n.Prefix != 64 || n.Gateway != qemuGateway6 {
+		if n := v.Networks.V6[0]; n.Prefix != 64 || n.Gateway != testkit.QEMUGateway6 {
 			t.Fatalf("IPv6 network %+v", n)
 		}
 	}
@@ -244,28 +174,28 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 	}
 
 	// SSH with the order's key, over IPv4 and IPv6; with the password for the other.
-	if got := keyed.waitLogin(t, vmA.ipv4(), "hostname", 4*time.Minute); got != "net-key" {
+	if got := keyed.WaitLogin(t, vmA.ipv4(), "hostname", 4*time.Minute); got != "net-key" {
 		t.Fatalf("ssh over IPv4 printed %q, want the ordered hostname", got)
 	}
 	t.Logf("ordered → SSH answering: %s", time.Since(ordered).Round(100*time.Millisecond))
-	if got := keyed.waitLogin(t, vmA.ipv6(), "hostname", time.Minute); got != "net-key" {
+	if got := keyed.WaitLogin(t, vmA.ipv6(), "hostname", time.Minute); got != "net-key" {
 		t.Fatalf("ssh over IPv6 printed %q", got)
 	}
-	if got := (guestLogin{netns: ns, password: password}).waitLogin(t, vmB.ipv4(), "hostname", 3*time.Minute); got != "net-pass" {
+	if got := (testkit.GuestLogin{Netns: ns, Password: password}).WaitLogin(t, vmB.ipv4(), "hostname", 3*time.Minute); got != "net-pass" {
 		t.Fatalf("password login printed %q", got)
 	}
-	if _, err := (guestLogin{netns: ns, password: "not-the-password"}).run(vmB.ipv4(), "hostname", nil); err == nil {
+	if _, err := (testkit.GuestLogin{Netns: ns, Password: "not-the-password"}).Run(vmB.ipv4(), "hostname", nil); err == nil {
 		t.Fatal("a wrong password logged in")
 	}
-	if _, err := keyed.run(vmB.ipv4(), "hostname", nil); err == nil {
+	if _, err := keyed.Run(vmB.ipv4(), "hostname", nil); err == nil {
 		t.Fatal("a key that was not ordered for the VM logged in")
 	}
 
 	t.Run("the page shows the addresses and the ssh line", func(t *testing.T) {
-		browser := qp.client(t)
-		browser.signIn(c.email, testPassword)
+		browser := qp.Client(t)
+		browser.SignIn(c.email, testkit.Password)
 		for _, lang := range []string{"fa", "en"} {
-			page := browser.get("/vms/" + byKey + "?lang=" + lang)
+			page := browser.Get("/vms/" + byKey + "?lang=" + lang)
 			for _, want := range []string{vmA.ipv4(), vmA.ipv6(), vmA.MAC, `id="vm-ssh" data-testid="vm-ssh">ssh root@` + vmA.ipv4() + `<`,
 				`data-copy="vm-ssh"`, `data-copy="vm-ipv6"`, `data-testid="vm-traffic"`} {
 				if !strings.Contains(page.Body, want) {
@@ -273,7 +203,7 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 				}
 			}
 		}
-		list := browser.get("/vms?lang=en")
+		list := browser.Get("/vms?lang=en")
 		if !strings.Contains(list.Body, `<span id="ip-`+byKey+`">`+vmA.ipv4()+`</span>`) || !strings.Contains(list.Body, `data-copy="ip-`+byKey+`"`) {
 			t.Errorf("the VM list shows no copyable address for %s", vmA.ipv4())
 		}
@@ -290,10 +220,10 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 			{"ip6tables", "-w", "-I", "INPUT", "-s", vmB.ipv6(), "-p", "ipv6-icmp", "--icmpv6-type", "echo-request", "-m", "comment", "--comment", "ABRAKSPOOF"},
 			{"ip6tables", "-w", "-I", "INPUT", "-s", stranger6, "-p", "ipv6-icmp", "--icmpv6-type", "echo-request", "-m", "comment", "--comment", "ABRAKSPOOF"},
 		} {
-			inNetns(t, ns, rule...)
+			testkit.InNetns(t, ns, rule...)
 		}
 		// The control: from its own addresses, A reaches the gateway.
-		if _, err := keyed.run(vmA.ipv4(), "ping -c 2 -W 2 "+qemuGateway4+" && ping -6 -c 2 -W 2 "+qemuGateway6, nil); err != nil {
+		if _, err := keyed.Run(vmA.ipv4(), "ping -c 2 -W 2 "+testkit.QEMUGateway4+" && ping -6 -c 2 -W 2 "+testkit.QEMUGateway6, nil); err != nil {
 			t.Fatalf("A cannot ping the gateway from its own addresses: %v", err)
 		}
 		// The gateway knows where B is before A claims B's addresses.
@@ -307,13 +237,13 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 			"echo 1 > /proc/sys/net/ipv6/conf/eth0/ndisc_notify",
 			"ip addr add " + vmB.ipv4() + "/24 dev eth0", "ip addr add " + stranger4 + "/24 dev eth0",
 			"ip -6 addr add " + vmB.ipv6() + "/64 dev eth0", "ip -6 addr add " + stranger6 + "/64 dev eth0",
-			"ping -c 3 -W 1 -I " + vmB.ipv4() + " " + qemuGateway4, "ping -c 3 -W 1 -I " + stranger4 + " " + qemuGateway4,
-			"ping -6 -c 3 -W 1 -I " + vmB.ipv6() + " " + qemuGateway6, "ping -6 -c 3 -W 1 -I " + stranger6 + " " + qemuGateway6,
+			"ping -c 3 -W 1 -I " + vmB.ipv4() + " " + testkit.QEMUGateway4, "ping -c 3 -W 1 -I " + stranger4 + " " + testkit.QEMUGateway4,
+			"ping -6 -c 3 -W 1 -I " + vmB.ipv6() + " " + testkit.QEMUGateway6, "ping -6 -c 3 -W 1 -I " + stranger6 + " " + testkit.QEMUGateway6,
 			// Gratuitous ARP claiming B's address.
 			"arping -U -c 2 -I eth0 -s " + vmB.ipv4() + " " + vmB.ipv4(),
 			"true",
 		}, "; ")
-		if _, err := keyed.run(vmA.ipv4(), spoof, nil); err != nil {
+		if _, err := keyed.Run(vmA.ipv4(), spoof, nil); err != nil {
 			t.Fatalf("spoofing from A: %v", err)
 		}
 		for _, c := range []struct{ tool, src string }{{"iptables", vmB.ipv4()}, {"iptables", stranger4}, {"ip6tables", vmB.ipv6()}, {"ip6tables", stranger6}} {
@@ -333,7 +263,7 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 		if got := neighbourMAC(t, ns, stranger4, true); got != "" {
 			t.Errorf("the gateway resolved the stranger's %s to %q", stranger4, got)
 		}
-		if _, err := keyed.run(vmA.ipv4(), "ip addr del "+vmB.ipv4()+"/24 dev eth0; ip addr del "+stranger4+"/24 dev eth0; "+
+		if _, err := keyed.Run(vmA.ipv4(), "ip addr del "+vmB.ipv4()+"/24 dev eth0; ip addr del "+stranger4+"/24 dev eth0; "+
 			"ip -6 addr del "+vmB.ipv6()+"/64 dev eth0; ip -6 addr del "+stranger6+"/64 dev eth0; true", nil); err != nil {
 			t.Fatal(err)
 		}
@@ -341,39 +271,39 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 
 	t.Run("traffic", func(t *testing.T) {
 		const size = 10 << 20
-		before := apiVMNetOf(t, qp.testApp, c.token, byKey).Traffic
+		before := apiVMNetOf(t, qp.App, c.token, byKey).Traffic
 		payload := make([]byte, size)
 		rand.Read(payload)
-		if _, err := keyed.run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload)); err != nil {
+		if _, err := keyed.Run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload)); err != nil {
 			t.Fatal(err)
 		}
 		var after trafficOfMonth
-		waitFor(t, time.Minute, "the month's counters grow by the transfer", func() bool {
-			after = apiVMNetOf(t, qp.testApp, c.token, byKey).Traffic
+		testkit.WaitFor(t, time.Minute, "the month's counters grow by the transfer", func() bool {
+			after = apiVMNetOf(t, qp.App, c.token, byKey).Traffic
 			return after.RxBytes-before.RxBytes >= size
 		})
 		if after.Month != time.Now().UTC().Format("2006-01") || after.TxBytes <= before.TxBytes {
 			t.Fatalf("traffic %+v after %+v", after, before)
 		}
 		// A reboot starts the domain's counters from zero; the month keeps counting.
-		mustStatus(t, "reboot", apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/power/reboot", c.token, ""), http.StatusOK)
+		testkit.MustStatus(t, "reboot", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/power/reboot", c.token, ""), http.StatusOK)
 		time.Sleep(3 * time.Second)
-		keyed.waitLogin(t, vmA.ipv4(), "hostname", 2*time.Minute)
-		if _, err := keyed.run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload[:1<<20])); err != nil {
+		keyed.WaitLogin(t, vmA.ipv4(), "hostname", 2*time.Minute)
+		if _, err := keyed.Run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload[:1<<20])); err != nil {
 			t.Fatal(err)
 		}
 		var rebooted trafficOfMonth
-		waitFor(t, time.Minute, "traffic after the reboot adds to the month", func() bool {
-			rebooted = apiVMNetOf(t, qp.testApp, c.token, byKey).Traffic
+		testkit.WaitFor(t, time.Minute, "traffic after the reboot adds to the month", func() bool {
+			rebooted = apiVMNetOf(t, qp.App, c.token, byKey).Traffic
 			return rebooted.RxBytes-after.RxBytes >= 1<<20
 		})
 		// A restarted panel carries on from the counters it recorded.
-		b := qp.restartedPanel(whole)
-		if _, err := keyed.run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload[:1<<20])); err != nil {
+		b := qp.RestartedPanel(whole)
+		if _, err := keyed.Run(vmA.ipv4(), "cat > /dev/null", bytes.NewReader(payload[:1<<20])); err != nil {
 			t.Fatal(err)
 		}
 		var restarted trafficOfMonth
-		waitFor(t, time.Minute, "traffic after the panel's restart adds to the month", func() bool {
+		testkit.WaitFor(t, time.Minute, "traffic after the panel's restart adds to the month", func() bool {
 			restarted = apiVMNetOf(t, b, c.token, byKey).Traffic
 			return restarted.RxBytes-rebooted.RxBytes >= 1<<20
 		})
@@ -382,21 +312,21 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 			t.Fatalf("after the restart the month grew by %d bytes for a 1 MiB transfer", restarted.RxBytes-rebooted.RxBytes)
 		}
 		t.Logf("traffic: %+v", restarted)
-		qp.testApp = b // the rest of the test talks to the panel that runs
+		qp.App = b // the rest of the test talks to the panel that runs
 	})
 
 	t.Run("rebuild keeps addresses and MAC", func(t *testing.T) {
-		r := apiCall(t, qp.testApp, http.MethodPost, "/api/v1/vms/"+byKey+"/rebuild", c.token, `{}`)
-		mustStatus(t, "rebuild", r, http.StatusOK)
+		r := qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/rebuild", c.token, `{}`)
+		testkit.MustStatus(t, "rebuild", r, http.StatusOK)
 		time.Sleep(3 * time.Second)
-		if got := keyed.waitLogin(t, vmA.ipv4(), "hostname", 3*time.Minute); got != "net-key" {
+		if got := keyed.WaitLogin(t, vmA.ipv4(), "hostname", 3*time.Minute); got != "net-key" {
 			t.Fatalf("after the rebuild ssh printed %q", got)
 		}
-		v := apiVMNetOf(t, qp.testApp, c.token, byKey)
+		v := apiVMNetOf(t, qp.App, c.token, byKey)
 		if v.ipv4() != vmA.ipv4() || v.ipv6() != vmA.ipv6() || v.MAC != vmA.MAC {
 			t.Fatalf("rebuild changed the network: %+v, was %+v", v, vmA)
 		}
-		if mac := keyed.waitLogin(t, vmA.ipv4(), "cat /sys/class/net/eth0/address", time.Minute); !strings.EqualFold(mac, vmA.MAC) {
+		if mac := keyed.WaitLogin(t, vmA.ipv4(), "cat /sys/class/net/eth0/address", time.Minute); !strings.EqualFold(mac, vmA.MAC) {
 			t.Fatalf("the guest's NIC has MAC %s, the API says %s", mac, vmA.MAC)
 		}
 	})
@@ -412,107 +342,19 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 		if err != nil || !slices.Contains(bound, byPass) || !slices.Contains(bound, byKey) {
 			t.Fatalf("filter bindings before the delete: %v, %v", bound, err)
 		}
-		mustStatus(t, "delete", apiCall(t, qp.testApp, http.MethodDelete, "/api/v1/vms/"+byPass+"?purge=true", c.token, ""), http.StatusNoContent)
-		waitFor(t, 2*time.Minute, "the VM is destroyed", func() bool {
-			return apiVMNetOf(t, qp.testApp, c.token, byPass).Status == vmstatus.Destroyed
+		testkit.MustStatus(t, "delete", qp.APICall(t, http.MethodDelete, "/api/v1/vms/"+byPass+"?purge=true", c.token, ""), http.StatusNoContent)
+		testkit.WaitFor(t, 2*time.Minute, "the VM is destroyed", func() bool {
+			return apiVMNetOf(t, qp.App, c.token, byPass).Status == vmstatus.Destroyed
 		})
 		bound, err = n.FilterBindings(ctx)
 		if err != nil || slices.Contains(bound, byPass) || !slices.Contains(bound, byKey) {
 			t.Fatalf("filter bindings after the delete: %v, %v", bound, err)
 		}
-		if live := qp.count(t, `SELECT count(*) FROM addresses a JOIN vms v ON v.id = a.vm_id WHERE v.uuid = ? AND a.released_at IS NULL`, byPass); live != 0 {
+		if live := qp.Count(t, `SELECT count(*) FROM addresses a JOIN vms v ON v.id = a.vm_id WHERE v.uuid = ? AND a.released_at IS NULL`, byPass); live != 0 {
 			t.Fatalf("the deleted VM still holds %d addresses", live)
 		}
-		if _, err := (guestLogin{netns: ns, password: password}).run(vmB.ipv4(), "hostname", nil); err == nil {
+		if _, err := (testkit.GuestLogin{Netns: ns, Password: password}).Run(vmB.ipv4(), "hostname", nil); err == nil {
 			t.Fatal("the deleted VM still answers SSH")
 		}
 	})
-}
-
-// An order in a region whose pool is used up is paid and kept: the API answers
-// 503 saying why, in the customer's language, with the VM's Location; the VM
-// has no address yet.
-func TestAnOrderOnAFullPoolIsKeptWith503(t *testing.T) {
-	t.Parallel()
-	a := newTestApp(t, withAPIRateLimit(1_000_000, 1_000_000), func(c *app.Config) { c.Web.MetricsPublic = true })
-	ctx := context.Background()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr", NameFA: "تهران", NameEN: "Tehran"}))
-	_, err := a.DB.AddPool(ctx, store.Pool{Region: "thr", Network: "198.51.100.0/24", Gateway: "198.51.100.1", First: "198.51.100.10", Last: "198.51.100.10"})
-	must(err)
-	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 1000, Sort: 1, Active: true}))
-	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "debian-12", Name: "Debian 12", Volume: "d.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	c := newVMCustomer(t, a, "full@example.com", 1_000_000)
-	first := orderVM(t, a, c, "first", "first") // 503: no hypervisor, but it has the address
-	for lang, want := range map[string]string{"en": "no free IP address", "fa": "نشانی IP آزاد ندارد"} {
-		r := apiCall(t, a, http.MethodPost, "/api/v1/vms", c.token, orderBody("second-"+lang, "second"), "Accept-Language", lang)
-		mustStatus(t, "order on a full pool", r, http.StatusServiceUnavailable)
-		if !strings.Contains(r.Body, want) || r.Header.Get("Location") == "" {
-			t.Fatalf("%s: the 503 does not say the region is out of addresses, or has no Location:\n%s", lang, r.Body)
-		}
-		uuid, _ := strings.CutPrefix(r.Header.Get("Location"), "/api/v1/vms/")
-		if v := apiVMNetOf(t, a, c.token, uuid); v.PublicIP != nil || v.Status != vmstatus.Creating {
-			t.Fatalf("the kept order: %+v", v)
-		}
-	}
-	if v := apiVMNetOf(t, a, c.token, first); v.ipv4() != "198.51.100.10" {
-		t.Fatalf("the first order's address: %+v", v)
-	}
-	if got := a.user(t, c.email).BalanceRials; got != 1_000_000-3*1000 {
-		t.Fatalf("balance %d: every kept order is paid", got)
-	}
-	// The operator is told: the pool has nothing free, and two orders found it full.
-	m := a.client(t).get("/metrics")
-	for _, want := range []string{`abrak_address_pool_free{network="198.51.100.0/24",region="thr"} 0`,
-		`abrak_address_pool_exhausted_total{region="thr"} 2`} {
-		if !strings.Contains(m.Body, want) {
-			t.Errorf("/metrics lacks %s", want)
-		}
-	}
-}
-
-// user_data in an order: refused with a 422 naming the field, in the customer's
-// language, when it is no cloud-config or script, when the template runs none,
-// or when it tries to decide its own merging; nothing is charged then.
-func TestOrderUserDataIsChecked(t *testing.T) {
-	t.Parallel()
-	a := newTestApp(t, withAPIRateLimit(1_000_000, 1_000_000))
-	seedCatalog(t, a)
-	ctx := context.Background()
-	if err := a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "cloud", Name: "Cloud", Volume: "c.qcow2", MinDiskGB: 1, Active: true,
-		Features: []string{"password", "ssh_key", "user_data"}}); err != nil {
-		t.Fatal(err)
-	}
-	c := newVMCustomer(t, a, "ud@example.com", 1_000_000)
-	order := func(template, userData string) response {
-		b, _ := json.Marshal(map[string]any{"plan_slug": "starter", "os_template_slug": template, "auth_mode": "password",
-			"custom_password": "StrongPass123!", "user_data": userData})
-		return apiCall(t, a, http.MethodPost, "/api/v1/vms", c.token, string(b), "Accept-Language", "en")
-	}
-	for _, bad := range []struct{ template, data, says string }{
-		{"cloud", "echo hi", "must start with #cloud-config"},
-		{"cloud", "#cloud-config\nruncmd: [unclosed\n", "not valid YAML"},
-		{"cloud", "#cloud-config\nmerge_how: replace\n", "merge_how"},
-		{"cloud", "#!/bin/sh\n" + strings.Repeat("x", 70_000), "64 KiB"},
-		{"debian-12", "#!/bin/sh\necho hi\n", "does not run user data"},
-	} {
-		r := order(bad.template, bad.data)
-		mustStatus(t, "bad user_data", r, http.StatusUnprocessableEntity)
-		if e := apiErrorOf(t, r); !strings.Contains(e.Error.Fields["user_data"], bad.says) {
-			t.Errorf("user_data %.30q: fields %v, want one saying %q", bad.data, e.Error.Fields, bad.says)
-		}
-	}
-	if got := a.user(t, c.email).BalanceRials; got != 1_000_000 {
-		t.Fatalf("refused orders charged: balance %d", got)
-	}
-	r := order("cloud", "#cloud-config\nruncmd:\n  - touch /root/hello\n")
-	mustStatus(t, "good user_data", r, http.StatusServiceUnavailable) // kept; no hypervisor here
-	if n := a.count(t, `SELECT count(*) FROM order_user_data`); n != 1 {
-		t.Fatalf("%d user_data rows kept for the waiting order", n)
-	}
 }

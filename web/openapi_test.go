@@ -16,6 +16,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -29,11 +30,11 @@ type docOp struct {
 }
 
 // servedDoc fetches /api/v1/openapi.json as an anonymous client would.
-func servedDoc(t *testing.T, a *testApp) (map[string]any, []docOp) {
+func servedDoc(t *testing.T, a *testkit.App) (map[string]any, []docOp) {
 	t.Helper()
-	r := a.client(t).get("/api/v1/openapi.json")
+	r := a.Client(t).Get("/api/v1/openapi.json")
 	if r.Status != http.StatusOK {
-		t.Fatalf("GET /api/v1/openapi.json: status %d\n%s", r.Status, trim(r.Body))
+		t.Fatalf("GET /api/v1/openapi.json: status %d\n%s", r.Status, testkit.Trim(r.Body))
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q, want application/json", ct)
@@ -67,7 +68,7 @@ var echoParam = regexp.MustCompile(`:([A-Za-z0-9_]+)`)
 // TestOpenAPIMatchesTheRouteTable fails when a route under /api/v1/ is added
 // without being documented, or the document names one the server lacks.
 func TestOpenAPIMatchesTheRouteTable(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	_, ops := servedDoc(t, a)
 	documented := map[string]bool{}
 	for _, op := range ops {
@@ -106,7 +107,7 @@ func TestOpenAPIMatchesTheRouteTable(t *testing.T) {
 }
 
 func TestOpenAPIDocumentIsPublic(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	doc, ops := servedDoc(t, a)
 	if v, _ := doc["openapi"].(string); !strings.HasPrefix(v, "3.") {
 		t.Errorf("openapi = %q, want 3.x", v)
@@ -121,7 +122,7 @@ func TestOpenAPIDocumentIsPublic(t *testing.T) {
 }
 
 func TestAPIDocsPageListsEveryEndpoint(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	_, ops := servedDoc(t, a)
 	perTag := map[string]int{}
 	for _, op := range ops {
@@ -141,8 +142,8 @@ func TestAPIDocsPageListsEveryEndpoint(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
-			c := a.client(t)
-			r := c.get("/docs/api?lang=" + tc.lang)
+			c := a.Client(t)
+			r := c.Get("/docs/api?lang=" + tc.lang)
 			if r.Status != http.StatusOK {
 				t.Fatalf("GET /docs/api before sign-in: status %d, want 200 (the page is public)", r.Status)
 			}
@@ -156,18 +157,18 @@ func TestAPIDocsPageListsEveryEndpoint(t *testing.T) {
 					t.Errorf("%s %s (%s) is not on the page", op.Method, op.Path, op.ID)
 					continue
 				}
-				if !contains(article, op.Path) || !strings.Contains(article, ">"+op.Method+"<") {
+				if !testkit.Contains(article, op.Path) || !strings.Contains(article, ">"+op.Method+"<") {
 					t.Errorf("%s: method or path missing", op.ID)
 				}
-				if !contains(article, tc.summary(op)) {
+				if !testkit.Contains(article, tc.summary(op)) {
 					t.Errorf("%s: summary %q missing in %s", op.ID, tc.summary(op), tc.lang)
 				}
-				if !contains(article, "http://localhost"+op.Path) || !strings.Contains(article, `data-copy="curl-`+op.ID+`"`) {
+				if !testkit.Contains(article, "http://localhost"+op.Path) || !strings.Contains(article, `data-copy="curl-`+op.ID+`"`) {
 					t.Errorf("%s: no cURL example against the base URL with a copy button", op.ID)
 				}
 			}
 			for tag, n := range perTag {
-				if !contains(r.Body, tc.count(n)) {
+				if !testkit.Contains(r.Body, tc.count(n)) {
 					t.Errorf("tag %s: count %q not shown", tag, tc.count(n))
 				}
 			}
@@ -176,11 +177,11 @@ func TestAPIDocsPageListsEveryEndpoint(t *testing.T) {
 }
 
 func TestAPIDocsPageSignedInUsesTheDashboard(t *testing.T) {
-	a := newTestApp(t)
-	a.createUser(t, "dev@example.com", testPassword)
-	c := a.client(t)
-	c.signIn("dev@example.com", testPassword)
-	r := c.get("/docs/api?lang=en")
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "dev@example.com", testkit.Password)
+	c := a.Client(t)
+	c.SignIn("dev@example.com", testkit.Password)
+	r := c.Get("/docs/api?lang=en")
 	if r.Status != http.StatusOK {
 		t.Fatalf("status %d", r.Status)
 	}
@@ -209,7 +210,7 @@ func endpointArticle(body, id string) string {
 // status is documented for its operation and its body has the documented
 // shape: no undocumented field, every required one, JSON types as declared.
 func TestAPIAnswersMatchTheDocument(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()
@@ -220,9 +221,9 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr1", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.77.0.0/24", Gateway: "10.77.0.1"}))
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 4000, Active: true}))
 	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "debian-12", Name: "Debian 12", Volume: "debian-12.qcow2", MinDiskGB: 2, Active: true}))
-	a.createUser(t, "doc@example.com", testPassword)
-	all, _ := mintToken(t, a, "doc@example.com", services.AllScopes...)
-	readOnly, _ := mintToken(t, a, "doc@example.com", services.ScopeVMRead)
+	a.CreateUser(t, "doc@example.com", testkit.Password)
+	all, _ := a.MintToken(t, "doc@example.com", services.AllScopes...)
+	readOnly, _ := a.MintToken(t, "doc@example.com", services.ScopeVMRead)
 	doc, _ := servedDoc(t, a)
 
 	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMUuydsgrWE7DICUyan+6nbdalQoUvCgBFpk8YPgz+wI doc@laptop"
@@ -249,9 +250,9 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 	}
 	for _, row := range rows {
 		name := row.method + " " + row.path + " " + strconv.Itoa(row.status)
-		r := apiCall(t, a, row.method, row.path, row.token, row.body)
+		r := a.APICall(t, row.method, row.path, row.token, row.body)
 		if r.Status != row.status {
-			t.Errorf("%s: got %d\n%s", name, r.Status, trim(r.Body))
+			t.Errorf("%s: got %d\n%s", name, r.Status, testkit.Trim(r.Body))
 			continue
 		}
 		docPath := row.docPath
@@ -364,7 +365,7 @@ func jsonType(v any) string {
 // order and the resize are accepted (not refused for an unknown plan, image
 // or region), whatever the slugs of the catalog are.
 func TestAPIDocsExamplesWorkAsPasted(t *testing.T) {
-	a := newTestApp(t, withAPIRateLimit(1000, 1000))
+	a := testkit.NewApp(t, testkit.WithAPIRateLimit(1000, 1000))
 	ctx := context.Background()
 	must := func(err error) {
 		t.Helper()
@@ -378,7 +379,7 @@ func TestAPIDocsExamplesWorkAsPasted(t *testing.T) {
 	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "alpine-3", Name: "Alpine", Volume: "a.qcow2", MinDiskGB: 1, Active: true,
 		Features: []string{"password", "ssh_key", "user_data"}}))
 	cust := newVMCustomer(t, a, "paste@example.com", 1_000_000)
-	page := a.client(t).get("/docs/api?lang=en").Body
+	page := a.Client(t).Get("/docs/api?lang=en").Body
 	body := func(id string) string {
 		t.Helper()
 		m := regexp.MustCompile(`-d &#39;(.*?)&#39;`).FindStringSubmatch(endpointArticle(page, id))
@@ -393,9 +394,9 @@ func TestAPIDocsExamplesWorkAsPasted(t *testing.T) {
 			t.Errorf("the order example does not use %s: %s", slug, create)
 		}
 	}
-	r := apiCall(t, a, http.MethodPost, "/api/v1/vms", cust.token, create)
+	r := a.APICall(t, http.MethodPost, "/api/v1/vms", cust.token, create)
 	if r.Status != http.StatusAccepted && r.Status != http.StatusServiceUnavailable {
-		t.Fatalf("the order example as pasted: %d %s", r.Status, trim(r.Body))
+		t.Fatalf("the order example as pasted: %d %s", r.Status, testkit.Trim(r.Body))
 	}
 	uuid := strings.TrimPrefix(r.Header.Get("Location"), "/api/v1/vms/")
 	settle(t, a, uuid, vmstatus.Stopped)
@@ -404,7 +405,7 @@ func TestAPIDocsExamplesWorkAsPasted(t *testing.T) {
 		t.Errorf("the resize example does not grow to the last plan: %s", resize)
 	}
 	// Without a node the resize waits for one (503); what it must not be is refused.
-	if r := apiCall(t, a, http.MethodPost, "/api/v1/vms/"+uuid+"/resize", cust.token, resize); r.Status >= 400 && r.Status != http.StatusServiceUnavailable {
-		t.Fatalf("the resize example as pasted: %d %s", r.Status, trim(r.Body))
+	if r := a.APICall(t, http.MethodPost, "/api/v1/vms/"+uuid+"/resize", cust.token, resize); r.Status >= 400 && r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("the resize example as pasted: %d %s", r.Status, testkit.Trim(r.Body))
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-rod/rod/lib/input"
 
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -16,25 +17,25 @@ import (
 // order form cannot be sent while the wallet cannot pay the first hour, and
 // once it can, its summary follows the plan chosen: name, hourly and monthly price.
 func TestTheOrderFormSaysWhatItCosts(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	for i, run := range []struct {
 		lang  i18n.Locale
 		phone bool
 	}{{i18n.FA, true}, {i18n.EN, false}} {
 		email := []string{"first-fa@example.com", "first-en@example.com"}[i]
-		u := a.createUser(t, email, testPassword)
-		p := newTab(t, newBrowser(t), a.URL)
-		p.open("/signin?lang=" + string(run.lang))
-		p.fill(map[string]string{"#f-email": email, "#f-password": testPassword})
-		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=first-run]`)
+		u := a.CreateUser(t, email, testkit.Password)
+		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+		p.Open("/signin?lang=" + string(run.lang))
+		p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
+		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=first-run]`)
 		size := "desktop"
 		if run.phone {
-			p.atPhoneSize()
+			p.AtPhoneSize()
 			size = "phone"
 		}
-		p.screenshot("first-run-" + string(run.lang) + "-" + size)
-		p.click(`[data-testid=first-run] ~ a[href="/vms/new"]`, `[data-testid=order-summary]`)
+		p.SaveScreenshot("first-run-" + string(run.lang) + "-" + size)
+		p.Click(`[data-testid=first-run] ~ a[href="/vms/new"]`, `[data-testid=order-summary]`)
 		if !p.MustElement(`[data-testid=create-submit]`).MustProperty("disabled").Bool() {
 			t.Errorf("%s: the order can be sent with an empty wallet", run.lang)
 		}
@@ -42,7 +43,7 @@ func TestTheOrderFormSaysWhatItCosts(t *testing.T) {
 		if _, err := a.DB.Credit(context.Background(), u.ID, startBalanceRials, "topup", "test"); err != nil {
 			t.Fatal(err)
 		}
-		p.open("/vms/new")
+		p.Open("/vms/new")
 		if p.MustElement(`[data-testid=create-submit]`).MustProperty("disabled").Bool() {
 			t.Errorf("%s: the order cannot be sent with money in the wallet", run.lang)
 		}
@@ -55,20 +56,20 @@ func TestTheOrderFormSaysWhatItCosts(t *testing.T) {
 				t.Errorf("%s: after choosing Pro the summary lacks %q:\n%s", run.lang, want, summary)
 			}
 		}
-		p.screenshot("order-summary-" + string(run.lang) + "-" + size)
+		p.SaveScreenshot("order-summary-" + string(run.lang) + "-" + size)
 	}
 }
 
 // After a refused submit the eye lands on the first field in error (focused,
 // scrolled to), and a summary above the form links to each, in both languages.
 func TestErrorsAreWhereTheEyeIs(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
-		p := newTab(t, newBrowser(t), a.URL)
-		p.open("/signup?lang=" + string(lang))
-		p.atPhoneSize()
-		p.fill(map[string]string{"#f-name": "Sara", "#f-email": "not-an-address", "#f-password": "short"})
-		p.click(`form[action="/signup"] button[type=submit]`, `[data-testid=form-summary]`)
+		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+		p.Open("/signup?lang=" + string(lang))
+		p.AtPhoneSize()
+		p.Fill(map[string]string{"#f-name": "Sara", "#f-email": "not-an-address", "#f-password": "short"})
+		p.Click(`form[action="/signup"] button[type=submit]`, `[data-testid=form-summary]`)
 		if got := p.MustEval(`() => document.activeElement && document.activeElement.name`).String(); got != "email" {
 			t.Errorf("%s: after the refused sign-up the focus is on %q, want the e-mail field", lang, got)
 		}
@@ -78,21 +79,21 @@ func TestErrorsAreWhereTheEyeIs(t *testing.T) {
 		if v := p.MustElement("#f-name").MustProperty("value").String(); v != "Sara" {
 			t.Errorf("%s: what was typed is lost (%q)", lang, v)
 		}
-		p.screenshot("signup-errors-" + string(lang) + "-phone")
+		p.SaveScreenshot("signup-errors-" + string(lang) + "-phone")
 	}
 }
 
 // A keyboard user sees where the focus is on the plan and OS cards: a ring of
 // its own, apart from the ring of the card that is chosen.
 func TestPlanCardsShowKeyboardFocus(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	newVMCustomer(t, a, "keys@example.com", startBalanceRials)
-	p := newTab(t, newBrowser(t), a.URL)
-	p.open("/signin?lang=en")
-	p.fill(map[string]string{"#f-email": "keys@example.com", "#f-password": testPassword})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.open("/vms/new")
+	p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+	p.Open("/signin?lang=en")
+	p.Fill(map[string]string{"#f-email": "keys@example.com", "#f-password": testkit.Password})
+	p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+	p.Open("/vms/new")
 	outline := func(sel string) string {
 		return p.MustEval(`s => getComputedStyle(document.querySelector(s)).outlineStyle`, sel).String()
 	}
@@ -109,29 +110,29 @@ func TestPlanCardsShowKeyboardFocus(t *testing.T) {
 // On a phone the VM list, the wallet, tokens and SSH keys are stacked cards:
 // nothing scrolls sideways, and each value is labelled with its column.
 func TestTablesAreCardsOnAPhone(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	ana := newVMCustomer(t, a, "cards@example.com", startBalanceRials) // a token and a top-up
 	uuid := orderVM(t, a, ana, "web-1", "a rather long server name for a phone")
 	settle(t, a, uuid, vmstatus.Running)
-	r := apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", ana.token,
+	r := a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", ana.token,
 		`{"name": "laptop", "public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMUuydsgrWE7DICUyan+6nbdalQoUvCgBFpk8YPgz+wI doc@laptop"}`)
-	mustStatus(t, "add a key", r, http.StatusCreated)
+	testkit.MustStatus(t, "add a key", r, http.StatusCreated)
 	for _, lang := range []string{"fa", "en"} {
-		p := newTab(t, newBrowser(t), a.URL)
-		p.open("/signin?lang=" + lang)
-		p.fill(map[string]string{"#f-email": ana.email, "#f-password": testPassword})
-		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
+		p.Open("/signin?lang=" + lang)
+		p.Fill(map[string]string{"#f-email": ana.email, "#f-password": testkit.Password})
+		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 		for _, page := range []string{"/vms", "/wallet", "/tokens", "/ssh-keys"} {
-			p.open(page)
-			p.atPhoneSize()
+			p.Open(page)
+			p.AtPhoneSize()
 			wide := p.MustEval(`() => [...document.querySelectorAll(".table-wrap")].filter(w => w.scrollWidth > w.clientWidth + 1).length`).Int()
 			unlabelled := p.MustEval(`() => [...document.querySelectorAll("table.table-cards tbody td")].filter(td => !td.dataset.label).length`).Int()
 			if wide > 0 || unlabelled > 0 {
 				t.Errorf("%s %s at 390 px: %d tables scroll sideways, %d cells unlabelled", lang, page, wide, unlabelled)
 			}
-			p.fullScreenshot("cards-" + lang + strings.ReplaceAll(page, "/", "-") + "-phone")
-			p.atDesktopSize()
+			p.SaveFullScreenshot("cards-" + lang + strings.ReplaceAll(page, "/", "-") + "-phone")
+			p.AtDesktopSize()
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"abrak/app"
 	"abrak/replica"
 	"abrak/services"
+	"abrak/testkit"
 )
 
 // With replicas set, the panel replicates its database as it serves: /readyz
@@ -25,7 +26,7 @@ import (
 // when one fails (here an SFTP server that does not answer), once.
 func TestTheOperatorIsToldWhenAReplicaFallsBehind(t *testing.T) {
 	t.Parallel()
-	ms := newMailServer(t)
+	ms := testkit.NewMailServer(t)
 	dir := filepath.Join(t.TempDir(), "replica")
 	// A server on a port nothing listens on, whose host key is known: the
 	// settings are right, the server is down.
@@ -45,14 +46,14 @@ func TestTheOperatorIsToldWhenAReplicaFallsBehind(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte("unused"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := newTestApp(t, withMail(ms), func(c *app.Config) {
+	a := testkit.NewApp(t, testkit.WithMail(ms), func(c *app.Config) {
 		c.Replica = replica.Config{URLs: []string{dir, "sftp://abrak@127.0.0.1:9/srv/replica"}, SyncInterval: 100 * time.Millisecond,
 			MaxLag: time.Second, SFTPPassword: "x", SFTPKnownHosts: known}
 		c.OperatorEmail = "ops@example.com"
 		c.ReplicaWatchEvery = 100 * time.Millisecond
 		c.Web.MetricsPublic = true
 	})
-	a.createUser(t, "writes@example.com", testPassword)
+	a.CreateUser(t, "writes@example.com", testkit.Password)
 	ctx, stop := context.WithCancel(context.Background())
 	t.Cleanup(stop)
 	go a.ReplicaWatch.Run(ctx)
@@ -61,8 +62,8 @@ func TestTheOperatorIsToldWhenAReplicaFallsBehind(t *testing.T) {
 		Checks   map[string]string        `json:"checks"`
 		Replicas []services.ReplicaHealth `json:"replicas"`
 	}
-	waitFor(t, 30*time.Second, "readyz shows the SFTP replica failing", func() bool {
-		r := apiCall(t, a, http.MethodGet, "/readyz", "", "")
+	testkit.WaitFor(t, 30*time.Second, "readyz shows the SFTP replica failing", func() bool {
+		r := a.APICall(t, http.MethodGet, "/readyz", "", "")
 		if err := json.Unmarshal([]byte(r.Body), &rd); err != nil {
 			t.Fatalf("/readyz: %v\n%s", err, r.Body)
 		}
@@ -72,15 +73,15 @@ func TestTheOperatorIsToldWhenAReplicaFallsBehind(t *testing.T) {
 	if len(rd.Checks) != 2 || !strings.HasSuffix(rd.Replicas[0].URL, dir) || rd.Replicas[0].Error != "" || strings.Contains(rd.Replicas[1].URL, ":x@") {
 		t.Fatalf("/readyz: %+v", rd)
 	}
-	letter := ms.await(t, "ops@example.com", "")
+	letter := ms.Await(t, "ops@example.com", "")
 	if !strings.Contains(letter.Text, "127.0.0.1:9") {
 		t.Errorf("the operator's letter does not name the replica:\n%s", letter.Text)
 	}
 	time.Sleep(time.Second)
-	if n := ms.count("ops@example.com"); n != 1 {
+	if n := ms.Count("ops@example.com"); n != 1 {
 		t.Errorf("%d letters for one episode", n)
 	}
-	m := apiCall(t, a, http.MethodGet, "/metrics", "", "")
+	m := a.APICall(t, http.MethodGet, "/metrics", "", "")
 	if !strings.Contains(m.Body, "abrak_replica_up") {
 		t.Errorf("no replica gauges in /metrics")
 	}

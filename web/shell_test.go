@@ -9,97 +9,21 @@ import (
 	"strings"
 	"testing"
 
-	"abrak/app"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
-func wantLang(t *testing.T, what string, r response, lang, dir string) {
+func wantLang(t *testing.T, what string, r testkit.Response, lang, dir string) {
 	t.Helper()
-	if l, d := htmlLangDir(r.Body); l != lang || d != dir {
+	if l, d := testkit.HTMLLangDir(r.Body); l != lang || d != dir {
 		t.Errorf("%s: <html lang=%q dir=%q>, want lang=%q dir=%q", what, l, d, lang, dir)
 	}
 }
 
-func TestLanguage(t *testing.T) {
-	t.Parallel()
-	a := newTestApp(t)
-
-	t.Run("Persian by default", func(t *testing.T) {
-		r := a.client(t).get("/signin")
-		wantLang(t, "no preference", r, "fa", "rtl")
-		if !contains(r.Body, i18n.T(i18n.FA, "auth.signin")) {
-			t.Error("the sign-in page is not in Persian")
-		}
-		if !strings.Contains(r.Body, `name="lang" value="en"`) || !strings.Contains(r.Body, `name="next" value="/signin"`) || !strings.Contains(r.Body, `data-testid="lang-switch"`) {
-			t.Error("no visible switch to English")
-		}
-	})
-	t.Run("no off-site link from the request's path", func(t *testing.T) {
-		r := a.client(t).get("//evil.example/x")
-		if strings.Contains(r.Body, "evil.example") {
-			t.Errorf("the page links to the path's host:\n%s", trim(r.Body))
-		}
-	})
-	t.Run("Accept-Language", func(t *testing.T) {
-		for _, tc := range []struct{ accept, lang, dir string }{
-			{"en-US,en;q=0.9", "en", "ltr"},
-			{"fa-IR", "fa", "rtl"},
-			{"de-DE,de;q=0.9", "fa", "rtl"},
-			{"de,en;q=0.5", "en", "ltr"},
-		} {
-			c := a.client(t)
-			c.Header.Set("Accept-Language", tc.accept)
-			wantLang(t, "Accept-Language "+tc.accept, c.get("/signin"), tc.lang, tc.dir)
-		}
-	})
-	t.Run("?lang is remembered in a cookie", func(t *testing.T) {
-		c := a.client(t)
-		c.Header.Set("Accept-Language", "fa")
-		r := c.get("/signin?lang=en")
-		wantLang(t, "?lang=en", r, "en", "ltr")
-		if !contains(r.Body, i18n.T(i18n.EN, "auth.signin")) {
-			t.Error("the sign-in page is not in English")
-		}
-		if c.cookie("abrak_lang") != "en" {
-			t.Errorf("language cookie %q, want en", c.cookie("abrak_lang"))
-		}
-		wantLang(t, "next page, no ?lang", c.get("/signup"), "en", "ltr")
-		wantLang(t, "?lang=fa", c.get("/signup?lang=fa"), "fa", "rtl")
-		wantLang(t, "then without ?lang", c.get("/signin"), "fa", "rtl")
-		wantLang(t, "unsupported ?lang", c.get("/signin?lang=xx"), "fa", "rtl")
-	})
-	t.Run("a signed-in customer's choice is saved by the switch, not by a GET", func(t *testing.T) {
-		a.createUser(t, "ana@example.com", testPassword)
-		c := a.client(t)
-		c.signIn("ana@example.com", testPassword)
-		wantLang(t, "dashboard ?lang=en", c.get("/vms?lang=en"), "en", "ltr")
-		if l := a.user(t, "ana@example.com").Locale; l != "" {
-			t.Fatalf("a GET saved the locale %q", l)
-		}
-		c.get("/vms?q=web")
-		r := c.post("/lang", form("lang", "en", "next", "/vms?q=web"))
-		wantRedirect(t, "the switch", r, "/vms?q=web")
-		if l := a.user(t, "ana@example.com").Locale; l != "en" {
-			t.Fatalf("saved locale %q, want en", l)
-		}
-		wantRedirect(t, "the switch sent off-site", c.post("/lang", form("lang", "en", "next", "//evil.example/x")), "/")
-		// Another browser, whose cookie says Persian: the saved choice wins once signed in.
-		other := a.client(t)
-		other.setCookie("abrak_lang", "fa")
-		wantLang(t, "sign-in page, cookie fa", other.get("/signin"), "fa", "rtl")
-		other.signIn("ana@example.com", testPassword)
-		r = other.get("/vms")
-		wantLang(t, "dashboard on another browser", r, "en", "ltr")
-		if !contains(r.Body, i18n.T(i18n.EN, "nav.vms")) {
-			t.Error("the dashboard is not in English")
-		}
-	})
-}
-
 func TestNotFound(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	c := a.client(t)
+	a := testkit.NewApp(t)
+	c := a.Client(t)
 	for _, tc := range []struct {
 		path, lang, dir string
 		l               i18n.Locale
@@ -108,11 +32,11 @@ func TestNotFound(t *testing.T) {
 		{"/no-such-page?lang=en", "en", "ltr", i18n.EN},
 		{"/vms/nothing/here", "en", "ltr", i18n.EN},
 	} {
-		r := c.get(tc.path)
-		wantStatus(t, tc.path, r, http.StatusNotFound)
+		r := c.Get(tc.path)
+		testkit.MustStatus(t, tc.path, r, http.StatusNotFound)
 		wantLang(t, tc.path, r, tc.lang, tc.dir)
 		for _, key := range []string{"page.not_found", "page.not_found_hint", "page.home"} {
-			if !contains(r.Body, i18n.T(tc.l, key)) {
+			if !testkit.Contains(r.Body, i18n.T(tc.l, key)) {
 				t.Errorf("%s: the page lacks %q", tc.path, i18n.T(tc.l, key))
 			}
 		}
@@ -120,22 +44,22 @@ func TestNotFound(t *testing.T) {
 			t.Errorf("%s: no way home", tc.path)
 		}
 	}
-	if r := a.client(t).get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
+	if r := a.Client(t).Get("/no-such-page"); !strings.Contains(r.Body, "۴۰۴") {
 		t.Error("the Persian 404 page does not show ۴۰۴")
 	}
 	// Signed in, a missing page keeps the customer's shell: navigation and balance.
-	a.createUser(t, "lost@example.com", testPassword)
-	signed := a.client(t)
-	signed.signIn("lost@example.com", testPassword)
+	a.CreateUser(t, "lost@example.com", testkit.Password)
+	signed := a.Client(t)
+	signed.SignIn("lost@example.com", testkit.Password)
 	for _, path := range []string{"/no-such-page", "/vms/00000000-0000-4000-8000-000000000000"} {
-		r := signed.get(path)
+		r := signed.Get(path)
 		if r.Status != http.StatusNotFound || !strings.Contains(r.Body, `data-testid="balance"`) || !strings.Contains(r.Body, `href="/wallet"`) {
 			t.Errorf("%s signed in: %d, and the page lacks the signed-in shell", path, r.Status)
 		}
 	}
 
-	r := a.client(t).do(http.MethodGet, "/no-such-page", nil, header("Accept", "application/json"))
-	wantStatus(t, "JSON 404", r, http.StatusNotFound)
+	r := a.Client(t).Do(http.MethodGet, "/no-such-page", nil, testkit.Header("Accept", "application/json"))
+	testkit.MustStatus(t, "JSON 404", r, http.StatusNotFound)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -156,7 +80,7 @@ func TestNotFound(t *testing.T) {
 		t.Errorf("request_id %q, X-Request-Id header %q", body.RequestID, r.Header.Get("X-Request-Id"))
 	}
 	// A client's own X-Request-Id is not echoed: pages and logs carry the panel's.
-	r = a.client(t).do(http.MethodGet, "/no-such-page", nil, header("X-Request-Id", "<script>evil</script>"))
+	r = a.Client(t).Do(http.MethodGet, "/no-such-page", nil, testkit.Header("X-Request-Id", "<script>evil</script>"))
 	if got := r.Header.Get("X-Request-Id"); got == "<script>evil</script>" || strings.Contains(r.Body, "evil") {
 		t.Errorf("the client's request id came back: header %q", got)
 	}
@@ -167,155 +91,18 @@ func TestNotFound(t *testing.T) {
 // listing of what the build holds.
 func TestStaticDirectoriesAreNotListed(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	c := a.client(t)
+	a := testkit.NewApp(t)
+	c := a.Client(t)
 	c.Header.Set("Accept-Language", "en")
 	for _, path := range []string{"/static/", "/static/dist/", "/static/fonts/", "/static/fonts", "/static/./", "/static/fonts/../"} {
-		r := c.get(path)
+		r := c.Get(path)
 		if r.Status != http.StatusNotFound || strings.Contains(r.Body, "Vazirmatn") || strings.Contains(r.Body, "app.css\"") ||
-			!contains(r.Body, i18n.T(i18n.EN, "page.not_found")) {
-			t.Errorf("GET %s: %d, want the 404 page and no listing\n%s", path, r.Status, trim(r.Body))
+			!testkit.Contains(r.Body, i18n.T(i18n.EN, "page.not_found")) {
+			t.Errorf("GET %s: %d, want the 404 page and no listing\n%s", path, r.Status, testkit.Trim(r.Body))
 		}
 	}
 	for _, path := range []string{"/static/app.css", "/static/fonts/Vazirmatn-Variable.woff2"} {
-		wantStatus(t, path, c.get(path), http.StatusOK)
-	}
-}
-
-var (
-	scriptTagRe = regexp.MustCompile(`<script[^>]*>`)
-	assetRe     = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
-)
-
-func TestSecurityHeadersAndNoInlineCode(t *testing.T) {
-	t.Parallel()
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	anon := a.client(t)
-	in := a.client(t)
-	in.signIn("ana@example.com", testPassword)
-	pages := map[string]response{
-		"/signin":       anon.get("/signin"),
-		"/signup":       anon.get("/signup"),
-		"/no-such-page": anon.get("/no-such-page"),
-		"/vms":          in.get("/vms"),
-		"/account":      in.get("/account"),
-		"2fa start":     in.post("/account/2fa/start", nil),
-	}
-	for name, r := range pages {
-		h := r.Header
-		csp := h.Get("Content-Security-Policy")
-		for _, want := range []string{"script-src 'self'", "frame-ancestors 'none'", "default-src 'self'"} {
-			if !strings.Contains(csp, want) {
-				t.Errorf("%s: CSP %q lacks %q", name, csp, want)
-			}
-		}
-		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
-			t.Errorf("%s: CSP allows inline code: %q", name, csp)
-		}
-		if h.Get("X-Content-Type-Options") != "nosniff" {
-			t.Errorf("%s: X-Content-Type-Options %q", name, h.Get("X-Content-Type-Options"))
-		}
-		if h.Get("Referrer-Policy") == "" {
-			t.Errorf("%s: no Referrer-Policy", name)
-		}
-		// The policy holds only if the page has no inline script or style.
-		for _, tag := range scriptTagRe.FindAllString(r.Body, -1) {
-			if !strings.Contains(tag, "src=") {
-				t.Errorf("%s: inline script %s", name, tag)
-			}
-		}
-		if strings.Contains(r.Body, " style=") || strings.Contains(r.Body, "<style") || strings.Contains(r.Body, " onclick=") {
-			t.Errorf("%s: inline style or handler, which the CSP blocks", name)
-		}
-	}
-	for _, path := range []string{"/healthz", "/static/app.css"} {
-		if h := anon.get(path).Header; !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
-			t.Errorf("%s: no CSP", path)
-		}
-	}
-
-	// Every asset a page links is served, cacheable for good because its URL carries a hash.
-	for _, m := range assetRe.FindAllStringSubmatch(pages["/vms"].Body, -1) {
-		r := anon.get(html.UnescapeString(m[1]))
-		wantStatus(t, m[1], r, http.StatusOK)
-		if !strings.Contains(r.Header.Get("Cache-Control"), "immutable") {
-			t.Errorf("%s: Cache-Control %q", m[1], r.Header.Get("Cache-Control"))
-		}
-	}
-	css := anon.get("/static/app.css")
-	font := regexp.MustCompile(`url\(([^)]*Vazirmatn[^)]*\.woff2[^)]*)\)`).FindStringSubmatch(css.Body)
-	if font == nil {
-		t.Fatal("app.css declares no Vazirmatn woff2 font")
-	}
-	fontURL := strings.Trim(font[1], `"'`)
-	if !strings.HasPrefix(fontURL, "/") {
-		fontURL = "/static/" + strings.TrimPrefix(fontURL, "./")
-	}
-	if r := anon.get(fontURL); r.Status != http.StatusOK || len(r.Body) < 10_000 {
-		t.Errorf("font %s: status %d, %d bytes", fontURL, r.Status, len(r.Body))
-	}
-}
-
-func TestProbesAndMetrics(t *testing.T) {
-	t.Parallel()
-	if r := newTestApp(t).client(t).get("/metrics"); r.Status != http.StatusNotFound {
-		t.Errorf("/metrics on the public listener by default: %d, want 404", r.Status)
-	}
-	a := newTestApp(t, func(c *app.Config) { c.Web.MetricsPublic = true }) // the operator opted in
-	c := a.client(t)
-
-	r := c.get("/healthz")
-	wantStatus(t, "/healthz", r, http.StatusOK)
-
-	// The database answers; a test app has no hypervisor node, so /readyz may
-	// be 503, and then another check must say what is missing.
-	r = c.get("/readyz")
-	var ready struct {
-		Status string            `json:"status"`
-		Checks map[string]string `json:"checks"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &ready); err != nil {
-		t.Fatalf("/readyz body %q: %v", r.Body, err)
-	}
-	if ready.Checks["database"] != "ok" {
-		t.Errorf("/readyz database check %q", ready.Checks["database"])
-	}
-	switch r.Status {
-	case http.StatusOK:
-		if ready.Status != "ready" {
-			t.Errorf("/readyz 200 with status %q", ready.Status)
-		}
-	case http.StatusServiceUnavailable:
-		missing := 0
-		for name, v := range ready.Checks {
-			if v != "ok" && v != "" && name != "database" {
-				missing++
-			}
-		}
-		if missing == 0 || ready.Status == "ready" {
-			t.Errorf("/readyz 503 without saying what is missing: %s", r.Body)
-		}
-	default:
-		t.Errorf("/readyz status %d: %s", r.Status, r.Body)
-	}
-
-	c.get("/signin")
-	c.get("/signin")
-	c.get("/no-such-page")
-	m := c.get("/metrics")
-	wantStatus(t, "/metrics", m, http.StatusOK)
-	for _, re := range []string{
-		`abrak_http_requests_total\{[^}]*route="/signin"[^}]*status="200"[^}]*\} 2\b`,
-		`abrak_http_requests_total\{[^}]*status="404"[^}]*\} 1\b`,
-		`abrak_http_request_duration_seconds_bucket\{[^}]*route="/signin"`,
-	} {
-		if !regexp.MustCompile(re).MatchString(m.Body) {
-			t.Errorf("/metrics lacks %s", re)
-		}
-	}
-	if strings.Contains(m.Body, `route="/no-such-page"`) {
-		t.Error("raw paths leak into the route label")
+		testkit.MustStatus(t, path, c.Get(path), http.StatusOK)
 	}
 }
 
@@ -323,19 +110,19 @@ var balanceRe = regexp.MustCompile(`(?s)data-testid="balance">(.*?)</a>`)
 
 func TestBalanceInHeader(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	u := a.createUser(t, "ana@example.com", testPassword)
+	a := testkit.NewApp(t)
+	u := a.CreateUser(t, "ana@example.com", testkit.Password)
 	if _, err := a.DB.Credit(context.Background(), u.ID, 125000, "test", ""); err != nil {
 		t.Fatal(err)
 	}
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
 	for _, tc := range []struct{ path, want string }{
 		{"/vms?lang=fa", "۱۲٬۵۰۰ تومان"},
 		{"/wallet?lang=en", "12,500 toman"},
 	} {
-		r := c.get(tc.path)
-		wantStatus(t, tc.path, r, http.StatusOK)
+		r := c.Get(tc.path)
+		testkit.MustStatus(t, tc.path, r, http.StatusOK)
 		m := balanceRe.FindStringSubmatch(r.Body)
 		if m == nil {
 			t.Fatalf("%s: no balance in the header", tc.path)
@@ -350,22 +137,22 @@ func TestBalanceInHeader(t *testing.T) {
 // marked, and asks for no translation the catalogs lack.
 func TestShellPages(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
-	c.post("/signout", nil)
-	c.signIn("ana@example.com", testPassword)
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
+	c.Post("/signout", nil)
+	c.SignIn("ana@example.com", testkit.Password)
 	pages := []struct{ path, title string }{
 		{"/vms", "nav.vms"}, {"/wallet", "nav.wallet"}, {"/tokens", "nav.tokens"}, {"/ssh-keys", "nav.ssh_keys"},
 		{"/activity", "nav.activity"}, {"/account", "nav.account"}, {"/docs/api", "nav.api_docs"},
 	}
 	for _, l := range []i18n.Locale{i18n.FA, i18n.EN} {
 		for _, p := range pages {
-			r := c.get(p.path + "?lang=" + string(l))
-			wantStatus(t, p.path, r, http.StatusOK)
+			r := c.Get(p.path + "?lang=" + string(l))
+			testkit.MustStatus(t, p.path, r, http.StatusOK)
 			wantLang(t, p.path, r, string(l), l.Dir())
-			if !contains(r.Body, i18n.T(l, p.title)) {
+			if !testkit.Contains(r.Body, i18n.T(l, p.title)) {
 				t.Errorf("%s in %s: no title %q", p.path, l, i18n.T(l, p.title))
 			}
 			if !strings.Contains(r.Body, `aria-current="page"`) && p.path != "/docs/api" {
@@ -374,9 +161,9 @@ func TestShellPages(t *testing.T) {
 		}
 	}
 	// The activity page lists what happened, translated.
-	r := c.get("/activity?lang=en")
+	r := c.Get("/activity?lang=en")
 	for _, key := range []string{"audit.auth.signup", "audit.auth.signin", "audit.auth.signout"} {
-		if !contains(r.Body, i18n.T(i18n.EN, key)) {
+		if !testkit.Contains(r.Body, i18n.T(i18n.EN, key)) {
 			t.Errorf("activity lacks %q", i18n.T(i18n.EN, key))
 		}
 	}

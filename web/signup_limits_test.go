@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"abrak/app"
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/web"
 )
@@ -15,19 +16,19 @@ import (
 // tooMany checks a 429 that asks to wait (Retry-After, at most the hour of the
 // letter limits) and says so in the form's message in l; it returns the body
 // from the message on.
-func tooMany(t *testing.T, what string, r response, l i18n.Locale) string {
+func tooMany(t *testing.T, what string, r testkit.Response, l i18n.Locale) string {
 	t.Helper()
-	wantStatus(t, what, r, http.StatusTooManyRequests)
+	testkit.MustStatus(t, what, r, http.StatusTooManyRequests)
 	s, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || s < 1 || s > 3600 {
 		t.Fatalf("%s: Retry-After %q, want 1…3600 seconds", what, r.Header.Get("Retry-After"))
 	}
-	if msg, want := formMessage(r.Body), i18n.T(l, "auth.too_many_attempts", "seconds", strconv.Itoa(s)); msg != want {
+	if msg, want := testkit.FormMessage(r.Body), i18n.T(l, "auth.too_many_attempts", "seconds", strconv.Itoa(s)); msg != want {
 		t.Errorf("%s: message %q, want %q", what, msg, want)
 	}
 	i := strings.Index(r.Body, `data-testid="form-message"`)
 	if i < 0 {
-		t.Fatalf("%s: no message on the page\n%s", what, trim(r.Body))
+		t.Fatalf("%s: no message on the page\n%s", what, testkit.Trim(r.Body))
 	}
 	return r.Body[i:]
 }
@@ -37,35 +38,35 @@ func tooMany(t *testing.T, what string, r response, l i18n.Locale) string {
 // before any account is made or any letter queued.
 func TestSignUpsFromOneAddressMailOnlyTheFirstTen(t *testing.T) {
 	t.Parallel()
-	ms := newMailServer(t)
-	a := newTestApp(t, withMail(ms))
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewApp(t, testkit.WithMail(ms))
 	for i := range 20 {
-		c := a.client(t)
+		c := a.Client(t)
 		if i == 19 {
 			c.Header.Set("Accept-Language", "en")
 		}
 		email := fmt.Sprintf("stranger%d@example.com", i)
-		r := c.signUp(email, "Stranger", testPassword)
+		r := c.SignUp(email, "Stranger", testkit.Password)
 		switch {
 		case i < 10:
-			wantRedirect(t, "sign-up "+strconv.Itoa(i+1), r, "/vms")
+			testkit.WantRedirect(t, "sign-up "+strconv.Itoa(i+1), r, "/vms")
 		case i == 19:
 			tooMany(t, "the twentieth sign-up, in English", r, i18n.EN)
 		default:
 			tooMany(t, "sign-up "+strconv.Itoa(i+1), r, i18n.FA)
-			if !strings.Contains(r.Body, `value="`+email+`"`) || c.cookie(sessionCookie) != "" {
+			if !strings.Contains(r.Body, `value="`+email+`"`) || c.Cookie(testkit.SessionCookie) != "" {
 				t.Errorf("sign-up %d: the refused form lost the address, or the visitor got a session", i+1)
 			}
 		}
 	}
 	for i := range 10 {
-		ms.await(t, fmt.Sprintf("stranger%d@example.com", i), "")
+		ms.Await(t, fmt.Sprintf("stranger%d@example.com", i), "")
 	}
-	if n := a.count(t, `SELECT count(*) FROM users`); n != 10 {
+	if n := a.Count(t, `SELECT count(*) FROM users`); n != 10 {
 		t.Errorf("%d accounts, want 10", n)
 	}
 	// Every letter queued has arrived: nothing more is on its way.
-	if n, got := a.count(t, `SELECT count(*) FROM mail_queue`), len(ms.messages()); n != 10 || got != 10 {
+	if n, got := a.Count(t, `SELECT count(*) FROM mail_queue`), len(ms.Messages()); n != 10 || got != 10 {
 		t.Errorf("%d letters queued and %d received, want 10", n, got)
 	}
 }
@@ -78,16 +79,16 @@ func TestOneAddressIsTriedAtMostFiveTimesAnHour(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := newTestApp(t, func(c *app.Config) { c.Web.TrustedProxies = loopback })
+	a := testkit.NewApp(t, func(c *app.Config) { c.Web.TrustedProxies = loopback })
 	for i := range 6 {
-		c := a.client(t)
+		c := a.Client(t)
 		c.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1))
-		r := c.signUp("ana@example.com", "Ana", testPassword)
+		r := c.SignUp("ana@example.com", "Ana", testkit.Password)
 		switch {
 		case i == 0:
-			wantRedirect(t, "the first sign-up", r, "/vms")
+			testkit.WantRedirect(t, "the first sign-up", r, "/vms")
 		case i < 5:
-			wantStatus(t, "sign-up "+strconv.Itoa(i+1), r, http.StatusUnprocessableEntity)
+			testkit.MustStatus(t, "sign-up "+strconv.Itoa(i+1), r, http.StatusUnprocessableEntity)
 			wantFieldError(t, r.Body, "email", "form.email_taken")
 		default:
 			tooMany(t, "the sixth sign-up of the address", r, i18n.FA)
@@ -100,9 +101,9 @@ func TestOneAddressIsTriedAtMostFiveTimesAnHour(t *testing.T) {
 // special-use names (the panel's own network or names that cannot exist).
 func TestSignUpRefusesAddressesNoMailServerShouldReach(t *testing.T) {
 	t.Parallel()
-	ms := newMailServer(t)
-	a := newTestApp(t, withMail(ms))
-	c := a.client(t)
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewApp(t, testkit.WithMail(ms))
+	c := a.Client(t)
 	for _, tc := range []struct{ email, key string }{
 		{"x@[127.0.0.1]", "form.email_unreachable"},
 		{"x@127.0.0.1", "form.email_unreachable"},
@@ -119,22 +120,22 @@ func TestSignUpRefusesAddressesNoMailServerShouldReach(t *testing.T) {
 		{"x@router.home.arpa", "form.email_unreachable"},
 		{"x@hidden.onion", "form.email_unreachable"},
 	} {
-		r := c.signUp(tc.email, "X", testPassword)
-		wantStatus(t, tc.email, r, http.StatusUnprocessableEntity)
+		r := c.SignUp(tc.email, "X", testkit.Password)
+		testkit.MustStatus(t, tc.email, r, http.StatusUnprocessableEntity)
 		wantFieldError(t, r.Body, "email", tc.key)
 	}
-	en := a.client(t)
+	en := a.Client(t)
 	en.Header.Set("Accept-Language", "en")
-	r := en.signUp("x@[127.0.0.1]", "X", testPassword)
-	if got, want := fieldErrors(r.Body)["email"], i18n.T(i18n.EN, "form.email_unreachable"); got != want {
+	r := en.SignUp("x@[127.0.0.1]", "X", testkit.Password)
+	if got, want := testkit.FieldErrors(r.Body)["email"], i18n.T(i18n.EN, "form.email_unreachable"); got != want {
 		t.Errorf("in English: %q, want %q", got, want)
 	}
-	if n := a.count(t, `SELECT count(*) FROM users`) + a.count(t, `SELECT count(*) FROM mail_queue`); n != 0 {
+	if n := a.Count(t, `SELECT count(*) FROM users`) + a.Count(t, `SELECT count(*) FROM mail_queue`); n != 0 {
 		t.Errorf("refused addresses made %d accounts and letters", n)
 	}
 	// A real domain, international names among them, still signs up.
-	wantRedirect(t, "an address at a public domain", a.client(t).signUp("ana@mail.example.com", "Ana", testPassword), "/vms")
-	wantRedirect(t, "an address at an international domain", a.client(t).signUp("sara@نمونه.ایران", "Sara", testPassword), "/vms")
+	testkit.WantRedirect(t, "an address at a public domain", a.Client(t).SignUp("ana@mail.example.com", "Ana", testkit.Password), "/vms")
+	testkit.WantRedirect(t, "an address at an international domain", a.Client(t).SignUp("sara@نمونه.ایران", "Sara", testkit.Password), "/vms")
 }
 
 // Twenty-five "send the link again" mail five links; the rest are refused in
@@ -142,46 +143,46 @@ func TestSignUpRefusesAddressesNoMailServerShouldReach(t *testing.T) {
 // address is bounded across its accounts too.
 func TestSendingTheLinkAgainIsLimited(t *testing.T) {
 	t.Parallel()
-	ms := newMailServer(t)
-	a := newTestApp(t, withMail(ms))
-	resend := func(c *client, query string) response {
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewApp(t, testkit.WithMail(ms))
+	resend := func(c *testkit.Client, query string) testkit.Response {
 		t.Helper()
-		c.get("/account")
-		return c.post("/account/verify-email"+query, nil)
+		c.Get("/account")
+		return c.Post("/account/verify-email"+query, nil)
 	}
-	leo := a.client(t)
-	wantRedirect(t, "sign-up", leo.signUp("leo@example.com", "Leo", testPassword), "/vms")
+	leo := a.Client(t)
+	testkit.WantRedirect(t, "sign-up", leo.SignUp("leo@example.com", "Leo", testkit.Password), "/vms")
 	for i := range 25 {
 		what := "sending the link again, " + strconv.Itoa(i+1)
 		switch r := resend(leo, ""); {
 		case i < 5:
-			wantRedirect(t, what, r, "/vms")
+			testkit.WantRedirect(t, what, r, "/vms")
 		case i == 24:
 			tooMany(t, what+", in English", resend(leo, "?lang=en"), i18n.EN)
 		default:
 			after := tooMany(t, what, r, i18n.FA)
 			if !strings.Contains(r.Body, `data-testid="unverified"`) || strings.Contains(after, `data-testid="resend-verification"`) || !strings.Contains(after, `id="flash"`) {
-				t.Fatalf("%s: the refusal is not in the banner beside its button\n%s", what, trim(r.Body))
+				t.Fatalf("%s: the refusal is not in the banner beside its button\n%s", what, testkit.Trim(r.Body))
 			}
 		}
 	}
-	ms.awaitNth(t, "leo@example.com", 6) // the sign-up's letter and five more
-	if n := a.count(t, `SELECT count(*) FROM mail_queue WHERE to_addr = 'leo@example.com'`); n != 6 {
+	ms.AwaitNth(t, "leo@example.com", 6) // the sign-up's letter and five more
+	if n := a.Count(t, `SELECT count(*) FROM mail_queue WHERE to_addr = 'leo@example.com'`); n != 6 {
 		t.Errorf("%d letters to leo, want 6", n)
 	}
 
 	// Leo's refusals spent nothing of his address's ten: Mia sends five, and
 	// Nia, from the same address, is refused her first.
-	mia, nia := a.client(t), a.client(t)
-	wantRedirect(t, "Mia's sign-up", mia.signUp("mia@example.com", "Mia", testPassword), "/vms")
-	wantRedirect(t, "Nia's sign-up", nia.signUp("nia@example.com", "Nia", testPassword), "/vms")
+	mia, nia := a.Client(t), a.Client(t)
+	testkit.WantRedirect(t, "Mia's sign-up", mia.SignUp("mia@example.com", "Mia", testkit.Password), "/vms")
+	testkit.WantRedirect(t, "Nia's sign-up", nia.SignUp("nia@example.com", "Nia", testkit.Password), "/vms")
 	for i := range 5 {
-		wantRedirect(t, "Mia sends the link again "+strconv.Itoa(i+1), resend(mia, ""), "/vms")
+		testkit.WantRedirect(t, "Mia sends the link again "+strconv.Itoa(i+1), resend(mia, ""), "/vms")
 	}
 	tooMany(t, "Nia's first, from the same address", resend(nia, ""), i18n.FA)
-	ms.awaitNth(t, "mia@example.com", 6)
-	ms.await(t, "nia@example.com", "")
-	if n := a.count(t, `SELECT count(*) FROM mail_queue`); n != 13 {
+	ms.AwaitNth(t, "mia@example.com", 6)
+	ms.Await(t, "nia@example.com", "")
+	if n := a.Count(t, `SELECT count(*) FROM mail_queue`); n != 13 {
 		t.Errorf("%d letters queued, want 13 (three sign-ups and ten links again)", n)
 	}
 }

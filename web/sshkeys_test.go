@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"abrak/services"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -33,25 +34,25 @@ func newEd25519Line(t testing.TB, comment string) (string, string) {
 }
 
 func TestSSHKeysDashboard(t *testing.T) {
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	a.createUser(t, "bob@example.com", testPassword)
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
-	r := c.get("/ssh-keys")
-	mustStatus(t, "ssh keys page", r, http.StatusOK)
-	if !contains(r.Body, i18n.T(i18n.FA, "sshkeys.empty")) {
-		t.Fatalf("the empty page lacks its message\n%s", trim(r.Body))
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	a.CreateUser(t, "bob@example.com", testkit.Password)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
+	r := c.Get("/ssh-keys")
+	testkit.MustStatus(t, "ssh keys page", r, http.StatusOK)
+	if !testkit.Contains(r.Body, i18n.T(i18n.FA, "sshkeys.empty")) {
+		t.Fatalf("the empty page lacks its message\n%s", testkit.Trim(r.Body))
 	}
 
 	line, fp := newEd25519Line(t, "ana@laptop")
-	r = c.post("/ssh-keys", form("name", "لپ‌تاپ", "public_key", line))
+	r = c.Post("/ssh-keys", testkit.Form("name", "لپ‌تاپ", "public_key", line))
 	if r.Status != http.StatusSeeOther || r.Location() != "/ssh-keys" {
-		t.Fatalf("add: %d → %q\n%s", r.Status, r.Location(), trim(r.Body))
+		t.Fatalf("add: %d → %q\n%s", r.Status, r.Location(), testkit.Trim(r.Body))
 	}
-	r = c.get("/ssh-keys")
-	if !contains(r.Body, fp) || !contains(r.Body, "لپ‌تاپ") || !contains(r.Body, i18n.T(i18n.FA, "sshkeys.added")) {
-		t.Fatalf("the list lacks the new key, its fingerprint or the message\n%s", trim(r.Body))
+	r = c.Get("/ssh-keys")
+	if !testkit.Contains(r.Body, fp) || !testkit.Contains(r.Body, "لپ‌تاپ") || !testkit.Contains(r.Body, i18n.T(i18n.FA, "sshkeys.added")) {
+		t.Fatalf("the list lacks the new key, its fingerprint or the message\n%s", testkit.Trim(r.Body))
 	}
 
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
@@ -60,7 +61,7 @@ func TestSSHKeysDashboard(t *testing.T) {
 	}
 	weak, _ := ssh.NewPublicKey(&rsaKey.PublicKey)
 	bobLine, _ := newEd25519Line(t, "bob")
-	bobKey, err := a.SSHKeys.Add(context.Background(), principalOf(t, a, "bob@example.com"), "bob's", bobLine)
+	bobKey, err := a.SSHKeys.Add(context.Background(), a.PrincipalOf(t, "bob@example.com"), "bob's", bobLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,54 +75,54 @@ func TestSSHKeysDashboard(t *testing.T) {
 		{"empty name", "", bobLine, "name", "form.required"},
 	}
 	for _, tt := range refusals {
-		r := c.post("/ssh-keys", form("name", tt.keyName, "public_key", tt.key))
-		mustStatus(t, tt.name, r, http.StatusUnprocessableEntity)
-		if got := fieldErrors(r.Body)[tt.field]; got != i18n.T(i18n.FA, tt.msgKey) {
+		r := c.Post("/ssh-keys", testkit.Form("name", tt.keyName, "public_key", tt.key))
+		testkit.MustStatus(t, tt.name, r, http.StatusUnprocessableEntity)
+		if got := testkit.FieldErrors(r.Body)[tt.field]; got != i18n.T(i18n.FA, tt.msgKey) {
 			t.Errorf("%s: field %s says %q, want %q", tt.name, tt.field, got, i18n.T(i18n.FA, tt.msgKey))
 		}
 	}
-	if n := a.count(t, `SELECT count(*) FROM ssh_keys WHERE user_id = ?`, a.user(t, "ana@example.com").ID); n != 1 {
+	if n := a.Count(t, `SELECT count(*) FROM ssh_keys WHERE user_id = ?`, a.User(t, "ana@example.com").ID); n != 1 {
 		t.Fatalf("ana has %d keys after the refusals, want 1", n)
 	}
 
-	r = c.post("/ssh-keys/"+strconv.FormatInt(bobKey.ID, 10)+"/delete", nil)
-	mustStatus(t, "deleting bob's key as ana", r, http.StatusNotFound)
-	if n := a.count(t, `SELECT count(*) FROM ssh_keys WHERE id = ?`, bobKey.ID); n != 1 {
+	r = c.Post("/ssh-keys/"+strconv.FormatInt(bobKey.ID, 10)+"/delete", nil)
+	testkit.MustStatus(t, "deleting bob's key as ana", r, http.StatusNotFound)
+	if n := a.Count(t, `SELECT count(*) FROM ssh_keys WHERE id = ?`, bobKey.ID); n != 1 {
 		t.Fatal("bob's key was deleted by ana")
 	}
-	_, err = a.SSHKeys.PublicKeys(context.Background(), principalOf(t, a, "ana@example.com"), []int64{bobKey.ID})
+	_, err = a.SSHKeys.PublicKeys(context.Background(), a.PrincipalOf(t, "ana@example.com"), []int64{bobKey.ID})
 	if e := services.AsError(err); err == nil || e.Status != http.StatusUnprocessableEntity || e.Fields["ssh_key_ids"] == "" {
 		t.Fatalf("PublicKeys with bob's id for ana: %v, want 422 naming ssh_key_ids", err)
 	}
 
-	anaKey := a.count(t, `SELECT id FROM ssh_keys WHERE user_id = ?`, a.user(t, "ana@example.com").ID)
-	r = c.post("/ssh-keys/"+strconv.Itoa(anaKey)+"/delete", nil)
+	anaKey := a.Count(t, `SELECT id FROM ssh_keys WHERE user_id = ?`, a.User(t, "ana@example.com").ID)
+	r = c.Post("/ssh-keys/"+strconv.Itoa(anaKey)+"/delete", nil)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("delete own key: %d", r.Status)
 	}
-	if r = c.get("/ssh-keys"); contains(r.Body, fp) || !contains(r.Body, i18n.T(i18n.FA, "sshkeys.deleted")) {
+	if r = c.Get("/ssh-keys"); testkit.Contains(r.Body, fp) || !testkit.Contains(r.Body, i18n.T(i18n.FA, "sshkeys.deleted")) {
 		t.Fatal("the deleted key is still listed, or no message says it is gone")
 	}
 }
 
 func TestSSHKeysAPI(t *testing.T) {
-	a := newTestApp(t)
-	a.createUser(t, "ana@example.com", testPassword)
-	a.createUser(t, "bob@example.com", testPassword)
-	rw, _ := mintToken(t, a, "ana@example.com", "vm:write", "account:read")
-	ro, _ := mintToken(t, a, "ana@example.com", "account:read")
-	bobs, _ := mintToken(t, a, "bob@example.com", "vm:write", "account:read")
+	a := testkit.NewApp(t)
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	a.CreateUser(t, "bob@example.com", testkit.Password)
+	rw, _ := a.MintToken(t, "ana@example.com", "vm:write", "account:read")
+	ro, _ := a.MintToken(t, "ana@example.com", "account:read")
+	bobs, _ := a.MintToken(t, "bob@example.com", "vm:write", "account:read")
 	line, fp := newEd25519Line(t, "ci@runner")
 	body, _ := json.Marshal(map[string]string{"name": "ci", "public_key": line})
 
-	r := apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", ro, string(body), "Accept-Language", "en")
-	mustStatus(t, "create without vm:write", r, http.StatusForbidden)
-	if e := apiErrorOf(t, r); !strings.Contains(e.Error.Message, "vm:write") {
+	r := a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", ro, string(body), "Accept-Language", "en")
+	testkit.MustStatus(t, "create without vm:write", r, http.StatusForbidden)
+	if e := testkit.APIErrorOf(t, r); !strings.Contains(e.Error.Message, "vm:write") {
 		t.Errorf("the 403 does not name vm:write: %q", e.Error.Message)
 	}
 
-	r = apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", rw, string(body))
-	mustStatus(t, "create", r, http.StatusCreated)
+	r = a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", rw, string(body))
+	testkit.MustStatus(t, "create", r, http.StatusCreated)
 	var created struct {
 		Key struct {
 			ID          int64  `json:"id"`
@@ -142,20 +143,20 @@ func TestSSHKeysAPI(t *testing.T) {
 		t.Errorf("Location %q", loc)
 	}
 
-	r = apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", rw, string(body), "Accept-Language", "en")
-	mustStatus(t, "duplicate", r, http.StatusUnprocessableEntity)
-	if e := apiErrorOf(t, r); e.Error.Code != "validation" || e.Error.Fields["public_key"] != i18n.T(i18n.EN, "sshkeys.error_duplicate") {
+	r = a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", rw, string(body), "Accept-Language", "en")
+	testkit.MustStatus(t, "duplicate", r, http.StatusUnprocessableEntity)
+	if e := testkit.APIErrorOf(t, r); e.Error.Code != "validation" || e.Error.Fields["public_key"] != i18n.T(i18n.EN, "sshkeys.error_duplicate") {
 		t.Errorf("duplicate: %+v", e)
 	}
-	r = apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", rw, `{"name":"","public_key":"ssh-rsa AAAA"}`)
-	mustStatus(t, "invalid", r, http.StatusUnprocessableEntity)
-	if e := apiErrorOf(t, r); e.Error.Fields["name"] == "" || e.Error.Fields["public_key"] != i18n.T(i18n.FA, "sshkeys.error_invalid") {
+	r = a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", rw, `{"name":"","public_key":"ssh-rsa AAAA"}`)
+	testkit.MustStatus(t, "invalid", r, http.StatusUnprocessableEntity)
+	if e := testkit.APIErrorOf(t, r); e.Error.Fields["name"] == "" || e.Error.Fields["public_key"] != i18n.T(i18n.FA, "sshkeys.error_invalid") {
 		t.Errorf("invalid: fields %v", e.Error.Fields)
 	}
-	mustStatus(t, "malformed JSON", apiCall(t, a, http.MethodPost, "/api/v1/ssh-keys", rw, `{"name":`), http.StatusBadRequest)
+	testkit.MustStatus(t, "malformed JSON", a.APICall(t, http.MethodPost, "/api/v1/ssh-keys", rw, `{"name":`), http.StatusBadRequest)
 
-	r = apiCall(t, a, http.MethodGet, "/api/v1/ssh-keys", ro, "")
-	mustStatus(t, "list", r, http.StatusOK)
+	r = a.APICall(t, http.MethodGet, "/api/v1/ssh-keys", ro, "")
+	testkit.MustStatus(t, "list", r, http.StatusOK)
 	var list struct {
 		Keys []struct {
 			ID          int64  `json:"id"`
@@ -165,22 +166,25 @@ func TestSSHKeysAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.Body), &list); err != nil || len(list.Keys) != 1 || list.Keys[0].Fingerprint != fp {
 		t.Fatalf("list %s (%v)", r.Body, err)
 	}
-	r = apiCall(t, a, http.MethodGet, "/api/v1/ssh-keys", bobs, "")
+	r = a.APICall(t, http.MethodGet, "/api/v1/ssh-keys", bobs, "")
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, `"ssh_keys":[]`) {
 		t.Fatalf("bob's list: %d %s, want an empty list", r.Status, r.Body)
 	}
 
 	path := "/api/v1/ssh-keys/" + strconv.FormatInt(k.ID, 10)
-	mustStatus(t, "get", apiCall(t, a, http.MethodGet, path, ro, ""), http.StatusOK)
-	mustStatus(t, "bob gets ana's key", apiCall(t, a, http.MethodGet, path, bobs, ""), http.StatusNotFound)
-	mustStatus(t, "bob deletes ana's key", apiCall(t, a, http.MethodDelete, path, bobs, ""), http.StatusNotFound)
-	mustStatus(t, "delete without vm:write", apiCall(t, a, http.MethodDelete, path, ro, ""), http.StatusForbidden)
-	r = apiCall(t, a, http.MethodDelete, path, rw, "")
-	if r.Status != http.StatusNoContent || r.Body != "" {
-		t.Fatalf("delete: %d %q, want 204 and no body", r.Status, r.Body)
-	}
-	mustStatus(t, "delete again", apiCall(t, a, http.MethodDelete, path, rw, ""), http.StatusNotFound)
-	if n := a.count(t, `SELECT count(*) FROM audit_events WHERE action IN ('ssh_key.added', 'ssh_key.deleted') AND via = 'token:test token'`); n != 2 {
+	testkit.RunAPIScenarios(t, a, []testkit.APIScenario{
+		{Name: "get", URL: path, Token: ro, ExpectedStatus: http.StatusOK},
+		{Name: "bob gets ana's key", URL: path, Token: bobs, ExpectedStatus: http.StatusNotFound},
+		{Name: "bob deletes ana's key", Method: http.MethodDelete, URL: path, Token: bobs, ExpectedStatus: http.StatusNotFound},
+		{Name: "delete without vm:write", Method: http.MethodDelete, URL: path, Token: ro, ExpectedStatus: http.StatusForbidden},
+		{Name: "delete", Method: http.MethodDelete, URL: path, Token: rw, ExpectedStatus: http.StatusNoContent, After: func(t *testing.T, r testkit.Response) {
+			if r.Body != "" {
+				t.Errorf("delete: body %q, want none", r.Body)
+			}
+		}},
+		{Name: "delete again", Method: http.MethodDelete, URL: path, Token: rw, ExpectedStatus: http.StatusNotFound},
+	})
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action IN ('ssh_key.added', 'ssh_key.deleted') AND via = 'token:test token'`); n != 2 {
 		t.Errorf("%d audit events through the token for add and delete, want 2", n)
 	}
 }

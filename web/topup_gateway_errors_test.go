@@ -1,48 +1,23 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"abrak/app"
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
-
-// logBuffer is what the panel logs, for a test to read while the panel runs.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// withLog sends the panel's log to l.
-func withLog(l *logBuffer) func(*app.Config) {
-	return func(c *app.Config) { c.Log = slog.New(slog.NewTextHandler(l, nil)) }
-}
 
 // closedPort is an address nothing listens on: a gateway that is down.
 func closedPort(t *testing.T) string {
@@ -57,7 +32,7 @@ func closedPort(t *testing.T) string {
 }
 
 // lastTopUpID is the newest top-up of the customer's.
-func lastTopUpID(t *testing.T, a *testApp, userID int64) int64 {
+func lastTopUpID(t *testing.T, a *testkit.App, userID int64) int64 {
 	t.Helper()
 	var id int64
 	if err := a.DB.R.QueryRow(`SELECT id FROM topups WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID).Scan(&id); err != nil {
@@ -72,17 +47,17 @@ func lastTopUpID(t *testing.T, a *testApp, userID int64) int64 {
 // gateway's raw body, which go to the operator's log.
 func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 	t.Parallel()
-	z := newFakeZarinpal(t)
-	var logs logBuffer
+	z := testkit.NewZarinpal(t)
+	var logs testkit.LogBuffer
 	down := func(c *app.Config) {
-		c.Gateway = &services.Zarinpal{Merchant: fakeMerchant, APIBase: "http://" + closedPort(t) + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
+		c.Gateway = &services.Zarinpal{Merchant: testkit.ZarinpalMerchant, APIBase: "http://" + closedPort(t) + "/pg/v4/payment", PayBase: z.URL + "/pg/StartPay"}
 	}
-	broken := newTestApp(t, down, withLog(&logs), withAPIRateLimit(1_000_000, 1_000_000))
-	a := newTestApp(t, z.gateway(fakeMerchant), withLog(&logs), withAPIRateLimit(1_000_000, 1_000_000))
+	broken := testkit.NewApp(t, down, testkit.WithLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithLog(&logs), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
 
 	for _, bad := range []struct {
 		name   string
-		app    *testApp
+		app    *testkit.App
 		answer http.HandlerFunc
 		raw    string // in the log, never before the customer
 	}{
@@ -101,42 +76,42 @@ func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 		}},
 	} {
 		t.Run(bad.name, func(t *testing.T) {
-			z.answerWith(bad.answer)
-			defer z.answerWith(nil)
+			z.AnswerWith(bad.answer)
+			defer z.AnswerWith(nil)
 			u := newVMCustomer(t, bad.app, strings.ReplaceAll(bad.name, " ", "-")+"@example.com", 0)
-			c := bad.app.client(t)
-			c.signIn(u.email, testPassword)
+			c := bad.app.Client(t)
+			c.SignIn(u.email, testkit.Password)
 			// Words no customer should see: the transport's, the client's, the body's.
 			raw := []string{bad.raw, "dial tcp", "zarinpal request.json", "not JSON", "without data", "HTTP 5", "<center>", "127.0.0.1:"}
 			clean := func(where, body string) {
 				t.Helper()
 				for _, w := range raw {
-					if strings.Contains(body, w) || contains(body, w) {
+					if strings.Contains(body, w) || testkit.Contains(body, w) {
 						t.Errorf("%s shows %q", where, w)
 					}
 				}
 			}
 			for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 				want := i18n.T(lang, "wallet.reason.unreachable")
-				c.get("/wallet?lang=" + string(lang))
-				r := c.post("/wallet/topup", form("amount", "20000"))
-				if r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+				c.Get("/wallet?lang=" + string(lang))
+				r := c.Post("/wallet/topup", testkit.Form("amount", "20000"))
+				if r.Status != http.StatusServiceUnavailable || !testkit.Contains(r.Body, want) {
 					t.Errorf("%s: the form answered %d without %q", lang, r.Status, want)
 				}
 				clean(string(lang)+" form", r.Body)
-				page := c.get("/wallet")
-				if !contains(page.Body, want) {
+				page := c.Get("/wallet")
+				if !testkit.Contains(page.Body, want) {
 					t.Errorf("%s: the wallet's list does not say %q of the failed top-up", lang, want)
 				}
 				clean(string(lang)+" wallet page", page.Body)
 
-				r = apiCall(t, bad.app, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
-				mustStatus(t, "API top-up", r, http.StatusServiceUnavailable)
-				if e := apiErrorOf(t, r); e.Error.Message != want {
+				r = bad.app.APICall(t, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
+				testkit.MustStatus(t, "API top-up", r, http.StatusServiceUnavailable)
+				if e := testkit.APIErrorOf(t, r); e.Error.Message != want {
 					t.Errorf("%s: the API says %q, want %q", lang, e.Error.Message, want)
 				}
 				clean(string(lang)+" API error", r.Body)
-				r = apiCall(t, bad.app, http.MethodGet, fmt.Sprintf("/api/v1/billing/topups/%d", lastTopUpID(t, bad.app, u.id)), u.token, "", "Accept-Language", string(lang))
+				r = bad.app.APICall(t, http.MethodGet, fmt.Sprintf("/api/v1/billing/topups/%d", lastTopUpID(t, bad.app, u.id)), u.token, "", "Accept-Language", string(lang))
 				var body struct {
 					TopUp struct {
 						Status  string `json:"status"`
@@ -159,17 +134,17 @@ func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 	// stays to be settled, the customer is told so in their words, and once
 	// the gateway answers again it is credited.
 	u := newVMCustomer(t, a, "back@example.com", 0)
-	c := a.client(t)
-	c.signIn(u.email, testPassword)
+	c := a.Client(t)
+	c.SignIn(u.email, testkit.Password)
 	callback := payOnGateway(t, z, startTopUp(t, c, z, "20000"))
-	z.answerWith(func(w http.ResponseWriter, r *http.Request) {
+	z.AnswerWith(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)
 		io.WriteString(w, "<html><body>upstream verify-backend timed out</body></html>")
 	})
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
-		c.get("/wallet?lang=" + string(lang))
-		r := c.get(callback)
-		if want := i18n.T(lang, "wallet.verify_unreachable"); r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+		c.Get("/wallet?lang=" + string(lang))
+		r := c.Get(callback)
+		if want := i18n.T(lang, "wallet.verify_unreachable"); r.Status != http.StatusServiceUnavailable || !testkit.Contains(r.Body, want) {
 			t.Errorf("%s: back from paying while the gateway answers garbage: %d without %q", lang, r.Status, want)
 		}
 		if strings.Contains(r.Body, "verify-backend") {
@@ -179,9 +154,9 @@ func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 	if !strings.Contains(logs.String(), "verify-backend") {
 		t.Error("the log lacks the verification's failure")
 	}
-	z.answerWith(nil)
-	c.get(callback)
-	if b := a.user(t, u.email).BalanceRials; b != 200_000 {
+	z.AnswerWith(nil)
+	c.Get(callback)
+	if b := a.User(t, u.email).BalanceRials; b != 200_000 {
 		t.Errorf("balance %d once the gateway answers again, want 200,000", b)
 	}
 }
@@ -190,12 +165,12 @@ func TestAGatewayThatIsDownOrAnswersGarbageShowsAFixedMessage(t *testing.T) {
 // are told in the customer's words; one it has not documented shows its own.
 func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
 	t.Parallel()
-	z := newFakeZarinpal(t)
-	a := newTestApp(t, z.gateway(fakeMerchant), withAPIRateLimit(1_000_000, 1_000_000))
-	wrong := newTestApp(t, z.gateway("not-the-merchant"))
+	z := testkit.NewZarinpal(t)
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
+	wrong := testkit.NewApp(t, z.Gateway("not-the-merchant"))
 	for _, refusal := range []struct {
 		name          string
-		app           *testApp
+		app           *testkit.App
 		code          int
 		words         string
 		key, message  string // what the customer is told
@@ -207,12 +182,12 @@ func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
 	} {
 		t.Run(refusal.name, func(t *testing.T) {
 			if refusal.code != 0 {
-				z.answerWith(func(w http.ResponseWriter, r *http.Request) { zpRefusal(w, refusal.code, refusal.words) })
-				defer z.answerWith(nil)
+				z.AnswerWith(func(w http.ResponseWriter, r *http.Request) { testkit.ZarinpalRefusal(w, refusal.code, refusal.words) })
+				defer z.AnswerWith(nil)
 			}
 			u := newVMCustomer(t, refusal.app, refusal.name+"@example.com", 0)
-			c := refusal.app.client(t)
-			c.signIn(u.email, testPassword)
+			c := refusal.app.Client(t)
+			c.SignIn(u.email, testkit.Password)
 			for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 				var want string
 				if refusal.message != "" {
@@ -220,16 +195,16 @@ func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
 				} else {
 					want = i18n.T(lang, refusal.key)
 				}
-				c.get("/wallet?lang=" + string(lang))
-				r := c.post("/wallet/topup", form("amount", "20000"))
-				if r.Status != http.StatusServiceUnavailable || !contains(r.Body, want) {
+				c.Get("/wallet?lang=" + string(lang))
+				r := c.Post("/wallet/topup", testkit.Form("amount", "20000"))
+				if r.Status != http.StatusServiceUnavailable || !testkit.Contains(r.Body, want) {
 					t.Errorf("%s: the form answered %d without %q", lang, r.Status, want)
 				}
 				if refusal.notShownWords && strings.Contains(r.Body, refusal.words) {
 					t.Errorf("%s: the gateway's English for developers is shown: %q", lang, refusal.words)
 				}
-				r = apiCall(t, refusal.app, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
-				if e := apiErrorOf(t, r); r.Status != http.StatusServiceUnavailable || e.Error.Message != want {
+				r = refusal.app.APICall(t, http.MethodPost, "/api/v1/billing/topups", u.token, `{"amount": 300000}`, "Accept-Language", string(lang))
+				if e := testkit.APIErrorOf(t, r); r.Status != http.StatusServiceUnavailable || e.Error.Message != want {
 					t.Errorf("%s: the API answered %d %q, want %q", lang, r.Status, e.Error.Message, want)
 				}
 			}
@@ -242,7 +217,7 @@ func TestAGatewaysRefusalIsToldInTheCustomersWords(t *testing.T) {
 // wallet shows them in the customer's words.
 func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 	t.Parallel()
-	z := newFakeZarinpal(t)
+	z := testkit.NewZarinpal(t)
 	// The file as the release before the reasons left it.
 	n := store.MigrationNumber("_topup_reasons.sql")
 	if n == 0 {
@@ -256,7 +231,7 @@ func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := services.HashPassword(testPassword)
+	hash, err := services.HashPassword(testkit.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,18 +254,18 @@ func TestTopUpsThatFailedBeforeTheUpgradeShowNoRawError(t *testing.T) {
 		}
 	}
 	raw.Close()
-	upgraded := newTestApp(t, z.gateway(fakeMerchant), func(c *app.Config) { c.DBPath = path })
-	c := upgraded.client(t)
-	c.signIn(u.Email, testPassword)
+	upgraded := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), func(c *app.Config) { c.DBPath = path })
+	c := upgraded.Client(t)
+	c.SignIn(u.Email, testkit.Password)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
-		page := c.get("/wallet?lang=" + string(lang))
+		page := c.Get("/wallet?lang=" + string(lang))
 		for _, raw := range []string{"connection refused", "nginx", "not JSON", "cancelled"} {
 			if strings.Contains(page.Body, raw) {
 				t.Errorf("%s: the wallet still shows %q", lang, raw)
 			}
 		}
 		for _, key := range []string{"wallet.reason.unreachable", "wallet.reason.not_paid"} {
-			if !contains(page.Body, i18n.T(lang, key)) {
+			if !testkit.Contains(page.Body, i18n.T(lang, key)) {
 				t.Errorf("%s: the wallet does not say %q", lang, i18n.T(lang, key))
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"abrak/services"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -21,9 +22,9 @@ type topUpAnswer struct {
 	Error  string
 }
 
-func startTopUpAPI(t *testing.T, a *testApp, token string, rials int64, lang i18n.Locale) topUpAnswer {
+func startTopUpAPI(t *testing.T, a *testkit.App, token string, rials int64, lang i18n.Locale) topUpAnswer {
 	t.Helper()
-	r := apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", token, fmt.Sprintf(`{"amount": %d}`, rials), "Accept-Language", string(lang))
+	r := a.APICall(t, http.MethodPost, "/api/v1/billing/topups", token, fmt.Sprintf(`{"amount": %d}`, rials), "Accept-Language", string(lang))
 	var body struct {
 		TopUp struct {
 			PayURL string `json:"pay_url"`
@@ -42,40 +43,40 @@ func startTopUpAPI(t *testing.T, a *testApp, token string, rials int64, lang i18
 // API's documentation.
 func TestStartingATopUpNeedsTheWalletScope(t *testing.T) {
 	t.Parallel()
-	z := newFakeZarinpal(t)
-	a := newTestApp(t, z.gateway(fakeMerchant), withAPIRateLimit(1_000_000, 1_000_000))
-	a.createUser(t, "ana@example.com", testPassword)
-	reader, _ := mintToken(t, a, "ana@example.com", services.ScopeAccount, services.ScopeVMRead)
-	r := apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", reader, `{"amount": 250000}`, "Accept-Language", "en")
-	mustStatus(t, "a read-only token starting a top-up", r, http.StatusForbidden)
-	if e := apiErrorOf(t, r); e.Error.Message != i18n.T(i18n.EN, "error.missing_scope", "scope", "wallet:write") {
+	z := testkit.NewZarinpal(t)
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
+	a.CreateUser(t, "ana@example.com", testkit.Password)
+	reader, _ := a.MintToken(t, "ana@example.com", services.ScopeAccount, services.ScopeVMRead)
+	r := a.APICall(t, http.MethodPost, "/api/v1/billing/topups", reader, `{"amount": 250000}`, "Accept-Language", "en")
+	testkit.MustStatus(t, "a read-only token starting a top-up", r, http.StatusForbidden)
+	if e := testkit.APIErrorOf(t, r); e.Error.Message != i18n.T(i18n.EN, "error.missing_scope", "scope", "wallet:write") {
 		t.Errorf("the refusal does not name the scope: %q", e.Error.Message)
 	}
-	if n := z.requests(); n != 0 {
+	if n := z.Requests(); n != 0 {
 		t.Fatalf("a read-only token reached the gateway %d times", n)
 	}
-	spender, _ := mintToken(t, a, "ana@example.com", "wallet:write")
-	mustStatus(t, "a wallet:write token starting a top-up", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", spender, `{"amount": 250000}`), http.StatusCreated)
-	c := a.client(t)
-	c.signIn("ana@example.com", testPassword)
+	spender, _ := a.MintToken(t, "ana@example.com", "wallet:write")
+	testkit.MustStatus(t, "a wallet:write token starting a top-up", a.APICall(t, http.MethodPost, "/api/v1/billing/topups", spender, `{"amount": 250000}`), http.StatusCreated)
+	c := a.Client(t)
+	c.SignIn("ana@example.com", testkit.Password)
 	startTopUp(t, c, z, "30000")
 
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
-		page := c.get("/tokens?lang=" + string(lang))
-		if !strings.Contains(page.Body, `value="wallet:write"`) || !contains(page.Body, i18n.T(lang, "tokens.scope.wallet_write")) {
+		page := c.Get("/tokens?lang=" + string(lang))
+		if !strings.Contains(page.Body, `value="wallet:write"`) || !testkit.Contains(page.Body, i18n.T(lang, "tokens.scope.wallet_write")) {
 			t.Errorf("%s: the token page does not offer wallet:write with its words", lang)
 		}
-		if docs := c.get("/docs/api?lang=" + string(lang)); !contains(docs.Body, "wallet:write") {
+		if docs := c.Get("/docs/api?lang=" + string(lang)); !testkit.Contains(docs.Body, "wallet:write") {
 			t.Errorf("%s: the API docs do not name wallet:write", lang)
 		}
 	}
-	c.get("/tokens")
-	r = c.post("/tokens", form("name", "pay", "scopes", "wallet:write", "expires", "30"))
-	if r.Status != http.StatusOK || !tokenSecretRe.MatchString(r.Body) {
+	c.Get("/tokens")
+	r = c.Post("/tokens", testkit.Form("name", "pay", "scopes", "wallet:write", "expires", "30"))
+	if r.Status != http.StatusOK || !testkit.TokenSecretRe.MatchString(r.Body) {
 		t.Fatalf("a token with wallet:write from the token page: %d", r.Status)
 	}
-	secret := tokenSecretRe.FindString(r.Body)
-	mustStatus(t, "the page's wallet:write token", apiCall(t, a, http.MethodPost, "/api/v1/billing/topups", secret, `{"amount": 260000}`), http.StatusCreated)
+	secret := testkit.TokenSecretRe.FindString(r.Body)
+	testkit.MustStatus(t, "the page's wallet:write token", a.APICall(t, http.MethodPost, "/api/v1/billing/topups", secret, `{"amount": 260000}`), http.StatusCreated)
 }
 
 // Starting top-ups is bounded per account (5 gateway requests in 10 minutes):
@@ -85,8 +86,8 @@ func TestStartingATopUpNeedsTheWalletScope(t *testing.T) {
 // pay on, without asking the gateway again, however many ask at once.
 func TestStartingTopUpsIsLimitedPerAccount(t *testing.T) {
 	t.Parallel()
-	z := newFakeZarinpal(t)
-	a := newTestApp(t, z.gateway(fakeMerchant), withAPIRateLimit(1_000_000, 1_000_000))
+	z := testkit.NewZarinpal(t)
+	a := testkit.NewApp(t, z.Gateway(testkit.ZarinpalMerchant), testkit.WithAPIRateLimit(1_000_000, 1_000_000))
 	ana := newVMCustomer(t, a, "ana@example.com", 0)
 	bob := newVMCustomer(t, a, "bob@example.com", 0)
 	cy := newVMCustomer(t, a, "cy@example.com", 0)
@@ -119,19 +120,19 @@ func TestStartingTopUpsIsLimitedPerAccount(t *testing.T) {
 			t.Fatalf("a top-up of the burst answered %d", r.Status)
 		}
 	}
-	if created != 5 || z.requests() != 5 {
-		t.Fatalf("of 40 top-ups at once %d were started and %d reached the gateway; want 5", created, z.requests())
+	if created != 5 || z.Requests() != 5 {
+		t.Fatalf("of 40 top-ups at once %d were started and %d reached the gateway; want 5", created, z.Requests())
 	}
 
 	// The wallet's form says it in Persian, with the wait.
-	c := a.client(t)
-	c.signIn(ana.email, testPassword)
-	c.get("/wallet?lang=fa")
-	r := c.post("/wallet/topup", form("amount", "20000"))
-	if want := i18n.T(i18n.FA, "wallet.topup_too_many", "n", "5", "minutes", "10", "seconds", r.Header.Get("Retry-After")); r.Status != http.StatusTooManyRequests || formMessage(r.Body) != want {
-		t.Fatalf("the form past the limit: %d %q, want %q", r.Status, formMessage(r.Body), want)
+	c := a.Client(t)
+	c.SignIn(ana.email, testkit.Password)
+	c.Get("/wallet?lang=fa")
+	r := c.Post("/wallet/topup", testkit.Form("amount", "20000"))
+	if want := i18n.T(i18n.FA, "wallet.topup_too_many", "n", "5", "minutes", "10", "seconds", r.Header.Get("Retry-After")); r.Status != http.StatusTooManyRequests || testkit.FormMessage(r.Body) != want {
+		t.Fatalf("the form past the limit: %d %q, want %q", r.Status, testkit.FormMessage(r.Body), want)
 	}
-	if z.requests() != 5 {
+	if z.Requests() != 5 {
 		t.Fatal("the form past the limit reached the gateway")
 	}
 	// Ten minutes on, the account may start again.
@@ -145,13 +146,13 @@ func TestStartingTopUpsIsLimitedPerAccount(t *testing.T) {
 	// Another account: the same amount twice gives the same page, the gateway asked once.
 	first := startTopUpAPI(t, a, bob.token, 100_000, i18n.EN)
 	again := startTopUpAPI(t, a, bob.token, 100_000, i18n.EN)
-	if first.Status != http.StatusCreated || again.Status != http.StatusOK || again.PayURL != first.PayURL || z.requests() != 7 {
-		t.Fatalf("the same amount again: %d then %d, %q then %q, %d gateway requests (want 7)", first.Status, again.Status, first.PayURL, again.PayURL, z.requests())
+	if first.Status != http.StatusCreated || again.Status != http.StatusOK || again.PayURL != first.PayURL || z.Requests() != 7 {
+		t.Fatalf("the same amount again: %d then %d, %q then %q, %d gateway requests (want 7)", first.Status, again.Status, first.PayURL, again.PayURL, z.Requests())
 	}
-	bc := a.client(t)
-	bc.signIn(bob.email, testPassword)
-	bc.get("/wallet")
-	if r := bc.post("/wallet/topup", form("amount", "10000")); r.Location() != first.PayURL || z.requests() != 7 {
+	bc := a.Client(t)
+	bc.SignIn(bob.email, testkit.Password)
+	bc.Get("/wallet")
+	if r := bc.Post("/wallet/topup", testkit.Form("amount", "10000")); r.Location() != first.PayURL || z.Requests() != 7 {
 		t.Fatalf("the same amount from the form: to %q, want %q", r.Location(), first.PayURL)
 	}
 	// Once the gateway's page may have timed out, the same amount is a new payment.
@@ -163,7 +164,7 @@ func TestStartingTopUpsIsLimitedPerAccount(t *testing.T) {
 	}
 
 	// 40 of the same amount at once: one payment, one page.
-	before := z.requests()
+	before := z.Requests()
 	for i := range answers {
 		wg.Add(1)
 		go func() {
@@ -177,7 +178,7 @@ func TestStartingTopUpsIsLimitedPerAccount(t *testing.T) {
 			t.Fatalf("one of 40 identical top-ups: %d, %q (the first %q)", r.Status, r.PayURL, answers[0].PayURL)
 		}
 	}
-	if n := z.requests() - before; n != 1 {
+	if n := z.Requests() - before; n != 1 {
 		t.Fatalf("40 identical top-ups at once reached the gateway %d times, want once", n)
 	}
 }

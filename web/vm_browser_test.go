@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-rod/rod"
-	"github.com/go-rod/rod/lib/proto"
-
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -28,7 +26,7 @@ type vmScenario struct {
 const statusWait = 90 * time.Second
 
 func TestVMBrowser(t *testing.T) {
-	qp := newQEMUPanel(t)
+	qp := testkit.NewQEMUPanel(t)
 	// Listed before the fixture's catalog, so that only a customer who really
 	// chooses gets a VM that runs: the decoy region has no node and the decoy
 	// template's image is on none.
@@ -52,21 +50,21 @@ func TestVMBrowser(t *testing.T) {
 	}
 }
 
-func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
+func vmLifeInBrowser(t *testing.T, qp *testkit.QEMUPanel, sc vmScenario) {
 	lang := sc.lang
 	T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 	email := string(lang) + "-customer@example.com"
-	qp.customer(t, email)
-	p := qp.signedInTab(t, email, string(lang))
+	qp.Customer(t, email)
+	p := qp.SignedInTab(t, email, string(lang))
 
 	// The order form: region, plan and template chosen, a generated password.
-	p.open("/vms/new")
-	p.wantLangDir(string(lang), lang.Dir())
+	p.Open("/vms/new")
+	p.WantLangDir(string(lang), lang.Dir())
 	p.MustElement("#f-region").MustSelect(sc.region)
-	p.MustElement(`[data-plan="` + qemuPlan + `"]`).MustClick()
-	p.MustElement(`[data-template="` + qemuTemplate + `"]`).MustClick()
+	p.MustElement(`[data-plan="` + testkit.QEMUPlan + `"]`).MustClick()
+	p.MustElement(`[data-template="` + testkit.QEMUTemplate + `"]`).MustClick()
 	p.MustElement("#auth-password").MustClick()
-	for _, sel := range []string{`[data-plan="` + qemuPlan + `"] input`, `[data-template="` + qemuTemplate + `"] input`, "#auth-password"} {
+	for _, sel := range []string{`[data-plan="` + testkit.QEMUPlan + `"] input`, `[data-template="` + testkit.QEMUTemplate + `"] input`, "#auth-password"} {
 		if !p.MustElement(sel).MustProperty("checked").Bool() {
 			t.Errorf("%s is not checked after clicking it", sel)
 		}
@@ -82,21 +80,21 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	if hint := p.MustElement("#custom-password-strength").MustText(); hint != T("vm.strength_strong") {
 		t.Errorf("strength hint %q, want %q", hint, T("vm.strength_strong"))
 	}
-	p.fill(map[string]string{"#f-hostname": sc.hostname, "#f-display_name": sc.name})
+	p.Fill(map[string]string{"#f-hostname": sc.hostname, "#f-display_name": sc.name})
 	ordered := time.Now()
-	p.click(`[data-testid=create-submit]`, `[data-testid=vm-live]`)
-	uuid, ok := strings.CutPrefix(p.path(), "/vms/")
+	p.Click(`[data-testid=create-submit]`, `[data-testid=vm-live]`)
+	uuid, ok := strings.CutPrefix(p.Path(), "/vms/")
 	if !ok || uuid == "" {
-		t.Fatalf("after ordering the browser is at %s, want a VM page", p.path())
+		t.Fatalf("after ordering the browser is at %s, want a VM page", p.Path())
 	}
-	vm := vmRow(t, qp.testApp, uuid)
-	if vm.Region != qemuRegion || vm.PlanSlug != qemuPlan || vm.OSTemplateSlug != qemuTemplate || vm.Hostname != sc.hostname || vm.DisplayName != sc.name {
+	vm := vmRow(t, qp.App, uuid)
+	if vm.Region != testkit.QEMURegion || vm.PlanSlug != testkit.QEMUPlan || vm.OSTemplateSlug != testkit.QEMUTemplate || vm.Hostname != sc.hostname || vm.DisplayName != sc.name {
 		t.Fatalf("ordered %s/%s/%s %q %q, want %s/%s/%s %q %q", vm.Region, vm.PlanSlug, vm.OSTemplateSlug, vm.Hostname, vm.DisplayName,
-			qemuRegion, qemuPlan, qemuTemplate, sc.hostname, sc.name)
+			testkit.QEMURegion, testkit.QEMUPlan, testkit.QEMUTemplate, sc.hostname, sc.name)
 	}
 
 	// The page follows the guest until it runs.
-	status := p.waitStatus("running", "failed")
+	status := waitStatus(t, p, "running", "failed")
 	sawRunning := time.Since(ordered)
 	if status != "running" {
 		t.Fatalf("the VM page shows %q (%s)", status, p.MustElement("[data-testid=vm-live]").MustText())
@@ -104,20 +102,20 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	t.Logf("%s: ordered to running on the page in %s", lang, sawRunning.Round(100*time.Millisecond))
 	// The page reloads itself once the VM can be operated on; let it finish.
 	p.MustWaitLoad()
-	p.clean()
-	p.waitDOM(30*time.Second, "the badge reads "+T("vm.status.running"),
+	p.Clean()
+	p.WaitDOM(30*time.Second, "the badge reads "+T("vm.status.running"),
 		`(want) => document.querySelector('[data-testid=vm-live] [data-status]')?.textContent.trim() === want`, T("vm.status.running"))
-	p.wantLangDir(string(lang), lang.Dir())
-	p.wantLocalDigits(lang)
-	p.fullScreenshot("vm-" + string(lang))
+	p.WantLangDir(string(lang), lang.Dir())
+	wantLocalDigits(t, p, lang)
+	p.SaveFullScreenshot("vm-" + string(lang))
 
 	// Inline rename: only the title is replaced, and the page names the VM anew.
 	p.MustElement("#vm-title summary").MustClick()
 	p.MustElement(`#vm-title input[name=display_name]`).MustSelectAllText().MustInput(sc.renamed)
 	p.MustElement(`#vm-title button[type=submit]`).MustClick()
-	p.waitDOM(30*time.Second, "the title shows "+sc.renamed,
+	p.WaitDOM(30*time.Second, "the title shows "+sc.renamed,
 		`(want) => document.querySelector('[data-testid=vm-name]')?.textContent.trim() === want`, sc.renamed)
-	if got := vmRow(t, qp.testApp, uuid).DisplayName; got != sc.renamed {
+	if got := vmRow(t, qp.App, uuid).DisplayName; got != sc.renamed {
 		t.Errorf("the database holds the name %q, want %q", got, sc.renamed)
 	}
 	if want := p.MustElement("#f-confirm").MustAttribute("data-confirm-text"); *want != sc.renamed {
@@ -126,19 +124,19 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 
 	// Shut down, confirming the question that names the VM.
 	shutdown := time.Now()
-	p.confirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", isolated(sc.renamed)))
-	if status := p.waitStatus("stopped", "failed"); status != "stopped" {
+	p.ConfirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", testkit.Isolated(sc.renamed)))
+	if status := waitStatus(t, p, "stopped", "failed"); status != "stopped" {
 		t.Fatalf("after shutdown the page shows %q", status)
 	}
 	t.Logf("%s: shutdown to stopped on the page in %s", lang, time.Since(shutdown).Round(100*time.Millisecond))
-	p.waitDOM(30*time.Second, "the badge reads "+T("vm.status.stopped"),
+	p.WaitDOM(30*time.Second, "the badge reads "+T("vm.status.stopped"),
 		`(want) => document.querySelector('[data-testid=vm-live] [data-status]')?.textContent.trim() === want`, T("vm.status.stopped"))
-	if st := qp.domains(t)[uuid]; st != "stopped" {
+	if st := qp.Domains(t)[uuid]; st != "stopped" {
 		t.Errorf("libvirt reports the shut-down domain as %q", st)
 	}
 
 	// Delete, on the danger zone's tab: the button waits for the VM's name.
-	p.showTab("danger")
+	showTab(t, p, "danger")
 	del := p.MustElement(`[data-testid=delete-form] button[type=submit]`)
 	if !del.MustProperty("disabled").Bool() {
 		t.Error("the delete button is enabled before the name is typed")
@@ -152,103 +150,53 @@ func vmLifeInBrowser(t *testing.T, qp *qemuPanel, sc vmScenario) {
 	if del.MustProperty("disabled").Bool() {
 		t.Fatal("the delete button stays disabled with the name typed")
 	}
-	p.click(`[data-testid=delete-form] button[type=submit]`, `[data-testid=vm-table]`)
-	if p.path() != "/vms" {
-		t.Errorf("after deleting the browser is at %s, want /vms", p.path())
+	p.Click(`[data-testid=delete-form] button[type=submit]`, `[data-testid=vm-table]`)
+	if p.Path() != "/vms" {
+		t.Errorf("after deleting the browser is at %s, want /vms", p.Path())
 	}
-	p.waitDOM(statusWait, "the VM leaves the list", `(uuid) => !document.querySelector('tr[data-vm="' + uuid + '"]')`, uuid)
-	if st := vmRow(t, qp.testApp, uuid).Status; st != "deleted" {
+	p.WaitDOM(statusWait, "the VM leaves the list", `(uuid) => !document.querySelector('tr[data-vm="' + uuid + '"]')`, uuid)
+	if st := vmRow(t, qp.App, uuid).Status; st != "deleted" {
 		t.Errorf("the deleted VM's status is %q, want deleted (in the recycle bin)", st)
 	}
-	waitFor(t, time.Minute, "the binned VM's domain is off", func() bool { return qp.domains(t)[uuid] == "stopped" })
-	p.wantLangDir(string(lang), lang.Dir())
+	testkit.WaitFor(t, time.Minute, "the binned VM's domain is off", func() bool { return qp.Domains(t)[uuid] == "stopped" })
+	p.WantLangDir(string(lang), lang.Dir())
 }
 
 // waitStatus polls the VM page's badge (htmx refreshes it) until it shows one
 // of statuses, and returns that status.
-func (tb *tab) waitStatus(statuses ...string) string {
-	tb.t.Helper()
-	return tb.waitDOM(statusWait, "the status is one of "+strings.Join(statuses, ", "), `(want) => {
+func waitStatus(t *testing.T, tb *testkit.Tab, statuses ...string) string {
+	t.Helper()
+	return tb.WaitDOM(statusWait, "the status is one of "+strings.Join(statuses, ", "), `(want) => {
 		const s = document.querySelector('[data-testid=vm-live] [data-status]')?.dataset.status;
 		return want.includes(s) ? s : null;
 	}`, statuses)
 }
 
-// waitDOM evaluates js (a function of args) in the page until it returns
-// something truthy, and returns that as a string; it fails the test after
-// limit. A navigation in between only costs a round.
-func (tb *tab) waitDOM(limit time.Duration, what, js string, args ...any) string {
-	tb.t.Helper()
-	probe := `(...a) => { const v = (` + js + `)(...a); return v ? String(v) : "" }`
-	deadline := time.Now().Add(limit)
-	for {
-		res, err := tb.Evaluate(rod.Eval(probe, args...))
-		if err == nil && res.Value.Str() != "" {
-			return res.Value.Str()
-		}
-		if time.Now().After(deadline) {
-			tb.t.Fatalf("%s: gave up after %s waiting until %s (last error: %v)", tb.path(), limit, what, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// confirmClick clicks a button that asks window.confirm first, checks the
-// question and accepts it.
-func (tb *tab) confirmClick(selector, question string) {
-	tb.t.Helper()
-	button := tb.MustElement(selector)
-	wait, handle := tb.HandleDialog()
-	clicked := make(chan error, 1)
-	// confirm() blocks the page until answered, and the click with it.
-	go func() { clicked <- button.Click(proto.InputMouseButtonLeft, 1) }()
-	asked := make(chan *proto.PageJavascriptDialogOpening, 1)
-	go func() { asked <- wait() }()
-	select {
-	case d := <-asked:
-		if d.Message != question {
-			tb.t.Errorf("the confirmation asks %q, want %q", d.Message, question)
-		}
-	case <-time.After(30 * time.Second):
-		tb.t.Fatalf("clicking %s asked nothing", selector)
-	}
-	if err := handle(&proto.PageHandleJavaScriptDialog{Accept: true}); err != nil {
-		tb.t.Fatalf("accept the confirmation: %v", err)
-	}
-	if err := <-clicked; err != nil {
-		tb.t.Fatalf("click %s: %v", selector, err)
-	}
-	tb.MustWaitLoad()
-}
-
 // wantLocalDigits checks that the VM page writes dates, sizes, prices and the
 // balance in the locale's digits: Persian with a Jalali year in fa, Latin
 // with a Gregorian year in en.
-func (tb *tab) wantLocalDigits(lang i18n.Locale) {
-	tb.t.Helper()
+func wantLocalDigits(t *testing.T, tb *testkit.Tab, lang i18n.Locale) {
+	t.Helper()
 	texts := tb.MustEval(`() => [...document.querySelectorAll(
 		'[data-testid=vm-created], [data-testid=balance], [data-testid=vm-plan], [data-testid=vm-traffic], [data-testid=vm-actions] td.whitespace-nowrap, [data-testid=vm-activity] li > span:first-child'
 	)].map(e => e.textContent.trim())`).Arr()
 	if len(texts) < 4 {
-		tb.t.Fatalf("found only %d dates and figures on the VM page", len(texts))
+		t.Fatalf("found only %d dates and figures on the VM page", len(texts))
 	}
 	for _, x := range texts {
 		s := x.Str()
 		switch {
 		case lang == i18n.FA && (asciiDigitRe.MatchString(s) || !persianDigitRe.MatchString(s)):
-			tb.t.Errorf("fa VM page: %q is not written in Persian digits", s)
+			t.Errorf("fa VM page: %q is not written in Persian digits", s)
 		case lang == i18n.EN && (persianDigitRe.MatchString(s) || !asciiDigitRe.MatchString(s)):
-			tb.t.Errorf("en VM page: %q is not written in Latin digits", s)
+			t.Errorf("en VM page: %q is not written in Latin digits", s)
 		}
 	}
 	created := tb.MustElement("[data-testid=vm-created]").MustText()
 	if lang == i18n.FA && !jalaliYear.MatchString(created) {
-		tb.t.Errorf("fa created date %q is not a Jalali date", created)
+		t.Errorf("fa created date %q is not a Jalali date", created)
 	}
 	if lang == i18n.EN && !strings.Contains(created, time.Now().UTC().Format("2006")) {
-		tb.t.Errorf("en created date %q lacks this Gregorian year", created)
+		t.Errorf("en created date %q lacks this Gregorian year", created)
 	}
 }
-
-// fullScreenshot saves the whole page, not just the viewport, as artefacts/<name>.png.
-func (tb *tab) fullScreenshot(name string) { tb.t.Helper(); tb.capture(name, true) }

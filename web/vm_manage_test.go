@@ -8,6 +8,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 )
 
@@ -31,11 +32,11 @@ func manageWorld(t *testing.T) *vmWorld {
 
 func TestAPIVMManage(t *testing.T) {
 	w := manageWorld(t)
-	reader, _ := mintToken(t, w.a, w.ana.email, services.ScopeVMRead)
+	reader, _ := w.a.MintToken(t, w.ana.email, services.ScopeVMRead)
 	readOnly := func(*vmWorld) string { return reader }
-	key := func(want string) func(t *testing.T, w *vmWorld, r response) {
-		return func(t *testing.T, w *vmWorld, r response) {
-			if msg := apiErrorOf(t, r).Error.Message; msg != i18n.T(i18n.FA, want) {
+	key := func(want string) func(t *testing.T, w *vmWorld, r testkit.Response) {
+		return func(t *testing.T, w *vmWorld, r testkit.Response) {
+			if msg := testkit.APIErrorOf(t, r).Error.Message; msg != i18n.T(i18n.FA, want) {
 				t.Errorf("message %q, want %s", msg, want)
 			}
 		}
@@ -47,13 +48,13 @@ func TestAPIVMManage(t *testing.T) {
 		{name: "resize to an unknown plan", method: "POST", path: "/api/v1/vms/{db}/resize", token: anaToken, body: `{"plan_slug":"mega"}`, status: 422, fields: []string{"plan_slug"}},
 		{name: "resize with a field it does not take", method: "POST", path: "/api/v1/vms/{db}/resize", token: anaToken, body: `{"plan":"pro"}`, status: 422, fields: []string{"plan"}},
 		{name: "resize to the plan it has", method: "POST", path: "/api/v1/vms/{db}/resize", token: anaToken, body: `{"plan_slug":"starter"}`, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				if a := decode[actionBody](t, r).Action; a.Type != "resize" || a.Status != "completed" || a.ResourceID != w.db {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+				if a := testkit.Decode[actionBody](t, r).Action; a.Type != "resize" || a.Status != "completed" || a.ResourceID != w.db {
 					t.Errorf("action %+v", a)
 				}
 			}},
 		{name: "resize without a node", method: "POST", path: "/api/v1/vms/{db}/resize", token: anaToken, body: `{"plan_slug":"pro"}`, status: 503,
-			check: func(t *testing.T, w *vmWorld, r response) {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 				if vm := vmRow(t, w.a, w.db); vm.PlanSlug != "starter" || vm.Locked {
 					t.Errorf("a resize that did not happen left plan %q, locked %v", vm.PlanSlug, vm.Locked)
 				}
@@ -62,7 +63,7 @@ func TestAPIVMManage(t *testing.T) {
 		{name: "resize with a read-only token", method: "POST", path: "/api/v1/vms/{db}/resize", token: readOnly, body: `{"plan_slug":"pro"}`, status: 403},
 
 		{name: "snapshots of a VM not placed", method: "GET", path: "/api/v1/vms/{db}/snapshots", token: anaToken, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 				if r.Body != `{"snapshots":[]}`+"\n" {
 					t.Errorf("body %q", r.Body)
 				}
@@ -90,19 +91,19 @@ func TestAPIVMManage(t *testing.T) {
 
 func TestVMPageManage(t *testing.T) {
 	w := manageWorld(t)
-	c := w.a.client(t)
-	c.signIn(w.ana.email, testPassword)
+	c := w.a.Client(t)
+	c.SignIn(w.ana.email, testkit.Password)
 
-	r := c.get("/vms/" + w.web + "?lang=en")
-	mustStatus(t, "page of a running VM", r, 200)
+	r := c.Get("/vms/" + w.web + "?lang=en")
+	testkit.MustStatus(t, "page of a running VM", r, 200)
 	for _, want := range []string{`data-testid="resize-form"`, `data-testid="snapshot-form"`, `data-testid="rebuild-form"`, `data-testid="resize-stop-first"`,
 		`data-confirm-text="Web Server"`, "Shut the VM down first to resize it.", "No snapshots yet."} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("the page of a running VM lacks %s", want)
 		}
 	}
-	r = c.get("/vms/" + w.db + "?lang=fa")
-	if strings.Contains(r.Body, `data-testid="resize-stop-first"`) || !contains(r.Body, i18n.T(i18n.FA, "vm.resize")) {
+	r = c.Get("/vms/" + w.db + "?lang=fa")
+	if strings.Contains(r.Body, `data-testid="resize-stop-first"`) || !testkit.Contains(r.Body, i18n.T(i18n.FA, "vm.resize")) {
 		t.Error("the page of a stopped VM does not offer resizing")
 	}
 	if !regexp.MustCompile(`<option value="nano" disabled[ >]`).MatchString(r.Body) {
@@ -110,30 +111,30 @@ func TestVMPageManage(t *testing.T) {
 	}
 
 	// Refusals come back beside the field, in Persian.
-	r = c.post("/vms/"+w.db+"/resize", form("plan_slug", "nano"))
-	mustStatus(t, "resize to a smaller disk", r, 422)
-	if got := fieldErrors(r.Body)["plan_slug"]; got != i18n.T(i18n.FA, "vm.resize_disk_shrinks") {
+	r = c.Post("/vms/"+w.db+"/resize", testkit.Form("plan_slug", "nano"))
+	testkit.MustStatus(t, "resize to a smaller disk", r, 422)
+	if got := testkit.FieldErrors(r.Body)["plan_slug"]; got != i18n.T(i18n.FA, "vm.resize_disk_shrinks") {
 		t.Errorf("plan_slug error %q", got)
 	}
-	r = c.post("/vms/"+w.db+"/snapshots", form("name", "Bad Name"))
-	mustStatus(t, "snapshot with a bad name", r, 422)
-	if got := fieldErrors(r.Body)["name"]; got != i18n.T(i18n.FA, "vm.snapshot_name_invalid") {
+	r = c.Post("/vms/"+w.db+"/snapshots", testkit.Form("name", "Bad Name"))
+	testkit.MustStatus(t, "snapshot with a bad name", r, 422)
+	if got := testkit.FieldErrors(r.Body)["name"]; got != i18n.T(i18n.FA, "vm.snapshot_name_invalid") {
 		t.Errorf("name error %q", got)
 	}
-	r = c.post("/vms/"+w.db+"/rebuild", form("os_template_slug", "debian-12", "confirm", "db"))
-	mustStatus(t, "rebuild without the name typed", r, 422)
-	if got := fieldErrors(r.Body)["confirm"]; got != i18n.T(i18n.FA, "vm.delete_name_mismatch") {
+	r = c.Post("/vms/"+w.db+"/rebuild", testkit.Form("os_template_slug", "debian-12", "confirm", "db"))
+	testkit.MustStatus(t, "rebuild without the name typed", r, 422)
+	if got := testkit.FieldErrors(r.Body)["confirm"]; got != i18n.T(i18n.FA, "vm.delete_name_mismatch") {
 		t.Errorf("confirm error %q", got)
 	}
-	r = c.post("/vms/"+w.web+"/resize", form("plan_slug", "pro"))
-	mustStatus(t, "resize a running VM", r, 409)
-	if !contains(r.Body, i18n.T(i18n.FA, "vm.must_be_stopped")) {
+	r = c.Post("/vms/"+w.web+"/resize", testkit.Form("plan_slug", "pro"))
+	testkit.MustStatus(t, "resize a running VM", r, 409)
+	if !testkit.Contains(r.Body, i18n.T(i18n.FA, "vm.must_be_stopped")) {
 		t.Error("the refusal is not shown on the page")
 	}
 
 	// Accepted: back to the page's section with a message.
-	r = c.post("/vms/"+w.db+"/resize", form("plan_slug", "starter"))
-	mustStatus(t, "resize to the plan it has", r, 303)
+	r = c.Post("/vms/"+w.db+"/resize", testkit.Form("plan_slug", "starter"))
+	testkit.MustStatus(t, "resize to the plan it has", r, 303)
 	if r.Location() != "/vms/"+w.db+"#resize" {
 		t.Errorf("redirected to %q", r.Location())
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -15,30 +16,30 @@ import (
 var vmTabNames = []string{"overview", "snapshots", "network", "settings", "danger"}
 
 // showTab presses a tab of the VM page and waits until its panel is the one shown.
-func (tb *tab) showTab(name string) {
-	tb.t.Helper()
+func showTab(t *testing.T, tb *testkit.Tab, name string) {
+	t.Helper()
 	tb.MustElement(`.vm-tab[data-tab="` + name + `"]`).MustClick()
-	tb.wantTab(name)
+	wantTab(t, tb, name)
 }
 
 // wantTab checks that the page shows the tab name (and only it), that the
 // address names it, and that the status header is in sight above it.
-func (tb *tab) wantTab(name string) {
-	tb.t.Helper()
-	tb.waitDOM(10*time.Second, "the "+name+" panel is the one shown", `(name) =>
+func wantTab(t *testing.T, tb *testkit.Tab, name string) {
+	t.Helper()
+	tb.WaitDOM(10*time.Second, "the "+name+" panel is the one shown", `(name) =>
 		[...document.querySelectorAll('[data-tab-panel]')].every(p => p.hidden === (p.dataset.tabPanel !== name)) &&
 		document.querySelector('.vm-tab[aria-current=page]')?.dataset.tab === name`, name)
-	q, err := url.ParseQuery(tb.settledEval(`() => location.search.slice(1)`).Str())
+	q, err := url.ParseQuery(tb.SettledEval(`() => location.search.slice(1)`).Str())
 	if err != nil {
-		tb.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if got := q.Get("tab"); got != name && !(name == "overview" && got == "") {
-		tb.t.Errorf("the address names the tab %q, want %q", got, name)
+		t.Errorf("the address names the tab %q, want %q", got, name)
 	}
 	// One evaluation: the poll may replace the header between two.
-	box := tb.settledEval(`() => { const r = document.querySelector('#vm-live [data-status]')?.getBoundingClientRect(); return r ? [r.width, r.y] : [0, -1]; }`).Arr()
+	box := tb.SettledEval(`() => { const r = document.querySelector('#vm-live [data-status]')?.getBoundingClientRect(); return r ? [r.width, r.y] : [0, -1]; }`).Arr()
 	if w, y := box[0].Num(), box[1].Num(); w == 0 || y < 0 || y > 844 {
-		tb.t.Errorf("on the %s tab the status is not in sight (width %.0f at y %.0f)", name, w, y)
+		t.Errorf("on the %s tab the status is not in sight (width %.0f at y %.0f)", name, w, y)
 	}
 }
 
@@ -51,46 +52,46 @@ func TestVMPageTabs(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.web, vmstatus.Running)
 	for _, lang := range []string{"fa", "en"} {
-		p := newTab(t, newBrowser(t), w.a.URL)
-		p.open("/signin?lang=" + lang)
-		p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
-		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
+		p.Open("/signin?lang=" + lang)
+		p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
+		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
 		for _, size := range []string{"desktop", "phone"} {
-			p.open("/vms/" + w.web)
+			p.Open("/vms/" + w.web)
 			if size == "phone" {
-				p.atPhoneSize()
+				p.AtPhoneSize()
 			} else {
-				p.atDesktopSize()
+				p.AtDesktopSize()
 			}
-			p.wantTab("overview")
+			wantTab(t, p, "overview")
 			for _, name := range vmTabNames {
-				p.showTab(name)
+				showTab(t, p, name)
 				if size == "phone" {
-					p.atPhoneSize() // nothing on the tab scrolls sideways
+					p.AtPhoneSize() // nothing on the tab scrolls sideways
 				}
-				p.fullScreenshot("vm-tab-" + name + "-" + lang + "-" + size)
+				p.SaveFullScreenshot("vm-tab-" + name + "-" + lang + "-" + size)
 			}
 			p.MustReload().MustWaitLoad()
-			p.wantTab("danger")
+			wantTab(t, p, "danger")
 		}
-		p.atDesktopSize()
+		p.AtDesktopSize()
 
 		// A refused hostname brings the settings tab back with the field in focus.
-		p.open("/vms/" + w.web)
-		p.showTab("settings")
+		p.Open("/vms/" + w.web)
+		showTab(t, p, "settings")
 		p.MustElement("#f-hostname").MustSelectAllText().MustInput("not a hostname!")
-		p.click(`[data-testid=hostname-form] button[type=submit]`, `[data-field-error=hostname]`)
-		p.wantTab("settings")
+		p.Click(`[data-testid=hostname-form] button[type=submit]`, `[data-field-error=hostname]`)
+		wantTab(t, p, "settings")
 		if id := p.MustEval(`() => document.activeElement?.id`).Str(); id != "f-hostname" {
 			t.Errorf("%s: after the refused hostname the focus is on %q, want f-hostname", lang, id)
 		}
 
 		// A power button in the header leads back to the tab it was pressed on,
 		// whether the reboot starts or is refused (this panel has no hypervisor).
-		p.showTab("network")
-		p.confirmClick(`[data-action=reboot]`, i18n.T(i18n.Locale(lang), "vm.confirm.reboot", "name", isolated("Web Server")))
+		showTab(t, p, "network")
+		p.ConfirmClick(`[data-action=reboot]`, i18n.T(i18n.Locale(lang), "vm.confirm.reboot", "name", testkit.Isolated("Web Server")))
 		p.MustElement(`#flash .flash-success, [data-testid=vm-message]`)
-		p.wantTab("network")
+		wantTab(t, p, "network")
 
 		// While an action runs the header polls; when it ends, the status and the
 		// overview's list of actions change, and the customer is still on the tab.
@@ -103,15 +104,15 @@ func TestVMPageTabs(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.MustReload().MustWaitLoad()
-		p.wantTab("network")
+		wantTab(t, p, "network")
 		p.MustElement(`#vm-live[data-polling]`)
 		if _, err := w.a.DB.W.ExecContext(ctx, `UPDATE actions SET status = 'completed', completed_at = unixepoch() WHERE vm_id = ?`, vm.ID); err != nil {
 			t.Fatal(err)
 		}
-		p.waitDOM(30*time.Second, "the poll brings the ended reboot into the overview", `() =>
+		p.WaitDOM(30*time.Second, "the poll brings the ended reboot into the overview", `() =>
 			!document.querySelector('#vm-live[data-polling]') &&
 			[...document.querySelectorAll('#vm-overview [data-testid=vm-actions] tbody tr')].length > 0 &&
 			!document.querySelector('#vm-overview [data-testid=vm-actions] .badge-creating')`)
-		p.wantTab("network")
+		wantTab(t, p, "network")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"abrak/testkit"
 )
 
 // shownPanels lists the VM page's panels that are not hidden.
@@ -31,8 +33,8 @@ func TestVMPageTabsHaveAddresses(t *testing.T) {
 		base + "?tab=console": "overview", // the console is a page of its own
 		base + "?tab=nope":    "overview",
 	} {
-		r := c.get(path)
-		mustStatus(t, path, r, http.StatusOK)
+		r := c.Get(path)
+		testkit.MustStatus(t, path, r, http.StatusOK)
 		if got := shownPanels(r.Body); len(got) != 1 || got[0] != want {
 			t.Errorf("%s shows the panels %v, want [%s]", path, got, want)
 		}
@@ -45,20 +47,20 @@ func TestVMPageTabsHaveAddresses(t *testing.T) {
 	}
 
 	// Refused: the hostname's tab opens, whatever tab the form was sent from.
-	r := c.post(base+"/hostname", form("hostname", "no_good", "tab", "overview"))
-	mustStatus(t, "bad hostname", r, http.StatusUnprocessableEntity)
+	r := c.Post(base+"/hostname", testkit.Form("hostname", "no_good", "tab", "overview"))
+	testkit.MustStatus(t, "bad hostname", r, http.StatusUnprocessableEntity)
 	if got := shownPanels(r.Body); len(got) != 1 || got[0] != "settings" {
 		t.Errorf("a refused hostname shows the panels %v, want [settings]", got)
 	}
 	// Done: back to the tab it was sent from.
-	r = c.post(base+"/hostname", form("hostname", "web-2", "tab", "settings"))
-	mustStatus(t, "hostname", r, http.StatusSeeOther)
+	r = c.Post(base+"/hostname", testkit.Form("hostname", "web-2", "tab", "settings"))
+	testkit.MustStatus(t, "hostname", r, http.StatusSeeOther)
 	if got := r.Location(); got != base+"?tab=settings" {
 		t.Errorf("after the hostname the browser goes to %q", got)
 	}
 	// A refusal above the page (this panel has no hypervisor to reboot on)
 	// keeps the tab the button was pressed on.
-	r = c.post(base+"/power/reboot", form("tab", "network"))
+	r = c.Post(base+"/power/reboot", testkit.Form("tab", "network"))
 	switch r.Status {
 	case http.StatusSeeOther:
 		if got := r.Location(); got != base+"?tab=network" {
@@ -72,8 +74,8 @@ func TestVMPageTabsHaveAddresses(t *testing.T) {
 
 	// The poll answers the header, and the overview and network parts out of
 	// band, never a panel: swapping them keeps the tab.
-	live := c.do("GET", base+"?live=true", nil, htmx())
-	mustStatus(t, "poll", live, http.StatusOK)
+	live := c.Do("GET", base+"?live=true", nil, htmx())
+	testkit.MustStatus(t, "poll", live, http.StatusOK)
 	for _, want := range []string{`id="vm-live"`, `id="vm-overview" hx-swap-oob="true"`, `id="vm-network" hx-swap-oob="true"`} {
 		if !strings.Contains(live.Body, want) {
 			t.Errorf("the poll's answer lacks %s", want)

@@ -12,6 +12,7 @@ import (
 
 	"abrak/services"
 	"abrak/store"
+	"abrak/testkit"
 	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
@@ -26,7 +27,7 @@ const (
 )
 
 // seedCatalog puts one region, two plans and one OS template into the database.
-func seedCatalog(t testing.TB, a *testApp) {
+func seedCatalog(t testing.TB, a *testkit.App) {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -48,15 +49,15 @@ type vmCustomer struct {
 	token string
 }
 
-func newVMCustomer(t testing.TB, a *testApp, email string, balance int64) vmCustomer {
+func newVMCustomer(t testing.TB, a *testkit.App, email string, balance int64) vmCustomer {
 	t.Helper()
-	u := a.createUser(t, email, testPassword)
+	u := a.CreateUser(t, email, testkit.Password)
 	if balance > 0 {
 		if _, err := a.DB.Credit(context.Background(), u.ID, balance, "topup", "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tok, _ := mintToken(t, a, email, services.AllScopes...)
+	tok, _ := a.MintToken(t, email, services.AllScopes...)
 	return vmCustomer{email: email, id: u.ID, token: tok}
 }
 
@@ -67,10 +68,10 @@ func orderBody(hostname, name string) string {
 }
 
 // orderVM orders a VM through the API and returns its UUID; without a node the answer is 503.
-func orderVM(t testing.TB, a *testApp, c vmCustomer, hostname, name string) string {
+func orderVM(t testing.TB, a *testkit.App, c vmCustomer, hostname, name string) string {
 	t.Helper()
-	r := apiCall(t, a, http.MethodPost, "/api/v1/vms", c.token, orderBody(hostname, name))
-	mustStatus(t, "order "+hostname, r, http.StatusServiceUnavailable)
+	r := a.APICall(t, http.MethodPost, "/api/v1/vms", c.token, orderBody(hostname, name))
+	testkit.MustStatus(t, "order "+hostname, r, http.StatusServiceUnavailable)
 	loc := r.Header.Get("Location")
 	uuid, ok := strings.CutPrefix(loc, "/api/v1/vms/")
 	if !ok || uuid == "" {
@@ -79,7 +80,7 @@ func orderVM(t testing.TB, a *testApp, c vmCustomer, hostname, name string) stri
 	return uuid
 }
 
-func vmRow(t testing.TB, a *testApp, uuid string) store.VM {
+func vmRow(t testing.TB, a *testkit.App, uuid string) store.VM {
 	t.Helper()
 	vm, err := a.DB.VMByUUID(context.Background(), uuid)
 	if err != nil {
@@ -89,7 +90,7 @@ func vmRow(t testing.TB, a *testApp, uuid string) store.VM {
 }
 
 // settle makes a VM look built and idle: the given status, its create action finished.
-func settle(t testing.TB, a *testApp, uuid string, status vmstatus.Status) {
+func settle(t testing.TB, a *testkit.App, uuid string, status vmstatus.Status) {
 	t.Helper()
 	ctx := context.Background()
 	vm := vmRow(t, a, uuid)
@@ -101,7 +102,9 @@ func settle(t testing.TB, a *testApp, uuid string, status vmstatus.Status) {
 	}
 }
 
-func balanceOf(t testing.TB, a *testApp, email string) int64 { return a.user(t, email).BalanceRials }
+func balanceOf(t testing.TB, a *testkit.App, email string) int64 {
+	return a.User(t, email).BalanceRials
+}
 
 type vmBody struct {
 	VM struct {
@@ -120,18 +123,21 @@ type vmBody struct {
 		Region     string                      `json:"region"`
 		PublicIP   *string                     `json:"public_ip"`
 		Networks   struct {
-			V4 []struct {
-				IPAddress string `json:"ip_address"`
-				Netmask   string `json:"netmask"`
-				Gateway   string `json:"gateway"`
-				Type      string `json:"type"`
-			} `json:"v4"`
+			V4 []apiV4 `json:"v4"`
 		} `json:"networks"`
 		CreatedAt       string `json:"created_at"`
 		Locked          bool   `json:"locked"`
 		OrderStatus     string `json:"order_status"`
 		NodeUnavailable bool   `json:"node_unavailable"`
 	} `json:"vm"`
+}
+
+// apiV4 is an IPv4 address of a VM as the API shows it.
+type apiV4 struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
 }
 
 type listBody struct {
@@ -152,18 +158,9 @@ type actionBody struct {
 	} `json:"action"`
 }
 
-func decode[T any](t testing.TB, r response) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal([]byte(r.Body), &v); err != nil {
-		t.Fatalf("body is not the expected JSON (%v): %s", err, trim(r.Body))
-	}
-	return v
-}
-
 // vmWorld is two customers with VMs: ana has "Web Server" and "db-1", bob has one.
 type vmWorld struct {
-	a        *testApp
+	a        *testkit.App
 	ana, bob vmCustomer
 	web, db  string // ana's VMs
 	bobs     string // bob's VM
@@ -171,7 +168,7 @@ type vmWorld struct {
 
 func newVMWorld(t testing.TB) *vmWorld {
 	t.Helper()
-	a := newTestApp(t, withAPIRateLimit(100_000, 100_000))
+	a := testkit.NewApp(t, testkit.WithAPIRateLimit(100_000, 100_000))
 	seedCatalog(t, a)
 	w := &vmWorld{a: a,
 		ana: newVMCustomer(t, a, "ana@example.com", startBalanceRials),
@@ -192,7 +189,7 @@ type apiRow struct {
 	header []string
 	status int
 	fields []string // a 422 must name each
-	check  func(t *testing.T, w *vmWorld, r response)
+	check  func(t *testing.T, w *vmWorld, r testkit.Response)
 }
 
 func (w *vmWorld) expand(path string) string {
@@ -202,27 +199,21 @@ func (w *vmWorld) expand(path string) string {
 func anaToken(w *vmWorld) string { return w.ana.token }
 func bobToken(w *vmWorld) string { return w.bob.token }
 
+// runAPIRows runs each row as an APIScenario against w's panel, its token and
+// the VMs' UUIDs in its path taken from w.
 func runAPIRows(t *testing.T, w *vmWorld, rows []apiRow) {
 	t.Helper()
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
-			tok := ""
+			s := testkit.APIScenario{Name: row.name, Method: row.method, URL: w.expand(row.path), Headers: row.header, Body: row.body,
+				ExpectedStatus: row.status, ExpectedFields: row.fields}
 			if row.token != nil {
-				tok = row.token(w)
-			}
-			r := apiCall(t, w.a, row.method, w.expand(row.path), tok, row.body, row.header...)
-			mustStatus(t, row.method+" "+row.path, r, row.status)
-			if r.Status >= 400 {
-				e := apiErrorOf(t, r)
-				for _, f := range row.fields {
-					if e.Error.Fields[f] == "" {
-						t.Errorf("fields %v do not name %q", e.Error.Fields, f)
-					}
-				}
+				s.Token = row.token(w)
 			}
 			if row.check != nil {
-				row.check(t, w, r)
+				s.After = func(t *testing.T, r testkit.Response) { row.check(t, w, r) }
 			}
+			s.Test(t, w.a)
 		})
 	}
 }
@@ -230,17 +221,17 @@ func runAPIRows(t *testing.T, w *vmWorld, rows []apiRow) {
 func TestAPIListVMs(t *testing.T) {
 	w := newVMWorld(t)
 	webIP := vmRow(t, w.a, w.web).PublicIP
-	total := func(want int) func(t *testing.T, w *vmWorld, r response) {
-		return func(t *testing.T, w *vmWorld, r response) {
-			if got := decode[listBody](t, r).Meta.Total; got != want {
-				t.Errorf("total %d, want %d: %s", got, want, trim(r.Body))
+	total := func(want int) func(t *testing.T, w *vmWorld, r testkit.Response) {
+		return func(t *testing.T, w *vmWorld, r testkit.Response) {
+			if got := testkit.Decode[listBody](t, r).Meta.Total; got != want {
+				t.Errorf("total %d, want %d: %s", got, want, testkit.Trim(r.Body))
 			}
 		}
 	}
 	runAPIRows(t, w, []apiRow{
 		{name: "no token", method: "GET", path: "/api/v1/vms", status: 401},
-		{name: "all of ana's", method: "GET", path: "/api/v1/vms", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
-			b := decode[listBody](t, r)
+		{name: "all of ana's", method: "GET", path: "/api/v1/vms", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+			b := testkit.Decode[listBody](t, r)
 			if b.Meta.Total != 2 || b.Meta.Limit != 50 || b.Meta.Offset != 0 || len(b.VMs) != 2 {
 				t.Errorf("meta %+v with %d VMs, want 2 of limit 50 at 0", b.Meta, len(b.VMs))
 			}
@@ -252,13 +243,13 @@ func TestAPIListVMs(t *testing.T) {
 			}
 		}},
 		{name: "bob sees only his", method: "GET", path: "/api/v1/vms", token: bobToken, status: 200, check: total(1)},
-		{name: "a page of one has a next link", method: "GET", path: "/api/v1/vms?limit=1&status=creating", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "a page of one has a next link", method: "GET", path: "/api/v1/vms?limit=1&status=creating", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			want := `</api/v1/vms?limit=1&offset=1&status=creating>; rel="next"`
 			if link := r.Header.Get("Link"); !strings.Contains(link, want) || strings.Contains(link, `rel="prev"`) {
 				t.Errorf("Link %q, want it to hold %s and no prev", link, want)
 			}
 		}},
-		{name: "the second page has a prev link", method: "GET", path: "/api/v1/vms?limit=1&offset=1", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "the second page has a prev link", method: "GET", path: "/api/v1/vms?limit=1&offset=1", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if link := r.Header.Get("Link"); !strings.Contains(link, `</api/v1/vms?limit=1&offset=0>; rel="prev"`) || strings.Contains(link, `rel="next"`) {
 				t.Errorf("Link %q", link)
 			}
@@ -273,9 +264,9 @@ func TestAPIListVMs(t *testing.T) {
 		{name: "negative offset", method: "GET", path: "/api/v1/vms?offset=-1", token: anaToken, status: 422, fields: []string{"offset"}},
 		{name: "q matches the name whatever its case", method: "GET", path: "/api/v1/vms?q=wEB+sERVER", token: anaToken, status: 200, check: total(1)},
 		{name: "q matches the ip", method: "GET", path: "/api/v1/vms?q=" + webIP, token: anaToken, status: 200, check: total(1)},
-		{name: "q matches the uuid in capitals", method: "GET", path: "/api/v1/vms?q=" + strings.ToUpper(w.db[:13]), token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
-			if b := decode[listBody](t, r); b.Meta.Total != 1 || !strings.Contains(r.Body, w.db) {
-				t.Errorf("q by uuid: %s", trim(r.Body))
+		{name: "q matches the uuid in capitals", method: "GET", path: "/api/v1/vms?q=" + strings.ToUpper(w.db[:13]), token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+			if b := testkit.Decode[listBody](t, r); b.Meta.Total != 1 || !strings.Contains(r.Body, w.db) {
+				t.Errorf("q by uuid: %s", testkit.Trim(r.Body))
 			}
 		}},
 		{name: "q never reaches another customer's VMs", method: "GET", path: "/api/v1/vms?q=" + w.bobs, token: anaToken, status: 200, check: total(0)},
@@ -284,24 +275,24 @@ func TestAPIListVMs(t *testing.T) {
 }
 
 func TestAPIListNeedsReadScope(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	newVMCustomer(t, a, "ana@example.com", 0)
-	tok, _ := mintToken(t, a, "ana@example.com", services.ScopeAccount)
-	r := apiCall(t, a, "GET", "/api/v1/vms", tok, "")
-	mustStatus(t, "list without vm:read", r, 403)
-	if e := apiErrorOf(t, r); !strings.Contains(e.Error.Message, "vm:read") {
+	tok, _ := a.MintToken(t, "ana@example.com", services.ScopeAccount)
+	r := a.APICall(t, "GET", "/api/v1/vms", tok, "")
+	testkit.MustStatus(t, "list without vm:read", r, 403)
+	if e := testkit.APIErrorOf(t, r); !strings.Contains(e.Error.Message, "vm:read") {
 		t.Errorf("message %q does not name the scope", e.Error.Message)
 	}
-	r = apiCall(t, a, "POST", "/api/v1/vms", tok, orderBody("x-1", "x"))
-	mustStatus(t, "create without vm:create", r, 403)
+	r = a.APICall(t, "POST", "/api/v1/vms", tok, orderBody("x-1", "x"))
+	testkit.MustStatus(t, "create without vm:create", r, 403)
 }
 
 func TestAPIGetVMBody(t *testing.T) {
 	w := newVMWorld(t)
-	r := apiCall(t, w.a, "GET", "/api/v1/vms/"+w.web, w.ana.token, "")
-	mustStatus(t, "get", r, 200)
-	v := decode[vmBody](t, r).VM
+	r := w.a.APICall(t, "GET", "/api/v1/vms/"+w.web, w.ana.token, "")
+	testkit.MustStatus(t, "get", r, 200)
+	v := testkit.Decode[vmBody](t, r).VM
 	if v.UUID != w.web || v.DisplayName != "Web Server" || v.Hostname != "web-1" || v.Status != "creating" || v.Region != "thr-1" {
 		t.Errorf("vm %+v", v)
 	}
@@ -328,117 +319,6 @@ func TestAPIGetVMBody(t *testing.T) {
 	}
 }
 
-func TestAPICreateVM(t *testing.T) {
-	t.Run("no hypervisor: 503, the order kept and paid once", func(t *testing.T) {
-		a := newTestApp(t)
-		seedCatalog(t, a)
-		ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
-		r := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"))
-		mustStatus(t, "create", r, 503)
-		if e := apiErrorOf(t, r); e.Error.Code != "unavailable" {
-			t.Errorf("code %q, want unavailable", e.Error.Code)
-		}
-		uuid := strings.TrimPrefix(r.Header.Get("Location"), "/api/v1/vms/")
-		vm := vmRow(t, a, uuid)
-		if vm.Status != "creating" || vm.OrderStatus != vmstatus.OrderPending || vm.UserID != ana.id {
-			t.Errorf("vm %s: status %q order %q", uuid, vm.Status, vm.OrderStatus)
-		}
-		if got := balanceOf(t, a, ana.email); got != startBalanceRials-starterPriceRials {
-			t.Errorf("balance %d, want %d", got, startBalanceRials-starterPriceRials)
-		}
-		if n := a.count(t, `SELECT count(*) FROM orders WHERE user_id = ?`, ana.id); n != 1 {
-			t.Errorf("%d orders", n)
-		}
-		// The client follows the Location it was given.
-		mustStatus(t, "follow Location", apiCall(t, a, "GET", r.Header.Get("Location"), ana.token, ""), 200)
-	})
-
-	t.Run("idempotency key", func(t *testing.T) {
-		a := newTestApp(t)
-		seedCatalog(t, a)
-		ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
-		key := []string{"Idempotency-Key", "order-7f3a"}
-		first := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"), key...)
-		mustStatus(t, "first", first, 503)
-		again := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-1", "web"), key...)
-		if again.Status != 202 && again.Status != 503 {
-			t.Fatalf("repeat: status %d\n%s", again.Status, trim(again.Body))
-		}
-		if again.Header.Get("Location") != first.Header.Get("Location") {
-			t.Errorf("repeat points at %q, first at %q", again.Header.Get("Location"), first.Header.Get("Location"))
-		}
-		if n := a.count(t, `SELECT count(*) FROM vms WHERE user_id = ?`, ana.id); n != 1 {
-			t.Errorf("%d VMs after a repeated key, want 1", n)
-		}
-		if got := balanceOf(t, a, ana.email); got != startBalanceRials-starterPriceRials {
-			t.Errorf("balance %d: charged more than once", got)
-		}
-		other := apiCall(t, a, "POST", "/api/v1/vms", ana.token, orderBody("web-2", "web"), key...)
-		mustStatus(t, "same key, other body", other, 422)
-		if e := apiErrorOf(t, other); e.Error.Fields["idempotency_key"] == "" {
-			t.Errorf("fields %v do not name idempotency_key", e.Error.Fields)
-		}
-		// Another customer's identical key is theirs alone.
-		bob := newVMCustomer(t, a, "bob@example.com", startBalanceRials)
-		mustStatus(t, "bob's same key", apiCall(t, a, "POST", "/api/v1/vms", bob.token, orderBody("web-1", "web"), key...), 503)
-	})
-
-	t.Run("insufficient balance", func(t *testing.T) {
-		a := newTestApp(t)
-		seedCatalog(t, a)
-		poor := newVMCustomer(t, a, "poor@example.com", starterPriceRials-10)
-		r := apiCall(t, a, "POST", "/api/v1/vms", poor.token, orderBody("web-1", "web"))
-		mustStatus(t, "create", r, 422)
-		if e := apiErrorOf(t, r); e.Error.Fields["wallet"] == "" {
-			t.Errorf("fields %v do not name wallet", e.Error.Fields)
-		}
-		if n := a.count(t, `SELECT count(*) FROM vms`); n != 0 {
-			t.Errorf("%d VMs recorded", n)
-		}
-		if got := balanceOf(t, a, poor.email); got != starterPriceRials-10 {
-			t.Errorf("balance moved to %d", got)
-		}
-	})
-
-	w := newVMWorld(t)
-	before := balanceOf(t, w.a, w.ana.email)
-	runAPIRows(t, w, []apiRow{
-		{name: "empty body names the required fields", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			fields: []string{"plan_slug", "os_template_slug", "auth_mode"}},
-		{name: "every bad field named", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body:   `{"plan_slug":"nope","os_template_slug":"nope","auth_mode":"password","custom_password":"short","hostname":"bad_host!","region":"mars","display_name":"` + strings.Repeat("x", 65) + `"}`,
-			fields: []string{"plan_slug", "os_template_slug", "custom_password", "hostname", "region", "display_name"}},
-		{name: "unknown auth mode", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"magic"}`, fields: []string{"auth_mode"}},
-		{name: "ssh keys that are not ana's", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"ssh_key","ssh_key_ids":[999]}`, fields: []string{"ssh_key_ids"}},
-		{name: "ssh key mode without keys", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"ssh_key"}`, fields: []string{"ssh_key_ids"}},
-		{name: "unknown field", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan":"starter"}`, fields: []string{"plan"}},
-		{name: "wrong type", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan_slug":"starter","ssh_key_ids":"1"}`, fields: []string{"ssh_key_ids"}},
-		{name: "malformed JSON", method: "POST", path: "/api/v1/vms", token: anaToken, status: 400, body: `{"plan_slug":`},
-		{name: "English messages for an English client", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body:   `{"plan_slug":"nope","os_template_slug":"debian-12","auth_mode":"password","custom_password":"StrongPass123!"}`,
-			header: []string{"Accept-Language", "en"}, check: func(t *testing.T, w *vmWorld, r response) {
-				if e := apiErrorOf(t, r); e.Error.Fields["plan_slug"] != "There is no such plan." {
-					t.Errorf("plan_slug message %q", e.Error.Fields["plan_slug"])
-				}
-			}},
-		{name: "the password is never echoed", method: "POST", path: "/api/v1/vms", token: anaToken, status: 422,
-			body: `{"plan_slug":"nope","os_template_slug":"debian-12","auth_mode":"password","custom_password":"Secret-Horse-991!"}`,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				if strings.Contains(r.Body, "Secret-Horse-991!") {
-					t.Error("the answer carries the password")
-				}
-			}},
-	})
-	if got := balanceOf(t, w.a, w.ana.email); got != before {
-		t.Errorf("refused orders moved the balance from %d to %d", before, got)
-	}
-}
-
 func TestAPIVMOperations(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.db, "stopped")
@@ -448,8 +328,8 @@ func TestAPIVMOperations(t *testing.T) {
 		{name: "get unknown", method: "GET", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000", token: anaToken, status: 404},
 
 		{name: "rename", method: "PATCH", path: "/api/v1/vms/{web}", token: anaToken, body: `{"display_name":"  prod-api "}`, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				if n := decode[vmBody](t, r).VM.DisplayName; n != "prod-api" {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+				if n := testkit.Decode[vmBody](t, r).VM.DisplayName; n != "prod-api" {
 					t.Errorf("display_name %q", n)
 				}
 			}},
@@ -462,8 +342,8 @@ func TestAPIVMOperations(t *testing.T) {
 		{name: "rename unknown", method: "PATCH", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000", token: anaToken, body: `{"display_name":"x"}`, status: 404},
 
 		{name: "hostname", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{"hostname":"Web-01.example.com"}`, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				if h := decode[vmBody](t, r).VM.Hostname; h != "web-01.example.com" {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+				if h := testkit.Decode[vmBody](t, r).VM.Hostname; h != "web-01.example.com" {
 					t.Errorf("hostname %q", h)
 				}
 			}},
@@ -472,13 +352,13 @@ func TestAPIVMOperations(t *testing.T) {
 		{name: "hostname label too long", method: "POST", path: "/api/v1/vms/{web}/security/hostname", token: anaToken, body: `{"hostname":"` + strings.Repeat("a", 64) + `"}`, status: 422, fields: []string{"hostname"}},
 
 		{name: "weak password", method: "POST", path: "/api/v1/vms/{web}/security/password", token: anaToken, body: `{"password":"short"}`, status: 422, fields: []string{"password"},
-			check: func(t *testing.T, w *vmWorld, r response) {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 				if strings.Contains(r.Body, `"short"`) {
 					t.Error("the password is echoed")
 				}
 			}},
 		{name: "password for a VM that is not running", method: "POST", path: "/api/v1/vms/{db}/security/password", token: anaToken, body: `{"password":"NewStrongPass123!"}`, status: 409,
-			check: func(t *testing.T, w *vmWorld, r response) {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 				if strings.Contains(r.Body, "NewStrongPass123!") {
 					t.Error("the password is echoed")
 				}
@@ -488,8 +368,8 @@ func TestAPIVMOperations(t *testing.T) {
 		{name: "power on unknown VM", method: "POST", path: "/api/v1/vms/00000000-0000-0000-0000-000000000000/power/start", token: anaToken, status: 404},
 		{name: "power while creating", method: "POST", path: "/api/v1/vms/{web}/power/start", token: anaToken, status: 409},
 		{name: "shutdown of a stopped VM is a completed no-op", method: "POST", path: "/api/v1/vms/{db}/power/shutdown", token: anaToken, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				a := decode[actionBody](t, r).Action
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+				a := testkit.Decode[actionBody](t, r).Action
 				if a.Type != "shutdown" || a.Status != "completed" || a.ResourceType != "vm" || a.ResourceID != w.db || a.CompletedAt == nil || a.Error != nil {
 					t.Errorf("action %+v", a)
 				}
@@ -500,15 +380,15 @@ func TestAPIVMOperations(t *testing.T) {
 	})
 	runAPIRows(t, w, []apiRow{
 		{name: "the action can be polled", method: "GET", path: "/api/v1/actions/" + itoa(shutdownID), token: anaToken, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
-				if a := decode[actionBody](t, r).Action; a.ID != shutdownID || a.ResourceID != w.db {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+				if a := testkit.Decode[actionBody](t, r).Action; a.ID != shutdownID || a.ResourceID != w.db {
 					t.Errorf("action %+v", a)
 				}
 			}},
 		{name: "bob cannot poll it", method: "GET", path: "/api/v1/actions/" + itoa(shutdownID), token: bobToken, status: 404},
 		{name: "action id not a number", method: "GET", path: "/api/v1/actions/abc", token: anaToken, status: 404},
 		{name: "a VM's actions", method: "GET", path: "/api/v1/vms/{db}/actions?limit=2", token: anaToken, status: 200,
-			check: func(t *testing.T, w *vmWorld, r response) {
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 				var b struct {
 					Actions []struct{ Type, Status string } `json:"actions"`
 					Meta    struct{ Total, Limit int }      `json:"meta"`
@@ -527,37 +407,37 @@ func TestAPIVMOperations(t *testing.T) {
 		{name: "actions limit out of range", method: "GET", path: "/api/v1/vms/{db}/actions?limit=500", token: anaToken, status: 422, fields: []string{"limit"}},
 
 		// An order still waiting for a hypervisor is cancelled and refunded.
-		{name: "delete while waiting for a hypervisor", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "delete while waiting for a hypervisor", method: "DELETE", path: "/api/v1/vms/{web}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if vm := vmRow(t, w.a, w.web); vm.Status != vmstatus.Destroyed || vm.OrderStatus != vmstatus.OrderRefunded {
 				t.Errorf("cancelled VM: status %q, order %q", vm.Status, vm.OrderStatus)
 			}
-			if n := w.a.count(t, `SELECT count(*) FROM ledger l JOIN vms v ON v.uuid = l.ref WHERE v.uuid = ? AND l.kind = 'refund'`, w.web); n != 1 {
+			if n := w.a.Count(t, `SELECT count(*) FROM ledger l JOIN vms v ON v.uuid = l.ref WHERE v.uuid = ? AND l.kind = 'refund'`, w.web); n != 1 {
 				t.Errorf("%d refunds for the cancelled order", n)
 			}
 		}},
-		{name: "delete", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "delete", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Deleted {
 				t.Errorf("status %q after delete, want deleted (in the recycle bin) at once", vm.Status)
 			}
-			if b := decode[listBody](t, apiCall(t, w.a, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 0 {
+			if b := testkit.Decode[listBody](t, w.a.APICall(t, "GET", "/api/v1/vms", w.ana.token, "")); b.Meta.Total != 0 {
 				t.Errorf("the list still counts %d VMs", b.Meta.Total)
 			}
 		}},
 		// Asked again it is still in the bin (a retry loses nothing); purge empties it.
-		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Deleted {
 				t.Errorf("status %q after a second delete, want still deleted", vm.Status)
 			}
 		}},
-		{name: "delete for good", method: "DELETE", path: "/api/v1/vms/{db}?purge=true", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "delete for good", method: "DELETE", path: "/api/v1/vms/{db}?purge=true", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Destroyed {
 				t.Errorf("status %q after purge", vm.Status)
 			}
 		}},
 		{name: "delete what is gone", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
-		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r response) {
+		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if !strings.Contains(r.Body, w.db) {
-				t.Errorf("status=destroyed lacks the deleted VM: %s", trim(r.Body))
+				t.Errorf("status=destroyed lacks the deleted VM: %s", testkit.Trim(r.Body))
 			}
 		}},
 	})
@@ -569,7 +449,10 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestAPIVMIsolation(t *testing.T) {
 	w := newVMWorld(t)
 	settle(t, w.a, w.web, "stopped")
-	routes := []struct{ method, path, body string }{
+	// Every answer to bob is the 404 of a VM that does not exist, saying nothing of ana's.
+	notAnas := []string{"Web Server", vmRow(t, w.a, w.web).PublicIP}
+	var rows []testkit.APIScenario
+	for _, rt := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/vms/{web}", ""},
 		{"PATCH", "/api/v1/vms/{web}", `{"display_name":"mine now"}`},
 		{"DELETE", "/api/v1/vms/{web}", ""},
@@ -588,16 +471,11 @@ func TestAPIVMIsolation(t *testing.T) {
 		{"DELETE", "/api/v1/vms/{web}/snapshots/mine", ""},
 		{"POST", "/api/v1/vms/{web}/rebuild", `{}`},
 		{"POST", "/api/v1/vms/{web}/console", ""},
+	} {
+		rows = append(rows, testkit.APIScenario{Name: "bob " + rt.method + " " + rt.path, Method: rt.method, URL: w.expand(rt.path),
+			Token: w.bob.token, Body: rt.body, ExpectedStatus: 404, NotExpectedContent: notAnas})
 	}
-	for _, rt := range routes {
-		r := apiCall(t, w.a, rt.method, w.expand(rt.path), w.bob.token, rt.body)
-		if r.Status != 404 {
-			t.Errorf("bob %s %s: status %d, want 404", rt.method, rt.path, r.Status)
-		}
-		if strings.Contains(r.Body, "Web Server") || strings.Contains(r.Body, vmRow(t, w.a, w.web).PublicIP) {
-			t.Errorf("bob %s %s: the answer reveals ana's VM", rt.method, rt.path)
-		}
-	}
+	testkit.RunAPIScenarios(t, w.a, rows)
 	vm := vmRow(t, w.a, w.web)
 	if vm.DisplayName != "Web Server" || vm.Hostname != "web-1" || vm.Status != "stopped" {
 		t.Errorf("bob's requests changed ana's VM: %+v", vm)
@@ -605,7 +483,7 @@ func TestAPIVMIsolation(t *testing.T) {
 }
 
 func TestAPICatalog(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	ana := newVMCustomer(t, a, "ana@example.com", 0)
 	var plans struct {
@@ -618,8 +496,8 @@ func TestAPICatalog(t *testing.T) {
 			PriceMonthly int64 `json:"price_monthly"`
 		} `json:"plans"`
 	}
-	r := apiCall(t, a, "GET", "/api/v1/plans", ana.token, "", "Accept-Language", "en")
-	mustStatus(t, "plans", r, 200)
+	r := a.APICall(t, "GET", "/api/v1/plans", ana.token, "", "Accept-Language", "en")
+	testkit.MustStatus(t, "plans", r, 200)
 	if err := json.Unmarshal([]byte(r.Body), &plans); err != nil || len(plans.Plans) != 2 {
 		t.Fatalf("plans: %v %s", err, r.Body)
 	}
@@ -628,28 +506,28 @@ func TestAPICatalog(t *testing.T) {
 		p.PriceHourly != starterPriceRials || p.PriceMonthly != starterPriceRials*730 {
 		t.Errorf("plan %+v", p)
 	}
-	r = apiCall(t, a, "GET", "/api/v1/plans", ana.token, "")
+	r = a.APICall(t, "GET", "/api/v1/plans", ana.token, "")
 	if !strings.Contains(r.Body, `"name":"آغازین"`) {
 		t.Errorf("plan names are not Persian by default: %s", r.Body)
 	}
-	r = apiCall(t, a, "GET", "/api/v1/os-templates", ana.token, "")
-	mustStatus(t, "os-templates", r, 200)
+	r = a.APICall(t, "GET", "/api/v1/os-templates", ana.token, "")
+	testkit.MustStatus(t, "os-templates", r, 200)
 	if !regexp.MustCompile(`"slug":"debian-12","name":"Debian 12"`).MatchString(r.Body) {
 		t.Errorf("os-templates %s", r.Body)
 	}
-	r = apiCall(t, a, "GET", "/api/v1/regions", ana.token, "", "Accept-Language", "en")
-	mustStatus(t, "regions", r, 200)
+	r = a.APICall(t, "GET", "/api/v1/regions", ana.token, "", "Accept-Language", "en")
+	testkit.MustStatus(t, "regions", r, 200)
 	if r.Body != `{"regions":[{"slug":"thr-1","name":"Tehran 1"}]}`+"\n" {
 		t.Errorf("regions %q", r.Body)
 	}
-	mustStatus(t, "plans without a token", apiCall(t, a, "GET", "/api/v1/plans", "", ""), 401)
+	testkit.MustStatus(t, "plans without a token", a.APICall(t, "GET", "/api/v1/plans", "", ""), 401)
 }
 
 // An action's error reaches the customer in their words: the API and the VM
 // page show the class of failure, never what a node said.
 func TestActionErrorsReadInTheCustomersWords(t *testing.T) {
 	t.Parallel()
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	c := newVMCustomer(t, a, "words@example.com", 10*starterPriceRials)
 	uuid := orderVM(t, a, c, "words", "words")
@@ -661,15 +539,15 @@ func TestActionErrorsReadInTheCustomersWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := res.LastInsertId()
-	r := apiCall(t, a, http.MethodGet, "/api/v1/actions/"+strconv.FormatInt(id, 10), c.token, "", "Accept-Language", "en")
-	mustStatus(t, "the action", r, http.StatusOK)
+	r := a.APICall(t, http.MethodGet, "/api/v1/actions/"+strconv.FormatInt(id, 10), c.token, "", "Accept-Language", "en")
+	testkit.MustStatus(t, "the action", r, http.StatusOK)
 	if strings.Contains(r.Body, "QEMU") || !strings.Contains(r.Body, i18n.T(i18n.EN, services.ActionErrFailed)) {
 		t.Errorf("the API's action error:\n%s", r.Body)
 	}
-	browser := a.client(t)
-	browser.signIn(c.email, testPassword)
-	page := browser.get("/vms/" + uuid + "?lang=fa")
-	if strings.Contains(page.Body, "QEMU") || !contains(page.Body, i18n.T(i18n.FA, services.ActionErrFailed)) {
-		t.Errorf("the VM page's action error:\n%s", trim(page.Body))
+	browser := a.Client(t)
+	browser.SignIn(c.email, testkit.Password)
+	page := browser.Get("/vms/" + uuid + "?lang=fa")
+	if strings.Contains(page.Body, "QEMU") || !testkit.Contains(page.Body, i18n.T(i18n.FA, services.ActionErrFailed)) {
+		t.Errorf("the VM page's action error:\n%s", testkit.Trim(page.Body))
 	}
 }

@@ -5,38 +5,34 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-rod/rod/lib/proto"
-
-	"abrak/calendar"
-	"abrak/views/i18n"
+	"abrak/testkit"
 	"abrak/vmstatus"
 )
 
 // The wallet page shows the balance and every bill, in the customer's language.
 func TestWalletPageListsTopUpsInBothLanguages(t *testing.T) {
-	a := newTestApp(t)
-	u := a.createUser(t, "wallet@example.com", testPassword)
+	a := testkit.NewApp(t)
+	u := a.CreateUser(t, "wallet@example.com", testkit.Password)
 	if _, err := a.Wallet.TopUp(context.Background(), u.ID, 125_000, "receipt-42"); err != nil {
 		t.Fatal(err)
 	}
-	c := a.client(t)
-	c.signIn("wallet@example.com", testPassword)
+	c := a.Client(t)
+	c.SignIn("wallet@example.com", testkit.Password)
 
-	fa := c.get("/wallet")
-	wantStatus(t, "wallet fa", fa, http.StatusOK)
+	fa := c.Get("/wallet")
+	testkit.MustStatus(t, "wallet fa", fa, http.StatusOK)
 	for _, want := range []string{"۱۲٬۵۰۰ تومان", "شارژ کیف پول", "receipt-42"} {
-		if !contains(fa.Body, want) {
+		if !testkit.Contains(fa.Body, want) {
 			t.Errorf("Persian wallet page lacks %q", want)
 		}
 	}
 	if !strings.Contains(fa.Body, `data-testid="ledger"`) {
 		t.Error("the wallet page shows no ledger")
 	}
-	en := c.get("/wallet?lang=en")
+	en := c.Get("/wallet?lang=en")
 	for _, want := range []string{"12,500 toman", "Top-up"} {
-		if !contains(en.Body, want) {
+		if !testkit.Contains(en.Body, want) {
 			t.Errorf("English wallet page lacks %q", want)
 		}
 	}
@@ -49,14 +45,14 @@ func TestWalletPageListsTopUpsInBothLanguages(t *testing.T) {
 // lasts, on the API and the pages, and is warned in every page's header once
 // it lasts less than three days.
 func TestTheWalletSaysHowLongTheMoneyLasts(t *testing.T) {
-	a := newTestApp(t)
+	a := testkit.NewApp(t)
 	seedCatalog(t, a)
 	ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
 	account := func() (burn int64, hours *int64) {
 		t.Helper()
-		r := apiCall(t, a, http.MethodGet, "/api/v1/account", ana.token, "")
-		mustStatus(t, "account", r, http.StatusOK)
-		body := decode[struct {
+		r := a.APICall(t, http.MethodGet, "/api/v1/account", ana.token, "")
+		testkit.MustStatus(t, "account", r, http.StatusOK)
+		body := testkit.Decode[struct {
 			Account struct {
 				Burn  int64  `json:"burn_rate_rials_per_hour"`
 				Hours *int64 `json:"hours_left"`
@@ -67,10 +63,10 @@ func TestTheWalletSaysHowLongTheMoneyLasts(t *testing.T) {
 	if burn, hours := account(); burn != 0 || hours != nil {
 		t.Fatalf("no VM yet: burn %d, hours %v; want 0 and null", burn, hours)
 	}
-	c := a.client(t)
-	c.signIn(ana.email, testPassword)
-	if r := c.get("/wallet?lang=en"); !contains(r.Body, "No server is charging your wallet now.") {
-		t.Errorf("the wallet of a customer without VMs does not say nothing is charged\n%s", trim(r.Body))
+	c := a.Client(t)
+	c.SignIn(ana.email, testkit.Password)
+	if r := c.Get("/wallet?lang=en"); !testkit.Contains(r.Body, "No server is charging your wallet now.") {
+		t.Errorf("the wallet of a customer without VMs does not say nothing is charged\n%s", testkit.Trim(r.Body))
 	}
 
 	one := orderVM(t, a, ana, "one", "one")
@@ -85,24 +81,24 @@ func TestTheWalletSaysHowLongTheMoneyLasts(t *testing.T) {
 	if burn != 2*starterPriceRials || hours == nil || *hours != balance/(2*starterPriceRials) {
 		t.Fatalf("burn %d, hours %v; want %d and %d", burn, hours, 2*starterPriceRials, balance/(2*starterPriceRials))
 	}
-	r := c.get("/vms?lang=en")
-	if !strings.Contains(r.Body, `data-testid="low-balance"`) || !contains(r.Body, "the balance lasts about 9 hours.") {
-		t.Errorf("nine hours left and the dashboard does not warn\n%s", trim(r.Body))
+	r := c.Get("/vms?lang=en")
+	if !strings.Contains(r.Body, `data-testid="low-balance"`) || !testkit.Contains(r.Body, "the balance lasts about 9 hours.") {
+		t.Errorf("nine hours left and the dashboard does not warn\n%s", testkit.Trim(r.Body))
 	}
-	r = c.get("/wallet?lang=fa")
-	if !contains(r.Body, "ساعتی ۱۰٬۰۰۰ تومان") || !contains(r.Body, "حدود ۹ ساعت دیگر") {
-		t.Errorf("the Persian wallet does not show the burn rate and hours left\n%s", trim(r.Body))
+	r = c.Get("/wallet?lang=fa")
+	if !testkit.Contains(r.Body, "ساعتی ۱۰٬۰۰۰ تومان") || !testkit.Contains(r.Body, "حدود ۹ ساعت دیگر") {
+		t.Errorf("the Persian wallet does not show the burn rate and hours left\n%s", testkit.Trim(r.Body))
 	}
 
 	if _, err := a.DB.Credit(context.Background(), ana.id, 10_000_000, "topup", "more"); err != nil {
 		t.Fatal(err)
 	}
-	r = c.get("/vms?lang=en")
+	r = c.Get("/vms?lang=en")
 	if strings.Contains(r.Body, `data-testid="low-balance"`) {
 		t.Errorf("four days left and the dashboard still warns")
 	}
-	if r = c.get("/wallet?lang=en"); !contains(r.Body, "the balance lasts about 4 days.") {
-		t.Errorf("the wallet does not say four days\n%s", trim(r.Body))
+	if r = c.Get("/wallet?lang=en"); !testkit.Contains(r.Body, "the balance lasts about 4 days.") {
+		t.Errorf("the wallet does not say four days\n%s", testkit.Trim(r.Body))
 	}
 
 	// A VM held for want of funds costs nothing until it is started again.
@@ -111,152 +107,5 @@ func TestTheWalletSaysHowLongTheMoneyLasts(t *testing.T) {
 	}
 	if burn, _ := account(); burn != starterPriceRials {
 		t.Errorf("burn %d with one VM held for funds, want %d", burn, starterPriceRials)
-	}
-}
-
-// The monthly statement: the balance the month opened with, its top-ups, each
-// VM's hours summed, refunds, and the closing balance, which is the opening
-// plus everything listed; in the Jalali month for fa and the calendar month
-// for en, on a printable page and on the API.
-func TestMonthlyStatement(t *testing.T) {
-	a := newTestApp(t)
-	seedCatalog(t, a)
-	ctx := context.Background()
-	ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
-	bob := newVMCustomer(t, a, "bob@example.com", startBalanceRials)
-	// The first top-up was forty days ago: it is the month's opening balance.
-	if _, err := a.DB.W.Exec(`UPDATE ledger SET created_at = unixepoch() - 40*86400`); err != nil {
-		t.Fatal(err)
-	}
-	one := orderVM(t, a, ana, "one", "web-one")
-	two := orderVM(t, a, ana, "two", "web-two")
-	for i := 0; i < 3; i++ {
-		if _, err := a.DB.Credit(ctx, ana.id, -starterPriceRials, "hourly", one); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := a.DB.Credit(ctx, ana.id, starterPriceRials, "refund", two); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Wallet.TopUp(ctx, ana.id, 200_000, "bank-77"); err != nil {
-		t.Fatal(err)
-	}
-	closing := a.user(t, ana.email).BalanceRials
-
-	type line struct{ Amount int64 }
-	type statement struct {
-		Month    string `json:"month"`
-		Calendar string `json:"calendar"`
-		Opening  int64  `json:"opening_balance"`
-		Closing  int64  `json:"closing_balance"`
-		TopUps   []line `json:"topups"`
-		Refunds  []line `json:"refunds"`
-		Charges  []struct {
-			UUID   string `json:"vm_uuid"`
-			Name   string `json:"vm_name"`
-			Hours  int    `json:"hours"`
-			Amount int64  `json:"amount"`
-		} `json:"charges"`
-	}
-	for _, jalali := range []bool{false, true} {
-		m := calendar.At(time.Now(), jalali)
-		r := apiCall(t, a, http.MethodGet, "/api/v1/billing/statements/"+m.String(), ana.token, "")
-		mustStatus(t, "statement "+m.String(), r, http.StatusOK)
-		st := decode[struct{ Statement statement }](t, r).Statement
-		if st.Opening != startBalanceRials || st.Closing != closing {
-			t.Errorf("%s: opening %d, closing %d; want %d and %d", m, st.Opening, st.Closing, startBalanceRials, closing)
-		}
-		sum := st.Opening
-		for _, l := range append(st.TopUps, st.Refunds...) {
-			sum += l.Amount
-		}
-		for _, c := range st.Charges {
-			sum -= c.Amount
-		}
-		if sum != st.Closing {
-			t.Errorf("%s: opening plus everything listed is %d, the closing balance %d", m, sum, st.Closing)
-		}
-		if len(st.Charges) != 2 || st.Charges[0].UUID != one || st.Charges[0].Hours != 4 || st.Charges[0].Amount != 4*starterPriceRials ||
-			st.Charges[0].Name != "web-one" || st.Charges[1].Hours != 1 {
-			t.Errorf("%s: charges by VM %+v; want web-one 4 hours (its order and 3 more), web-two 1", m, st.Charges)
-		}
-		if want := map[bool]string{true: "jalali", false: "gregorian"}[jalali]; st.Calendar != want || len(st.TopUps) != 1 || len(st.Refunds) != 1 {
-			t.Errorf("%s: calendar %s, %d top-ups, %d refunds", m, st.Calendar, len(st.TopUps), len(st.Refunds))
-		}
-	}
-	r := apiCall(t, a, http.MethodGet, "/api/v1/billing/statements/2026-13", ana.token, "")
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"month"`) {
-		t.Errorf("month 2026-13: %d %s, want 422 naming the month", r.Status, r.Body)
-	}
-	r = apiCall(t, a, http.MethodGet, "/api/v1/billing/statements/"+calendar.At(time.Now(), false).String(), bob.token, "")
-	if strings.Contains(r.Body, one) || strings.Contains(r.Body, "bank-77") {
-		t.Error("another customer's statement shows Ana's VMs or top-ups")
-	}
-
-	c := a.client(t)
-	c.signIn(ana.email, testPassword)
-	r = c.get("/wallet/statements?lang=fa")
-	jm := calendar.At(time.Now(), true)
-	if r.Status != http.StatusSeeOther || r.Location() != "/wallet/statements/"+jm.String() {
-		t.Fatalf("the Persian statements link: %d → %q, want this Jalali month", r.Status, r.Location())
-	}
-	page := c.get(r.Location())
-	for _, want := range []string{i18n.T(i18n.FA, "statement.title", "month", i18n.MonthName(i18n.FA, jm.Year, jm.Number, true)),
-		"web-one", i18n.Money(i18n.FA, closing), `data-print`} {
-		if !contains(page.Body, want) {
-			t.Errorf("the Persian statement lacks %q", want)
-		}
-	}
-	gm := calendar.At(time.Now(), false)
-	page = c.get("/wallet/statements/" + gm.String() + "?lang=en")
-	if !contains(page.Body, "Statement for "+time.Now().UTC().Format("January 2006")) || !contains(page.Body, "Opening balance") {
-		t.Errorf("the English statement is not for this calendar month\n%s", trim(page.Body))
-	}
-	// The wallet and the VM page name things, not slugs or ids.
-	if w := c.get("/wallet?lang=en"); !strings.Contains(w.Body, "data-ledger-vm") || !contains(w.Body, "web-one") || strings.Contains(w.Body, ">"+one[:8]+"<") {
-		t.Error("the wallet's rows do not name the VMs they are about")
-	}
-	if vp := c.get("/vms/" + one + "?lang=fa"); !contains(vp.Body, "آغازین") || strings.Contains(vp.Body, ">starter<") {
-		t.Error("the VM page shows the plan's slug, not its Persian name")
-	}
-	if r = c.get("/wallet/statements/13-2026"); r.Status != http.StatusNotFound {
-		t.Errorf("a statement page for a month that is none: %d, want 404", r.Status)
-	}
-}
-
-// The statement page reads on a phone in Persian and on a desktop in English,
-// and prints without the panel's header and navigation.
-func TestStatementInTheBrowser(t *testing.T) {
-	a := newTestApp(t)
-	seedCatalog(t, a)
-	ana := newVMCustomer(t, a, "ana@example.com", startBalanceRials)
-	one := orderVM(t, a, ana, "one", "وب یک")
-	if _, err := a.DB.Credit(context.Background(), ana.id, -starterPriceRials, "hourly", one); err != nil {
-		t.Fatal(err)
-	}
-	for _, run := range []struct {
-		lang  string
-		phone bool
-	}{{"fa", true}, {"en", false}} {
-		p := newTab(t, newBrowser(t), a.URL)
-		p.open("/signin?lang=" + run.lang)
-		p.fill(map[string]string{"#f-email": ana.email, "#f-password": testPassword})
-		p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-		p.open("/wallet")
-		p.click(`[data-testid=statements-link]`, `[data-testid=statement-charges]`)
-		size := "desktop"
-		if run.phone {
-			p.atPhoneSize()
-			size = "phone"
-		}
-		p.screenshot("statement-" + run.lang + "-" + size)
-		if err := (proto.EmulationSetEmulatedMedia{Media: "print"}).Call(p.Page); err != nil {
-			t.Fatal(err)
-		}
-		if shown := p.MustEval(`() => getComputedStyle(document.querySelector("header")).display !== "none" ||
-			getComputedStyle(document.querySelector("nav")).display !== "none"`).Bool(); shown {
-			t.Errorf("%s: the printed statement still shows the panel's header or navigation", run.lang)
-		}
-		p.screenshot("statement-" + run.lang + "-print")
 	}
 }

@@ -1,4 +1,4 @@
-package web_test
+package testkit
 
 import (
 	"bytes"
@@ -22,13 +22,13 @@ import (
 	"abrak/services"
 )
 
-// mailServer is a real SMTP server for tests (emersion/go-smtp on loopback):
+// MailServer is a real SMTP server for tests (emersion/go-smtp on loopback):
 // it asks for AUTH PLAIN, can refuse messages for a while with a 4xx (or for
 // good with a 5xx), and keeps what it accepted.
-type mailServer struct {
+type MailServer struct {
 	addr string
 	mu   sync.Mutex
-	got  []receivedMail
+	got  []ReceivedMail
 	// refuseTemp is how many next messages get "451 try again later";
 	// refusePerm refuses every message with a 550 while set.
 	refuseTemp int
@@ -37,8 +37,8 @@ type mailServer struct {
 	arrived    chan struct{}
 }
 
-// receivedMail is one accepted message, parsed.
-type receivedMail struct {
+// ReceivedMail is one accepted message, parsed.
+type ReceivedMail struct {
 	From, To       string
 	Header         mail.Header
 	Subject        string
@@ -52,9 +52,10 @@ const (
 	mailPassword = "smtp-secret"
 )
 
-func newMailServer(t testing.TB) *mailServer {
+// NewMailServer starts a mail server on loopback, stopped when the test ends.
+func NewMailServer(t testing.TB) *MailServer {
 	t.Helper()
-	ms := &mailServer{arrived: make(chan struct{}, 100)}
+	ms := &MailServer{arrived: make(chan struct{}, 100)}
 	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{ms: ms}, nil }))
 	s.Domain = "mail.test"
 	s.AllowInsecureAuth = true // plain text on loopback; TLS modes are the client's choice
@@ -72,8 +73,8 @@ func newMailServer(t testing.TB) *mailServer {
 	return ms
 }
 
-// withMail points the panel at the server, with its delivery worker running.
-func withMail(ms *mailServer) func(*app.Config) {
+// WithMail points the panel at the server, with its delivery worker running.
+func WithMail(ms *MailServer) func(*app.Config) {
 	return func(c *app.Config) {
 		c.Mail = services.MailConfig{
 			Server: abrakmail.Server{Addr: ms.addr, User: mailUser, Password: mailPassword, TLS: abrakmail.TLSNone},
@@ -84,30 +85,34 @@ func withMail(ms *mailServer) func(*app.Config) {
 	}
 }
 
-func (ms *mailServer) set(temp int, perm bool) {
+// Refuse makes the server answer the next temp messages "451 try again later",
+// and every message "550 no such mailbox" while perm is set.
+func (ms *MailServer) Refuse(temp int, perm bool) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	ms.refuseTemp, ms.refusePerm = temp, perm
 }
 
-func (ms *mailServer) messages() []receivedMail {
+// Messages are the letters accepted so far, in order.
+func (ms *MailServer) Messages() []ReceivedMail {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
-	return append([]receivedMail(nil), ms.got...)
+	return append([]ReceivedMail(nil), ms.got...)
 }
 
-func (ms *mailServer) attemptCount() int {
+// Attempts counts every message offered, taken or refused.
+func (ms *MailServer) Attempts() int {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	return ms.attempts
 }
 
-// await waits for a message to addr whose subject contains subject.
-func (ms *mailServer) await(t testing.TB, to, subject string) receivedMail {
+// Await waits for a message to addr whose subject contains subject.
+func (ms *MailServer) Await(t testing.TB, to, subject string) ReceivedMail {
 	t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		for _, m := range ms.messages() {
+		for _, m := range ms.Messages() {
 			if m.To == to && strings.Contains(m.Subject, subject) {
 				return m
 			}
@@ -116,7 +121,7 @@ func (ms *mailServer) await(t testing.TB, to, subject string) receivedMail {
 		case <-ms.arrived:
 		case <-deadline:
 			var subjects []string
-			for _, m := range ms.messages() {
+			for _, m := range ms.Messages() {
 				subjects = append(subjects, m.To+": "+m.Subject)
 			}
 			t.Fatalf("no letter to %s about %q arrived; got %q", to, subject, subjects)
@@ -124,10 +129,32 @@ func (ms *mailServer) await(t testing.TB, to, subject string) receivedMail {
 	}
 }
 
-// count is how many accepted letters went to addr.
-func (ms *mailServer) count(to string) int {
+// AwaitNth waits for the n-th letter to addr and returns it.
+func (ms *MailServer) AwaitNth(t testing.TB, to string, n int) ReceivedMail {
+	t.Helper()
+	deadline := time.After(20 * time.Second)
+	for {
+		var mine []ReceivedMail
+		for _, m := range ms.Messages() {
+			if m.To == to {
+				mine = append(mine, m)
+			}
+		}
+		if len(mine) >= n {
+			return mine[n-1]
+		}
+		select {
+		case <-ms.arrived:
+		case <-deadline:
+			t.Fatalf("%d letters to %s arrived, waited for %d", len(mine), to, n)
+		}
+	}
+}
+
+// Count is how many accepted letters went to addr.
+func (ms *MailServer) Count(to string) int {
 	n := 0
-	for _, m := range ms.messages() {
+	for _, m := range ms.Messages() {
 		if m.To == to {
 			n++
 		}
@@ -136,7 +163,7 @@ func (ms *mailServer) count(to string) int {
 }
 
 type mailSession struct {
-	ms       *mailServer
+	ms       *MailServer
 	authed   bool
 	from, to string
 }
@@ -197,12 +224,12 @@ func (s *mailSession) Logout() error { return nil }
 
 // parseMail reads a message as a mail reader would: headers decoded, both
 // alternatives of the multipart body decoded from quoted-printable.
-func parseMail(raw []byte) (receivedMail, error) {
+func parseMail(raw []byte) (ReceivedMail, error) {
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
-		return receivedMail{}, err
+		return ReceivedMail{}, err
 	}
-	m := receivedMail{Header: msg.Header, Raw: raw}
+	m := ReceivedMail{Header: msg.Header, Raw: raw}
 	dec := new(mime.WordDecoder)
 	if m.Subject, err = dec.DecodeHeader(msg.Header.Get("Subject")); err != nil {
 		return m, err
@@ -235,8 +262,8 @@ func parseMail(raw []byte) (receivedMail, error) {
 	return m, nil
 }
 
-// linkIn finds the first link into the panel in a letter's text.
-func linkIn(t testing.TB, m receivedMail, base string) string {
+// LinkIn finds the first link into the panel in a letter's text.
+func LinkIn(t testing.TB, m ReceivedMail, base string) string {
 	t.Helper()
 	for _, f := range strings.Fields(m.Text) {
 		if strings.HasPrefix(f, base) {

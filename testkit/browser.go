@@ -1,4 +1,4 @@
-package web_test
+package testkit
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -23,10 +22,10 @@ import (
 
 const chromiumBin = "/usr/bin/chromium"
 
-// newBrowser starts Debian's headless Chromium with a fresh profile and makes
+// NewBrowser starts Debian's headless Chromium with a fresh profile and makes
 // sure it is gone when the test ends. A failed step fails the test (t.Fatal),
 // and no step waits longer than the test's browser deadline.
-func newBrowser(t *testing.T) *rod.Browser {
+func NewBrowser(t *testing.T) *rod.Browser {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are skipped in -short mode")
@@ -85,62 +84,69 @@ const pageWatch = `window.__problems = [];
 document.addEventListener('securitypolicyviolation', e => window.__problems.push('CSP ' + e.violatedDirective + ' ' + e.blockedURI));
 window.addEventListener('error', e => window.__problems.push('error ' + (e.message || (e.target && (e.target.src || e.target.href)))), true);`
 
-type tab struct {
+// Tab is a page of a browser, opened on the panel; its methods fail the test
+// that opened it.
+type Tab struct {
 	t *testing.T
 	*rod.Page
 	base string
 }
 
-func newTab(t *testing.T, b *rod.Browser, base string) *tab {
+// NewTab opens a tab in b, at desktop size, that records what the
+// Content-Security-Policy blocked and which scripts failed; paths it opens are
+// under base.
+func NewTab(t *testing.T, b *rod.Browser, base string) *Tab {
 	p := b.MustPage("")
 	p.MustEvalOnNewDocument(pageWatch)
 	p.MustSetViewport(1280, 800, 1, false)
-	return &tab{t: t, Page: p, base: base}
+	return &Tab{t: t, Page: p, base: base}
 }
 
-// open loads path and waits for the page to be ready.
-func (tb *tab) open(path string) {
+// Open loads path and waits for the page to be ready.
+func (tb *Tab) Open(path string) {
 	tb.t.Helper()
 	tb.MustNavigate(tb.base + path).MustWaitLoad()
-	tb.clean()
+	tb.Clean()
 }
 
 // submit clicks a form's button and waits until an element of the next page is there.
-func (tb *tab) click(selector, thenSelector string) {
+func (tb *Tab) Click(selector, thenSelector string) {
 	tb.t.Helper()
 	tb.MustElement(selector).MustClick()
-	tb.settledElement(thenSelector)
+	tb.SettledElement(thenSelector)
 	tb.MustWaitLoad()
-	tb.clean()
+	tb.Clean()
 }
 
-func (tb *tab) fill(fields map[string]string) {
+// Fill types each value into the field its selector finds.
+func (tb *Tab) Fill(fields map[string]string) {
 	tb.t.Helper()
 	for sel, v := range fields {
 		tb.MustElement(sel).MustInput(v)
 	}
 }
 
-func (tb *tab) path() string {
+// Path is the path of the page the tab shows.
+func (tb *Tab) Path() string {
 	tb.t.Helper()
-	return tb.settledEval(`() => location.pathname`).Str()
+	return tb.SettledEval(`() => location.pathname`).Str()
 }
 
-// clean fails the test when the page broke a CSP rule or a script failed.
-func (tb *tab) clean() {
+// Clean fails the test when the page broke a CSP rule or a script failed.
+func (tb *Tab) Clean() {
 	tb.t.Helper()
-	if ps := tb.settledEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
-		tb.t.Errorf("%s: %v", tb.path(), ps)
+	if ps := tb.SettledEval(`() => window.__problems || []`).Arr(); len(ps) > 0 {
+		tb.t.Errorf("%s: %v", tb.Path(), ps)
 	}
-	if tb.settledEval(`() => typeof window.htmx`).Str() != "object" {
-		tb.t.Errorf("%s: htmx did not load", tb.path())
+	if tb.SettledEval(`() => typeof window.htmx`).Str() != "object" {
+		tb.t.Errorf("%s: htmx did not load", tb.Path())
 	}
 }
 
-// settledEval evaluates js in the tab's current document. A page that is still
+// SettledEval evaluates js in the tab's current document. A page that is still
 // being replaced (a redirect after a form, a language switch) destroys the
 // document an evaluation started in; then it waits for the next one and asks again.
-func (tb *tab) settledEval(js string) gson.JSON {
+func (tb *Tab) SettledEval(js string) gson.JSON {
 	tb.t.Helper()
 	for try := 0; ; try++ {
 		res, err := tb.Eval(js)
@@ -157,10 +163,10 @@ func (tb *tab) settledEval(js string) gson.JSON {
 	}
 }
 
-// settledElement waits for selector in the document that the navigation under
+// SettledElement waits for selector in the document that the navigation under
 // way leads to: a search that began in the page being left ends with -32000
 // (Chromium's "Inspected target navigated or closed"), and then it searches again.
-func (tb *tab) settledElement(selector string) *rod.Element {
+func (tb *Tab) SettledElement(selector string) *rod.Element {
 	tb.t.Helper()
 	for try := 0; ; try++ {
 		el, err := tb.Element(selector)
@@ -176,22 +182,24 @@ func (tb *tab) settledElement(selector string) *rod.Element {
 	}
 }
 
-func (tb *tab) langDir() (string, string) {
+// LangDir is the page's <html lang dir>.
+func (tb *Tab) LangDir() (string, string) {
 	tb.t.Helper()
-	v := tb.settledEval(`() => [document.documentElement.lang, document.documentElement.dir]`).Arr()
+	v := tb.SettledEval(`() => [document.documentElement.lang, document.documentElement.dir]`).Arr()
 	return v[0].Str(), v[1].Str()
 }
 
-func (tb *tab) wantLangDir(lang, dir string) {
+// WantLangDir fails the test unless the page is in lang, written dir.
+func (tb *Tab) WantLangDir(lang, dir string) {
 	tb.t.Helper()
-	if l, d := tb.langDir(); l != lang || d != dir {
-		tb.t.Errorf("%s: <html lang=%q dir=%q>, want %q %q", tb.path(), l, d, lang, dir)
+	if l, d := tb.LangDir(); l != lang || d != dir {
+		tb.t.Errorf("%s: <html lang=%q dir=%q>, want %q %q", tb.Path(), l, d, lang, dir)
 	}
 }
 
-// wantVazirmatn checks that body text is set in Vazirmatn and that the font
+// WantVazirmatn checks that body text is set in Vazirmatn and that the font
 // file really loaded (a declared but failed font would silently fall back).
-func (tb *tab) wantVazirmatn() {
+func (tb *Tab) WantVazirmatn() {
 	tb.t.Helper()
 	v := tb.MustEval(`() => document.fonts.ready.then(() => ({
 		family: getComputedStyle(document.body).fontFamily,
@@ -199,31 +207,32 @@ func (tb *tab) wantVazirmatn() {
 		loaded: [...document.fonts].some(f => f.family.replace(/["']/g, '') === 'Vazirmatn' && f.status === 'loaded'),
 	}))`)
 	if fam := v.Get("family").Str(); !strings.Contains(fam, "Vazirmatn") {
-		tb.t.Errorf("%s: body font-family %q lacks Vazirmatn", tb.path(), fam)
+		tb.t.Errorf("%s: body font-family %q lacks Vazirmatn", tb.Path(), fam)
 	}
 	if !v.Get("check").Bool() || !v.Get("loaded").Bool() {
-		tb.t.Errorf("%s: Vazirmatn did not load (check %v, loaded face %v)", tb.path(), v.Get("check").Bool(), v.Get("loaded").Bool())
+		tb.t.Errorf("%s: Vazirmatn did not load (check %v, loaded face %v)", tb.Path(), v.Get("check").Bool(), v.Get("loaded").Bool())
 	}
 }
 
-// atPhoneSize checks, at 390×844, that nothing scrolls sideways; it leaves the tab phone-sized.
-func (tb *tab) atPhoneSize() {
+// AtPhoneSize checks, at 390×844, that nothing scrolls sideways; it leaves the tab phone-sized.
+func (tb *Tab) AtPhoneSize() {
 	tb.t.Helper()
 	tb.MustSetViewport(390, 844, 1, true)
 	v := tb.MustEval(`() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() =>
 		r([document.documentElement.scrollWidth, window.innerWidth]))))`).Arr()
 	if sw, w := v[0].Int(), v[1].Int(); w != 390 || sw > w {
-		tb.t.Errorf("%s at phone size: scrollWidth %d, innerWidth %d: the page scrolls sideways", tb.path(), sw, w)
+		tb.t.Errorf("%s at phone size: scrollWidth %d, innerWidth %d: the page scrolls sideways", tb.Path(), sw, w)
 	}
 }
 
-func (tb *tab) atDesktopSize() { tb.MustSetViewport(1280, 800, 1, false) }
+// AtDesktopSize makes the tab 1280×800 again.
+func (tb *Tab) AtDesktopSize() { tb.MustSetViewport(1280, 800, 1, false) }
 
-// screenshot saves the viewport as artefacts/<name>.png at the repository root.
-func (tb *tab) screenshot(name string) { tb.t.Helper(); tb.capture(name, false) }
+// SaveScreenshot saves the viewport as artefacts/<name>.png at the repository root.
+func (tb *Tab) SaveScreenshot(name string) { tb.t.Helper(); tb.capture(name, false) }
 
 // capture saves the viewport, or the whole page when full, as artefacts/<name>.png.
-func (tb *tab) capture(name string, full bool) {
+func (tb *Tab) capture(name string, full bool) {
 	tb.t.Helper()
 	img, err := tb.Screenshot(full, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
 	if err != nil {
@@ -238,77 +247,55 @@ func (tb *tab) capture(name string, full bool) {
 	}
 }
 
-var (
-	persianDigitRe = regexp.MustCompile(`[۰-۹]`)
-	asciiDigitRe   = regexp.MustCompile(`[0-9]`)
-)
-
-func TestBrowserPersianAndEnglish(t *testing.T) {
-	a := newTestApp(t)
-	p := newTab(t, newBrowser(t), a.URL)
-	const email, password = "sara@example.com", "a-long-browser-passphrase"
-
-	// Sign up in Persian by typing into the form.
-	p.open("/signup?lang=fa")
-	p.wantLangDir("fa", "rtl")
-	p.wantVazirmatn()
-	p.atPhoneSize()
-	p.atDesktopSize()
-	p.fill(map[string]string{"#f-name": "سارا رضایی", "#f-email": email, "#f-password": password, "#f-confirm": password})
-	p.click(`form[action="/signup"] button[type=submit]`, `[data-testid=balance]`)
-	if p.path() != "/vms" {
-		t.Fatalf("after sign-up the browser is at %s, want /vms", p.path())
-	}
-	p.wantLangDir("fa", "rtl")
-	p.wantVazirmatn()
-	balance := p.MustElement(`[data-testid=balance]`).MustText()
-	if !persianDigitRe.MatchString(balance) || asciiDigitRe.MatchString(balance) {
-		t.Errorf("balance %q is not written in Persian digits", balance)
-	}
-	if !strings.Contains(balance, "تومان") {
-		t.Errorf("balance %q is not in toman", balance)
-	}
-
-	// Sign out, then sign in again, still in Persian.
-	p.click(`[data-testid=signout]`, `form[action="/signin"]`)
-	p.wantLangDir("fa", "rtl")
-	p.fill(map[string]string{"#f-email": email, "#f-password": password})
-	p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
-	p.wantLangDir("fa", "rtl")
-	p.screenshot("dashboard-fa-desktop")
-	p.atPhoneSize()
-	p.screenshot("dashboard-fa-phone")
-	p.atDesktopSize()
-
-	// The visible switch turns the panel to English, left to right.
-	p.click(`[data-testid=lang-switch]`, `html[lang=en]`)
-	p.wantLangDir("en", "ltr")
-	p.wantVazirmatn()
-	if h := p.MustElement("main h1").MustText(); h != "VMs" {
-		t.Errorf("English dashboard title %q, want VMs", h)
-	}
-	if b := p.MustElement(`[data-testid=balance]`).MustText(); !strings.Contains(b, "0 toman") {
-		t.Errorf("English balance %q", b)
-	}
-	if nav := p.MustElement("nav").MustText(); !strings.Contains(nav, "Wallet") || !strings.Contains(nav, "Account") {
-		t.Errorf("English navigation %q", nav)
-	}
-	p.screenshot("dashboard-en-desktop")
-	p.atPhoneSize()
-	p.screenshot("dashboard-en-phone")
-
-	// The account page, the widest form of the shell, also fits a phone.
-	p.open("/account")
-	p.atPhoneSize()
-	p.screenshot("account-en-phone")
-	p.atDesktopSize()
-
-	p.click(`[data-testid=signout]`, `form[action="/signin"]`)
-	p.wantLangDir("en", "ltr")
-	if p.MustHas(`[data-testid=balance]`) {
-		t.Error("the header still shows a balance after sign-out")
+// WaitDOM evaluates js (a function of args) in the page until it returns
+// something truthy, and returns that as a string; it fails the test after
+// limit. A navigation in between only costs a round.
+func (tb *Tab) WaitDOM(limit time.Duration, what, js string, args ...any) string {
+	tb.t.Helper()
+	probe := `(...a) => { const v = (` + js + `)(...a); return v ? String(v) : "" }`
+	deadline := time.Now().Add(limit)
+	for {
+		res, err := tb.Evaluate(rod.Eval(probe, args...))
+		if err == nil && res.Value.Str() != "" {
+			return res.Value.Str()
+		}
+		if time.Now().After(deadline) {
+			tb.t.Fatalf("%s: gave up after %s waiting until %s (last error: %v)", tb.Path(), limit, what, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// ConfirmClick clicks a button that asks window.confirm first, checks the
+// question and accepts it.
+func (tb *Tab) ConfirmClick(selector, question string) {
+	tb.t.Helper()
+	button := tb.MustElement(selector)
+	wait, handle := tb.HandleDialog()
+	clicked := make(chan error, 1)
+	// confirm() blocks the page until answered, and the click with it.
+	go func() { clicked <- button.Click(proto.InputMouseButtonLeft, 1) }()
+	asked := make(chan *proto.PageJavascriptDialogOpening, 1)
+	go func() { asked <- wait() }()
+	select {
+	case d := <-asked:
+		if d.Message != question {
+			tb.t.Errorf("the confirmation asks %q, want %q", d.Message, question)
+		}
+	case <-time.After(30 * time.Second):
+		tb.t.Fatalf("clicking %s asked nothing", selector)
+	}
+	if err := handle(&proto.PageHandleJavaScriptDialog{Accept: true}); err != nil {
+		tb.t.Fatalf("accept the confirmation: %v", err)
+	}
+	if err := <-clicked; err != nil {
+		tb.t.Fatalf("click %s: %v", selector, err)
+	}
+	tb.MustWaitLoad()
+}
+
+// SaveFullScreenshot saves the whole page, not just the viewport, as artefacts/<name>.png.
+func (tb *Tab) SaveFullScreenshot(name string) { tb.t.Helper(); tb.capture(name, true) }
 
 // repoRoot is the module root, where the artefacts folder lives.
 func repoRoot(testing.TB) string { return localvirt.RepoRoot() }
