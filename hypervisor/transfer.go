@@ -195,26 +195,25 @@ func (p *pipelinedWriter) Close() error {
 	return p.failed()
 }
 
-// countingWriter and movedReader count the bytes that pass, for a watchdog
-// that reads the count from another goroutine.
-type countingWriter struct {
-	w io.Writer
-	n atomic.Int64
-}
+// countingWriter and movedReader count the bytes that pass (tally), for a
+// watchdog that reads the count from another goroutine.
+type tally struct{ n atomic.Int64 }
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	k, err := c.w.Write(p)
-	c.n.Add(int64(k))
+func (t *tally) add(k int, err error) (int, error) {
+	t.n.Add(int64(k))
 	return k, err
 }
+
+type countingWriter struct {
+	w io.Writer
+	tally
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) { return c.add(c.w.Write(p)) }
 
 type movedReader struct {
 	r io.Reader
-	n atomic.Int64
+	tally
 }
 
-func (c *movedReader) Read(p []byte) (int, error) {
-	k, err := c.r.Read(p)
-	c.n.Add(int64(k))
-	return k, err
-}
+func (c *movedReader) Read(p []byte) (int, error) { return c.add(c.r.Read(p)) }

@@ -129,6 +129,7 @@ func (db *DB) SuspendOverdue(ctx context.Context, heldBefore, now time.Time) ([]
 	rows, err := db.W.QueryContext(ctx, `UPDATE vms SET suspended_at = ?1
 		WHERE suspended_at IS NULL AND unpaid_since IS NOT NULL AND unpaid_since <= ?2 AND status IN (`+sqlBilled+`)
 		AND (SELECT u.balance_rials FROM users u WHERE u.id = vms.user_id) < (SELECT p.price_hourly_rials FROM plans p WHERE p.slug = vms.plan_slug)
+			+ vms.backups_enabled * vms.backup_price_rials
 		RETURNING id, user_id, uuid, status, paid_until`, now.Unix(), heldBefore.Unix())
 	if err != nil {
 		return nil, err

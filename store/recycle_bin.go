@@ -50,18 +50,5 @@ func (db *DB) RestoreFromRecycleBin(ctx context.Context, vm VM, now time.Time) e
 
 // InRecycleBinSince lists the VMs that went into the recycle bin at or before t.
 func (db *DB) InRecycleBinSince(ctx context.Context, t time.Time) ([]VM, error) {
-	var out []VM
-	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.status = `+sqlDeleted+` AND v.deleted_at <= ? ORDER BY v.deleted_at`, t.Unix())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		v, err := scanVM(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return db.vmsWhere(ctx, `v.status = `+sqlDeleted+` AND v.deleted_at <= ? ORDER BY v.deleted_at`, t.Unix())
 }

@@ -277,7 +277,12 @@ func (db *DB) VMByID(ctx context.Context, id int64) (VM, error) {
 
 // VMsOnNodes lists the live VMs placed on nodes, for the reconciler.
 func (db *DB) VMsOnNodes(ctx context.Context) ([]VM, error) {
-	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE v.node_id IS NOT NULL AND v.status <> `+sqlDestroyed)
+	return db.vmsWhere(ctx, `v.node_id IS NOT NULL AND v.status <> `+sqlDestroyed)
+}
+
+// vmsWhere lists the VMs, read whole, that where selects.
+func (db *DB) vmsWhere(ctx context.Context, where string, args ...any) ([]VM, error) {
+	rows, err := db.read(ctx, `SELECT `+vmColumns+vmFrom+` WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
