@@ -282,6 +282,7 @@ var contract = []struct {
 	{"GET", "/api/v1/vms/{uuid}", "vm:read", []string{"200", "401", "403", "404"}},
 	{"PATCH", "/api/v1/vms/{uuid}", "vm:write", []string{"200", "401", "403", "404", "422"}},
 	{"DELETE", "/api/v1/vms/{uuid}", "vm:delete", []string{"204", "401", "403", "404"}},
+	{"POST", "/api/v1/vms/{uuid}/restore", "vm:delete", []string{"200", "401", "403", "404", "409", "422"}},
 	{"POST", "/api/v1/vms/{uuid}/power/{action}", "vm:write", []string{"200", "401", "403", "404", "409"}},
 	{"POST", "/api/v1/vms/{uuid}/console", "vm:console", []string{"200", "401", "403", "404", "409", "503"}},
 	{"POST", "/api/v1/vms/{uuid}/security/password", "vm:write", []string{"204", "401", "403", "404", "409", "422"}},

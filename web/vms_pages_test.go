@@ -294,15 +294,16 @@ func TestVMPageForms(t *testing.T) {
 		t.Errorf("shutdown goes to %q", r.Location())
 	}
 
-	r = c.post(base+"/delete", form("confirm", "db-1"))
-	mustStatus(t, "delete with the old name", r, 422)
+	r = c.post(base+"/delete", form("confirm", "db-1", "purge", "true"))
+	mustStatus(t, "delete for good with the old name", r, 422)
 	if fieldErrors(r.Body)["confirm"] != i18n.T(i18n.FA, "vm.delete_name_mismatch") {
 		t.Errorf("field errors %v", fieldErrors(r.Body))
 	}
-	if vmRow(t, w.a, w.db).Status == "destroyed" {
+	if vmRow(t, w.a, w.db).Status != "stopped" {
 		t.Fatal("deleted without the name typed")
 	}
-	r = c.post(base+"/delete", form("confirm", "Database"))
+	// Into the recycle bin, which can be undone, the name is not asked for.
+	r = c.post(base+"/delete", nil)
 	mustStatus(t, "delete", r, 303)
 	if r.Location() != "/vms" || vmRow(t, w.a, w.db).Status != "deleted" {
 		t.Errorf("delete into the recycle bin: Location %q, status %q", r.Location(), vmRow(t, w.a, w.db).Status)
@@ -319,7 +320,7 @@ func TestVMPagesIsolation(t *testing.T) {
 	if r := bob.get(base); r.Status != 404 || strings.Contains(r.Body, "Web Server") {
 		t.Errorf("GET %s: %d", base, r.Status)
 	}
-	for _, p := range []string{"/rename", "/hostname", "/password", "/power/start", "/power/kill", "/delete"} {
+	for _, p := range []string{"/rename", "/hostname", "/password", "/power/start", "/power/kill", "/delete", "/restore"} {
 		r := bob.post(base+p, form("display_name", "x", "hostname", "x", "password", "NewStrongPass123!", "confirm", "Web Server"))
 		if r.Status != 404 {
 			t.Errorf("POST %s%s: %d, want 404", base, p, r.Status)
