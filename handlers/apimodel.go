@@ -368,6 +368,8 @@ type apiStatementLine struct {
 	Ref    string `json:"ref"`
 }
 
+// apiVMCharge is what one VM took in the month: Amount in all, Backups of
+// it for its backups (beside its hours).
 type apiVMCharge struct {
 	VMUUID      string `json:"vm_uuid"`
 	VMName      string `json:"vm_name"`
@@ -375,4 +377,5 @@ type apiVMCharge struct {
 	FirstHourAt string `json:"first_hour_at"`
 	LastHourAt  string `json:"last_hour_at"`
 	Amount      int64  `json:"amount"`
+	Backups     int64  `json:"backups"`
 }
