@@ -46,6 +46,8 @@ type apiVM struct {
 	Traffic         apiTraffic      `json:"traffic"`
 	Boot            apiBoot         `json:"boot"`
 	CreatedAt       string          `json:"created_at"`
+	DeletedAt       string          `json:"deleted_at,omitempty"` // in the recycle bin only: when it went in
+	PurgeAt         string          `json:"purge_at,omitempty"`   // and when the bin destroys it
 	Locked          bool            `json:"locked"`
 	OrderStatus     vmstatus.Order  `json:"order_status"`
 	NodeUnavailable bool            `json:"node_unavailable"`
@@ -124,6 +126,9 @@ func vmJSON(v services.VM) apiVM {
 	}
 	if v.Status == vmstatus.Destroyed {
 		return out
+	}
+	if !v.PurgeAt.IsZero() {
+		out.DeletedAt, out.PurgeAt = rfc3339(v.DeletedAt), rfc3339(v.PurgeAt)
 	}
 	if v.PublicIP != "" {
 		ip := v.PublicIP
@@ -363,6 +368,8 @@ type apiStatementLine struct {
 	Ref    string `json:"ref"`
 }
 
+// apiVMCharge is what one VM took in the month: Amount in all, Backups of
+// it for its backups (beside its hours).
 type apiVMCharge struct {
 	VMUUID      string `json:"vm_uuid"`
 	VMName      string `json:"vm_name"`
@@ -370,4 +377,5 @@ type apiVMCharge struct {
 	FirstHourAt string `json:"first_hour_at"`
 	LastHourAt  string `json:"last_hour_at"`
 	Amount      int64  `json:"amount"`
+	Backups     int64  `json:"backups"`
 }

@@ -247,7 +247,7 @@ func checkResponses(t *testing.T, doc map[string]any, name string, op map[string
 	ok2xx := false
 	for status, rv := range responses {
 		if !regexp.MustCompile(`^[1-5][0-9][0-9]$`).MatchString(status) {
-			t.Errorf("%s: response %q is not a status code", name, status)
+			t.Errorf("%s: testkit.Response %q is not a status code", name, status)
 			continue
 		}
 		r := deref(t, doc, rv)
@@ -267,7 +267,7 @@ func checkResponses(t *testing.T, doc map[string]any, name string, op map[string
 		}
 	}
 	if !ok2xx {
-		t.Errorf("%s: no 2xx response", name)
+		t.Errorf("%s: no 2xx testkit.Response", name)
 	}
 }
 
@@ -282,6 +282,7 @@ var contract = []struct {
 	{"GET", "/api/v1/vms/{uuid}", "vm:read", []string{"200", "401", "403", "404"}},
 	{"PATCH", "/api/v1/vms/{uuid}", "vm:write", []string{"200", "401", "403", "404", "422"}},
 	{"DELETE", "/api/v1/vms/{uuid}", "vm:delete", []string{"204", "401", "403", "404"}},
+	{"POST", "/api/v1/vms/{uuid}/restore", "vm:delete", []string{"200", "401", "403", "404", "409", "422"}},
 	{"POST", "/api/v1/vms/{uuid}/power/{action}", "vm:write", []string{"200", "401", "403", "404", "409"}},
 	{"POST", "/api/v1/vms/{uuid}/console", "vm:console", []string{"200", "401", "403", "404", "409", "503"}},
 	{"POST", "/api/v1/vms/{uuid}/security/password", "vm:write", []string{"204", "401", "403", "404", "409", "422"}},

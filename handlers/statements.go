@@ -52,7 +52,8 @@ func (h *Handlers) Statement(c echo.Context) error {
 	}
 	v.TopUps, v.Refunds, v.Other = rows(st.TopUps), rows(st.Refunds), rows(st.Other)
 	for _, ch := range st.Charges {
-		v.Charges = append(v.Charges, views.StatementCharge{Name: ch.Name, UUID: ch.UUID, Hours: ch.Hours, First: ch.First, Last: ch.Last, Rials: ch.Rials})
+		v.Charges = append(v.Charges, views.StatementCharge{Name: ch.Name, UUID: ch.UUID, Hours: ch.Hours, First: ch.First, Last: ch.Last, Rials: ch.Rials,
+			BackupRials: ch.BackupRials})
 	}
 	return render(c, http.StatusOK, views.StatementPage(h.shell(c, "statement.page_title", "wallet"), v))
 }
@@ -77,7 +78,7 @@ func (h *Handlers) APIStatement(c echo.Context) error {
 	}
 	for _, ch := range st.Charges {
 		body.Charges = append(body.Charges, apiVMCharge{VMUUID: ch.UUID, VMName: ch.Name, Hours: ch.Hours,
-			FirstHourAt: rfc3339(ch.First), LastHourAt: rfc3339(ch.Last), Amount: ch.Rials})
+			FirstHourAt: rfc3339(ch.First), LastHourAt: rfc3339(ch.Last), Amount: ch.Rials + ch.BackupRials, Backups: ch.BackupRials})
 	}
 	return c.JSON(http.StatusOK, map[string]apiStatement{"statement": body})
 }

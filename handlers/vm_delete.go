@@ -11,7 +11,9 @@ import (
 
 // DeleteVM is DELETE /api/v1/vms/{uuid} and POST /vms/{uuid}/delete: into the
 // recycle bin, or destroyed at once with purge=true (the query, or the form's
-// field). The dashboard also checks, on the server, that the VM's name was typed.
+// field). On the dashboard a delete for good also needs the VM's name typed,
+// checked here on the server; one into the bin is confirmed in the browser
+// only, since it can be undone (docs/decisions.md, "The recycle bin").
 func (h *Handlers) DeleteVM(c echo.Context) error {
 	p, err := actor(c)
 	if err != nil {
@@ -19,7 +21,11 @@ func (h *Handlers) DeleteVM(c echo.Context) error {
 	}
 	uuid := c.Param("uuid")
 	ctx := c.Request().Context()
-	if !apiDoor(c) {
+	purge, err := boolParam(c, "purge")
+	if err != nil {
+		return err
+	}
+	if purge && !apiDoor(c) {
 		vm, err := h.VMs.Get(ctx, p, uuid)
 		if err != nil {
 			return err
@@ -28,10 +34,6 @@ func (h *Handlers) DeleteVM(c echo.Context) error {
 			f := views.Form{Errors: map[string]string{"confirm": "vm.delete_name_mismatch"}}
 			return h.vmPage(c, http.StatusUnprocessableEntity, uuid, func(v *views.VMPageView) { v.Delete = f })
 		}
-	}
-	purge, err := boolParam(c, "purge")
-	if err != nil {
-		return err
 	}
 	_, err = h.VMs.Delete(ctx, p, uuid, purge)
 	if apiDoor(c) {
@@ -43,6 +45,6 @@ func (h *Handlers) DeleteVM(c echo.Context) error {
 	if err != nil {
 		return h.refusal(c, uuid, err)
 	}
-	h.flash(c, "vm.deleted")
+	h.flash(c, map[bool]string{false: "vm.deleted", true: "vm.purged"}[purge])
 	return redirect(c, "/vms")
 }

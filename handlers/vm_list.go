@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,7 +83,29 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 		h.answers.put(key, e)
 	}
 	table := templ.Raw(string(e.body))
+	if !isHTMX(c) {
+		if v.Deleted, err = h.recentlyDeleted(c, p); err != nil {
+			return err
+		}
+		v.Grace = h.VMs.RecycleGrace()
+	}
 	return page(c, http.StatusOK, views.VMsPage(s, v, table), table)
+}
+
+// recentlyDeleted reads the VMs in the recycle bin for the list page (never
+// for the table htmx asks for: the section is outside it).
+func (h *Handlers) recentlyDeleted(c echo.Context, p services.Principal) ([]views.BinRow, error) {
+	vms, _, err := h.VMs.List(c.Request().Context(), p, services.ListInput{Status: string(vmstatus.Deleted), Limit: services.MaxListLimit})
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]views.BinRow, 0, len(vms))
+	for _, vm := range vms {
+		rows = append(rows, views.BinRow{UUID: vm.UUID, Name: vm.DisplayName, IP: vm.PublicIP, DeletedAt: vm.DeletedAt, PurgeAt: vm.PurgeAt,
+			HourlyRials: vm.HourlyCost()})
+	}
+	slices.SortStableFunc(rows, func(a, b views.BinRow) int { return b.DeletedAt.Compare(a.DeletedAt) })
+	return rows, nil
 }
 
 // listParams are what a list's answer is drawn from, for its key and tag.

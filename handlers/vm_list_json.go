@@ -132,6 +132,14 @@ func appendVM(b []byte, v *apiVM) []byte {
 	}
 	b = append(b, `},"created_at":`...)
 	b = appendJSONString(b, v.CreatedAt)
+	if v.DeletedAt != "" {
+		b = append(b, `,"deleted_at":`...)
+		b = appendJSONString(b, v.DeletedAt)
+	}
+	if v.PurgeAt != "" {
+		b = append(b, `,"purge_at":`...)
+		b = appendJSONString(b, v.PurgeAt)
+	}
 	b = append(b, `,"locked":`...)
 	b = strconv.AppendBool(b, v.Locked)
 	b = append(b, `,"order_status":`...)

@@ -49,6 +49,9 @@ func randomVM(r *rand.Rand) apiVM {
 	if r.IntN(2) == 0 {
 		v.Boot.CDROM = pick()
 	}
+	if r.IntN(3) == 0 {
+		v.DeletedAt, v.PurgeAt = pick(), pick()
+	}
 	return v
 }
 
@@ -74,7 +77,7 @@ func FuzzVMListJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name, host string, n int64) {
 		ip := host
-		v := apiVM{UUID: name, DisplayName: name, Hostname: host, PublicIP: &ip, CreatedAt: host,
+		v := apiVM{UUID: name, DisplayName: name, Hostname: host, PublicIP: &ip, CreatedAt: host, DeletedAt: name, PurgeAt: host,
 			Plan: apiVMPlan{PriceHourly: n}, Networks: apiNetworks{V4: []apiNetworkV4{{IPAddress: host, Gateway: name}}},
 			Boot: apiBoot{Type: name, CDROM: host}}
 		l := apiVMList{VMs: []apiVM{v, {}}, Meta: apiMeta{Total: int(n)}}

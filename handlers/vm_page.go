@@ -101,12 +101,12 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 		return views.VMPageView{}, err
 	}
 	vm := pg.VM
-	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, VM: views.VMDetail{
+	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, RecycleGrace: h.VMs.RecycleGrace(), VM: views.VMDetail{
 		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
 		IPv6: vm.IPv6, MAC: vm.MAC, Received: vm.Received, Sent: vm.Sent,
 		PlanSlug: vm.PlanSlug, PlanName: localName(LocaleOf(c), vm.PlanNameFA, vm.PlanNameEN), OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,
-		CreatedAt: vm.CreatedAt, Locked: vm.Locked, NodeDown: vm.NodeDown, Held: vm.Held, Suspended: vm.Suspended,
+		CreatedAt: vm.CreatedAt, DeletedAt: vm.DeletedAt, PurgeAt: vm.PurgeAt, HourlyRials: vm.HourlyCost(), Locked: vm.Locked, NodeDown: vm.NodeDown, Held: vm.Held, Suspended: vm.Suspended,
 		OrderStatus: vm.Order, Waiting: vm.Waiting, NoAddress: vm.NoAddress, Attempts: vm.Attempts,
 	}}
 	if vm.Status == vmstatus.Destroyed {

@@ -148,7 +148,7 @@ func (s *VMs) SetBackups(ctx context.Context, p Principal, uuid string, on bool)
 		s.audit.Record(ctx, p, what, SeverityInfo, "vm", vm.UUID, strconv.FormatInt(price, 10))
 	}
 	vm, err = s.db.VMByID(ctx, vm.ID)
-	return vmOf(vm), internal(err)
+	return s.vmOf(vm), internal(err)
 }
 
 // BackupNow takes a backup of the VM at once, as an action. A VM may ask for

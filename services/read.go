@@ -58,28 +58,35 @@ type VM struct {
 	BackupsEnabled    bool
 	BackupPriceHourly int64
 	BackupIDs         []int64
-	// DeletedAt is when it went into the recycle bin; zero unless deleted.
-	DeletedAt time.Time
+	// DeletedAt is when it went into the recycle bin, PurgeAt when the bin
+	// destroys it (DeletedAt and the grace); both zero unless deleted.
+	DeletedAt, PurgeAt time.Time
 }
 
 // Live reports a VM that exists and can be operated on.
 func (v VM) Live() bool { return v.Status.Live() }
 
-func vmOf(v store.VM) VM { return readVM(&v, store.TrafficMonth(time.Now()), &netForms{}) }
+// HourlyCost is what an hour of the VM costs: its plan and its backups.
+func (v VM) HourlyCost() int64 { return v.PriceHourly + v.BackupPriceHourly }
+
+func (s *vmCore) vmOf(v store.VM) VM {
+	return readVM(&v, store.TrafficMonth(time.Now()), &netForms{}, s.cfg.Backups.RecycleGrace)
+}
 
 // vmsOf reads a list: the month and each pool's forms are worked out once for
 // the list, not for every VM in it (they were a twentieth of a cold API list).
-func vmsOf(in []store.VM) []VM {
+func (s *vmCore) vmsOf(in []store.VM) []VM {
 	month, forms := store.TrafficMonth(time.Now()), &netForms{}
 	out := make([]VM, len(in))
 	for i := range in {
-		out[i] = readVM(&in[i], month, forms)
+		out[i] = readVM(&in[i], month, forms, s.cfg.Backups.RecycleGrace)
 	}
 	return out
 }
 
-func readVM(v *store.VM, month string, forms *netForms) VM {
-	return VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug, PlanNameFA: v.PlanNameFA, PlanNameEN: v.PlanNameEN,
+// readVM copies a VM for the doors; grace is how long the recycle bin keeps it.
+func readVM(v *store.VM, month string, forms *netForms, grace time.Duration) VM {
+	out := VM{UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status, PlanSlug: v.PlanSlug, PlanNameFA: v.PlanNameFA, PlanNameEN: v.PlanNameEN,
 		OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName, Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP,
 		Netmask: forms.netmask(v.Network4), Gateway: v.Gateway4,
 		IPv6: v.PublicIPv6, Gateway6: v.Gateway6, Prefix6: forms.prefixLen(v.Network6), MAC: v.MAC,
@@ -92,6 +99,10 @@ func readVM(v *store.VM, month string, forms *netForms) VM {
 		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),
 		Attempts:  v.Attempts, BackupsEnabled: v.BackupsEnabled, BackupPriceHourly: v.HourlyBackups(), BackupIDs: v.BackupIDs,
 		DeletedAt: v.DeletedAt}
+	if v.Status == vmstatus.Deleted && !v.DeletedAt.IsZero() {
+		out.PurgeAt = v.DeletedAt.Add(grace)
+	}
+	return out
 }
 
 // netForms remembers the last pool's mask and prefix length: a list's VMs

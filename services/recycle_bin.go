@@ -15,9 +15,14 @@ import (
 // it back as it was. After the grace it is destroyed for real (its addresses
 // go to quarantine), as a delete with purge does at once.
 
+// RecycleGrace is how long a deleted VM waits in the recycle bin: what the
+// delete dialog promises.
+func (s *VMs) RecycleGrace() time.Duration { return s.cfg.Backups.RecycleGrace }
+
 // toRecycleBin puts vm in the recycle bin at once (it reads deleted and bills
-// nothing from now) and powers it off. A power-off that fails is done again
-// by the reconciler, which keeps binned VMs off.
+// nothing from now) and powers it off on node. A power-off that fails, or
+// that waits for a node that does not answer (nil), is done by the
+// reconciler, which keeps binned VMs off.
 func (s *VMs) toRecycleBin(ctx context.Context, p Principal, vm store.VM, node *hypervisor.Node) (Action, error) {
 	if err := s.lock(ctx, vm); err != nil {
 		return Action{}, err
@@ -28,6 +33,11 @@ func (s *VMs) toRecycleBin(ctx context.Context, p Principal, vm store.VM, node *
 			return Action{}, NotFound()
 		}
 		return Action{}, Internal(err)
+	}
+	if node == nil {
+		s.unlock(vm)
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+		return actionOf(a), internal(err)
 	}
 	a, err := s.async(ctx, p, vm, "delete", 2*time.Minute, func(ctx context.Context) error {
 		defer s.unlock(vm)

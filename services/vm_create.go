@@ -248,7 +248,7 @@ func (s *VMs) recordOrder(ctx context.Context, p Principal, order store.NewVMOrd
 	if replay {
 		// Answered as the first call was, with the VM as it is now: still waiting
 		// (that call's 503) while it has no hypervisor.
-		o := Ordered{VM: vmOf(vm)}
+		o := Ordered{VM: s.vmOf(vm)}
 		if vm.Status == vmstatus.Creating && vm.NodeID == 0 {
 			o.Waiting = waitReason(vm.OrderError)
 		}
@@ -274,7 +274,7 @@ func (s *VMs) recordOrder(ctx context.Context, p Principal, order store.NewVMOrd
 	if err != nil {
 		return Ordered{}, Internal(err)
 	}
-	return Ordered{VM: vmOf(vm)}, nil
+	return Ordered{VM: s.vmOf(vm)}, nil
 }
 
 // waiting defers a new order that cannot be built yet, saying why.
@@ -285,7 +285,7 @@ func (s *VMs) waiting(ctx context.Context, vm store.VM, cause error) Ordered {
 	if fresh, err := s.db.VMByID(ctx, vm.ID); err == nil {
 		vm = fresh
 	}
-	return Ordered{VM: vmOf(vm), Waiting: waitReason(cause.Error())}
+	return Ordered{VM: s.vmOf(vm), Waiting: waitReason(cause.Error())}
 }
 
 // waitReason is the message key telling a customer why their order waits.

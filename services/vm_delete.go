@@ -10,39 +10,40 @@ import (
 
 // Delete puts a VM in the recycle bin (recycle_bin.go): off, unbilled, its
 // disk and addresses kept for RecycleGrace, whence Restore brings it back.
-// Asked again it changes nothing (a script's retry must not lose the VM).
-// With purge it is destroyed at once with its disks, from the bin or not; the
-// record stays, as destroyed, for the customer's history, and its addresses
-// go to quarantine. An order still waiting is withdrawn and refunded.
+// With purge it is destroyed at once with its disks; the record stays, as
+// destroyed, for the customer's history, and its addresses go to quarantine.
+// A VM already in the bin stays there unless purge is asked for: a DELETE
+// sent again (a client's retry) must not destroy what the first one kept. An
+// order still waiting is withdrawn and refunded; one given up has nothing to
+// keep and is destroyed.
 func (s *VMs) Delete(ctx context.Context, p Principal, uuid string, purge bool) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMDelete)
 	if err != nil {
 		return Action{}, err
 	}
-	if vm.Status == vmstatus.Creating {
+	switch {
+	case vm.Status == vmstatus.Creating:
 		return s.cancel(ctx, p, vm)
-	}
-	if vm.Status == vmstatus.Deleted && !purge {
+	case vm.Status == vmstatus.Deleted && !purge:
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 		return actionOf(a), internal(err)
 	}
+	purge = purge || !vm.Status.Live()
 	s.audit.Record(ctx, p, map[bool]string{false: "vm.delete", true: "vm.purge"}[purge], SeverityWarning, "vm", vm.UUID, vm.DisplayName)
+	if !purge {
+		// Into the bin even while its node does not answer: billing stops now,
+		// and the reconciler powers the domain off when the node is back.
+		node, _ := s.fleet.Node(vm.NodeID)
+		return s.toRecycleBin(ctx, p, vm, node)
+	}
 	if vm.NodeID == 0 {
-		// Nothing of it on any node: into the bin, or gone, at once.
-		if purge {
-			_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
-		} else if _, err := s.db.MoveToRecycleBin(ctx, vm.ID, s.cfg.Now()); err != nil {
-			return Action{}, Internal(err)
-		}
+		// Nothing of it on any node: gone at once.
+		_ = s.db.SetVMStatus(ctx, vm.ID, vmstatus.Destroyed)
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 		return actionOf(a), err
 	}
-	node, err := s.nodeOf(vm)
-	if err != nil {
+	if _, err := s.nodeOf(vm); err != nil {
 		return Action{}, err
-	}
-	if !purge {
-		return s.toRecycleBin(ctx, p, vm, node)
 	}
 	return s.exclusive(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
 		return s.destroy(ctx, vm)

@@ -113,5 +113,5 @@ func (s *VMs) reload(ctx context.Context, id int64) (VM, error) {
 	if err != nil {
 		return VM{}, Internal(err)
 	}
-	return vmOf(vm), nil
+	return s.vmOf(vm), nil
 }

@@ -202,7 +202,7 @@ func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]VM, int, e
 	if err != nil {
 		return nil, 0, Internal(err)
 	}
-	return vmsOf(vms), total, nil
+	return s.vmsOf(vms), total, nil
 }
 
 // Get returns one of the principal's VMs; anyone else's is 404.
@@ -211,7 +211,7 @@ func (s *VMs) Get(ctx context.Context, p Principal, uuid string) (VM, error) {
 		return VM{}, err
 	}
 	vm, err := s.own(ctx, p, uuid)
-	return vmOf(vm), err
+	return s.vmOf(vm), err
 }
 
 // own loads a VM of the principal without a scope check (callers check their own scope).
@@ -252,5 +252,5 @@ func (s *VMs) Page(ctx context.Context, p Principal, uuid string, actions, event
 	if err != nil {
 		return Page{}, Internal(err)
 	}
-	return Page{VM: vmOf(vm), Actions: convert(acts, actionOf), Events: eventsOf(ev)}, nil
+	return Page{VM: s.vmOf(vm), Actions: convert(acts, actionOf), Events: eventsOf(ev)}, nil
 }

@@ -51,7 +51,7 @@ const (
 	QEMUTemplate = "tiny-linux"
 	// QEMUBalanceRials pays for a thousand hours of QEMUPlan.
 	QEMUBalanceRials  = 1_000_000
-	qemuPlanRialsHour = 1_000
+	QEMUPlanRialsHour = 1_000
 	// The region's pools: the gateways are the bridge's addresses in the daemon's
 	// namespace (scripts/libvirt/up.sh); the range is small enough to run out.
 	qemuNet4, QEMUGateway4 = "198.51.100.0/24", "198.51.100.1"
@@ -90,7 +90,7 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	_, err = a.DB.AddPool(ctx, store.Pool{Region: QEMURegion, Network: qemuNet6, Gateway: QEMUGateway6})
 	must(t, err)
 	must(t, a.DB.UpsertPlan(ctx, store.Plan{Slug: QEMUPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
-		PriceHourlyRials: qemuPlanRialsHour, Sort: 1, Active: true}))
+		PriceHourlyRials: QEMUPlanRialsHour, Sort: 1, Active: true}))
 	must(t, a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: QEMUTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
 	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: QEMURegion, URI: "qemu+unix:///system?socket=" + d.Socket,
 		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir})

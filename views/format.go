@@ -16,6 +16,33 @@ func Ago(s Shell, t time.Time) string { return i18n.Ago(s.Locale, time.Now(), t)
 // Date shows a day in the page's calendar.
 func Date(s Shell, t time.Time) string { return i18n.Date(s.Locale, t) }
 
+// Span writes a length of time in one unit, rounded down: minutes under two
+// hours (unless whole hours), hours under two days (or when not whole days,
+// under a week), days beyond: "24 hours", "۷ روز", "90 minutes".
+func Span(s Shell, d time.Duration) string {
+	const day = 24 * time.Hour
+	n := func(u time.Duration) string { return s.Num(int64(d / u)) }
+	switch {
+	case d < time.Minute:
+		return s.T("duration.under_minute")
+	case d < time.Hour || d < 2*time.Hour && d%time.Hour != 0:
+		return s.T(plural(d/time.Minute, "duration.minutes.one", "duration.minutes.other"), "n", n(time.Minute))
+	case d < 2*day || d%day != 0 && d < 7*day:
+		return s.T(plural(d/time.Hour, "duration.hours.one", "duration.hours.other"), "n", n(time.Hour))
+	}
+	return s.T(plural(d/day, "duration.days.one", "duration.days.other"), "n", n(day))
+}
+
+// Left is how long until t, as Span writes it ("23 hours"): never more than is left.
+func Left(s Shell, t time.Time) string { return Span(s, time.Until(t)) }
+
+func plural(n time.Duration, one, other string) string {
+	if n == 1 {
+		return one
+	}
+	return other
+}
+
 // viaLabel names the door an event came through.
 func viaLabel(s Shell, via string) string {
 	if name, ok := strings.CutPrefix(via, "token:"); ok {

@@ -221,10 +221,17 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 	must(a.DB.UpsertRegion(ctx, store.Region{Slug: "thr1", NameFA: "تهران", NameEN: "Tehran", IPNetwork: "10.77.0.0/24", Gateway: "10.77.0.1"}))
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "starter", NameFA: "آغاز", NameEN: "Starter", VCPUs: 1, MemoryMB: 512, DiskGB: 10, PriceHourlyRials: 4000, Active: true}))
 	must(a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "debian-12", Name: "Debian 12", Volume: "debian-12.qcow2", MinDiskGB: 2, Active: true}))
-	a.CreateUser(t, "doc@example.com", testkit.Password)
+	u := a.CreateUser(t, "doc@example.com", testkit.Password)
 	all, _ := a.MintToken(t, "doc@example.com", services.AllScopes...)
 	readOnly, _ := a.MintToken(t, "doc@example.com", services.ScopeVMRead)
 	doc, _ := servedDoc(t, a)
+	// Two VMs without a node: one in the recycle bin, one not.
+	_, err := a.DB.Credit(ctx, u.ID, 1_000_000, "topup", "test")
+	must(err)
+	docCustomer := vmCustomer{email: "doc@example.com", id: u.ID, token: all}
+	binned, kept := orderVM(t, a, docCustomer, "binned", "binned"), orderVM(t, a, docCustomer, "kept", "kept")
+	settle(t, a, binned, vmstatus.Stopped)
+	settle(t, a, kept, vmstatus.Stopped)
 
 	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMUuydsgrWE7DICUyan+6nbdalQoUvCgBFpk8YPgz+wI doc@laptop"
 	rows := []struct {
@@ -247,6 +254,14 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 		{"POST", "/api/v1/ssh-keys", "", all, `{"name":"","public_key":"nope"}`, 422},
 		{"GET", "/api/v1/ssh-keys", "", all, "", 200},
 		{"DELETE", "/api/v1/ssh-keys/424242", "/api/v1/ssh-keys/{id}", all, "", 404},
+		{"DELETE", "/api/v1/vms/" + binned + "?purge=maybe", "/api/v1/vms/{uuid}", all, "", 422},
+		{"DELETE", "/api/v1/vms/" + binned, "/api/v1/vms/{uuid}", all, "", 204},
+		{"GET", "/api/v1/vms/" + binned, "/api/v1/vms/{uuid}", all, "", 200},
+		{"GET", "/api/v1/vms?status=deleted", "/api/v1/vms", all, "", 200},
+		{"POST", "/api/v1/vms/" + binned + "/restore", "/api/v1/vms/{uuid}/restore", readOnly, "", 403},
+		{"POST", "/api/v1/vms/" + kept + "/restore", "/api/v1/vms/{uuid}/restore", all, "", 409},
+		{"POST", "/api/v1/vms/6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f/restore", "/api/v1/vms/{uuid}/restore", all, "", 404},
+		{"POST", "/api/v1/vms/" + binned + "/restore", "/api/v1/vms/{uuid}/restore", all, "", 503},
 	}
 	for _, row := range rows {
 		name := row.method + " " + row.path + " " + strconv.Itoa(row.status)
@@ -266,6 +281,12 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 			continue
 		}
 		media, _ := docDeref(doc, docDeref(doc, resp)["content"])["application/json"].(map[string]any)
+		if r.Status == http.StatusNoContent {
+			if r.Body != "" || media != nil {
+				t.Errorf("%s: a 204 with a body (%q) or documented content", name, r.Body)
+			}
+			continue
+		}
 		var body any
 		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
 			t.Errorf("%s: body is not JSON: %v", name, err)

@@ -21,6 +21,7 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	api.GET("/vms/:uuid", h.GetVM)
 	api.PATCH("/vms/:uuid", h.RenameVM)
 	api.DELETE("/vms/:uuid", h.DeleteVM)
+	api.POST("/vms/:uuid/restore", h.RestoreVM)
 	api.POST("/vms/:uuid/power/:action", h.PowerVM)
 	api.POST("/vms/:uuid/security/password", h.SetPassword)
 	api.POST("/vms/:uuid/security/hostname", h.SetHostname)

@@ -56,6 +56,7 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.POST("/vms/:uuid/password", h.SetPassword)
 	in.POST("/vms/:uuid/power/:action", h.PowerVM)
 	in.POST("/vms/:uuid/delete", h.DeleteVM)
+	in.POST("/vms/:uuid/restore", h.RestoreVM)
 	in.POST("/vms/:uuid/resize", h.ResizeVM)
 	in.POST("/vms/:uuid/snapshots", h.CreateSnapshot)
 	in.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)

@@ -13,7 +13,8 @@ import (
 
 // A VM's whole life in the dashboard, in headless Chromium against a real
 // QEMU guest: order it through the form, watch it boot, rename it inline,
-// shut it down, delete it, in Persian and in English.
+// shut it down, delete it into the recycle bin and bring it back from Recently
+// deleted, in Persian and in English.
 
 // vmScenario is what a customer types, in one language.
 type vmScenario struct {
@@ -135,31 +136,37 @@ func vmLifeInBrowser(t *testing.T, qp *testkit.QEMUPanel, sc vmScenario) {
 		t.Errorf("libvirt reports the shut-down domain as %q", st)
 	}
 
-	// Delete, on the danger zone's tab: the button waits for the VM's name.
+	// Delete, on the danger zone's tab. The delete for good waits for the VM's
+	// name; the one into the recycle bin asks a question that names it.
 	showTab(t, p, "danger")
-	del := p.MustElement(`[data-testid=delete-form] button[type=submit]`)
+	p.MustElement(`[data-testid=purge] summary`).MustClick()
+	del := p.MustElement(`[data-testid=purge-form] button[type=submit]`)
 	if !del.MustProperty("disabled").Bool() {
-		t.Error("the delete button is enabled before the name is typed")
+		t.Error("the delete for good is enabled before the name is typed")
 	}
 	typed := []rune(sc.renamed)
 	p.MustElement("#f-confirm").MustInput(string(typed[:len(typed)-1]))
 	if !del.MustProperty("disabled").Bool() {
-		t.Error("the delete button is enabled with part of the name typed")
+		t.Error("the delete for good is enabled with part of the name typed")
 	}
 	p.MustElement("#f-confirm").MustSelectAllText().MustInput(sc.renamed)
 	if del.MustProperty("disabled").Bool() {
-		t.Fatal("the delete button stays disabled with the name typed")
+		t.Fatal("the delete for good stays disabled with the name typed")
 	}
-	p.Click(`[data-testid=delete-form] button[type=submit]`, `[data-testid=vm-table]`)
+	before := vmRow(t, qp.App, uuid)
+	p.ConfirmClick(`[data-testid=delete-form] button[type=submit]`,
+		T("bin.delete_confirm", "name", testkit.Isolated(sc.renamed), "grace", T("duration.hours.other", "n", i18n.Number(lang, 24))))
+	p.SettledElement(`[data-testid=recently-deleted]`)
 	if p.Path() != "/vms" {
 		t.Errorf("after deleting the browser is at %s, want /vms", p.Path())
 	}
-	p.WaitDOM(statusWait, "the VM leaves the list", `(uuid) => !document.querySelector('tr[data-vm="' + uuid + '"]')`, uuid)
+	p.WaitDOM(statusWait, "the VM leaves the list's table", `(uuid) => !document.querySelector('#vm-table tr[data-vm="' + uuid + '"]')`, uuid)
 	if st := vmRow(t, qp.App, uuid).Status; st != "deleted" {
 		t.Errorf("the deleted VM's status is %q, want deleted (in the recycle bin)", st)
 	}
 	testkit.WaitFor(t, time.Minute, "the binned VM's domain is off", func() bool { return qp.Domains(t)[uuid] == "stopped" })
 	p.WantLangDir(string(lang), lang.Dir())
+	restoreFromRecentlyDeleted(t, qp, p, lang, before)
 }
 
 // waitStatus polls the VM page's badge (htmx refreshes it) until it shows one

@@ -423,23 +423,23 @@ func TestAPIVMOperations(t *testing.T) {
 				t.Errorf("the list still counts %d VMs", b.Meta.Total)
 			}
 		}},
-		// Asked again it is still in the bin (a retry loses nothing); purge empties it.
-		{name: "delete twice", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+		{name: "delete twice keeps it in the bin", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Deleted {
 				t.Errorf("status %q after a second delete, want still deleted", vm.Status)
 			}
 		}},
-		{name: "delete for good", method: "DELETE", path: "/api/v1/vms/{db}?purge=true", token: anaToken, status: 204, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
-			if vm := vmRow(t, w.a, w.db); vm.Status != vmstatus.Destroyed {
-				t.Errorf("status %q after purge", vm.Status)
-			}
-		}},
-		{name: "delete what is gone", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
-		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+		{name: "a deleted VM is listed when asked for", method: "GET", path: "/api/v1/vms?status=deleted", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
 			if !strings.Contains(r.Body, w.db) {
-				t.Errorf("status=destroyed lacks the deleted VM: %s", testkit.Trim(r.Body))
+				t.Errorf("status=deleted lacks the deleted VM: %s", testkit.Trim(r.Body))
 			}
 		}},
+		{name: "purge", method: "DELETE", path: "/api/v1/vms/{db}?purge=true", token: anaToken, status: 204},
+		{name: "a purged VM is listed as destroyed", method: "GET", path: "/api/v1/vms?status=destroyed", token: anaToken, status: 200, check: func(t *testing.T, w *vmWorld, r testkit.Response) {
+			if !strings.Contains(r.Body, w.db) {
+				t.Errorf("status=destroyed lacks the purged VM: %s", testkit.Trim(r.Body))
+			}
+		}},
+		{name: "delete after the purge", method: "DELETE", path: "/api/v1/vms/{db}", token: anaToken, status: 404},
 	})
 }
 
@@ -456,6 +456,8 @@ func TestAPIVMIsolation(t *testing.T) {
 		{"GET", "/api/v1/vms/{web}", ""},
 		{"PATCH", "/api/v1/vms/{web}", `{"display_name":"mine now"}`},
 		{"DELETE", "/api/v1/vms/{web}", ""},
+		{"DELETE", "/api/v1/vms/{web}?purge=true", ""},
+		{"POST", "/api/v1/vms/{web}/restore", ""},
 		{"POST", "/api/v1/vms/{web}/power/start", ""},
 		{"POST", "/api/v1/vms/{web}/power/shutdown", ""},
 		{"POST", "/api/v1/vms/{web}/power/reboot", ""},

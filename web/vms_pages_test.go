@@ -295,15 +295,16 @@ func TestVMPageForms(t *testing.T) {
 		t.Errorf("shutdown goes to %q", r.Location())
 	}
 
-	r = c.Post(base+"/delete", testkit.Form("confirm", "db-1"))
-	testkit.MustStatus(t, "delete with the old name", r, 422)
+	r = c.Post(base+"/delete", testkit.Form("confirm", "db-1", "purge", "true"))
+	testkit.MustStatus(t, "delete for good with the old name", r, 422)
 	if testkit.FieldErrors(r.Body)["confirm"] != i18n.T(i18n.FA, "vm.delete_name_mismatch") {
 		t.Errorf("field errors %v", testkit.FieldErrors(r.Body))
 	}
-	if vmRow(t, w.a, w.db).Status == "destroyed" {
+	if vmRow(t, w.a, w.db).Status != "stopped" {
 		t.Fatal("deleted without the name typed")
 	}
-	r = c.Post(base+"/delete", testkit.Form("confirm", "Database"))
+	// Into the recycle bin, which can be undone, the name is not asked for.
+	r = c.Post(base+"/delete", nil)
 	testkit.MustStatus(t, "delete", r, 303)
 	if r.Location() != "/vms" || vmRow(t, w.a, w.db).Status != "deleted" {
 		t.Errorf("delete into the recycle bin: Location %q, status %q", r.Location(), vmRow(t, w.a, w.db).Status)
@@ -320,7 +321,7 @@ func TestVMPagesIsolation(t *testing.T) {
 	if r := bob.Get(base); r.Status != 404 || strings.Contains(r.Body, "Web Server") {
 		t.Errorf("GET %s: %d", base, r.Status)
 	}
-	for _, p := range []string{"/rename", "/hostname", "/password", "/power/start", "/power/kill", "/delete"} {
+	for _, p := range []string{"/rename", "/hostname", "/password", "/power/start", "/power/kill", "/delete", "/restore"} {
 		r := bob.Post(base+p, testkit.Form("display_name", "x", "hostname", "x", "password", "NewStrongPass123!", "confirm", "Web Server"))
 		if r.Status != 404 {
 			t.Errorf("POST %s%s: %d, want 404", base, p, r.Status)
