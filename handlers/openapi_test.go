@@ -299,6 +299,11 @@ var contract = []struct {
 	{"POST", "/api/v1/billing/topups", "wallet:write", []string{"200", "201", "401", "403", "422", "429", "503"}},
 	{"GET", "/api/v1/billing/topups/{id}", "account:read", []string{"200", "401", "403", "404"}},
 	{"GET", "/api/v1/openapi.json", "-", []string{"200"}},
+	// Backups (issue 27).
+	{"GET", "/api/v1/vms/{uuid}/backups", "vm:read", []string{"200", "401", "403", "404"}},
+	{"POST", "/api/v1/vms/{uuid}/backups", "vm:write", []string{"202", "401", "403", "404", "409", "503"}},
+	{"POST", "/api/v1/vms/{uuid}/backups/{id}/restore", "vm:write", []string{"200", "202", "401", "403", "404", "409", "422", "503"}},
+	{"DELETE", "/api/v1/vms/{uuid}/backups/{id}", "vm:write", []string{"204", "401", "403", "404"}},
 }
 
 func TestOpenAPIHoldsTheContract(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/store"
 	"abrak/views/i18n"
@@ -169,9 +170,9 @@ type vmWorld struct {
 	bobs     string // bob's VM
 }
 
-func newVMWorld(t testing.TB) *vmWorld {
+func newVMWorld(t testing.TB, opts ...func(*app.Config)) *vmWorld {
 	t.Helper()
-	a := newTestApp(t, withAPIRateLimit(100_000, 100_000))
+	a := newTestApp(t, append([]func(*app.Config){withAPIRateLimit(100_000, 100_000)}, opts...)...)
 	seedCatalog(t, a)
 	w := &vmWorld{a: a,
 		ana: newVMCustomer(t, a, "ana@example.com", startBalanceRials),
