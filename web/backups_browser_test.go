@@ -206,3 +206,66 @@ func TestTheOrderFormOffersBackupsAtTheirPrice(t *testing.T) {
 		})
 	}
 }
+
+// A backup being taken shows its progress on its row and above every tab, and
+// both move as the page polls; once it completes, the row becomes a usable
+// backup (its size, its restore) and the progress leaves the status header.
+func TestABackupsProgressMovesOnThePage(t *testing.T) {
+	w := newBackupWorld(t)
+	w.addStore(t)
+	settle(t, w.a, w.db, vmstatus.Running)
+	ctx := context.Background()
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		t.Run(string(lang), func(t *testing.T) {
+			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
+			pct := func(n int64) string { return T("backup.in_progress_percent", "n", i18n.Number(lang, n)) }
+			uuid := map[i18n.Locale]string{i18n.FA: w.web, i18n.EN: w.db}[lang]
+			vm := vmRow(t, w.a, uuid)
+			a, err := w.a.DB.StartAction(ctx, vm.UserID, vm.ID, "backup")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bk, err := w.a.DB.StartBackup(ctx, store.Backup{VMID: vm.ID, StoreID: w.store.ID, Kind: store.BackupManual, ActionID: a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.a.DB.SetActionProgress(ctx, a.ID, 30); err != nil {
+				t.Fatal(err)
+			}
+
+			p := newTab(t, newBrowser(t), w.a.URL)
+			p.open("/signin?lang=" + string(lang))
+			p.fill(map[string]string{"#f-email": w.ana.email, "#f-password": testPassword})
+			p.click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.open("/vms/" + uuid + "?tab=backups")
+			row := `[data-backup="` + itoa(bk.ID) + `"] `
+			p.wantText(row+`[data-testid=backup-progress] span`, pct(30))
+			p.wantText(`[data-testid=action-progress] span:last-child`, pct(30))
+			if p.MustHas(row + `[data-testid=restore-self]`) {
+				t.Error("a backup still being taken offers a restore")
+			}
+
+			if err := w.a.DB.SetActionProgress(ctx, a.ID, 70); err != nil {
+				t.Fatal(err)
+			}
+			p.waitDOM(30*time.Second, "the row and the header read 70%", `(sel, want) =>
+				document.querySelector(sel + '[data-testid=backup-progress] span')?.innerText.trim() === want &&
+				document.querySelector('[data-testid=action-progress] span:last-child')?.innerText.trim() === want`, row, pct(70))
+			p.wantTab("backups")
+
+			if err := w.a.DB.CompleteBackup(ctx, bk.ID, "crash", 4096, 20<<30, "00"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.a.DB.EndAction(ctx, a.ID, ""); err != nil {
+				t.Fatal(err)
+			}
+			p.waitDOM(30*time.Second, "the row becomes a usable backup", `(sel) =>
+				document.querySelector(sel + '[data-testid=backup-size]') && document.querySelector(sel + '[data-testid=restore-self]') &&
+				!document.querySelector('[data-testid=action-progress]')`, row)
+			p.wantText(row+`[data-testid=backup-size]`, i18n.Bytes(lang, 4096))
+			p.wantText(row+`[data-testid=backup-consistency]`, T("backup.consistency.crash"))
+			p.wantTab("backups")
+			p.clean()
+		})
+	}
+}
