@@ -16,7 +16,7 @@ import (
 // One scheme names them: api<Thing> is a resource as the API shows it (apiVM),
 // api<Thing>Body the object that holds one ({"vm": …}), api<Thing>List the
 // one that holds a list (with its meta when it is paged), api<Verb><Thing> or
-// api<Field> what a request sends (apiCreateVM, apiRename); <thing>JSON builds
+// api<Field> what a request sends (apiCreateVM, apiUpdateVM); <thing>JSON builds
 // an api<Thing> (vmJSON).
 
 // hoursPerMonth is how a monthly price is quoted from an hourly one.
@@ -55,6 +55,12 @@ type apiVM struct {
 	// Suspended: held past the grace period (only DELETE is allowed until a top-up).
 	HeldForFunds bool `json:"held_for_funds"`
 	Suspended    bool `json:"suspended"`
+	// BackupPriceHourly is what its backups cost an hour while they are on (the
+	// price fixed when they were turned on), and what turning them on would
+	// cost now while they are off. BackupIDs are its usable backups, oldest first.
+	BackupsEnabled    bool    `json:"backups_enabled"`
+	BackupPriceHourly int64   `json:"backup_price_hourly"`
+	BackupIDs         []int64 `json:"backup_ids"`
 }
 
 type apiVMPlan struct {
@@ -111,18 +117,23 @@ type apiVMList struct {
 	Meta apiMeta `json:"meta"`
 }
 
-// vmJSON builds a VM's body.
-func vmJSON(v services.VM) apiVM {
+// vmJSON builds a VM's body; backupPrice is what its backups cost or would
+// cost an hour (see apiVM).
+func vmJSON(v services.VM, backupPrice int64) apiVM {
 	out := apiVM{
 		UUID: v.UUID, DisplayName: v.DisplayName, Hostname: v.Hostname, Status: v.Status,
 		Plan:       apiVMPlan{Slug: v.PlanSlug, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly},
 		OSTemplate: apiVMTemplate{Slug: v.OSTemplateSlug, Name: v.OSTemplateName},
 		Region:     v.Region, CreatedAt: rfc3339(v.CreatedAt), Locked: v.Locked,
 		OrderStatus: v.Order, NodeUnavailable: v.NodeDown, HeldForFunds: v.Held, Suspended: v.Suspended,
-		Networks:   apiNetworks{V4: []apiNetworkV4{}, V6: []apiNetworkV6{}},
-		MACAddress: v.MAC,
-		Traffic:    apiTraffic{Month: v.TrafficMonth, RxBytes: v.Received, TxBytes: v.Sent},
-		Boot:       apiBoot{Type: v.Boot, CDROM: v.BootISO},
+		Networks:       apiNetworks{V4: []apiNetworkV4{}, V6: []apiNetworkV6{}},
+		MACAddress:     v.MAC,
+		Traffic:        apiTraffic{Month: v.TrafficMonth, RxBytes: v.Received, TxBytes: v.Sent},
+		Boot:           apiBoot{Type: v.Boot, CDROM: v.BootISO},
+		BackupsEnabled: v.BackupsEnabled, BackupPriceHourly: backupPrice, BackupIDs: v.BackupIDs,
+	}
+	if out.BackupIDs == nil {
+		out.BackupIDs = []int64{}
 	}
 	if v.Status == vmstatus.Destroyed {
 		return out
@@ -152,10 +163,13 @@ type apiCreateVM struct {
 	Hostname       string  `json:"hostname"`
 	Region         string  `json:"region"`
 	UserData       string  `json:"user_data"`
+	BackupsEnabled bool    `json:"backups_enabled"`
 }
 
-type apiRename struct {
-	DisplayName string `json:"display_name"`
+// apiUpdateVM is the body of PATCH /api/v1/vms/{uuid}: each field sent is changed.
+type apiUpdateVM struct {
+	DisplayName    *string `json:"display_name"`
+	BackupsEnabled *bool   `json:"backups_enabled"`
 }
 
 type apiHostname struct {
@@ -195,6 +209,57 @@ type apiSnapshotList struct {
 	Snapshots []apiSnapshot `json:"snapshots"`
 }
 
+// Backups.
+
+// apiBackup is one backup of a VM's disk. Size is what the store holds;
+// Capacity the size of the disk it holds, which a plan's disk must reach to
+// restore it as a new VM.
+type apiBackup struct {
+	ID          int64   `json:"id"`
+	CreatedAt   string  `json:"created_at"`
+	CompletedAt *string `json:"completed_at"`
+	Size        int64   `json:"size"`
+	Capacity    int64   `json:"capacity"`
+	Kind        string  `json:"kind"`
+	Consistency *string `json:"consistency"`
+	Status      string  `json:"status"`
+	ActionID    *int64  `json:"action_id"`
+}
+
+type apiBackupList struct {
+	Backups []apiBackup `json:"backups"`
+}
+
+func backupJSON(b services.Backup) apiBackup {
+	out := apiBackup{ID: b.ID, CreatedAt: rfc3339(b.CreatedAt), Size: b.Size, Capacity: b.Capacity, Kind: b.Kind, Status: b.Status}
+	if !b.CompletedAt.IsZero() {
+		t := rfc3339(b.CompletedAt)
+		out.CompletedAt = &t
+	}
+	if b.Consistency != "" {
+		c := b.Consistency
+		out.Consistency = &c
+	}
+	if b.ActionID != 0 {
+		id := b.ActionID
+		out.ActionID = &id
+	}
+	return out
+}
+
+// apiRestoreBackup is the body of POST /api/v1/vms/{uuid}/backups/{id}/restore:
+// target self, alone, or target new with the order's fields.
+type apiRestoreBackup struct {
+	Target         string  `json:"target"`
+	PlanSlug       string  `json:"plan_slug"`
+	AuthMode       string  `json:"auth_mode"`
+	CustomPassword string  `json:"custom_password"`
+	SSHKeyIDs      []int64 `json:"ssh_key_ids"`
+	DisplayName    string  `json:"display_name"`
+	Hostname       string  `json:"hostname"`
+	BackupsEnabled bool    `json:"backups_enabled"`
+}
+
 // Actions: what an operation started, and how it ended.
 
 type apiAction struct {
@@ -206,6 +271,8 @@ type apiAction struct {
 	ResourceType string  `json:"resource_type"`
 	ResourceID   string  `json:"resource_id"`
 	Error        *string `json:"error"`
+	// Progress is how far the action got, in percent (long ones, backups and restores, move it).
+	Progress int `json:"progress"`
 }
 
 type apiActionBody struct {
@@ -218,7 +285,8 @@ type apiActionList struct {
 }
 
 func actionJSON(l i18n.Locale, a services.Action) apiAction {
-	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID}
+	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID,
+		Progress: a.Progress}
 	if a.CompletedAt != nil {
 		t := rfc3339(*a.CompletedAt)
 		out.CompletedAt = &t

@@ -40,9 +40,10 @@ func FuzzDecodeCreateVM(f *testing.F) {
 
 // apiBodies are every JSON body an API route decodes, each through decodeJSON.
 var apiBodies = []func() any{
-	func() any { return &apiCreateVM{} }, func() any { return &apiRename{} }, func() any { return &apiHostname{} },
+	func() any { return &apiCreateVM{} }, func() any { return &apiHostname{} },
 	func() any { return &apiPassword{} }, func() any { return &apiResize{} }, func() any { return &apiCreateSnapshot{} },
-	func() any { return &apiRebuild{} }, func() any { return &apiCreateSSHKey{} },
+	func() any { return &apiRebuild{} }, func() any { return &apiCreateSSHKey{} }, func() any { return &apiUpdateVM{} },
+	func() any { return &apiRestoreBackup{} },
 }
 
 // FuzzDecodeAPIBodies: every API body, as FuzzDecodeCreateVM: decoded, or 400,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func decodeJSONBytes(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonProblem(err)
+		return jsonProblem(err, dst)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badJSON(errors.New("data after the JSON object"))
@@ -53,8 +54,9 @@ func decodeJSONBytes(body []byte, dst any) error {
 }
 
 // jsonProblem turns a decoding error into the API's answer: field problems
-// are 422 naming the field, malformed JSON is 400.
-func jsonProblem(err error) error {
+// are 422 naming the field (an unknown one with the fields dst accepts, so a
+// client that guessed a name learns the right one), malformed JSON is 400.
+func jsonProblem(err error, dst any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := typeErr.Field
@@ -67,9 +69,30 @@ func jsonProblem(err error) error {
 		if n, err := strconv.Unquote(name); err == nil {
 			name = n
 		}
-		return services.Invalid(map[string]string{name: "api.field_unknown"})
+		return services.InvalidWith("api.fields_accepted", map[string]string{name: "api.field_unknown"},
+			"fields", strings.Join(jsonFields(dst), ", "))
 	}
 	return badJSON(err)
+}
+
+// jsonFields are the names a body of dst's type takes, in declaration order.
+func jsonFields(dst any) []string {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "-" && name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func badJSON(err error) error {

@@ -59,6 +59,19 @@ func TestDecodeJSONNamesTheBadField(t *testing.T) {
 	}
 }
 
+// A field a body does not take is refused with the fields it does take, so a
+// client that guessed a name reads the right one.
+func TestAnUnknownFieldIsAnsweredWithTheFieldsTaken(t *testing.T) {
+	var body apiUpdateVM
+	e := services.AsError(decodeJSONBytes([]byte(`{"backups":true}`), &body))
+	if e == nil || e.Status != http.StatusUnprocessableEntity || e.Fields["backups"] != "api.field_unknown" {
+		t.Fatalf("error %v, want a 422 naming backups", e)
+	}
+	if e.Key != "api.fields_accepted" || !reflect.DeepEqual(e.Args, []string{"fields", "display_name, backups_enabled"}) {
+		t.Errorf("message %s %v, want the fields PATCH takes", e.Key, e.Args)
+	}
+}
+
 func TestDecodeJSONRefusesAnOversizedBody(t *testing.T) {
 	body := `{"display_name":"` + strings.Repeat("a", maxJSONBody) + `"}`
 	req := httptest.NewRequest(http.MethodPost, "/api/v1/vms", strings.NewReader(body))

@@ -247,7 +247,7 @@ func checkResponses(t *testing.T, doc map[string]any, name string, op map[string
 	ok2xx := false
 	for status, rv := range responses {
 		if !regexp.MustCompile(`^[1-5][0-9][0-9]$`).MatchString(status) {
-			t.Errorf("%s: testkit.Response %q is not a status code", name, status)
+			t.Errorf("%s: response %q is not a status code", name, status)
 			continue
 		}
 		r := deref(t, doc, rv)
@@ -267,7 +267,7 @@ func checkResponses(t *testing.T, doc map[string]any, name string, op map[string
 		}
 	}
 	if !ok2xx {
-		t.Errorf("%s: no 2xx testkit.Response", name)
+		t.Errorf("%s: no 2xx response", name)
 	}
 }
 
@@ -300,6 +300,11 @@ var contract = []struct {
 	{"POST", "/api/v1/billing/topups", "wallet:write", []string{"200", "201", "401", "403", "422", "429", "503"}},
 	{"GET", "/api/v1/billing/topups/{id}", "account:read", []string{"200", "401", "403", "404"}},
 	{"GET", "/api/v1/openapi.json", "-", []string{"200"}},
+	// Backups (issue 27).
+	{"GET", "/api/v1/vms/{uuid}/backups", "vm:read", []string{"200", "401", "403", "404"}},
+	{"POST", "/api/v1/vms/{uuid}/backups", "vm:write", []string{"202", "401", "403", "404", "409", "503"}},
+	{"POST", "/api/v1/vms/{uuid}/backups/{id}/restore", "vm:write", []string{"200", "202", "401", "403", "404", "409", "422", "503"}},
+	{"DELETE", "/api/v1/vms/{uuid}/backups/{id}", "vm:write", []string{"204", "401", "403", "404"}},
 }
 
 func TestOpenAPIHoldsTheContract(t *testing.T) {

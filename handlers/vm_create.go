@@ -15,7 +15,7 @@ import (
 
 // createFormFields are the order form's fields copied back when it is refused
 // (the password never is).
-var createFormFields = []string{"region", "plan_slug", "os_template_slug", "auth_mode", "hostname", "display_name", "user_data"}
+var createFormFields = []string{"region", "plan_slug", "os_template_slug", "auth_mode", "hostname", "display_name", "user_data", "backups_enabled"}
 
 // NewVMForm is GET /vms/new.
 func (h *Handlers) NewVMForm(c echo.Context) error {
@@ -87,7 +87,7 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 		}
 		in = services.CreateVMInput{PlanSlug: body.PlanSlug, OSTemplateSlug: body.OSTemplateSlug, AuthMode: body.AuthMode,
 			CustomPassword: body.CustomPassword, SSHKeyIDs: body.SSHKeyIDs, DisplayName: body.DisplayName,
-			Hostname: body.Hostname, Region: body.Region, UserData: body.UserData,
+			Hostname: body.Hostname, Region: body.Region, UserData: body.UserData, BackupsEnabled: body.BackupsEnabled,
 			IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
 		if len(in.IdempotencyKey) > 255 {
 			return services.Invalid(map[string]string{"idempotency_key": "form.too_long"})
@@ -105,9 +105,15 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 		}
 		return h.refusedOrder(c, err)
 	}
-	if api {
-		// Accepted either way: the order is paid and kept; a 503 tells the
-		// client that no hypervisor took it yet, and where to watch it.
+	return h.orderedAnswer(c, o)
+}
+
+// orderedAnswer answers an order that was paid and kept (a new VM, or one
+// built from a backup): on the API 202 with the VM, or 503 while no
+// hypervisor took it yet, either way with where to watch it; on the
+// dashboard the new VM's page, with a flash that says which.
+func (h *Handlers) orderedAnswer(c echo.Context, o services.Ordered) error {
+	if apiDoor(c) {
 		setLocation(c, "/api/v1/vms/"+o.VM.UUID)
 		if o.Waiting != "" {
 			return services.Unavailable(o.Waiting, nil)
@@ -133,6 +139,7 @@ func createFormInput(c echo.Context) (services.CreateVMInput, error) {
 		Hostname: c.FormValue("hostname"), Region: c.FormValue("region"),
 		UserData:       strings.ReplaceAll(c.FormValue("user_data"), "\r\n", "\n"),
 		IdempotencyKey: c.FormValue("idempotency_key"),
+		BackupsEnabled: c.FormValue("backups_enabled") != "",
 	}
 	// Only the chosen mode's secret is sent on, so switching modes in the form
 	// does not leave a half-typed password in an SSH key order.

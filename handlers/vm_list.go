@@ -190,7 +190,7 @@ func (h *Handlers) listVMsJSON(c echo.Context, p services.Principal, in services
 	}
 	body := apiVMList{VMs: make([]apiVM, 0, len(vms)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
 	for _, v := range vms {
-		body.VMs = append(body.VMs, vmJSON(v))
+		body.VMs = append(body.VMs, vmJSON(v, h.backupPrice(v)))
 	}
 	setPageLinks(c, keep, total, in.Limit, in.Offset)
 	var b []byte

@@ -150,6 +150,23 @@ func appendVM(b []byte, v *apiVM) []byte {
 	b = strconv.AppendBool(b, v.HeldForFunds)
 	b = append(b, `,"suspended":`...)
 	b = strconv.AppendBool(b, v.Suspended)
+	b = append(b, `,"backups_enabled":`...)
+	b = strconv.AppendBool(b, v.BackupsEnabled)
+	b = append(b, `,"backup_price_hourly":`...)
+	b = strconv.AppendInt(b, v.BackupPriceHourly, 10)
+	b = append(b, `,"backup_ids":`...)
+	if v.BackupIDs == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, id := range v.BackupIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

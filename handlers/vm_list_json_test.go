@@ -29,7 +29,15 @@ func randomVM(r *rand.Rand) apiVM {
 		OSTemplate: apiVMTemplate{Slug: pick(), Name: pick()}, Region: pick(), MACAddress: pick(),
 		Traffic: apiTraffic{Month: pick(), RxBytes: r.Int64(), TxBytes: -r.Int64()},
 		Boot:    apiBoot{Type: pick()}, CreatedAt: pick(), Locked: r.IntN(2) == 0, OrderStatus: vmstatus.Order(pick()),
-		NodeUnavailable: r.IntN(2) == 0, HeldForFunds: r.IntN(2) == 0, Suspended: r.IntN(2) == 0}
+		NodeUnavailable: r.IntN(2) == 0, HeldForFunds: r.IntN(2) == 0, Suspended: r.IntN(2) == 0,
+		BackupsEnabled: r.IntN(2) == 0, BackupPriceHourly: r.Int64() - r.Int64()}
+	// backup_ids: null, [] or a few ids, any of them.
+	if n := r.IntN(4); n > 0 {
+		v.BackupIDs = []int64{}
+		for range n - 1 {
+			v.BackupIDs = append(v.BackupIDs, r.Int64()-r.Int64())
+		}
+	}
 	if r.IntN(2) == 0 {
 		ip := pick()
 		v.PublicIP = &ip
@@ -79,7 +87,7 @@ func FuzzVMListJSON(f *testing.F) {
 		ip := host
 		v := apiVM{UUID: name, DisplayName: name, Hostname: host, PublicIP: &ip, CreatedAt: host, DeletedAt: name, PurgeAt: host,
 			Plan: apiVMPlan{PriceHourly: n}, Networks: apiNetworks{V4: []apiNetworkV4{{IPAddress: host, Gateway: name}}},
-			Boot: apiBoot{Type: name, CDROM: host}}
+			Boot: apiBoot{Type: name, CDROM: host}, BackupsEnabled: n%2 == 0, BackupPriceHourly: -n, BackupIDs: []int64{n, int64(len(name))}}
 		l := apiVMList{VMs: []apiVM{v, {}}, Meta: apiMeta{Total: int(n)}}
 		if got, want := appendVMList(nil, l), stdVMList(t, l); !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)

@@ -74,5 +74,5 @@ func vmBack(c echo.Context, uuid, anchor string) string {
 
 // vmJSONResponse answers the API with one VM.
 func (h *Handlers) vmJSONResponse(c echo.Context, status int, vm services.VM) error {
-	return c.JSON(status, apiVMBody{VM: vmJSON(vm)})
+	return c.JSON(status, apiVMBody{VM: vmJSON(vm, h.backupPrice(vm))})
 }

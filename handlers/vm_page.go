@@ -114,7 +114,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	}
 	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
-			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt})
+			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress})
 		v.Deleting = v.Deleting || a.Type == "delete" && a.InProgress()
 	}
 	for _, e := range pg.Events {
@@ -123,7 +123,10 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	if !full {
 		return v, nil
 	}
-	return v, h.manageView(c, p, vm, &v)
+	if err := h.manageView(c, p, vm, &v); err != nil {
+		return v, err
+	}
+	return v, h.backupsView(c, p, vm, &v)
 }
 
 // vmPage renders the VM page again after a dashboard form, with edit applied

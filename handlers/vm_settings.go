@@ -5,27 +5,51 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 )
 
-// RenameVM is PATCH /api/v1/vms/{uuid} and POST /vms/{uuid}/rename (inline, htmx).
+// UpdateVM is PATCH /api/v1/vms/{uuid}: the fields sent are changed (the
+// name first, so a refused name leaves the backups as they were); a body
+// naming neither is a rename without a name.
+func (h *Handlers) UpdateVM(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	uuid := c.Param("uuid")
+	ctx := c.Request().Context()
+	var body apiUpdateVM
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	var vm services.VM
+	if body.DisplayName != nil || body.BackupsEnabled == nil {
+		name := ""
+		if body.DisplayName != nil {
+			name = *body.DisplayName
+		}
+		if vm, err = h.VMs.Rename(ctx, p, uuid, name); err != nil {
+			return err
+		}
+	}
+	if body.BackupsEnabled != nil {
+		if vm, err = h.VMs.SetBackups(ctx, p, uuid, *body.BackupsEnabled); err != nil {
+			return err
+		}
+	}
+	return h.vmJSONResponse(c, http.StatusOK, vm)
+}
+
+// RenameVM is POST /vms/{uuid}/rename (inline, htmx).
 func (h *Handlers) RenameVM(c echo.Context) error {
 	p, err := actor(c)
 	if err != nil {
 		return err
 	}
 	uuid := c.Param("uuid")
-	name, err := field(c, "display_name", func(b apiRename) string { return b.DisplayName })
-	if err != nil {
-		return err
-	}
-	vm, err := h.VMs.Rename(c.Request().Context(), p, uuid, name)
-	if apiDoor(c) {
-		if err != nil {
-			return err
-		}
-		return h.vmJSONResponse(c, http.StatusOK, vm)
-	}
+	name := c.FormValue("display_name")
+	_, err = h.VMs.Rename(c.Request().Context(), p, uuid, name)
 	if err != nil {
 		f, status, ferr := formFor(c, err, map[string]string{"display_name": name})
 		if ferr != nil {

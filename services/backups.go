@@ -128,6 +128,42 @@ func (s *VMs) Backups(ctx context.Context, p Principal, uuid string) ([]Backup, 
 	return convert(list, backupOf), internal(err)
 }
 
+// BackupOffer is what a VM's Backups tab tells before the customer acts: the
+// hourly price of its backups (fixed while they are on; what turning them on
+// costs now while they are off), how many backups on demand are left in the
+// last 24 hours, how many daily ones are kept, and whether its region has a
+// store off its node to take one at all.
+type BackupOffer struct {
+	PriceHourly       int64
+	LeftToday, PerDay int
+	Keep              int
+	Available         bool
+}
+
+// BackupOffer reads the VM's offer (see the type).
+func (s *VMs) BackupOffer(ctx context.Context, p Principal, uuid string) (BackupOffer, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return BackupOffer{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return BackupOffer{}, err
+	}
+	cfg := s.cfg.Backups
+	o := BackupOffer{PriceHourly: vm.HourlyBackups(), PerDay: cfg.ManualPerDay, Keep: cfg.Keep}
+	if !vm.BackupsEnabled {
+		o.PriceHourly = s.BackupPrice(vm.PriceHourly)
+	}
+	n, _, err := s.db.BackupTries(ctx, vm.ID, store.BackupManual, s.cfg.Now().Add(-24*time.Hour))
+	if err != nil {
+		return BackupOffer{}, Internal(err)
+	}
+	o.LeftToday = max(cfg.ManualPerDay-n, 0)
+	_, _, err = s.backupStoreFor(ctx, vm)
+	o.Available = err == nil
+	return o, nil
+}
+
 // SetBackups turns a VM's daily backups on or off. Their price is fixed when
 // they are turned on, from the plan's price then (BackupPrice), and is
 // charged with every hour of the VM from the next one.

@@ -299,3 +299,26 @@ func (tb *Tab) SaveFullScreenshot(name string) { tb.t.Helper(); tb.capture(name,
 
 // repoRoot is the module root, where the artefacts folder lives.
 func repoRoot(testing.TB) string { return localvirt.RepoRoot() }
+
+// WantText checks the text a customer reads in the element selector.
+func (tb *Tab) WantText(selector, want string) {
+	tb.t.Helper()
+	if got := tb.MustElement(selector).MustText(); got != want {
+		tb.t.Errorf("%s reads %q, want %q", selector, got, want)
+	}
+}
+
+// WantTexts checks the texts of every element selector finds, in order.
+func (tb *Tab) WantTexts(selector string, want ...string) {
+	tb.t.Helper()
+	got := tb.MustEval(`(sel) => [...document.querySelectorAll(sel)].map(e => e.innerText.trim())`, selector).Arr()
+	if len(got) != len(want) {
+		tb.t.Errorf("%s: %d elements, want %d", selector, len(got), len(want))
+		return
+	}
+	for i := range want {
+		if got[i].Str() != want[i] {
+			tb.t.Errorf("%s #%d reads %q, want %q", selector, i, got[i].Str(), want[i])
+		}
+	}
+}

@@ -11,6 +11,7 @@ const (
 	TabOverview  VMTab = "overview"
 	TabConsole   VMTab = "console"
 	TabSnapshots VMTab = "snapshots"
+	TabBackups   VMTab = "backups"
 	TabNetwork   VMTab = "network"
 	TabSettings  VMTab = "settings"
 	TabDanger    VMTab = "danger"
@@ -27,6 +28,7 @@ var vmTabs = []vmTab{
 	{TabOverview, "vm.tab_overview"},
 	{TabConsole, "vm.tab_console"},
 	{TabSnapshots, "vm.tab_snapshots"},
+	{TabBackups, "vm.tab_backups"},
 	{TabNetwork, "vm.tab_network"},
 	{TabSettings, "vm.tab_settings"},
 	{TabDanger, "vm.tab_danger"},
@@ -66,6 +68,8 @@ func (v VMPageView) ShownTab() VMTab {
 		return TabSettings
 	case v.Manage.Snapshot.Refused():
 		return TabSnapshots
+	case v.Backups.Refused():
+		return TabBackups
 	case v.Delete.Refused(), v.Manage.Rebuild.Refused():
 		return TabDanger
 	}

@@ -34,10 +34,11 @@ var (
 	fuzzForms = []string{"/signin", "/signup", "/signin/2fa", "/lang", "/account/password", "/account/2fa/start",
 		"/account/2fa/confirm", "/account/2fa/disable", "/tokens", "/tokens/1/revoke", "/ssh-keys", "/ssh-keys/1/delete",
 		"/vms", "/vms/{vm}/rename", "/vms/{vm}/hostname", "/vms/{vm}/password", "/vms/{vm}/power/start",
-		"/vms/{vm}/resize", "/vms/{vm}/snapshots", "/vms/{vm}/snapshots/x/revert", "/vms/{vm}/rebuild", "/vms/{vm}/delete"}
+		"/vms/{vm}/resize", "/vms/{vm}/snapshots", "/vms/{vm}/snapshots/x/revert", "/vms/{vm}/rebuild", "/vms/{vm}/delete",
+		"/vms/{vm}/backups", "/vms/{vm}/backups/enabled", "/vms/{vm}/backups/1/restore", "/vms/{vm}/backups/1/delete"}
 	fuzzAPI = []struct{ method, path string }{{"POST", "/vms"}, {"PATCH", "/vms/{vm}"}, {"POST", "/vms/{vm}/power/kill"},
 		{"POST", "/vms/{vm}/security/password"}, {"POST", "/vms/{vm}/security/hostname"}, {"POST", "/vms/{vm}/resize"},
-		{"POST", "/vms/{vm}/snapshots"}, {"POST", "/vms/{vm}/rebuild"}, {"POST", "/ssh-keys"}}
+		{"POST", "/vms/{vm}/snapshots"}, {"POST", "/vms/{vm}/rebuild"}, {"POST", "/ssh-keys"}, {"POST", "/vms/{vm}/backups/1/restore"}}
 )
 
 // FuzzForms: any body posted to any form, with a valid CSRF token, is answered

@@ -61,6 +61,10 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.POST("/vms/:uuid/snapshots", h.CreateSnapshot)
 	in.POST("/vms/:uuid/snapshots/:name/revert", h.RevertSnapshot)
 	in.POST("/vms/:uuid/snapshots/:name/delete", h.DeleteSnapshot)
+	in.POST("/vms/:uuid/backups", h.CreateBackup)
+	in.POST("/vms/:uuid/backups/enabled", h.SetBackups)
+	in.POST("/vms/:uuid/backups/:id/restore", h.RestoreBackup)
+	in.POST("/vms/:uuid/backups/:id/delete", h.DeleteBackup)
 	in.POST("/vms/:uuid/rebuild", h.RebuildVM)
 	in.POST("/vms/:uuid/boot", h.BootVM)
 

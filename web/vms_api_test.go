@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/app"
 	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
@@ -166,9 +167,9 @@ type vmWorld struct {
 	bobs     string // bob's VM
 }
 
-func newVMWorld(t testing.TB) *vmWorld {
+func newVMWorld(t testing.TB, opts ...func(*app.Config)) *vmWorld {
 	t.Helper()
-	a := testkit.NewApp(t, testkit.WithAPIRateLimit(100_000, 100_000))
+	a := testkit.NewApp(t, append([]func(*app.Config){testkit.WithAPIRateLimit(100_000, 100_000)}, opts...)...)
 	seedCatalog(t, a)
 	w := &vmWorld{a: a,
 		ana: newVMCustomer(t, a, "ana@example.com", startBalanceRials),

@@ -193,10 +193,18 @@ document.addEventListener("click", (event) => {
 });
 
 // --- The order form's summary follows the choices ----------------------------------------
+// A plan (a radio of the order form, or the option chosen in a form's plan list) carries
+// its prices already written in the page's language; with the backups box ticked, the
+// prices that include them, and what backups add is written beside the box.
 function orderSummary(form) {
+  const plan = form.querySelector('input[name="plan_slug"]:checked') ??
+    form.querySelector('select[name="plan_slug"]')?.selectedOptions[0];
+  const backups = form.querySelector('input[name="backups_enabled"]')?.checked;
+  if (plan?.dataset.backupHourly) {
+    for (const el of form.querySelectorAll("[data-backup-price]")) el.textContent = plan.dataset.backupHourly;
+  }
   const box = form.querySelector("[data-order-summary]");
   if (!box) return;
-  const plan = form.querySelector('input[name="plan_slug"]:checked');
   const os = form.querySelector('input[name="os_template_slug"]:checked');
   const region = form.querySelector('select[name="region"]');
   const set = (sel, text) => {
@@ -204,10 +212,13 @@ function orderSummary(form) {
     if (el && text) el.textContent = text;
   };
   if (plan) {
+    const hourly = backups ? plan.dataset.summaryHourlyBackups : plan.dataset.summaryHourly;
     set('[data-summary="plan_slug"]', plan.dataset.summaryName);
-    set("[data-summary-hourly]", box.dataset.hourlyPattern.replace("{price}", plan.dataset.summaryHourly));
-    set("[data-summary-monthly]", plan.dataset.summaryMonthly);
+    set("[data-summary-hourly]", box.dataset.hourlyPattern.replace("{price}", hourly));
+    set("[data-summary-monthly]", backups ? plan.dataset.summaryMonthlyBackups : plan.dataset.summaryMonthly);
   }
+  const line = box.querySelector("[data-summary-backups]");
+  if (line) line.textContent = backups && plan ? plan.dataset.backupHourly : line.dataset.off;
   if (os) set('[data-summary="os_template_slug"] bdi', os.dataset.summaryName);
   if (region) set('[data-summary="region"]', region.selectedOptions[0]?.textContent);
 }

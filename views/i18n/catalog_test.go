@@ -294,6 +294,7 @@ func TestEveryLetterIsWorded(t *testing.T) {
 var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
 	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "wallet.reason.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "mail.replica_behind.", "mail.replica_caught_up.", "apidocs.", "time.",
+	"backup.kind.", "backup.consistency.",
 }
 
 // Keys nobody uses are dead weight that go stale ("coming soon" for something
