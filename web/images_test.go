@@ -98,6 +98,46 @@ func TestDebianImage(t *testing.T) {
 		t.Fatalf("with the new password: %q", got)
 	}
 
+	// A live backup with real qemu-guest-agent and ext4: frozen for its
+	// instant; the file written before it comes back with a restore, the one
+	// written after does not.
+	dir := t.TempDir()
+	if _, err := qp.DB.AddBackupStore(ctx, store.BackupStore{Name: "images", Region: testkit.QEMURegion, Kind: store.BackupStoreDir, Path: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Run(v.ipv4(), "echo before > /root/marker && sync", nil); err != nil {
+		t.Fatal(err)
+	}
+	testkit.MustStatus(t, "back up", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byPass+"/backups", c.token, ""), http.StatusAccepted)
+	type backupList struct {
+		Backups []struct {
+			ID          int64  `json:"id"`
+			Status      string `json:"status"`
+			Consistency string `json:"consistency"`
+			Size        int64  `json:"size"`
+		} `json:"backups"`
+	}
+	var taken backupList
+	backedUp := time.Now()
+	testkit.WaitFor(t, 10*time.Minute, "the backup completes", func() bool {
+		taken = testkit.Decode[backupList](t, qp.APICall(t, http.MethodGet, "/api/v1/vms/"+byPass+"/backups", c.token, ""))
+		return len(taken.Backups) == 1 && taken.Backups[0].Status == store.BackupCompleted
+	})
+	t.Logf("Debian: a live backup of a %d GiB disk: %s, %d MiB stored, %s", diskGB, time.Since(backedUp).Round(time.Second),
+		taken.Backups[0].Size>>20, taken.Backups[0].Consistency)
+	if taken.Backups[0].Consistency != "fs-frozen" {
+		t.Errorf("a backup with qemu-guest-agent answering is %q, want fs-frozen", taken.Backups[0].Consistency)
+	}
+	if _, err := pw.Run(v.ipv4(), "echo after > /root/marker && sync", nil); err != nil {
+		t.Fatal(err)
+	}
+	testkit.MustStatus(t, "restore", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byPass+"/backups/"+strconv.FormatInt(taken.Backups[0].ID, 10)+"/restore",
+		c.token, `{"target":"self"}`), http.StatusOK)
+	time.Sleep(5 * time.Second)
+	if got := pw.WaitLogin(t, v.ipv4(), "cat /root/marker", 8*time.Minute); got != "before" {
+		t.Fatalf("after restoring the backup the marker reads %q, want before", got)
+	}
+
 	// Rebuild: a fresh disk from the image, the same name, password and addresses.
 	testkit.MustStatus(t, "rebuild", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byPass+"/rebuild", c.token, `{}`), http.StatusOK)
 	time.Sleep(5 * time.Second)
