@@ -246,6 +246,10 @@ func (n *Node) volumeToCopy(ctx context.Context, name string) (volumeCopy, error
 // exactly as long as the file, so no byte of an older file stays behind it;
 // the pool's refresh then finds its format. A failed copy leaves nothing.
 func (n *Node) copyVolume(ctx context.Context, to *Node, c volumeCopy, progress func(int64)) error {
+	// A stream that stalls (seen, rarely, on a machine loaded far beyond its
+	// cores) fails the move, which is then undone, instead of holding it.
+	ctx, cancel := context.WithTimeout(ctx, 2*n.uploadTimeout(c.size))
+	defer cancel()
 	pr, pw := io.Pipe()
 	sent := sha256.New()
 	got := make(chan int64, 1)
