@@ -2,7 +2,6 @@ package hypervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -82,6 +81,11 @@ type MigrateResult struct {
 	// SourceDirty: the VM moved, but its copy on the source could not be
 	// removed; call from.Delete(id) once the source answers.
 	SourceDirty bool
+	// Unsettled: the move broke off where a node could not say whether the
+	// target runs the VM. It is not started again on the source (two copies
+	// on one network are worse than a stopped VM); once both nodes answer,
+	// State on each says where it is.
+	Unsettled bool
 }
 
 // hushAfterMove is how long a node keeps quiet about a VM that left it or
@@ -422,6 +426,6 @@ func (n *Node) hushed(id string) bool {
 	return ok
 }
 
-// errUnsettled: a move broke off where neither node could say whether the VM
-// runs on the target; the source is left off rather than risk two copies.
-var errUnsettled = errors.New("the move broke off and the target cannot say whether the VM runs there; it is left off on the source")
+// errUnsettled: see MigrateResult.Unsettled.
+var errUnsettled = fmt.Errorf("%w: the move broke off where it cannot be told whether the target runs the VM; it is left off on the source",
+	ErrUnavailable)

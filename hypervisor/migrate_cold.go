@@ -181,6 +181,7 @@ func (n *Node) undoCold(ctx context.Context, to *Node, p *movePlan, started bool
 		res.TargetDirty = true
 		n.log.Warn("a failed move's rest left on the target", "vm", p.id, "target", p.to.Name, "err", err)
 		if started {
+			res.Unsettled = true
 			return fmt.Errorf("%w (%w); %w", cause, err, errUnsettled)
 		}
 	}

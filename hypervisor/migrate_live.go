@@ -217,6 +217,7 @@ func (n *Node) settleLive(ctx context.Context, to *Node, p *movePlan, res *Migra
 		return cause
 	}
 	res.TargetDirty = dstErr != nil
+	res.Unsettled = true
 	return fmt.Errorf("%w; %w", cause, errUnsettled)
 }
 

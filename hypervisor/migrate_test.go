@@ -380,7 +380,7 @@ func TestALiveMoveWhoseTargetDiesMidwayLeavesTheVMRunningWhereItWas(t *testing.T
 		t.Fatalf("the move went through with the target's QEMU killed: %+v", res)
 	}
 	t.Logf("the failed live move: %v", err)
-	if res.TargetDirty || res.SourceDirty {
+	if res.TargetDirty || res.SourceDirty || res.Unsettled {
 		t.Errorf("after a failed move with both nodes up: %+v", res)
 	}
 	if st, err := r.a.State(ctx, vm); err != nil || st != vmstatus.Running {
@@ -415,8 +415,8 @@ func TestAColdMoveWhoseTargetStopsDuringTheCopyLeavesTheVMRunningWhereItWas(t *t
 		t.Fatalf("the move went through with the target stopped: %+v", res)
 	}
 	t.Logf("the failed cold move: %v", err)
-	if !res.TargetDirty {
-		t.Errorf("the target could not be cleaned, and the result does not say so: %+v", res)
+	if !res.TargetDirty || res.Unsettled {
+		t.Errorf("the target could not be cleaned before the VM started there, and the result says %+v", res)
 	}
 	if st, err := r.a.State(ctx, vm); err != nil || st != vmstatus.Running {
 		t.Fatalf("after a failed move the VM is %q, %v", st, err)
