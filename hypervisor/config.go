@@ -28,6 +28,15 @@ type NodeConfig struct {
 	// sockets, which the panel reaches even when the node's network is a namespace
 	// of its own; empty puts them on TCP at VNCHost.
 	VNCSocketDir string
+	// MigrationAddress is where this node takes guests that migrate in live:
+	// "tcp://HOST" on a network the region's nodes reach each other on (QEMU listens
+	// there on ports of libvirt's migration range, one for the memory and one for the
+	// disks), or "unix:///DIR" for nodes of one machine that share DIR. Empty: guests
+	// come to this node by cold moves only.
+	MigrationAddress string
+	// PeerURI is how another node's libvirtd reaches this one's to hand a guest over
+	// (peer-to-peer migration). Default URI, which must then work from the other node too.
+	PeerURI string
 }
 
 func (c NodeConfig) withDefaults() NodeConfig {
@@ -42,6 +51,9 @@ func (c NodeConfig) withDefaults() NodeConfig {
 	}
 	if c.VirtType == "" {
 		c.VirtType = VirtAuto
+	}
+	if c.PeerURI == "" {
+		c.PeerURI = c.URI
 	}
 	return c
 }

@@ -1,6 +1,6 @@
 // Package hypervisor drives the fleet of libvirt hosts (nodes) behind the panel over
 // github.com/digitalocean/go-libvirt: placement, domain lifecycle, volumes, cloud-init
-// seeds, snapshots, console addresses and lifecycle events.
+// seeds, snapshots, backups, moves between nodes, console addresses and lifecycle events.
 //
 // A node's URI is a plain libvirt connection URI, as virsh takes it:
 //

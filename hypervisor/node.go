@@ -29,6 +29,9 @@ type Node struct {
 	lv      *libvirt.Libvirt
 	lastErr error
 	caps    *Caps
+	// quiet holds the VMs moving to or from this node, with when their events
+	// may be reported again (see hush).
+	quiet map[string]time.Time
 
 	kick chan struct{}
 	drop chan struct{} // a call timed out on the live connection
@@ -195,7 +198,7 @@ func (n *Node) serve(lv *libvirt.Libvirt) error {
 // is looked at closer, since QEMU stopping a guest on an internal error arrives
 // as an ordinary suspension; the probe's own domains are nobody's business.
 func (n *Node) handleEvent(lv *libvirt.Libvirt, ev libvirt.DomainEventLifecycleMsg) {
-	if strings.HasPrefix(ev.Dom.Name, probePrefix) {
+	if strings.HasPrefix(ev.Dom.Name, probePrefix) || n.hushed(uuidString(ev.Dom.UUID)) {
 		return
 	}
 	st, ok := eventState(ev.Event, ev.Detail)

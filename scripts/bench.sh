@@ -11,7 +11,7 @@ work=$(mktemp -d /tmp/abrak-bench.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-# BENCH_ONLY=go|hypervisor|backup|http|console runs one part.
+# BENCH_ONLY=go|hypervisor|backup|migrate|http|console runs one part.
 only=${BENCH_ONLY:-all}
 want() { [ "$only" = all ] || [ "$only" = "$1" ]; }
 
@@ -32,6 +32,10 @@ echo "== backups: a running VM's 10 GiB disk backed up and restored, beside qemu
 go test -run '^$' -bench BenchmarkDiskBackup -benchtime 3x -timeout 30m ./hypervisor/ 2>&1 | tee "$out/backup-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 echo "== backups: one day's window over 20 VMs (CPU of the panel)"
 go test -run '^$' -bench BenchmarkBackupWindow -benchtime 1x -timeout 30m ./services/ 2>&1 | tee "$out/backup-window-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+fi
+if want migrate; then
+echo "== moves: a running tiny guest (1 GiB disk) live to another node and back cold, beside virsh vol-download and qemu-img convert of its disk"
+go test -run '^$' -bench BenchmarkDiskMigrate -benchtime 3x -timeout 30m ./hypervisor/ 2>&1 | tee "$out/migrate-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 fi
 
 if want http; then

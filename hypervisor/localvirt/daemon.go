@@ -18,9 +18,15 @@ type Daemon struct {
 	// 2001:db8:ab::1/64). VNCDir is where a node keeps its guests' VNC sockets
 	// (NodeConfig.VNCSocketDir): TCP inside the namespace is out of the panel's reach.
 	Netns, Bridge, VNCDir string
+	// MigrateDir is where guests migrating in live listen (NodeConfig.MigrationAddress
+	// unix://MigrateDir): a folder under /tmp, which every daemon's mount namespace sees.
+	MigrateDir string
 	// NoKVM: the daemon sees a /dev without kvm, as on a host that offers none,
 	// whatever this host has (see StartWithoutKVM).
 	NoKVM bool
+	// shareNetns names the network namespace up.sh is to start the daemon in
+	// instead of one of its own (see StartBeside).
+	shareNetns string
 }
 
 // Start starts a private libvirtd in a fresh folder under /tmp (unix socket paths must
@@ -28,7 +34,7 @@ type Daemon struct {
 // included, when the test ends.
 func Start(t testing.TB) *Daemon {
 	t.Helper()
-	return start(t, false)
+	return start(t, false, "")
 }
 
 // StartWithoutKVM is Start for a daemon that finds no /dev/kvm (scripts/libvirt/up.sh
@@ -36,16 +42,24 @@ func Start(t testing.TB) *Daemon {
 // kvm is tested on every machine. Restarts keep it so.
 func StartWithoutKVM(t testing.TB) *Daemon {
 	t.Helper()
-	return start(t, true)
+	return start(t, true, "")
 }
 
-func start(t testing.TB, noKVM bool) *Daemon {
+// StartBeside is Start for a daemon in other's network namespace, its guests on
+// other's bridge: two nodes of one region, whose guests keep their addresses
+// when they move from one to the other. The namespace stays while either runs.
+func StartBeside(t testing.TB, other *Daemon) *Daemon {
+	t.Helper()
+	return start(t, other.NoKVM, other.Netns)
+}
+
+func start(t testing.TB, noKVM bool, netns string) *Daemon {
 	t.Helper()
 	dir, err := os.MkdirTemp("/tmp", "lv")
 	if err != nil {
 		t.Fatalf("localvirt: %v", err)
 	}
-	d := &Daemon{Dir: dir, NoKVM: noKVM}
+	d := &Daemon{Dir: dir, NoKVM: noKVM, shareNetns: netns}
 	t.Cleanup(func() {
 		if err := d.Stop(); err != nil {
 			t.Errorf("%v", err)
@@ -65,6 +79,9 @@ func (d *Daemon) Up() error {
 	if d.NoKVM {
 		env = append(env, "LIBVIRT_NO_KVM=1")
 	}
+	if d.shareNetns != "" {
+		env = append(env, "LIBVIRT_NETNS="+d.shareNetns)
+	}
 	sock, err := runScript(env, "scripts/libvirt/up.sh", d.Dir)
 	if err != nil {
 		return err
@@ -75,6 +92,7 @@ func (d *Daemon) Up() error {
 		return fmt.Errorf("localvirt: %w", err)
 	}
 	d.Netns, d.VNCDir = strings.TrimSpace(string(ns)), filepath.Join(d.Dir, "vnc")
+	d.MigrateDir = filepath.Join(d.Dir, "migrate")
 	if d.Bridge = os.Getenv("LIBVIRT_BRIDGE"); d.Bridge == "" {
 		d.Bridge = "br0"
 	}

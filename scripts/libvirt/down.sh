@@ -86,9 +86,13 @@ if ((keep_guests == 0)); then
 	mapfile -t guests < <(guest_pids)
 	stop "${guests[@]}"
 	rm -f "$S/mntns"
-	# The network namespace goes with its guests (up.sh makes it again).
+	# The network namespace goes with its guests (up.sh makes it again), unless
+	# another daemon (LIBVIRT_NETNS of up.sh: two nodes of one region) still runs in it.
 	if [[ -s $S/netns ]]; then
-		ip netns del "$(<"$S/netns")" 2>/dev/null || true
+		ns=$(<"$S/netns")
+		if [[ -z $(ip netns pids "$ns" 2>/dev/null) ]]; then
+			ip netns del "$ns" 2>/dev/null || true
+		fi
 		rm -f "$S/netns"
 	fi
 fi

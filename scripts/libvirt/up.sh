@@ -10,7 +10,9 @@
 # "network namespace: NAME"), holding the bridge the guests join with the region's
 # gateway addresses on it: guests are reachable from there (`ip netns exec NAME ssh …`)
 # and from nowhere else. Their consoles are UNIX sockets under STATE_DIR/vnc, which the
-# panel reaches from outside the namespace.
+# panel reaches from outside the namespace. Guests migrating in live listen on UNIX
+# sockets under STATE_DIR/migrate (a node's MigrationAddress unix://STATE_DIR/migrate):
+# every daemon's mount namespace sees /tmp, where the other daemon's QEMU connects.
 #
 # Prints the socket's absolute path as the last line of stdout (qemu:///system and
 # test:///default both answer on it). Idempotent: a running daemon is left alone.
@@ -107,14 +109,21 @@ network
 
 # Private trees that stand in for libvirt's system paths inside the namespace.
 mkdir -p "$S/etc/qemu/autostart" "$S/etc/storage/autostart" "$S/run" "$S/lib/images" \
-	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images" "$S/vnc" "$S/dev"
+	"$S/lib/qemu" "$S/cache" "$S/log/qemu" "$S/images" "$S/vnc" "$S/migrate" "$S/dev"
 if [[ -n ${LIBVIRT_CAPS_CACHE:-} ]] && compgen -G "$LIBVIRT_CAPS_CACHE/*.xml" >/dev/null; then
 	mkdir -p "$S/cache/qemu/capabilities"
 	cp -np "$LIBVIRT_CAPS_CACHE"/*.xml "$S/cache/qemu/capabilities/"
 fi
 rm -f "$SOCK" "$S/run/libvirt-sock-ro" "$S/run/libvirt-admin-sock"
 
+# Every daemon of this machine would read the same host UUID from its SMBIOS, and
+# libvirt refuses to migrate a guest between two daemons of one host: each state dir
+# has its own, derived from its path, so it stays the same across restarts.
+host_uuid=$(printf '%s' "$S" | sha256sum | cut -c1-32)
+host_uuid="${host_uuid:0:8}-${host_uuid:8:4}-${host_uuid:12:4}-${host_uuid:16:4}-${host_uuid:20:12}"
+
 cat >"$S/etc/libvirtd.conf" <<EOF
+host_uuid = "$host_uuid"
 unix_sock_dir = "$S/run"
 unix_sock_group = "root"
 unix_sock_rw_perms = "0770"
