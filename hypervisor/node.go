@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -29,6 +30,9 @@ type Node struct {
 	lv      *libvirt.Libvirt
 	lastErr error
 	caps    *Caps
+
+	// statsCalls counts all-domain stats calls (StatsCalls).
+	statsCalls atomic.Int64
 
 	kick chan struct{}
 	drop chan struct{} // a call timed out on the live connection
