@@ -70,6 +70,10 @@ func domainXML(spec DomainSpec, cfg NodeConfig, caps Caps, boot bootPaths) (stri
 			}},
 			Graphics: []libvirtxml.DomainGraphic{{VNC: vncGraphic(spec, cfg)}},
 			Videos:   []libvirtxml.DomainVideo{{Model: libvirtxml.DomainVideoModel{Type: "vga"}}},
+			// The balloon's statistics every 10 s, so that a guest with its driver
+			// reports the memory it uses (see DomainInfo.MemoryUsed) by the time
+			// the usage sampler asks, every 30 s.
+			MemBalloon: &libvirtxml.DomainMemBalloon{Model: "virtio", Stats: &libvirtxml.DomainMemBalloonStats{Period: 10}},
 		},
 	}
 	out, err := d.Marshal()

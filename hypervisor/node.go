@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
@@ -32,6 +33,9 @@ type Node struct {
 	// quiet holds the VMs moving to or from this node, with when their events
 	// may be reported again (see hush).
 	quiet map[string]time.Time
+
+	// statsCalls counts all-domain stats calls (StatsCalls).
+	statsCalls atomic.Int64
 
 	kick chan struct{}
 	drop chan struct{} // a call timed out on the live connection

@@ -22,6 +22,11 @@ echo "== one API list request through the whole server (cold, kept, 304)"
 go test -run '^$' -bench BenchmarkAPIList -benchmem ./web/ 2>&1 | tee "$out/list-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 echo "== one reconcile pass: 20 test-driver nodes, 500 domains each"
 go test -run '^$' -bench Reconcile20 -benchtime 10x ./services/ 2>&1 | tee "$out/reconcile-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+echo "== the usage sampler: a pass over 1,000 test-driver domains (CPU, SQLite) beside a reconcile pass over them"
+go test -run '^$' -bench UsagePass1000 -benchtime 120x ./services/ 2>&1 | tee "$out/usage-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
+echo "== usage samples: bytes a VM writes a day and holds (dbstat), metrics answers over 1 h to 13 months"
+go test -run '^$' -bench 'UsageStorage' -benchtime 1x ./services/ 2>&1 | tee "$out/usage-storage.txt" | grep -E '^(Benchmark|ok|FAIL)|after day' || true
+go test -run '^$' -bench 'BenchmarkMetrics$' ./services/ 2>&1 | tee "$out/metrics-bench.txt" | grep -E '^(Benchmark|ok|FAIL)' || true
 fi
 if want hypervisor; then
 echo "== hypervisor: create-to-running, bulk states, wrapper overhead"

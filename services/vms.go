@@ -35,6 +35,9 @@ type VMConfig struct {
 	ReconcileInterval time.Duration
 	// BillingInterval is how often the biller looks for hours that came due.
 	BillingInterval time.Duration
+	// UsageInterval is how often the usage sampler reads every node's
+	// counters (30 s: the finest step its samples are kept at).
+	UsageInterval time.Duration
 	// UnpaidGrace is how long a VM held for want of funds waits before it is
 	// suspended (7 days).
 	UnpaidGrace time.Duration
@@ -86,6 +89,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.BillingInterval <= 0 {
 		c.BillingInterval = time.Minute
 	}
+	if c.UsageInterval <= 0 {
+		c.UsageInterval = store.MetricStep30s * time.Second
+	}
 	if c.FirstBoot <= 0 {
 		c.FirstBoot = time.Minute
 	}
@@ -128,6 +134,8 @@ type vmCore struct {
 	backupsRunning inFlight
 	// strangers are the domains the reconciler has reported as unknown.
 	strangers inFlight
+	// usage holds the sampler's last reading of each VM.
+	usage usageReadings
 
 	wake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.
@@ -142,8 +150,9 @@ type VMs struct{ *vmCore }
 
 // Workers keep the records and the fleet in step in the background: lifecycle
 // events, the reconciler, the provisioner (with the first-boot watch), the
-// biller, the template uploads, the backups, and each node's health. Prepare
-// readies them (workers.go); app.Start starts their loops.
+// biller, the template uploads, the backups, the usage samples, and each
+// node's health. Prepare readies them (workers.go); app.Start starts their
+// loops.
 type Workers struct{ *vmCore }
 
 // NewVMs builds the service and its workers (app.Start starts their loops).

@@ -12,8 +12,9 @@ import (
 
 // Prepare readies the workers before their loops start (app.Start starts
 // them: RunProvisioner, RunReconciler, RunBiller, RunTemplateSync,
-// RunBackups): it loads the nodes into the fleet, settles the actions a crash
-// left open, and records the nodes' lifecycle events from now on.
+// RunBackups, RunUsageSampler): it loads the nodes into the fleet, settles
+// the actions a crash left open, and records the nodes' lifecycle events from
+// now on.
 func (s *Workers) Prepare(ctx context.Context) error {
 	if err := s.SyncNodes(ctx); err != nil {
 		return err

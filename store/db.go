@@ -31,6 +31,7 @@ type DB struct {
 	Path string
 
 	stmts   stmts
+	wstmts  stmts // the writer's (written)
 	catalog catalogCache
 }
 
@@ -88,6 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.close()
+	db.wstmts.close()
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

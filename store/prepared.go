@@ -15,19 +15,32 @@ type stmts struct {
 }
 
 func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
-	db.stmts.mu.Lock()
-	defer db.stmts.mu.Unlock()
-	if st, ok := db.stmts.m[q]; ok {
+	return db.stmts.get(ctx, db.R, q)
+}
+
+// written is prepared for the writer: for the statements a worker runs every
+// few seconds (the usage samples' long inserts), whose parsing would
+// otherwise cost more than their execution. Prepare it before a transaction
+// (which holds the writer's one connection); tx.StmtContext then uses it as
+// it is.
+func (db *DB) written(ctx context.Context, q string) (*sql.Stmt, error) {
+	return db.wstmts.get(ctx, db.W, q)
+}
+
+func (s *stmts) get(ctx context.Context, pool *sql.DB, q string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.m[q]; ok {
 		return st, nil
 	}
-	st, err := db.R.PrepareContext(ctx, q)
+	st, err := pool.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	if db.stmts.m == nil {
-		db.stmts.m = map[string]*sql.Stmt{}
+	if s.m == nil {
+		s.m = map[string]*sql.Stmt{}
 	}
-	db.stmts.m[q] = st
+	s.m[q] = st
 	return st, nil
 }
 

@@ -36,6 +36,7 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	api.DELETE("/vms/:uuid/backups/:id", h.DeleteBackup)
 	api.POST("/vms/:uuid/rebuild", h.RebuildVM)
 	api.POST("/vms/:uuid/boot", h.BootVM)
+	api.GET("/vms/:uuid/metrics", h.VMMetrics)
 
 	// The console: a ticket's link, for any browser to open once.
 	api.POST("/vms/:uuid/console", h.APIConsole)
