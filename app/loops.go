@@ -29,6 +29,7 @@ func (a *App) loops() []func(context.Context) {
 		a.Workers.RunBiller,       // every minute: the hour's charges, low balances, VMs that cannot pay held, suspended, deleted; the recycle bin emptied of VMs past their grace
 		a.Workers.RunTemplateSync, // imported templates onto every node that lacks them
 		a.Workers.RunBackups,      // every minute: the daily backups due, and those past their retention removed
+		a.Workers.RunDrains,       // every 5 s: nodes an operator asked to empty, their VMs moved away one at a time; moves settled and tidied after
 		a.TopUps.Run,              // payments never finished at the gateway expire
 		a.Mailer.Run,              // the mail queue delivered, with retries (with a mail server)
 	}

@@ -313,7 +313,8 @@ func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error)
 
 // place picks a node for a VM that has none yet and records it. A VM built
 // from a template goes where the template is; anyNode lets one built from a
-// backup's disk go to any node of its region with room.
+// backup's disk go to any node of its region with room. Draining nodes take
+// none.
 func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, error) {
 	if vm.NodeID != 0 {
 		return vm.NodeID, nil
@@ -326,12 +327,18 @@ func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, e
 	for id, u := range usage {
 		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
 	}
-	var allowed func(int64) bool
+	var holders func(int64) bool
 	if !anyNode {
-		if allowed, err = s.nodesWithTemplate(ctx, vm.OSTemplateSlug); err != nil {
+		if holders, err = s.nodesWithTemplate(ctx, vm.OSTemplateSlug); err != nil {
 			return 0, err
 		}
 	}
+	// A draining node is being emptied: nothing new goes there.
+	draining, err := s.db.DrainingNodes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	allowed := func(id int64) bool { return !draining[id] && (holders == nil || holders(id)) }
 	nodeID, err := s.fleet.PlaceAmong(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used, allowed)
 	if err != nil {
 		return 0, err
