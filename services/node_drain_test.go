@@ -227,7 +227,7 @@ func TestDrainingANodeMovesItsVMsToAnotherNodeWithoutLosingThem(t *testing.T) {
 func TestAMoveThatFailsLeavesTheVMRunningWhereItWas(t *testing.T) {
 	t.Parallel()
 	// A slow copy, so that the target can be stopped in the middle of it.
-	qp := testkit.NewQEMUPanel(t, func(c *app.Config) { c.VM.MigrationBandwidthMiB = 1 })
+	qp := testkit.NewQEMUPanel(t, func(c *app.Config) { c.VM.MigrationBandwidthMiB = 1; c.Web.MetricsPublic = true })
 	ctx := context.Background()
 	ana := drainCustomer(t, qp, "ana@example.com")
 	web := qemuVM(t, qp, ana, "web")
@@ -282,5 +282,8 @@ func TestAMoveThatFailsLeavesTheVMRunningWhereItWas(t *testing.T) {
 	}
 	if r := qp.APICall(t, http.MethodGet, "/readyz", "", ""); !strings.Contains(r.Body, `"draining":true`) {
 		t.Errorf("/readyz: %s", r.Body)
+	}
+	if r := qp.Client(t).Get("/metrics"); !strings.Contains(r.Body, `abrak_node_draining{node="`+qp.Node.Name+`",region="`+testkit.QEMURegion+`"} 1`) {
+		t.Errorf("the metrics do not show %s draining", qp.Node.Name)
 	}
 }
