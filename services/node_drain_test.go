@@ -215,7 +215,7 @@ func TestDrainingANodeMovesItsVMsToAnotherNodeWithoutLosingThem(t *testing.T) {
 	}
 
 	r := qp.Client(t).Get("/readyz")
-	if !regexp.MustCompile(`"name":"`+qp.Node.Name+`"[^}]*"draining":true`).MatchString(r.Body) {
+	if !regexp.MustCompile(`"name":"` + qp.Node.Name + `"[^}]*"draining":true`).MatchString(r.Body) {
 		t.Errorf("/readyz does not show %s draining: %s", qp.Node.Name, r.Body)
 	}
 }

@@ -319,13 +319,9 @@ func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, e
 	if vm.NodeID != 0 {
 		return vm.NodeID, nil
 	}
-	usage, err := s.db.NodeUsage(ctx)
+	used, err := s.nodeUsage(ctx)
 	if err != nil {
 		return 0, err
-	}
-	used := make(map[int64]hypervisor.Resources, len(usage))
-	for id, u := range usage {
-		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
 	}
 	var holders func(int64) bool
 	if !anyNode {
@@ -347,6 +343,19 @@ func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, e
 		return 0, err
 	}
 	return nodeID, nil
+}
+
+// nodeUsage is what the live VMs placed on each node take of it.
+func (s *vmCore) nodeUsage(ctx context.Context) (map[int64]hypervisor.Resources, error) {
+	usage, err := s.db.NodeUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[int64]hypervisor.Resources, len(usage))
+	for id, u := range usage {
+		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
+	}
+	return used, nil
 }
 
 // nodesWithTemplate admits the nodes that hold an imported template's volume

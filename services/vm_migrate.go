@@ -126,25 +126,18 @@ func (s *vmCore) moveTarget(ctx context.Context, vm store.VM, name string) (*hyp
 			return nil, Conflict("admin.migrate.target_draining")
 		}
 	}
-	usage, err := s.db.NodeUsage(ctx)
+	used, err := s.nodeUsage(ctx)
 	if err != nil {
 		return nil, Internal(err)
-	}
-	used := make(map[int64]hypervisor.Resources, len(usage))
-	for id, u := range usage {
-		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
 	}
 	need := hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}
 	holders, err := s.nodesWithTemplate(ctx, vm.OSTemplateSlug)
 	if err != nil {
 		return nil, Internal(err)
 	}
-	id, err := int64(0), errors.New("no node holds the template")
-	if holders != nil {
-		id, err = s.fleet.PlaceAmong(vm.Region, need, used, func(id int64) bool { return candidate[id] && holders(id) })
-	}
-	if err != nil {
-		// None of those: any node with room, which gets the template (ensureTemplates).
+	id, err := s.fleet.PlaceAmong(vm.Region, need, used, func(id int64) bool { return candidate[id] && (holders == nil || holders(id)) })
+	if err != nil && holders != nil {
+		// None of those: any node with room, which gets the template first (ensureTemplates).
 		id, err = s.fleet.PlaceAmong(vm.Region, need, used, func(id int64) bool { return candidate[id] })
 	}
 	if err != nil {
