@@ -120,7 +120,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
-	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles.OnVMStatus, c.Log, c.VM)
+	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),

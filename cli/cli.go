@@ -40,6 +40,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"add-node":         adminAddNode,
 	"set-node":         adminSetNode,
 	"nodes":            adminNodes,
+	"drain-node":       adminDrainNode,
 	"add-pool":         adminAddPool,
 	"pools":            adminPools,
 	"add-backup-store": adminAddBackupStore,
@@ -122,15 +123,18 @@ commands:
   admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
-                          [--bridge BR] [--vnc-socket-dir DIR]
+                          [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free
   admin add-backup-store  --name N --region R (--dir DIR | --node NODE): where a region's backups are kept, off their VMs' nodes
   admin backup-stores     one line per backup store: region, where, enabled, backups and bytes held
   admin set-backup-store  --name N --disabled|--enabled: take new backups there or not (its backups stay restorable)
   admin mail-queue        [--limit N] [--retry ID]: letters pending, sent and refused, with their errors
-  admin set-node          --name N --virt-type auto|kvm|qemu: change a node's accelerator
-  admin nodes             one line per node: region, URI, state, virt type and why
+  admin set-node          --name N [--virt-type auto|kvm|qemu] [--migration-address A] [--peer-uri URI]: change a node's
+                          accelerator, or where it takes live migrations
+  admin nodes             one line per node: region, URI, state (draining or not), virt type and why
+  admin drain-node        --name N [--undrain] [--wait 2h]: no new VM there; the running panel moves its VMs to other
+                          nodes of the region (live or cold), each VM's outcome printed
   admin import-template   --slug S --name N --file IMG [--min-disk-gb N] [--features password,ssh_key,user_data]
   admin import-iso        --slug S --name N --file X.iso: an ISO image customers can boot their VMs from
   admin templates         each template and ISO with its state on every node

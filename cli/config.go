@@ -49,6 +49,8 @@ type config struct {
 	ReplicaURL, ReplicaSFTPKey, ReplicaSFTPPassword, ReplicaSFTPKnownHosts string
 	ReplicaSyncInterval, ReplicaMaxLag                                     time.Duration
 	OperatorEmail                                                          string
+	// MigrationBandwidth caps a live migration's copy, MiB/s (0: no cap).
+	MigrationBandwidth int
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -148,6 +150,8 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*text)(&c.ReplicaSFTPKnownHosts) }, []string{onServe, onRestore}},
 	{"ABRAK_OPERATOR_EMAIL", "operator-email", "", "the operator's address: told when a replica of the database falls behind and when it catches up",
 		func(c *config) flag.Value { return (*text)(&c.OperatorEmail) }, []string{onServe}},
+	{"ABRAK_MIGRATION_BANDWIDTH", "migration-bandwidth", "0", "the `MiB/s` a live migration's copy of memory and disk may use between nodes; 0 for no cap",
+		func(c *config) flag.Value { return (*whole)(&c.MigrationBandwidth) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default

@@ -75,6 +75,8 @@ var settingCases = map[string]struct {
 	"ABRAK_REPLICA_SFTP_PASSWORD":    {good: "s", read: func(c config) bool { return c.ReplicaSFTPPassword == "s" }},
 	"ABRAK_REPLICA_SFTP_KNOWN_HOSTS": {good: "/etc/abrak/known_hosts", read: func(c config) bool { return c.ReplicaSFTPKnownHosts == "/etc/abrak/known_hosts" }},
 	"ABRAK_OPERATOR_EMAIL":           {good: "ops@example.com", read: func(c config) bool { return c.OperatorEmail == "ops@example.com" }},
+	"ABRAK_MIGRATION_BANDWIDTH": {good: "100", read: func(c config) bool { return c.MigrationBandwidth == 100 },
+		bad: "100MiB", want: "want a whole number"},
 }
 
 func TestEverySettingHasATestCase(t *testing.T) {

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -27,9 +29,14 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	virt := cmd.String("virt-type", "", "accelerator: auto (a probe guest decides at every connect), kvm or qemu (software emulation); default auto, or the node's present choice")
 	cmd.StringVar(&n.Bridge, "bridge", "", "the host bridge guests join, on the provider's public network (see README, \"A node's network\"); empty: user-mode networking, which nobody can reach")
 	cmd.StringVar(&n.VNCSocketDir, "vnc-socket-dir", "", "for a node on the panel's own host: a folder both share, where guests' VNC servers listen as UNIX sockets (empty: TCP at --vnc-host)")
+	cmd.StringVar(&n.MigrationAddress, "migration-address", "", migrationAddressUsage)
+	cmd.StringVar(&n.PeerURI, "peer-uri", "", peerURIUsage)
 	db, err := cmd.open(ctx, args, func() error {
 		if n.Name == "" || n.Region == "" || n.URI == "" {
 			return errors.New("add-node: --name, --region and --uri are required")
+		}
+		if err := checkMigrationAddress(n.MigrationAddress); err != nil {
+			return fmt.Errorf("add-node: %w", err)
 		}
 		if *virt != "" {
 			m, err := hypervisor.ParseVirtMode(*virt)
@@ -56,22 +63,55 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	if bridge == "" {
 		bridge = "none (user-mode networking)"
 	}
-	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s, bridge %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType, bridge)
+	migration := n.MigrationAddress
+	if migration == "" {
+		migration = "none (VMs reach it by cold moves only)"
+	}
+	fmt.Fprintf(out, "node %d %s in %s at %s, virt type %s, bridge %s, live migrations in at %s\n", n.ID, n.Name, n.Region, n.URI, n.VirtType,
+		bridge, migration)
 	return nil
 }
 
+const (
+	migrationAddressUsage = "where the node takes VMs migrating in live: tcp://HOST (an address on the region's private network; libvirt picks the ports) or unix:///DIR (nodes of one machine); empty: VMs reach it by cold moves only"
+	peerURIUsage          = "the libvirt URI other nodes' libvirtd dial this one at to hand a VM over, e.g. qemu+tls://node2.internal/system (empty: --uri)"
+)
+
+// checkMigrationAddress refuses an address libvirt could not listen at.
+func checkMigrationAddress(a string) error {
+	switch {
+	case a == "":
+		return nil
+	case strings.HasPrefix(a, "tcp://") && len(a) > len("tcp://") && !strings.ContainsAny(a[len("tcp://"):], "/ "):
+		return nil
+	case strings.HasPrefix(a, "unix:///") && !strings.Contains(a, " "):
+		return nil
+	}
+	return fmt.Errorf("--migration-address %q: tcp://HOST or unix:///DIR", a)
+}
+
 // adminSetNode changes an existing node's settings; the running panel picks the
-// change up at its next reconcile pass (within 15 s) and reconnects the node.
+// change up at its next reconcile pass (within 15 s), and reconnects the node
+// for another accelerator.
 func adminSetNode(ctx context.Context, args []string, out io.Writer) error {
 	cmd := newCommand("admin set-node")
 	name := cmd.String("name", "", "node name (required)")
-	virt := cmd.String("virt-type", "", "accelerator: auto, kvm or qemu (required)")
+	virt := cmd.String("virt-type", "", "accelerator: auto, kvm or qemu")
+	address := cmd.String("migration-address", "", migrationAddressUsage)
+	peer := cmd.String("peer-uri", "", peerURIUsage)
 	var m hypervisor.VirtMode
+	set := map[string]bool{}
 	db, err := cmd.open(ctx, args, func() (err error) {
-		if *name == "" || *virt == "" {
-			return errors.New("set-node: --name and --virt-type are required")
+		cmd.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if *name == "" || !set["virt-type"] && !set["migration-address"] && !set["peer-uri"] {
+			return errors.New("set-node: --name and one of --virt-type, --migration-address, --peer-uri are required")
 		}
-		if m, err = hypervisor.ParseVirtMode(*virt); err != nil {
+		if set["virt-type"] {
+			if m, err = hypervisor.ParseVirtMode(*virt); err != nil {
+				return fmt.Errorf("set-node: %w", err)
+			}
+		}
+		if err := checkMigrationAddress(*address); err != nil {
 			return fmt.Errorf("set-node: %w", err)
 		}
 		return nil
@@ -80,12 +120,31 @@ func adminSetNode(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if err := db.SetNodeVirtType(ctx, *name, string(m)); errors.Is(err, store.ErrNotFound) {
+	n, err := db.NodeByName(ctx, *name)
+	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("set-node: no node %q", *name)
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "node %s: virt type %s (a running panel reconnects it within 15 s)\n", *name, m)
+	if set["virt-type"] {
+		if err := db.SetNodeVirtType(ctx, *name, string(m)); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "node %s: virt type %s (a running panel reconnects it within 15 s)\n", *name, m)
+	}
+	if set["migration-address"] || set["peer-uri"] {
+		if set["migration-address"] {
+			n.MigrationAddress = *address
+		}
+		if set["peer-uri"] {
+			n.PeerURI = *peer
+		}
+		if err := db.SetNodeMigration(ctx, *name, n.MigrationAddress, n.PeerURI); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "node %s: live migrations in at %q, dialled at %q (a running panel uses them within 15 s)\n", *name,
+			n.MigrationAddress, cmp.Or(n.PeerURI, n.URI))
+	}
 	return nil
 }
 
@@ -112,10 +171,15 @@ func nodeState(n store.Node) string {
 	switch {
 	case !n.Enabled:
 		return "disabled"
+	case n.SeenAt.IsZero() && n.Draining:
+		return "draining; unknown (no panel has run since it was added)"
 	case n.SeenAt.IsZero():
 		return "unknown (no panel has run since it was added)"
 	}
 	state, _, _ := strings.Cut(n.ConnState, ":")
+	if n.Draining {
+		state += ", draining"
+	}
 	return fmt.Sprintf("%s (%s ago)", state, time.Since(n.SeenAt).Round(time.Second))
 }
 

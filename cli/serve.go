@@ -50,6 +50,7 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
 		DBPath: c.DB, Log: log,
 		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter,
+			MigrationBandwidthMiB: uint64(max(c.MigrationBandwidth, 0)),
 			Backups: services.BackupConfig{PricePercent: c.BackupPricePercent, WindowStart: c.BackupWindow.start,
 				WindowLength: c.BackupWindow.length, Keep: c.BackupKeep, AfterDelete: c.BackupAfterDelete, RecycleGrace: c.RecycleGrace}},
 		Gateway:       gateway(c),

@@ -13,7 +13,8 @@ import (
 func TestServeSettingsReachThePanel(t *testing.T) {
 	cmd := newCommand(onServe)
 	if err := cmd.parse([]string{"--zarinpal-merchant", "m-1", "--smtp-addr", "mail.example.com:587", "--smtp-from", "panel@example.com",
-		"--smtp-user", "u", "--smtp-password", "p", "--provider-name", "Ab Cloud", "--base-url", "https://panel.example.com"}); err != nil {
+		"--smtp-user", "u", "--smtp-password", "p", "--provider-name", "Ab Cloud", "--base-url", "https://panel.example.com",
+		"--migration-bandwidth", "50"}); err != nil {
 		t.Fatal(err)
 	}
 	ac := appConfig(cmd.config, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -25,6 +26,9 @@ func TestServeSettingsReachThePanel(t *testing.T) {
 	if m.Server.Addr != "mail.example.com:587" || m.Server.TLS != "starttls" || m.Server.User != "u" || m.Server.Password != "p" ||
 		m.From != "panel@example.com" || m.Provider != "Ab Cloud" || m.BaseURL != "https://panel.example.com" {
 		t.Errorf("the mail settings do not reach the panel: %+v", m)
+	}
+	if ac.VM.MigrationBandwidthMiB != 50 {
+		t.Errorf("the migration bandwidth does not reach the panel: %d MiB/s", ac.VM.MigrationBandwidthMiB)
 	}
 
 	none := newCommand(onServe)

@@ -19,7 +19,8 @@ import (
 func adminCreateToken(ctx context.Context, args []string, out io.Writer) error {
 	cmd := newCommand("admin create-token")
 	email := cmd.String("email", "", "the customer's email (required)")
-	scopes := cmd.String("scopes", "", "comma-separated scopes (required): "+strings.Join(services.AllScopes, ","))
+	scopes := cmd.String("scopes", "", "comma-separated scopes (required): "+strings.Join(services.AllScopes, ",")+
+		"; admin (the operators' door) for an administrator's token only")
 	name := cmd.String("name", "", "token name (default: cli-YYYY-MM-DD)")
 	expires := cmd.Duration("expires", 0, "lifetime such as 720h; 0 never expires")
 	db, err := cmd.open(ctx, args, func() error {

@@ -188,6 +188,11 @@ type apiRebuild struct {
 	OSTemplateSlug string `json:"os_template_slug"`
 }
 
+// apiMigrate is an operator's move of a VM; an empty target lets the panel pick.
+type apiMigrate struct {
+	TargetNode string `json:"target_node"`
+}
+
 type apiSetBoot struct {
 	Type string `json:"boot_type"`
 	ISO  string `json:"cdrom"`

@@ -305,6 +305,8 @@ var contract = []struct {
 	{"POST", "/api/v1/vms/{uuid}/backups", "vm:write", []string{"202", "401", "403", "404", "409", "503"}},
 	{"POST", "/api/v1/vms/{uuid}/backups/{id}/restore", "vm:write", []string{"200", "202", "401", "403", "404", "409", "422", "503"}},
 	{"DELETE", "/api/v1/vms/{uuid}/backups/{id}", "vm:write", []string{"204", "401", "403", "404"}},
+	// The operators' door (issue 32).
+	{"POST", "/api/v1/admin/vms/{uuid}/migrate", "admin", []string{"202", "401", "403", "404", "409", "422", "503"}},
 }
 
 func TestOpenAPIHoldsTheContract(t *testing.T) {

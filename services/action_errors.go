@@ -21,13 +21,16 @@ const (
 	ActionErrAgent        = "action.error.agent"
 	ActionErrFunds        = "action.error.insufficient_balance"
 	ActionErrInterrupted  = "action.error.interrupted"
-	ActionErrBuildFailed  = store.ActionBuildFailed
+	// ActionErrMigrateFailed: a move for maintenance did not go through; the
+	// VM stayed where it was, as it was, and the customer has nothing to do.
+	ActionErrMigrateFailed = "action.error.migrate_failed"
+	ActionErrBuildFailed   = store.ActionBuildFailed
 )
 
 // ActionErrors lists them all; an error recorded before they existed reads as ActionErrFailed.
 var ActionErrors = []string{ActionErrUnavailable, ActionErrNotFound, ActionErrInvalidState, ActionErrConflict,
 	ActionErrTimedOut, ActionErrFailed, ActionErrAgent, ActionErrFunds, ActionErrInterrupted, ActionErrBuildFailed,
-	store.ActionCancelled}
+	store.ActionCancelled, ActionErrMigrateFailed}
 
 // actionError is the class of err for the customer.
 func actionError(err error) string {

@@ -20,6 +20,8 @@ const (
 	CloseRevoked         = "token_revoked"
 	CloseVNCEnded        = "vnc_closed"
 	CloseShutdown        = "panel_stopping"
+	// CloseVMMoved: the VM now runs on another node, whose console is elsewhere.
+	CloseVMMoved = "vm_moved"
 )
 
 // ConsoleRegistry knows every open console, so limits can be enforced and

@@ -47,6 +47,8 @@ type vmEnv struct {
 	daemon *localvirt.Daemon
 	node   store.Node
 	keeper *hypervisor.Node
+	// keepers is the keeper's fleet: the test's own connections to every node.
+	keepers *hypervisor.Fleet
 }
 
 // newVMEnv builds the world; driver is "test" (libvirt's test driver), "qemu"
@@ -88,6 +90,7 @@ func newVMEnv(t testing.TB, driver string) *vmEnv {
 	t.Cleanup(func() { keeper.Close() })
 	keeper.SetNodes([]hypervisor.NodeConfig{nodeConfig(e.node)})
 	e.keeper = waitForNode(t, keeper, e.node.ID)
+	e.keepers = keeper
 
 	if driver == "qemu" {
 		testkit.ImportTinyTemplate(t, ctx, e.keeper, vmtVolume)
@@ -96,6 +99,28 @@ func newVMEnv(t testing.TB, driver string) *vmEnv {
 		must(t, e.keeper.ImportTemplate(ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2"))
 	}
 	return e
+}
+
+// addNode adds another node of the region on a test-driver libvirtd of its
+// own (the world must have been built with the test driver), with the
+// template's volume; the keeper's fleet gets it too, which it returns.
+func (e *vmEnv) addNode(name string) (store.Node, *hypervisor.Node) {
+	e.t.Helper()
+	d := localvirt.Start(e.t)
+	n, err := e.db.UpsertNode(e.ctx, store.Node{Name: name, Region: vmtRegion, URI: "test+unix:///default?socket=" + d.Socket,
+		VNCHost: "127.0.0.1", Enabled: true, VNCSocketDir: d.VNCDir})
+	must(e.t, err)
+	nodes, err := e.db.Nodes(e.ctx)
+	must(e.t, err)
+	cfgs := make([]hypervisor.NodeConfig, 0, len(nodes))
+	for _, n := range nodes {
+		cfgs = append(cfgs, nodeConfig(n))
+	}
+	e.keepers.SetNodes(cfgs)
+	kept := waitForNode(e.t, e.keepers, n.ID)
+	img := "the test driver keeps volumes as records, not data"
+	must(e.t, kept.ImportTemplate(e.ctx, vmtVolume, strings.NewReader(img), int64(len(img)), "qcow2"))
+	return n, kept
 }
 
 func nodeConfig(n store.Node) hypervisor.NodeConfig {
@@ -172,7 +197,7 @@ func (e *vmEnv) open(run bool) *panel {
 func (p *panel) run() {
 	p.t.Helper()
 	must(p.t, p.Prepare(p.ctx))
-	for _, loop := range []func(context.Context){p.RunProvisioner, p.RunReconciler, p.RunBiller, p.RunTemplateSync} {
+	for _, loop := range []func(context.Context){p.RunProvisioner, p.RunReconciler, p.RunBiller, p.RunTemplateSync, p.RunDrains} {
 		p.loops.Add(1)
 		go func() { defer p.loops.Done(); loop(p.ctx) }()
 	}

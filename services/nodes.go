@@ -17,10 +17,15 @@ func (s *Workers) SyncNodes(ctx context.Context) error {
 		return err
 	}
 	cfgs := make([]hypervisor.NodeConfig, 0, len(nodes))
+	draining := map[int64]bool{}
 	for _, n := range nodes {
 		cfgs = append(cfgs, NodeConfig(n))
+		if n.Draining {
+			draining[n.ID] = true
+		}
 	}
 	s.fleet.SetNodes(cfgs)
+	s.draining.Store(&draining)
 	return nil
 }
 
@@ -28,7 +33,7 @@ func (s *Workers) SyncNodes(ctx context.Context) error {
 func NodeConfig(n store.Node) hypervisor.NodeConfig {
 	return hypervisor.NodeConfig{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VNCHost: n.VNCHost,
 		VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB, VirtType: hypervisor.VirtMode(n.VirtType),
-		Bridge: n.Bridge, VNCSocketDir: n.VNCSocketDir}
+		Bridge: n.Bridge, VNCSocketDir: n.VNCSocketDir, MigrationAddress: n.MigrationAddress, PeerURI: n.PeerURI}
 }
 
 // NodeHealth is one node as the operator sees it in /readyz and the metrics.
@@ -44,16 +49,23 @@ type NodeHealth struct {
 	VirtReason string `json:"virt_reason"`
 	ProbeMS    int64  `json:"probe_ms,omitempty"`
 	Crashes    int64  `json:"guest_crashes"`
+	// Draining: it takes no new VM while its VMs are moved away (as of the
+	// last time the nodes were loaded, every reconcile pass).
+	Draining bool `json:"draining"`
 }
 
 // Nodes reports every node the fleet holds.
 func (s *Workers) Nodes() []NodeHealth {
 	st := s.fleet.Status()
+	var draining map[int64]bool
+	if d := s.draining.Load(); d != nil {
+		draining = *d
+	}
 	out := make([]NodeHealth, 0, len(st))
 	for _, n := range st {
 		out = append(out, NodeHealth{Name: n.Name, Region: n.Region, Up: n.Up, Error: n.Err,
 			VirtMode: string(n.Mode), VirtType: n.Accel.Type, VirtReason: n.Accel.Reason,
-			ProbeMS: n.Accel.Probe.Milliseconds(), Crashes: s.crashes.of(n.ID)})
+			ProbeMS: n.Accel.Probe.Milliseconds(), Crashes: s.crashes.of(n.ID), Draining: draining[n.ID]})
 	}
 	return out
 }

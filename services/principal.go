@@ -12,10 +12,22 @@ const (
 	ScopeAccount   = "account:read"
 	// ScopeWalletWrite spends: it starts payments into the wallet.
 	ScopeWalletWrite = "wallet:write"
+	// ScopeAdmin is the operator's: it acts on any customer's VM (the
+	// /api/v1/admin door). Only an admin's token can hold it.
+	ScopeAdmin = "admin"
 )
 
-// AllScopes lists every scope in the order the token form shows them.
+// AllScopes lists every customer's scope in the order the token form shows them.
 var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount, ScopeWalletWrite}
+
+// ScopesFor lists the scopes a user's token may hold, in form order: an
+// admin's may also hold ScopeAdmin.
+func ScopesFor(isAdmin bool) []string {
+	if !isAdmin {
+		return AllScopes
+	}
+	return append(slices.Clip(AllScopes), ScopeAdmin)
+}
 
 // Principal is who is acting: a user through a browser session, or a user
 // through one of their API tokens with its scopes. Every service method takes
@@ -47,6 +59,19 @@ func (p Principal) Require(scope string) error {
 		return nil
 	}
 	return Forbidden("error.missing_scope", "scope", scope)
+}
+
+// RequireAdmin fails with 403 unless an admin acts: in a browser session, or
+// through a token that holds ScopeAdmin (named when it lacks it). An admin's
+// token without that scope is a customer's token like any other.
+func (p Principal) RequireAdmin() error {
+	if err := p.Require(ScopeAdmin); err != nil {
+		return err
+	}
+	if !p.IsAdmin {
+		return Forbidden("error.admin_only")
+	}
+	return nil
 }
 
 // Via says which door an audit event came through.

@@ -151,6 +151,25 @@ func actionOf(a store.Action) Action {
 	return out
 }
 
+// Move is one VM's move between nodes as the operator reads it.
+type Move struct {
+	VMUUID, VMName string
+	// From and To are node names; To is "" for a move that could not begin.
+	From, To string
+	// Status is moving, moved, failed or unsettled (store.Move*).
+	Status string
+	// Mode is live or cold; ColdReason why cold (hypervisor.ColdReason).
+	Mode, ColdReason string
+	Downtime, Took   time.Duration
+	// Error is why it failed, in the operator's words.
+	Error string
+}
+
+func moveOf(m store.Move) Move {
+	return Move{VMUUID: m.VMUUID, VMName: m.VMName, From: m.FromNode, To: m.ToNode, Status: m.Status, Mode: m.Mode,
+		ColdReason: m.ColdReason, Downtime: m.Downtime, Took: m.Took, Error: m.Error}
+}
+
 // Plan is a size customers order.
 type Plan struct {
 	Slug, NameFA, NameEN string

@@ -30,8 +30,10 @@ func (s *Workers) Reconcile(ctx context.Context) {
 		return
 	}
 	byNode := map[int64][]store.VM{}
+	known := make(map[string]bool, len(vms))
 	for _, vm := range vms {
 		byNode[vm.NodeID] = append(byNode[vm.NodeID], vm)
+		known[vm.UUID] = true
 	}
 	for nodeID, list := range byNode {
 		node, err := s.fleet.Node(nodeID)
@@ -49,7 +51,7 @@ func (s *Workers) Reconcile(ctx context.Context) {
 			state[d.UUID] = d
 		}
 		s.recordTraffic(ctx, list, state)
-		s.reportStrangers(nodeID, list, domains)
+		s.reportStrangers(nodeID, known, domains)
 		for _, vm := range list {
 			if vm.Status == vmstatus.Creating || vm.Locked || vm.OrderStatus == vmstatus.OrderRefunded {
 				continue
@@ -88,15 +90,13 @@ func (s *Workers) Reconcile(ctx context.Context) {
 	}
 }
 
-// reportStrangers logs, once each, the domains of a node that no VM on it
-// records: a VM ordered after the database's last replicated write (a
-// database restored from its replica), or something an operator made by
-// hand. They are reported, never adopted or destroyed.
-func (s *Workers) reportStrangers(nodeID int64, list []store.VM, domains []hypervisor.DomainInfo) {
-	known := make(map[string]bool, len(list))
-	for _, vm := range list {
-		known[vm.UUID] = true
-	}
+// reportStrangers logs, once each, the domains of a node that no VM records:
+// a VM ordered after the database's last replicated write (a database
+// restored from its replica), or something an operator made by hand. They are
+// reported, never adopted or destroyed. A known VM's domain on another node
+// than its own is a move under way, or the rest of one, which the drain loop
+// removes (node_drain.go).
+func (s *Workers) reportStrangers(nodeID int64, known map[string]bool, domains []hypervisor.DomainInfo) {
 	for _, d := range domains {
 		if known[d.UUID] || !s.strangers.start(d.UUID) {
 			continue
@@ -106,8 +106,8 @@ func (s *Workers) reportStrangers(nodeID int64, list []store.VM, domains []hyper
 }
 
 func (s *Workers) heard(uuid string, status vmstatus.Status) {
-	if s.onStatus != nil {
-		s.onStatus(uuid, status)
+	if s.consoles != nil {
+		s.consoles.OnVMStatus(uuid, status)
 	}
 }
 

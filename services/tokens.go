@@ -135,8 +135,8 @@ func wellFormed(secret string) bool {
 	return true
 }
 
-// ValidScope reports whether s is a scope a token can hold.
-func ValidScope(s string) bool { return slices.Contains(AllScopes, s) }
+// ValidScope reports whether s is a scope a token can hold (ScopeAdmin only an admin's).
+func ValidScope(s string) bool { return slices.Contains(ScopesFor(true), s) }
 
 // Create mints a token for the principal's own account and returns its secret,
 // which is never stored and cannot be shown again. expires 0 means never.
@@ -170,6 +170,9 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	if len(fields) > 0 {
 		return "", Token{}, Invalid(fields)
 	}
+	if slices.Contains(clean, ScopeAdmin) && !p.IsAdmin {
+		return "", Token{}, Forbidden("tokens.error_admin_scope")
+	}
 	now := t.now()
 	n, err := t.db.CountActiveAPITokens(ctx, p.UserID, now)
 	if err != nil {
@@ -178,8 +181,9 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	if n >= tokensPerUser {
 		return "", Token{}, InvalidWith("tokens.error_too_many", nil, "max", strconv.Itoa(tokensPerUser))
 	}
-	// Keep the order of AllScopes so lists read the same everywhere.
-	slices.SortFunc(clean, func(a, b string) int { return slices.Index(AllScopes, a) - slices.Index(AllScopes, b) })
+	// Keep the order of the form so lists read the same everywhere.
+	order := ScopesFor(true)
+	slices.SortFunc(clean, func(a, b string) int { return slices.Index(order, a) - slices.Index(order, b) })
 	secret, err := newSecret()
 	if err != nil {
 		return "", Token{}, Internal(err)

@@ -313,25 +313,28 @@ func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error)
 
 // place picks a node for a VM that has none yet and records it. A VM built
 // from a template goes where the template is; anyNode lets one built from a
-// backup's disk go to any node of its region with room.
+// backup's disk go to any node of its region with room. Draining nodes take
+// none.
 func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, error) {
 	if vm.NodeID != 0 {
 		return vm.NodeID, nil
 	}
-	usage, err := s.db.NodeUsage(ctx)
+	used, err := s.nodeUsage(ctx)
 	if err != nil {
 		return 0, err
 	}
-	used := make(map[int64]hypervisor.Resources, len(usage))
-	for id, u := range usage {
-		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
-	}
-	var allowed func(int64) bool
+	var holders func(int64) bool
 	if !anyNode {
-		if allowed, err = s.nodesWithTemplate(ctx, vm.OSTemplateSlug); err != nil {
+		if holders, err = s.nodesWithTemplate(ctx, vm.OSTemplateSlug); err != nil {
 			return 0, err
 		}
 	}
+	// A draining node is being emptied: nothing new goes there.
+	draining, err := s.db.DrainingNodes(ctx)
+	if err != nil {
+		return 0, err
+	}
+	allowed := func(id int64) bool { return !draining[id] && (holders == nil || holders(id)) }
 	nodeID, err := s.fleet.PlaceAmong(vm.Region, hypervisor.Resources{VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB}, used, allowed)
 	if err != nil {
 		return 0, err
@@ -340,6 +343,19 @@ func (s *vmCore) place(ctx context.Context, vm store.VM, anyNode bool) (int64, e
 		return 0, err
 	}
 	return nodeID, nil
+}
+
+// nodeUsage is what the live VMs placed on each node take of it.
+func (s *vmCore) nodeUsage(ctx context.Context) (map[int64]hypervisor.Resources, error) {
+	usage, err := s.db.NodeUsage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used := make(map[int64]hypervisor.Resources, len(usage))
+	for id, u := range usage {
+		used[id] = hypervisor.Resources{VCPUs: u[0], MemoryMB: u[1], DiskGB: u[2]}
+	}
+	return used, nil
 }
 
 // nodesWithTemplate admits the nodes that hold an imported template's volume

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"abrak/hypervisor"
@@ -59,6 +60,11 @@ type VMConfig struct {
 	Now func() time.Time
 	// Backups are the operator's settings for backups and the recycle bin.
 	Backups BackupConfig
+	// MigrationBandwidthMiB caps a live migration's copy, in MiB/s (0: no cap).
+	MigrationBandwidthMiB uint64
+	// DrainInterval is how often the panel looks for nodes an operator asked
+	// to empty, and for what earlier moves left to tidy (5 s).
+	DrainInterval time.Duration
 }
 
 func (c VMConfig) withDefaults() VMConfig {
@@ -104,6 +110,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.DrainInterval <= 0 {
+		c.DrainInterval = 5 * time.Second
+	}
 	c.Backups = c.Backups.withDefaults()
 	return c
 }
@@ -119,9 +128,15 @@ type vmCore struct {
 	cfg   VMConfig
 	mail  *Mailer // notices; nil: none
 
-	// onStatus, when set, hears every status the reconciler corrects (the
-	// console registry closes consoles of VMs found stopped or gone).
-	onStatus func(uuid string, status vmstatus.Status)
+	// consoles, when set, hears every status the reconciler corrects (it
+	// closes the consoles of VMs found stopped or gone) and closes a moved
+	// VM's consoles.
+	consoles VMConsoles
+	// draining are the nodes that take no new VM, as SyncNodes last read them
+	// (placement asks the database itself).
+	draining atomic.Pointer[map[int64]bool]
+	// moving are the VMs this panel is moving now.
+	moving inFlight
 
 	// crashes per node and address shortages per region, for the metrics.
 	crashes  counts[int64]
@@ -138,10 +153,20 @@ type vmCore struct {
 	usage usageReadings
 
 	wake chan struct{}
+	// drainWake wakes the drain loop (a drain asked through this panel).
+	drainWake chan struct{}
 	// running tracks operations that outlive their request, so shutdown waits for them.
 	running sync.WaitGroup
 	bg      context.Context
 	stop    context.CancelFunc
+}
+
+// VMConsoles is what the VM service needs of the open consoles.
+type VMConsoles interface {
+	// OnVMStatus closes a VM's consoles when its status means its screen is gone.
+	OnVMStatus(uuid string, status vmstatus.Status)
+	// CloseVM closes every console of a VM, for reason.
+	CloseVM(uuid, reason string)
 }
 
 // VMs is what customers do with their VMs, through either door: ownership and
@@ -156,13 +181,14 @@ type VMs struct{ *vmCore }
 type Workers struct{ *vmCore }
 
 // NewVMs builds the service and its workers (app.Start starts their loops).
-// mail sends the notices (VM ready, powered off for funds, low balance; nil:
-// none); onStatus hears every status the reconciler corrects (nil: nobody).
+// mail sends the notices (VM ready, powered off for funds, low balance, moved;
+// nil: none); consoles hears every status the reconciler corrects and closes
+// the consoles of a VM that moved (nil: no consoles).
 func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyResolver, mail *Mailer,
-	onStatus func(uuid string, status vmstatus.Status), log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
+	consoles VMConsoles, log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
 	bg, stop := context.WithCancel(context.Background())
-	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, mail: mail, onStatus: onStatus, log: log, cfg: cfg.withDefaults(),
-		wake: make(chan struct{}, 1), bg: bg, stop: stop}
+	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, mail: mail, consoles: consoles, log: log, cfg: cfg.withDefaults(),
+		wake: make(chan struct{}, 1), drainWake: make(chan struct{}, 1), bg: bg, stop: stop}
 	return &VMs{c}, &Workers{c}
 }
 

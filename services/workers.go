@@ -19,6 +19,11 @@ func (s *Workers) Prepare(ctx context.Context) error {
 	if err := s.SyncNodes(ctx); err != nil {
 		return err
 	}
+	// A move this panel's last run left under way is asked of both nodes
+	// (settleMoves), not taken for interrupted: the VM may be on either.
+	if err := s.db.UnsettleMovesInFlight(ctx); err != nil {
+		return err
+	}
 	s.settleOpenActions(ctx)
 	s.fleet.Subscribe(func(ev hypervisor.Event) { s.onEvent(ev) })
 	return nil
@@ -30,9 +35,16 @@ func (s *Workers) onEvent(ev hypervisor.Event) {
 	defer cancel()
 	// The sequence is read as the event arrives: if an operation records a
 	// status before the event's write lands, that status is the newer one.
-	seq, err := s.db.VMStatusSeq(ctx, ev.UUID)
+	seq, nodeID, err := s.db.VMSeqAndNode(ctx, ev.UUID)
 	if errors.Is(err, store.ErrNotFound) {
 		return // a domain the panel does not know
+	}
+	if err == nil && nodeID != ev.NodeID {
+		// A node the VM does not live on: the one it moved from, telling late
+		// of its stop and undefine there, or the target of a move under way.
+		// A move's end changes the sequence, so an event read before it
+		// cannot land after it either.
+		return
 	}
 	changed := false
 	if err == nil {
@@ -59,7 +71,9 @@ func (s *Workers) settleOpenActions(ctx context.Context) {
 		return
 	}
 	for _, a := range acts {
-		if a.Type == "create" {
+		// The create action follows its order; a migrate action its move,
+		// which settleMoves ends once both nodes say where the VM is.
+		if a.Type == "create" || a.Type == "migrate" {
 			continue
 		}
 		_, _ = s.db.EndAction(ctx, a.ID, ActionErrInterrupted)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -17,7 +19,15 @@ type Node struct {
 	// Bridge is the bridge its guests join (empty: user-mode networking);
 	// VNCSocketDir, for a local node, where their VNC sockets are (empty: TCP).
 	Bridge, VNCSocketDir string
-	CreatedAt            time.Time
+	// MigrationAddress is where it takes live migrations in (empty: only cold
+	// moves reach it); PeerURI is how another node's libvirtd dials it (empty:
+	// URI).
+	MigrationAddress, PeerURI string
+	// Draining: it takes no new VM, and a panel moves its VMs away while
+	// DrainAsked (the operator's requests) is ahead of DrainDone.
+	Draining              bool
+	DrainAsked, DrainDone int64
+	CreatedAt             time.Time
 	// What the panel last saw of the node (RecordNodeHealth): the accelerator it
 	// chose and why, and whether the connection was up ("up", or why not).
 	VirtChosen, VirtReason string
@@ -26,13 +36,14 @@ type Node struct {
 }
 
 const nodeColumns = `id, name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, virt_type, created_at,
-	virt_chosen, virt_reason, conn_state, seen_at, bridge, vnc_socket_dir`
+	virt_chosen, virt_reason, conn_state, seen_at, bridge, vnc_socket_dir, migration_address, peer_uri, draining, drain_asked, drain_done`
 
 func scanNode(row interface{ Scan(...any) error }) (Node, error) {
 	var n Node
 	var created, seen int64
 	err := row.Scan(&n.ID, &n.Name, &n.Region, &n.URI, &n.VNCHost, &n.VCPUs, &n.MemoryMB, &n.DiskGB, &n.Enabled, &n.VirtType, &created,
-		&n.VirtChosen, &n.VirtReason, &n.ConnState, &seen, &n.Bridge, &n.VNCSocketDir)
+		&n.VirtChosen, &n.VirtReason, &n.ConnState, &seen, &n.Bridge, &n.VNCSocketDir, &n.MigrationAddress, &n.PeerURI,
+		&n.Draining, &n.DrainAsked, &n.DrainDone)
 	n.CreatedAt = time.Unix(created, 0).UTC()
 	if seen > 0 {
 		n.SeenAt = time.Unix(seen, 0).UTC()
@@ -41,18 +52,80 @@ func scanNode(row interface{ Scan(...any) error }) (Node, error) {
 }
 
 // UpsertNode adds a node or updates the one with the same name. An empty
-// VirtType keeps the node's choice (auto for a new one).
+// VirtType keeps the node's choice (auto for a new one); whether it drains is
+// left as it is.
 func (db *DB) UpsertNode(ctx context.Context, n Node) (Node, error) {
 	err := db.W.QueryRowContext(ctx, `INSERT INTO nodes (name, region, uri, vnc_host, vcpus, memory_mb, disk_gb, enabled, virt_type, created_at,
-		bridge, vnc_socket_dir)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(nullif(?9, ''), 'auto'), ?10, ?11, ?12)
+		bridge, vnc_socket_dir, migration_address, peer_uri)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, coalesce(nullif(?9, ''), 'auto'), ?10, ?11, ?12, ?13, ?14)
 		ON CONFLICT (name) DO UPDATE SET region = excluded.region, uri = excluded.uri, vnc_host = excluded.vnc_host, vcpus = excluded.vcpus,
 		memory_mb = excluded.memory_mb, disk_gb = excluded.disk_gb, enabled = excluded.enabled,
-		virt_type = coalesce(nullif(?9, ''), virt_type), bridge = excluded.bridge, vnc_socket_dir = excluded.vnc_socket_dir
-		RETURNING id, virt_type`,
+		virt_type = coalesce(nullif(?9, ''), virt_type), bridge = excluded.bridge, vnc_socket_dir = excluded.vnc_socket_dir,
+		migration_address = excluded.migration_address, peer_uri = excluded.peer_uri
+		RETURNING id, virt_type, draining`,
 		n.Name, n.Region, n.URI, n.VNCHost, n.VCPUs, n.MemoryMB, n.DiskGB, n.Enabled, n.VirtType, time.Now().Unix(),
-		n.Bridge, n.VNCSocketDir).Scan(&n.ID, &n.VirtType)
+		n.Bridge, n.VNCSocketDir, n.MigrationAddress, n.PeerURI).Scan(&n.ID, &n.VirtType, &n.Draining)
 	return n, err
+}
+
+// SetNodeMigration changes where an existing node takes live migrations in
+// and how other nodes dial it; ErrNotFound for an unknown name.
+func (db *DB) SetNodeMigration(ctx context.Context, name, address, peerURI string) error {
+	return db.exec1(ctx, `UPDATE nodes SET migration_address = ?, peer_uri = ? WHERE name = ?`, address, peerURI, name)
+}
+
+// NodeByName loads one node, disabled or not.
+func (db *DB) NodeByName(ctx context.Context, name string) (Node, error) {
+	n, err := scanNode(db.readRow(ctx, `SELECT `+nodeColumns+` FROM nodes WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, ErrNotFound
+	}
+	return n, err
+}
+
+// AskDrain marks a node draining and counts a request to empty it, which the
+// running panel takes up; it returns the node with the request's number
+// (DrainAsked) and the last move recorded so far, after which the moves this
+// request makes come.
+func (db *DB) AskDrain(ctx context.Context, name string) (n Node, lastMove int64, err error) {
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM vm_moves`).Scan(&lastMove); err != nil {
+			return err
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE nodes SET draining = 1, drain_asked = drain_asked + 1 WHERE name = ? RETURNING id`, name).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		n, err = scanNode(tx.QueryRowContext(ctx, `SELECT `+nodeColumns+` FROM nodes WHERE id = ?`, id))
+		return err
+	})
+	return n, lastMove, err
+}
+
+// Undrain lets a node take new VMs again; a drain under way stops before its
+// next VM. ErrNotFound for an unknown name.
+func (db *DB) Undrain(ctx context.Context, name string) error {
+	return db.exec1(ctx, `UPDATE nodes SET draining = 0, drain_done = drain_asked WHERE name = ?`, name)
+}
+
+// DrainsAsked lists the draining nodes with a request no panel has gone through.
+func (db *DB) DrainsAsked(ctx context.Context) ([]Node, error) {
+	return db.nodes(ctx, `WHERE draining = 1 AND drain_asked > drain_done`)
+}
+
+// DrainDone records that a panel went through the node's requests up to asked.
+func (db *DB) DrainDone(ctx context.Context, id, asked int64) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE nodes SET drain_done = max(drain_done, ?) WHERE id = ?`, asked, id)
+	return err
+}
+
+// DrainingNodes are the ids of the nodes that take no new VM.
+func (db *DB) DrainingNodes(ctx context.Context) (map[int64]bool, error) {
+	return db.readIDSet(ctx, `SELECT id FROM nodes WHERE draining = 1`)
 }
 
 // SetNodeVirtType changes an existing node's accelerator choice; ErrNotFound for an unknown name.

@@ -315,6 +315,16 @@ func (db *DB) VMStatusSeq(ctx context.Context, uuid string) (int64, error) {
 	return seq, err
 }
 
+// VMSeqAndNode is VMStatusSeq with the node the VM is recorded on (0: none
+// yet): a node's event about a VM that lives elsewhere is not the VM's.
+func (db *DB) VMSeqAndNode(ctx context.Context, uuid string) (seq, nodeID int64, err error) {
+	err = db.readRow(ctx, `SELECT status_seq, coalesce(node_id, 0) FROM vms WHERE uuid = ?`, uuid).Scan(&seq, &nodeID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, ErrNotFound
+	}
+	return seq, nodeID, err
+}
+
 // SetVMStatusByUUID records a state reported by a node, unless the status
 // changed since seq was read (VMStatusSeq): writes share one connection and
 // need not land in the order they were made, and an operation's newer status

@@ -105,7 +105,7 @@ func MustStatus(t testing.TB, what string, r Response, status int) {
 func (a *App) PrincipalOf(t testing.TB, email string) services.Principal {
 	t.Helper()
 	u := a.User(t, email)
-	return services.Principal{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}
+	return services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: "127.0.0.1"}
 }
 
 // Decode reads an answer's JSON body as a T; it fails the test when it cannot.

@@ -24,7 +24,8 @@ import (
 //	u := qp.customer(t, "ana@example.com")      // a user whose wallet pays for many hours
 //	p := qp.SignedInTab(t, u.Email, "fa")       // a fresh Chromium, signed in through the form
 //	qp.VMs.Create(ctx, principal, services.CreateVMInput{PlanSlug: QEMUPlan, OSTemplateSlug: QEMUTemplate, …})
-//	qp.domains(t)                               // the node's domains: UUID → state, asked of libvirt
+//	qp.Domains(t)                               // the node's domains: UUID → state, asked of libvirt
+//	node, daemon := qp.AddNode(t, "qemu-2")     // a second node of the region, beside the first (same bridge)
 //
 // Workers, panel and libvirtd (guests included) stop when the test ends, in
 // that order. Intervals are short so that a guest is seen running about a
@@ -92,14 +93,40 @@ func newQEMUPanelOn(t *testing.T, startDaemon func(testing.TB) *localvirt.Daemon
 	must(t, a.DB.UpsertPlan(ctx, store.Plan{Slug: QEMUPlan, NameFA: "کوچک", NameEN: "Tiny", VCPUs: 1, MemoryMB: 256, DiskGB: 1,
 		PriceHourlyRials: QEMUPlanRialsHour, Sort: 1, Active: true}))
 	must(t, a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: QEMUTemplate, Name: "Tiny Linux", Volume: "tiny-v1.qcow2", MinDiskGB: 1, Sort: 1, Active: true}))
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "qemu-1", Region: QEMURegion, URI: "qemu+unix:///system?socket=" + d.Socket,
-		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir})
+	node, err := a.DB.UpsertNode(ctx, qemuNode("qemu-1", d))
 	must(t, err)
 
 	n, stop := start(t, a, node)
 	// The operator's import of the template, through the panel's own connection.
 	ImportTinyTemplate(t, ctx, n, "tiny-v1.qcow2")
 	return &QEMUPanel{App: a, Node: node, Daemon: d, stopWorkers: stop, opts: opts}
+}
+
+// qemuNode is a node of the fixture's region on d, which takes live
+// migrations in on a socket of its state folder.
+func qemuNode(name string, d *localvirt.Daemon) store.Node {
+	return store.Node{Name: name, Region: QEMURegion, URI: "qemu+unix:///system?socket=" + d.Socket,
+		VNCHost: "127.0.0.1", Enabled: true, Bridge: d.Bridge, VNCSocketDir: d.VNCDir, MigrationAddress: "unix://" + d.MigrateDir}
+}
+
+// AddNode adds a second node to the panel's region, as the operator's
+// add-node does: a private libvirtd beside the first one (its network
+// namespace and bridge, so a guest keeps its addresses on either), with the
+// tiny template imported. It returns once the panel's workers use the node.
+func (qp *QEMUPanel) AddNode(t *testing.T, name string) (store.Node, *localvirt.Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := localvirt.StartBeside(t, qp.Daemon)
+	node, err := qp.DB.UpsertNode(ctx, qemuNode(name, d))
+	must(t, err)
+	var n *hypervisor.Node
+	WaitFor(t, time.Minute, "the panel's fleet has node "+name, func() bool {
+		n, err = qp.Fleet.Node(node.ID)
+		return err == nil
+	})
+	ImportTinyTemplate(t, ctx, n, "tiny-v1.qcow2")
+	return node, d
 }
 
 // qemuIntervals are the fixture's worker intervals: short, so a guest is seen
@@ -149,15 +176,21 @@ func (qp *QEMUPanel) SignedInTab(t *testing.T, email, lang string) *Tab {
 // Domains lists the node's domains as libvirt reports them: UUID → state.
 func (qp *QEMUPanel) Domains(t *testing.T) map[string]vmstatus.Status {
 	t.Helper()
-	n, err := qp.Fleet.Node(qp.Node.ID)
+	return qp.DomainsOn(t, qp.Node)
+}
+
+// DomainsOn is Domains of another node of the panel (AddNode).
+func (qp *QEMUPanel) DomainsOn(t *testing.T, node store.Node) map[string]vmstatus.Status {
+	t.Helper()
+	n, err := qp.Fleet.Node(node.ID)
 	if err != nil {
-		t.Fatalf("node %s: %v", qp.Node.Name, err)
+		t.Fatalf("node %s: %v", node.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	infos, err := n.States(ctx)
 	if err != nil {
-		t.Fatalf("domains of %s: %v", qp.Node.Name, err)
+		t.Fatalf("domains of %s: %v", node.Name, err)
 	}
 	out := make(map[string]vmstatus.Status, len(infos))
 	for _, d := range infos {

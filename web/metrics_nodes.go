@@ -12,10 +12,11 @@ import (
 // nodeCollector reports each node's health and accelerator at scrape time, from
 // what the fleet knows then, so there is nothing to keep in step.
 type nodeCollector struct {
-	nodes   func() []services.NodeHealth
-	up      *prometheus.Desc
-	accel   *prometheus.Desc
-	crashes *prometheus.Desc
+	nodes    func() []services.NodeHealth
+	up       *prometheus.Desc
+	accel    *prometheus.Desc
+	crashes  *prometheus.Desc
+	draining *prometheus.Desc
 }
 
 func newNodeCollector(nodes func() []services.NodeHealth) *nodeCollector {
@@ -26,6 +27,7 @@ func newNodeCollector(nodes func() []services.NodeHealth) *nodeCollector {
 			[]string{"node", "virt_type", "virt_mode"}, nil),
 		crashes: prometheus.NewDesc("abrak_guest_crashes_total", "Guests QEMU stopped on an internal error or a panic, since the panel started.",
 			[]string{"node"}, nil),
+		draining: prometheus.NewDesc("abrak_node_draining", "1 while the node is being emptied: it takes no new VM.", []string{"node", "region"}, nil),
 	}
 }
 
@@ -33,6 +35,7 @@ func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.up
 	ch <- c.accel
 	ch <- c.crashes
+	ch <- c.draining
 }
 
 func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
@@ -46,6 +49,11 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(c.accel, prometheus.GaugeValue, 1, n.Name, n.VirtType, n.VirtMode)
 		}
 		ch <- prometheus.MustNewConstMetric(c.crashes, prometheus.CounterValue, float64(n.Crashes), n.Name)
+		draining := 0.0
+		if n.Draining {
+			draining = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.draining, prometheus.GaugeValue, draining, n.Name, n.Region)
 	}
 }
 

@@ -262,6 +262,7 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 		{"POST", "/api/v1/vms/" + kept + "/restore", "/api/v1/vms/{uuid}/restore", all, "", 409},
 		{"POST", "/api/v1/vms/6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f/restore", "/api/v1/vms/{uuid}/restore", all, "", 404},
 		{"POST", "/api/v1/vms/" + binned + "/restore", "/api/v1/vms/{uuid}/restore", all, "", 503},
+		{"POST", "/api/v1/admin/vms/" + kept + "/migrate", "/api/v1/admin/vms/{uuid}/migrate", all, `{"target_node":"n"}`, 403},
 	}
 	for _, row := range rows {
 		name := row.method + " " + row.path + " " + strconv.Itoa(row.status)

@@ -6,9 +6,11 @@ import (
 	"abrak/handlers"
 )
 
-// apiRoutes is every route of the JSON API under /api/v1, by resource. Each
-// is documented in handlers/openapi.json; tests hold the two to each other.
-func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
+// apiRoutes is every customer's route of the JSON API under /api/v1, by
+// resource. Each is documented in handlers/openapi.json; tests hold the two to
+// each other. It returns the group, which the operator's door (routes_admin.go)
+// shares: the same tokens and budgets.
+func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	// The OpenAPI document is public: outside any session or token middleware.
 	e.GET("/api/v1/openapi.json", h.OpenAPI)
 
@@ -64,4 +66,5 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	api.POST("/billing/topups", h.StartTopUp)
 	api.GET("/billing/topups/:id", h.APITopUp)
 	api.GET("/billing/statements/:month", h.APIStatement)
+	return api
 }

@@ -97,7 +97,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	e.Use(middleware.BodyLimit(bodyLimit))
 
 	// The operator's probes and metrics carry no session. Every other route is
-	// in its door's table: routes_browser.go and routes_api.go.
+	// in its door's table: routes_browser.go, routes_api.go and routes_admin.go.
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
@@ -105,7 +105,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 		e.GET("/metrics", echo.WrapHandler(metrics))
 	}
 	browserRoutes(e, h, cfg)
-	apiRoutes(e, h, cfg)
+	adminRoutes(apiRoutes(e, h, cfg), h)
 
 	return &Server{Echo: e, Metrics: metrics, cfg: cfg, log: log}
 }

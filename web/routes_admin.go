@@ -1,0 +1,18 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"abrak/handlers"
+)
+
+// adminRoutes is the operator's door: /api/v1/admin, on the API's group (a
+// bearer token and its budget). Every service behind it requires an admin,
+// and a token the admin scope. Documented in handlers/openapi.json under the
+// admin tag, like the customers' routes.
+func adminRoutes(api *echo.Group, h *handlers.Handlers) {
+	admin := api.Group("/admin")
+
+	// VMs: moved to another node of their region.
+	admin.POST("/vms/:uuid/migrate", h.MigrateVM)
+}
