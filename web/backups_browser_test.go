@@ -113,8 +113,10 @@ func TestTheBackupsTabInTheBrowser(t *testing.T) {
 			// Delete the older backup, confirming the question that names it.
 			p.ConfirmClick(`[data-backup="`+itoa(older)+`"] [data-testid=backup-delete-form] button`,
 				T("backup.delete_confirm", "time", testkit.Isolated(i18n.DateTime(lang, taken.Add(-26*time.Hour)))))
-			wantTab(t, p, "backups")
+			// The answer is a new page: wait for it before looking at where it
+			// is scrolled, or the old page, scrolled to the button, is read.
 			p.WaitDOM(10*time.Second, "the deleted backup leaves the list", `(id) => !document.querySelector('[data-backup="' + id + '"]')`, itoa(older))
+			wantTab(t, p, "backups")
 			p.WantTexts(`[data-testid=backup-time]`, i18n.DateTime(lang, taken))
 			p.Clean()
 		})
