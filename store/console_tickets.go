@@ -23,6 +23,9 @@ type ConsoleTicket struct {
 	// SessionID is the minting browser's record (user_sessions.public_id): the
 	// console the ticket opens belongs to it and closes when it ends.
 	SessionID string
+	// PersonID is the person it was opened for (the account itself when 0):
+	// taking them out of the team ends it.
+	PersonID  int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until a websocket claimed it
@@ -54,8 +57,8 @@ func (db *DB) CreateConsoleTicket(ctx context.Context, t ConsoleTicket) error {
 			t.CreatedAt.Add(-time.Hour).UnixMilli()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO console_tickets (hash, user_id, vm_id, via, token_id, session, sid, created_at, expires_at)
-			VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, ?)`, t.Hash, t.UserID, t.VMID, t.Via, t.TokenID, t.Session, t.SessionID, t.CreatedAt.UnixMilli(), t.ExpiresAt.UnixMilli())
+		_, err := tx.ExecContext(ctx, `INSERT INTO console_tickets (hash, user_id, vm_id, via, token_id, session, sid, created_at, expires_at, person_id)
+			VALUES (?, ?, ?, ?, nullif(?, 0), ?, ?, ?, ?, coalesce(nullif(?, 0), ?2))`, t.Hash, t.UserID, t.VMID, t.Via, t.TokenID, t.Session, t.SessionID, t.CreatedAt.UnixMilli(), t.ExpiresAt.UnixMilli(), t.PersonID)
 		if isUnique(err) {
 			return ErrConflict
 		}
@@ -78,7 +81,8 @@ func (db *DB) ClaimConsoleTicket(ctx context.Context, hash string, now time.Time
 		AND (token_id IS NOT NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token = console_tickets.session
 			AND s.expiry > julianday(?1 / 1000.0, 'unixepoch')))
 		AND (sid = '' OR EXISTS (SELECT 1 FROM user_sessions r WHERE r.public_id = console_tickets.sid AND r.ended_at IS NULL))
-		AND created_at * 1000000 >= (SELECT sessions_valid_after FROM users u WHERE u.id = console_tickets.user_id)
+		AND created_at * 1000000 >= (SELECT sessions_valid_after FROM users u WHERE u.id = coalesce(console_tickets.person_id, console_tickets.user_id))
+		AND (person_id IS NULL OR EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = console_tickets.user_id AND m.person_id = console_tickets.person_id))
 		RETURNING id`,
 		now.UnixMilli(), hash).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {

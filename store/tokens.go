@@ -23,6 +23,9 @@ type APIToken struct {
 	LastUsedIP string
 	RevokedAt  time.Time
 	CreatedAt  time.Time
+	// CreatedBy is the person who made it (the account itself when 0): a
+	// team's token stops when its maker leaves the team.
+	CreatedBy int64
 }
 
 // TokenOwner is a token together with the account it acts for, as
@@ -77,9 +80,12 @@ func nullUnix(t time.Time) any {
 // CreateAPIToken inserts a token; ErrConflict if its hash already exists.
 func (db *DB) CreateAPIToken(ctx context.Context, t APIToken) (APIToken, error) {
 	now := time.Now()
+	if t.CreatedBy == 0 {
+		t.CreatedBy = t.UserID
+	}
 	res, err := db.W.ExecContext(ctx,
-		`INSERT INTO api_tokens (user_id, name, prefix, hash, scopes, expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		t.UserID, t.Name, t.Prefix, t.Hash, strings.Join(t.Scopes, " "), nullUnix(t.ExpiresAt), now.Unix())
+		`INSERT INTO api_tokens (user_id, name, prefix, hash, scopes, expires_at, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.UserID, t.Name, t.Prefix, t.Hash, strings.Join(t.Scopes, " "), nullUnix(t.ExpiresAt), now.Unix(), t.CreatedBy)
 	if isUnique(err) {
 		return APIToken{}, ErrConflict
 	}

@@ -62,16 +62,25 @@ func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
 	if u.EmailVerified {
 		verified = now
 	}
-	res, err := db.W.ExecContext(ctx,
-		`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now, verified)
+	// A person is the owner of their own account, their personal team, from
+	// the start (migration 0034).
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now, verified)
+		if err != nil {
+			return err
+		}
+		u.ID, _ = res.LastInsertId()
+		_, err = tx.ExecContext(ctx, `INSERT INTO team_members (team_id, person_id, role, created_at) VALUES (?1, ?1, 'owner', ?2)`, u.ID, now)
+		return err
+	})
 	if isUnique(err) {
 		return User{}, ErrConflict
 	}
 	if err != nil {
 		return User{}, err
 	}
-	u.ID, _ = res.LastInsertId()
 	u.CreatedAt = time.Unix(now, 0).UTC()
 	return u, nil
 }
@@ -221,10 +230,19 @@ func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
 		if live > 0 || balance != 0 {
 			return &ErrAccountInUse{LiveVMs: live, Balance: balance}
 		}
+		// A team whose only owner leaves would have no one to pay or close it.
+		var sole int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+soleOwnerOf, id).Scan(&sole); err != nil {
+			return err
+		}
+		if sole > 0 {
+			return ErrLastOwner
+		}
 		for _, q := range []string{
 			`UPDATE users SET email = 'closed:' || id, name = '', password_hash = '!', totp_secret = '', totp_enabled = 0,
 				sessions_valid_after = ?2, closed_at = ?3, updated_at = ?3 WHERE id = ?1`,
-			`UPDATE api_tokens SET revoked_at = ?3 WHERE user_id = ?1 AND revoked_at IS NULL`,
+			`UPDATE api_tokens SET revoked_at = ?3 WHERE (user_id = ?1 OR created_by = ?1) AND revoked_at IS NULL`,
+			`DELETE FROM team_members WHERE person_id = ?1 AND team_id != ?1`,
 			`DELETE FROM ssh_keys WHERE user_id = ?1`,
 			`DELETE FROM recovery_codes WHERE user_id = ?1`,
 			`DELETE FROM email_links WHERE user_id = ?1`,
