@@ -25,7 +25,7 @@ func NewAudit(db *store.DB, log *slog.Logger) *Audit { return &Audit{db: db, log
 // Record writes an event; a failure is logged, never returned, so that the
 // operation it describes is not undone by its own record.
 func (a *Audit) Record(ctx context.Context, p Principal, action, severity, targetType, targetID, detail string) {
-	err := a.db.AddAudit(ctx, store.AuditEvent{UserID: p.UserID, Action: action, Severity: severity, Via: p.Via(),
+	err := a.db.AddAudit(ctx, store.AuditEvent{UserID: p.UserID, ActorID: p.PersonID, Action: action, Severity: severity, Via: p.Via(),
 		TargetType: targetType, TargetID: targetID, IP: p.IP, Detail: detail})
 	if err != nil {
 		a.log.Error("audit write failed", "action", action, "user", p.UserID, "err", err)

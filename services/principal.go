@@ -46,6 +46,12 @@ type Principal struct {
 	// SessionID is the browser's record (Accounts.StartSession; empty for a
 	// token): the consoles it opens close when that session ends.
 	SessionID string
+	// PersonID is the person acting when it is not the account itself (a
+	// member of a team, through a session or a token they made); 0 otherwise.
+	PersonID int64
+	// Role is the person's role in the account's team ("" is the account
+	// acting for itself: the owner's).
+	Role string
 	// seen is the customer's Version read with the token or the account when
 	// the request was authenticated (seenOK), so the request's answer tag
 	// costs no query of its own.
@@ -53,12 +59,24 @@ type Principal struct {
 	seenOK bool
 }
 
-// Require fails with 403 naming the scope when a token lacks it.
+// Require fails with 403 naming the scope when a token lacks it, and naming
+// the role when the acting person's role in the team does not allow it.
 func (p Principal) Require(scope string) error {
-	if p.TokenID == 0 || slices.Contains(p.Scopes, scope) {
-		return nil
+	if p.TokenID != 0 && !slices.Contains(p.Scopes, scope) {
+		return Forbidden("error.missing_scope", "scope", scope)
 	}
-	return Forbidden("error.missing_scope", "scope", scope)
+	if !RoleAllows(p.Role, scope) {
+		return RoleForbidden(p.Role)
+	}
+	return nil
+}
+
+// Person is the person acting: a team's member, or the account itself.
+func (p Principal) Person() int64 {
+	if p.PersonID != 0 {
+		return p.PersonID
+	}
+	return p.UserID
 }
 
 // RequireAdmin fails with 403 unless an admin acts: in a browser session, or

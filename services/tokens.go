@@ -173,6 +173,12 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	if slices.Contains(clean, ScopeAdmin) && !p.IsAdmin {
 		return "", Token{}, Forbidden("tokens.error_admin_scope")
 	}
+	// A member's token can do no more than its maker.
+	for _, s := range clean {
+		if !RoleAllows(p.Role, s) {
+			return "", Token{}, RoleForbidden(p.Role)
+		}
+	}
 	now := t.now()
 	n, err := t.db.CountActiveAPITokens(ctx, p.UserID, now)
 	if err != nil {
@@ -189,7 +195,7 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 		return "", Token{}, Internal(err)
 	}
 	row := store.APIToken{UserID: p.UserID, Name: name, Prefix: secret[len(TokenPrefix) : len(TokenPrefix)+tokenShownChars],
-		Hash: hashSecret(secret), Scopes: clean}
+		Hash: hashSecret(secret), Scopes: clean, CreatedBy: p.Person()}
 	if expires > 0 {
 		row.ExpiresAt = now.Add(expires).UTC().Truncate(time.Second)
 	}
@@ -223,7 +229,12 @@ func (t *Tokens) Revoke(ctx context.Context, p Principal, id int64) error {
 	if p.TokenID != 0 && p.TokenID != id {
 		return Forbidden("tokens.error_token_cannot_manage")
 	}
-	tok, err := t.db.RevokeAPIToken(ctx, p.UserID, id)
+	// A team's owners and admins revoke any of its tokens; the others their own.
+	var maker int64
+	if !p.CanManageTeam() {
+		maker = p.Person()
+	}
+	tok, err := t.db.RevokeAPIToken(ctx, p.UserID, maker, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return NotFound()
 	}
@@ -261,12 +272,17 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 		return Principal{}, Internal(err)
 	}
 	tok := o.Token
-	if !tok.RevokedAt.IsZero() || t.expired(tok) {
+	// A token whose maker has left the team acts for no one.
+	if !tok.RevokedAt.IsZero() || t.expired(tok) || o.Role == "" {
 		return Principal{}, invalid
 	}
 	t.touch(ctx, tok, ip)
-	return Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
-		Scopes: tok.Scopes, IP: ip, seen: versionOf(o.Changes), seenOK: true}, nil
+	p := Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
+		Scopes: tok.Scopes, IP: ip, Role: o.Role, seen: versionOf(o.Changes), seenOK: true}
+	if tok.CreatedBy != tok.UserID {
+		p.PersonID = tok.CreatedBy
+	}
+	return p, nil
 }
 
 // touch writes last use when the stored value is older than touchEvery, and

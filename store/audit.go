@@ -17,6 +17,8 @@ type AuditEvent struct {
 	IP         string
 	Detail     string
 	CreatedAt  time.Time
+	// ActorID is the person who did it (the account itself when 0).
+	ActorID int64
 }
 
 // AddAudit records an event.
@@ -26,8 +28,8 @@ func (db *DB) AddAudit(ctx context.Context, e AuditEvent) error {
 		uid = e.UserID
 	}
 	_, err := db.W.ExecContext(ctx,
-		`INSERT INTO audit_events (user_id, action, severity, via, target_type, target_id, ip, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		uid, e.Action, e.Severity, e.Via, e.TargetType, e.TargetID, e.IP, e.Detail, time.Now().Unix())
+		`INSERT INTO audit_events (user_id, action, severity, via, target_type, target_id, ip, detail, created_at, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, ?1))`,
+		uid, e.Action, e.Severity, e.Via, e.TargetType, e.TargetID, e.IP, e.Detail, time.Now().Unix(), nullID(e.ActorID))
 	return err
 }
 

@@ -34,21 +34,24 @@ type TokenOwner struct {
 	Token   APIToken
 	Email   string
 	IsAdmin bool
+	// Role is the token's maker's role in the account's team now; empty when
+	// the maker is no longer a member (the token then acts for no one).
+	Role string
 	// Changes are the owner's counters in the same snapshot as the token.
 	Changes Changes
 }
 
-const tokenColumns = `id, user_id, name, prefix, hash, scopes, expires_at, last_used_at, last_used_ip, revoked_at, created_at`
+const tokenColumns = `id, user_id, name, prefix, hash, scopes, expires_at, last_used_at, last_used_ip, revoked_at, created_at, coalesce(created_by, user_id)`
 
 // tokenColumnsT is tokenColumns qualified for a join on alias t.
-const tokenColumnsT = `t.id, t.user_id, t.name, t.prefix, t.hash, t.scopes, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at, t.created_at`
+const tokenColumnsT = `t.id, t.user_id, t.name, t.prefix, t.hash, t.scopes, t.expires_at, t.last_used_at, t.last_used_ip, t.revoked_at, t.created_at, coalesce(t.created_by, t.user_id)`
 
 func scanToken(row interface{ Scan(...any) error }, extra ...any) (APIToken, error) {
 	var t APIToken
 	var scopes string
 	var expires, used, revoked sql.NullInt64
 	var created int64
-	dest := append([]any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.Hash, &scopes, &expires, &used, &t.LastUsedIP, &revoked, &created}, extra...)
+	dest := append([]any{&t.ID, &t.UserID, &t.Name, &t.Prefix, &t.Hash, &scopes, &expires, &used, &t.LastUsedIP, &revoked, &created, &t.CreatedBy}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return t, ErrNotFound
@@ -130,19 +133,23 @@ func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.T
 func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
 	var o TokenOwner
 	t, err := scanToken(db.pointRead(ctx,
-		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, `+changesOf("t.user_id")+` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
-		&o.Email, &o.IsAdmin, &o.Changes.Customer, &o.Changes.Catalog)
+		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, `+changesOf("t.user_id")+`,
+			coalesce((SELECT m.role FROM team_members m WHERE m.team_id = t.user_id AND m.person_id = coalesce(t.created_by, t.user_id)), '')
+			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
+		&o.Email, &o.IsAdmin, &o.Changes.Customer, &o.Changes.Catalog, &o.Role)
 	o.Token = t
 	return o, err
 }
 
 // RevokeAPIToken marks a user's token revoked; ErrNotFound when the user has
-// no such live token (another user's, or revoked already).
-func (db *DB) RevokeAPIToken(ctx context.Context, userID, id int64) (APIToken, error) {
+// no such live token (another user's, or revoked already), or, when maker is
+// not 0, when that person did not make it.
+func (db *DB) RevokeAPIToken(ctx context.Context, userID, maker, id int64) (APIToken, error) {
 	now := time.Now().Unix()
 	t, err := scanToken(db.W.QueryRowContext(ctx,
-		`UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL RETURNING `+tokenColumns,
-		now, id, userID))
+		`UPDATE api_tokens SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL
+			AND (?4 = 0 OR coalesce(created_by, user_id) = ?4) RETURNING `+tokenColumns,
+		now, id, userID, maker))
 	return t, err
 }
 

@@ -53,14 +53,14 @@ func TestAPITokenLifecycle(t *testing.T) {
 		t.Fatalf("active tokens after expiry = %d, want 0", n)
 	}
 
-	if _, err := db.RevokeAPIToken(ctx, bob.ID, tok.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.RevokeAPIToken(ctx, bob.ID, 0, tok.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("bob revoking ana's token: err %v, want ErrNotFound", err)
 	}
-	r, err := db.RevokeAPIToken(ctx, ana.ID, tok.ID)
+	r, err := db.RevokeAPIToken(ctx, ana.ID, 0, tok.ID)
 	if err != nil || r.Name != "ci" {
 		t.Fatalf("revoke = %+v, %v", r, err)
 	}
-	if _, err := db.RevokeAPIToken(ctx, ana.ID, tok.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.RevokeAPIToken(ctx, ana.ID, 0, tok.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("revoking twice: err %v, want ErrNotFound", err)
 	}
 	if list, _ := db.APITokens(ctx, ana.ID); len(list) != 0 {
