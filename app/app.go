@@ -33,6 +33,7 @@ type App struct {
 	Mailer   *services.Mailer
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
+	Teams    *services.Teams
 	SSHKeys  *services.SSHKeys
 	Server   *web.Server
 	sessions *store.SessionStore
@@ -114,6 +115,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 		return nil, err
 	}
 	tokens := services.NewTokens(db, audit, consoles)
+	teams := services.NewTeams(db, audit, mailer, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
 	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, baseURL, c.VATPercent, c.Log)
@@ -125,11 +127,11 @@ func New(ctx context.Context, c Config) (*App, error) {
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies,
+		Consoles: consoles, Teams: teams, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies,
 		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 		Replicas: replicaHealth(replicas),
 	})
-	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys,
+	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys,
 		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
 	if replicas != nil {
 		a.ReplicaWatch = services.NewReplicaWatch(replicas.Check, mailer, c.OperatorEmail, c.ReplicaWatchEvery, c.Log)

@@ -15,7 +15,7 @@ import (
 
 func (h *Handlers) accountView(c echo.Context) (views.AccountView, error) {
 	p, _ := PrincipalOf(c)
-	u, err := h.Accounts.User(c.Request().Context(), p.UserID)
+	u, err := h.Accounts.User(c.Request().Context(), p.Person())
 	if err != nil {
 		return views.AccountView{}, err
 	}
@@ -83,7 +83,7 @@ func (h *Handlers) continueAlone(c echo.Context, p services.Principal) error {
 	if err != nil {
 		return err
 	}
-	h.putSession(c, p.UserID, sid)
+	h.putSession(c, p.Person(), sid)
 	return nil
 }
 

@@ -40,7 +40,13 @@ type answerID struct {
 }
 
 func answerFor(kind string, c echo.Context, p services.Principal, params ...string) answerID {
-	return answerID{kind: kind, userID: p.UserID, parts: append([]string{c.Request().URL.Path, string(LocaleOf(c))}, params...)}
+	parts := []string{c.Request().URL.Path, string(LocaleOf(c))}
+	if p.PersonID != 0 {
+		// A team's members see the same data through their own header and
+		// with the buttons of their role.
+		parts = append(parts, strconv.FormatInt(p.PersonID, 10)+":"+p.Role)
+	}
+	return answerID{kind: kind, userID: p.UserID, parts: append(parts, params...)}
 }
 
 // key is where the answer is kept, whatever the version: a newer one

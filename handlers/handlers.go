@@ -22,6 +22,7 @@ type Deps struct {
 	Wallets  *services.Wallet
 	TopUps   *services.TopUps
 	Tokens   *services.Tokens
+	Teams    *services.Teams
 	SSHKeys  *services.SSHKeys
 	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)
 	// Replicas reports the database's replicas for /readyz; nil without replicas.

@@ -25,7 +25,7 @@ func (h *Handlers) SetLanguage(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: LangCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, HttpOnly: true,
 		Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode})
 	if p, ok := PrincipalOf(c); ok && p.TokenID == 0 {
-		if err := h.Accounts.SetLocale(c.Request().Context(), p.UserID, string(l)); err != nil {
+		if err := h.Accounts.SetLocale(c.Request().Context(), p.Person(), string(l)); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,9 @@ const (
 	SessionUserKey   = "user_id"
 	SessionAuthAtKey = "auth_at"
 	SessionIDKey     = "sid"
+	// SessionTeamKey is the team the browser works in (the header's
+	// switcher); absent, the person's own account.
+	SessionTeamKey = "team_id"
 )
 
 // beginSession records a completed sign-in in the (renewed) session, and the

@@ -26,10 +26,10 @@ func (a *Accounts) UpdateProfile(ctx context.Context, p Principal, name, locale 
 	if len(fields) > 0 {
 		return Invalid(fields)
 	}
-	if err := a.db.SetName(ctx, p.UserID, name); err != nil {
+	if err := a.db.SetName(ctx, p.Person(), name); err != nil {
 		return Internal(err)
 	}
-	if err := a.db.SetLocale(ctx, p.UserID, locale); err != nil {
+	if err := a.db.SetLocale(ctx, p.Person(), locale); err != nil {
 		return Internal(err)
 	}
 	a.audit.Record(ctx, p, "account.profile_changed", SeverityInfo, "user", "", "")
@@ -43,7 +43,7 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 	if err := p.Require(ScopeAccount); err != nil {
 		return err
 	}
-	u, err := a.db.UserByID(ctx, p.UserID)
+	u, err := a.db.UserByID(ctx, p.Person())
 	if err != nil {
 		return Internal(err)
 	}
@@ -70,7 +70,7 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 	case err != nil:
 		return Internal(err)
 	}
-	a.endConsoles(ConsolesOf{UserID: u.ID}, CloseSignedOut)
+	a.endConsoles(ConsolesOf{PersonID: u.ID}, CloseSignedOut)
 	a.audit.Record(ctx, p, "account.closed", SeveritySecurity, "user", "", "")
 	return nil
 }

@@ -235,7 +235,7 @@ func (a *Accounts) SignIn(ctx context.Context, email, password, ip string) (Sign
 
 // ChangePassword replaces the password after checking the current one.
 func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, next, confirm string) error {
-	u, err := a.db.UserByID(ctx, p.UserID)
+	u, err := a.db.UserByID(ctx, p.Person())
 	if err != nil {
 		return Internal(err)
 	}
@@ -264,7 +264,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 	}
 	// Every other session has ended; this browser goes on (ContinueSession),
 	// and so does its console: whoever sits at it has just proved the password.
-	a.endConsoles(ConsolesOf{UserID: u.ID, Browsers: true, Except: p.SessionID}, ClosePasswordChanged)
+	a.endConsoles(ConsolesOf{PersonID: u.ID, Browsers: true, Except: p.SessionID}, ClosePasswordChanged)
 	a.audit.Record(ctx, p, "account.password_changed", SeveritySecurity, "user", "", "")
 	return nil
 }
@@ -282,6 +282,9 @@ type Account struct {
 	// BurnRials is what the wallet pays each hour for the VMs the account has now.
 	BurnRials     int64
 	EmailVerified bool
+	// Team is the team a browser session works in (its own account unless
+	// the person switched); empty outside a session.
+	Team TeamRef
 }
 
 func accountOf(u store.User) Account {
@@ -306,6 +309,7 @@ func hoursLeft(balance, burn int64) (int64, bool) {
 }
 
 // SessionPrincipal is whom a browser session acts for: the account it signed in
+// or, when team is one the person belongs to, that team with the person's role
 // (at signedInAt, unix nanoseconds), as long as that account exists and the
 // sign-in came after its last password change, which ends every other session.
 // ok is false otherwise, and the caller forgets the session.
@@ -313,7 +317,7 @@ func hoursLeft(balance, burn int64) (int64, bool) {
 // sid is the browser's record (StartSession); one ended from another browser
 // no longer counts. A session from before these records has none ("") and
 // counts until the caller records it.
-func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int64, sid, session, ip string) (Principal, Account, bool, error) {
+func (a *Accounts) SessionPrincipal(ctx context.Context, userID, team, signedInAt int64, sid, session, ip string) (Principal, Account, bool, error) {
 	u, changes, seen, live, err := a.db.SessionUser(ctx, userID, sid)
 	if errors.Is(err, store.ErrNotFound) {
 		return Principal{}, Account{}, false, nil
@@ -330,7 +334,34 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, signedInAt int6
 		}
 		a.touchSession(ctx, sid, ip, seen)
 	}
-	return Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}, accountOf(u), true, nil
+	p := Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}
+	acct := accountOf(u)
+	acct.Team = TeamRef{ID: u.ID, Name: u.Name, Personal: true, Role: store.RoleOwner}
+	if team == 0 || team == u.ID {
+		return p, acct, true, nil
+	}
+	// Working in a team: the team's account, the person's name and rights.
+	// A team the person no longer belongs to leaves them in their own
+	// account (Team.ID says which; the caller forgets the choice).
+	t, role, tc, err := a.db.TeamAccount(ctx, team, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, acct, true, nil
+	}
+	if err != nil {
+		return Principal{}, Account{}, false, Internal(err)
+	}
+	p.UserID, p.PersonID, p.Role, p.seen = t.ID, u.ID, role, versionOf(tc)
+	acct.BalanceRials, acct.BurnRials = t.BalanceRials, t.BurnRials
+	acct.Team = TeamRef{ID: t.ID, Name: t.Name, Role: role}
+	return p, acct, true, nil
+}
+
+// TeamRef is the team a session works in, as the header shows it.
+type TeamRef struct {
+	ID       int64
+	Name     string
+	Personal bool
+	Role     string
 }
 
 // User loads the principal's own account.

@@ -22,6 +22,9 @@ const (
 	CloseShutdown        = "panel_stopping"
 	// CloseVMMoved: the VM now runs on another node, whose console is elsewhere.
 	CloseVMMoved = "vm_moved"
+	// CloseAccessRemoved: the person left the team, or their role no longer
+	// opens consoles.
+	CloseAccessRemoved = "access_removed"
 )
 
 // ConsoleRegistry knows every open console, so limits can be enforced and
@@ -44,6 +47,9 @@ type Console struct {
 	UserID int64
 	// TokenID is the API token whose ticket opened it (0: a browser session's).
 	TokenID int64
+	// PersonID is the person it was opened for (the account itself when it
+	// acts for itself).
+	PersonID int64
 	// Session is the record (user_sessions.public_id) of the browser session
 	// whose page opened it ("" for a token's, or a session from before records).
 	Session string
@@ -163,14 +169,14 @@ func (r *ConsoleRegistry) roomFor(userID int64, vm string) error {
 
 // register records a console about to open, for the customer and what opened
 // it (an API token, or a browser session's record).
-func (r *ConsoleRegistry) register(userID, tokenID int64, session, vm string) (*Console, error) {
+func (r *ConsoleRegistry) register(userID, personID, tokenID int64, session, vm string) (*Console, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.limitError(r.countLocked(userID, vm)); err != nil {
 		return nil, err
 	}
 	r.nextID++
-	c := &Console{ID: r.nextID, UserID: userID, TokenID: tokenID, Session: session, VMUUID: vm, reg: r, closed: make(chan struct{})}
+	c := &Console{ID: r.nextID, UserID: userID, PersonID: personID, TokenID: tokenID, Session: session, VMUUID: vm, reg: r, closed: make(chan struct{})}
 	r.open[c.ID] = c
 	return c, nil
 }
@@ -199,6 +205,8 @@ func (r *ConsoleRegistry) CloseVM(uuid, reason string) {
 // of a customer's consoles; without UserID, TokenID or Session, none.
 type ConsolesOf struct {
 	UserID int64
+	// PersonID picks the consoles opened for one person of a team.
+	PersonID int64
 	// TokenID picks the consoles opened with one API token's tickets.
 	TokenID int64
 	// Browsers picks only consoles opened from browser sessions: Session
@@ -210,9 +218,10 @@ type ConsolesOf struct {
 
 func (of ConsolesOf) picks(c *Console) bool {
 	switch {
-	case of.UserID == 0 && of.TokenID == 0 && of.Session == "",
+	case of.UserID == 0 && of.PersonID == 0 && of.TokenID == 0 && of.Session == "",
 		of.UserID != 0 && c.UserID != of.UserID,
 		of.TokenID != 0 && c.TokenID != of.TokenID,
+		of.PersonID != 0 && c.PersonID != of.PersonID,
 		of.Browsers && c.TokenID != 0,
 		of.Session != "" && c.Session != of.Session,
 		of.Except != "" && c.Session == of.Except:

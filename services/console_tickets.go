@@ -48,7 +48,7 @@ func (c *Consoles) Issue(ctx context.Context, p Principal, uuid string) (IssuedT
 	rand.Read(b)
 	secret := base64.RawURLEncoding.EncodeToString(b)
 	now := c.cfg.Now()
-	t := store.ConsoleTicket{Hash: hashTicket(secret), UserID: p.UserID, VMID: vm.ID, Via: p.Via(),
+	t := store.ConsoleTicket{Hash: hashTicket(secret), UserID: p.UserID, PersonID: p.Person(), VMID: vm.ID, Via: p.Via(),
 		TokenID: p.TokenID, Session: p.Session, SessionID: p.SessionID, CreatedAt: now, ExpiresAt: now.Add(c.cfg.TTL)}
 	if err := c.db.CreateConsoleTicket(ctx, t); err != nil {
 		return IssuedTicket{}, Internal(err)

@@ -36,7 +36,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 	if vm.Status != vmstatus.Running {
 		return nil, Conflict("console.not_running")
 	}
-	con, err := c.register(t.UserID, t.TokenID, t.SessionID, vm.UUID)
+	con, err := c.register(t.UserID, t.PersonID, t.TokenID, t.SessionID, vm.UUID)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (c *Consoles) Open(ctx context.Context, secret, ip string) (*Console, error
 		return nil, err
 	}
 	p := Principal{UserID: t.UserID, IP: ip}
-	if err := c.db.AddAudit(ctx, store.AuditEvent{UserID: p.UserID, Action: "vm.console", Severity: SeverityInfo,
+	if err := c.db.AddAudit(ctx, store.AuditEvent{UserID: p.UserID, ActorID: t.PersonID, Action: "vm.console", Severity: SeverityInfo,
 		Via: t.Via, TargetType: "vm", TargetID: vm.UUID, IP: ip}); err != nil {
 		c.log.Error("audit write failed", "action", "vm.console", "user", p.UserID, "err", err)
 	}

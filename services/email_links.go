@@ -44,7 +44,7 @@ func (a *Accounts) ResendVerification(ctx context.Context, p Principal) error {
 	if !a.MailEnabled() {
 		return Unavailable("mail.unavailable", nil)
 	}
-	u, err := a.user(ctx, p.UserID)
+	u, err := a.user(ctx, p.Person())
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, secret, password, confirm,
 	}
 	// Whoever held the old password may hold a session, a token or a console
 	// opened with either: all of them end.
-	a.endConsoles(ConsolesOf{UserID: u.ID}, ClosePasswordChanged)
+	a.endConsoles(ConsolesOf{PersonID: u.ID}, ClosePasswordChanged)
 	p := Principal{UserID: u.ID, IP: ip}
 	a.audit.Record(ctx, p, "account.password_reset", SeveritySecurity, "user", "", "")
 	for _, t := range revoked {

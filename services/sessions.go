@@ -50,7 +50,7 @@ func (a *Accounts) StartSession(ctx context.Context, userID int64, ip, userAgent
 // (a password change, "sign out every other browser"), and hands the consoles
 // it has open to the new record, so they end when this browser's session does.
 func (a *Accounts) ContinueSession(ctx context.Context, p Principal, ip, userAgent string) (string, error) {
-	sid, err := a.StartSession(ctx, p.UserID, ip, userAgent)
+	sid, err := a.StartSession(ctx, p.Person(), ip, userAgent)
 	if err != nil {
 		return "", err
 	}
@@ -64,11 +64,11 @@ func (a *Accounts) ContinueSession(ctx context.Context, p Principal, ip, userAge
 // opened; the caller forgets the session itself.
 func (a *Accounts) SignOut(ctx context.Context, p Principal) error {
 	if p.SessionID != "" {
-		if err := a.db.EndUserSessionByPublicID(ctx, p.UserID, p.SessionID, time.Now()); err != nil {
+		if err := a.db.EndUserSessionByPublicID(ctx, p.Person(), p.SessionID, time.Now()); err != nil {
 			return Internal(err)
 		}
 	}
-	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Session: p.SessionID}, CloseSignedOut)
+	a.endConsoles(ConsolesOf{PersonID: p.Person(), Browsers: true, Session: p.SessionID}, CloseSignedOut)
 	a.audit.Record(ctx, p, "auth.signout", SeverityInfo, "user", "", "")
 	return nil
 }
@@ -103,7 +103,7 @@ func (a *Accounts) Sessions(ctx context.Context, p Principal, current string) ([
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, err
 	}
-	rows, err := a.db.ActiveUserSessions(ctx, p.UserID, SessionIdle, time.Now())
+	rows, err := a.db.ActiveUserSessions(ctx, p.Person(), SessionIdle, time.Now())
 	if err != nil {
 		return nil, Internal(err)
 	}
@@ -119,13 +119,13 @@ func (a *Accounts) EndSession(ctx context.Context, p Principal, id int64) error 
 	if err := p.Require(ScopeAccount); err != nil {
 		return err
 	}
-	sid, err := a.db.EndUserSession(ctx, p.UserID, id, time.Now())
+	sid, err := a.db.EndUserSession(ctx, p.Person(), id, time.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return NotFound()
 	} else if err != nil {
 		return Internal(err)
 	}
-	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Session: sid}, CloseSessionEnded)
+	a.endConsoles(ConsolesOf{PersonID: p.Person(), Browsers: true, Session: sid}, CloseSessionEnded)
 	a.audit.Record(ctx, p, "account.session_ended", SeveritySecurity, "user", "", "")
 	return nil
 }
@@ -138,13 +138,13 @@ func (a *Accounts) EndAllSessions(ctx context.Context, p Principal) error {
 	if err := p.Require(ScopeAccount); err != nil {
 		return err
 	}
-	if _, err := a.db.EndOtherUserSessions(ctx, p.UserID, "", time.Now()); err != nil {
+	if _, err := a.db.EndOtherUserSessions(ctx, p.Person(), "", time.Now()); err != nil {
 		return Internal(err)
 	}
-	if err := a.db.EndSessionsBefore(ctx, p.UserID, time.Now()); err != nil {
+	if err := a.db.EndSessionsBefore(ctx, p.Person(), time.Now()); err != nil {
 		return Internal(err)
 	}
-	a.endConsoles(ConsolesOf{UserID: p.UserID, Browsers: true, Except: p.SessionID}, CloseSessionEnded)
+	a.endConsoles(ConsolesOf{PersonID: p.Person(), Browsers: true, Except: p.SessionID}, CloseSessionEnded)
 	a.audit.Record(ctx, p, "account.sessions_ended", SeveritySecurity, "user", "", "")
 	return nil
 }

@@ -26,7 +26,7 @@ type TOTPEnrolment struct {
 
 // BeginTOTP makes a new secret for the user, kept pending until confirmed with a code.
 func (a *Accounts) BeginTOTP(ctx context.Context, p Principal) (TOTPEnrolment, error) {
-	u, err := a.user(ctx, p.UserID)
+	u, err := a.user(ctx, p.Person())
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
@@ -45,7 +45,7 @@ func (a *Accounts) BeginTOTP(ctx context.Context, p Principal) (TOTPEnrolment, e
 
 // PendingTOTP re-shows the pending secret (after a wrong confirmation code).
 func (a *Accounts) PendingTOTP(ctx context.Context, p Principal) (TOTPEnrolment, error) {
-	u, err := a.user(ctx, p.UserID)
+	u, err := a.user(ctx, p.Person())
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
@@ -77,7 +77,7 @@ func enrolmentFor(key *otp.Key) (TOTPEnrolment, error) {
 // ConfirmTOTP turns two-factor sign-in on once the app shows a valid code, and
 // returns the recovery codes, shown once.
 func (a *Accounts) ConfirmTOTP(ctx context.Context, p Principal, code string) ([]string, error) {
-	u, err := a.user(ctx, p.UserID)
+	u, err := a.user(ctx, p.Person())
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (a *Accounts) ConfirmTOTP(ctx context.Context, p Principal, code string) ([
 
 // DisableTOTP turns two-factor sign-in off after checking the password.
 func (a *Accounts) DisableTOTP(ctx context.Context, p Principal, password string) error {
-	u, err := a.user(ctx, p.UserID)
+	u, err := a.user(ctx, p.Person())
 	if err != nil {
 		return err
 	}

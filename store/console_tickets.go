@@ -31,12 +31,12 @@ type ConsoleTicket struct {
 	UsedAt    time.Time // zero until a websocket claimed it
 }
 
-const ticketColumns = `t.id, t.hash, t.user_id, t.vm_id, v.uuid, t.via, coalesce(t.token_id, 0), t.sid, t.created_at, t.expires_at, coalesce(t.used_at, 0)`
+const ticketColumns = `t.id, t.hash, t.user_id, t.vm_id, v.uuid, t.via, coalesce(t.token_id, 0), t.sid, t.created_at, t.expires_at, coalesce(t.used_at, 0), coalesce(t.person_id, t.user_id)`
 
 func scanTicket(row interface{ Scan(...any) error }) (ConsoleTicket, error) {
 	var t ConsoleTicket
 	var created, expires, used int64
-	err := row.Scan(&t.ID, &t.Hash, &t.UserID, &t.VMID, &t.VMUUID, &t.Via, &t.TokenID, &t.SessionID, &created, &expires, &used)
+	err := row.Scan(&t.ID, &t.Hash, &t.UserID, &t.VMID, &t.VMUUID, &t.Via, &t.TokenID, &t.SessionID, &created, &expires, &used, &t.PersonID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, ErrNotFound
 	}

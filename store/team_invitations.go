@@ -153,3 +153,11 @@ func (db *DB) AcceptInvitation(ctx context.Context, hash string, person int64, n
 	})
 	return v, err
 }
+
+// MarkEmailVerified confirms a person's address when they proved it another
+// way than the verification letter (an invitation's link sent to it), only if
+// it is still their address.
+func (db *DB) MarkEmailVerified(ctx context.Context, id int64, email string, now time.Time) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE users SET email_verified_at = coalesce(email_verified_at, ?) WHERE id = ? AND email = ?`, now.Unix(), id, email)
+	return err
+}

@@ -304,3 +304,16 @@ func (db *DB) Recipients(ctx context.Context, team int64, roles ...string) ([]Us
 	}
 	return out, rows.Err()
 }
+
+// TeamAccount is a team's account with person's role in it and the team's
+// change counters, in one read, for a session working in the team;
+// ErrNotFound when person is not a member (or the team is closed).
+func (db *DB) TeamAccount(ctx context.Context, team, person int64) (u User, role string, c Changes, err error) {
+	u, err = scanUser(db.pointRead(ctx, `SELECT `+userColumns+`, `+changesOf("users.id")+`,
+		coalesce((SELECT role FROM team_members WHERE team_id = users.id AND person_id = ?2), '') FROM users WHERE id = ?1 AND closed_at IS NULL`, team, person),
+		&c.Customer, &c.Catalog, &role)
+	if err == nil && role == "" {
+		err = ErrNotFound
+	}
+	return u, role, c, err
+}

@@ -46,13 +46,17 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 				return next(c)
 			}
 			sid := sm.GetString(ctx, handlers.SessionIDKey)
-			p, u, ok, err := accounts.SessionPrincipal(ctx, id, sm.GetInt64(ctx, handlers.SessionAuthAtKey), sid, sm.Token(ctx), c.RealIP())
+			team := sm.GetInt64(ctx, handlers.SessionTeamKey)
+			p, u, ok, err := accounts.SessionPrincipal(ctx, id, team, sm.GetInt64(ctx, handlers.SessionAuthAtKey), sid, sm.Token(ctx), c.RealIP())
 			if err != nil {
 				return err
 			}
 			if !ok {
 				_ = sm.Destroy(ctx)
 				return next(c)
+			}
+			if team != 0 && u.Team.ID != team {
+				sm.Remove(ctx, handlers.SessionTeamKey) // no longer a member: back in their own account
 			}
 			if sid == "" {
 				// A session from before browsers were recorded: recorded now, once.
