@@ -84,7 +84,9 @@ func (h *Handlers) SignUpForm(c echo.Context) error {
 	if _, ok := PrincipalOf(c); ok {
 		return c.Redirect(http.StatusSeeOther, "/vms")
 	}
-	return render(c, http.StatusOK, views.SignUpPage(h.shell(c, "auth.signup", ""), views.Form{}))
+	// An invitation's page sends here with the address it was sent to.
+	f := views.Form{Values: map[string]string{"email": c.QueryParam("email")}}
+	return render(c, http.StatusOK, views.SignUpPage(h.shell(c, "auth.signup", ""), f))
 }
 
 func (h *Handlers) SignUp(c echo.Context) error {
@@ -108,7 +110,7 @@ func (h *Handlers) SignUp(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "auth.welcome")
-	return redirect(c, "/vms")
+	return redirect(c, h.afterSignIn(ctx))
 }
 
 func (h *Handlers) SignOut(c echo.Context) error {

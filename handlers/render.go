@@ -27,6 +27,7 @@ func (h *Handlers) shell(c echo.Context, title, active string) views.Shell {
 	if h.Sessions != nil && sessionLoaded(c) {
 		s.Flash = h.Sessions.PopString(c.Request().Context(), sessFlash)
 	}
+	h.teamsInto(c, s.User)
 	return s
 }
 

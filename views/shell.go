@@ -38,6 +38,19 @@ type UserBar struct {
 	Burning   bool
 	// Unverified: the address is not confirmed yet and mail can confirm it.
 	Unverified bool
+	// Team is the team the session works in; Teams every team of the
+	// person, for the header's switcher (shown when there is more than one).
+	Team  TeamChoice
+	Teams []TeamChoice
+}
+
+// TeamChoice is one team of the person: its name, their role in it, and
+// whether it is their own account.
+type TeamChoice struct {
+	ID       int64
+	Name     string
+	Role     string
+	Personal bool
 }
 
 // LowBalanceHours is when the header warns that money runs out: the first of

@@ -113,4 +113,16 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.GET("/ssh-keys", h.SSHKeysPage)
 	in.POST("/ssh-keys", h.AddSSHKey)
 	in.POST("/ssh-keys/:id/delete", h.DeleteSSHKey)
+
+	// Teams: the one the session works in, switching, members and invitations.
+	in.GET("/team", h.TeamPage)
+	in.POST("/team", h.CreateTeam)
+	in.POST("/team/switch", h.SwitchTeam)
+	in.POST("/team/invitations", h.InviteToTeam)
+	in.POST("/team/invitations/:id/revoke", h.RevokeTeamInvitation)
+	in.POST("/team/members/:id/role", h.SetTeamRole)
+	in.POST("/team/members/:id/remove", h.RemoveTeamMember)
+	// An invitation's link is opened before signing in too.
+	app.GET("/invitations/:secret", h.InvitationPage)
+	in.POST("/invitations/:secret/accept", h.AcceptInvitation)
 }

@@ -1,0 +1,85 @@
+package web_test
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"abrak/store"
+	"abrak/testkit"
+)
+
+// A team's people, each signed in and working in the team, may do through
+// the pages what their role allows and are refused the rest with 403,
+// nothing changed: members order and operate servers but do not pay in or
+// invite; billing pays in but orders nothing; viewers read. A person sees
+// the team's wallet, and the team's page lists its members.
+func TestEachRoleOfATeamIsHeldToItThroughThePages(t *testing.T) {
+	a := testkit.NewApp(t)
+	owner := a.Client(t)
+	owner.SignUp("ana@example.com", "Ana", testkit.Password)
+	if r := owner.Post("/team", testkit.Form("name", "Acme")); r.Status != http.StatusSeeOther {
+		t.Fatalf("making a team: %d\n%s", r.Status, r.Body)
+	}
+	var team int64
+	if err := a.DB.R.QueryRow(`SELECT id FROM users WHERE kind = 'team' AND name = 'Acme'`).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.DB.W.Exec(`UPDATE users SET balance_rials = 1000000 WHERE id = ?`, team); err != nil {
+		t.Fatal(err)
+	}
+	if page := owner.Get("/team"); !strings.Contains(page.Body, `data-testid="invite-form"`) || !strings.Contains(page.Body, "Acme") {
+		t.Errorf("the owner's team page lacks the team or the invitation form")
+	}
+
+	people := map[string]*testkit.Client{}
+	for _, role := range []string{store.RoleMember, store.RoleBilling, store.RoleViewer} {
+		email := role + "@example.com"
+		c := a.Client(t)
+		c.SignUp(email, role, testkit.Password)
+		if err := a.DB.AddMember(t.Context(), team, a.User(t, email).ID, role); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.Post("/team/switch", testkit.Form("team", strconv.FormatInt(team, 10))); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s switching into the team: %d", role, r.Status)
+		}
+		if w := c.Get("/wallet"); w.Status != http.StatusOK || !strings.Contains(w.Body, "100,000") && !strings.Contains(w.Body, "۱۰۰٬۰۰۰") {
+			t.Errorf("%s does not see the team's wallet on /wallet (%d)", role, w.Status)
+		}
+		people[role] = c
+	}
+
+	vmsBefore, topupsBefore := a.Count(t, `SELECT count(*) FROM vms`), a.Count(t, `SELECT count(*) FROM topups`)
+	checks := []struct {
+		what    string
+		path    string
+		form    []string
+		allowed string // the one role of the three that may
+	}{
+		{"order a server", "/vms", []string{"display_name", "web", "plan", "starter", "os_template", "debian-12", "auth_mode", "password"}, store.RoleMember},
+		{"pay into the wallet", "/wallet/topup", []string{"amount", "100000"}, store.RoleBilling},
+		{"invite someone", "/team/invitations", []string{"email", "eve@example.com", "role", "viewer"}, ""},
+		{"make a token that pays", "/tokens", []string{"name", "ci", "scopes", "wallet:write", "expires", "never"}, store.RoleBilling},
+	}
+	for _, ch := range checks {
+		for role, c := range people {
+			r := c.Post(ch.path, testkit.Form(ch.form...))
+			refused := r.Status == http.StatusForbidden
+			if refused == (role == ch.allowed) {
+				t.Errorf("%s may %s: got %d, want refused %v", role, ch.what, r.Status, role != ch.allowed)
+			}
+		}
+	}
+	if n := a.Count(t, `SELECT count(*) FROM team_invitations`); n != 0 {
+		t.Errorf("%d invitations were made by members who may not invite", n)
+	}
+	if a.Count(t, `SELECT count(*) FROM topups`) > topupsBefore+1 || a.Count(t, `SELECT count(*) FROM vms`) > vmsBefore+1 {
+		t.Error("a refused role changed the wallet or the servers")
+	}
+	members := people[store.RoleViewer].Get("/team")
+	if got := len(regexp.MustCompile(`data-member="`).FindAllString(members.Body, -1)); got != 4 || strings.Contains(members.Body, `data-testid="invite-form"`) {
+		t.Errorf("the viewer's team page lists %d members (want 4) or offers the invitation form", got)
+	}
+}
