@@ -61,6 +61,9 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	api.POST("/ssh-keys", h.APICreateSSHKey)
 	api.GET("/ssh-keys/:id", h.APISSHKey)
 	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
+	// The team a token works in; who belongs to it is changed in the browser.
+	api.GET("/team", h.APITeam)
+	api.GET("/team/invitations", h.APITeamInvitations)
 
 	// Billing: top-ups and monthly statements.
 	api.POST("/billing/topups", h.StartTopUp)

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 )
@@ -82,4 +84,54 @@ func TestEachRoleOfATeamIsHeldToItThroughThePages(t *testing.T) {
 	if got := len(regexp.MustCompile(`data-member="`).FindAllString(members.Body, -1)); got != 4 || strings.Contains(members.Body, `data-testid="invite-form"`) {
 		t.Errorf("the viewer's team page lists %d members (want 4) or offers the invitation form", got)
 	}
+}
+
+// Through the API a token works in its team with its maker's role: it reads
+// the team and its members; the invitations waiting only with an owner's or
+// admin's token (a viewer's gets 403 role_forbidden); and once its maker
+// leaves the team, it is refused.
+func TestATeamTokenReadsItsTeamWithItsMakersRole(t *testing.T) {
+	a := testkit.NewApp(t)
+	ctx := t.Context()
+	ana := a.CreateUser(t, "ana@example.com", testkit.Password)
+	vic := a.CreateUser(t, "vic@example.com", testkit.Password)
+	team, err := a.DB.CreateTeam(ctx, ana.ID, "Acme", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.AddMember(ctx, team.ID, vic.ID, store.RoleViewer); err != nil {
+		t.Fatal(err)
+	}
+	mint := func(person int64, role string) string {
+		secret, _, err := a.Tokens.Create(ctx, services.Principal{UserID: team.ID, PersonID: person, Role: role}, "ci", []string{services.ScopeVMRead, services.ScopeAccount}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return secret
+	}
+	owner, viewer := mint(ana.ID, store.RoleOwner), mint(vic.ID, store.RoleViewer)
+
+	r := a.APICall(t, "GET", "/api/v1/team", viewer, "")
+	testkit.MustStatus(t, "the team for the viewer's token", r, http.StatusOK)
+	body := testkit.Decode[struct {
+		Team struct {
+			ID       int64
+			Name     string
+			Personal bool
+			Role     string
+			Members  []struct{ Email, Role string }
+		}
+	}](t, r)
+	if body.Team.ID != team.ID || body.Team.Name != "Acme" || body.Team.Personal || body.Team.Role != "viewer" || len(body.Team.Members) != 2 || body.Team.Members[0].Email != "ana@example.com" {
+		t.Errorf("the viewer's token reads the team as %+v", body.Team)
+	}
+	if e := testkit.APIErrorOf(t, a.APICall(t, "GET", "/api/v1/team/invitations", viewer, "")); e.Error.Code != "role_forbidden" {
+		t.Errorf("the viewer's token listing invitations: %+v, want role_forbidden", e)
+	}
+	testkit.MustStatus(t, "the invitations for the owner's token", a.APICall(t, "GET", "/api/v1/team/invitations", owner, ""), http.StatusOK)
+
+	if err := a.DB.RemoveMember(ctx, team.ID, vic.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	testkit.MustStatus(t, "the token of a member who left", a.APICall(t, "GET", "/api/v1/team", viewer, ""), http.StatusUnauthorized)
 }
