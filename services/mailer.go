@@ -80,6 +80,11 @@ func (m *Mailer) Queue(ctx context.Context, userID int64, l mail.Letter) error {
 	if !m.Enabled() {
 		return nil
 	}
+	if !strings.Contains(l.To, "@") {
+		// A team's account has no address (team:<id>): its letters go to
+		// the members whose role they concern, each in their own words.
+		return m.queueTeam(ctx, userID, l)
+	}
 	msg := m.render(l)
 	if _, err := m.db.QueueMail(ctx, store.Mail{UserID: userID, Kind: l.Kind, To: l.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}, m.cfg.Now()); err != nil {
 		return err
@@ -151,4 +156,31 @@ func (m *Mailer) deliver(ctx context.Context, ml store.Mail) {
 		_ = m.db.MailRetryAt(ctx, ml.ID, err.Error(), m.cfg.Now().Add(wait))
 		m.log.Warn("mail not sent; trying again later", "mail", ml.ID, "kind", ml.Kind, "attempt", ml.Attempts+1, "retry_in", wait, "err", err)
 	}
+}
+
+// moneyLetters are about the wallet: they go to a team's owners, admins and
+// billing. The others are about servers (and servers stopped for money):
+// owners, admins and members, who operate them.
+var moneyLetters = map[string]bool{"topup": true, "low_balance": true, "low_balance_hour": true}
+
+func (m *Mailer) queueTeam(ctx context.Context, team int64, l mail.Letter) error {
+	roles := []string{store.RoleOwner, store.RoleAdmin, store.RoleMember}
+	if moneyLetters[l.Kind] {
+		roles = []string{store.RoleOwner, store.RoleAdmin, store.RoleBilling}
+	}
+	people, err := m.db.Recipients(ctx, team, roles...)
+	if err != nil {
+		return err
+	}
+	for _, p := range people {
+		one := l
+		one.To, one.Name = p.Email, p.Name
+		if p.Locale != "" {
+			one.Locale = p.Locale
+		}
+		if err := m.Queue(ctx, team, one); err != nil {
+			return err
+		}
+	}
+	return nil
 }

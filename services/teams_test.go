@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
+	"abrak/mail"
 	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
@@ -109,4 +111,58 @@ func TestATeamIsMadeInvitedIntoAndLeft(t *testing.T) {
 func hasStatus(err error, status int) bool {
 	e := services.AsError(err)
 	return e != nil && e.Status == status
+}
+
+// A team's letters go to its members whose role they concern, each in their
+// own language: a server's to owners, admins and members, the wallet's to
+// owners, admins and billing; never to a viewer, never to the team's
+// address-less account.
+func TestATeamsLettersGoToTheMembersTheyConcern(t *testing.T) {
+	ctx := context.Background()
+	ms := testkit.NewMailServer(t)
+	a := testkit.NewApp(t, testkit.WithMail(ms))
+	roles := map[string]string{"own@example.com": store.RoleOwner, "mem@example.com": store.RoleMember, "pay@example.com": store.RoleBilling, "see@example.com": store.RoleViewer}
+	var owner store.User
+	for email := range roles {
+		u := a.CreateUser(t, email, testkit.Password)
+		if roles[email] == store.RoleOwner {
+			owner = u
+		}
+	}
+	if _, err := a.DB.W.Exec(`UPDATE users SET email_verified_at = 1, locale = CASE email WHEN 'mem@example.com' THEN 'fa' ELSE 'en' END`); err != nil {
+		t.Fatal(err)
+	}
+	team, err := a.DB.CreateTeam(ctx, owner.ID, "Acme", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for email, role := range roles {
+		if role != store.RoleOwner {
+			if err := a.DB.AddMember(ctx, team.ID, a.User(t, email).ID, role); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	must(t, a.Mailer.Queue(ctx, team.ID, mail.Letter{Kind: "vm_ready", Locale: "en", To: team.Email, Args: []string{"vm", "web-1"}}))
+	must(t, a.Mailer.Queue(ctx, team.ID, mail.Letter{Kind: "topup", Locale: "en", To: team.Email, Amounts: map[string]int64{"amount": 100000, "balance": 100000}}))
+	ms.Await(t, "own@example.com", "web-1")
+	ms.Await(t, "own@example.com", "topped up")
+	ms.Await(t, "pay@example.com", "topped up")
+	persian := ms.Await(t, "mem@example.com", "web-1")
+	if !regexp.MustCompile(`[آ-ی]`).MatchString(persian.Subject) {
+		t.Errorf("the member's letter %q is not in their Persian", persian.Subject)
+	}
+	got := map[string]int{}
+	for _, m := range ms.Messages() {
+		// The verification letters of the sign-ups arrive too, in their time.
+		if strings.Contains(m.Subject, "web-1") || strings.Contains(m.Subject, "topped up") {
+			got[m.To]++
+		}
+	}
+	want := map[string]int{"own@example.com": 2, "mem@example.com": 1, "pay@example.com": 1}
+	for _, who := range []string{"own@example.com", "mem@example.com", "pay@example.com", "see@example.com", team.Email} {
+		if got[who] != want[who] {
+			t.Errorf("%s got %d letters, want %d (all: %v)", who, got[who], want[who], got)
+		}
+	}
 }
