@@ -164,6 +164,11 @@ func (m *Mailer) deliver(ctx context.Context, ml store.Mail) {
 var moneyLetters = map[string]bool{"topup": true, "low_balance": true, "low_balance_hour": true}
 
 func (m *Mailer) queueTeam(ctx context.Context, team int64, l mail.Letter) error {
+	if l.Kind == "reset" || l.Kind == "verify" {
+		// A team's account has no password and no address: no member is
+		// ever sent a way into it.
+		return nil
+	}
 	roles := []string{store.RoleOwner, store.RoleAdmin, store.RoleMember}
 	if moneyLetters[l.Kind] {
 		roles = []string{store.RoleOwner, store.RoleAdmin, store.RoleBilling}
