@@ -67,6 +67,8 @@ func (a *Accounts) CloseAccount(ctx context.Context, p Principal, password, emai
 		return InvalidWith("account.close_has_vms", nil, "n", strconv.Itoa(inUse.LiveVMs))
 	case errors.As(err, &inUse):
 		return InvalidWith("account.close_has_balance", nil)
+	case errors.Is(err, store.ErrLastOwner):
+		return InvalidWith("account.close_owns_team", nil)
 	case err != nil:
 		return Internal(err)
 	}

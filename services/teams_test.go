@@ -106,6 +106,12 @@ func TestATeamIsMadeInvitedIntoAndLeft(t *testing.T) {
 	if mine, _ := a.Teams.Mine(ctx, services.Principal{UserID: bob.ID}); len(mine) != 1 || !mine[0].Personal {
 		t.Errorf("Bob's teams after his removal: %+v", mine)
 	}
+
+	// Ana, Acme's only owner, cannot close her account and leave it ownerless.
+	err = a.Accounts.CloseAccount(ctx, inAcme, testkit.Password, "ana@example.com")
+	if e := services.AsError(err); e == nil || e.Status != http.StatusUnprocessableEntity || e.Key != "account.close_owns_team" {
+		t.Errorf("the last owner closing her account: %v, want 422 account.close_owns_team", err)
+	}
 }
 
 func hasStatus(err error, status int) bool {
