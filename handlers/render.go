@@ -10,6 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"abrak/services"
 	"abrak/views"
 )
 
@@ -28,6 +29,9 @@ func (h *Handlers) shell(c echo.Context, title, active string) views.Shell {
 		s.Flash = h.Sessions.PopString(c.Request().Context(), sessFlash)
 	}
 	h.teamsInto(c, s.User)
+	if p, ok := PrincipalOf(c); ok {
+		s.ServersReadOnly = p.Require(services.ScopeVMWrite) != nil
+	}
 	return s
 }
 

@@ -23,6 +23,9 @@ type Shell struct {
 	// Resend is the unconfirmed-address banner's "send the link again" when
 	// it was refused: its message is shown in the banner, beside the button.
 	Resend Form
+	// ServersReadOnly: the person's role in the team does not operate
+	// servers (billing, viewer): their buttons are not offered.
+	ServersReadOnly bool
 }
 
 // UserBar is the signed-in customer as the header shows them.

@@ -81,6 +81,11 @@ func TestATeamIsMadeAndJoinedInTheBrowser(t *testing.T) {
 			q.Click(`[data-testid=invitation-accept]`, `[data-testid=team-current-chip]`)
 			q.WantText(`#flash`, T("team.joined"))
 			q.WantText(`[data-testid=team-current-chip]`, team)
+			// Billing does not operate servers: it is told so, and offered no order.
+			q.WantText(`[data-testid=team-read-only]`, T("team.read_only", "role", T("team.role.billing"), "team", testkit.Isolated(team)))
+			if n := len(q.MustElements(`[data-testid=new-vm]`)); n != 0 {
+				t.Error("billing is offered to order a server")
+			}
 			q.Open("/team")
 			q.WantText(`[data-testid=team-your-role]`, T("team.your_role", "role", T("team.role.billing")))
 			if n := len(q.MustElements(`[data-testid=invite-form]`)); n != 0 {
