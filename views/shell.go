@@ -23,6 +23,8 @@ type Shell struct {
 	// Resend is the unconfirmed-address banner's "send the link again" when
 	// it was refused: its message is shown in the banner, beside the button.
 	Resend Form
+	// Site is what the operator tells every customer (support, how to pay).
+	Site Site
 }
 
 // UserBar is the signed-in customer as the header shows them.
