@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,5 +83,21 @@ func TestTrafficIsCountedInTheCustomersMonth(t *testing.T) {
 				p.SaveFullScreenshot("walk-6-" + string(lang) + "-" + size)
 			}
 		})
+	}
+}
+
+// The API's plans carry their traffic allowance (0: unlimited).
+func TestThePlansAPISaysTheTrafficAllowance(t *testing.T) {
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	if err := a.DB.UpsertPlan(context.Background(), store.Plan{Slug: "pro", NameFA: "حرفه‌ای", NameEN: "Pro", VCPUs: 4, MemoryMB: 8192, DiskGB: 160,
+		PriceHourlyRials: 400_000, Sort: 2, Active: true, TrafficGB: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	c := newVMCustomer(t, a, "plans-api@example.com", 0)
+	r := a.APICall(t, http.MethodGet, "/api/v1/plans", c.token, "")
+	testkit.MustStatus(t, "list plans", r, http.StatusOK)
+	if !strings.Contains(r.Body, `"slug":"pro"`) || !strings.Contains(r.Body, `"traffic_gb":2000`) || !strings.Contains(r.Body, `"traffic_gb":0`) {
+		t.Errorf("the plans do not say their traffic allowance: %s", r.Body)
 	}
 }
