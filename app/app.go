@@ -101,7 +101,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if c.Mail.BaseURL == "" {
 		c.Mail.BaseURL = c.Web.BaseURL
 	}
-	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider), c.Log)
+	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider, c.Site.Support), c.Log)
 	// What ends a customer's access (a session, a token, a password, a VM
 	// found stopped) closes the consoles it opened, through the one registry.
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
