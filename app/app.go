@@ -70,6 +70,8 @@ type Config struct {
 	// ReplicaWatchEvery is how often the replicas are looked at for the
 	// operator (15 s when 0; tests shorten it).
 	ReplicaWatchEvery time.Duration
+	// Site is what the operator tells customers: support channels, how to pay by hand.
+	Site views.Site
 }
 
 // New opens the database (migrating it) and builds every part, each before
@@ -100,7 +102,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if c.Mail.BaseURL == "" {
 		c.Mail.BaseURL = c.Web.BaseURL
 	}
-	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider), c.Log)
+	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider, c.Site.Support), c.Log)
 	// What ends a customer's access (a session, a token, a password, a VM
 	// found stopped) closes the consoles it opened, through the one registry.
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
@@ -127,7 +129,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, Teams: teams, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies,
+		Consoles: consoles, Teams: teams, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
 		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 		Replicas: replicaHealth(replicas),
 	})

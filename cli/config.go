@@ -51,6 +51,12 @@ type config struct {
 	OperatorEmail                                                          string
 	// MigrationBandwidth caps a live migration's copy, MiB/s (0: no cap).
 	MigrationBandwidth int
+	// Support channels, shown on every page and in each message that sends
+	// the customer to support (empty: not offered).
+	SupportEmail, SupportPhone, SupportURL, SupportTelegram string
+	// How to pay when online payment is off: a card number, a Sheba number and
+	// a note in each language (the holder's name, what to write on the transfer).
+	PaymentCard, PaymentSheba, PaymentNoteFA, PaymentNoteEN string
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -152,6 +158,22 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*text)(&c.OperatorEmail) }, []string{onServe}},
 	{"ABRAK_MIGRATION_BANDWIDTH", "migration-bandwidth", "0", "the `MiB/s` a live migration's copy of memory and disk may use between nodes; 0 for no cap",
 		func(c *config) flag.Value { return (*whole)(&c.MigrationBandwidth) }, []string{onServe}},
+	{"ABRAK_SUPPORT_EMAIL", "support-email", "", "support's e-mail address, on every page; empty for none",
+		func(c *config) flag.Value { return (*emailAddr)(&c.SupportEmail) }, []string{onServe}},
+	{"ABRAK_SUPPORT_PHONE", "support-phone", "", "support's telephone number (digits, spaces, dashes, a leading +), on every page; empty for none",
+		func(c *config) flag.Value { return (*phone)(&c.SupportPhone) }, []string{onServe}},
+	{"ABRAK_SUPPORT_URL", "support-url", "", "support's web page or ticket desk (http or https), on every page; empty for none",
+		func(c *config) flag.Value { return (*webURL)(&c.SupportURL) }, []string{onServe}},
+	{"ABRAK_SUPPORT_TELEGRAM", "support-telegram", "", "support's Telegram username (@name), on every page; empty for none",
+		func(c *config) flag.Value { return (*telegram)(&c.SupportTelegram) }, []string{onServe}},
+	{"ABRAK_PAYMENT_CARD", "payment-card", "", "the bank card number customers pay into when online payment is off, shown on the wallet",
+		func(c *config) flag.Value { return (*cardNumber)(&c.PaymentCard) }, []string{onServe}},
+	{"ABRAK_PAYMENT_SHEBA", "payment-sheba", "", "the Sheba number (IR and 24 digits) customers transfer to when online payment is off, shown on the wallet",
+		func(c *config) flag.Value { return (*sheba)(&c.PaymentSheba) }, []string{onServe}},
+	{"ABRAK_PAYMENT_NOTE_FA", "payment-note-fa", "", "the Persian note under the payment details: the account holder, what to write on the transfer",
+		func(c *config) flag.Value { return (*text)(&c.PaymentNoteFA) }, []string{onServe}},
+	{"ABRAK_PAYMENT_NOTE_EN", "payment-note-en", "", "the English note under the payment details",
+		func(c *config) flag.Value { return (*text)(&c.PaymentNoteEN) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default

@@ -77,6 +77,20 @@ var settingCases = map[string]struct {
 	"ABRAK_OPERATOR_EMAIL":           {good: "ops@example.com", read: func(c config) bool { return c.OperatorEmail == "ops@example.com" }},
 	"ABRAK_MIGRATION_BANDWIDTH": {good: "100", read: func(c config) bool { return c.MigrationBandwidth == 100 },
 		bad: "100MiB", want: "want a whole number"},
+	"ABRAK_SUPPORT_EMAIL": {good: "help@example.com", read: func(c config) bool { return c.SupportEmail == "help@example.com" },
+		bad: "help at example", want: "want an e-mail address"},
+	"ABRAK_SUPPORT_PHONE": {good: "+98 21 1234-5678", read: func(c config) bool { return c.SupportPhone == "+98 21 1234-5678" },
+		bad: "call us", want: "want a telephone number"},
+	"ABRAK_SUPPORT_URL": {good: "https://help.example.com/tickets", read: func(c config) bool { return c.SupportURL == "https://help.example.com/tickets" },
+		bad: "help.example.com", want: "want an http or https URL"},
+	"ABRAK_SUPPORT_TELEGRAM": {good: "@abrak_help", read: func(c config) bool { return c.SupportTelegram == "abrak_help" },
+		bad: "@ab", want: "want a Telegram username"},
+	"ABRAK_PAYMENT_CARD": {good: "6037-9912-3456-7893", read: func(c config) bool { return c.PaymentCard == "6037991234567893" },
+		bad: "6037-9912-3456-7894", want: "want a 16-digit bank card number"},
+	"ABRAK_PAYMENT_SHEBA": {good: "IR33 0620 0000 0010 0324 2000 01", read: func(c config) bool { return c.PaymentSheba == "IR330620000000100324200001" },
+		bad: "IR340620000000100324200001", want: "want a Sheba number"},
+	"ABRAK_PAYMENT_NOTE_FA": {good: "به نام ابرک", read: func(c config) bool { return c.PaymentNoteFA == "به نام ابرک" }},
+	"ABRAK_PAYMENT_NOTE_EN": {good: "Account holder: Abrak", read: func(c config) bool { return c.PaymentNoteEN == "Account holder: Abrak" }},
 }
 
 func TestEverySettingHasATestCase(t *testing.T) {

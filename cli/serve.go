@@ -12,6 +12,7 @@ import (
 	"abrak/app"
 	"abrak/mail"
 	"abrak/services"
+	"abrak/views"
 	"abrak/web"
 )
 
@@ -56,6 +57,10 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 		Gateway:       gateway(c),
 		VATPercent:    c.VATPercent,
 		OperatorEmail: c.OperatorEmail,
+		Site: views.Site{
+			Support: views.Support{Email: c.SupportEmail, Phone: c.SupportPhone, URL: c.SupportURL, Telegram: c.SupportTelegram},
+			Payment: views.Payment{Card: c.PaymentCard, Sheba: c.PaymentSheba, NoteFA: c.PaymentNoteFA, NoteEN: c.PaymentNoteEN},
+		},
 		Mail: services.MailConfig{
 			Server: mail.Server{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPassword, TLS: c.SMTPTLS},
 			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,

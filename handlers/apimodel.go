@@ -319,6 +319,7 @@ type apiPlan struct {
 	DiskGB       int    `json:"disk_gb"`
 	PriceHourly  int64  `json:"price_hourly"`
 	PriceMonthly int64  `json:"price_monthly"`
+	TrafficGB    int    `json:"traffic_gb"` // a month's allowance; 0 is unlimited
 }
 
 type apiOSTemplate struct {
@@ -339,7 +340,7 @@ type apiRegion struct {
 
 func planJSON(l i18n.Locale, p services.Plan) apiPlan {
 	return apiPlan{Slug: p.Slug, Name: planName(l, p), VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
-		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth}
+		PriceHourly: p.PriceHourlyRials, PriceMonthly: p.PriceHourlyRials * hoursPerMonth, TrafficGB: p.TrafficGB}
 }
 
 // The console.

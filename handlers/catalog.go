@@ -32,7 +32,7 @@ func (h *Handlers) catalogOptions(c echo.Context) ([]views.RegionOption, []views
 	}
 	for _, pl := range ps {
 		plans = append(plans, views.PlanOption{Slug: pl.Slug, Name: planName(l, pl), VCPUs: pl.VCPUs,
-			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials, BackupPriceHourlyRials: h.VMs.BackupPrice(pl.PriceHourlyRials)})
+			MemoryMB: pl.MemoryMB, DiskGB: pl.DiskGB, PriceHourlyRials: pl.PriceHourlyRials, BackupPriceHourlyRials: h.VMs.BackupPrice(pl.PriceHourlyRials), TrafficGB: pl.TrafficGB})
 	}
 	ts, err := h.VMs.OSTemplates(ctx)
 	if err != nil {

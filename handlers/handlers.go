@@ -9,6 +9,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"abrak/services"
+	"abrak/views"
 )
 
 // Deps are the handlers' collaborators, passed explicitly.
@@ -33,6 +34,9 @@ type Deps struct {
 	BaseURL string
 	// SecureCookies marks the cookies handlers set Secure.
 	SecureCookies bool
+	// Site is what the operator tells customers on every page: support
+	// channels and how to pay by hand (OnlinePayment is set from TopUps).
+	Site views.Site
 }
 
 // Handlers holds every HTTP handler of the panel.
@@ -50,6 +54,7 @@ const (
 )
 
 func New(d Deps) *Handlers {
+	d.Site.OnlinePayment = d.TopUps != nil && d.TopUps.Enabled()
 	return &Handlers{Deps: d, answers: newAnswerCache(answerCacheBytes, answerCacheEntries)}
 }
 

@@ -50,9 +50,17 @@ func (h *Handlers) createPage(c echo.Context, status int, f views.Form, keys map
 	if u, err := h.Accounts.User(ctx, p.UserID); err == nil {
 		v.BalanceRials = u.BalanceRials
 	}
-	// A fresh form starts on the first choice of each list.
+	// A fresh form starts on the first choice of each list, and on the
+	// customer's SSH keys when they have any (a key is the safer way in).
 	if v.Form.Values == nil {
 		v.Form.Values = map[string]string{"auth_mode": "password"}
+		if len(v.SSHKeys) > 0 {
+			v.Form.Values["auth_mode"] = "ssh_key"
+			v.KeysChecked = map[string]bool{}
+			for _, k := range v.SSHKeys {
+				v.KeysChecked[strconv.FormatInt(k.ID, 10)] = true
+			}
+		}
 		if len(v.Regions) > 0 {
 			v.Form.Values["region"] = v.Regions[0].Slug
 		}

@@ -9,8 +9,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"abrak/calendar"
 	"abrak/services"
 	"abrak/views"
+	"abrak/views/i18n"
 	"abrak/vmstatus"
 )
 
@@ -112,6 +114,12 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	if vm.Status == vmstatus.Destroyed {
 		v.VM.IP, v.VM.IPv6 = "", ""
 	}
+	// Traffic in the customer's month, as their statements count it.
+	month := calendar.At(time.Now(), LocaleOf(c) == i18n.FA)
+	if v.VM.Received, v.VM.Sent, err = h.VMs.MonthTraffic(c.Request().Context(), p, uuid, month); err != nil {
+		return v, err
+	}
+	v.VM.TrafficYear, v.VM.TrafficMonth, v.VM.TrafficJalali = month.Year, month.Number, month.Jalali
 	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress})

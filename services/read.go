@@ -176,11 +176,13 @@ type Plan struct {
 	VCPUs, MemoryMB      int
 	DiskGB               int
 	PriceHourlyRials     int64
+	// TrafficGB is the monthly traffic allowance; 0 is unlimited.
+	TrafficGB int
 }
 
 func planOf(p store.Plan) Plan {
 	return Plan{Slug: p.Slug, NameFA: p.NameFA, NameEN: p.NameEN, VCPUs: p.VCPUs, MemoryMB: p.MemoryMB, DiskGB: p.DiskGB,
-		PriceHourlyRials: p.PriceHourlyRials}
+		PriceHourlyRials: p.PriceHourlyRials, TrafficGB: p.TrafficGB}
 }
 
 // OSTemplate is an image customers order VMs from.

@@ -22,6 +22,8 @@ type Plan struct {
 	PriceHourlyRials     int64
 	Sort                 int
 	Active               bool
+	// TrafficGB is the monthly traffic allowance; 0 is unlimited.
+	TrafficGB int
 }
 
 // OSTemplate is an image VMs are built from.
@@ -99,18 +101,18 @@ func (db *DB) Region(ctx context.Context, slug string) (Region, error) {
 
 // UpsertPlan creates or updates a plan.
 func (db *DB) UpsertPlan(ctx context.Context, p Plan) error {
-	_, err := db.W.ExecContext(ctx, `INSERT INTO plans (slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := db.W.ExecContext(ctx, `INSERT INTO plans (slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active, traffic_gb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (slug) DO UPDATE SET name_fa = excluded.name_fa, name_en = excluded.name_en, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb,
-		disk_gb = excluded.disk_gb, price_hourly_rials = excluded.price_hourly_rials, sort = excluded.sort, active = excluded.active`,
-		p.Slug, p.NameFA, p.NameEN, p.VCPUs, p.MemoryMB, p.DiskGB, p.PriceHourlyRials, p.Sort, p.Active)
+		disk_gb = excluded.disk_gb, price_hourly_rials = excluded.price_hourly_rials, sort = excluded.sort, active = excluded.active, traffic_gb = excluded.traffic_gb`,
+		p.Slug, p.NameFA, p.NameEN, p.VCPUs, p.MemoryMB, p.DiskGB, p.PriceHourlyRials, p.Sort, p.Active, max(p.TrafficGB, 0))
 	return err
 }
 
-const planColumns = `slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active`
+const planColumns = `slug, name_fa, name_en, vcpus, memory_mb, disk_gb, price_hourly_rials, sort, active, traffic_gb`
 
 func scanPlan(row interface{ Scan(...any) error }) (Plan, error) {
 	var p Plan
-	err := row.Scan(&p.Slug, &p.NameFA, &p.NameEN, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.PriceHourlyRials, &p.Sort, &p.Active)
+	err := row.Scan(&p.Slug, &p.NameFA, &p.NameEN, &p.VCPUs, &p.MemoryMB, &p.DiskGB, &p.PriceHourlyRials, &p.Sort, &p.Active, &p.TrafficGB)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"abrak/calendar"
 )
 
 // TrafficSample is what a node's interface counters said of one VM's domain.
@@ -18,6 +20,10 @@ type TrafficSample struct {
 
 // TrafficMonth is the calendar month (UTC) traffic is counted in.
 func TrafficMonth(t time.Time) string { return t.UTC().Format("2006-01") }
+
+// JalaliTrafficMonth is the Jalali month in Tehran (YYYY-MM) traffic_jalali
+// counts in: the month Persian customers read their statements in.
+func JalaliTrafficMonth(t time.Time) string { return calendar.At(t, true).String() }
 
 // RecordTraffic adds to each VM's month what its counters grew by since the
 // sample before. Counters start again from zero when a domain restarts (a new
@@ -51,7 +57,7 @@ func (db *DB) RecordTraffic(ctx context.Context, samples []TrafficSample, at tim
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	month := TrafficMonth(at)
+	month, jalali := TrafficMonth(at), JalaliTrafficMonth(at)
 	return db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, s := range samples {
 			l := seen[s.VMID]
@@ -68,6 +74,11 @@ func (db *DB) RecordTraffic(ctx context.Context, samples []TrafficSample, at tim
 					s.VMID, month, drx, dtx); err != nil {
 					return err
 				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO traffic_jalali (vm_id, month, rx_bytes, tx_bytes) VALUES (?, ?, ?, ?)
+					ON CONFLICT (vm_id, month) DO UPDATE SET rx_bytes = rx_bytes + excluded.rx_bytes, tx_bytes = tx_bytes + excluded.tx_bytes`,
+					s.VMID, jalali, drx, dtx); err != nil {
+					return err
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO traffic_counters (vm_id, domain_id, rx_bytes, tx_bytes, seen_at) VALUES (?, ?, ?, ?, ?)
 				ON CONFLICT (vm_id) DO UPDATE SET domain_id = excluded.domain_id, rx_bytes = excluded.rx_bytes,
@@ -78,6 +89,15 @@ func (db *DB) RecordTraffic(ctx context.Context, samples []TrafficSample, at tim
 		}
 		return nil
 	})
+}
+
+// JalaliTraffic is a VM's received and sent bytes in a Jalali month (JalaliTrafficMonth).
+func (db *DB) JalaliTraffic(ctx context.Context, vmID int64, month string) (received, sent int64, err error) {
+	err = db.readRow(ctx, `SELECT rx_bytes, tx_bytes FROM traffic_jalali WHERE vm_id = ? AND month = ?`, vmID, month).Scan(&received, &sent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	return received, sent, err
 }
 
 // Traffic is a VM's received and sent bytes in a month (TrafficMonth).

@@ -46,3 +46,39 @@ func TestTrafficSurvivesRestartsOfTheDomain(t *testing.T) {
 		t.Fatalf("December changed to %d", rx)
 	}
 }
+
+// Traffic is counted in both calendars as it happens: 30 November 2026 at
+// 23:00 UTC is already 10 Azar 1405 in Tehran, so it is November's in UTC and
+// Azar's in the Jalali count, and 1 December is both December's and Azar's.
+func TestTrafficIsCountedInJalaliMonthsToo(t *testing.T) {
+	ctx := context.Background()
+	db, u := poolDB(t, 2)
+	vm, _, err := orderVM(ctx, db, u, 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC)
+	for i, s := range []store.TrafficSample{{VMID: vm.ID, DomainID: 1, Received: 1000, Sent: 100}, {VMID: vm.ID, DomainID: 1, Received: 1500, Sent: 160}} {
+		if err := db.RecordTraffic(ctx, []store.TrafficSample{s}, late.Add(time.Duration(i)*2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		month  string
+		read   func(context.Context, int64, string) (int64, int64, error)
+		rx, tx int64
+	}{
+		{"2026-11", db.Traffic, 1000, 100},
+		{"2026-12", db.Traffic, 500, 60},
+		{"1405-09", db.JalaliTraffic, 1500, 160},
+		{"1405-08", db.JalaliTraffic, 0, 0},
+	} {
+		rx, tx, err := c.read(ctx, vm.ID, c.month)
+		if err != nil || rx != c.rx || tx != c.tx {
+			t.Errorf("%s: %d received, %d sent (%v), want %d and %d", c.month, rx, tx, err, c.rx, c.tx)
+		}
+	}
+	if got := store.JalaliTrafficMonth(late); got != "1405-09" {
+		t.Errorf("30 November 2026 23:00 UTC is in Jalali month %s, want 1405-09", got)
+	}
+}

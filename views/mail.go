@@ -11,8 +11,11 @@ import (
 
 // Letters puts letters into the recipient's words: the catalog's
 // mail.<kind>.subject, .body (paragraphs split by blank lines) and .action,
-// with the provider's name in the greeting's sign-off.
-func Letters(provider string) mail.Renderer {
+// with the provider's name in the greeting's sign-off and, under it, the
+// support channels the operator gave (a letter that says "contact support"
+// says how).
+func Letters(provider string, support Support) mail.Renderer {
+	channels := support.Channels()
 	return func(l mail.Letter) mail.Message {
 		loc, _ := i18n.Parse(l.Locale)
 		args := append([]string{"provider", provider, "name", l.Name}, l.Args...)
@@ -26,7 +29,13 @@ func Letters(provider string) mail.Renderer {
 		lt := letterText{
 			Locale: loc, Provider: provider,
 			Greeting: t("mail.greeting"), Paragraphs: strings.Split(t("mail."+l.Kind+".body"), "\n\n"),
-			Link: l.Link, Signoff: t("mail.signoff"), Why: t("mail.why"),
+			Link: l.Link, Signoff: t("mail.signoff"), Why: t("mail.why"), Channels: channels,
+		}
+		if len(channels) > 0 {
+			lt.SupportTitle = t("support.title")
+			for _, ch := range channels {
+				lt.ChannelNames = append(lt.ChannelNames, t(ch.Key))
+			}
 		}
 		if l.Name == "" {
 			lt.Greeting = t("mail.greeting_anonymous")
@@ -52,6 +61,10 @@ type letterText struct {
 	Facts        []mail.Fact
 	Link, Action string
 	Signoff, Why string
+	// Channels are the support channels, ChannelNames their names in the letter's language.
+	Channels     []Channel
+	ChannelNames []string
+	SupportTitle string
 }
 
 func (l letterText) dir() string {
@@ -76,6 +89,14 @@ func (l letterText) text() string {
 	if l.Link != "" {
 		b.WriteString(l.Action + ":\n" + l.Link + "\n\n")
 	}
-	b.WriteString(l.Signoff + "\n\n-- \n" + l.Why + "\n")
+	b.WriteString(l.Signoff + "\n\n")
+	if len(l.Channels) > 0 {
+		b.WriteString(l.SupportTitle + "\n")
+		for i, ch := range l.Channels {
+			b.WriteString(l.ChannelNames[i] + ": " + ch.Label + "\n")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("-- \n" + l.Why + "\n")
 	return b.String()
 }

@@ -26,6 +26,8 @@ type Shell struct {
 	// ServersReadOnly: the person's role in the team does not operate
 	// servers (billing, viewer): their buttons are not offered.
 	ServersReadOnly bool
+	// Site is what the operator tells every customer (support, how to pay).
+	Site Site
 }
 
 // UserBar is the signed-in customer as the header shows them.

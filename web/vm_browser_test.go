@@ -125,7 +125,9 @@ func vmLifeInBrowser(t *testing.T, qp *testkit.QEMUPanel, sc vmScenario) {
 
 	// Shut down, confirming the question that names the VM.
 	shutdown := time.Now()
-	p.ConfirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", testkit.Isolated(sc.renamed)))
+	row := vmRow(t, qp.App, uuid)
+	p.ConfirmClick(`[data-action=shutdown]`, T("vm.confirm.shutdown", "name", testkit.Isolated(sc.renamed))+" "+
+		T("vm.confirm_still_billed", "price", i18n.Money(lang, row.PriceHourly+row.BackupPriceHourly)))
 	if status := waitStatus(t, p, "stopped", "failed"); status != "stopped" {
 		t.Fatalf("after shutdown the page shows %q", status)
 	}

@@ -204,7 +204,7 @@ func TestVMPage(t *testing.T) {
 	if strings.Contains(r.Body, `data-polling`) {
 		t.Error("the page polls with nothing in progress")
 	}
-	for _, want := range []string{`data-testid="console-link"`, `data-action="shutdown"`, `data-action="reboot"`, `data-action="kill"`, "data-confirm=\"Shut down \u2068Web Server\u2069?\"", `data-confirm-text="Web Server"`} {
+	for _, want := range []string{`data-testid="console-link"`, `data-action="shutdown"`, `data-action="reboot"`, `data-action="kill"`, "data-confirm=\"Shut down \u2068Web Server\u2069? Once off, it is still charged", `data-confirm-text="Web Server"`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("the running VM's page lacks %s", want)
 		}

@@ -152,8 +152,33 @@ document.addEventListener("click", (event) => {
   do password = randomPassword(20); while (strength(password) !== "strong");
   input.value = password;
   input.type = "text"; // the customer has to see it to keep it
+  input.dataset.generated = password;
   input.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// The generated password's warning and copy button stay while it is the one in the field.
+document.addEventListener("input", (event) => {
+  const input = event.target;
+  const note = input.id && document.querySelector(`[data-generated-note="${CSS.escape(input.id)}"]`);
+  if (note) note.classList.toggle("hidden", !input.dataset.generated || input.value !== input.dataset.generated);
+});
+
+// --- A field's old error goes once the field is changed -------------------------------------
+// The message said what was wrong with what was sent; kept under a field now
+// filled in, it would say something untrue.
+function clearFieldError(field) {
+  const form = field.closest?.("form");
+  if (!form || !field.name) return;
+  const msg = form.querySelector(`[data-field-error="${CSS.escape(field.name)}"]`);
+  if (!msg) return;
+  msg.remove();
+  for (const f of form.querySelectorAll(`[name="${CSS.escape(field.name)}"]`)) {
+    f.classList.remove("border-red-500");
+    f.removeAttribute("aria-invalid");
+  }
+}
+document.addEventListener("input", (event) => clearFieldError(event.target));
+document.addEventListener("change", (event) => clearFieldError(event.target));
 
 // --- Copy to clipboard ----------------------------------------------------------------
 async function copyText(source) {
