@@ -52,6 +52,21 @@ func (h *Handlers) APITeam(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]apiTeam{"team": body})
 }
 
+// APITeamMembers is GET /api/v1/team/members: the members alone, as
+// scripts that sync them with a directory read them.
+func (h *Handlers) APITeamMembers(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	members, err := h.Teams.Members(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]apiTeamMember, 0, len(members))
+	for _, m := range members {
+		out = append(out, apiTeamMember{ID: m.PersonID, Name: m.Name, Email: m.Email, Role: m.Role, Since: m.Since.UTC().Format(time.RFC3339)})
+	}
+	return c.JSON(http.StatusOK, map[string][]apiTeamMember{"members": out})
+}
+
 // APITeamInvitations is GET /api/v1/team/invitations: the invitations
 // waiting, for a token of the team's owners and admins.
 func (h *Handlers) APITeamInvitations(c echo.Context) error {

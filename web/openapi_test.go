@@ -255,6 +255,7 @@ func TestAPIAnswersMatchTheDocument(t *testing.T) {
 		{"GET", "/api/v1/ssh-keys", "", all, "", 200},
 		{"GET", "/api/v1/team", "", all, "", 200},
 		{"GET", "/api/v1/team", "", readOnly, "", 403},
+		{"GET", "/api/v1/team/members", "", all, "", 200},
 		{"GET", "/api/v1/team/invitations", "", all, "", 200},
 		{"DELETE", "/api/v1/ssh-keys/424242", "/api/v1/ssh-keys/{id}", all, "", 404},
 		{"DELETE", "/api/v1/vms/" + binned + "?purge=maybe", "/api/v1/vms/{uuid}", all, "", 422},

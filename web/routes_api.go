@@ -63,6 +63,7 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
 	// The team a token works in; who belongs to it is changed in the browser.
 	api.GET("/team", h.APITeam)
+	api.GET("/team/members", h.APITeamMembers)
 	api.GET("/team/invitations", h.APITeamInvitations)
 
 	// Billing: top-ups and monthly statements.
