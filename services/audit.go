@@ -34,9 +34,14 @@ func (a *Audit) Record(ctx context.Context, p Principal, action, severity, targe
 
 // List returns the principal's own events, newest first.
 func (a *Audit) List(ctx context.Context, p Principal, limit, offset int) ([]Event, int, error) {
+	return a.ListBy(ctx, p, 0, limit, offset)
+}
+
+// ListBy is List narrowed to what one person of the team did (0: everyone).
+func (a *Audit) ListBy(ctx context.Context, p Principal, person int64, limit, offset int) ([]Event, int, error) {
 	if err := p.Require(ScopeAccount); err != nil {
 		return nil, 0, err
 	}
-	ev, total, err := a.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, Limit: limit, Offset: offset})
+	ev, total, err := a.db.AuditEvents(ctx, store.AuditFilter{UserID: p.UserID, ActorID: person, Limit: limit, Offset: offset})
 	return eventsOf(ev), total, internal(err)
 }

@@ -241,11 +241,14 @@ type Event struct {
 	TargetID   string
 	IP         string
 	CreatedAt  time.Time
+	// ActorID and ActorName are the person who did it.
+	ActorID   int64
+	ActorName string
 }
 
 func eventOf(e store.AuditEvent) Event {
 	return Event{Action: e.Action, Severity: e.Severity, Via: e.Via, TargetType: e.TargetType, TargetID: e.TargetID,
-		IP: e.IP, CreatedAt: e.CreatedAt}
+		IP: e.IP, CreatedAt: e.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName}
 }
 
 func eventsOf(in []store.AuditEvent) []Event { return convert(in, eventOf) }

@@ -17,8 +17,10 @@ type AuditEvent struct {
 	IP         string
 	Detail     string
 	CreatedAt  time.Time
-	// ActorID is the person who did it (the account itself when 0).
-	ActorID int64
+	// ActorID is the person who did it (the account itself when 0), and
+	// ActorName their name, as a team's activity shows them.
+	ActorID   int64
+	ActorName string
 }
 
 // AddAudit records an event.
@@ -35,7 +37,9 @@ func (db *DB) AddAudit(ctx context.Context, e AuditEvent) error {
 
 // AuditFilter selects a user's events; TargetType/TargetID narrow it to one resource.
 type AuditFilter struct {
-	UserID     int64
+	UserID int64
+	// ActorID narrows a team's events to one person's.
+	ActorID    int64
 	TargetType string
 	TargetID   string
 	Limit      int
@@ -50,12 +54,17 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 		where += ` AND target_type = ? AND target_id = ?`
 		args = append(args, f.TargetType, f.TargetID)
 	}
+	if f.ActorID != 0 {
+		where += ` AND actor_id = ?`
+		args = append(args, f.ActorID)
+	}
 	var total int
 	if err := db.readRow(ctx, `SELECT count(*) FROM audit_events WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	rows, err := db.read(ctx,
-		`SELECT id, action, severity, via, target_type, target_id, ip, detail, created_at FROM audit_events WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
+		`SELECT id, action, severity, via, target_type, target_id, ip, detail, created_at, coalesce(actor_id, 0),
+			coalesce((SELECT name FROM users WHERE id = actor_id), '') FROM audit_events WHERE `+where+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
@@ -65,7 +74,7 @@ func (db *DB) AuditEvents(ctx context.Context, f AuditFilter) ([]AuditEvent, int
 	for rows.Next() {
 		e := AuditEvent{UserID: f.UserID}
 		var created int64
-		if err := rows.Scan(&e.ID, &e.Action, &e.Severity, &e.Via, &e.TargetType, &e.TargetID, &e.IP, &e.Detail, &created); err != nil {
+		if err := rows.Scan(&e.ID, &e.Action, &e.Severity, &e.Via, &e.TargetType, &e.TargetID, &e.IP, &e.Detail, &created, &e.ActorID, &e.ActorName); err != nil {
 			return nil, 0, err
 		}
 		e.CreatedAt = time.Unix(created, 0).UTC()
