@@ -237,13 +237,16 @@ type Event struct {
 	Via        string
 	TargetType string
 	TargetID   string
+	// TargetName is what the customer calls the target (a VM's name, a key's or a
+	// token's), where the activity page would otherwise show an id; "" if none.
+	TargetName string
 	IP         string
 	CreatedAt  time.Time
 }
 
 func eventOf(e store.AuditEvent) Event {
 	return Event{Action: e.Action, Severity: e.Severity, Via: e.Via, TargetType: e.TargetType, TargetID: e.TargetID,
-		IP: e.IP, CreatedAt: e.CreatedAt}
+		TargetName: nameInDetail(e), IP: e.IP, CreatedAt: e.CreatedAt}
 }
 
 func eventsOf(in []store.AuditEvent) []Event { return convert(in, eventOf) }
