@@ -285,6 +285,16 @@ function focusFirstError(root) {
 document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
 document.addEventListener("htmx:afterSettle", (event) => focusFirstError(event.target));
 
+// --- The phone's one-row menu shows the current page ------------------------------------
+document.addEventListener("DOMContentLoaded", () => {
+  const current = document.querySelector('[data-testid=nav-list] [aria-current=page]');
+  const list = current?.closest("ul");
+  if (!current || list.scrollWidth <= list.clientWidth) return;
+  // scrollIntoView would scroll the page too; move only the list.
+  const l = list.getBoundingClientRect(), c = current.getBoundingClientRect();
+  list.scrollLeft += (c.left + c.width / 2) - (l.left + l.width / 2);
+});
+
 // --- Tables that become cards on a phone: each cell is labelled with its column --------------
 function labelCells(root) {
   for (const table of root.querySelectorAll?.("table.table-cards") || []) {
