@@ -311,15 +311,15 @@ document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target
 
 // --- The resize form asks about the plan chosen, and not about the plan the VM has ---------
 document.addEventListener("change", (event) => {
-  const select = event.target.closest?.('form[data-testid="resize-form"] select[name="plan_slug"]');
-  if (!select) return;
-  const form = select.form;
-  const option = select.selectedOptions[0];
+  const radio = event.target.closest?.('form[data-testid="resize-form"] input[name="plan_slug"]');
+  if (!radio) return;
+  const form = radio.form;
+  const option = form.querySelector('input[name="plan_slug"]:checked');
   const button = form.querySelector("[data-resize-submit]");
   const same = option?.hasAttribute("data-current");
   if (option?.dataset.confirm) button.dataset.confirm = option.dataset.confirm;
   form.querySelector("[data-resize-same]")?.classList.toggle("hidden", !same);
-  if (!select.disabled) button.disabled = same;
+  if (!radio.disabled) button.disabled = same;
 });
 
 // --- The VM page's tabs ---------------------------------------------------------------------
