@@ -46,7 +46,7 @@ func (h *Handlers) Activity(c echo.Context) error {
 	}
 	v := views.ActivityView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/activity"}}
 	for _, e := range events {
-		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, IP: e.IP, At: e.CreatedAt})
+		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, TargetType: e.TargetType, TargetName: e.TargetName, IP: e.IP, At: e.CreatedAt})
 	}
 	return render(c, http.StatusOK, views.ActivityPage(h.shell(c, "nav.activity", "activity"), v))
 }

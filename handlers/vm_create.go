@@ -185,3 +185,32 @@ func (h *Handlers) refusedOrder(c echo.Context, err error) error {
 	}
 	return h.createPage(c, status, f, keys)
 }
+
+// AddKeyInOrder is POST /vms/new/ssh-keys: the order form's "add a key",
+// which stores the key and draws the form again with it ticked and SSH keys
+// chosen, keeping everything else the customer chose.
+func (h *Handlers) AddKeyInOrder(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	keys := map[string]bool{}
+	if form, perr := c.FormParams(); perr == nil {
+		for _, id := range form["ssh_key_ids"] {
+			keys[id] = true
+		}
+	}
+	k, err := h.SSHKeys.Add(c.Request().Context(), p, c.FormValue("name"), c.FormValue("public_key"))
+	if err != nil {
+		f, status, ferr := formFor(c, err, formValues(c, append(createFormFields, "name", "public_key")...))
+		if ferr != nil {
+			return ferr
+		}
+		f.Values["auth_mode"] = "ssh_key"
+		return h.createPage(c, status, f, keys)
+	}
+	keys[strconv.FormatInt(k.ID, 10)] = true
+	f := views.Form{Values: formValues(c, createFormFields...)}
+	f.Values["auth_mode"] = "ssh_key"
+	return h.createPage(c, http.StatusOK, f, keys)
+}

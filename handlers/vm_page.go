@@ -58,7 +58,7 @@ func (h *Handlers) vmLive(c echo.Context, p services.Principal) error {
 	if was != "" && was != "true" && was != "false" {
 		was = "?"
 	}
-	id := answerFor("vm-live", c, p, was, csrf)
+	id := answerFor("vm-live", c, p, was, csrf, c.QueryParam("power"))
 	tag, key := id.at(ver)
 	if fresh(c, tag) {
 		return notModified(c)
@@ -120,6 +120,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 		return v, err
 	}
 	v.VM.TrafficYear, v.VM.TrafficMonth, v.VM.TrafficJalali = month.Year, month.Number, month.Jalali
+	v.Following, _ = strconv.ParseInt(c.QueryParam("power"), 10, 64)
 	for _, a := range pg.Actions {
 		v.Actions = append(v.Actions, views.VMActionRow{ID: a.ID, Type: a.Type, Status: a.Status, Error: a.Error,
 			StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress})

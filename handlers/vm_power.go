@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 )
@@ -26,6 +28,18 @@ func (h *Handlers) PowerVM(c echo.Context) error {
 	if err != nil {
 		return h.refusal(c, uuid, err)
 	}
-	h.flash(c, "vm.action_started")
-	return redirect(c, vmBack(c, uuid, ""))
+	// The page follows this action to its end, rather than flashing that it started.
+	return redirect(c, followPower(vmBack(c, uuid, ""), a.ID))
+}
+
+// followPower is the VM page's address asking it to report on action id.
+func followPower(page string, id int64) string {
+	u, err := url.Parse(page)
+	if err != nil || id == 0 {
+		return page
+	}
+	q := u.Query()
+	q.Set("power", strconv.FormatInt(id, 10))
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -239,6 +239,9 @@ type Event struct {
 	Via        string
 	TargetType string
 	TargetID   string
+	// TargetName is what the customer calls the target (a VM's name, a key's or a
+	// token's), where the activity page would otherwise show an id; "" if none.
+	TargetName string
 	IP         string
 	CreatedAt  time.Time
 	// ActorID and ActorName are the person who did it.
@@ -248,7 +251,7 @@ type Event struct {
 
 func eventOf(e store.AuditEvent) Event {
 	return Event{Action: e.Action, Severity: e.Severity, Via: e.Via, TargetType: e.TargetType, TargetID: e.TargetID,
-		IP: e.IP, CreatedAt: e.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName}
+		TargetName: nameInDetail(e), IP: e.IP, CreatedAt: e.CreatedAt, ActorID: e.ActorID, ActorName: e.ActorName}
 }
 
 func eventsOf(in []store.AuditEvent) []Event { return convert(in, eventOf) }

@@ -266,32 +266,30 @@ func (tb *Tab) WaitDOM(limit time.Duration, what, js string, args ...any) string
 	}
 }
 
-// ConfirmClick clicks a button that asks window.confirm first, checks the
-// question and accepts it.
+// ConfirmClick clicks a button that asks first in the page's confirmation
+// dialog, checks the question and confirms it, then waits for the page the
+// confirmed form leads to.
 func (tb *Tab) ConfirmClick(selector, question string) {
 	tb.t.Helper()
-	button := tb.MustElement(selector)
-	wait, handle := tb.HandleDialog()
-	clicked := make(chan error, 1)
-	// confirm() blocks the page until answered, and the click with it.
-	go func() { clicked <- button.Click(proto.InputMouseButtonLeft, 1) }()
-	asked := make(chan *proto.PageJavascriptDialogOpening, 1)
-	go func() { asked <- wait() }()
-	select {
-	case d := <-asked:
-		if d.Message != question {
-			tb.t.Errorf("the confirmation asks %q, want %q", d.Message, question)
-		}
-	case <-time.After(30 * time.Second):
-		tb.t.Fatalf("clicking %s asked nothing", selector)
+	if got := tb.AskConfirm(selector); got != question {
+		tb.t.Errorf("the confirmation asks %q, want %q", got, question)
 	}
-	if err := handle(&proto.PageHandleJavaScriptDialog{Accept: true}); err != nil {
-		tb.t.Fatalf("accept the confirmation: %v", err)
-	}
-	if err := <-clicked; err != nil {
-		tb.t.Fatalf("click %s: %v", selector, err)
-	}
+	// The page that follows is a new document, without this mark.
+	tb.MustEval(`() => { window.__beforeConfirm = true }`)
+	tb.MustElement(`#confirm-dialog[open] [data-confirm-ok]`).MustClick()
+	tb.WaitDOM(30*time.Second, "the confirmed form's page loads", `() => !window.__beforeConfirm && document.readyState === "complete"`)
 	tb.MustWaitLoad()
+}
+
+// AskConfirm clicks a button that asks first, and returns the question the
+// page's confirmation dialog shows, leaving it open.
+func (tb *Tab) AskConfirm(selector string) string {
+	tb.t.Helper()
+	tb.MustElement(selector).MustClick()
+	return tb.WaitDOM(30*time.Second, "the confirmation dialog opens", `() => {
+		const d = document.getElementById("confirm-dialog");
+		return d && d.open && d.querySelector("[data-confirm-question]").textContent;
+	}`)
 }
 
 // SaveFullScreenshot saves the whole page, not just the viewport, as artefacts/<name>.png.

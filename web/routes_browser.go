@@ -49,6 +49,7 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	// VMs: the list, the order form, the page and its forms.
 	in.GET("/vms", h.ListVMs)
 	in.GET("/vms/new", h.NewVMForm)
+	in.POST("/vms/new/ssh-keys", h.AddKeyInOrder)
 	in.POST("/vms", h.CreateVM)
 	in.GET("/vms/:uuid", h.GetVM)
 	in.POST("/vms/:uuid/rename", h.RenameVM)

@@ -44,7 +44,7 @@ func TestBrowserResizeSaysWhatItCosts(t *testing.T) {
 	if !button.MustProperty("disabled").Bool() || !p.MustElement(`[data-resize-same]`).MustVisible() {
 		t.Error("resizing to the plan the VM has can be pressed, or nothing says why not")
 	}
-	p.MustElement(`#f-plan_slug`).MustSelect("Big")
+	p.MustElement(`[data-testid=resize-plans] [data-plan-name="Big"]`).MustClick()
 	if button.MustProperty("disabled").Bool() {
 		t.Fatal("after choosing another plan the resize cannot be pressed")
 	}

@@ -90,7 +90,7 @@ func TestVMPageTabs(t *testing.T) {
 		// whether the reboot starts or is refused (this panel has no hypervisor).
 		showTab(t, p, "network")
 		p.ConfirmClick(`[data-action=reboot]`, i18n.T(i18n.Locale(lang), "vm.confirm.reboot", "name", testkit.Isolated("Web Server")))
-		p.MustElement(`#flash .flash-success, [data-testid=vm-message]`)
+		p.MustElement(`[data-testid=power-feedback], [data-testid=vm-message]`)
 		wantTab(t, p, "network")
 
 		// While an action runs the header polls; when it ends, the status and the

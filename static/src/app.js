@@ -73,23 +73,68 @@ function within(root, selector) {
 }
 
 // --- Confirmation before a destructive submit --------------------------------------
+// The question is asked in the page's own <dialog> (views/confirm_dialog.templ), in
+// its language and direction, not with confirm(). The submit is held back, and sent
+// again with the same submitter once the customer confirms; Cancel and Escape drop it.
 // Implicit submission (Enter in a field) clicks the default button, so the click check
 // covers it; the submit check covers forms whose button carries no text of its own.
+function ask(question, source, then) {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog?.showModal) {
+    if (confirm(question)) then();
+    return;
+  }
+  dialog.querySelector("[data-confirm-question]").textContent = question;
+  const ok = dialog.querySelector("[data-confirm-ok]");
+  // The confirm button says what happens ("Shut down"), in the asking button's colour.
+  const label = source?.matches?.("button") ? source.textContent.trim() : "";
+  ok.textContent = label || ok.dataset.defaultLabel;
+  const danger = !!source?.classList?.contains("btn-danger");
+  ok.classList.toggle("btn-danger", danger);
+  ok.classList.toggle("btn-primary", !danger);
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "ok") then();
+  }, { once: true });
+  dialog.showModal();
+  dialog.querySelector("[data-confirm-cancel]").focus();
+}
+
+// A submit the customer confirmed passes once, unasked.
+function confirmed(el) {
+  if (!("confirmed" in el.dataset)) return false;
+  delete el.dataset.confirmed;
+  return true;
+}
+
+function resubmit(form, submitter) {
+  if (submitter && submitter.form === form) form.requestSubmit(submitter);
+  else form.requestSubmit();
+}
+
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.("button[data-confirm]");
-  if (button && !confirm(button.dataset.confirm)) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-  }
+  if (!button || button.disabled || confirmed(button)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  ask(button.dataset.confirm, button, () => {
+    // The submit that follows carries this button, which the submit check lets by.
+    if (button.form && button.type === "submit") return resubmit(button.form, button);
+    button.dataset.confirmed = "";
+    button.click();
+  });
 }, true);
 
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (!form.dataset.confirm || event.submitter?.dataset.confirm) return;
-  if (!confirm(form.dataset.confirm)) {
-    event.preventDefault();
-    event.stopImmediatePropagation();
-  }
+  if (!form.dataset.confirm || event.submitter?.dataset.confirm || confirmed(form)) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  const submitter = event.submitter;
+  ask(form.dataset.confirm, submitter, () => {
+    form.dataset.confirmed = "";
+    resubmit(form, submitter);
+  });
 }, true);
 
 // --- Type the VM's name to delete it -----------------------------------------------
@@ -265,6 +310,16 @@ function focusFirstError(root) {
 document.addEventListener("DOMContentLoaded", () => focusFirstError(document));
 document.addEventListener("htmx:afterSettle", (event) => focusFirstError(event.target));
 
+// --- The phone's one-row menu shows the current page ------------------------------------
+document.addEventListener("DOMContentLoaded", () => {
+  const current = document.querySelector('[data-testid=nav-list] [aria-current=page]');
+  const list = current?.closest("ul");
+  if (!current || list.scrollWidth <= list.clientWidth) return;
+  // scrollIntoView would scroll the page too; move only the list.
+  const l = list.getBoundingClientRect(), c = current.getBoundingClientRect();
+  list.scrollLeft += (c.left + c.width / 2) - (l.left + l.width / 2);
+});
+
 // --- Tables that become cards on a phone: each cell is labelled with its column --------------
 function labelCells(root) {
   for (const table of root.querySelectorAll?.("table.table-cards") || []) {
@@ -281,15 +336,15 @@ document.addEventListener("htmx:afterSettle", (event) => labelCells(event.target
 
 // --- The resize form asks about the plan chosen, and not about the plan the VM has ---------
 document.addEventListener("change", (event) => {
-  const select = event.target.closest?.('form[data-testid="resize-form"] select[name="plan_slug"]');
-  if (!select) return;
-  const form = select.form;
-  const option = select.selectedOptions[0];
+  const radio = event.target.closest?.('form[data-testid="resize-form"] input[name="plan_slug"]');
+  if (!radio) return;
+  const form = radio.form;
+  const option = form.querySelector('input[name="plan_slug"]:checked');
   const button = form.querySelector("[data-resize-submit]");
   const same = option?.hasAttribute("data-current");
   if (option?.dataset.confirm) button.dataset.confirm = option.dataset.confirm;
   form.querySelector("[data-resize-same]")?.classList.toggle("hidden", !same);
-  if (!select.disabled) button.disabled = same;
+  if (!radio.disabled) button.disabled = same;
 });
 
 // --- The VM page's tabs ---------------------------------------------------------------------

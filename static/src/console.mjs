@@ -9,6 +9,7 @@ import RFB from "@novnc/novnc";
 
 // X11 keysyms (noVNC does not export its keysym tables).
 const XK_Tab = 0xff09;
+const XK_BackSpace = 0xff08;
 const XK_Return = 0xff0d;
 const XK_Shift_L = 0xffe1;
 
@@ -16,6 +17,7 @@ const XK_Shift_L = 0xffe1;
 const BAR_KEYS = {
   Escape: 0xff1b,
   Tab: XK_Tab,
+  Enter: 0xff0d,
   ArrowLeft: 0xff51,
   ArrowUp: 0xff52,
   ArrowRight: 0xff53,
@@ -38,6 +40,8 @@ function startConsole(screen) {
   const buttons = {
     cad: document.getElementById("console-cad"),
     paste: document.getElementById("console-paste"),
+    pasteEnter: document.getElementById("console-paste-enter"),
+    keyboard: document.getElementById("console-keyboard"),
     fullscreen: document.getElementById("console-fullscreen"),
     reconnect: document.getElementById("console-reconnect"),
     zoom: document.getElementById("console-zoom"),
@@ -73,7 +77,7 @@ function startConsole(screen) {
       stateText.dataset.state = state;
     }
     const connected = state === "connected";
-    for (const button of [buttons.cad, buttons.paste, ...keyButtons]) {
+    for (const button of [buttons.cad, buttons.paste, buttons.pasteEnter, buttons.keyboard, ...keyButtons]) {
       if (button) button.disabled = !connected;
     }
     if (!connected) {
@@ -158,12 +162,36 @@ function startConsole(screen) {
 
   buttons.cad?.addEventListener("click", () => rfb?.sendCtrlAltDel());
 
-  buttons.paste?.addEventListener("click", () => {
-    const text = document.getElementById("console-paste-text")?.value ?? "";
-    if (rfb && text) {
-      typeText(rfb, text);
-      rfb.focus();
-    }
+  // The type field sends its text (with Enter after it, from the second button)
+  // and is emptied, so the next command starts clean.
+  const field = document.getElementById("console-paste-text");
+  function typeField(enter) {
+    const text = field?.value ?? "";
+    if (!rfb || (!text && !enter)) return;
+    typeText(rfb, enter ? text + "\n" : text);
+    field.value = "";
+    rfb.focus();
+  }
+  buttons.paste?.addEventListener("click", () => typeField(false));
+  buttons.pasteEnter?.addEventListener("click", () => typeField(true));
+
+  // The keyboard button focuses a hidden text field, which makes a phone raise its
+  // keyboard; what is typed into it goes to the guest at once and the field is emptied.
+  const keyboardInput = document.getElementById("console-keyboard-input");
+  buttons.keyboard?.addEventListener("click", () => {
+    keyboardInput?.focus();
+  });
+  keyboardInput?.addEventListener("keydown", (event) => {
+    if (!rfb) return;
+    // Keys that put no text in the field: sent as keys.
+    if (event.key === "Enter") { rfb.sendKey(XK_Return, "Enter"); event.preventDefault(); }
+    else if (event.key === "Backspace") { rfb.sendKey(XK_BackSpace, "Backspace"); event.preventDefault(); }
+    else if (event.key === "Tab") { rfb.sendKey(XK_Tab, "Tab"); event.preventDefault(); }
+  });
+  keyboardInput?.addEventListener("input", () => {
+    const text = keyboardInput.value;
+    keyboardInput.value = "";
+    if (rfb && text) typeText(rfb, text);
   });
 
   if (buttons.fullscreen) {
