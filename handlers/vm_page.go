@@ -22,11 +22,19 @@ func (h *Handlers) GetVM(c echo.Context) error {
 		return err
 	}
 	if apiDoor(c) {
-		vm, err := h.VMs.Get(c.Request().Context(), p, c.Param("uuid"))
+		ctx := c.Request().Context()
+		vm, err := h.VMs.Get(ctx, p, c.Param("uuid"))
 		if err != nil {
 			return err
 		}
-		return h.vmJSONResponse(c, http.StatusOK, vm)
+		u, err := h.VMs.Usage(ctx, p, vm.UUID)
+		if err != nil {
+			return err
+		}
+		body := vmJSON(vm, h.backupPrice(vm))
+		body.ResourceUsage = &apiResourceUsage{CPUPercent: u.CPUPercent, MemoryPercent: u.MemoryPercent,
+			DiskPercent: u.DiskPercent, BandwidthUsed: u.BandwidthUsed}
+		return c.JSON(http.StatusOK, apiVMBody{VM: body})
 	}
 	if isHTMX(c) {
 		return h.vmLive(c, p)
