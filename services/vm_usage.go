@@ -64,4 +64,3 @@ func percent(v float64, decimals int) *float64 {
 	v = math.Round(min(max(v, 0), 100)*pow) / pow
 	return &v
 }
-
