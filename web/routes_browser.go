@@ -70,6 +70,7 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 
 	// The console: the dashboard's page and its Reconnect tickets.
 	in.GET("/vms/:uuid/console", h.ConsolePage)
+	in.GET("/vms/:uuid/graphs", h.VMGraphs)
 	in.POST("/vms/:uuid/console/ticket", h.ConsoleTicket)
 	// The page and websocket a ticket opens carry no session: the ticket is the
 	// credential, so they need no cookie and no CSRF token. The page loads a

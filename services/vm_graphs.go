@@ -1,0 +1,77 @@
+package services
+
+import (
+	"context"
+	"time"
+)
+
+// GraphRanges are the ranges the VM page's Graphs tab offers, shortest
+// first; the first is the one it opens on.
+var GraphRanges = []string{"1h", "24h", "7d", "30d", "13mo"}
+
+// graphStart is where a range of the Graphs tab begins, and false for a
+// range it does not offer.
+func graphStart(name string, now time.Time) (time.Time, bool) {
+	switch name {
+	case "1h":
+		return now.Add(-time.Hour), true
+	case "24h":
+		return now.Add(-24 * time.Hour), true
+	case "7d":
+		return now.AddDate(0, 0, -7), true
+	case "30d":
+		return now.AddDate(0, 0, -30), true
+	case "13mo":
+		return now.AddDate(0, -13, 0), true
+	}
+	return time.Time{}, false
+}
+
+// Graphs are every type of a VM's metrics over one of GraphRanges, on one
+// grid of buckets: what the Graphs tab draws.
+type Graphs struct {
+	Range string
+	Start time.Time
+	Step  time.Duration
+	// Slots is the number of buckets from Start to now; a series' point
+	// falls in bucket (At-Start)/Step.
+	Slots int
+	// Types holds the metrics of cpu, memory, disk and network, in that order.
+	Types []Metrics
+}
+
+// Empty reports graphs without a single point: a VM too new to have been sampled.
+func (g Graphs) Empty() bool {
+	for _, m := range g.Types {
+		for _, s := range m.Series {
+			if len(s.Points) > 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Graphs reads every type of one of the principal's VMs' metrics over a
+// range of the Graphs tab (an unknown range is the first): the same
+// answers as the API's, with the step it would choose.
+func (s *VMs) Graphs(ctx context.Context, p Principal, uuid, rangeName string) (Graphs, error) {
+	now := s.cfg.Now()
+	start, ok := graphStart(rangeName, now)
+	if !ok {
+		rangeName = GraphRanges[0]
+		start, _ = graphStart(rangeName, now)
+	}
+	g := Graphs{Range: rangeName}
+	for _, typ := range metricTypes {
+		m, err := s.Metrics(ctx, p, uuid, MetricsQuery{Type: typ,
+			Start: start.UTC().Format(time.RFC3339), End: now.UTC().Format(time.RFC3339)})
+		if err != nil {
+			return Graphs{}, err
+		}
+		g.Types = append(g.Types, m)
+	}
+	g.Start, g.Step = g.Types[0].Start, g.Types[0].Step
+	g.Slots = int(now.Sub(g.Start)/g.Step) + 1
+	return g, nil
+}
