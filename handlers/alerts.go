@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"abrak/services"
+	"abrak/views"
 )
 
 // The alerts' API bodies.
@@ -98,4 +99,44 @@ func (h *Handlers) APIDeleteAlert(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// alertFields are the alert form's fields copied back when it is refused.
+var alertFields = []string{"kind", "threshold", "minutes"}
+
+// AddAlert is POST /vms/{uuid}/alerts, the Graphs tab's form.
+func (h *Handlers) AddAlert(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	uuid := c.Param("uuid")
+	_, err = h.VMs.CreateAlert(c.Request().Context(), p, services.AlertInput{VMUUID: uuid, Kind: c.FormValue("kind"),
+		Threshold: digitsValue(c, "threshold"), Minutes: digitsValue(c, "minutes")})
+	if err != nil {
+		f, status, ferr := formFor(c, err, formValues(c, alertFields...))
+		if ferr != nil {
+			return h.refusal(c, uuid, ferr)
+		}
+		return h.vmPage(c, status, uuid, func(v *views.VMPageView) { v.Alerts.Form = f })
+	}
+	h.flash(c, "alert.added")
+	return redirect(c, vmBack(c, uuid, ""))
+}
+
+// RemoveAlert is POST /vms/{uuid}/alerts/{id}/delete, an alert's delete button.
+func (h *Handlers) RemoveAlert(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.VMs.DeleteAlert(c.Request().Context(), p, id); err != nil {
+		return err
+	}
+	h.flash(c, "alert.deleted")
+	return redirect(c, vmBack(c, c.Param("uuid"), ""))
 }

@@ -134,7 +134,11 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	if err := h.manageView(c, p, vm, &v); err != nil {
 		return v, err
 	}
-	return v, h.backupsView(c, p, vm, &v)
+	if err := h.backupsView(c, p, vm, &v); err != nil {
+		return v, err
+	}
+	v.Alerts.List, err = h.VMs.Alerts(c.Request().Context(), p, vm.UUID)
+	return v, err
 }
 
 // vmPage renders the VM page again after a dashboard form, with edit applied

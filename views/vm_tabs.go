@@ -72,6 +72,8 @@ func (v VMPageView) ShownTab() VMTab {
 		return TabSnapshots
 	case v.Backups.Refused():
 		return TabBackups
+	case v.Alerts.Form.Refused():
+		return TabGraphs
 	case v.Delete.Refused(), v.Manage.Rebuild.Refused():
 		return TabDanger
 	}

@@ -125,6 +125,9 @@ func TestTheGraphsTabInTheBrowser(t *testing.T) {
 			if n := p.MustEval(`() => document.querySelectorAll('[data-graphs] canvas').length`).Int(); n != 0 {
 				t.Errorf("a VM without samples shows %d canvases", n)
 			}
+			if p.MustElement(`[data-graphs-charts]`).MustVisible() {
+				t.Error("a VM without samples shows the charts' titles beside the empty state")
+			}
 		})
 	}
 }

@@ -63,6 +63,8 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.POST("/vms/:uuid/snapshots/:name/delete", h.DeleteSnapshot)
 	in.POST("/vms/:uuid/backups", h.CreateBackup)
 	in.POST("/vms/:uuid/backups/enabled", h.SetBackups)
+	in.POST("/vms/:uuid/alerts", h.AddAlert)
+	in.POST("/vms/:uuid/alerts/:id/delete", h.RemoveAlert)
 	in.POST("/vms/:uuid/backups/:id/restore", h.RestoreBackup)
 	in.POST("/vms/:uuid/backups/:id/delete", h.DeleteBackup)
 	in.POST("/vms/:uuid/rebuild", h.RebuildVM)
