@@ -3,7 +3,11 @@ package services
 import (
 	"context"
 	"math"
+	"sync"
 	"time"
+
+	"abrak/hypervisor"
+	"abrak/store"
 
 	"abrak/vmstatus"
 )
@@ -49,12 +53,53 @@ func (s *VMs) Usage(ctx context.Context, p Principal, uuid string) (ResourceUsag
 			u.MemoryPercent = percent(float64(sample.Memory)/float64(int64(vm.MemoryMB)<<20)*100, 1)
 		}
 	}
-	if node, err := s.nodeOf(vm); err == nil {
-		if d, err := node.DiskUse(ctx, vm.UUID); err == nil {
-			u.DiskPercent = percent(float64(d.Used)/float64(d.Total)*100, 1)
-		}
+	if d, ok := s.diskUseOf(ctx, vm); ok {
+		u.DiskPercent = percent(float64(d.Used)/float64(d.Total)*100, 1)
 	}
 	return u, nil
+}
+
+// diskUseFresh is how long a guest agent's answer, or its silence, is kept:
+// a guest whose agent is wedged makes libvirt wait its timeout, which a
+// script polling the VM's body must not pay on every call. A disk fills
+// slowly; a minute late is still true.
+const diskUseFresh = time.Minute
+
+// diskUseCache holds the last agent answer of each VM asked.
+type diskUseCache struct {
+	mu sync.Mutex
+	m  map[string]diskUseAnswer
+}
+
+type diskUseAnswer struct {
+	use hypervisor.DiskUse
+	ok  bool
+	at  time.Time
+}
+
+// diskUseOf is how full a running VM's file systems are, from its guest
+// agent or the answer kept from the last minute; false when unknown.
+func (s *VMs) diskUseOf(ctx context.Context, vm store.VM) (hypervisor.DiskUse, bool) {
+	now := time.Now()
+	c := &s.diskUse
+	c.mu.Lock()
+	a, kept := c.m[vm.UUID]
+	c.mu.Unlock()
+	if kept && now.Sub(a.at) < diskUseFresh {
+		return a.use, a.ok
+	}
+	a = diskUseAnswer{at: now}
+	if node, err := s.nodeOf(vm); err == nil {
+		use, err := node.DiskUse(ctx, vm.UUID)
+		a.use, a.ok = use, err == nil
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]diskUseAnswer{} // bounded: forgetting costs one more question
+	}
+	c.m[vm.UUID] = a
+	c.mu.Unlock()
+	return a.use, a.ok
 }
 
 // percent rounds a share to decimals, held within 0–100: a balloon or a
