@@ -53,25 +53,37 @@ func (g Graphs) Empty() bool {
 }
 
 // Graphs reads every type of one of the principal's VMs' metrics over a
-// range of the Graphs tab (an unknown range is the first): the same
-// answers as the API's, with the step it would choose.
+// range of the Graphs tab (an unknown range is the first): the API's
+// answers, with the step it would choose. The samples are read once for the
+// four types: they share their buckets.
 func (s *VMs) Graphs(ctx context.Context, p Principal, uuid, rangeName string) (Graphs, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return Graphs{}, err
+	}
+	vm, err := s.own(ctx, p, uuid)
+	if err != nil {
+		return Graphs{}, err
+	}
 	now := s.cfg.Now()
 	start, ok := graphStart(rangeName, now)
 	if !ok {
 		rangeName = GraphRanges[0]
 		start, _ = graphStart(rangeName, now)
 	}
-	g := Graphs{Range: rangeName}
-	for _, typ := range metricTypes {
-		m, err := s.Metrics(ctx, p, uuid, MetricsQuery{Type: typ,
-			Start: start.UTC().Format(time.RFC3339), End: now.UTC().Format(time.RFC3339)})
-		if err != nil {
-			return Graphs{}, err
-		}
-		g.Types = append(g.Types, m)
+	m, err := checkMetricsQuery(MetricsQuery{Type: metricTypes[0],
+		Start: start.UTC().Format(time.RFC3339), End: now.UTC().Format(time.RFC3339)}, now)
+	if err != nil {
+		return Graphs{}, err
 	}
-	g.Start, g.Step = g.Types[0].Start, g.Types[0].Step
-	g.Slots = int(now.Sub(g.Start)/g.Step) + 1
+	buckets, err := s.metricBuckets(ctx, vm.ID, m, now)
+	if err != nil {
+		return Graphs{}, Internal(err)
+	}
+	g := Graphs{Range: rangeName, Start: m.Start, Step: m.Step, Slots: int(now.Sub(m.Start)/m.Step) + 1}
+	for _, typ := range metricTypes {
+		t := m
+		t.Type, t.Series = typ, metricSeries(typ, buckets)
+		g.Types = append(g.Types, t)
+	}
 	return g, nil
 }
