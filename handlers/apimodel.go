@@ -61,6 +61,17 @@ type apiVM struct {
 	BackupsEnabled    bool    `json:"backups_enabled"`
 	BackupPriceHourly int64   `json:"backup_price_hourly"`
 	BackupIDs         []int64 `json:"backup_ids"`
+	// ResourceUsage is in the one VM's answer (GET /api/v1/vms/{uuid}) only: a
+	// list's answer is kept by the VMs' version, which samples do not move.
+	ResourceUsage *apiResourceUsage `json:"resource_usage,omitempty"`
+}
+
+// apiResourceUsage is what a VM uses now; null where it is not known.
+type apiResourceUsage struct {
+	CPUPercent    *float64 `json:"cpu_percent"`
+	MemoryPercent *float64 `json:"memory_percent"`
+	DiskPercent   *float64 `json:"disk_percent"`
+	BandwidthUsed int64    `json:"bandwidth_used"`
 }
 
 type apiVMPlan struct {

@@ -24,11 +24,19 @@ func (h *Handlers) GetVM(c echo.Context) error {
 		return err
 	}
 	if apiDoor(c) {
-		vm, err := h.VMs.Get(c.Request().Context(), p, c.Param("uuid"))
+		ctx := c.Request().Context()
+		vm, err := h.VMs.Get(ctx, p, c.Param("uuid"))
 		if err != nil {
 			return err
 		}
-		return h.vmJSONResponse(c, http.StatusOK, vm)
+		u, err := h.VMs.Usage(ctx, p, vm.UUID)
+		if err != nil {
+			return err
+		}
+		body := vmJSON(vm, h.backupPrice(vm))
+		body.ResourceUsage = &apiResourceUsage{CPUPercent: u.CPUPercent, MemoryPercent: u.MemoryPercent,
+			DiskPercent: u.DiskPercent, BandwidthUsed: u.BandwidthUsed}
+		return c.JSON(http.StatusOK, apiVMBody{VM: body})
 	}
 	if isHTMX(c) {
 		return h.vmLive(c, p)
@@ -135,7 +143,15 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	if err := h.manageView(c, p, vm, &v); err != nil {
 		return v, err
 	}
-	return v, h.backupsView(c, p, vm, &v)
+	if err := h.backupsView(c, p, vm, &v); err != nil {
+		return v, err
+	}
+	alerts, err := h.VMs.Alerts(c.Request().Context(), p, vm.UUID)
+	for _, a := range alerts {
+		v.Alerts.List = append(v.Alerts.List, views.AlertRow{ID: a.ID, Kind: a.Kind, Threshold: a.Threshold, Minutes: a.Minutes, Firing: a.Firing})
+	}
+	v.GraphRanges = services.GraphRanges
+	return v, err
 }
 
 // vmPage renders the VM page again after a dashboard form, with edit applied

@@ -26,6 +26,7 @@ FRONTEND_OUT := \
 	$(FRONTEND_DIST)/app.css \
 	$(FRONTEND_DIST)/app.js \
 	$(FRONTEND_DIST)/console.js \
+	$(FRONTEND_DIST)/graphs.js \
 	$(FRONTEND_DIST)/fonts/Vazirmatn-Variable.woff2
 
 .PHONY: frontend frontend-clean
@@ -48,6 +49,11 @@ $(FRONTEND_DIST)/app.js: $(FRONTEND_JS_SRC) $(NODE_STAMP)
 # noVNC uses top-level await: only an ES module output at es2022 keeps it.
 $(FRONTEND_DIST)/console.js: $(FRONTEND_JS_SRC) $(NODE_STAMP)
 	$(NODE_BIN)/esbuild $(FRONTEND_SRC)/console.mjs --bundle --minify --format=esm --target=es2022 --outfile=$@ --log-level=warning
+
+# The VM page's graphs: uPlot and its stylesheet (graphs.css, written beside
+# graphs.js), loaded by that page alone rather than by every page in app.js.
+$(FRONTEND_DIST)/graphs.js: $(FRONTEND_JS_SRC) $(FRONTEND_SRC)/graphs.css $(NODE_STAMP)
+	$(NODE_BIN)/esbuild $(FRONTEND_SRC)/graphs.mjs --bundle --minify --format=esm --target=es2020 --outfile=$@ --log-level=warning
 
 $(FRONTEND_DIST)/fonts/Vazirmatn-Variable.woff2: $(NODE_STAMP)
 	mkdir -p $(@D)

@@ -61,7 +61,11 @@ type UsagePass struct {
 // nodes just dialled a moment to answer.
 func (s *Workers) RunUsageSampler(ctx context.Context) {
 	s.awaitNodes(ctx, 10*time.Second)
-	s.every(ctx, s.cfg.UsageInterval, nil, func() { s.SampleUsage(ctx, s.cfg.Now()) })
+	s.every(ctx, s.cfg.UsageInterval, nil, func() {
+		now := s.cfg.Now()
+		s.SampleUsage(ctx, now)
+		s.CheckAlerts(ctx, now) // on the samples just written
+	})
 }
 
 // SampleUsage is one pass of the sampler at now: one stats call per node with

@@ -145,6 +145,8 @@ type vmCore struct {
 	backupFailures counts[string]
 	// uploads are the template uploads this panel has under way.
 	uploads inFlight
+	// diskUse remembers each VM's last guest-agent answer for a while (see vm_usage.go).
+	diskUse diskUseCache
 	// backupsRunning are the nodes with a scheduled backup under way.
 	backupsRunning inFlight
 	// strangers are the domains the reconciler has reported as unknown.

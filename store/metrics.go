@@ -256,3 +256,22 @@ func (db *DB) SampledVMs(ctx context.Context) ([]SampledVM, error) {
 	}
 	return out, rows.Err()
 }
+
+// LatestMetricSample is a VM's newest 30-second sample at or after since
+// (unix seconds), and false when it has none so recent. It reads the few
+// slots since then by their key.
+func (db *DB) LatestMetricSample(ctx context.Context, vmID, since int64) (MetricSample, bool, error) {
+	rows, err := db.read(ctx, `SELECT `+metricColumns+` FROM metric_samples
+		WHERE step = ?1 AND at >= ?2 AND vm_id = ?3 ORDER BY at DESC LIMIT 1`, MetricStep30s, since, vmID)
+	if err != nil {
+		return MetricSample{}, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return MetricSample{}, false, rows.Err()
+	}
+	s := MetricSample{VMID: vmID}
+	err = rows.Scan(&s.CPU, &s.Memory, &s.DiskRead, &s.DiskWrite, &s.DiskReads, &s.DiskWrites,
+		&s.NetIn, &s.NetOut, &s.NetInPackets, &s.NetOutPackets)
+	return s, err == nil, err
+}

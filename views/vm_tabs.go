@@ -9,6 +9,7 @@ type VMTab string
 
 const (
 	TabOverview  VMTab = "overview"
+	TabGraphs    VMTab = "graphs"
 	TabConsole   VMTab = "console"
 	TabSnapshots VMTab = "snapshots"
 	TabBackups   VMTab = "backups"
@@ -26,6 +27,7 @@ type vmTab struct {
 
 var vmTabs = []vmTab{
 	{TabOverview, "vm.tab_overview"},
+	{TabGraphs, "vm.tab_graphs"},
 	{TabConsole, "vm.tab_console"},
 	{TabSnapshots, "vm.tab_snapshots"},
 	{TabBackups, "vm.tab_backups"},
@@ -70,6 +72,8 @@ func (v VMPageView) ShownTab() VMTab {
 		return TabSnapshots
 	case v.Backups.Refused():
 		return TabBackups
+	case v.Alerts.Form.Refused():
+		return TabGraphs
 	case v.Delete.Refused(), v.Manage.Rebuild.Refused():
 		return TabDanger
 	}

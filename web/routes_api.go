@@ -57,6 +57,9 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	api.GET("/account", h.APIAccount)
 
 	// SSH keys.
+	api.GET("/alerts", h.APIAlerts)
+	api.POST("/alerts", h.APICreateAlert)
+	api.DELETE("/alerts/:id", h.APIDeleteAlert)
 	api.GET("/ssh-keys", h.APISSHKeys)
 	api.POST("/ssh-keys", h.APICreateSSHKey)
 	api.GET("/ssh-keys/:id", h.APISSHKey)

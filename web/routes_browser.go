@@ -64,6 +64,8 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.POST("/vms/:uuid/snapshots/:name/delete", h.DeleteSnapshot)
 	in.POST("/vms/:uuid/backups", h.CreateBackup)
 	in.POST("/vms/:uuid/backups/enabled", h.SetBackups)
+	in.POST("/vms/:uuid/alerts", h.AddAlert)
+	in.POST("/vms/:uuid/alerts/:id/delete", h.RemoveAlert)
 	in.POST("/vms/:uuid/backups/:id/restore", h.RestoreBackup)
 	in.POST("/vms/:uuid/backups/:id/delete", h.DeleteBackup)
 	in.POST("/vms/:uuid/rebuild", h.RebuildVM)
@@ -71,6 +73,7 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 
 	// The console: the dashboard's page and its Reconnect tickets.
 	in.GET("/vms/:uuid/console", h.ConsolePage)
+	in.GET("/vms/:uuid/graphs", h.VMGraphs)
 	in.POST("/vms/:uuid/console/ticket", h.ConsoleTicket)
 	// The page and websocket a ticket opens carry no session: the ticket is the
 	// credential, so they need no cookie and no CSRF token. The page loads a

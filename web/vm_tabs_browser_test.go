@@ -13,7 +13,7 @@ import (
 
 // vmTabNames are the VM page's tabs that are panels of the page (the console
 // tab leads to the console's own page).
-var vmTabNames = []string{"overview", "snapshots", "backups", "network", "settings", "danger"}
+var vmTabNames = []string{"overview", "graphs", "snapshots", "backups", "network", "settings", "danger"}
 
 // showTab presses a tab of the VM page and waits until its panel is the one shown.
 func showTab(t *testing.T, tb *testkit.Tab, name string) {

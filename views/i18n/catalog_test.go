@@ -293,7 +293,7 @@ func TestEveryLetterIsWorded(t *testing.T) {
 // scope, a severity… Every other key must be written somewhere in the source.
 var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
-	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "wallet.reason.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "mail.replica_behind.", "mail.replica_caught_up.", "mail.vm_moved", "mail.team_invite.", "team.role.", "team.role_help.", "error.role_forbidden.", "apidocs.", "time.",
+	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "wallet.reason.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "mail.replica_behind.", "mail.replica_caught_up.", "mail.vm_moved", "mail.team_invite.", "mail.alert_", "team.role.", "team.role_help.", "error.role_forbidden.", "apidocs.", "time.",
 	"backup.kind.", "backup.consistency.",
 }
 
