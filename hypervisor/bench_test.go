@@ -56,7 +56,9 @@ func BenchmarkCreateToRunningQEMU(b *testing.B) {
 	b.ReportMetric(float64(bare[len(bare)/2].Microseconds())/1000, "libvirt-define-start-ms-median")
 }
 
-func benchCreate(b *testing.B, n *Node, spec func(string) DomainSpec) { benchCreateBeside(b, n, spec, nil) }
+func benchCreate(b *testing.B, n *Node, spec func(string) DomainSpec) {
+	benchCreateBeside(b, n, spec, nil)
+}
 
 // benchCreateBeside is benchCreate running beside(id), untimed, on each running
 // domain before it is deleted.
