@@ -69,3 +69,17 @@ fmt:
 clean: frontend-clean
 	rm -rf bin .cache/deps.stamp
 	find views -name '*_templ.go' -delete
+
+# The soak (scripts/soak): 100 orders through a real `abrak serve` and its own libvirtd
+# while both are killed under it; prints the table of what must be 0, and fails otherwise.
+# Bounded: SOAK_ORDERS, SOAK_CONCURRENCY, SOAK_DURATION (see scripts/soak/soak_test.go).
+.PHONY: soak
+soak: deps build template
+	$(GO) test -tags soak -count=1 -timeout 20m -v -run '^TestSoak$$' ./scripts/soak
+
+# Scale figures (scripts/scale.sh): a reconcile pass over 200 test-driver nodes × 500
+# domains, and a real panel on 100,000 VMs of 10,000 customers (RSS, the API list's
+# latency, the database's size). SCALE_ONLY=reconcile|api runs one part.
+.PHONY: scale
+scale: deps build
+	scripts/scale.sh

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net/netip"
 	"sync"
 	"time"
@@ -109,6 +110,16 @@ func (s *Workers) provision(ctx context.Context, o store.Order) {
 	}()
 }
 
+// retryWait is the wait before an order's next try: the backoff doubles from
+// base up to max, and each order waits a random part of its upper half. Orders
+// that failed together (a node that stopped answering a burst of creates) then
+// come back apart: the soak saw sixteen retry in lockstep eleven times, each
+// time overloading the daemon again.
+func retryWait(base, limit time.Duration, attempt int) time.Duration {
+	wait := min(base<<min(max(attempt-1, 0), 10), limit)
+	return wait/2 + rand.N(wait/2+1)
+}
+
 // retryOrFail puts the order back with backoff, or refunds it past the limits:
 // an unavailable hypervisor is waited for up to GiveUpAfter, any other failure
 // is tried MaxAttempts times. The two are counted apart, so the tries spent
@@ -123,8 +134,7 @@ func (s *Workers) retryOrFail(ctx context.Context, o store.Order, vm store.VM, c
 	}
 	giveUp := !unavailable && failures >= s.cfg.MaxAttempts || unavailable && time.Since(o.CreatedAt) > s.cfg.GiveUpAfter
 	if !giveUp {
-		wait := s.cfg.RetryBase << min(o.Attempts-1, 10)
-		wait = min(wait, s.cfg.RetryMax)
+		wait := retryWait(s.cfg.RetryBase, s.cfg.RetryMax, o.Attempts)
 		if err := s.db.RetryOrder(ctx, o.ID, time.Now().Add(wait), msg, !unavailable); err != nil {
 			s.log.Error("re-queueing order", "order", o.ID, "err", err)
 		}

@@ -80,27 +80,42 @@ func (s *VMs) Restore(ctx context.Context, p Principal, uuid string) (Action, er
 	if err != nil {
 		return Action{}, err
 	}
+	// The lock first: a restore refused because the delete's power-off still
+	// holds the VM must leave it in the bin, not out of it and off (the soak
+	// found one answered 409 and left so).
+	if err := s.lock(ctx, vm); err != nil {
+		return Action{}, err
+	}
 	err = s.db.RestoreFromRecycleBin(ctx, vm, s.cfg.Now())
 	switch {
 	case errors.Is(err, store.ErrInsufficientFunds):
+		s.unlock(vm)
 		return Action{}, InvalidWith("vm.insufficient_balance", map[string]string{"wallet": "vm.insufficient_balance"})
 	case errors.Is(err, store.ErrNotFound):
+		s.unlock(vm)
 		return Action{}, Conflict("vm.not_in_recycle_bin")
 	case err != nil:
+		s.unlock(vm)
 		return Action{}, Internal(err)
 	}
 	s.audit.Record(ctx, p, "vm.restore", SeverityInfo, "vm", vm.UUID, vm.DisplayName)
 	vm.Status = vmstatus.Stopped
 	if vm.Held() || vm.Suspended() {
+		s.unlock(vm)
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "restore")
 		return actionOf(a), internal(err)
 	}
-	return s.exclusive(ctx, p, vm, "restore", 2*time.Minute, func(ctx context.Context) error {
+	a, err := s.async(ctx, p, vm, "restore", 2*time.Minute, func(ctx context.Context) error {
+		defer s.unlock(vm)
 		if err := node.Start(ctx, vm.UUID); err != nil {
 			return err
 		}
 		return s.db.SetVMStatus(ctx, vm.ID, vmstatus.Running)
 	})
+	if err != nil {
+		s.unlock(vm)
+	}
+	return a, err
 }
 
 // EmptyRecycleBin destroys the VMs deleted longer than RecycleGrace ago. A

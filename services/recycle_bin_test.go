@@ -218,3 +218,35 @@ func (e *vmEnv) addQEMUNode(name string) secondNode {
 	must(e.t, k.ImportTemplate(e.ctx, vmtVolume, f, st.Size(), tf.Format))
 	return secondNode{daemon: d, node: n, keeper: k}
 }
+
+// A restore that finds the VM busy (its delete's power-off still running, as
+// the soak met it) is refused and leaves the VM in the recycle bin, where a
+// restore tried again finds it; it never comes out of the bin off.
+func TestARestoreRefusedWhileTheVMIsBusyLeavesItInTheBin(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "qemu")
+	owner := e.customer("busy-bin@example.com", 1000*vmtPrice)
+	p := e.openReady(true)
+	vm := e.runningVM(p, owner, "busy")
+	a, err := p.Delete(e.ctx, owner, vm.UUID, false)
+	must(t, err)
+	waitAction(t, p, owner, a.ID)
+	ok, err := e.db.TryLockVM(e.ctx, vm.ID) // another operation holds the VM
+	must(t, err)
+	if !ok {
+		t.Fatal("the binned VM is still locked after its delete completed")
+	}
+	if _, err := p.Restore(e.ctx, owner, vm.UUID); err == nil || services.AsError(err).Key != "vm.locked" {
+		t.Fatalf("restoring a busy VM: %v", err)
+	}
+	if got := e.vm(vm.UUID); got.Status != vmstatus.Deleted || got.DeletedAt.IsZero() {
+		t.Fatalf("a refused restore left the VM %q (deleted at %v), not in the bin", got.Status, got.DeletedAt)
+	}
+	must(t, e.db.SetVMLocked(e.ctx, vm.ID, false))
+	r, err := p.Restore(e.ctx, owner, vm.UUID)
+	must(t, err)
+	if r = waitAction(t, p, owner, r.ID); r.Status != store.ActionCompleted {
+		t.Fatalf("the restore tried again: %+v", r)
+	}
+	e.waitStatus(vm.UUID, vmstatus.Running, time.Minute)
+}

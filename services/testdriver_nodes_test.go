@@ -82,8 +82,10 @@ func newManyDomains(tb testing.TB, nodes, perNode int, cfg services.VMConfig) *m
 	m.vms, m.workers = services.NewVMs(db, m.fleet, services.NewAudit(db, log), nil, nil, nil, log, cfg)
 	tb.Cleanup(m.vms.Close)
 	must(tb, m.workers.SyncNodes(ctx))
+	// Hundreds of nodes connect at once, and a busy daemon makes some retry
+	// after a wait: the whole fleet gets a few minutes, not each node one.
+	deadline := time.Now().Add(time.Minute + time.Duration(nodes)*time.Second)
 	for id := range m.uuids {
-		deadline := time.Now().Add(time.Minute)
 		for {
 			if _, err := m.fleet.Node(id); err == nil {
 				break
