@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -40,13 +41,29 @@ func paging(c echo.Context, def, maxLimit int) (limit, offset int) {
 func (h *Handlers) Activity(c echo.Context) error {
 	p, _ := PrincipalOf(c)
 	limit, offset := paging(c, 50, 200)
-	events, total, err := h.Audit.List(c.Request().Context(), p, limit, offset)
+	ctx := c.Request().Context()
+	person, _ := strconv.ParseInt(c.QueryParam("person"), 10, 64)
+	events, total, err := h.Audit.ListBy(ctx, p, max(person, 0), limit, offset)
 	if err != nil {
 		return err
 	}
-	v := views.ActivityView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/activity"}}
+	v := views.ActivityView{Pager: views.Pager{Total: total, Limit: limit, Offset: offset, Path: "/activity"}, Person: person}
+	if person > 0 {
+		v.Pager.Query = url.Values{"person": {strconv.FormatInt(person, 10)}}
+	}
+	if p.PersonID != 0 {
+		// In a team: who did what, and the list narrowed to one person.
+		members, err := h.Teams.Members(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			v.People = append(v.People, views.ActivityPerson{ID: m.PersonID, Name: m.Name})
+		}
+	}
 	for _, e := range events {
-		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, TargetType: e.TargetType, TargetName: e.TargetName, IP: e.IP, At: e.CreatedAt})
+		v.Events = append(v.Events, views.ActivityRow{Action: "audit." + e.Action, Severity: e.Severity, Via: e.Via, Target: e.TargetID, TargetType: e.TargetType, TargetName: e.TargetName, IP: e.IP, At: e.CreatedAt,
+			ActorID: e.ActorID, ActorName: e.ActorName})
 	}
 	return render(c, http.StatusOK, views.ActivityPage(h.shell(c, "nav.activity", "activity"), v))
 }

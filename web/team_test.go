@@ -80,6 +80,20 @@ func TestEachRoleOfATeamIsHeldToItThroughThePages(t *testing.T) {
 	if a.Count(t, `SELECT count(*) FROM topups`) > topupsBefore+1 || a.Count(t, `SELECT count(*) FROM vms`) > vmsBefore+1 {
 		t.Error("a refused role changed the wallet or the servers")
 	}
+	// The team's activity says who did what, and narrows to one person.
+	ana := a.User(t, "ana@example.com")
+	all := owner.Get("/activity")
+	if !strings.Contains(all.Body, `data-testid="activity-filter"`) || !strings.Contains(all.Body, `href="/activity?person=`+strconv.FormatInt(ana.ID, 10)+`"`) {
+		t.Errorf("the team's activity names no one or has no filter by person")
+	}
+	viewer := a.User(t, "viewer@example.com")
+	if only := owner.Get("/activity?person=" + strconv.FormatInt(viewer.ID, 10)); strings.Contains(only.Body, `data-testid="activity-who"`) {
+		t.Errorf("the viewer, who did nothing, has events in the team's activity")
+	}
+	if only := owner.Get("/activity?person=" + strconv.FormatInt(ana.ID, 10)); !strings.Contains(only.Body, `data-testid="activity-who"`) {
+		t.Errorf("Ana, who made the team, has no events in its activity")
+	}
+
 	members := people[store.RoleViewer].Get("/team")
 	if got := len(regexp.MustCompile(`data-member="`).FindAllString(members.Body, -1)); got != 4 || strings.Contains(members.Body, `data-testid="invite-form"`) {
 		t.Errorf("the viewer's team page lists %d members (want 4) or offers the invitation form", got)
