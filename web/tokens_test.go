@@ -166,15 +166,8 @@ func TestTokensAndKeysInBrowser(t *testing.T) {
 
 	// Revoking asks first, naming the token.
 	p.Open("/tokens?lang=en")
-	wait, handle := p.MustHandleDialog()
-	go func() {
-		d := wait()
-		if want := i18n.T(i18n.EN, "tokens.revoke_confirm", "name", testkit.Isolated("اسکریپت استقرار")); d.Message != want {
-			t.Errorf("confirmation %q, want %q", d.Message, want)
-		}
-		handle(true, "")
-	}()
-	p.Click(`[data-token-id] button[type=submit]`, `.flash-success`)
+	p.ConfirmClick(`[data-token-id] button[type=submit]`, i18n.T(i18n.EN, "tokens.revoke_confirm", "name", testkit.Isolated("اسکریپت استقرار")))
+	p.SettledElement(`.flash-success`)
 	if has, _, _ := p.Has(`[data-token-id]`); has {
 		t.Error("the revoked token is still listed")
 	}

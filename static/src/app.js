@@ -213,7 +213,9 @@ document.addEventListener("input", (event) => {
 // filled in, it would say something untrue.
 function clearFieldError(field) {
   const form = field.closest?.("form");
-  if (!form || !field.name) return;
+  // A field htmx is swapping out fires "change" as it goes (it had the focus),
+  // after the answer's fields, and their errors, are already in the form.
+  if (!form || !field.name || field.closest(".htmx-swapping")) return;
   const msg = form.querySelector(`[data-field-error="${CSS.escape(field.name)}"]`);
   if (!msg) return;
   msg.remove();
