@@ -102,7 +102,9 @@ func TestImportedTemplatesReachEveryNodeWhole(t *testing.T) {
 
 	// The panel's template worker replaces the half volume; the order is built.
 	p.run()
-	eventually(t, time.Minute, "the template is ready on the node", func() (bool, string) {
+	// A bound for two loaded cores (the upload is read back through the
+	// libvirt stream), not a speed: it takes seconds alone.
+	eventually(t, 4*time.Minute, "the template is ready on the node", func() (bool, string) {
 		ready, err := e.db.NodesWithTemplate(e.ctx, tmpl.Slug)
 		return err == nil && ready[e.node.ID], "not yet"
 	})
