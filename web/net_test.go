@@ -204,7 +204,7 @@ func TestVMsAreServersOnTheNetwork(t *testing.T) {
 			}
 		}
 		list := browser.Get("/vms?lang=en")
-		if !strings.Contains(list.Body, `<span id="ip-`+byKey+`">`+vmA.ipv4()+`</span>`) || !strings.Contains(list.Body, `data-copy="ip-`+byKey+`"`) {
+		if !strings.Contains(list.Body, `<span id="ip-`+byKey+`" dir="ltr">`+vmA.ipv4()+`</span>`) || !strings.Contains(list.Body, `data-copy="ip-`+byKey+`"`) {
 			t.Errorf("the VM list shows no copyable address for %s", vmA.ipv4())
 		}
 	})
