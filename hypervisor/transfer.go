@@ -25,13 +25,28 @@ import (
 // waited on forever. In the last two
 // cases onOwnConn returns at once, without waiting for fn (a go-libvirt stream
 // that hangs may never return): fn must not touch what its caller goes on with.
+//
+// A stream that stalls before its first byte is tried once more on a new
+// connection: nothing of it reached the caller, and the daemon's stream that
+// never starts (seen under load, with StorageVolDownload) is not the volume's
+// fault.
 func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) error {
+	err, unstarted := n.onOwnConnOnce(ctx, moved, fn)
+	if unstarted {
+		err, _ = n.onOwnConnOnce(ctx, moved, fn)
+	}
+	return err
+}
+
+// onOwnConnOnce is one try of onOwnConn; unstarted reports a stall before any
+// byte moved.
+func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) (err error, unstarted bool) {
 	if _, err := n.conn(); err != nil {
-		return err
+		return err, false
 	}
 	lv, err := n.dial()
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnavailable, n.Config().Name, err)
+		return fmt.Errorf("%w: %s: %v", ErrUnavailable, n.Config().Name, err), false
 	}
 	done := make(chan error, 1)
 	go func() { done <- fn(lv) }()
@@ -41,23 +56,24 @@ func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *li
 		check.Stop() // no stream: nothing to watch
 		moved = func() int64 { return 0 }
 	}
-	last, since := moved(), time.Now()
+	first := moved()
+	last, since := first, time.Now()
 	for {
 		select {
 		case err = <-done:
 			disconnect(lv)
-			return classify(err)
+			return classify(err), false
 		case <-ctx.Done():
 			disconnect(lv)
-			return fmt.Errorf("hypervisor: %w", ctx.Err())
+			return fmt.Errorf("hypervisor: %w", ctx.Err()), false
 		case <-lv.Disconnected():
-			return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name)
+			return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name), false
 		case <-check.C:
 			if now := moved(); now != last {
 				last, since = now, time.Now()
 			} else if time.Since(since) > n.opts.StallTimeout {
 				disconnect(lv)
-				return fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout)
+				return fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout), now == first
 			}
 		}
 	}
