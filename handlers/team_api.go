@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"abrak/services"
 )
 
 type apiTeamMember struct {
@@ -45,10 +47,7 @@ func (h *Handlers) APITeam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body := apiTeam{ID: t.ID, Name: t.Name, Personal: t.Personal, Role: t.Role, Members: make([]apiTeamMember, 0, len(members))}
-	for _, m := range members {
-		body.Members = append(body.Members, apiTeamMember{ID: m.PersonID, Name: m.Name, Email: m.Email, Role: m.Role, Since: m.Since.UTC().Format(time.RFC3339)})
-	}
+	body := apiTeam{ID: t.ID, Name: t.Name, Personal: t.Personal, Role: t.Role, Members: membersJSON(members)}
 	return c.JSON(http.StatusOK, map[string]apiTeam{"team": body})
 }
 
@@ -60,11 +59,15 @@ func (h *Handlers) APITeamMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, map[string][]apiTeamMember{"members": membersJSON(members)})
+}
+
+func membersJSON(members []services.TeamMember) []apiTeamMember {
 	out := make([]apiTeamMember, 0, len(members))
 	for _, m := range members {
 		out = append(out, apiTeamMember{ID: m.PersonID, Name: m.Name, Email: m.Email, Role: m.Role, Since: m.Since.UTC().Format(time.RFC3339)})
 	}
-	return c.JSON(http.StatusOK, map[string][]apiTeamMember{"members": out})
+	return out
 }
 
 // APITeamInvitations is GET /api/v1/team/invitations: the invitations

@@ -31,22 +31,22 @@ import (
 // never starts (seen under load, with StorageVolDownload) is not the volume's
 // fault.
 func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) error {
-	err, unstarted := n.onOwnConnOnce(ctx, moved, fn)
+	unstarted, err := n.onOwnConnOnce(ctx, moved, fn)
 	if unstarted {
-		err, _ = n.onOwnConnOnce(ctx, moved, fn)
+		_, err = n.onOwnConnOnce(ctx, moved, fn)
 	}
 	return err
 }
 
 // onOwnConnOnce is one try of onOwnConn; unstarted reports a stall before any
 // byte moved.
-func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) (err error, unstarted bool) {
+func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) (unstarted bool, err error) {
 	if _, err := n.conn(); err != nil {
-		return err, false
+		return false, err
 	}
 	lv, err := n.dial()
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnavailable, n.Config().Name, err), false
+		return false, fmt.Errorf("%w: %s: %v", ErrUnavailable, n.Config().Name, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- fn(lv) }()
@@ -62,18 +62,18 @@ func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv
 		select {
 		case err = <-done:
 			disconnect(lv)
-			return classify(err), false
+			return false, classify(err)
 		case <-ctx.Done():
 			disconnect(lv)
-			return fmt.Errorf("hypervisor: %w", ctx.Err()), false
+			return false, fmt.Errorf("hypervisor: %w", ctx.Err())
 		case <-lv.Disconnected():
-			return fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name), false
+			return false, fmt.Errorf("%w: %s: connection lost", ErrUnavailable, n.Config().Name)
 		case <-check.C:
 			if now := moved(); now != last {
 				last, since = now, time.Now()
 			} else if time.Since(since) > n.opts.StallTimeout {
 				disconnect(lv)
-				return fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout), now == first
+				return now == first, fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout)
 			}
 		}
 	}
