@@ -117,8 +117,10 @@ func TestADeletedVMWaitsInTheRecycleBinAndComesBackAsItWas(t *testing.T) {
 	waitAction(t, p, owner, k.ID)
 	_, err = e.db.W.ExecContext(e.ctx, `UPDATE vms SET unpaid_since = ? WHERE id = ?`, clock.Now().Unix(), held.ID)
 	must(t, err)
-	_, err = p.Delete(e.ctx, owner, held.UUID, false)
+	d, err := p.Delete(e.ctx, owner, held.UUID, false)
 	must(t, err)
+	// The delete holds the VM until its power-off has ended, as the page shows.
+	waitAction(t, p, owner, d.ID)
 	before := e.balance(owner)
 	_, err = p.Restore(e.ctx, owner, held.UUID)
 	must(t, err)
