@@ -252,3 +252,54 @@ func TestARestoreRefusedWhileTheVMIsBusyLeavesItInTheBin(t *testing.T) {
 	}
 	e.waitStatus(vm.UUID, vmstatus.Running, time.Minute)
 }
+
+// A purge is recorded before the node is asked for anything: asked while the
+// node does not answer (as after a restart that cut a purge short), the VM
+// reads deleted at once, is billed no hour more, cannot be restored, and is
+// destroyed by the recycle bin's pass once its node is back, though its grace
+// is far from over.
+func TestAPurgeTheNodeCouldNotFinishIsFinishedByTheBin(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	clock := testkit.NewClock(time.Now())
+	e.cfg.Now = clock.Now
+	e.cfg.Backups.RecycleGrace = 24 * time.Hour
+	owner := e.customer("purge-away@example.com", 1000*vmtPrice)
+	p := e.openReady(false)
+	vm, err := p.Create(e.ctx, owner, vmOrder("purged-away"))
+	must(t, err)
+	p.run()
+	e.waitStatus(vm.UUID, vmstatus.Running, time.Minute)
+
+	must(t, e.daemon.Stop())
+	eventually(t, 20*time.Second, "the node is seen away", func() (bool, string) {
+		_, err := p.fleet.Node(e.node.ID)
+		return err != nil, "answering"
+	})
+	_, err = p.Delete(e.ctx, owner, vm.UUID, true)
+	must(t, err)
+	if got := e.vm(vm.UUID); got.Status != vmstatus.Deleted {
+		t.Fatalf("a purge asked while the node is away left the VM %q, billed", got.Status)
+	}
+	hours, _ := e.ledgerRows(owner, "hourly", vm.UUID)
+	clock.Add(3 * time.Hour)
+	p.BillDue(e.ctx, clock.Now())
+	if n, _ := e.ledgerRows(owner, "hourly", vm.UUID); n != hours {
+		t.Fatalf("%d hours charged for a VM being purged", n-hours)
+	}
+	if _, err := p.Restore(e.ctx, owner, vm.UUID); services.AsError(err).Code == "" {
+		t.Fatal("a VM being purged was restored")
+	}
+
+	must(t, e.daemon.Up())
+	waitForNode(t, p.fleet, e.node.ID)
+	p.EmptyRecycleBin(e.ctx, clock.Now())
+	if st := e.vm(vm.UUID).Status; st != vmstatus.Destroyed {
+		t.Fatalf("the bin's pass left a purged VM %q", st)
+	}
+	var live int
+	must(t, e.db.R.QueryRowContext(e.ctx, `SELECT count(*) FROM addresses WHERE vm_id = ? AND released_at IS NULL`, vm.ID).Scan(&live))
+	if live != 0 {
+		t.Fatalf("the purged VM holds %d addresses", live)
+	}
+}

@@ -42,12 +42,37 @@ func (s *VMs) Delete(ctx context.Context, p Principal, uuid string, purge bool) 
 		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
 		return actionOf(a), err
 	}
-	if _, err := s.nodeOf(vm); err != nil {
+	return s.purge(ctx, p, vm)
+}
+
+// purge records the purge first (the VM reads deleted and bills nothing from
+// now), then destroys it on its node. A purge that a restart cuts short, or
+// asked while the node does not answer, is finished by the recycle bin's next
+// pass: nothing is left stopped and billed (the soak found one so).
+func (s *VMs) purge(ctx context.Context, p Principal, vm store.VM) (Action, error) {
+	if err := s.lock(ctx, vm); err != nil {
 		return Action{}, err
 	}
-	return s.exclusive(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
+	if marked, err := s.db.MarkForPurge(ctx, vm.ID, s.cfg.Now()); err != nil || !marked {
+		s.unlock(vm)
+		if err == nil {
+			return Action{}, NotFound()
+		}
+		return Action{}, Internal(err)
+	}
+	if _, err := s.fleet.Node(vm.NodeID); err != nil {
+		s.unlock(vm)
+		a, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, "delete")
+		return actionOf(a), internal(err)
+	}
+	a, err := s.async(ctx, p, vm, "delete", 5*time.Minute, func(ctx context.Context) error {
+		defer s.unlock(vm)
 		return s.destroy(ctx, vm)
 	})
+	if err != nil {
+		s.unlock(vm)
+	}
+	return a, err
 }
 
 // cancel withdraws an order still waiting for a hypervisor: the VM is marked

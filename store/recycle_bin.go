@@ -21,16 +21,31 @@ func (db *DB) MoveToRecycleBin(ctx context.Context, id int64, now time.Time) (bo
 	return n == 1, nil
 }
 
+// MarkForPurge records a purge asked of a VM before its node destroys
+// anything: it reads deleted and bills nothing from now on, no restore brings
+// it back, and the recycle bin's next pass destroys it if this purge is cut
+// short. A VM already in the bin keeps the time it went in. False when it was
+// already gone.
+func (db *DB) MarkForPurge(ctx context.Context, id int64, now time.Time) (bool, error) {
+	res, err := db.W.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, deleted_at = coalesce(deleted_at, ?2), purging = 1
+		WHERE id = ?3 AND status NOT IN (`+sqlGone+`)`, vmstatus.Deleted, now.Unix(), id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // RestoreFromRecycleBin brings a VM out of the recycle bin, stopped, in one
 // transaction with the hour it starts again in: the hours it spent in the bin
 // are never charged, and one that was paid before it went in and has not run
 // out is not paid twice. A VM held for want of funds comes out held, with no
 // charge (its hold is lifted only by a start that pays, as before). ErrNotFound
-// when it is not in the bin (restored or destroyed meanwhile);
+// when it is not in the bin (restored, purged or destroyed meanwhile);
 // ErrInsufficientFunds leaves it there.
 func (db *DB) RestoreFromRecycleBin(ctx context.Context, vm VM, now time.Time) error {
 	return db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, deleted_at = NULL WHERE id = ?3 AND status = `+sqlDeleted,
+		res, err := tx.ExecContext(ctx, `UPDATE vms SET `+statusSet+`, deleted_at = NULL WHERE id = ?3 AND status = `+sqlDeleted+` AND purging = 0`,
 			string(vmstatus.Stopped), now.Unix(), vm.ID)
 		if err != nil {
 			return err
@@ -48,7 +63,8 @@ func (db *DB) RestoreFromRecycleBin(ctx context.Context, vm VM, now time.Time) e
 	})
 }
 
-// InRecycleBinSince lists the VMs that went into the recycle bin at or before t.
+// InRecycleBinSince lists the VMs that went into the recycle bin at or before
+// t, and those whose purge has not ended, whenever they went in.
 func (db *DB) InRecycleBinSince(ctx context.Context, t time.Time) ([]VM, error) {
-	return db.vmsWhere(ctx, `v.status = `+sqlDeleted+` AND v.deleted_at <= ? ORDER BY v.deleted_at`, t.Unix())
+	return db.vmsWhere(ctx, `v.status = `+sqlDeleted+` AND (v.deleted_at <= ? OR v.purging = 1) ORDER BY v.deleted_at`, t.Unix())
 }
