@@ -77,14 +77,20 @@ func newManyDomains(tb testing.TB, nodes, perNode int, cfg services.VMConfig) *m
 		}))
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m.fleet = hypervisor.NewFleet(log, fleetOptions())
+	// One daemon stands in for every node here, and the test driver parses a
+	// node's whole file at each connection: a call timed out while hundreds
+	// connect would only make the daemon parse it again. In production each
+	// node is its own daemon.
+	opts := fleetOptions()
+	opts.CallTimeout = max(opts.CallTimeout, time.Duration(nodes*perNode)*time.Millisecond)
+	m.fleet = hypervisor.NewFleet(log, opts)
 	tb.Cleanup(func() { m.fleet.Close() })
 	m.vms, m.workers = services.NewVMs(db, m.fleet, services.NewAudit(db, log), nil, nil, nil, log, cfg)
 	tb.Cleanup(m.vms.Close)
 	must(tb, m.workers.SyncNodes(ctx))
 	// Hundreds of nodes connect at once, and a busy daemon makes some retry
 	// after a wait: the whole fleet gets a few minutes, not each node one.
-	deadline := time.Now().Add(time.Minute + time.Duration(nodes)*time.Second)
+	deadline := time.Now().Add(time.Minute + time.Duration(nodes)*time.Second + time.Duration(nodes*perNode)*5*time.Millisecond)
 	for id := range m.uuids {
 		for {
 			if _, err := m.fleet.Node(id); err == nil {
