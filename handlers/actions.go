@@ -5,6 +5,8 @@ import (
 	"net/url"
 
 	"github.com/labstack/echo/v4"
+
+	"abrak/services"
 )
 
 // VMActions is GET /api/v1/vms/{uuid}/actions.
@@ -44,4 +46,32 @@ func (h *Handlers) GetAction(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, apiActionBody{Action: actionJSON(LocaleOf(c), a)})
+}
+
+// RunVMAction is POST /api/v1/vms/{uuid}/actions: seed 003's action by type.
+func (h *Handlers) RunVMAction(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	var body apiRunAction
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	req := services.ActionRequest{Type: body.Type, Name: body.Name, Resource: body.Resource, Size: body.Size}
+	if body.Data != nil {
+		req.Need = &services.Size{CPU: body.Data.CPU, RAM: body.Data.RAM, Disk: body.Data.Disk}
+	}
+	uuid := c.Param("uuid")
+	done, err := h.VMs.RunAction(c.Request().Context(), p, uuid, req)
+	if err != nil {
+		return err
+	}
+	if done.Action.VMUUID == "" {
+		done.Action.VMUUID = uuid
+	}
+	if done.Password != "" {
+		c.Response().Header().Set("Cache-Control", "no-store")
+	}
+	return c.JSON(http.StatusCreated, apiRunActionBody{Action: actionJSON(LocaleOf(c), done.Action), Password: done.Password})
 }

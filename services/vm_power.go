@@ -7,7 +7,7 @@ import (
 	"abrak/vmstatus"
 )
 
-// Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
+// Power runs start, shutdown, reboot, reset or kill. It is idempotent: asking for the
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
 func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
@@ -25,7 +25,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		return Action{}, Conflict("vm.still_creating")
 	case vm.Status == vmstatus.Failed:
 		return Action{}, Conflict("vm.failed")
-	case vm.Status == target && action != vmstatus.Reboot:
+	case vm.Status == target && action != vmstatus.Reboot && action != vmstatus.Reset:
 		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
 		if err != nil {
 			return Action{}, Internal(err)
@@ -61,6 +61,8 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
 		case action == vmstatus.Reboot:
 			err = node.Reboot(ctx, vm.UUID)
+		case action == vmstatus.Reset:
+			err = node.Reset(ctx, vm.UUID)
 		case action == vmstatus.Kill:
 			err = node.PowerOff(ctx, vm.UUID)
 		}

@@ -23,10 +23,12 @@ const (
 
 // Action is the record of one operation on a VM.
 type Action struct {
-	ID          int64
-	UserID      int64
-	VMID        int64
-	VMUUID      string
+	ID     int64
+	UserID int64
+	VMID   int64
+	VMUUID string
+	// Region is the VM's region (seed 003's action names where it happened).
+	Region      string
 	Type        string
 	Status      string
 	Error       string
@@ -94,13 +96,13 @@ func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string)
 	return err
 }
 
-const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	var started int64
 	var completed sql.NullInt64
-	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
