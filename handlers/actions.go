@@ -31,6 +31,37 @@ func (h *Handlers) VMActions(c echo.Context) error {
 	return c.JSON(http.StatusOK, body)
 }
 
+// ListActions is GET /api/v1/actions: the caller's actions across their VMs,
+// newest first, paged like the VM list, by status and type.
+func (h *Handlers) ListActions(c echo.Context) error {
+	p, err := actor(c)
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	page, err := parseListQuery(url.Values{"limit": q["limit"], "offset": q["offset"]})
+	if err != nil {
+		return err
+	}
+	in := services.ActionListInput{Status: q.Get("status"), Type: q.Get("type"), Limit: page.Limit, Offset: page.Offset}
+	acts, total, err := h.VMs.ListActions(c.Request().Context(), p, in)
+	if err != nil {
+		return err
+	}
+	body := apiActionList{Actions: make([]apiAction, 0, len(acts)), Meta: apiMeta{Total: total, Limit: in.Limit, Offset: in.Offset}}
+	for _, a := range acts {
+		body.Actions = append(body.Actions, actionJSON(LocaleOf(c), a))
+	}
+	keep := url.Values{}
+	for _, k := range []string{"status", "type"} {
+		if v := q.Get(k); v != "" {
+			keep.Set(k, v)
+		}
+	}
+	setPageLinks(c, keep, total, in.Limit, in.Offset)
+	return c.JSON(http.StatusOK, body)
+}
+
 // GetAction is GET /api/v1/actions/{id}.
 func (h *Handlers) GetAction(c echo.Context) error {
 	p, err := actor(c)

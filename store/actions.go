@@ -168,3 +168,43 @@ func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
 func (db *DB) VMsWithOpenActions(ctx context.Context, userID int64) (map[int64]bool, error) {
 	return db.readIDSet(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
 }
+
+// ActionFilter narrows a customer's actions: by status and by type ("" is any).
+type ActionFilter struct {
+	UserID        int64
+	Status, Type  string
+	Limit, Offset int
+}
+
+// ActionsForUser lists a customer's actions across their VMs, newest first, and the total.
+func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int, error) {
+	where := `a.user_id = ?`
+	args := []any{f.UserID}
+	if f.Status != "" {
+		where += ` AND a.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Type != "" {
+		where += ` AND a.type = ?`
+		args = append(args, f.Type)
+	}
+	var total int
+	if err := db.readRow(ctx, `SELECT count(*) FROM actions a WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE `+where+` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Action{}
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
+}

@@ -46,6 +46,7 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	// Actions: what an operation started, and how it ended.
 	api.GET("/vms/:uuid/actions", h.VMActions)
 	api.POST("/vms/:uuid/actions", h.RunVMAction)
+	api.GET("/actions", h.ListActions)
 	api.GET("/actions/:id", h.GetAction)
 
 	// The catalog VMs are ordered from.
