@@ -11,13 +11,15 @@ import (
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
 func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
-	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
-	if err != nil {
-		return Action{}, err
-	}
+	// An action that does not exist is 404 before anything about the VM is
+	// looked at (seed 000): its lock or its suspension do not change that.
 	action, ok := vmstatus.ParseAction(name)
 	if !ok {
 		return Action{}, NotFound()
+	}
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return Action{}, err
 	}
 	target := action.Target()
 	switch {
