@@ -53,6 +53,13 @@ type ActionDone struct {
 
 // RunAction runs one of seed 003's typed actions on the VM.
 func (s *VMs) RunAction(ctx context.Context, p Principal, uuid string, req ActionRequest) (ActionDone, error) {
+	// Who may act on the VM first, as every operation does; then what is asked.
+	if err := p.Require(ScopeVMWrite); err != nil {
+		return ActionDone{}, err
+	}
+	if _, err := s.own(ctx, p, uuid); err != nil {
+		return ActionDone{}, err
+	}
 	typ := strings.TrimSpace(req.Type)
 	if !slices.Contains(ActionTypes, typ) {
 		k := "form.required"
