@@ -56,7 +56,7 @@ func TestAPIListVMsByLocationAndTrailingSlash(t *testing.T) {
 	}
 	runAPIRows(t, w, []apiRow{
 		{name: "location", method: "GET", path: "/api/v1/vms?location=mhd-1", token: anaToken, status: 200,
-			check: func(t *testing.T, w *vmWorld, r testkit.Response) { want(mhd + "@mhd-1")(t, w, r) }},
+			check: func(t *testing.T, w *vmWorld, r testkit.Response) { want(mhd+"@mhd-1")(t, w, r) }},
 		{name: "region", method: "GET", path: "/api/v1/vms?region=thr-1", token: anaToken, status: 200,
 			check: want(w.db+"@thr-1", w.web+"@thr-1")},
 		{name: "both, agreeing", method: "GET", path: "/api/v1/vms?region=thr-1&location=thr-1", token: anaToken, status: 200,
