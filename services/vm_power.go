@@ -35,7 +35,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		a := actionOf(sa)
 		return a, nil
 	case !vm.Status.Allows(action):
-		return Action{}, Conflict("vm.not_running")
+		return Action{}, powerRefused(vm.Status)
 	}
 	if action == vmstatus.Start {
 		// Nothing starts that the wallet cannot pay the next hour of.
@@ -76,4 +76,19 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		}
 		return err
 	})
+}
+
+// powerRefused says why a power action cannot change a VM in status st: the
+// status, and what would (seed 000: a 409 that names the status).
+func powerRefused(st vmstatus.Status) error {
+	key, ok := map[vmstatus.Status]string{
+		vmstatus.Stopped:   "vm.power_refused_stopped",
+		vmstatus.Paused:    "vm.power_refused_paused",
+		vmstatus.Suspended: "vm.power_refused_suspended",
+		vmstatus.Crashed:   "vm.power_refused_crashed",
+	}[st]
+	if !ok {
+		key = "vm.not_running"
+	}
+	return Conflict(key)
 }
