@@ -88,6 +88,7 @@ func (s *VMs) RunAction(ctx context.Context, p Principal, uuid string, req Actio
 		var plan string
 		if plan, err = s.planFor(ctx, p, uuid, req); err == nil {
 			a, err = s.Resize(ctx, p, uuid, plan)
+			err = renamed(err, "plan_slug", "size")
 		}
 	}
 	if err != nil {
@@ -110,7 +111,8 @@ func renamed(err error, from, to string) error {
 
 // planFor is the smallest active plan (the cheapest, then the first listed)
 // holding what a typed resize asks for; what it leaves out stays as the VM
-// has it now. None holding it is a 422 naming the nearest plans.
+// has it now, and the disk is at least the VM's (it never shrinks). None
+// holding it is a 422 naming the nearest plans.
 func (s *VMs) planFor(ctx context.Context, p Principal, uuid string, req ActionRequest) (string, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
@@ -149,7 +151,8 @@ func (s *VMs) planFor(ctx context.Context, p Principal, uuid string, req ActionR
 		ram = need.RAM
 	}
 	if need.Disk > 0 {
-		disk = need.Disk
+		// A disk never shrinks (Resize): a plan with less than the VM's disk could not take it.
+		disk = max(need.Disk, disk)
 	}
 	plans, err := s.db.Plans(ctx)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // answers 201 with the action (seed 003's shape: type, status, started_at,
 // resource_type, resource_id, region) and does to the VM what its operation does.
 
-// typedWorld is a running VM on the test driver's node, its owner, and two
+// typedWorld is a running VM on the test driver's node, its owner, and three
 // plans besides "tiny" for resizes to land on.
 type typedWorld struct {
 	a    *testkit.App
@@ -38,6 +38,8 @@ func newTypedWorld(t *testing.T) *typedWorld {
 		}
 	}
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "small", NameFA: "کم", NameEN: "Small", VCPUs: 1, MemoryMB: 1024, DiskGB: 2, PriceHourlyRials: 2_000, Sort: 2, Active: true}))
+	// wide has big's CPUs and memory on a smaller disk, for less.
+	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "wide", NameFA: "پهن", NameEN: "Wide", VCPUs: 2, MemoryMB: 4096, DiskGB: 3, PriceHourlyRials: 5_000, Sort: 3, Active: true}))
 	must(a.DB.UpsertPlan(ctx, store.Plan{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 2, MemoryMB: 4096, DiskGB: 10, PriceHourlyRials: 8_000, Sort: 3, Active: true}))
 	cust := newVMCustomer(t, a, "typed@example.com", 1_000_000)
 	o, err := a.VMs.Create(ctx, services.Principal{UserID: cust.id, Email: cust.email}, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny",
@@ -248,6 +250,13 @@ func TestAPITypedActions(t *testing.T) {
 		w.act(t, `{"type":"resize","data":{"cpu":2,"ram":3,"disk":5}}`, http.StatusCreated, "resize")
 		if p := vmRow(t, w.a, w.uuid).PlanSlug; p != "big" {
 			t.Errorf("plan %q after a resize to 2 vCPU, 3 GB, 5 GB, want big", p)
+		}
+	})
+	t.Run("resize asking for a smaller disk keeps the VM's disk", func(t *testing.T) {
+		// On big's 10 GB, asked for 2 vCPUs and a 1 GB disk: big again, not the cheaper wide whose 3 GB it cannot fit in.
+		a := w.act(t, `{"type":"resize","data":{"cpu":2,"disk":1}}`, http.StatusCreated, "resize").Action
+		if p := vmRow(t, w.a, w.uuid).PlanSlug; p != "big" || a.Status != store.ActionCompleted {
+			t.Errorf("plan %q, action %+v", p, a)
 		}
 	})
 	t.Run("resize no plan holds names the nearest", func(t *testing.T) {
