@@ -215,10 +215,13 @@ type apiCreateSnapshot struct {
 	Name string `json:"name"`
 }
 
+// apiSnapshot: name is the safe name paths carry, display_name what the
+// customer called it (the same for a snapshot named by the old rule).
 type apiSnapshot struct {
-	Name      string `json:"name"`
-	CreatedAt string `json:"created_at"`
-	Current   bool   `json:"current"`
+	Name        string `json:"name"`
+	DisplayName string `json:"display_name"`
+	CreatedAt   string `json:"created_at"`
+	Current     bool   `json:"current"`
 }
 
 type apiSnapshotList struct {
@@ -286,7 +289,9 @@ type apiAction struct {
 	CompletedAt  *string `json:"completed_at"`
 	ResourceType string  `json:"resource_type"`
 	ResourceID   string  `json:"resource_id"`
-	Error        *string `json:"error"`
+	// Region is the VM's region: seed 003's action names where it happened.
+	Region string  `json:"region"`
+	Error  *string `json:"error"`
 	// Progress is how far the action got, in percent (long ones, backups and restores, move it).
 	Progress int `json:"progress"`
 }
@@ -302,7 +307,7 @@ type apiActionList struct {
 
 func actionJSON(l i18n.Locale, a services.Action) apiAction {
 	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID,
-		Progress: a.Progress}
+		Region: a.Region, Progress: a.Progress}
 	if a.CompletedAt != nil {
 		t := rfc3339(*a.CompletedAt)
 		out.CompletedAt = &t
@@ -312,6 +317,30 @@ func actionJSON(l i18n.Locale, a services.Action) apiAction {
 		out.Error = &e
 	}
 	return out
+}
+
+// apiRunAction is the body of POST /api/v1/vms/{uuid}/actions: seed 003's
+// typed action and the fields its type takes.
+type apiRunAction struct {
+	Type     string         `json:"type"`
+	Name     string         `json:"name"`
+	Resource string         `json:"resource"`
+	Size     *float64       `json:"size"`
+	Data     *apiResizeData `json:"data"`
+}
+
+// apiResizeData is seed 003's resize of several resources at once: vCPUs, GB.
+type apiResizeData struct {
+	CPU  float64 `json:"cpu"`
+	RAM  float64 `json:"ram"`
+	Disk float64 `json:"disk"`
+}
+
+// apiRunActionBody answers a typed action; password only for password_reset,
+// the one time the new root password is shown.
+type apiRunActionBody struct {
+	Action   apiAction `json:"action"`
+	Password string    `json:"password,omitempty"`
 }
 
 // apiBootBody answers a boot change; rescue_password only when entering rescue.

@@ -43,14 +43,15 @@ var apiBodies = []func() any{
 	func() any { return &apiCreateVM{} }, func() any { return &apiHostname{} },
 	func() any { return &apiPassword{} }, func() any { return &apiResize{} }, func() any { return &apiCreateSnapshot{} },
 	func() any { return &apiRebuild{} }, func() any { return &apiCreateSSHKey{} }, func() any { return &apiUpdateVM{} },
-	func() any { return &apiRestoreBackup{} },
+	func() any { return &apiRestoreBackup{} }, func() any { return &apiRunAction{} },
 }
 
 // FuzzDecodeAPIBodies: every API body, as FuzzDecodeCreateVM: decoded, or 400,
 // 413, or a 422 naming a field.
 func FuzzDecodeAPIBodies(f *testing.F) {
 	for i, s := range []string{`{"display_name":"x"}`, `{"hostname":"web-1"}`, `{"password":1}`, `{"plan_slug":"pro","x":1}`,
-		`{"name":"snap-1"}`, `{"os_template_slug":null}`, `{"name":"k","public_key":"ssh-ed25519 AAAA"}`, `{"name":[]}`} {
+		`{"name":"snap-1"}`, `{"os_template_slug":null}`, `{"name":"k","public_key":"ssh-ed25519 AAAA"}`, `{"name":[]}`,
+		`{"type":"resize","data":{"gpu":1}}`} {
 		f.Add(uint8(i), []byte(s))
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {

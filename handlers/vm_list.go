@@ -39,6 +39,18 @@ func parseListQuery(q url.Values) (services.ListInput, error) {
 	if len(in.Q) > 200 {
 		fields["q"] = "form.too_long"
 	}
+	// Seed 004's location is the region by another name; both may be sent
+	// only when they agree.
+	in.Region = strings.TrimSpace(q.Get("region"))
+	if loc := strings.TrimSpace(q.Get("location")); loc != "" {
+		if in.Region != "" && in.Region != loc {
+			fields["location"] = "api.location_region_differ"
+		}
+		in.Region = loc
+	}
+	if len(in.Region) > 100 {
+		fields["region"] = "form.too_long"
+	}
 	if len(fields) > 0 {
 		return in, services.Invalid(fields)
 	}
@@ -110,7 +122,7 @@ func (h *Handlers) recentlyDeleted(c echo.Context, p services.Principal) ([]view
 
 // listParams are what a list's answer is drawn from, for its key and tag.
 func listParams(in services.ListInput) []string {
-	return []string{in.Q, in.Status, strconv.Itoa(in.Limit), strconv.Itoa(in.Offset)}
+	return []string{in.Q, in.Status, in.Region, strconv.Itoa(in.Limit), strconv.Itoa(in.Offset)}
 }
 
 // listFilters are a list's filters as query parameters, for its page links.
@@ -121,6 +133,9 @@ func listFilters(in services.ListInput) url.Values {
 	}
 	if in.Status != "" {
 		f.Set("status", in.Status)
+	}
+	if in.Region != "" {
+		f.Set("region", in.Region)
 	}
 	return f
 }

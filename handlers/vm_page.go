@@ -218,7 +218,7 @@ func (h *Handlers) manageView(c echo.Context, p services.Principal, vm services.
 		return nil
 	}
 	for _, s := range snaps {
-		v.Manage.Snapshots = append(v.Manage.Snapshots, views.SnapshotRow{Name: s.Name, CreatedAt: s.CreatedAt, Current: s.Current})
+		v.Manage.Snapshots = append(v.Manage.Snapshots, views.SnapshotRow{Name: s.Name, DisplayName: s.DisplayName, CreatedAt: s.CreatedAt, Current: s.Current})
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func (h *Handlers) VMSnapshots(c echo.Context) error {
 	}
 	body := apiSnapshotList{Snapshots: make([]apiSnapshot, 0, len(snaps))}
 	for _, s := range snaps {
-		body.Snapshots = append(body.Snapshots, apiSnapshot{Name: s.Name, CreatedAt: rfc3339(s.CreatedAt), Current: s.Current})
+		body.Snapshots = append(body.Snapshots, apiSnapshot{Name: s.Name, DisplayName: s.DisplayName, CreatedAt: rfc3339(s.CreatedAt), Current: s.Current})
 	}
 	return c.JSON(http.StatusOK, body)
 }

@@ -333,7 +333,7 @@ func TestAVMWithSnapshotsMovesColdAndTakesThemAlong(t *testing.T) {
 	r.runningGuest(t, r.a, spec)
 	mustDo(t, r.a.PowerOff(ctx, vm))
 	r.ev.waitFor(t, vm, vmstatus.Stopped)
-	mustDo(t, r.a.CreateSnapshot(ctx, vm, "clean"))
+	mustDo(t, r.a.CreateSnapshot(ctx, vm, "clean", ""))
 	mustDo(t, r.a.Start(ctx, vm))
 	r.ev.waitFor(t, vm, vmstatus.Running)
 	diskIO(t, r.a, vm, marker)

@@ -115,7 +115,7 @@ func TestGuestFromTheTinyTemplateRunsOnQEMU(t *testing.T) {
 
 	mustDo(t, n.PowerOff(ctx, vm))
 	ev.waitFor(t, vm, vmstatus.Stopped)
-	mustDo(t, n.CreateSnapshot(ctx, vm, "clean"))
+	mustDo(t, n.CreateSnapshot(ctx, vm, "clean", ""))
 	mustDo(t, n.Start(ctx, vm))
 	ev.waitFor(t, vm, vmstatus.Running)
 	mustDo(t, n.RevertSnapshot(ctx, vm, "clean"))

@@ -15,17 +15,20 @@ import (
 
 // Snapshot is one saved point of a domain.
 type Snapshot struct {
-	Name      string
-	CreatedAt time.Time
+	Name string
+	// Description is what the customer called it (the panel's display name);
+	// "" for a snapshot taken before names were free.
+	Description string
+	CreatedAt   time.Time
 	// State is the domain's state when the snapshot was taken.
 	State   vmstatus.Status
 	Current bool
 }
 
-// CreateSnapshot saves the domain's disk (and memory, when it runs) under name.
-// ErrConflict when the name is taken.
-func (n *Node) CreateSnapshot(ctx context.Context, id, name string) error {
-	doc, err := (&libvirtxml.DomainSnapshot{Name: name}).Marshal()
+// CreateSnapshot saves the domain's disk (and memory, when it runs) under name,
+// with description beside it. ErrConflict when the name is taken.
+func (n *Node) CreateSnapshot(ctx context.Context, id, name, description string) error {
+	doc, err := (&libvirtxml.DomainSnapshot{Name: name, Description: description}).Marshal()
 	if err != nil {
 		return err
 	}
@@ -65,10 +68,11 @@ func (n *Node) ListSnapshots(ctx context.Context, id string) ([]Snapshot, error)
 				return err
 			}
 			out = append(out, Snapshot{
-				Name:      s.Name,
-				CreatedAt: unixTime(d.CreationTime),
-				State:     snapshotState(d.State),
-				Current:   s.Name == current,
+				Name:        s.Name,
+				Description: d.Description,
+				CreatedAt:   unixTime(d.CreationTime),
+				State:       snapshotState(d.State),
+				Current:     s.Name == current,
 			})
 		}
 		return nil

@@ -104,8 +104,8 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 	mustDo(t, n.Start(ctx, vm))
 	ev.waitFor(t, vm, vmstatus.Running)
 
-	mustDo(t, n.CreateSnapshot(ctx, vm, "before"))
-	if err := n.CreateSnapshot(ctx, vm, "before"); !errors.Is(err, ErrConflict) {
+	mustDo(t, n.CreateSnapshot(ctx, vm, "before", ""))
+	if err := n.CreateSnapshot(ctx, vm, "before", ""); !errors.Is(err, ErrConflict) {
 		t.Fatalf("second snapshot with the same name: %v, want ErrConflict", err)
 	}
 	mustDo(t, n.PowerOff(ctx, vm))
@@ -120,7 +120,7 @@ func TestManyDomainsLiveTheirWholeLifeOnTheTestDriver(t *testing.T) {
 		t.Fatalf("after revert to a running snapshot the VM is %q", st)
 	}
 	mustDo(t, n.DeleteSnapshot(ctx, vm, "before"))
-	mustDo(t, n.CreateSnapshot(ctx, vm, "kept"))
+	mustDo(t, n.CreateSnapshot(ctx, vm, "kept", ""))
 	mustDo(t, n.Rebuild(ctx, testSpec(vm)))
 	if snaps, _ := n.ListSnapshots(ctx, vm); len(snaps) != 0 {
 		t.Fatalf("snapshots survived a rebuild: %+v", snaps)

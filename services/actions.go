@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"abrak/store"
 )
@@ -47,4 +48,36 @@ func (s *VMs) Action(ctx context.Context, p Principal, id int64) (Action, error)
 		return Action{}, Internal(err)
 	}
 	return actionOf(a), nil
+}
+
+// ActionListInput filters the principal's actions across their VMs.
+type ActionListInput struct {
+	Status, Type  string
+	Limit, Offset int
+}
+
+// ListActions is one page of the principal's actions across their VMs,
+// newest first. Type is an operation's name; seed 003's name for a power
+// operation (power_off, power_on, power_cycle) finds it too.
+func (s *VMs) ListActions(ctx context.Context, p Principal, in ActionListInput) ([]Action, int, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, 0, err
+	}
+	switch in.Status {
+	case "", store.ActionInProgress, store.ActionCompleted, store.ActionErrored:
+	default:
+		return nil, 0, Invalid(map[string]string{"status": "api.action_status_invalid"})
+	}
+	if err := checkPage(in.Limit, in.Offset); err != nil {
+		return nil, 0, err
+	}
+	typ := strings.TrimSpace(in.Type)
+	if a, ok := powerTypes[typ]; ok {
+		typ = string(a)
+	}
+	acts, total, err := s.db.ActionsForUser(ctx, store.ActionFilter{UserID: p.UserID, Status: in.Status, Type: typ, Limit: in.Limit, Offset: in.Offset})
+	if err != nil {
+		return nil, 0, Internal(err)
+	}
+	return convert(acts, actionOf), total, nil
 }

@@ -131,6 +131,7 @@ func (f *netForms) prefixLen(network string) int {
 type Action struct {
 	ID          int64
 	VMUUID      string
+	Region      string
 	Type        string
 	Status      string // in-progress, completed, errored
 	Error       string // a message key (ActionErrorKey), or ""
@@ -144,7 +145,7 @@ type Action struct {
 func (a Action) InProgress() bool { return a.Status == store.ActionInProgress }
 
 func actionOf(a store.Action) Action {
-	out := Action{ID: a.ID, VMUUID: a.VMUUID, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress}
+	out := Action{ID: a.ID, VMUUID: a.VMUUID, Region: a.Region, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress}
 	if a.Error != "" {
 		out.Error = ActionErrorKey(a.Error)
 	}

@@ -97,7 +97,7 @@ func (s *VMs) SetBoot(ctx context.Context, p Principal, uuid string, in BootInpu
 	case BootCDROM:
 		spec.Boot.ISO, bootISO = target, iso
 	case BootRescue:
-		out.RescuePassword = rescuePassword()
+		out.RescuePassword = generatedPassword()
 		rescueCrypt = hypervisor.CryptPassword(out.RescuePassword)
 		spec.Boot.Rescue = target
 		spec.Hostname, spec.RootPasswordCrypt, spec.UserData = rescueHostname, rescueCrypt, ""
@@ -118,8 +118,8 @@ func (s *VMs) SetBoot(ctx context.Context, p Principal, uuid string, in BootInpu
 	return out, err
 }
 
-// rescuePassword is 16 characters from an alphabet without look-alikes.
-func rescuePassword() string {
+// generatedPassword is 16 characters from an alphabet without look-alikes.
+func generatedPassword() string {
 	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 	b := make([]byte, 16)
 	rand.Read(b)

@@ -89,7 +89,7 @@ func (s *VMs) asyncAction(ctx context.Context, p Principal, vm store.VM, typ str
 	if err != nil {
 		return Action{}, Internal(err)
 	}
-	a.VMUUID = vm.UUID
+	a.VMUUID, a.Region = vm.UUID, vm.Region
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()

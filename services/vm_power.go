@@ -7,17 +7,19 @@ import (
 	"abrak/vmstatus"
 )
 
-// Power runs start, shutdown, reboot or kill. It is idempotent: asking for the
+// Power runs start, shutdown, reboot, reset or kill. It is idempotent: asking for the
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
 func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
-	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
-	if err != nil {
-		return Action{}, err
-	}
+	// An action that does not exist is 404 before anything about the VM is
+	// looked at (seed 000): its lock or its suspension do not change that.
 	action, ok := vmstatus.ParseAction(name)
 	if !ok {
 		return Action{}, NotFound()
+	}
+	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return Action{}, err
 	}
 	target := action.Target()
 	switch {
@@ -25,7 +27,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		return Action{}, Conflict("vm.still_creating")
 	case vm.Status == vmstatus.Failed:
 		return Action{}, Conflict("vm.failed")
-	case vm.Status == target && action != vmstatus.Reboot:
+	case vm.Status == target && action != vmstatus.Reboot && action != vmstatus.Reset:
 		sa, err := s.db.CompletedAction(ctx, p.UserID, vm.ID, name)
 		if err != nil {
 			return Action{}, Internal(err)
@@ -33,7 +35,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		a := actionOf(sa)
 		return a, nil
 	case !vm.Status.Allows(action):
-		return Action{}, Conflict("vm.not_running")
+		return Action{}, powerRefused(vm.Status)
 	}
 	if action == vmstatus.Start {
 		// Nothing starts that the wallet cannot pay the next hour of.
@@ -61,6 +63,8 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
 		case action == vmstatus.Reboot:
 			err = node.Reboot(ctx, vm.UUID)
+		case action == vmstatus.Reset:
+			err = node.Reset(ctx, vm.UUID)
 		case action == vmstatus.Kill:
 			err = node.PowerOff(ctx, vm.UUID)
 		}
@@ -72,4 +76,19 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		}
 		return err
 	})
+}
+
+// powerRefused says why a power action cannot change a VM in status st: the
+// status, and what would (seed 000: a 409 that names the status).
+func powerRefused(st vmstatus.Status) error {
+	key, ok := map[vmstatus.Status]string{
+		vmstatus.Stopped:   "vm.power_refused_stopped",
+		vmstatus.Paused:    "vm.power_refused_paused",
+		vmstatus.Suspended: "vm.power_refused_suspended",
+		vmstatus.Crashed:   "vm.power_refused_crashed",
+	}[st]
+	if !ok {
+		key = "vm.not_running"
+	}
+	return Conflict(key)
 }

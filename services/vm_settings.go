@@ -11,20 +11,27 @@ import (
 
 // Rename changes the display name (a database-only change, recorded as a completed action).
 func (s *VMs) Rename(ctx context.Context, p Principal, uuid, name string) (VM, error) {
+	vm, _, err := s.rename(ctx, p, uuid, name)
+	return vm, err
+}
+
+// rename is Rename, with the action it recorded.
+func (s *VMs) rename(ctx context.Context, p Principal, uuid, name string) (VM, Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return VM{}, err
+		return VM{}, Action{}, err
 	}
 	name = strings.TrimSpace(name)
 	if k := validDisplayName(name); k != "" {
-		return VM{}, Invalid(map[string]string{"display_name": k})
+		return VM{}, Action{}, Invalid(map[string]string{"display_name": k})
 	}
 	if err := s.db.RenameVM(ctx, vm.ID, name); err != nil {
-		return VM{}, Internal(err)
+		return VM{}, Action{}, Internal(err)
 	}
-	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "rename")
+	sa, _ := s.db.CompletedAction(ctx, p.UserID, vm.ID, "rename")
 	s.audit.Record(ctx, p, "vm.rename", SeverityInfo, "vm", vm.UUID, name)
-	return s.reload(ctx, vm.ID)
+	out, err := s.reload(ctx, vm.ID)
+	return out, actionOf(sa), err
 }
 
 // SetHostname records a new RFC 1123 hostname and rewrites the VM's seed, so
@@ -54,35 +61,55 @@ func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname strin
 // The password is never stored, logged or echoed; only its crypt hash is kept
 // for future rebuilds.
 func (s *VMs) SetPassword(ctx context.Context, p Principal, uuid, password string) error {
+	_, err := s.setRootPassword(ctx, p, uuid, password, "password")
+	return err
+}
+
+// ResetPassword sets a new random root password through the guest agent and
+// returns it: the only time it is shown. The panel keeps only its crypt (for
+// the seed of the next boot), as for a password the customer chose.
+func (s *VMs) ResetPassword(ctx context.Context, p Principal, uuid string) (Action, string, error) {
+	password := generatedPassword()
+	a, err := s.setRootPassword(ctx, p, uuid, password, "password_reset")
+	if err != nil {
+		return Action{}, "", err
+	}
+	return a, password, nil
+}
+
+// setRootPassword is the one way a root password reaches a running guest;
+// name is the operation's name, for its action and its audit (vm.<name>,
+// security severity).
+func (s *VMs) setRootPassword(ctx context.Context, p Principal, uuid, password, name string) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return err
+		return Action{}, err
 	}
 	if k := passwordProblem(password, ""); k != "" {
-		return Invalid(map[string]string{"password": k})
+		return Action{}, Invalid(map[string]string{"password": k})
 	}
 	if vm.Status != vmstatus.Running {
-		return Conflict("vm.not_running")
+		return Action{}, Conflict("vm.not_running")
 	}
 	node, err := s.nodeOf(vm)
 	if err != nil {
-		return err
+		return Action{}, err
 	}
-	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, "password")
+	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, name)
 	err = node.SetPassword(ctx, vm.UUID, "root", password)
 	if err != nil {
-		s.log.Warn("vm action failed", "vm", vm.UUID, "action", "password", "action_id", act.ID, "err", err)
+		s.log.Warn("vm action failed", "vm", vm.UUID, "action", name, "action_id", act.ID, "err", err)
 		_, _ = s.db.EndAction(ctx, act.ID, actionError(err))
 		if errors.Is(err, hypervisor.ErrUnavailable) {
-			return Unavailable("vm.agent_unavailable", err)
+			return Action{}, Unavailable("vm.agent_unavailable", err)
 		}
-		return Conflict("vm.agent_unavailable")
+		return Action{}, Conflict("vm.agent_unavailable")
 	}
 	_ = s.db.SetVMRootCrypt(ctx, vm.ID, hypervisor.CryptPassword(password))
 	s.refreshSeed(ctx, vm.ID)
-	_, _ = s.db.EndAction(ctx, act.ID, "")
-	s.audit.Record(ctx, p, "vm.password", SeveritySecurity, "vm", vm.UUID, "")
-	return nil
+	done, _ := s.db.EndAction(ctx, act.ID, "")
+	s.audit.Record(ctx, p, "vm."+name, SeveritySecurity, "vm", vm.UUID, "")
+	return actionOf(done), nil
 }
 
 // refreshSeed rewrites a placed VM's cloud-init seed from its record, so that a

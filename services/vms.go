@@ -219,8 +219,10 @@ func checkPage(limit, offset int) error {
 
 // ListInput filters a list of VMs.
 type ListInput struct {
-	Status        string
-	Q             string
+	Status string
+	Q      string
+	// Region is a region's slug (seed 004's location).
+	Region        string
 	Limit, Offset int
 }
 
@@ -235,7 +237,8 @@ func (s *VMs) List(ctx context.Context, p Principal, in ListInput) ([]VM, int, e
 	if err := checkPage(in.Limit, in.Offset); err != nil {
 		return nil, 0, err
 	}
-	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: vmstatus.Status(in.Status), Q: in.Q, Limit: in.Limit, Offset: in.Offset})
+	vms, total, err := s.db.ListVMs(ctx, store.VMFilter{UserID: p.UserID, Status: vmstatus.Status(in.Status), Q: in.Q, Region: in.Region,
+		Limit: in.Limit, Offset: in.Offset})
 	if err != nil {
 		return nil, 0, Internal(err)
 	}

@@ -23,10 +23,12 @@ const (
 
 // Action is the record of one operation on a VM.
 type Action struct {
-	ID          int64
-	UserID      int64
-	VMID        int64
-	VMUUID      string
+	ID     int64
+	UserID int64
+	VMID   int64
+	VMUUID string
+	// Region is the VM's region (seed 003's action names where it happened).
+	Region      string
 	Type        string
 	Status      string
 	Error       string
@@ -94,13 +96,13 @@ func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string)
 	return err
 }
 
-const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	var started int64
 	var completed sql.NullInt64
-	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
@@ -165,4 +167,44 @@ func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
 // VMsWithOpenActions returns the ids of a user's VMs that have an action in progress.
 func (db *DB) VMsWithOpenActions(ctx context.Context, userID int64) (map[int64]bool, error) {
 	return db.readIDSet(ctx, `SELECT DISTINCT vm_id FROM actions WHERE user_id = ? AND status = ? AND vm_id IS NOT NULL`, userID, ActionInProgress)
+}
+
+// ActionFilter narrows a customer's actions: by status and by type ("" is any).
+type ActionFilter struct {
+	UserID        int64
+	Status, Type  string
+	Limit, Offset int
+}
+
+// ActionsForUser lists a customer's actions across their VMs, newest first, and the total.
+func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int, error) {
+	where := `a.user_id = ?`
+	args := []any{f.UserID}
+	if f.Status != "" {
+		where += ` AND a.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Type != "" {
+		where += ` AND a.type = ?`
+		args = append(args, f.Type)
+	}
+	var total int
+	if err := db.readRow(ctx, `SELECT count(*) FROM actions a WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE `+where+` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
+		append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Action{}
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, a)
+	}
+	return out, total, rows.Err()
 }

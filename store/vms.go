@@ -143,6 +143,7 @@ type VMFilter struct {
 	UserID        int64
 	Status        vmstatus.Status
 	Q             string
+	Region        string
 	Limit, Offset int
 }
 
@@ -165,6 +166,10 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 		where += ` AND (v.uuid LIKE ? ESCAPE '\' OR coalesce(v.public_ip, '') LIKE ? ESCAPE '\' OR coalesce(v.public_ipv6, '') LIKE ? ESCAPE '\'
 			OR lower(v.display_name) LIKE ? ESCAPE '\')`
 		args = append(args, like, like, like, like)
+	}
+	if f.Region != "" {
+		where += ` AND v.region = ?`
+		args = append(args, f.Region)
 	}
 	cat, err := db.listCatalog(ctx)
 	if err != nil {
@@ -192,7 +197,7 @@ func (db *DB) ListVMs(ctx context.Context, f VMFilter) ([]VM, int, error) {
 	//
 	// The total of the unfiltered list comes with the page, from vm_totals;
 	// a filtered one is counted below when the page does not tell it.
-	unfiltered := f.Status == "" && f.Q == ""
+	unfiltered := f.Status == "" && f.Q == "" && f.Region == ""
 	kept, pageArgs := `NULL`, append(slices.Clip(args), f.Limit, f.Offset)
 	if unfiltered {
 		kept, pageArgs = `(SELECT live FROM vm_totals WHERE user_id = ?)`, append([]any{f.UserID}, pageArgs...)

@@ -40,7 +40,9 @@ func (a *App) MintToken(t testing.TB, email string, scopes ...string) (string, s
 }
 
 // APICall sends one API request without cookies: token "" sends no
-// Authorization header; pairs are extra header name, value pairs.
+// Authorization header; pairs are extra header name, value pairs. The
+// request and its answer are checked against the OpenAPI document
+// (checkAPIExchange, openapi.go).
 func (a *App) APICall(t testing.TB, method, path, token, body string, pairs ...string) Response {
 	t.Helper()
 	var rd io.Reader
@@ -69,6 +71,7 @@ func (a *App) APICall(t testing.TB, method, path, token, body string, pairs ...s
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.checkAPIExchange(t, req, body, res.StatusCode, res.Header, b)
 	return Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 

@@ -7,11 +7,14 @@ const (
 	Start    Action = "start"
 	Shutdown Action = "shutdown"
 	Reboot   Action = "reboot"
-	Kill     Action = "kill"
+	// Reset is the reset button: the guest restarts at once, without asking it
+	// (seed 003's power_cycle).
+	Reset Action = "reset"
+	Kill  Action = "kill"
 )
 
 // PowerActions are the contract's power actions, in the order pages show them.
-var PowerActions = []Action{Start, Shutdown, Reboot, Kill}
+var PowerActions = []Action{Start, Shutdown, Reboot, Reset, Kill}
 
 // ParseAction returns the power action named a, or false.
 func ParseAction(a string) (Action, bool) {
@@ -35,7 +38,7 @@ func (a Action) Target() Status {
 // allowed is, per status, the power actions that change something. Start on a
 // paused or suspended VM resumes it; on a crashed one it boots the disk afresh.
 var allowed = map[Status][]Action{
-	Running:   {Shutdown, Reboot, Kill},
+	Running:   {Shutdown, Reboot, Reset, Kill},
 	Stopped:   {Start},
 	Paused:    {Start, Kill},
 	Suspended: {Start, Kill},

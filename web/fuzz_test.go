@@ -38,7 +38,8 @@ var (
 		"/vms/{vm}/backups", "/vms/{vm}/backups/enabled", "/vms/{vm}/backups/1/restore", "/vms/{vm}/backups/1/delete"}
 	fuzzAPI = []struct{ method, path string }{{"POST", "/vms"}, {"PATCH", "/vms/{vm}"}, {"POST", "/vms/{vm}/power/kill"},
 		{"POST", "/vms/{vm}/security/password"}, {"POST", "/vms/{vm}/security/hostname"}, {"POST", "/vms/{vm}/resize"},
-		{"POST", "/vms/{vm}/snapshots"}, {"POST", "/vms/{vm}/rebuild"}, {"POST", "/ssh-keys"}, {"POST", "/vms/{vm}/backups/1/restore"}}
+		{"POST", "/vms/{vm}/snapshots"}, {"POST", "/vms/{vm}/rebuild"}, {"POST", "/ssh-keys"}, {"POST", "/vms/{vm}/backups/1/restore"},
+		{"POST", "/vms/{vm}/actions"}}
 )
 
 // FuzzForms: any body posted to any form, with a valid CSRF token, is answered
@@ -65,7 +66,7 @@ func FuzzForms(f *testing.F) {
 func FuzzAPIBodies(f *testing.F) {
 	for i, s := range []string{`{"plan_slug":"starter","os_template_slug":"debian-12","auth_mode":"password","custom_password":"StrongPass123!"}`,
 		`{"display_name":"\u202e"}`, `{}`, `{"password":"short"}`, `{"hostname":"-"}`, `{"plan_slug":["x"]}`, `{"name":"a b"}`, `{"os_template_slug":1}`,
-		`{"name":"k","public_key":"x"}`, `nul`} {
+		`{"name":"k","public_key":"x"}`, `nul`, `{"type":"snapshot","name":"New Snapshot"}`, `{"type":"resize","data":{"cpu":-1}}`} {
 		f.Add(uint8(i), s)
 	}
 	w := newFuzzWorld(f)

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"abrak/handlers"
 )
@@ -11,6 +14,13 @@ import (
 // each other. It returns the group, which the operator's door (routes_admin.go)
 // shares: the same tokens and budgets.
 func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
+	// A trailing slash on an API path is the same path: scripts written for
+	// other providers send one. Before routing (a route is found by its path),
+	// and only under /api/: the pages keep their one address each.
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		Skipper: func(c echo.Context) bool { return !strings.HasPrefix(c.Request().URL.Path, "/api/") },
+	}))
+
 	// The OpenAPI document is public: outside any session or token middleware.
 	e.GET("/api/v1/openapi.json", h.OpenAPI)
 
@@ -45,6 +55,8 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 
 	// Actions: what an operation started, and how it ended.
 	api.GET("/vms/:uuid/actions", h.VMActions)
+	api.POST("/vms/:uuid/actions", h.RunVMAction)
+	api.GET("/actions", h.ListActions)
 	api.GET("/actions/:id", h.GetAction)
 
 	// The catalog VMs are ordered from.

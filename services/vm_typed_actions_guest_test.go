@@ -1,0 +1,118 @@
+package services_test
+
+import (
+	"bytes"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/vmstatus"
+)
+
+// Seed 003's power_cycle and password_reset on a real guest: the reset
+// restarts the guest's kernel (a new boot id, an uptime from zero) without
+// asking it, and the password password_reset shows once lets root in over
+// SSH while the old one no longer does.
+func TestPowerCycleAndPasswordResetOnARealGuest(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "qemu")
+	e.node.Bridge, e.node.VNCSocketDir = e.daemon.Bridge, e.daemon.VNCDir
+	var err error
+	e.node, err = e.db.UpsertNode(e.ctx, e.node)
+	must(t, err)
+	if out, err := exec.Command("ip", "netns", "exec", e.daemon.Netns, "ip", "addr", "replace", vmtGateway+"/24", "dev", e.daemon.Bridge).CombinedOutput(); err != nil {
+		t.Fatalf("the region's gateway on the bridge: %v: %s", err, out)
+	}
+	owner := e.customer("cycle@example.com", 100*vmtPrice)
+	p := e.openReady(true)
+	vm := e.runningVM(p, owner, "cycle")
+	guest := loginShell{netns: e.daemon.Netns, addr: vm.PublicIP, password: vmtPassword}
+	guest.wait(t)
+
+	bootID := func() (string, float64) {
+		out, err := guest.ssh("cat /proc/sys/kernel/random/boot_id; cut -d' ' -f1 /proc/uptime")
+		must(t, err)
+		f := strings.Fields(out)
+		if len(f) != 2 {
+			t.Fatalf("boot id and uptime: %q", out)
+		}
+		up, err := strconv.ParseFloat(f[1], 64)
+		must(t, err)
+		return f[0], up
+	}
+	before, _ := bootID()
+	asked := time.Now()
+	done, err := p.RunAction(e.ctx, owner, vm.UUID, services.ActionRequest{Type: "power_cycle"})
+	must(t, err)
+	if done.Action.Type != "reset" || done.Action.Region != vmtRegion || done.Action.VMUUID != vm.UUID {
+		t.Fatalf("power_cycle's action %+v", done.Action)
+	}
+	if a := waitAction(t, p, owner, done.Action.ID); a.Status != store.ActionCompleted {
+		t.Fatalf("the reset ended %+v", a)
+	}
+	guest.wait(t)
+	after, uptime := bootID()
+	if after == before {
+		t.Fatalf("the guest kept boot id %s through power_cycle", before)
+	}
+	if since := time.Since(asked).Seconds(); uptime > since {
+		t.Errorf("uptime %.1f s after a reset %.1f s ago", uptime, since)
+	}
+	if st := e.vm(vm.UUID).Status; st != vmstatus.Running {
+		t.Errorf("status %q after the reset", st)
+	}
+	t.Logf("power_cycle: root back in over SSH %.1f s after asking, the guest's uptime %.1f s", time.Since(asked).Seconds(), uptime)
+
+	// The agent answers once the guest is up again: the reset is then tried as a script would, at once.
+	var reset services.ActionDone
+	eventually(t, 2*time.Minute, "password_reset through the guest agent", func() (bool, string) {
+		reset, err = p.RunAction(e.ctx, owner, vm.UUID, services.ActionRequest{Type: "password_reset"})
+		if err != nil {
+			time.Sleep(time.Second)
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	if reset.Password == "" || reset.Action.Type != "password_reset" || reset.Action.Status != store.ActionCompleted {
+		t.Fatalf("password_reset answered %+v", reset)
+	}
+	fresh := loginShell{netns: e.daemon.Netns, addr: vm.PublicIP, password: reset.Password}
+	if out, err := fresh.ssh("echo in"); err != nil || strings.TrimSpace(out) != "in" {
+		t.Fatalf("the new password does not let root in: %q %v", out, err)
+	}
+	if _, err := guest.ssh("true"); err == nil {
+		t.Error("the old password still lets root in")
+	}
+}
+
+// loginShell is guestShell with the password to log in with.
+type loginShell struct{ netns, addr, password string }
+
+func (g loginShell) ssh(command string) (string, error) {
+	cmd := exec.Command("ip", "netns", "exec", g.netns, "sshpass", "-p", g.password, "ssh", "-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", "-o", "PubkeyAuthentication=no",
+		"root@"+g.addr, command)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("ssh %q: %v: %s", command, err, strings.TrimSpace(errb.String()))
+	}
+	return out.String(), nil
+}
+
+// wait waits until the guest lets root in; the bound only catches a guest that never boots.
+func (g loginShell) wait(t testing.TB) {
+	t.Helper()
+	eventually(t, 3*time.Minute, "an SSH login to the guest", func() (bool, string) {
+		if _, err := g.ssh("true"); err != nil {
+			time.Sleep(time.Second)
+			return false, err.Error()
+		}
+		return true, ""
+	})
+}
