@@ -171,6 +171,14 @@ func (s *Workers) CheckAlerts(ctx context.Context, now time.Time) {
 			continue
 		}
 		if changed {
+			a.Firing = holds
+			typ := EventAlertResolved
+			if holds {
+				typ, a.FiredAt = EventAlertFired, now
+			} else {
+				a.ResolvedAt = now
+			}
+			s.hooks.emit(ctx, a.UserID, a.VMID, typ, alertEventData(a))
 			s.alertLetter(ctx, a, holds)
 		}
 	}
