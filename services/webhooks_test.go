@@ -448,3 +448,12 @@ func TestWebhookTestEventAndRedelivery(t *testing.T) {
 	}
 	_ = strconv.Itoa
 }
+
+// The signature docs/webhooks.md's shell snippet (openssl) computes for the
+// same secret, id, timestamp and body.
+func TestSignIsWhatTheDocsOpensslSnippetComputes(t *testing.T) {
+	got := Sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "evt_1", "1796609400", []byte(`{"a":1}`))
+	if want := "v1,+5+T1vCoYMBr8GW/xcKpirybhkEcSfMPOSxPE9+FzKY="; got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
