@@ -33,6 +33,10 @@ const (
 	passLimit = 1000
 	// parallelChains is how many chains (an endpoint's VM) are delivered at once.
 	parallelChains = 8
+	// keepDeliveries is how long a finished delivery stays listed; pruned
+	// at most once an hour (the DELETE reads the whole table).
+	keepDeliveries = 30 * 24 * time.Hour
+	pruneEvery     = time.Hour
 )
 
 func jsonBody(v any) ([]byte, error) { return json.Marshal(v) }
@@ -94,7 +98,26 @@ func (s *Webhooks) DeliverDue(ctx context.Context) int {
 	}
 	wg.Wait()
 	s.disableFailing(ctx)
+	s.prune(ctx)
 	return len(due)
+}
+
+// prune deletes the deliveries finished a month ago, at most once an hour:
+// the queue does not grow without bound.
+func (s *Webhooks) prune(ctx context.Context) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	due := now.Sub(s.pruned) >= pruneEvery
+	if due {
+		s.pruned = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if _, err := s.db.PruneWebhookDeliveries(ctx, now.Add(-keepDeliveries)); err != nil {
+		s.log.Error("pruning webhook deliveries", "err", err)
+	}
 }
 
 // deliver tries one delivery and records it; true when it is done with

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"abrak/store"
@@ -55,6 +56,9 @@ type Webhooks struct {
 	cfg    WebhookConfig
 	client *http.Client
 	wake   chan struct{}
+
+	mu     sync.Mutex
+	pruned time.Time // the last prune of finished deliveries
 }
 
 // NewWebhooks builds the service; its worker is RunWebhooks.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"abrak/mail"
 	"abrak/store"
 )
 
@@ -457,5 +458,63 @@ func TestSignIsWhatTheDocsOpensslSnippetComputes(t *testing.T) {
 	got := Sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "evt_1", "1796609400", []byte(`{"a":1}`))
 	if want := "v1,+5+T1vCoYMBr8GW/xcKpirybhkEcSfMPOSxPE9+FzKY="; got != want {
 		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
+
+// An endpoint turned off after three days of failures tells its account in
+// a letter; a month on, its finished deliveries are pruned.
+func TestWebhookTurnedOffWithALetterAndOldDeliveriesPruned(t *testing.T) {
+	w := newHookWorld(t, true)
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	mailer := NewMailer(w.db, MailConfig{Server: mail.Server{Addr: "127.0.0.1:1"}, BaseURL: "https://panel.example"},
+		func(l mail.Letter) mail.Message { return mail.Message{Subject: l.Kind + " " + strings.Join(l.Args, " "), Text: l.Link} }, log)
+	w.hooks = NewWebhooks(w.db, NewAudit(w.db, log), mailer, log, w.cfg)
+	r := newReceiver(t)
+	r.answer = func(int, receivedEvent) int { return http.StatusInternalServerError }
+	hook := w.register(t, r.srv.URL)
+	r.secret = hook.Secret
+	start := w.now
+	w.emit.emit(ctx, w.p.UserID, 0, EventWalletLow, map[string]any{})
+	for w.now.Sub(start) < 80*time.Hour {
+		w.hooks.DeliverDue(ctx)
+		w.now = w.now.Add(30 * time.Minute)
+	}
+	w.hooks.DeliverDue(ctx)
+	letters, err := w.db.MailTo(ctx, "ana@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(letters) != 1 || letters[0].Kind != "webhook_disabled" || !strings.Contains(letters[0].Subject, r.srv.URL) ||
+		letters[0].Text != "https://panel.example/webhooks" {
+		t.Fatalf("letters after the endpoint was turned off: %+v", letters)
+	}
+	ds := w.deliveries(t, hook.ID)
+	if len(ds) != 1 || ds[0].Status != store.DeliveryFailed || ds[0].Attempts < 10 {
+		t.Fatalf("the delivery before the endpoint was turned off: %+v", ds)
+	}
+	before := len(ds)
+	w.now = w.now.Add(31 * 24 * time.Hour)
+	w.hooks.DeliverDue(ctx)
+	if after := len(w.deliveries(t, hook.ID)); before == 0 || after != 0 {
+		t.Fatalf("deliveries a month after they were given up: %d, before %d", after, before)
+	}
+}
+
+// A top-up credited to the wallet is a wallet.topped_up event.
+func TestTopUpIsAWebhookEvent(t *testing.T) {
+	w := newHookWorld(t, true)
+	ctx := context.Background()
+	hook := w.register(t, "http://127.0.0.1:1/hook", EventWalletToppedUp)
+	if _, err := NewWallet(w.db, NewAudit(w.db, slog.New(slog.NewTextHandler(io.Discard, nil)))).TopUp(ctx, w.p.UserID, 50_000, "bank-7"); err != nil {
+		t.Fatal(err)
+	}
+	ds := w.deliveries(t, hook.ID)
+	if len(ds) != 1 || ds[0].Type != EventWalletToppedUp {
+		t.Fatalf("deliveries after a top-up: %+v", ds)
+	}
+	d, err := w.db.WebhookDeliveryOf(ctx, w.p.UserID, hook.ID, ds[0].ID)
+	if err != nil || !strings.Contains(d.Body, `"amount":50000`) || !strings.Contains(d.Body, `"reference":"bank-7"`) {
+		t.Fatalf("the event's body: %s (%v)", d.Body, err)
 	}
 }

@@ -239,6 +239,16 @@ func (db *DB) RecordDeliveryAttempt(ctx context.Context, d WebhookDelivery, a De
 	return tx.Commit()
 }
 
+// PruneWebhookDeliveries deletes the deliveries finished (delivered or given
+// up) before before, and reports how many.
+func (db *DB) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.W.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?`, before.Unix())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // DisableFailingEndpoints turns off the enabled endpoints failing since before
 // before and returns them (each is told once: only those this call turned off).
 func (db *DB) DisableFailingEndpoints(ctx context.Context, before, now time.Time) ([]WebhookEndpoint, error) {
