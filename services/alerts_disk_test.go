@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,20 @@ import (
 // is not, each an e-mail's worth of episode and an alert.fired /
 // alert.resolved webhook event; while the agent does not answer, nothing is
 // judged and the alert keeps its state.
-func TestDiskAlertFiresAndResolvesWithWebhookEvents(t *testing.T) {
+// workerWorld is a database with one account, its running VM (on no node)
+// and the VM service's workers, for what the workers emit.
+type workerWorld struct {
+	db      *store.DB
+	vms     *VMs
+	workers *Workers
+	userID  int64
+	vmID    int64
+}
+
+const workerVM = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+
+func newWorkerWorld(t *testing.T) workerWorld {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "abrak.db"))
 	if err != nil {
@@ -37,21 +51,48 @@ func TestDiskAlertFiresAndResolvesWithWebhookEvents(t *testing.T) {
 	must(db.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "t", Name: "t", Volume: "t", Active: true}))
 	u, err := db.CreateUser(ctx, store.User{Email: "ana@example.com", Name: "Ana", PasswordHash: "x"})
 	must(err)
-	const uuid = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
 	res, err := db.W.ExecContext(ctx, `INSERT INTO vms (uuid, user_id, display_name, hostname, status, plan_slug, os_template_slug, region,
-		vcpus, memory_mb, disk_gb, vnc_password, created_at, updated_at) VALUES (?, ?, 'web', 'web', 'running', 'p', 't', 'r', 1, 512, 10, 'x', unixepoch(), unixepoch())`, uuid, u.ID)
+		vcpus, memory_mb, disk_gb, vnc_password, created_at, updated_at) VALUES (?, ?, 'web', 'web', 'running', 'p', 't', 'r', 1, 512, 10, 'x', unixepoch(), unixepoch())`, workerVM, u.ID)
 	must(err)
 	vmID, _ := res.LastInsertId()
 	_, err = db.CreateWebhookEndpoint(ctx, store.WebhookEndpoint{UserID: u.ID, URL: "https://example.com/hook",
-		Events: []string{EventAlertFired, EventAlertResolved}, Secret: "whsec_x"}, time.Now())
+		Events: []string{EventAlertFired, EventAlertResolved, EventWalletLow}, Secret: "whsec_x"}, time.Now())
 	must(err)
-
 	fleet := hypervisor.NewFleet(log, hypervisor.Options{})
 	t.Cleanup(func() { fleet.Close() })
 	vms, workers := NewVMs(db, fleet, NewAudit(db, log), nil, nil, nil, log, VMConfig{})
 	t.Cleanup(vms.Close)
-	p := Principal{UserID: u.ID}
-	_, err = vms.CreateAlert(ctx, p, AlertInput{VMUUID: uuid, Kind: "disk", Threshold: "0"})
+	return workerWorld{db: db, vms: vms, workers: workers, userID: u.ID, vmID: vmID}
+}
+
+// A wallet running low is a wallet.low event, once a rung.
+func TestLowBalanceIsAWebhookEvent(t *testing.T) {
+	w := newWorkerWorld(t)
+	ctx := context.Background()
+	w.workers.WarnLowBalances(ctx)
+	w.workers.WarnLowBalances(ctx)
+	ds, err := w.db.DueWebhookDeliveries(ctx, time.Now().Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Type != EventWalletLow || !strings.Contains(ds[0].Body, `"hours_left":0`) || !strings.Contains(ds[0].Body, `"warning_hours":1`) {
+		t.Fatalf("deliveries of a wallet with nothing left: %+v", ds)
+	}
+}
+
+func TestDiskAlertFiresAndResolvesWithWebhookEvents(t *testing.T) {
+	w := newWorkerWorld(t)
+	ctx := context.Background()
+	db, vms, workers, vmID := w.db, w.vms, w.workers, w.vmID
+	const uuid = workerVM
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := Principal{UserID: w.userID}
+	_, err := vms.CreateAlert(ctx, p, AlertInput{VMUUID: uuid, Kind: "disk", Threshold: "0"})
 	if e := AsError(err); e == nil || e.Fields["threshold"] == "" {
 		t.Fatalf("a disk alert at 0 %%: %v", err)
 	}
