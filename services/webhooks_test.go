@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -449,7 +448,6 @@ func TestWebhookTestEventAndRedelivery(t *testing.T) {
 	if err := w.hooks.Delete(ctx, bob, hook.ID); AsError(err).Status != http.StatusNotFound {
 		t.Fatalf("another account deletes: %v", err)
 	}
-	_ = strconv.Itoa
 }
 
 // The signature docs/webhooks.md's shell snippet (openssl) computes for the
@@ -468,7 +466,9 @@ func TestWebhookTurnedOffWithALetterAndOldDeliveriesPruned(t *testing.T) {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mailer := NewMailer(w.db, MailConfig{Server: mail.Server{Addr: "127.0.0.1:1"}, BaseURL: "https://panel.example"},
-		func(l mail.Letter) mail.Message { return mail.Message{Subject: l.Kind + " " + strings.Join(l.Args, " "), Text: l.Link} }, log)
+		func(l mail.Letter) mail.Message {
+			return mail.Message{Subject: l.Kind + " " + strings.Join(l.Args, " "), Text: l.Link}
+		}, log)
 	w.hooks = NewWebhooks(w.db, NewAudit(w.db, log), mailer, log, w.cfg)
 	r := newReceiver(t)
 	r.answer = func(int, receivedEvent) int { return http.StatusInternalServerError }
