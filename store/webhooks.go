@@ -116,13 +116,20 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, userID, id int64) (bool
 // that wants its type, in one INSERT; with none it writes nothing. body is
 // the whole JSON (id, type, timestamp, data); vmID orders a VM's deliveries
 // (0: none).
+// The statement is prepared once (db.written): parsing and planning it would
+// cost more than running it.
 func (db *DB) EnqueueWebhook(ctx context.Context, userID, vmID int64, eventID, typ string, body []byte, now time.Time) error {
-	_, err := db.W.ExecContext(ctx, `INSERT INTO webhook_deliveries (endpoint_id, event_id, type, vm_id, body, next_try, created_at)
-		SELECT id, ?1, ?2, ?3, ?4, ?5, ?5 FROM webhook_endpoints
-		WHERE user_id = ?6 AND enabled = 1 AND instr(events, ' ' || ?2 || ' ') > 0 ORDER BY id`,
-		eventID, typ, vmID, string(body), now.Unix(), userID)
+	st, err := db.written(ctx, enqueueWebhook)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, eventID, typ, vmID, string(body), now.Unix(), userID)
 	return err
 }
+
+const enqueueWebhook = `INSERT INTO webhook_deliveries (endpoint_id, event_id, type, vm_id, body, next_try, created_at)
+	SELECT id, ?1, ?2, ?3, ?4, ?5, ?5 FROM webhook_endpoints
+	WHERE user_id = ?6 AND enabled = 1 AND instr(events, ' ' || ?2 || ' ') > 0 ORDER BY id`
 
 // EnqueueWebhookTo queues one event for one endpoint whatever it wants (a
 // test event, a delivery sent again) and returns the delivery's id.
