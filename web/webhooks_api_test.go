@@ -161,3 +161,57 @@ func TestWebhooksAPIForEveryRole(t *testing.T) {
 		t.Fatalf("sent again, the receiver verified %d deliveries, want 2", rcv.ok.Load())
 	}
 }
+
+// Through the pages: a team's viewer and member see the team's webhooks
+// without the forms that change them, and a change they post anyway is
+// refused; the owner's page has them.
+func TestWebhooksPageHoldsEachRole(t *testing.T) {
+	a := testkit.NewApp(t, withLoopbackWebhooks)
+	owner := a.Client(t)
+	owner.SignUp("ana@example.com", "Ana", testkit.Password)
+	if r := owner.Post("/team", testkit.Form("name", "Acme")); r.Status != http.StatusSeeOther {
+		t.Fatalf("making a team: %d", r.Status)
+	}
+	var team int64
+	if err := a.DB.R.QueryRow(`SELECT id FROM users WHERE kind = 'team' AND name = 'Acme'`).Scan(&team); err != nil {
+		t.Fatal(err)
+	}
+	rcv := newLoopbackReceiver(t)
+	if r := owner.Post("/webhooks", testkit.Form("url", rcv.srv.URL, "events", "vm.created")); r.Status != http.StatusOK ||
+		!strings.Contains(r.Body, `data-testid="webhook-secret"`) {
+		t.Fatalf("the owner adding a webhook: %d", r.Status)
+	}
+	before := a.Count(t, `SELECT count(*) FROM webhook_endpoints`)
+	for _, role := range []string{store.RoleMember, store.RoleViewer} {
+		email := role + "@example.com"
+		c := a.Client(t)
+		c.SignUp(email, role, testkit.Password)
+		if err := a.DB.AddMember(context.Background(), team, a.User(t, email).ID, role); err != nil {
+			t.Fatal(err)
+		}
+		if r := c.Post("/team/switch", testkit.Form("team", strconv.FormatInt(team, 10))); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s switching into the team: %d", role, r.Status)
+		}
+		page := c.Get("/webhooks")
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, rcv.srv.URL) {
+			t.Fatalf("%s does not see the team's webhook (%d)", role, page.Status)
+		}
+		for _, form := range []string{`id="new-webhook-form"`, `data-testid="send-test"`, "/delete"} {
+			if strings.Contains(page.Body, form) {
+				t.Errorf("%s's page offers %s", role, form)
+			}
+		}
+		if r := c.Post("/webhooks", testkit.Form("url", rcv.srv.URL, "events", "vm.created")); r.Status != http.StatusForbidden {
+			t.Errorf("%s adding a webhook: %d, want 403", role, r.Status)
+		}
+		if r := c.Post("/webhooks/1/delete", nil); r.Status != http.StatusForbidden {
+			t.Errorf("%s deleting the webhook: %d, want 403", role, r.Status)
+		}
+	}
+	if a.Count(t, `SELECT count(*) FROM webhook_endpoints`) != before {
+		t.Error("a refused change changed the webhooks")
+	}
+	if page := owner.Get("/webhooks"); !strings.Contains(page.Body, `id="new-webhook-form"`) || strings.Contains(page.Body, "whsec_") {
+		t.Error("the owner's page lacks the form, or shows the secret again")
+	}
+}
