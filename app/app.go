@@ -35,6 +35,7 @@ type App struct {
 	Tokens   *services.Tokens
 	Teams    *services.Teams
 	SSHKeys  *services.SSHKeys
+	Webhooks *services.Webhooks
 	Server   *web.Server
 	sessions *store.SessionStore
 	// Replicas replicates the database off the machine; nil without
@@ -72,6 +73,8 @@ type Config struct {
 	ReplicaWatchEvery time.Duration
 	// Site is what the operator tells customers: support channels, how to pay by hand.
 	Site views.Site
+	// Webhooks tunes the webhooks (loopback allowed for tests, the worker's clock).
+	Webhooks services.WebhookConfig
 }
 
 // New opens the database (migrating it) and builds every part, each before
@@ -125,15 +128,16 @@ func New(ctx context.Context, c Config) (*App, error) {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
+	webhooks := services.NewWebhooks(db, audit, mailer, c.Log, c.Webhooks)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, Teams: teams, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
+		Consoles: consoles, Teams: teams, Webhooks: webhooks, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
 		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 		Replicas: replicaHealth(replicas),
 	})
-	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys,
+	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys, Webhooks: webhooks,
 		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
 	if replicas != nil {
 		a.ReplicaWatch = services.NewReplicaWatch(replicas.Check, mailer, c.OperatorEmail, c.ReplicaWatchEvery, c.Log)

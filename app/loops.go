@@ -32,6 +32,7 @@ func (a *App) loops() []func(context.Context) {
 		a.Workers.RunUsageSampler, // every 30 s: each node's counters in one call, each VM's rates written; rolled up, kept 24 h / 14 d / 13 months
 		a.Workers.RunDrains,       // every 5 s: nodes an operator asked to empty, their VMs moved away one at a time; moves settled and tidied after
 		a.TopUps.Run,              // payments never finished at the gateway expire
+		a.Webhooks.RunWebhooks,    // every 2 s (or when asked): webhook deliveries due, signed, a VM's in order, retried for 24 h
 		a.Mailer.Run,              // the mail queue delivered, with retries (with a mail server)
 	}
 	if a.ReplicaWatch != nil {

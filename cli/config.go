@@ -57,6 +57,9 @@ type config struct {
 	// How to pay when online payment is off: a card number, a Sheba number and
 	// a note in each language (the holder's name, what to write on the transfer).
 	PaymentCard, PaymentSheba, PaymentNoteFA, PaymentNoteEN string
+	// WebhooksAllowLoopback lets webhook endpoints on loopback be registered
+	// and reached: for tests only (off, every private address is refused).
+	WebhooksAllowLoopback bool
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -174,6 +177,8 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*text)(&c.PaymentNoteFA) }, []string{onServe}},
 	{"ABRAK_PAYMENT_NOTE_EN", "payment-note-en", "", "the English note under the payment details",
 		func(c *config) flag.Value { return (*text)(&c.PaymentNoteEN) }, []string{onServe}},
+	{"ABRAK_WEBHOOKS_ALLOW_LOOPBACK", "webhooks-allow-loopback", "false", "let webhook endpoints on loopback (127.0.0.1, ::1, localhost) be registered and reached: for tests, never in production",
+		func(c *config) flag.Value { return (*boolean)(&c.WebhooksAllowLoopback) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default

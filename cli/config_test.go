@@ -91,6 +91,8 @@ var settingCases = map[string]struct {
 		bad: "IR340620000000100324200001", want: "want a Sheba number"},
 	"ABRAK_PAYMENT_NOTE_FA": {good: "به نام ابرک", read: func(c config) bool { return c.PaymentNoteFA == "به نام ابرک" }},
 	"ABRAK_PAYMENT_NOTE_EN": {good: "Account holder: Abrak", read: func(c config) bool { return c.PaymentNoteEN == "Account holder: Abrak" }},
+	"ABRAK_WEBHOOKS_ALLOW_LOOPBACK": {good: "true", read: func(c config) bool { return c.WebhooksAllowLoopback },
+		bad: "yes please", want: "want true or false"},
 }
 
 func TestEverySettingHasATestCase(t *testing.T) {

@@ -57,6 +57,7 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 		Gateway:       gateway(c),
 		VATPercent:    c.VATPercent,
 		OperatorEmail: c.OperatorEmail,
+		Webhooks:      services.WebhookConfig{AllowLoopback: c.WebhooksAllowLoopback},
 		Site: views.Site{
 			Support: views.Support{Email: c.SupportEmail, Phone: c.SupportPhone, URL: c.SupportURL, Telegram: c.SupportTelegram},
 			Payment: views.Payment{Card: c.PaymentCard, Sheba: c.PaymentSheba, NoteFA: c.PaymentNoteFA, NoteEN: c.PaymentNoteEN},

@@ -12,9 +12,9 @@ import (
 )
 
 // AlertKinds are what a customer can be told of: CPU above N % for M
-// minutes, memory above N %, the month's traffic over N GB, the VM stopped
-// without its owner asking.
-var AlertKinds = []string{"cpu", "memory", "traffic", "stopped"}
+// minutes, memory above N %, the guest's file systems above N % full, the
+// month's traffic over N GB, the VM stopped without its owner asking.
+var AlertKinds = []string{"cpu", "memory", "disk", "traffic", "stopped"}
 
 // maxAlertsPerVM bounds a VM's alerts: each is looked at every pass.
 const maxAlertsPerVM = 20
@@ -139,7 +139,7 @@ func checkAlert(in AlertInput) (store.Alert, error) {
 	case "cpu":
 		a.Threshold = number("threshold", in.Threshold, 1, 99, "alert.percent_invalid")
 		a.Minutes = number("minutes", in.Minutes, 1, 1440, "alert.minutes_invalid")
-	case "memory":
+	case "memory", "disk":
 		a.Threshold = number("threshold", in.Threshold, 1, 99, "alert.percent_invalid")
 	case "traffic":
 		a.Threshold = number("threshold", in.Threshold, 1, 1_000_000, "alert.gb_invalid")
@@ -171,6 +171,14 @@ func (s *Workers) CheckAlerts(ctx context.Context, now time.Time) {
 			continue
 		}
 		if changed {
+			a.Firing = holds
+			typ := EventAlertResolved
+			if holds {
+				typ, a.FiredAt = EventAlertFired, now
+			} else {
+				a.ResolvedAt = now
+			}
+			s.hooks.emit(ctx, a.UserID, a.VMID, typ, alertEventData(a))
 			s.alertLetter(ctx, a, holds)
 		}
 	}
@@ -202,6 +210,18 @@ func (s *Workers) alertHolds(ctx context.Context, a store.Alert, now time.Time) 
 			return false, false
 		}
 		return sample.Memory*100 > int64(a.Threshold)*int64(a.MemoryMB)<<20, true
+	case "disk":
+		// The guest agent's file-system figures, as resource_usage's
+		// disk_percent reads them; no answer (no agent, the VM off) is no
+		// evaluation: the alert keeps its state.
+		if a.VMStatus != string(vmstatus.Running) {
+			return false, false
+		}
+		use, ok := s.diskUseOf(ctx, store.VM{ID: a.VMID, UUID: a.VMUUID, NodeID: a.NodeID})
+		if !ok || use.Total == 0 {
+			return false, false
+		}
+		return use.Used*100 > uint64(a.Threshold)*use.Total, true
 	case "traffic":
 		return a.Traffic > int64(a.Threshold)<<30, true
 	case "stopped":

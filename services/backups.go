@@ -280,6 +280,16 @@ func (s *vmCore) backUp(vm store.VM, node *hypervisor.Node, st store.BackupStore
 		s.log.Info("backup completed", "vm", vm.UUID, "backup", bk.ID, "store", st.Name, "kind", kind,
 			"bytes", size, "consistency", img.Consistency, "took", img.Took)
 	}
+	data := map[string]any{"id": bk.ID, "vm_uuid": vm.UUID, "kind": kind, "action_id": actionID,
+		"created_at": rfc3339OrNil(bk.CreatedAt)}
+	if err != nil {
+		data["status"], data["error"] = "failed", actionError(err)
+		s.hooks.emit(context.WithoutCancel(ctx), vm.UserID, vm.ID, EventBackupFailed, data)
+	} else {
+		data["status"], data["consistency"], data["size"], data["capacity"], data["sha256"], data["completed_at"] =
+			store.BackupCompleted, string(img.Consistency), size, int64(img.Capacity), sum, rfc3339OrNil(s.cfg.Now())
+		s.hooks.emit(ctx, vm.UserID, vm.ID, EventBackupCompleted, data)
+	}
 	s.endBackupAction(actionID, err)
 	return bk.ID, err
 }

@@ -146,6 +146,10 @@ func TestABackupStoreRemovedMidJobErrorsAndALaterBackupSucceeds(t *testing.T) {
 	e := newVMEnv(t, "qemu")
 	dir := e.backupDir("flaky")
 	owner := e.customer("flaky@example.com", 100*vmtPrice)
+	// The owner's webhook hears each backup end (issue 31).
+	_, err := e.db.CreateWebhookEndpoint(e.ctx, store.WebhookEndpoint{UserID: owner.UserID, URL: "https://example.com/hook",
+		Events: []string{services.EventBackupCompleted, services.EventBackupFailed}, Secret: "whsec_x"}, time.Now())
+	must(t, err)
 	p := e.openReady(true)
 	vm := e.runningVM(p, owner, "flaky-store")
 	// Enough on the disk that the transfer takes a while to watch.
@@ -174,6 +178,18 @@ func TestABackupStoreRemovedMidJobErrorsAndALaterBackupSucceeds(t *testing.T) {
 	}
 	if fs := files(t, dir); len(fs) != 1 || strings.Contains(fs[0], "partial") {
 		t.Fatalf("the store holds %v", fs)
+	}
+	ds, err := e.db.DueWebhookDeliveries(e.ctx, time.Now().Add(time.Hour), 10)
+	must(t, err)
+	var events []string
+	for _, d := range ds {
+		if !strings.Contains(d.Body, vm.UUID) {
+			t.Errorf("a backup event of another VM: %s", d.Body)
+		}
+		events = append(events, d.Type)
+	}
+	if want := []string{services.EventBackupFailed, services.EventBackupCompleted}; !slices.Equal(events, want) {
+		t.Errorf("the webhook heard %v, want %v", events, want)
 	}
 }
 

@@ -47,6 +47,8 @@ func (s *vmCore) WarnLowBalances(ctx context.Context) {
 			kind = "low_balance_hour"
 		}
 		s.audit.Record(ctx, Principal{UserID: b.UserID}, "wallet.low_balance", SeverityWarning, "user", "", strconv.Itoa(rung))
+		s.hooks.emit(ctx, b.UserID, 0, EventWalletLow, map[string]any{"balance_rials": b.BalanceRials,
+			"burn_rate_rials_per_hour": b.BurnRials, "hours_left": hours, "warning_hours": rung})
 		s.mail.Notify(ctx, b.UserID, mail.Letter{Kind: kind, Link: s.mail.URL("/wallet"),
 			Amounts: map[string]int64{"balance": b.BalanceRials, "burn": b.BurnRials}, Counts: map[string]int64{"hours": hours}})
 	}

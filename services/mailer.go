@@ -42,8 +42,9 @@ type Mailer struct {
 // MailKinds are every kind of letter Abrak sends; each has its words in every locale.
 var MailKinds = []string{"verify", "reset", "vm_ready", "low_balance", "low_balance_hour", "unpaid_off", "suspended", "delete_warning", "deleted_unpaid", "topup", "replica_behind", "replica_caught_up",
 	"vm_moved", "vm_moved_restarted", "vm_moved_off", "team_invite",
-	"alert_cpu_fired", "alert_cpu_resolved", "alert_memory_fired", "alert_memory_resolved",
-	"alert_traffic_fired", "alert_traffic_resolved", "alert_stopped_fired", "alert_stopped_resolved"}
+	"alert_cpu_fired", "alert_cpu_resolved", "alert_memory_fired", "alert_memory_resolved", "alert_disk_fired", "alert_disk_resolved",
+	"alert_traffic_fired", "alert_traffic_resolved", "alert_stopped_fired", "alert_stopped_resolved",
+	"webhook_disabled"}
 
 func NewMailer(db *store.DB, cfg MailConfig, render mail.Renderer, log *slog.Logger) *Mailer {
 	if cfg.Interval == 0 {

@@ -199,6 +199,8 @@ func (t *TopUps) Callback(ctx context.Context, p Principal, authority, status st
 	}
 	if credited {
 		t.audit.Record(ctx, p, "wallet.topup", SeverityInfo, "topup", strconv.FormatInt(row.ID, 10), v.RefID)
+		hookEmitter{db: t.db, log: t.log}.emit(ctx, row.UserID, 0, EventWalletToppedUp,
+			map[string]any{"topup_id": row.ID, "amount": row.AmountRials, "reference": v.RefID})
 		t.mail.Notify(ctx, row.UserID, mail.Letter{Kind: "topup", Link: t.mail.URL("/wallet"),
 			Amounts: map[string]int64{"amount": row.AmountRials}, Facts: []mail.Fact{{Label: "mail.fact.ref", Value: v.RefID}}})
 	}

@@ -79,7 +79,7 @@ type diskUseAnswer struct {
 
 // diskUseOf is how full a running VM's file systems are, from its guest
 // agent or the answer kept from the last minute; false when unknown.
-func (s *VMs) diskUseOf(ctx context.Context, vm store.VM) (hypervisor.DiskUse, bool) {
+func (s *vmCore) diskUseOf(ctx context.Context, vm store.VM) (hypervisor.DiskUse, bool) {
 	now := time.Now()
 	c := &s.diskUse
 	c.mu.Lock()
@@ -89,7 +89,7 @@ func (s *VMs) diskUseOf(ctx context.Context, vm store.VM) (hypervisor.DiskUse, b
 		return a.use, a.ok
 	}
 	a = diskUseAnswer{at: now}
-	if node, err := s.nodeOf(vm); err == nil {
+	if node, err := s.fleet.Node(vm.NodeID); err == nil {
 		use, err := node.DiskUse(ctx, vm.UUID)
 		a.use, a.ok = use, err == nil
 	}

@@ -127,6 +127,8 @@ type vmCore struct {
 	log   *slog.Logger
 	cfg   VMConfig
 	mail  *Mailer // notices; nil: none
+	// hooks queues the webhook events the workers see happen (alerts, backups, low balances).
+	hooks hookEmitter
 
 	// consoles, when set, hears every status the reconciler corrects (it
 	// closes the consoles of VMs found stopped or gone) and closes a moved
@@ -190,7 +192,7 @@ func NewVMs(db *store.DB, fleet *hypervisor.Fleet, audit *Audit, keys SSHKeyReso
 	consoles VMConsoles, log *slog.Logger, cfg VMConfig) (*VMs, *Workers) {
 	bg, stop := context.WithCancel(context.Background())
 	c := &vmCore{db: db, fleet: fleet, audit: audit, keys: keys, mail: mail, consoles: consoles, log: log, cfg: cfg.withDefaults(),
-		wake: make(chan struct{}, 1), drainWake: make(chan struct{}, 1), bg: bg, stop: stop}
+		hooks: hookEmitter{db: db, log: log}, wake: make(chan struct{}, 1), drainWake: make(chan struct{}, 1), bg: bg, stop: stop}
 	return &VMs{c}, &Workers{c}
 }
 

@@ -36,6 +36,7 @@ func (w *Wallet) TopUp(ctx context.Context, userID, rials int64, ref string) (in
 		return 0, Internal(err)
 	}
 	w.audit.Record(ctx, Principal{UserID: userID}, "wallet.topup", SeverityInfo, "wallet", "", ref)
+	hookEmitter{db: w.db}.emit(ctx, userID, 0, EventWalletToppedUp, map[string]any{"amount": rials, "balance_rials": after, "reference": ref})
 	return after, nil
 }
 

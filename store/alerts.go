@@ -23,6 +23,7 @@ type Alert struct {
 	Held                     bool
 	Traffic                  int64
 	LastAction               string
+	NodeID                   int64 // 0: none
 }
 
 const alertColumns = `a.id, a.user_id, a.vm_id, a.kind, a.threshold, a.minutes, a.firing,
@@ -30,7 +31,7 @@ const alertColumns = `a.id, a.user_id, a.vm_id, a.kind, a.threshold, a.minutes, 
 	v.uuid, CASE WHEN v.display_name <> '' THEN v.display_name ELSE v.hostname END, v.status, v.memory_mb,
 	coalesce(v.unpaid_since, 0) <> 0,
 	coalesce((SELECT rx_bytes + tx_bytes FROM traffic t WHERE t.vm_id = v.id AND t.month = strftime('%Y-%m', 'now')), 0),
-	coalesce((SELECT type FROM actions ac WHERE ac.vm_id = v.id ORDER BY ac.id DESC LIMIT 1), '')`
+	coalesce((SELECT type FROM actions ac WHERE ac.vm_id = v.id ORDER BY ac.id DESC LIMIT 1), ''), coalesce(v.node_id, 0)`
 
 // CreateAlert adds an alert and returns its id.
 func (db *DB) CreateAlert(ctx context.Context, a Alert, now time.Time) (int64, error) {
@@ -73,7 +74,7 @@ func (db *DB) alerts(ctx context.Context, where string, args ...any) ([]Alert, e
 		var a Alert
 		var fired, resolved, created int64
 		if err := rows.Scan(&a.ID, &a.UserID, &a.VMID, &a.Kind, &a.Threshold, &a.Minutes, &a.Firing,
-			&fired, &resolved, &created, &a.VMUUID, &a.VMName, &a.VMStatus, &a.MemoryMB, &a.Held, &a.Traffic, &a.LastAction); err != nil {
+			&fired, &resolved, &created, &a.VMUUID, &a.VMName, &a.VMStatus, &a.MemoryMB, &a.Held, &a.Traffic, &a.LastAction, &a.NodeID); err != nil {
 			return nil, err
 		}
 		a.FiredAt, a.ResolvedAt, a.CreatedAt = unixOrZero(fired), unixOrZero(resolved), time.Unix(created, 0)

@@ -16,7 +16,7 @@ type AlertRow struct {
 
 // alertKinds are the kinds the form offers, with their names.
 var alertKinds = []struct{ kind, label string }{
-	{"cpu", "alert.kind_cpu"}, {"memory", "alert.kind_memory"},
+	{"cpu", "alert.kind_cpu"}, {"memory", "alert.kind_memory"}, {"disk", "alert.kind_disk"},
 	{"traffic", "alert.kind_traffic"}, {"stopped", "alert.kind_stopped"},
 }
 
@@ -28,6 +28,8 @@ func alertLine(s Shell, a AlertRow) string {
 		return s.T("alert.line_cpu", "n", n, "minutes", s.Num(int64(a.Minutes)))
 	case "memory":
 		return s.T("alert.line_memory", "n", n)
+	case "disk":
+		return s.T("alert.line_disk", "n", n)
 	case "traffic":
 		return s.T("alert.line_traffic", "n", n)
 	}

@@ -24,7 +24,7 @@ func TestIDsAreUniqueAndLabelsBound(t *testing.T) {
 	if _, err := w.a.DB.W.Exec(`UPDATE users SET totp_enabled = 1, totp_secret = 'JBSWY3DPEHPK3PXP' WHERE email = ?`, w.ana.email); err != nil {
 		t.Fatal(err)
 	}
-	pages := []string{"/", "/vms", "/vms/new", "/vms/" + w.web, "/wallet", "/wallet/statements/2026-12", "/activity", "/account", "/tokens", "/ssh-keys", "/docs/api"}
+	pages := []string{"/", "/vms", "/vms/new", "/vms/" + w.web, "/wallet", "/wallet/statements/2026-12", "/activity", "/account", "/tokens", "/ssh-keys", "/webhooks", "/docs/api"}
 	for _, lang := range []string{"fa", "en"} {
 		for _, path := range pages {
 			r := c.Get(path + "?lang=" + lang)

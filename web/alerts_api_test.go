@@ -66,7 +66,7 @@ func TestAlertsFireAndResolveOnceAnEpisode(t *testing.T) {
 		return testkit.Decode[alertBody](t, r)
 	}
 	for body, field := range map[string]string{
-		`{"vm_uuid":"` + w.web + `","kind":"disk","threshold":90}`:           "kind",
+		`{"vm_uuid":"` + w.web + `","kind":"swap","threshold":90}`:           "kind",
 		`{"vm_uuid":"` + w.web + `","kind":"cpu","threshold":0,"minutes":5}`: "threshold",
 		`{"vm_uuid":"` + w.web + `","kind":"cpu","threshold":50}`:            "minutes",
 		`{"vm_uuid":"` + w.web + `","kind":"memory","threshold":100}`:        "threshold",

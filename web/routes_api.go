@@ -76,6 +76,15 @@ func apiRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) *echo.Group {
 	api.POST("/ssh-keys", h.APICreateSSHKey)
 	api.GET("/ssh-keys/:id", h.APISSHKey)
 	api.DELETE("/ssh-keys/:id", h.APIDeleteSSHKey)
+	// Webhooks: the account's endpoints and their deliveries.
+	api.GET("/webhooks", h.APIWebhooks)
+	api.POST("/webhooks", h.APICreateWebhook)
+	api.GET("/webhooks/:id", h.APIWebhook)
+	api.PATCH("/webhooks/:id", h.APIUpdateWebhook)
+	api.DELETE("/webhooks/:id", h.APIDeleteWebhook)
+	api.GET("/webhooks/:id/deliveries", h.APIWebhookDeliveries)
+	api.POST("/webhooks/:id/deliveries/:delivery/redeliver", h.APIRedeliverWebhook)
+	api.POST("/webhooks/:id/test", h.APITestWebhook)
 	// The team a token works in; who belongs to it is changed in the browser.
 	api.GET("/team", h.APITeam)
 	api.GET("/team/members", h.APITeamMembers)

@@ -118,6 +118,15 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	in.POST("/ssh-keys", h.AddSSHKey)
 	in.POST("/ssh-keys/:id/delete", h.DeleteSSHKey)
 
+	// Webhooks: endpoints, their deliveries, a test event, a delivery sent again.
+	in.GET("/webhooks", h.WebhooksPage)
+	in.POST("/webhooks", h.AddWebhook)
+	in.GET("/webhooks/:id", h.WebhookPage)
+	in.POST("/webhooks/:id/test", h.TestWebhook)
+	in.POST("/webhooks/:id/enabled", h.SetWebhookEnabled)
+	in.POST("/webhooks/:id/delete", h.DeleteWebhook)
+	in.POST("/webhooks/:id/deliveries/:delivery/redeliver", h.RedeliverWebhook)
+
 	// Teams: the one the session works in, switching, members and invitations.
 	in.GET("/team", h.TeamPage)
 	in.POST("/team", h.CreateTeam)

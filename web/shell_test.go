@@ -144,7 +144,7 @@ func TestShellPages(t *testing.T) {
 	c.Post("/signout", nil)
 	c.SignIn("ana@example.com", testkit.Password)
 	pages := []struct{ path, title string }{
-		{"/vms", "nav.vms"}, {"/wallet", "nav.wallet"}, {"/tokens", "nav.tokens"}, {"/ssh-keys", "nav.ssh_keys"},
+		{"/vms", "nav.vms"}, {"/wallet", "nav.wallet"}, {"/tokens", "nav.tokens"}, {"/ssh-keys", "nav.ssh_keys"}, {"/webhooks", "nav.webhooks"},
 		{"/activity", "nav.activity"}, {"/account", "nav.account"}, {"/docs/api", "nav.api_docs"},
 	}
 	for _, l := range []i18n.Locale{i18n.FA, i18n.EN} {

@@ -295,6 +295,7 @@ var dynamicPrefixes = []string{
 	"vm.status.", "vm.power.", "vm.confirm.", "vm.action.", "vm.action_status.", "audit.", "severity.",
 	"action.error.", "error.", "tokens.scope.", "wallet.kind.", "wallet.topup_status.", "wallet.reason.", "mail.verify.", "mail.reset.", "mail.vm_ready.", "mail.low_balance", "mail.unpaid_off.", "mail.suspended.", "mail.delete_warning.", "mail.deleted_unpaid.", "mail.topup.", "mail.replica_behind.", "mail.replica_caught_up.", "mail.vm_moved", "mail.team_invite.", "mail.alert_", "team.role.", "team.role_help.", "error.role_forbidden.", "apidocs.", "time.",
 	"backup.kind.", "backup.consistency.",
+	"webhooks.event.", "webhooks.delivery.", "mail.webhook_disabled.",
 }
 
 // Keys nobody uses are dead weight that go stale ("coming soon" for something
