@@ -13,7 +13,7 @@ import (
 
 // The events an endpoint can ask for. Those of a VM's record (its status,
 // created, deleted, an action's end) are enqueued by triggers where the
-// record changes (migration 0037); the others by emit, where they happen.
+// record changes (migration 0038); the others by emit, where they happen.
 // They are names of the contract, not message keys: written in backquotes, so
 // the catalog's scan for keys (views/i18n) does not take them for keys.
 const (

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Delivery states (migration 0037).
+// Delivery states (migration 0038).
 const (
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
