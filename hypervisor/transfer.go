@@ -25,18 +25,18 @@ import (
 // waited on forever. In the last two
 // cases onOwnConn returns at once, without waiting for fn (a go-libvirt stream
 // that hangs may never return): fn must not touch what its caller goes on with.
-//
-// A stream that stalls before its first byte is tried once more on a new
-// connection: nothing of it reached the caller, and the daemon's stream that
-// never starts (seen under load, with StorageVolDownload) is not the volume's
-// fault.
 func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) error {
-	unstarted, err := n.onOwnConnOnce(ctx, moved, fn)
-	if unstarted {
-		_, err = n.onOwnConnOnce(ctx, moved, fn)
-	}
+	_, err := n.onOwnConnOnce(ctx, moved, fn)
 	return err
 }
+
+// A download that stalls before its first byte is tried again on a new
+// connection, up to unstartedTries in all: nothing of it reached the caller,
+// and the daemon's stream that never starts (seen under load, with
+// StorageVolDownload, twice in a row once) is not the volume's fault. An
+// upload is never tried again: its reader may be a pipe, and the abandoned
+// try's read, still blocked in it, would take bytes meant for the next.
+const unstartedTries = 3
 
 // onOwnConnOnce is one try of onOwnConn; unstarted reports a stall before any
 // byte moved.
@@ -99,18 +99,32 @@ func (n *Node) DownloadVolume(ctx context.Context, volume string, w io.Writer) (
 			disconnect(lv)
 		}
 	})
-	err := n.onOwnConn(ctx, pw.written, func(lv *libvirt.Libvirt) error {
-		conn.Store(lv)
-		pool, err := lv.StoragePoolLookupByName(cfg.Pool)
-		if err != nil {
-			return err
+	// Each try writes through a gate of its own, shut when the next try
+	// begins: an abandoned stream's late packet can never reach w.
+	var tries atomic.Pointer[tryGate]
+	var err error
+	for range unstartedTries {
+		var unstarted bool
+		unstarted, err = n.onOwnConnOnce(ctx, pw.written, func(lv *libvirt.Libvirt) error {
+			g := &tryGate{w: pw}
+			if old := tries.Swap(g); old != nil {
+				old.shut()
+			}
+			conn.Store(lv)
+			pool, err := lv.StoragePoolLookupByName(cfg.Pool)
+			if err != nil {
+				return err
+			}
+			vol, err := lv.StorageVolLookupByName(pool, volume)
+			if err != nil {
+				return err
+			}
+			return lv.StorageVolDownload(vol, g, 0, 0, 0)
+		})
+		if !unstarted {
+			break
 		}
-		vol, err := lv.StorageVolLookupByName(pool, volume)
-		if err != nil {
-			return err
-		}
-		return lv.StorageVolDownload(vol, pw, 0, 0, 0)
-	})
+	}
 	// The writer's error, if any, is the cause; the stream's its consequence.
 	if werr := pw.Close(); werr != nil {
 		err = werr
@@ -246,4 +260,26 @@ func (c *movedReader) Read(p []byte) (int, error) {
 	k, err := c.r.Read(p)
 	c.n.Add(int64(k))
 	return k, err
+}
+
+// tryGate passes one try's bytes to w until shut; after that it drops them.
+type tryGate struct {
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+func (g *tryGate) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return 0, io.ErrClosedPipe
+	}
+	return g.w.Write(b)
+}
+
+func (g *tryGate) shut() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
 }

@@ -138,6 +138,9 @@ func fleetOptions() hypervisor.Options {
 		ReconnectInterval:    50 * time.Millisecond,
 		MaxReconnectInterval: 300 * time.Millisecond,
 		ProbeTimeout:         45 * time.Second,
+		// A volume's stream that never starts (seen under load) is tried
+		// again after this; the default, two minutes, is the operator's.
+		StallTimeout: 30 * time.Second,
 	}
 }
 
