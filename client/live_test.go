@@ -103,6 +103,18 @@ func TestClientDrivesAPanel(t *testing.T) {
 		t.Fatalf("snapshots %+v, %v", snaps, err)
 	}
 
+	// Seed 003's actions by type: a rename, followed to its end.
+	renamed, _, err := c.RunAction(ctx, vm.UUID, client.RunAction{Type: client.ActionRename, Name: "API Box"})
+	if err != nil {
+		t.Fatalf("rename by type: %v", err)
+	}
+	if _, err := c.WaitForAction(ctx, renamed.ID); err != nil {
+		t.Fatalf("wait for rename: %v", err)
+	}
+	if v, err := c.GetVM(ctx, vm.UUID); err != nil || v.DisplayName != "API Box" {
+		t.Errorf("after rename by type: %q, %v", v.DisplayName, err)
+	}
+
 	// Pages of one: the iterator walks both VMs, each once.
 	seen := map[string]int{}
 	for v, err := range c.VMs(ctx, client.ListVMs{Limit: 1}) {
