@@ -168,6 +168,27 @@ func TestCLIAgainstAPanel(t *testing.T) {
 		}
 	}
 
+	// The rest of a VM's life: the start that --wait gave up on followed to its
+	// end with action get --wait, then rebooted, reset and destroyed.
+	starts := decode[[]client.Action](t, c.ok("action", "list", "--type", "start", "-o", "json"))
+	if len(starts) != 1 {
+		t.Fatalf("start actions: %+v", starts)
+	}
+	if a := decode[client.Action](t, c.ok("action", "get", fmtID(starts[0].ID), "--wait", "-o", "json")); a.Status != "completed" {
+		t.Errorf("action get --wait: %+v", a)
+	}
+	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool {
+		return decode[client.VM](t, c.ok("vm", "get", vm.UUID, "-o", "json")).Status == "running"
+	})
+	for _, power := range []string{"reboot", "reset"} {
+		if a := decode[client.Action](t, c.ok("vm", power, vm.UUID, "--wait", "-o", "json")); a.Type != power || a.Status != "completed" {
+			t.Errorf("vm %s --wait: %+v", power, a)
+		}
+	}
+	if gone := decode[map[string]any](t, c.ok("vm", "delete", vm.UUID, "--purge", "-o", "json")); gone["purged"] != true {
+		t.Errorf("vm delete --purge -o json: %v", gone)
+	}
+
 	// The config file's contexts, when the environment names no panel.
 	delete(c.env, "ABRAK_URL")
 	delete(c.env, "ABRAK_TOKEN")
