@@ -10,6 +10,7 @@
 //	3 --wait ran out of time (the action goes on on the panel)
 //	4 the action followed by --wait ended errored
 //	5 the panel could not be reached
+//	130 interrupted (Ctrl-C)
 package ctl
 
 import (
@@ -36,6 +37,8 @@ const (
 	ExitWaitTimeout = 3
 	ExitFailed      = 4
 	ExitUnreachable = 5
+	// ExitInterrupted is Ctrl-C, as shells count it (128 + SIGINT).
+	ExitInterrupted = 130
 )
 
 // Env is the world a run sees: its streams, its environment and how it
@@ -45,6 +48,8 @@ type Env struct {
 	Getenv         func(string) string
 	// HTTP sends the requests (nil: http.DefaultClient).
 	HTTP *http.Client
+	// Context ends the run early (Ctrl-C); nil: never.
+	Context context.Context
 }
 
 // OSEnv is the process's own environment.
@@ -89,7 +94,11 @@ func Main(args []string, env Env) int {
 	root.SetArgs(normalizeDigits(args))
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	err := root.Execute()
+	ctx := env.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -99,6 +108,8 @@ func Main(args []string, env Env) int {
 	var wt waitTimeout
 	var netErr net.Error
 	switch {
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	case errors.As(err, &wt):
 		return ExitWaitTimeout
 	case errors.Is(err, client.ErrActionFailed):
@@ -136,6 +147,7 @@ const exitCodesHelp = `Exit codes:
   3  --wait ran out of time (the action goes on on the panel)
   4  the action followed by --wait ended errored
   5  the panel could not be reached
+  130 interrupted (Ctrl-C; an action already started goes on)
 
 Where the panel and token come from, first found wins:
   --url/--token, then ABRAK_URL/ABRAK_TOKEN, then the current context of

@@ -223,3 +223,15 @@ func faDigits(s string) string {
 		return r
 	}, s)
 }
+
+// Ctrl-C (the run's context ended) is exit 130, as shells count it.
+func TestCLIInterruptedIs130(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	env := map[string]string{"ABRAK_URL": "http://127.0.0.1:1", "ABRAK_TOKEN": "ic_pat_x"}
+	code := ctl.Main([]string{"account"}, ctl.Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }, Context: ctx})
+	if code != ctl.ExitInterrupted {
+		t.Errorf("exit %d, want %d (%s)", code, ctl.ExitInterrupted, errb.String())
+	}
+}
