@@ -2,10 +2,15 @@ package client_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"abrak/app"
 	"abrak/client"
@@ -151,9 +156,93 @@ func TestClientDrivesAPanel(t *testing.T) {
 	}
 	t.Logf("a bad order: %v", apiErr)
 
-	if err := c.DeleteVM(ctx, first.UUID, true); err != nil {
+	// The rest of the customer's door, each exchange held to the document by the transport.
+	if acc, err := c.GetAccount(ctx); err != nil || acc.Email != "script@example.com" || acc.BalanceRials <= 0 {
+		t.Errorf("account %+v, %v", acc, err)
+	}
+	if team, err := c.GetTeam(ctx); err != nil || !team.Personal || team.Role != "owner" {
+		t.Errorf("team %+v, %v", team, err)
+	}
+	if ms, err := c.TeamMembers(ctx); err != nil || len(ms) != 1 {
+		t.Errorf("members %+v, %v", ms, err)
+	}
+	if _, err := c.TeamInvitations(ctx); err != nil {
+		t.Errorf("invitations: %v", err)
+	}
+	if plans, err := c.Plans(ctx); err != nil || len(plans) != 1 || plans[0].Slug != "tiny" {
+		t.Errorf("plans %+v, %v", plans, err)
+	}
+	if regions, err := c.Regions(ctx); err != nil || len(regions) != 1 {
+		t.Errorf("regions %+v, %v", regions, err)
+	}
+	if tpls, err := c.OSTemplates(ctx); err != nil || len(tpls) != 1 {
+		t.Errorf("templates %+v, %v", tpls, err)
+	}
+	if _, err := c.ISOs(ctx); err != nil {
+		t.Errorf("isos: %v", err)
+	}
+	alert, err := c.CreateAlert(ctx, client.CreateAlert{VMUUID: vm.UUID, Kind: "cpu", Threshold: 90, Minutes: 5})
+	if err != nil {
+		t.Fatalf("alert: %v", err)
+	}
+	if as, err := c.Alerts(ctx, vm.UUID); err != nil || len(as) != 1 || as[0].ID != alert.ID {
+		t.Errorf("alerts %+v, %v", as, err)
+	}
+	if err := c.DeleteAlert(ctx, alert.ID); err != nil {
+		t.Errorf("delete alert: %v", err)
+	}
+	if bs, err := c.Backups(ctx, vm.UUID); err != nil || len(bs) != 0 {
+		t.Errorf("backups %+v, %v", bs, err)
+	}
+	if m, err := c.Metrics(ctx, vm.UUID, client.MetricsQuery{Type: "cpu"}); err != nil || m.Type != "cpu" {
+		t.Errorf("metrics %+v, %v", m, err)
+	}
+	if as, _, err := c.ListVMActions(ctx, vm.UUID, 0, 0); err != nil || len(as) < 4 {
+		t.Errorf("the VM's actions %+v, %v", as, err)
+	}
+
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	sshPub, _ := ssh.NewPublicKey(pub)
+	key, err := c.CreateSSHKey(ctx, "laptop", strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))))
+	if err != nil {
+		t.Fatalf("ssh key: %v", err)
+	}
+	if got, err := c.GetSSHKey(ctx, key.ID); err != nil || got.Fingerprint != key.Fingerprint || got.Fingerprint == "" {
+		t.Errorf("ssh key %+v, %v", got, err)
+	}
+	if err := c.DeleteSSHKey(ctx, key.ID); err != nil {
+		t.Errorf("delete ssh key: %v", err)
+	}
+
+	// To the recycle bin and back; then destroyed for good.
+	firstBuilt, err := c.CreateActionOf(ctx, first.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitForAction(ctx, firstBuilt.ID); err != nil {
+		t.Fatalf("wait for the second VM: %v", err)
+	}
+	if err := c.DeleteVM(ctx, first.UUID, false); err != nil {
 		t.Fatalf("delete: %v", err)
 	}
+	binned, _, err := c.ListVMs(ctx, client.ListVMs{Status: "deleted"})
+	if err != nil || len(binned) != 1 || binned[0].UUID != first.UUID {
+		t.Fatalf("the recycle bin %+v, %v", binned, err)
+	}
+	restored, err := c.RestoreVM(ctx, first.UUID)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if _, err := c.WaitForAction(ctx, restored.ID); err != nil {
+		t.Fatalf("wait for restore: %v", err)
+	}
+	if err := c.DeleteVM(ctx, first.UUID, true); err != nil {
+		t.Fatalf("purge: %v", err)
+	}
+	testkit.WaitFor(t, time.Minute, "the purged VM is destroyed", func() bool {
+		v, err := c.GetVM(ctx, first.UUID)
+		return err == nil && v.Status == "destroyed"
+	})
 }
 
 // A 429 from the panel's own rate limiter is waited out as its Retry-After
