@@ -229,6 +229,11 @@ func TestClientDrivesAPanel(t *testing.T) {
 	if err != nil || len(binned) != 1 || binned[0].UUID != first.UUID {
 		t.Fatalf("the recycle bin %+v, %v", binned, err)
 	}
+	// The move into the bin stops the VM under its lock; a script waits for it to let go.
+	testkit.WaitFor(t, time.Minute, "the binned VM is free", func() bool {
+		v, err := c.GetVM(ctx, first.UUID)
+		return err == nil && !v.Locked
+	})
 	restored, err := c.RestoreVM(ctx, first.UUID)
 	if err != nil {
 		t.Fatalf("restore: %v", err)
