@@ -17,6 +17,7 @@ import (
 	"abrak/client"
 	"abrak/ctl"
 	"abrak/services"
+	"abrak/store"
 	"abrak/testkit"
 )
 
@@ -114,6 +115,17 @@ func TestCLIAgainstAPanel(t *testing.T) {
 	testkit.WaitFor(t, time.Minute, "the VM is stopped", func() bool {
 		return decode[client.VM](t, c.ok("vm", "get", vm.UUID, "-o", "json")).Status == "stopped"
 	})
+	// Resized while stopped and before any snapshot (a snapshot keeps the old size).
+	if err := a.DB.UpsertPlan(context.Background(), store.Plan{Slug: "small", NameFA: "کوچک ۲", NameEN: "Small", VCPUs: 1, MemoryMB: 512, DiskGB: 2,
+		PriceHourlyRials: 2_000, Sort: 2, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	if a := decode[client.Action](t, c.ok("vm", "resize", vm.UUID, "small", "--wait", "-o", "json")); a.Status != "completed" {
+		t.Errorf("vm resize --wait: %+v", a)
+	}
+	if v := decode[client.VM](t, c.ok("vm", "get", vm.UUID, "-o", "json")); v.Plan.Slug != "small" || v.Plan.MemoryMB != 512 {
+		t.Errorf("after resize: %+v", v.Plan)
+	}
 	c.ok("vm", "snapshot", vm.UUID, "before upgrade", "--wait")
 	if ss := decode[[]client.Snapshot](t, c.ok("vm", "snapshots", vm.UUID, "-o", "json")); len(ss) != 1 || ss[0].DisplayName != "before upgrade" {
 		t.Errorf("snapshots: %+v", ss)
