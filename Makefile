@@ -15,6 +15,7 @@ GO_SRC := $(shell find . -name '*.go' -not -path './node_modules/*' -not -name '
 	$(wildcard store/migrations/*.sql views/i18n/locales/* handlers/openapi.json hypervisor/probe/probe.bin)
 
 include mk/frontend.mk
+include mk/abrakctl.mk
 -include mk/libvirt.mk
 
 .PHONY: all deps generate build run test fuzz bench fmt clean probe
