@@ -2,8 +2,10 @@ package services
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"abrak/store"
 	"abrak/vmstatus"
 )
 
@@ -36,6 +38,14 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		return a, nil
 	case !vm.Status.Allows(action):
 		return Action{}, powerRefused(vm.Status)
+	}
+	// Asked again while the same request is under way (a script's retry, a
+	// second click): the answer is the action already running, not a second
+	// one that would end in an error once the first has done the work.
+	if a, err := s.db.ActionInProgress(ctx, vm.ID, name); err == nil {
+		return actionOf(a), nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return Action{}, Internal(err)
 	}
 	if action == vmstatus.Start {
 		// Nothing starts that the wallet cannot pay the next hour of.

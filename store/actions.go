@@ -146,6 +146,12 @@ func (db *DB) ActionsForVM(ctx context.Context, vmID int64, limit, offset int) (
 	return out, total, rows.Err()
 }
 
+// ActionInProgress is the VM's action of type typ still in progress, or ErrNotFound.
+func (db *DB) ActionInProgress(ctx context.Context, vmID int64, typ string) (Action, error) {
+	return scanAction(db.W.QueryRowContext(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id
+		WHERE a.vm_id = ? AND a.type = ? AND a.status = ? ORDER BY a.id DESC LIMIT 1`, vmID, typ, ActionInProgress))
+}
+
 // OpenActions lists actions still in progress (left by a crash) for the worker to settle at start.
 func (db *DB) OpenActions(ctx context.Context) ([]Action, error) {
 	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE a.status = ?`, ActionInProgress)
