@@ -25,6 +25,7 @@ type Deps struct {
 	Tokens   *services.Tokens
 	Teams    *services.Teams
 	SSHKeys  *services.SSHKeys
+	Staff    *services.Staff
 	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)
 	// Replicas reports the database's replicas for /readyz; nil without replicas.
 	Replicas func() []services.ReplicaHealth

@@ -272,10 +272,12 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 // Account is a customer's own account as the doors show it: never its
 // password hash or two-factor secret.
 type Account struct {
-	ID           int64
-	Email, Name  string
-	Locale       string
-	IsAdmin      bool
+	ID          int64
+	Email, Name string
+	Locale      string
+	IsAdmin     bool
+	// StaffRole is the person's role on the operator's side ("" a customer).
+	StaffRole    string
 	BalanceRials int64
 	TOTPEnabled  bool
 	CreatedAt    time.Time
@@ -288,7 +290,7 @@ type Account struct {
 }
 
 func accountOf(u store.User) Account {
-	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin,
+	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin, StaffRole: u.StaffRole,
 		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt, BurnRials: u.BurnRials, EmailVerified: u.EmailVerified}
 }
 
@@ -334,7 +336,8 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, team, signedInA
 		}
 		a.touchSession(ctx, sid, ip, seen)
 	}
-	p := Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}
+	p := Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true,
+		StaffRole: u.StaffRole, TwoFactor: u.TOTPEnabled}
 	acct := accountOf(u)
 	acct.Team = TeamRef{ID: u.ID, Name: u.Name, Personal: true, Role: store.RoleOwner}
 	if team == 0 || team == u.ID {

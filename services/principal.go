@@ -52,6 +52,15 @@ type Principal struct {
 	// Role is the person's role in the account's team ("" is the account
 	// acting for itself: the owner's).
 	Role string
+	// StaffRole is the person's role on the operator's side (store.StaffAdmin,
+	// store.StaffSupport, "" for a customer), and TwoFactor whether the
+	// person signs in with a second factor: the operator's pages need it
+	// (services/staff.go).
+	StaffRole string
+	TwoFactor bool
+	// machine: the operator at the panel's machine (`abrak admin …`), who
+	// holds its database and so every right (OperatorOnMachine).
+	machine bool
 	// seen is the customer's Version read with the token or the account when
 	// the request was authenticated (seenOK), so the request's answer tag
 	// costs no query of its own.
@@ -94,6 +103,9 @@ func (p Principal) RequireAdmin() error {
 
 // Via says which door an audit event came through.
 func (p Principal) Via() string {
+	if p.machine {
+		return "cli"
+	}
 	if p.TokenID != 0 {
 		return "token:" + p.TokenName
 	}

@@ -1,0 +1,16 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"abrak/handlers"
+)
+
+// adminPageRoutes are the operator's pages, /admin, on the session group:
+// the door (handlers.StaffDoor) answers a visitor or a customer 404 and sends a staff
+// member without two-factor sign-in to set it up; each service behind them
+// checks the staff role (services/staff.go).
+func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
+	admin := app.Group("/admin", h.StaffDoor)
+	admin.GET("", h.AdminOverview)
+}
