@@ -1,29 +1,35 @@
 package views
 
+import (
+	"net/url"
+	"time"
+)
+
 // The operator's pages (issue 29): plain view models, drawn by admin_*.templ.
 
 // adminNavItems is the operator's navigation.
 func adminNavItems() []navItem {
 	return []navItem{
 		{"admin-overview", "/admin", "admin.nav.overview"},
+		{"admin-customers", "/admin/customers", "admin.nav.customers"},
 	}
 }
 
 // AdminOverviewView is the operator's first page: each figure links to
 // where it is looked into.
 type AdminOverviewView struct {
-	Nodes               []AdminNode
-	NodesUp, NodesDown  int
-	VMs                 []AdminCount
-	OrdersWaiting       int
-	OrdersFailing       int
-	RevenueToday        int64
-	RevenueMonth        int64
-	Month               string // the revenue's month, named in the page's calendar
-	WalletsLow          int
-	MailFailed          int
-	TemplatesNotReady   int
-	PoolsNearFull       int
+	Nodes              []AdminNode
+	NodesUp, NodesDown int
+	VMs                []AdminCount
+	OrdersWaiting      int
+	OrdersFailing      int
+	RevenueToday       int64
+	RevenueMonth       int64
+	Month              string // the revenue's month, named in the page's calendar
+	WalletsLow         int
+	MailFailed         int
+	TemplatesNotReady  int
+	PoolsNearFull      int
 }
 
 // AdminNode is one node as the overview lists it: up or down, and the
@@ -41,4 +47,73 @@ type AdminNode struct {
 type AdminCount struct {
 	Key   string
 	Count int
+}
+
+// AdminCustomersView is the customer list: a search, sortable columns, pages.
+type AdminCustomersView struct {
+	Rows  []AdminCustomerRow
+	Q     string
+	Sort  string
+	Desc  bool
+	Pager Pager
+}
+
+// AdminCustomerRow is one account in the list or at the top of its page.
+type AdminCustomerRow struct {
+	ID            int64
+	Email, Name   string
+	Team          bool
+	BalanceRials  int64
+	VMs           int
+	StaffRole     string
+	TwoFactor     bool
+	EmailVerified bool
+	CreatedAt     time.Time
+	Closed        bool
+}
+
+// SortLink is the column's header link: sorted by it, the other way when it
+// is the column sorted by now.
+func (v AdminCustomersView) SortLink(col string) string {
+	q := url.Values{}
+	if v.Q != "" {
+		q.Set("q", v.Q)
+	}
+	q.Set("sort", col)
+	if v.Sort == col && !v.Desc {
+		q.Set("desc", "1")
+	}
+	return "/admin/customers?" + q.Encode()
+}
+
+// AdminCustomerView is a customer's page for the operator.
+type AdminCustomerView struct {
+	Customer AdminCustomerRow
+	VMs      []AdminCustomerVM
+	Ledger   []LedgerRow
+	Activity []ActivityRow
+	Sessions int
+	Tokens   []TokenRow
+	// Credit is the credit/debit form, with its own key against a double submit.
+	Credit    Form
+	CreditKey string
+	// CanAct: the staff member may act on the customer (support and admin).
+	CanAct bool
+}
+
+// AdminCustomerVM is one of a customer's VMs on their page.
+type AdminCustomerVM struct {
+	UUID, Name, Status, Plan, Region, IP, Node string
+	CreatedAt                                  time.Time
+}
+
+// staffRoleLabel names a staff role.
+func staffRoleLabel(s Shell, role string) string {
+	switch role {
+	case "admin":
+		return s.T("admin.role.admin")
+	case "support":
+		return s.T("admin.role.support")
+	}
+	return ""
 }

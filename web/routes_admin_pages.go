@@ -13,4 +13,7 @@ import (
 func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin := app.Group("/admin", h.StaffDoor)
 	admin.GET("", h.AdminOverview)
+	admin.GET("/customers", h.AdminCustomers)
+	admin.GET("/customers/:id", h.AdminCustomer)
+	admin.POST("/customers/:id/credit", h.AdminCredit)
 }
