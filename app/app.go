@@ -126,7 +126,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
-	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault())
+	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault()).WithAccounts(accounts, vms)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),

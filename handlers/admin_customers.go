@@ -51,7 +51,9 @@ func (h *Handlers) AdminCustomer(c echo.Context) error {
 	return h.adminCustomerPage(c, http.StatusOK, views.Form{})
 }
 
-func (h *Handlers) adminCustomerPage(c echo.Context, status int, credit views.Form) error {
+// adminCustomerPage draws a customer's page; credit is the credit form as
+// sent back, refused the account action's form refused.
+func (h *Handlers) adminCustomerPage(c echo.Context, status int, credit views.Form, refused ...any) error {
 	p, _ := PrincipalOf(c)
 	id, err := idParam(c)
 	if err != nil {
@@ -62,7 +64,10 @@ func (h *Handlers) adminCustomerPage(c echo.Context, status int, credit views.Fo
 		return err
 	}
 	v := views.AdminCustomerView{Customer: customerRow(f.Customer), Sessions: f.Sessions, Credit: credit,
-		CanAct: p.RequireStaff(services.StaffAct) == nil}
+		CanAct: p.RequireStaff(services.StaffAct) == nil, Suspended: f.Suspended, SuspendReason: f.SuspendReason}
+	if len(refused) == 2 {
+		v.Refused, v.RefusedForm = refused[0].(string), refused[1].(views.Form)
+	}
 	// The credit form's key: a refused form keeps its own (nothing moved
 	// under it), a new page gets a new one.
 	if v.CreditKey = credit.V("key"); v.CreditKey == "" {
@@ -115,4 +120,55 @@ func (h *Handlers) AdminCredit(c echo.Context) error {
 	}
 	h.flash(c, "admin.credit.done")
 	return redirect(c, "/admin/customers/"+strconv.FormatInt(id, 10))
+}
+
+// adminAccountAction runs one of the account actions of a customer's page
+// and comes back to it with flash, or with the refused form.
+func (h *Handlers) adminAccountAction(c echo.Context, name, flash string, do func(p services.Principal, id int64) error) error {
+	p, _ := PrincipalOf(c)
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := do(p, id); err != nil {
+		f, status, err := formFor(c, err, formValues(c, "reason"))
+		if err != nil {
+			e := services.AsError(err)
+			if e.Status != http.StatusConflict {
+				return err
+			}
+			f, status = views.Form{Message: e.Key, Args: e.Args}, e.Status
+		}
+		return h.adminCustomerPage(c, status, views.Form{}, name, f)
+	}
+	h.flash(c, flash)
+	return redirect(c, "/admin/customers/"+strconv.FormatInt(id, 10))
+}
+
+// AdminSuspend suspends a customer's account with a reason.
+func (h *Handlers) AdminSuspend(c echo.Context) error {
+	return h.adminAccountAction(c, "suspend", "admin.suspend.done", func(p services.Principal, id int64) error {
+		return h.Staff.Suspend(c.Request().Context(), p, id, c.FormValue("reason"))
+	})
+}
+
+// AdminUnsuspend lifts a suspension.
+func (h *Handlers) AdminUnsuspend(c echo.Context) error {
+	return h.adminAccountAction(c, "suspend", "admin.suspend.lifted", func(p services.Principal, id int64) error {
+		return h.Staff.Unsuspend(c.Request().Context(), p, id)
+	})
+}
+
+// AdminResetTwoFactor turns a customer's two-factor sign-in off, with a reason.
+func (h *Handlers) AdminResetTwoFactor(c echo.Context) error {
+	return h.adminAccountAction(c, "reset-2fa", "admin.totp_reset.done", func(p services.Principal, id int64) error {
+		return h.Staff.ResetTwoFactor(c.Request().Context(), p, id, c.FormValue("reason"))
+	})
+}
+
+// AdminResendVerification sends the customer their confirmation link again.
+func (h *Handlers) AdminResendVerification(c echo.Context) error {
+	return h.adminAccountAction(c, "resend-verification", "admin.verification.sent", func(p services.Principal, id int64) error {
+		return h.Staff.ResendVerification(c.Request().Context(), p, id)
+	})
 }

@@ -92,3 +92,9 @@ func RateLimited(retry time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Key: "error.rate_limited",
 		Args: []string{"seconds", fmt.Sprint(secs)}, RetryAfter: time.Duration(secs) * time.Second}
 }
+
+// AccountSuspended refuses what a suspended account asks beyond reading (and
+// every call of its tokens): the operator suspended it.
+func AccountSuspended() *Error {
+	return &Error{Status: http.StatusForbidden, Code: "account_suspended", Key: "error.account_suspended"}
+}

@@ -58,6 +58,12 @@ type Principal struct {
 	// (services/staff.go).
 	StaffRole string
 	TwoFactor bool
+	// Suspended: the operator suspended the account; it may read, nothing
+	// more (Require), and its tokens are refused (Tokens.Authenticate).
+	Suspended bool
+	// operator: the operator's staff act through the account's own services
+	// (powering off a suspended account's VMs); audited as the operator's.
+	operator bool
 	// machine: the operator at the panel's machine (`abrak admin …`), who
 	// holds its database and so every right (OperatorOnMachine).
 	machine bool
@@ -71,6 +77,9 @@ type Principal struct {
 // Require fails with 403 naming the scope when a token lacks it, and naming
 // the role when the acting person's role in the team does not allow it.
 func (p Principal) Require(scope string) error {
+	if p.Suspended && scope != ScopeVMRead && scope != ScopeAccount {
+		return AccountSuspended()
+	}
 	if p.TokenID != 0 && !slices.Contains(p.Scopes, scope) {
 		return Forbidden("error.missing_scope", "scope", scope)
 	}
@@ -105,6 +114,9 @@ func (p Principal) RequireAdmin() error {
 func (p Principal) Via() string {
 	if p.machine {
 		return "cli"
+	}
+	if p.operator {
+		return "operator"
 	}
 	if p.TokenID != 0 {
 		return "token:" + p.TokenName

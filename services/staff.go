@@ -69,6 +69,10 @@ type Staff struct {
 	fleet NodeStatus
 	// quarantine is how long a released address rests (VMConfig.AddressQuarantine).
 	quarantine time.Duration
+	// accounts sends letters for an account; vms powers off a suspended
+	// account's VMs through the customers' own service (nil in the CLI).
+	accounts *Accounts
+	vms      *VMs
 }
 
 // NodeStatus is what the fleet says of its nodes (Workers.Nodes).
@@ -76,6 +80,12 @@ type NodeStatus interface{ Nodes() []NodeHealth }
 
 func NewStaff(db *store.DB, audit *Audit, fleet NodeStatus, quarantine time.Duration) *Staff {
 	return &Staff{db: db, audit: audit, fleet: fleet, quarantine: quarantine}
+}
+
+// WithAccounts gives the operator's side the services it acts through.
+func (s *Staff) WithAccounts(accounts *Accounts, vms *VMs) *Staff {
+	s.accounts, s.vms = accounts, vms
+	return s
 }
 
 // record audits a staff action: in the staff member's own log (the person,

@@ -25,11 +25,14 @@ type Customer struct {
 	EmailVerified bool
 	CreatedAt     time.Time
 	ClosedAt      time.Time
+	Suspended     bool
+	SuspendReason string
 }
 
 func customerOf(c store.CustomerRow) Customer {
 	return Customer{ID: c.ID, Email: c.Email, Name: c.Name, Team: c.Kind == "team", BalanceRials: c.BalanceRials, BurnRials: c.BurnRials,
-		VMs: c.VMs, StaffRole: c.StaffRole, TwoFactor: c.TwoFactor, EmailVerified: c.EmailVerified, CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt}
+		VMs: c.VMs, StaffRole: c.StaffRole, TwoFactor: c.TwoFactor, EmailVerified: c.EmailVerified, CreatedAt: c.CreatedAt, ClosedAt: c.ClosedAt,
+		Suspended: c.Suspended, SuspendReason: c.SuspendReason}
 }
 
 // CustomerFilter is the operator's search of customers (store.CustomerFilter).

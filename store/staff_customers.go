@@ -23,6 +23,8 @@ type CustomerRow struct {
 	EmailVerified bool
 	CreatedAt     time.Time
 	ClosedAt      time.Time
+	Suspended     bool
+	SuspendReason string
 }
 
 // CustomerFilter is the operator's search: Q an address, a name, a VM's uuid
@@ -45,12 +47,13 @@ var CustomerSorts = map[string]string{
 
 const customerColumns = `u.id, u.email, u.name, u.kind, u.balance_rials, coalesce(t.burn_rials, 0),
 	(SELECT count(*) FROM vms v WHERE v.user_id = u.id AND v.status <> 'destroyed' AND v.deleted_at IS NULL) AS vm_count,
-	CASE WHEN u.is_admin THEN 'admin' ELSE u.staff_role END, u.totp_enabled, u.email_verified_at IS NOT NULL, u.created_at, coalesce(u.closed_at, 0)`
+	CASE WHEN u.is_admin THEN 'admin' ELSE u.staff_role END, u.totp_enabled, u.email_verified_at IS NOT NULL, u.created_at, coalesce(u.closed_at, 0),
+	u.account_suspended_at IS NOT NULL, u.account_suspended_reason`
 
 func scanCustomer(row interface{ Scan(...any) error }) (CustomerRow, error) {
 	var c CustomerRow
 	var created, closed int64
-	err := row.Scan(&c.ID, &c.Email, &c.Name, &c.Kind, &c.BalanceRials, &c.BurnRials, &c.VMs, &c.StaffRole, &c.TwoFactor, &c.EmailVerified, &created, &closed)
+	err := row.Scan(&c.ID, &c.Email, &c.Name, &c.Kind, &c.BalanceRials, &c.BurnRials, &c.VMs, &c.StaffRole, &c.TwoFactor, &c.EmailVerified, &created, &closed, &c.Suspended, &c.SuspendReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -99,6 +100,21 @@ type AdminCustomerView struct {
 	CreditKey string
 	// CanAct: the staff member may act on the customer (support and admin).
 	CanAct bool
+	// Suspended and SuspendReason: the account is suspended, and why.
+	Suspended     bool
+	SuspendReason string
+	// Refused is the account action (suspend, reset-2fa) whose form came
+	// back refused, with its form.
+	Refused     string
+	RefusedForm Form
+}
+
+// FormOf is the named action's form: the refused one, or an empty one.
+func (v AdminCustomerView) FormOf(action string) Form {
+	if v.Refused == action {
+		return v.RefusedForm
+	}
+	return Form{}
 }
 
 // AdminCustomerVM is one of a customer's VMs on their page.
@@ -116,4 +132,8 @@ func staffRoleLabel(s Shell, role string) string {
 		return s.T("admin.role.support")
 	}
 	return ""
+}
+
+func adminCustomerPath(v AdminCustomerView) string {
+	return "/admin/customers/" + strconv.FormatInt(v.Customer.ID, 10)
 }

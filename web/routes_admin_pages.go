@@ -16,4 +16,8 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.GET("/customers", h.AdminCustomers)
 	admin.GET("/customers/:id", h.AdminCustomer)
 	admin.POST("/customers/:id/credit", h.AdminCredit)
+	admin.POST("/customers/:id/suspend", h.AdminSuspend)
+	admin.POST("/customers/:id/unsuspend", h.AdminUnsuspend)
+	admin.POST("/customers/:id/reset-2fa", h.AdminResetTwoFactor)
+	admin.POST("/customers/:id/resend-verification", h.AdminResendVerification)
 }
