@@ -162,7 +162,7 @@ func (s *Staff) Credit(ctx context.Context, p Principal, customerID int64, in Cr
 	} else if utf8.RuneCountInString(in.Reason) > maxReason {
 		fields["reason"] = "admin.credit.reason_long"
 	}
-	if in.Key == "" || len(in.Key) > 64 {
+	if in.Key == "" || len(in.Key) > 255 {
 		fields["key"] = "admin.credit.key_required"
 	}
 	if len(fields) > 0 {
