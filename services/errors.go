@@ -98,3 +98,9 @@ func RateLimited(retry time.Duration) *Error {
 func AccountSuspended() *Error {
 	return &Error{Status: http.StatusForbidden, Code: "account_suspended", Key: "error.account_suspended"}
 }
+
+// VMAdminLocked refuses a customer's change of a VM the operator locked,
+// with the operator's reason: 423 locked.
+func VMAdminLocked(reason string) *Error {
+	return &Error{Status: http.StatusLocked, Code: "locked", Key: "error.vm_admin_locked", Args: []string{"reason", reason}}
+}

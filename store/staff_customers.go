@@ -166,3 +166,12 @@ func (db *DB) StaffCredit(ctx context.Context, key string, userID, actor, amount
 	})
 	return after, replay, err
 }
+
+// SetVMAdminLock locks a VM for reason, by actor; reason "" unlocks it.
+func (db *DB) SetVMAdminLock(ctx context.Context, uuid, reason string, actor int64, at time.Time) error {
+	if reason == "" {
+		return db.exec1(ctx, `UPDATE vms SET admin_lock_reason = '', admin_locked_at = NULL, admin_locked_by = NULL WHERE uuid = ? AND status <> 'destroyed'`, uuid)
+	}
+	return db.exec1(ctx, `UPDATE vms SET admin_lock_reason = ?, admin_locked_at = ?, admin_locked_by = ? WHERE uuid = ? AND status <> 'destroyed'`,
+		reason, at.Unix(), nullID(actor), uuid)
+}

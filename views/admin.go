@@ -13,6 +13,7 @@ func adminNavItems() []navItem {
 	return []navItem{
 		{"admin-overview", "/admin", "admin.nav.overview"},
 		{"admin-customers", "/admin/customers", "admin.nav.customers"},
+		{"admin-vms", "/admin/vms", "admin.nav.vms"},
 	}
 }
 
@@ -136,4 +137,35 @@ func staffRoleLabel(s Shell, role string) string {
 
 func adminCustomerPath(v AdminCustomerView) string {
 	return "/admin/customers/" + strconv.FormatInt(v.Customer.ID, 10)
+}
+
+// AdminVMsView is every customer's VMs: a search, a status, the locked ones.
+type AdminVMsView struct {
+	Rows     []AdminVMRow
+	Q        string
+	Status   string
+	Locked   bool
+	Statuses []string
+	Pager    Pager
+	CanAct   bool
+	// Refused is the VM whose lock form came back refused, with its form.
+	Refused     string
+	RefusedForm Form
+}
+
+// AdminVMRow is one VM in the operator's list.
+type AdminVMRow struct {
+	UUID, Name, Status, Plan, Region, IP, Node string
+	OwnerID                                    int64
+	OwnerEmail                                 string
+	LockReason                                 string
+	CreatedAt                                  time.Time
+}
+
+// FormOf is the lock form of the VM: the refused one, or an empty one.
+func (v AdminVMsView) FormOf(uuid string) Form {
+	if v.Refused == uuid {
+		return v.RefusedForm
+	}
+	return Form{}
 }

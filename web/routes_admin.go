@@ -15,6 +15,9 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 
 	// VMs: moved to another node of their region.
 	admin.POST("/vms/:uuid/migrate", h.MigrateVM)
+	admin.GET("/vms", h.APIAdminVMs)
+	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
+	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
 
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)
