@@ -14,6 +14,7 @@ func adminNavItems() []navItem {
 		{"admin-overview", "/admin", "admin.nav.overview"},
 		{"admin-customers", "/admin/customers", "admin.nav.customers"},
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
+		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}
 }
 
@@ -168,4 +169,24 @@ func (v AdminVMsView) FormOf(uuid string) Form {
 		return v.RefusedForm
 	}
 	return Form{}
+}
+
+// AdminAuditView is the whole audit log, filtered.
+type AdminAuditView struct {
+	Rows   []AdminAuditRow
+	Filter Form // the filter's values and field errors
+	Pager  Pager
+	// CSV is the export link with the same filter.
+	CSV string
+}
+
+// AdminAuditRow is one event of the whole log.
+type AdminAuditRow struct {
+	At                   time.Time
+	Action               string // a message key
+	Severity             string
+	Account, Actor       string
+	Via, IP              string
+	TargetType, TargetID string
+	Detail               string
 }

@@ -147,7 +147,8 @@ func TestNoOperatorPageShowsACustomersSecrets(t *testing.T) {
 	if vm.VNCPassword == "" {
 		t.Fatal("the VM has no VNC password to look for")
 	}
-	pages := []string{"/admin", "/admin/customers", "/admin/customers?q=ana", "/admin/customers?q=" + uuid, "/admin/customers/" + itoa(ana.id)}
+	pages := []string{"/admin", "/admin/customers", "/admin/customers?q=ana", "/admin/customers?q=" + uuid, "/admin/customers/" + itoa(ana.id),
+		"/admin/vms", "/admin/vms?q=" + uuid, "/admin/audit", "/admin/audit?customer=ana@example.com", "/admin/audit.csv"}
 	for _, l := range []string{"fa", "en"} {
 		for _, p := range pages {
 			for _, c := range []*testkit.Client{pp.admin, pp.support} {
