@@ -107,4 +107,3 @@ func csvSafe(s string) string {
 	}
 	return s
 }
-
