@@ -64,7 +64,7 @@ func (h *Handlers) adminCustomerPage(c echo.Context, status int, credit views.Fo
 		return err
 	}
 	v := views.AdminCustomerView{Customer: customerRow(f.Customer), Sessions: f.Sessions, Credit: credit,
-		CanAct: p.RequireStaff(services.StaffAct) == nil, Suspended: f.Suspended, SuspendReason: f.SuspendReason}
+		CanAct: p.RequireStaff(services.StaffAct) == nil, CanManage: p.RequireStaff(services.StaffManage) == nil, Suspended: f.Suspended, SuspendReason: f.SuspendReason}
 	if len(refused) == 2 {
 		v.Refused, v.RefusedForm = refused[0].(string), refused[1].(views.Form)
 	}
@@ -170,5 +170,13 @@ func (h *Handlers) AdminResetTwoFactor(c echo.Context) error {
 func (h *Handlers) AdminResendVerification(c echo.Context) error {
 	return h.adminAccountAction(c, "resend-verification", "admin.verification.sent", func(p services.Principal, id int64) error {
 		return h.Staff.ResendVerification(c.Request().Context(), p, id)
+	})
+}
+
+// AdminSetRole gives the account a role on the operator's side (an admin only).
+func (h *Handlers) AdminSetRole(c echo.Context) error {
+	return h.adminAccountAction(c, "role", "admin.role.done", func(p services.Principal, id int64) error {
+		_, err := h.Staff.SetRoleOf(c.Request().Context(), p, id, c.FormValue("role"))
+		return err
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,23 +104,38 @@ func (s *Staff) SetRole(ctx context.Context, p Principal, email, role string) (A
 	if err := p.RequireStaff(StaffManage); err != nil {
 		return Account{}, err
 	}
-	role = strings.TrimSpace(role)
-	if role == "none" {
-		role = ""
-	}
-	valid := false
-	for _, r := range StaffRoles {
-		valid = valid || r == role
-	}
-	if !valid {
-		return Account{}, Invalid(map[string]string{"role": "admin.role.invalid"})
-	}
 	u, err := s.db.UserByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, store.ErrNotFound) {
 		return Account{}, NotFound()
 	}
 	if err != nil {
 		return Account{}, Internal(err)
+	}
+	return s.setRole(ctx, p, u, role)
+}
+
+// SetRoleOf is SetRole for the account with id (the customer's page).
+func (s *Staff) SetRoleOf(ctx context.Context, p Principal, id int64, role string) (Account, error) {
+	if err := p.RequireStaff(StaffManage); err != nil {
+		return Account{}, err
+	}
+	u, err := s.db.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Account{}, NotFound()
+	}
+	if err != nil {
+		return Account{}, Internal(err)
+	}
+	return s.setRole(ctx, p, u, role)
+}
+
+func (s *Staff) setRole(ctx context.Context, p Principal, u store.User, role string) (Account, error) {
+	role = strings.TrimSpace(role)
+	if role == "none" {
+		role = ""
+	}
+	if !slices.Contains(StaffRoles, role) {
+		return Account{}, Invalid(map[string]string{"role": "admin.role.invalid"})
 	}
 	if u.StaffRole == store.StaffAdmin && role != store.StaffAdmin {
 		n, err := s.db.CountStaff(ctx, store.StaffAdmin)

@@ -102,6 +102,8 @@ type AdminCustomerView struct {
 	CreditKey string
 	// CanAct: the staff member may act on the customer (support and admin).
 	CanAct bool
+	// CanManage: the staff member gives roles (an admin).
+	CanManage bool
 	// Suspended and SuspendReason: the account is suspended, and why.
 	Suspended     bool
 	SuspendReason string

@@ -20,6 +20,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/customers/:id/unsuspend", h.AdminUnsuspend)
 	admin.POST("/customers/:id/reset-2fa", h.AdminResetTwoFactor)
 	admin.POST("/customers/:id/resend-verification", h.AdminResendVerification)
+	admin.POST("/customers/:id/role", h.AdminSetRole)
 	admin.GET("/vms", h.AdminVMs)
 	admin.POST("/vms/:uuid/lock", h.AdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.AdminUnlockVM)
