@@ -26,6 +26,7 @@ type App struct {
 	Fleet    *hypervisor.Fleet
 	Accounts *services.Accounts
 	Audit    *services.Audit
+	Staff    *services.Staff
 	VMs      *services.VMs
 	Workers  *services.Workers
 	Wallet   *services.Wallet
@@ -129,15 +130,16 @@ func New(ctx context.Context, c Config) (*App, error) {
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
 	webhooks := services.NewWebhooks(db, audit, mailer, c.Log, c.Webhooks)
+	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault()).WithAccounts(accounts, vms)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, Teams: teams, Webhooks: webhooks, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
+		Consoles: consoles, Teams: teams, Webhooks: webhooks, Staff: staff, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
 		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 		Replicas: replicaHealth(replicas),
 	})
-	a := &App{DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys, Webhooks: webhooks,
+	a := &App{Staff: staff, DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys, Webhooks: webhooks,
 		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
 	if replicas != nil {
 		a.ReplicaWatch = services.NewReplicaWatch(replicas.Check, mailer, c.OperatorEmail, c.ReplicaWatchEvery, c.Log)

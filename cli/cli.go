@@ -37,6 +37,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"create-user":      adminCreateUser,
 	"create-token":     adminCreateToken,
 	"top-up":           adminTopUp,
+	"set-role":         adminSetRole,
 	"add-node":         adminAddNode,
 	"set-node":         adminSetNode,
 	"nodes":            adminNodes,
@@ -120,7 +121,8 @@ func usage(w io.Writer) {
 commands:
   serve                   run the panel (default)
   migrate                 apply database migrations and exit
-  admin create-user       --email E --password P [--name N] [--admin] [--balance RIALS]
+  admin create-user       --email E --password P [--name N] [--admin|--support] [--balance RIALS]
+  admin set-role          EMAIL admin|support|none: a person's role on the operator's side (/admin)
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
                           [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]

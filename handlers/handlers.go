@@ -26,6 +26,7 @@ type Deps struct {
 	Teams    *services.Teams
 	SSHKeys  *services.SSHKeys
 	Webhooks *services.Webhooks
+	Staff    *services.Staff
 	Ready    []ReadyCheck // what /readyz asks (the database, the hypervisor fleet)
 	// Replicas reports the database's replicas for /readyz; nil without replicas.
 	Replicas func() []services.ReplicaHealth

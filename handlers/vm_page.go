@@ -112,7 +112,7 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	}
 	vm := pg.VM
 	v := views.VMPageView{PasswordMin: services.MinPasswordLen, Busy: vm.Busy, RecycleGrace: h.VMs.RecycleGrace(), VM: views.VMDetail{
-		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP,
+		UUID: vm.UUID, Name: vm.DisplayName, Hostname: vm.Hostname, Status: vm.Status, IP: vm.PublicIP, AdminLockReason: vm.AdminLockReason,
 		IPv6: vm.IPv6, MAC: vm.MAC, Received: vm.Received, Sent: vm.Sent,
 		PlanSlug: vm.PlanSlug, PlanName: localName(LocaleOf(c), vm.PlanNameFA, vm.PlanNameEN), OSName: vm.OSTemplateName, Region: localName(LocaleOf(c), vm.RegionNameFA, vm.RegionNameEN),
 		VCPUs: vm.VCPUs, MemoryMB: vm.MemoryMB, DiskGB: vm.DiskGB, PriceHourlyRials: vm.PriceHourly,

@@ -272,13 +272,19 @@ func (a *Accounts) ChangePassword(ctx context.Context, p Principal, current, nex
 // Account is a customer's own account as the doors show it: never its
 // password hash or two-factor secret.
 type Account struct {
-	ID           int64
-	Email, Name  string
-	Locale       string
-	IsAdmin      bool
-	BalanceRials int64
-	TOTPEnabled  bool
-	CreatedAt    time.Time
+	ID          int64
+	Email, Name string
+	Locale      string
+	IsAdmin     bool
+	// StaffRole is the person's role on the operator's side ("" a customer).
+	StaffRole string
+	// Suspended: the operator suspended the account the session works in,
+	// for SuspendReason.
+	Suspended     bool
+	SuspendReason string
+	BalanceRials  int64
+	TOTPEnabled   bool
+	CreatedAt     time.Time
 	// BurnRials is what the wallet pays each hour for the VMs the account has now.
 	BurnRials     int64
 	EmailVerified bool
@@ -288,7 +294,7 @@ type Account struct {
 }
 
 func accountOf(u store.User) Account {
-	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin,
+	return Account{ID: u.ID, Email: u.Email, Name: u.Name, Locale: u.Locale, IsAdmin: u.IsAdmin, StaffRole: u.StaffRole, Suspended: u.Suspended, SuspendReason: u.SuspendReason,
 		BalanceRials: u.BalanceRials, TOTPEnabled: u.TOTPEnabled, CreatedAt: u.CreatedAt, BurnRials: u.BurnRials, EmailVerified: u.EmailVerified}
 }
 
@@ -334,7 +340,8 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, team, signedInA
 		}
 		a.touchSession(ctx, sid, ip, seen)
 	}
-	p := Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true}
+	p := Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, IP: ip, Session: session, SessionID: sid, seen: versionOf(changes), seenOK: true,
+		StaffRole: u.StaffRole, TwoFactor: u.TOTPEnabled, Suspended: u.Suspended}
 	acct := accountOf(u)
 	acct.Team = TeamRef{ID: u.ID, Name: u.Name, Personal: true, Role: store.RoleOwner}
 	if team == 0 || team == u.ID {
@@ -350,7 +357,8 @@ func (a *Accounts) SessionPrincipal(ctx context.Context, userID, team, signedInA
 	if err != nil {
 		return Principal{}, Account{}, false, Internal(err)
 	}
-	p.UserID, p.PersonID, p.Role, p.seen = t.ID, u.ID, role, versionOf(tc)
+	p.UserID, p.PersonID, p.Role, p.seen, p.Suspended = t.ID, u.ID, role, versionOf(tc), t.Suspended
+	acct.Suspended, acct.SuspendReason = t.Suspended, t.SuspendReason
 	acct.BalanceRials, acct.BurnRials = t.BalanceRials, t.BurnRials
 	acct.Team = TeamRef{ID: t.ID, Name: t.Name, Role: role}
 	return p, acct, true, nil

@@ -92,3 +92,15 @@ func RateLimited(retry time.Duration) *Error {
 	return &Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Key: "error.rate_limited",
 		Args: []string{"seconds", fmt.Sprint(secs)}, RetryAfter: time.Duration(secs) * time.Second}
 }
+
+// AccountSuspended refuses what a suspended account asks beyond reading (and
+// every call of its tokens): the operator suspended it.
+func AccountSuspended() *Error {
+	return &Error{Status: http.StatusForbidden, Code: "account_suspended", Key: "error.account_suspended"}
+}
+
+// VMAdminLocked refuses a customer's change of a VM the operator locked,
+// with the operator's reason: 423 locked.
+func VMAdminLocked(reason string) *Error {
+	return &Error{Status: http.StatusLocked, Code: "locked", Key: "error.vm_admin_locked", Args: []string{"reason", reason}}
+}

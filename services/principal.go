@@ -52,6 +52,21 @@ type Principal struct {
 	// Role is the person's role in the account's team ("" is the account
 	// acting for itself: the owner's).
 	Role string
+	// StaffRole is the person's role on the operator's side (store.StaffAdmin,
+	// store.StaffSupport, "" for a customer), and TwoFactor whether the
+	// person signs in with a second factor: the operator's pages need it
+	// (services/staff.go).
+	StaffRole string
+	TwoFactor bool
+	// Suspended: the operator suspended the account; it may read, nothing
+	// more (Require), and its tokens are refused (Tokens.Authenticate).
+	Suspended bool
+	// operator: the operator's staff act through the account's own services
+	// (powering off a suspended account's VMs); audited as the operator's.
+	operator bool
+	// machine: the operator at the panel's machine (`abrak admin …`), who
+	// holds its database and so every right (OperatorOnMachine).
+	machine bool
 	// seen is the customer's Version read with the token or the account when
 	// the request was authenticated (seenOK), so the request's answer tag
 	// costs no query of its own.
@@ -62,6 +77,9 @@ type Principal struct {
 // Require fails with 403 naming the scope when a token lacks it, and naming
 // the role when the acting person's role in the team does not allow it.
 func (p Principal) Require(scope string) error {
+	if p.Suspended && scope != ScopeVMRead && scope != ScopeAccount {
+		return AccountSuspended()
+	}
 	if p.TokenID != 0 && !slices.Contains(p.Scopes, scope) {
 		return Forbidden("error.missing_scope", "scope", scope)
 	}
@@ -94,6 +112,12 @@ func (p Principal) RequireAdmin() error {
 
 // Via says which door an audit event came through.
 func (p Principal) Via() string {
+	if p.machine {
+		return "cli"
+	}
+	if p.operator {
+		return "operator"
+	}
 	if p.TokenID != 0 {
 		return "token:" + p.TokenName
 	}

@@ -41,6 +41,9 @@ type VM struct {
 	PriceHourly             int64
 	// Locked: an operation holds the VM. NodeDown: its host does not answer.
 	Locked, NodeDown bool
+	// AdminLockReason, when set, is why the operator locked the VM: its
+	// customer changes nothing of it until it is unlocked.
+	AdminLockReason string
 	// Busy: being built, locked, or an action on it is in progress; pages poll it.
 	Busy bool
 	// Held: off because its wallet could not pay an hour (see biller.go).
@@ -93,7 +96,7 @@ func readVM(v *store.VM, month string, forms *netForms, grace time.Duration) VM 
 		TrafficMonth: month, Received: v.Received, Sent: v.Sent,
 		Boot: bootOf(v), BootISO: v.BootISO,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
-		Locked: v.Locked, NodeDown: v.NodeDown, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
+		Locked: v.Locked, NodeDown: v.NodeDown, AdminLockReason: v.AdminLockReason, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
 		Held: v.Held(), Suspended: v.Suspended(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
 		Waiting:   v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
 		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),

@@ -276,9 +276,17 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 	if !tok.RevokedAt.IsZero() || t.expired(tok) || o.Role == "" {
 		return Principal{}, invalid
 	}
+	if o.Suspended {
+		return Principal{}, AccountSuspended()
+	}
 	t.touch(ctx, tok, ip)
 	p := Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
 		Scopes: tok.Scopes, IP: ip, Role: o.Role, seen: versionOf(o.Changes), seenOK: true}
+	if o.IsAdmin {
+		// Only an admin's token holds the admin scope (Create): the
+		// operator's JSON door is the admin's alone.
+		p.StaffRole = store.StaffAdmin
+	}
 	if tok.CreatedBy != tok.UserID {
 		p.PersonID = tok.CreatedBy
 	}

@@ -16,8 +16,9 @@ import (
 // work after the answer, exclusive does so with the VM locked.
 
 // writable loads a VM the principal may change, refusing while it is being
-// built, is gone, is in the recycle bin, is locked by another operation, or is
-// suspended for non-payment (the last two still let it be deleted).
+// built, is gone, is locked by the operator (423, whatever is asked), is in
+// the recycle bin, is locked by another operation, or is suspended for
+// non-payment (the last two still let it be deleted).
 func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (store.VM, error) {
 	if err := p.Require(scope); err != nil {
 		return store.VM{}, err
@@ -29,6 +30,8 @@ func (s *VMs) writable(ctx context.Context, p Principal, uuid, scope string) (st
 	switch {
 	case vm.Status == vmstatus.Destroyed:
 		return vm, NotFound()
+	case vm.AdminLockReason != "" && !p.operator:
+		return vm, VMAdminLocked(vm.AdminLockReason)
 	case vm.Status == vmstatus.Deleted && scope != ScopeVMDelete:
 		e := Conflict("vm.in_recycle_bin")
 		e.Code = "in_recycle_bin"

@@ -67,6 +67,14 @@ type VMConfig struct {
 	DrainInterval time.Duration
 }
 
+// AddressQuarantineOrDefault is AddressQuarantine, a day when unset.
+func (c VMConfig) AddressQuarantineOrDefault() time.Duration {
+	if c.AddressQuarantine <= 0 {
+		return 24 * time.Hour
+	}
+	return c.AddressQuarantine
+}
+
 func (c VMConfig) withDefaults() VMConfig {
 	if c.ShutdownDeadline <= 0 {
 		c.ShutdownDeadline = 60 * time.Second
@@ -104,9 +112,7 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.RescueTemplate == "" {
 		c.RescueTemplate = "tiny-linux"
 	}
-	if c.AddressQuarantine <= 0 {
-		c.AddressQuarantine = 24 * time.Hour
-	}
+	c.AddressQuarantine = c.AddressQuarantineOrDefault()
 	if c.Now == nil {
 		c.Now = time.Now
 	}

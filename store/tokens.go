@@ -34,6 +34,8 @@ type TokenOwner struct {
 	Token   APIToken
 	Email   string
 	IsAdmin bool
+	// Suspended: the account is suspended by the operator.
+	Suspended bool
 	// Role is the token's maker's role in the account's team now; empty when
 	// the maker is no longer a member (the token then acts for no one).
 	Role string
@@ -133,10 +135,10 @@ func (db *DB) CountActiveAPITokens(ctx context.Context, userID int64, now time.T
 func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, error) {
 	var o TokenOwner
 	t, err := scanToken(db.pointRead(ctx,
-		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, `+changesOf("t.user_id")+`,
+		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, u.account_suspended_at IS NOT NULL, `+changesOf("t.user_id")+`,
 			coalesce((SELECT m.role FROM team_members m WHERE m.team_id = t.user_id AND m.person_id = coalesce(t.created_by, t.user_id)), '')
 			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
-		&o.Email, &o.IsAdmin, &o.Changes.Customer, &o.Changes.Catalog, &o.Role)
+		&o.Email, &o.IsAdmin, &o.Suspended, &o.Changes.Customer, &o.Changes.Catalog, &o.Role)
 	o.Token = t
 	return o, err
 }

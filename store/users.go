@@ -27,18 +27,32 @@ type User struct {
 	BurnRials int64
 	// EmailVerified: the address was confirmed from a link sent to it.
 	EmailVerified bool
+	// StaffRole is the person's role on the operator's side: StaffAdmin,
+	// StaffSupport or "" (a customer).
+	StaffRole string
+	// Suspended: the operator suspended the account (migration 0041), for
+	// SuspendReason: it signs in read-only and its tokens are refused.
+	Suspended     bool
+	SuspendReason string
 }
+
+// Roles on the operator's side (migration 0040).
+const (
+	StaffAdmin   = "admin"
+	StaffSupport = "support"
+)
 
 // userColumns reads the burn rate with the row: every signed-in page shows
 // it. Triggers keep it in vm_totals (vm_list_rows.go), so it costs a lookup,
 // not a sum over the customer's VMs and their plans.
 var userColumns = `id, email, name, password_hash, locale, is_admin, balance_rials, totp_secret, totp_enabled, created_at, sessions_valid_after, email_verified_at IS NOT NULL,
-	coalesce((SELECT burn_rials FROM vm_totals WHERE user_id = users.id), 0)`
+	coalesce((SELECT burn_rials FROM vm_totals WHERE user_id = users.id), 0), CASE WHEN is_admin THEN 'admin' ELSE staff_role END,
+	account_suspended_at IS NOT NULL, account_suspended_reason`
 
 func scanUser(row interface{ Scan(...any) error }, extra ...any) (User, error) {
 	var u User
 	var created int64
-	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.EmailVerified, &u.BurnRials}, extra...)...)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Locale, &u.IsAdmin, &u.BalanceRials, &u.TOTPSecret, &u.TOTPEnabled, &created, &u.SessionsValidAfter, &u.EmailVerified, &u.BurnRials, &u.StaffRole, &u.Suspended, &u.SuspendReason}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -66,7 +80,7 @@ func (db *DB) CreateUser(ctx context.Context, u User) (User, error) {
 	// the start (migration 0034).
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			`INSERT INTO users (email, name, password_hash, locale, is_admin, created_at, updated_at, email_verified_at, staff_role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ?5 THEN 'admin' ELSE '' END)`,
 			u.Email, u.Name, u.PasswordHash, u.Locale, u.IsAdmin, now, now, verified)
 		if err != nil {
 			return err
@@ -258,4 +272,25 @@ func (db *DB) CloseUser(ctx context.Context, id int64, now time.Time) error {
 // EndSessionsBefore ends every browser session that began before t.
 func (db *DB) EndSessionsBefore(ctx context.Context, id int64, t time.Time) error {
 	return db.exec1(ctx, `UPDATE users SET sessions_valid_after = ? WHERE id = ?`, t.UnixNano(), id)
+}
+
+// SetStaffRole gives a person a role on the operator's side (StaffAdmin,
+// StaffSupport, "" for none), keeping is_admin equal to the admin role.
+func (db *DB) SetStaffRole(ctx context.Context, id int64, role string) error {
+	return db.exec1(ctx, `UPDATE users SET staff_role = ?1, is_admin = (?1 = 'admin'), updated_at = ?2 WHERE id = ?3`, role, time.Now().Unix(), id)
+}
+
+// CountStaff counts the people with a staff role.
+func (db *DB) CountStaff(ctx context.Context, role string) (int, error) {
+	var n int
+	err := db.readRow(ctx, `SELECT count(*) FROM users WHERE staff_role = ?1 OR (?1 = 'admin' AND is_admin)`, role).Scan(&n)
+	return n, err
+}
+
+// SuspendAccount suspends an account for reason (reason "" lifts it).
+func (db *DB) SuspendAccount(ctx context.Context, id int64, reason string, at time.Time) error {
+	if reason == "" {
+		return db.exec1(ctx, `UPDATE users SET account_suspended_at = NULL, account_suspended_reason = '', updated_at = ? WHERE id = ?`, at.Unix(), id)
+	}
+	return db.exec1(ctx, `UPDATE users SET account_suspended_at = ?1, account_suspended_reason = ?2, updated_at = ?1 WHERE id = ?3`, at.Unix(), reason, id)
 }

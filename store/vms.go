@@ -67,8 +67,11 @@ type VM struct {
 	BackupIDs []int64
 	// DeletedAt is when it went into the recycle bin (status deleted); zero otherwise.
 	DeletedAt time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// AdminLockReason, when set, is why the operator locked the VM: its
+	// customer changes nothing of it (not Locked, the operation lock).
+	AdminLockReason string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// Order is the state of the order that pays for it.
 	OrderStatus vmstatus.Order
 	OrderError  string
@@ -83,7 +86,7 @@ const vmColumns = `v.id, v.uuid, v.user_id, v.display_name, v.hostname, v.status
 	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.attempts, 0), v.status_seq, coalesce(v.unpaid_since, 0),
 	(SELECT count(*) FROM actions a WHERE a.vm_id = v.id AND a.status = '` + ActionInProgress + `'),
 	coalesce(tr.rx_bytes, 0), coalesce(tr.tx_bytes, 0), v.boot_iso, v.rescue_crypt, coalesce(v.suspended_at, 0),
-	v.backups_enabled, v.backup_price_rials, coalesce(v.deleted_at, 0), ` + backupIDsExpr
+	v.backups_enabled, v.backup_price_rials, coalesce(v.deleted_at, 0), ` + backupIDsExpr + `, v.admin_lock_reason`
 
 const vmFrom = ` FROM vms v JOIN plans p ON p.slug = v.plan_slug JOIN os_templates t ON t.slug = v.os_template_slug
 	JOIN regions r ON r.slug = v.region LEFT JOIN orders o ON o.vm_id = v.id
@@ -99,7 +102,7 @@ func scanVM(row interface{ Scan(...any) error }) (VM, error) {
 	err := row.Scan(&v.ID, &v.UUID, &v.UserID, &v.DisplayName, &v.Hostname, &v.Status, &v.PlanSlug, &v.PlanNameFA, &v.PlanNameEN, &v.OSTemplateSlug, &v.OSTemplateName, &v.Region, &v.RegionNameFA, &v.RegionNameEN,
 		&v.NodeID, &v.PublicIP, &v.PublicIPv6, &v.MAC, &v.Network4, &v.Gateway4, &v.Network6, &v.Gateway6, &resolvers, &v.VCPUs, &v.MemoryMB, &v.DiskGB, &v.PriceHourly, &v.VNCPassword,
 		&v.RootCrypt, &keys, &v.Locked, &v.NodeDown, &created, &updated, &paid, &v.OrderStatus, &v.OrderError, &v.Attempts, &v.StatusSeq, &unpaid, &v.OpenActions,
-		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended, &v.BackupsEnabled, &v.BackupPriceHourly, &deleted, &backupIDs)
+		&v.Received, &v.Sent, &v.BootISO, &v.RescueCrypt, &suspended, &v.BackupsEnabled, &v.BackupPriceHourly, &deleted, &backupIDs, &v.AdminLockReason)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}

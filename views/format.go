@@ -51,6 +51,9 @@ func viaLabel(s Shell, via string) string {
 	if via == "" || via == "web" {
 		return s.T("activity.via_web")
 	}
+	if via == "operator" || via == "cli" {
+		return s.T("activity.via_operator")
+	}
 	return via
 }
 

@@ -36,6 +36,12 @@ type UserBar struct {
 	Email        string
 	BalanceRials int64
 	IsAdmin      bool
+	// Staff: the person has a role on the operator's side (the header's
+	// link to it).
+	Staff bool
+	// Suspended: the operator suspended the account, for SuspendReason.
+	Suspended     bool
+	SuspendReason string
 	// BurnRials is what the customer's VMs cost each hour; HoursLeft is how many
 	// whole hours the balance pays at that rate, when Burning.
 	BurnRials int64

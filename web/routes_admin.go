@@ -15,4 +15,16 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 
 	// VMs: moved to another node of their region.
 	admin.POST("/vms/:uuid/migrate", h.MigrateVM)
+	admin.GET("/vms", h.APIAdminVMs)
+	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
+	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
+
+	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
+	admin.GET("/customers", h.APIAdminCustomers)
+	admin.GET("/customers/:id", h.APIAdminCustomer)
+	admin.POST("/customers/:id/credit", h.APIAdminCredit)
+	admin.POST("/customers/:id/suspend", h.APIAdminSuspend)
+	admin.POST("/customers/:id/unsuspend", h.APIAdminUnsuspend)
+	admin.POST("/customers/:id/reset-2fa", h.APIAdminResetTwoFactor)
+	admin.POST("/customers/:id/resend-verification", h.APIAdminResendVerification)
 }

@@ -138,4 +138,8 @@ func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	// An invitation's link is opened before signing in too.
 	app.GET("/invitations/:secret", h.InvitationPage)
 	in.POST("/invitations/:secret/accept", h.AcceptInvitation)
+
+	// The operator's pages (routes_admin_pages.go): on the session group, so that
+	// a visitor gets the 404 a customer gets, not the sign-in page.
+	adminPageRoutes(app, h)
 }

@@ -68,7 +68,7 @@ func identify(sm *scs.SessionManager, accounts *services.Accounts) echo.Middlewa
 			c.Set(keyCurrentUser, currentUser{u})
 			handlers.SetPrincipal(c, p)
 			hours, burning := u.HoursLeft()
-			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin,
+			handlers.SetUserBar(c, &views.UserBar{Name: u.Name, Email: u.Email, BalanceRials: u.BalanceRials, IsAdmin: u.IsAdmin, Staff: u.StaffRole != "", Suspended: u.Suspended, SuspendReason: u.SuspendReason,
 				BurnRials: u.BurnRials, HoursLeft: hours, Burning: burning, Unverified: !u.EmailVerified && accounts.MailEnabled()})
 			return next(c)
 		}

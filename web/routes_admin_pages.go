@@ -1,0 +1,29 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"abrak/handlers"
+)
+
+// adminPageRoutes are the operator's pages, /admin, on the session group:
+// the door (handlers.StaffDoor) answers a visitor or a customer 404 and sends a staff
+// member without two-factor sign-in to set it up; each service behind them
+// checks the staff role (services/staff.go).
+func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
+	admin := app.Group("/admin", h.StaffDoor)
+	admin.GET("", h.AdminOverview)
+	admin.GET("/customers", h.AdminCustomers)
+	admin.GET("/customers/:id", h.AdminCustomer)
+	admin.POST("/customers/:id/credit", h.AdminCredit)
+	admin.POST("/customers/:id/suspend", h.AdminSuspend)
+	admin.POST("/customers/:id/unsuspend", h.AdminUnsuspend)
+	admin.POST("/customers/:id/reset-2fa", h.AdminResetTwoFactor)
+	admin.POST("/customers/:id/resend-verification", h.AdminResendVerification)
+	admin.POST("/customers/:id/role", h.AdminSetRole)
+	admin.GET("/vms", h.AdminVMs)
+	admin.POST("/vms/:uuid/lock", h.AdminLockVM)
+	admin.POST("/vms/:uuid/unlock", h.AdminUnlockVM)
+	admin.GET("/audit", h.AdminAudit)
+	admin.GET("/audit.csv", h.AdminAuditCSV)
+}
