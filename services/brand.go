@@ -140,9 +140,15 @@ type Brands struct {
 	audit    *Audit
 	settings Brand
 
-	mu     sync.Mutex
-	cached *Brand
+	mu       sync.Mutex
+	cached   *Brand
+	cachedAt time.Time
 }
+
+// brandFresh is how long Get keeps the brand before reading it again: a
+// change through this panel is seen at once, one made by `abrak admin
+// brand` (another process) within this.
+const brandFresh = 5 * time.Second
 
 // NewBrands serves the brand; settings are the ABRAK_BRAND_* values (with
 // the support and base URL settings), empty names meaning the software's.
@@ -154,11 +160,11 @@ func NewBrands(db *store.DB, audit *Audit, settings Brand) *Brands {
 }
 
 // Get is the brand as customers see it: each field set on the page wins
-// over its setting. It is read once and kept until the next Set.
+// over its setting. It is kept in memory for brandFresh (every page asks).
 func (s *Brands) Get(ctx context.Context) (Brand, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cached != nil {
+	if s.cached != nil && time.Since(s.cachedAt) < brandFresh {
 		return *s.cached, nil
 	}
 	vals, err := s.db.BrandValues(ctx)
@@ -166,7 +172,7 @@ func (s *Brands) Get(ctx context.Context) (Brand, error) {
 		return s.settings, err
 	}
 	b := mergeBrand(s.settings, vals)
-	s.cached = &b
+	s.cached, s.cachedAt = &b, time.Now()
 	return b, nil
 }
 
@@ -287,7 +293,7 @@ func (s *Brands) Set(ctx context.Context, p Principal, c BrandChange) (Brand, er
 		return Brand{}, Internal(err)
 	}
 	b := mergeBrand(s.settings, cur)
-	s.cached = &b
+	s.cached, s.cachedAt = &b, time.Now()
 	return b, nil
 }
 
