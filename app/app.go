@@ -135,11 +135,13 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 		return nil, err
 	}
+	accounts.Brands = brands
 	tokens := services.NewTokens(db, audit, consoles)
 	teams := services.NewTeams(db, audit, mailer, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
 	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, baseURL, c.VATPercent, c.Log)
+	topUps.Brands = brands
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}

@@ -302,3 +302,15 @@ func (s *Brands) record(ctx context.Context, p Principal, fields []string) {
 		s.audit.Record(ctx, p, "brand.set", SeverityInfo, "brand", "", strings.Join(fields, ","))
 	}
 }
+
+// NameOr is the provider's own name in a language, or fallback while it has
+// none (or s is nil: a service built without the brand).
+func (s *Brands) NameOr(ctx context.Context, locale, fallback string) string {
+	if s == nil {
+		return fallback
+	}
+	if b, err := s.Get(ctx); err == nil && b.Named() {
+		return b.Name(locale)
+	}
+	return fallback
+}

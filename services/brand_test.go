@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"abrak/store"
@@ -103,5 +104,18 @@ func TestAccentContrast(t *testing.T) {
 		if got := AccentProblem(accent); got != want {
 			t.Errorf("AccentProblem(%s) = %q, want %q (contrast %.2f)", accent, got, want, AccentContrast(accent+"0000000"[:max(0, 7-len(accent))]))
 		}
+	}
+}
+
+// An authenticator app lists the provider's name, not the software's, once
+// the provider has a brand.
+func TestTOTPIssuerIsTheBrand(t *testing.T) {
+	a, db, _ := newAccounts(t)
+	u := signUp(t, a, "ana@example.com")
+	p := Principal{UserID: u.ID, Email: u.Email}
+	a.Brands = NewBrands(db, nil, Brand{NameFA: "ابر نمونه", NameEN: "Sample Cloud"})
+	en, err := a.BeginTOTP(context.Background(), p)
+	if err != nil || !strings.Contains(en.URL, "issuer=Sample") || strings.Contains(en.URL, "Abrak") {
+		t.Errorf("TOTP URL %q (%v), want the brand as issuer", en.URL, err)
 	}
 }
