@@ -95,3 +95,11 @@ func TestALetterCarriesTheBrandsName(t *testing.T) {
 		}
 	}
 }
+
+// An error page (a visitor's 404) is titled with the brand, not the software.
+func TestErrorPageCarriesTheBrand(t *testing.T) {
+	r := testkit.NewApp(t, withBrand).Client(t).Get("/no-such-page?lang=en")
+	if r.Status != http.StatusNotFound || !strings.Contains(r.Body, "· Sample Cloud</title>") || strings.Contains(r.Body, "· Abrak") {
+		t.Errorf("404 page: %d, want the brand in its title", r.Status)
+	}
+}
