@@ -17,6 +17,7 @@ import (
 	"abrak/services"
 	"abrak/store"
 	"abrak/views"
+	"abrak/views/i18n"
 	"abrak/web"
 )
 
@@ -32,6 +33,7 @@ type App struct {
 	Wallet   *services.Wallet
 	TopUps   *services.TopUps
 	Mailer   *services.Mailer
+	Brands   *services.Brands
 	Consoles *services.Consoles
 	Tokens   *services.Tokens
 	Teams    *services.Teams
@@ -76,6 +78,10 @@ type Config struct {
 	Site views.Site
 	// Webhooks tunes the webhooks (loopback allowed for tests, the worker's clock).
 	Webhooks services.WebhookConfig
+	// Brand is the provider's brand as the ABRAK_BRAND_* settings give it
+	// (support and base URL from Site and Web when empty); the settings page's
+	// values win over it.
+	Brand services.Brand
 }
 
 // New opens the database (migrating it) and builds every part, each before
@@ -106,7 +112,17 @@ func New(ctx context.Context, c Config) (*App, error) {
 	if c.Mail.BaseURL == "" {
 		c.Mail.BaseURL = c.Web.BaseURL
 	}
-	mailer := services.NewMailer(db, c.Mail, views.Letters(c.Mail.Provider, c.Site.Support), c.Log)
+	if c.Brand.SupportEmail == "" {
+		c.Brand.SupportEmail = c.Site.Support.Email
+	}
+	if c.Brand.SupportURL == "" {
+		c.Brand.SupportURL = c.Site.Support.URL
+	}
+	if c.Brand.BaseURL == "" {
+		c.Brand.BaseURL = baseURL
+	}
+	brands := services.NewBrands(db, audit, c.Brand)
+	mailer := services.NewMailer(db, c.Mail, views.LettersFrom(brandLetters(brands, c.Mail.Provider, c.Site.Support)), c.Log)
 	// What ends a customer's access (a session, a token, a password, a VM
 	// found stopped) closes the consoles it opened, through the one registry.
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)
@@ -120,11 +136,13 @@ func New(ctx context.Context, c Config) (*App, error) {
 		}
 		return nil, err
 	}
+	accounts.Brands = brands
 	tokens := services.NewTokens(db, audit, consoles)
 	teams := services.NewTeams(db, audit, mailer, consoles)
 	sshKeys := services.NewSSHKeys(db, audit)
 	wallet := services.NewWallet(db, audit)
 	topUps := services.NewTopUps(db, audit, mailer, c.Gateway, baseURL, c.VATPercent, c.Log)
+	topUps.Brands = brands
 	if o, ok := c.Gateway.(interface{ PayOrigin() string }); ok {
 		c.Web.FormTargets = append(c.Web.FormTargets, o.PayOrigin())
 	}
@@ -135,16 +153,31 @@ func New(ctx context.Context, c Config) (*App, error) {
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
 		Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, SSHKeys: sshKeys, Wallets: wallet, TopUps: topUps,
-		Consoles: consoles, Teams: teams, Webhooks: webhooks, Staff: staff, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site,
+		Consoles: consoles, Teams: teams, Webhooks: webhooks, Staff: staff, BaseURL: baseURL, SecureCookies: c.Web.SecureCookies, Site: c.Site, Brands: brands,
 		Ready:    []handlers.ReadyCheck{{Name: "database", Check: db.Ping}, {Name: "hypervisors", Check: fleetReady(fleet)}},
 		Replicas: replicaHealth(replicas),
 	})
 	a := &App{Staff: staff, DB: db, Fleet: fleet, Accounts: accounts, Audit: audit, VMs: vms, Workers: workers, Tokens: tokens, Teams: teams, SSHKeys: sshKeys, Webhooks: webhooks,
-		Wallet: wallet, TopUps: topUps, Mailer: mailer, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
+		Wallet: wallet, TopUps: topUps, Mailer: mailer, Brands: brands, Consoles: consoles, Server: web.New(c.Web, c.Log, h), sessions: ss, Replicas: replicas}
 	if replicas != nil {
 		a.ReplicaWatch = services.NewReplicaWatch(replicas.Check, mailer, c.OperatorEmail, c.ReplicaWatchEvery, c.Log)
 	}
 	return a, nil
+}
+
+// brandLetters signs letters with the brand's name in the letter's
+// language (ABRAK_PROVIDER_NAME while the provider has no brand of its own)
+// and lists the brand's support address and page.
+func brandLetters(brands *services.Brands, provider string, support views.Support) func(i18n.Locale) (string, views.Support) {
+	return func(loc i18n.Locale) (string, views.Support) {
+		b, _ := brands.Get(context.Background())
+		name, s := provider, support
+		if b.Named() {
+			name = b.Name(string(loc))
+		}
+		s.Email, s.URL = b.SupportEmail, b.SupportURL
+		return name, s
+	}
 }
 
 // replicaHealth is each replica's state for /readyz; nil without replicas.

@@ -55,6 +55,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"set-template":     adminSetTemplate,
 	"seed-demo":        adminSeedDemo,
 	"demo-vm":          adminDemoVM,
+	"brand":            adminBrand,
 }
 
 // errUsage asks for the list of commands: abrak was called without a known one.

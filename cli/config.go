@@ -60,6 +60,11 @@ type config struct {
 	// WebhooksAllowLoopback lets webhook endpoints on loopback be registered
 	// and reached: for tests only (off, every private address is refused).
 	WebhooksAllowLoopback bool
+	// The provider's brand (issue 29): its name in each language, the files
+	// of its logo and favicon, its accent colour and the "powered by" line.
+	// Values set on the settings page win over these.
+	BrandNameFA, BrandNameEN, BrandLogo, BrandFavicon, BrandAccent string
+	BrandPoweredBy                                                 bool
 }
 
 // setting is one ABRAK_* variable and its flag. The README's configuration
@@ -179,6 +184,18 @@ var settings = []setting{
 		func(c *config) flag.Value { return (*text)(&c.PaymentNoteEN) }, []string{onServe}},
 	{"ABRAK_WEBHOOKS_ALLOW_LOOPBACK", "webhooks-allow-loopback", "false", "let webhook endpoints on loopback (127.0.0.1, ::1, localhost) be registered and reached: for tests, never in production",
 		func(c *config) flag.Value { return (*boolean)(&c.WebhooksAllowLoopback) }, []string{onServe}},
+	{"ABRAK_BRAND_NAME_FA", "brand-name-fa", "", "the provider's name in Persian, on every page and letter (empty: the software's own)",
+		func(c *config) flag.Value { return (*brandName)(&c.BrandNameFA) }, []string{onServe}},
+	{"ABRAK_BRAND_NAME_EN", "brand-name-en", "", "the provider's name in English, on every page and letter (empty: the software's own)",
+		func(c *config) flag.Value { return (*brandName)(&c.BrandNameEN) }, []string{onServe}},
+	{"ABRAK_BRAND_LOGO", "brand-logo", "", "the provider's logo: the path of an SVG or PNG file (at most 512 KiB), read at start",
+		func(c *config) flag.Value { return (*imageFile)(&c.BrandLogo) }, []string{onServe}},
+	{"ABRAK_BRAND_FAVICON", "brand-favicon", "", "the browser tab's icon: the path of an SVG or PNG file, read at start",
+		func(c *config) flag.Value { return (*imageFile)(&c.BrandFavicon) }, []string{onServe}},
+	{"ABRAK_BRAND_ACCENT", "brand-accent", "", "the primary buttons' and links' colour, #rrggbb, dark enough for white text (contrast 4.5:1)",
+		func(c *config) flag.Value { return (*accent)(&c.BrandAccent) }, []string{onServe}},
+	{"ABRAK_BRAND_POWERED_BY", "brand-powered-by", "true", "show a discreet \"powered by Abrak\" line in the footer",
+		func(c *config) flag.Value { return (*boolean)(&c.BrandPoweredBy) }, []string{onServe}},
 }
 
 // loadConfig reads every setting from the environment (lookup), the default

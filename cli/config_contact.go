@@ -2,10 +2,15 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
+	"unicode/utf8"
+
+	"abrak/services"
 )
 
 // The kinds of the operator's contact and payment settings. Each is empty or
@@ -130,3 +135,53 @@ func validSheba(s string) bool {
 	}
 	return rem == 1
 }
+
+// The kinds of the brand's settings: a name, an image file read at start
+// (a missing or wrong file stops the panel rather than showing a broken
+// logo to every customer), and an accent colour white text can sit on.
+type (
+	brandName string
+	imageFile string
+	accent    string
+)
+
+func (v *brandName) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) > 64 || strings.ContainsAny(s, "<>\n\r") {
+		return errors.New("want a name of at most 64 characters, without < or >")
+	}
+	*v = brandName(s)
+	return nil
+}
+func (v *brandName) String() string { return string(*v) }
+
+func (v *imageFile) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s != "" {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			return fmt.Errorf("want the path of an SVG or PNG file: %w", err)
+		}
+		if _, err := services.ImageType(b); err != nil {
+			return fmt.Errorf("want the path of an SVG or PNG file: %w", err)
+		}
+	}
+	*v = imageFile(s)
+	return nil
+}
+func (v *imageFile) String() string { return string(*v) }
+
+func (v *accent) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if s != "" {
+		switch services.AccentProblem(s) {
+		case "brand.error_accent":
+			return errors.New("want a colour as #rrggbb, such as #0369a1")
+		case "brand.error_accent_contrast":
+			return fmt.Errorf("want a colour dark enough for white text on it (contrast %.1f:1, at least 4.5:1)", services.AccentContrast(s))
+		}
+	}
+	*v = accent(s)
+	return nil
+}
+func (v *accent) String() string { return string(*v) }

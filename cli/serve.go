@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -29,6 +30,9 @@ func cmdServe(ctx context.Context, args []string, _ io.Writer) error {
 		return err
 	}
 	cfg := appConfig(c, proxies, log)
+	if cfg.Brand, err = brandOf(c); err != nil {
+		return err
+	}
 	if cfg.Replica, err = replicaConfig(c); err != nil {
 		return err
 	}
@@ -67,6 +71,31 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 			From:   c.SMTPFrom, Provider: c.Provider, BaseURL: c.BaseURL,
 		},
 	}
+}
+
+// brandOf is the brand the ABRAK_BRAND_* settings give, its images read
+// (the settings' check already read them once; a file gone since is named).
+func brandOf(c config) (services.Brand, error) {
+	b := services.Brand{NameFA: c.BrandNameFA, NameEN: c.BrandNameEN, Accent: c.BrandAccent, PoweredBy: c.BrandPoweredBy,
+		SupportEmail: c.SupportEmail, SupportURL: c.SupportURL, BaseURL: c.BaseURL}
+	for _, img := range []struct {
+		env, path string
+		data      *[]byte
+		typ       *string
+	}{{"ABRAK_BRAND_LOGO", c.BrandLogo, &b.Logo, &b.LogoType}, {"ABRAK_BRAND_FAVICON", c.BrandFavicon, &b.Favicon, &b.FaviconType}} {
+		if img.path == "" {
+			continue
+		}
+		data, err := os.ReadFile(img.path)
+		if err == nil {
+			*img.typ, err = services.ImageType(data)
+		}
+		if err != nil {
+			return b, fmt.Errorf("%s=%q: %w", img.env, img.path, err)
+		}
+		*img.data = data
+	}
+	return b, nil
 }
 
 // gateway is the payment gateway the settings name, or nil for none.

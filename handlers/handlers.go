@@ -39,6 +39,8 @@ type Deps struct {
 	// Site is what the operator tells customers on every page: support
 	// channels and how to pay by hand (OnlinePayment is set from TopUps).
 	Site views.Site
+	// Brands is the provider's brand on every page; nil: the software's name.
+	Brands *services.Brands
 }
 
 // Handlers holds every HTTP handler of the panel.

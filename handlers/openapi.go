@@ -27,6 +27,9 @@ var openAPIFile []byte
 // OpenAPI serves the document, public, with its server set to the panel's base URL.
 func (h *Handlers) OpenAPI(c echo.Context) error {
 	doc, err := servedOpenAPI(h.BaseURL)
+	if err == nil {
+		doc, err = brandedOpenAPI(doc, h.brand(c).NameEN)
+	}
 	if err != nil {
 		return services.Internal(err)
 	}
@@ -72,6 +75,26 @@ func servedOpenAPI(baseURL string) ([]byte, error) {
 	}
 	served.Store(baseURL, b)
 	return b, nil
+}
+
+// brandedOpenAPI is the document with info.title naming the provider's API
+// ("Sample Cloud API") when it has a brand of its own; the rest, key order
+// included, is left as it is.
+func brandedOpenAPI(doc []byte, name string) ([]byte, error) {
+	if name == "" || name == services.SoftwareNameEN {
+		return doc, nil
+	}
+	var top struct {
+		Info struct {
+			Title string `json:"title"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal(doc, &top); err != nil {
+		return nil, err
+	}
+	old, _ := json.Marshal(top.Info.Title)
+	title, _ := json.Marshal(strings.Replace(top.Info.Title, services.SoftwareNameEN, name, 1))
+	return bytes.Replace(doc, append([]byte(`"title": `), old...), append([]byte(`"title": `), title...), 1), nil
 }
 
 // apiSpec is what the docs page shows of the document, in the document's order.

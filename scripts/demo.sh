@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 export ABRAK_DB=${ABRAK_DB:-$PWD/data/abrak.db}
 export ABRAK_ADDR=${ABRAK_ADDR:-:8080}
 export ABRAK_BASE_URL=${ABRAK_BASE_URL:-http://localhost:8080}
+# The demo shows a neutral provider's brand, as a provider would run it.
+export ABRAK_BRAND_NAME_FA=${ABRAK_BRAND_NAME_FA:-ابر نمونه}
+export ABRAK_BRAND_NAME_EN=${ABRAK_BRAND_NAME_EN:-Sample Cloud}
 
 "$bin" migrate >/dev/null
 if ! out=$("$bin" admin create-user --email "$email" --password "$password" --name "Demo" --balance 5000000 2>&1); then

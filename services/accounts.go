@@ -11,6 +11,8 @@ import (
 
 // Accounts owns sign-up, sign-in, passwords and two-factor sign-in.
 type Accounts struct {
+	// Brands names the provider to authenticator apps (the TOTP issuer).
+	Brands  *Brands
 	db      *store.DB
 	audit   *Audit
 	perIP   *AttemptLimiter

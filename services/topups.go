@@ -36,9 +36,11 @@ const topUpReuse = 10 * time.Minute
 
 // TopUps are payments into wallets through a gateway.
 type TopUps struct {
-	db    *store.DB
-	audit *Audit
-	gw    Gateway // nil: online payment is not configured
+	// Brands names the provider in the gateway's description of a payment.
+	Brands *Brands
+	db     *store.DB
+	audit  *Audit
+	gw     Gateway // nil: online payment is not configured
 	// callback is the absolute URL the gateway sends the customer back to.
 	callback string
 	log      *slog.Logger
@@ -135,7 +137,7 @@ func (t *TopUps) Start(ctx context.Context, p Principal, rials int64) (TopUp, st
 		return out, row.PayURL, nil
 	}
 	authority, payURL, err := t.gw.Request(ctx, PaymentRequest{AmountRials: row.AmountRials + row.VATRials, CallbackURL: t.callback,
-		Description: "Abrak wallet top-up #" + strconv.FormatInt(row.ID, 10), Email: p.Email, OrderID: strconv.FormatInt(row.ID, 10)})
+		Description: t.Brands.NameOr(ctx, "en", "Abrak") + " wallet top-up #" + strconv.FormatInt(row.ID, 10), Email: p.Email, OrderID: strconv.FormatInt(row.ID, 10)})
 	if err != nil {
 		reason, words := failureOf(err)
 		_, _ = t.db.FailTopUp(ctx, row.ID, reason, words)

@@ -33,7 +33,7 @@ func (a *Accounts) BeginTOTP(ctx context.Context, p Principal) (TOTPEnrolment, e
 	if u.TOTPEnabled {
 		return TOTPEnrolment{}, Conflict("account.totp_already_on")
 	}
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: a.issuer, AccountName: u.Email})
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: a.Brands.NameOr(ctx, "en", a.issuer), AccountName: u.Email})
 	if err != nil {
 		return TOTPEnrolment{}, Internal(err)
 	}

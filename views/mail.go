@@ -15,9 +15,16 @@ import (
 // support channels the operator gave (a letter that says "contact support"
 // says how).
 func Letters(provider string, support Support) mail.Renderer {
-	channels := support.Channels()
+	return LettersFrom(func(i18n.Locale) (string, Support) { return provider, support })
+}
+
+// LettersFrom is Letters with the provider's name and support asked for at
+// each letter, in its language: the brand may change while the panel runs.
+func LettersFrom(from func(i18n.Locale) (string, Support)) mail.Renderer {
 	return func(l mail.Letter) mail.Message {
 		loc, _ := i18n.Parse(l.Locale)
+		provider, support := from(loc)
+		channels := support.Channels()
 		args := append([]string{"provider", provider, "name", l.Name}, l.Args...)
 		for k, v := range l.Amounts {
 			args = append(args, k, i18n.Money(loc, v))

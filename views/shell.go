@@ -90,8 +90,23 @@ func (s Shell) RunningOut() bool {
 	return s.User != nil && s.User.Burning && s.User.HoursLeft < LowBalanceHours
 }
 
-// T translates key in the page's locale.
-func (s Shell) T(key string, args ...string) string { return i18n.T(s.Locale, key, args...) }
+// T translates key in the page's locale; a {brand} placeholder is the
+// provider's name.
+func (s Shell) T(key string, args ...string) string {
+	if len(args) == 0 {
+		return i18n.T(s.Locale, key, "brand", s.BrandName())
+	}
+	return i18n.T(s.Locale, key, append(args[:len(args):len(args)], "brand", s.BrandName())...)
+}
+
+// BrandName is the provider's name in the page's language: the software's
+// own when the provider has set none.
+func (s Shell) BrandName() string {
+	if n := s.Site.Brand.Name(s.Locale); n != "" {
+		return n
+	}
+	return i18n.T(s.Locale, "app.name")
+}
 
 // Num formats an integer with the locale's digits and grouping.
 func (s Shell) Num(n int64) string { return i18n.Number(s.Locale, n) }

@@ -14,6 +14,28 @@ type Site struct {
 	Payment Payment
 	// OnlinePayment: a payment gateway takes top-ups.
 	OnlinePayment bool
+	// Brand is the provider's face, set per request (the settings page may
+	// change it at any time).
+	Brand Brand
+}
+
+// Brand is the provider's name, images and colour as the pages show them.
+type Brand struct {
+	NameFA, NameEN string
+	// Named: a brand of the provider's own, not the software's name; only
+	// then is the "powered by" line shown, and only when PoweredBy.
+	Named, PoweredBy bool
+	// The images' and the accent's content tags: "" when there is none,
+	// else part of their URLs, so a change is fetched at once.
+	LogoTag, FaviconTag, ThemeTag string
+}
+
+// Name is the brand's name in loc, or "" when none is set.
+func (b Brand) Name(loc i18n.Locale) string {
+	if loc == i18n.EN && b.NameEN != "" || b.NameFA == "" {
+		return b.NameEN
+	}
+	return b.NameFA
 }
 
 // Support is the operator's support channels; an empty one is not offered.

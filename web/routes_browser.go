@@ -15,6 +15,10 @@ import (
 func browserRoutes(e *echo.Echo, h *handlers.Handlers, cfg Config) {
 	// Static files carry no session.
 	e.GET("/static/*", staticFiles())
+	// The provider's logo, favicon and accent stylesheet: public, no session.
+	e.GET("/brand/logo", h.BrandLogo)
+	e.GET("/brand/favicon", h.BrandFavicon)
+	e.GET("/brand/theme.css", h.BrandTheme)
 
 	// The session group: the session, whom it acts for, the language and CSRF.
 	app := e.Group("", loadSession(h.Sessions), identify(h.Sessions, h.Accounts), locale(userLocale, cfg.SecureCookies), csrf(cfg.SecureCookies, cfg.CSRFKey, h.Sessions))
