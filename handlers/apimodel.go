@@ -214,6 +214,23 @@ type apiCreateVM struct {
 	Region         string  `json:"region"`
 	UserData       string  `json:"user_data"`
 	BackupsEnabled bool    `json:"backups_enabled"`
+	// The seeds' names for the same things (vm_create_seeds.go).
+	Name     string   `json:"name"`
+	Image    string   `json:"image"`
+	SSHKeys  []any    `json:"ssh_keys"`
+	Location string   `json:"location"`
+	Backups  *bool    `json:"backups"`
+	IPv6     *bool    `json:"ipv6"`
+	Size     *float64 `json:"size"`
+	CPU      *float64 `json:"cpu"`
+	DiskSize *float64 `json:"disk_size"`
+	Plan     string   `json:"plan"`
+	PlanID   string   `json:"plan_id"`
+	OSID     string   `json:"os_id"`
+	SSHKeyID *int64   `json:"ssh_key_id"`
+	// Fields a seed defines that Abrak cannot honour: asking for them is a 422
+	// that says so; sending them off (false, null) is accepted.
+	PrivateNetworking any `json:"private_networking"`
 }
 
 // apiUpdateVM is the body of PATCH /api/v1/vms/{uuid}: each field sent is changed.
