@@ -31,6 +31,13 @@ type TemplateRef struct {
 	Name string `json:"name"`
 }
 
+// ImageRef is seed 001's image of a VM: id and distro are the template's slug.
+type ImageRef struct {
+	ID     string `json:"id"`
+	Distro string `json:"distro"`
+	Name   string `json:"name"`
+}
+
 // VM is a customer's server.
 type VM struct {
 	UUID              string          `json:"uuid"`
@@ -56,7 +63,16 @@ type VM struct {
 	BackupsEnabled    bool            `json:"backups_enabled"`
 	BackupPriceHourly int64           `json:"backup_price_hourly,omitempty"`
 	BackupIDs         []int64         `json:"backup_ids,omitempty"`
-	ResourceUsage     json.RawMessage `json:"resource_usage,omitempty"`
+	// Seed 001's fields: memory and disk in GB, the image, features
+	// (ipv6, guest_agent, backups), snapshot names (Get only), last change.
+	Memory        float64         `json:"memory,omitempty"`
+	VCPUs         int             `json:"vcpus,omitempty"`
+	Disk          int             `json:"disk,omitempty"`
+	Image         *ImageRef       `json:"image,omitempty"`
+	Features      []string        `json:"features,omitempty"`
+	SnapshotIDs   []string        `json:"snapshot_ids,omitempty"`
+	UpdatedAt     string          `json:"updated_at,omitempty"`
+	ResourceUsage json.RawMessage `json:"resource_usage,omitempty"`
 }
 
 // IP is the VM's public IPv4 address, or "".

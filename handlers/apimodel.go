@@ -61,6 +61,20 @@ type apiVM struct {
 	BackupsEnabled    bool    `json:"backups_enabled"`
 	BackupPriceHourly int64   `json:"backup_price_hourly"`
 	BackupIDs         []int64 `json:"backup_ids"`
+	// Seed 001's names for what the VM has: memory in GB (a plan's MB / 1024),
+	// vcpus, disk in GB, the image it was built from, its features (ipv6 once it
+	// has an address, guest_agent: the agent's channel every VM is given,
+	// backups while they are on) and when its row last changed.
+	Memory    float64  `json:"memory"`
+	VCPUs     int      `json:"vcpus"`
+	Disk      int      `json:"disk"`
+	Image     apiImage `json:"image"`
+	Features  []string `json:"features"`
+	UpdatedAt string   `json:"updated_at"`
+	// SnapshotIDs (seed 001) are the names of its snapshots, oldest first, in
+	// the one VM's answer only: they live on the VM's hypervisor, and a list
+	// would ask every node.
+	SnapshotIDs *[]string `json:"snapshot_ids,omitempty"`
 	// ResourceUsage is in the one VM's answer (GET /api/v1/vms/{uuid}) only: a
 	// list's answer is kept by the VMs' version, which samples do not move.
 	ResourceUsage *apiResourceUsage `json:"resource_usage,omitempty"`
@@ -80,6 +94,14 @@ type apiVMPlan struct {
 	MemoryMB    int    `json:"memory_mb"`
 	DiskGB      int    `json:"disk_gb"`
 	PriceHourly int64  `json:"price_hourly"`
+}
+
+// apiImage is seed 001's image: its id and distro are the template's slug
+// (what a create names), name its name.
+type apiImage struct {
+	ID     string `json:"id"`
+	Distro string `json:"distro"`
+	Name   string `json:"name"`
 }
 
 type apiVMTemplate struct {
@@ -146,6 +168,10 @@ func vmJSON(v services.VM, backupPrice int64) apiVM {
 	if out.BackupIDs == nil {
 		out.BackupIDs = []int64{}
 	}
+	out.Memory, out.VCPUs, out.Disk = float64(v.MemoryMB)/1024, v.VCPUs, v.DiskGB
+	out.Image = apiImage{ID: v.OSTemplateSlug, Distro: v.OSTemplateSlug, Name: v.OSTemplateName}
+	out.UpdatedAt = rfc3339(v.UpdatedAt)
+	out.Features = vmFeatures(v)
 	if v.Status == vmstatus.Destroyed {
 		return out
 	}
@@ -163,6 +189,19 @@ func vmJSON(v services.VM, backupPrice int64) apiVM {
 	return out
 }
 
+// vmFeatures are seed 001's features of a VM, in a fixed order.
+func vmFeatures(v services.VM) []string {
+	out := []string{}
+	if v.IPv6 != "" && v.Status != vmstatus.Destroyed {
+		out = append(out, "ipv6")
+	}
+	out = append(out, "guest_agent")
+	if v.BackupsEnabled {
+		out = append(out, "backups")
+	}
+	return out
+}
+
 // apiCreateVM is the body of POST /api/v1/vms.
 type apiCreateVM struct {
 	PlanSlug       string  `json:"plan_slug"`
@@ -175,6 +214,23 @@ type apiCreateVM struct {
 	Region         string  `json:"region"`
 	UserData       string  `json:"user_data"`
 	BackupsEnabled bool    `json:"backups_enabled"`
+	// The seeds' names for the same things (vm_create_seeds.go).
+	Name     string   `json:"name"`
+	Image    string   `json:"image"`
+	SSHKeys  []any    `json:"ssh_keys"`
+	Location string   `json:"location"`
+	Backups  *bool    `json:"backups"`
+	IPv6     *bool    `json:"ipv6"`
+	Size     *float64 `json:"size"`
+	CPU      *float64 `json:"cpu"`
+	DiskSize *float64 `json:"disk_size"`
+	Plan     string   `json:"plan"`
+	PlanID   string   `json:"plan_id"`
+	OSID     string   `json:"os_id"`
+	SSHKeyID *int64   `json:"ssh_key_id"`
+	// Fields a seed defines that Abrak cannot honour: asking for them is a 422
+	// that says so; sending them off (false, null) is accepted.
+	PrivateNetworking any `json:"private_networking"`
 }
 
 // apiUpdateVM is the body of PATCH /api/v1/vms/{uuid}: each field sent is changed.

@@ -93,10 +93,10 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}
-		in = services.CreateVMInput{PlanSlug: body.PlanSlug, OSTemplateSlug: body.OSTemplateSlug, AuthMode: body.AuthMode,
-			CustomPassword: body.CustomPassword, SSHKeyIDs: body.SSHKeyIDs, DisplayName: body.DisplayName,
-			Hostname: body.Hostname, Region: body.Region, UserData: body.UserData, BackupsEnabled: body.BackupsEnabled,
-			IdempotencyKey: c.Request().Header.Get("Idempotency-Key")}
+		if in, err = h.createInput(c.Request().Context(), p, body); err != nil {
+			return err
+		}
+		in.IdempotencyKey = c.Request().Header.Get("Idempotency-Key")
 		if len(in.IdempotencyKey) > 255 {
 			return services.Invalid(map[string]string{"idempotency_key": "form.too_long"})
 		}

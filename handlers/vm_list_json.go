@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"math"
 	"strconv"
 	"sync"
 	"unicode/utf8"
@@ -167,7 +168,55 @@ func appendVM(b []byte, v *apiVM) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = append(b, `,"memory":`...)
+	b = appendFloat(b, v.Memory)
+	b = append(b, `,"vcpus":`...)
+	b = strconv.AppendInt(b, int64(v.VCPUs), 10)
+	b = append(b, `,"disk":`...)
+	b = strconv.AppendInt(b, int64(v.Disk), 10)
+	b = append(b, `,"image":{"id":`...)
+	b = appendJSONString(b, v.Image.ID)
+	b = append(b, `,"distro":`...)
+	b = appendJSONString(b, v.Image.Distro)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, v.Image.Name)
+	b = append(b, `},"features":`...)
+	b = appendStrings(b, v.Features)
+	b = append(b, `,"updated_at":`...)
+	b = appendJSONString(b, v.UpdatedAt)
+	if v.SnapshotIDs != nil {
+		b = append(b, `,"snapshot_ids":`...)
+		b = appendStrings(b, *v.SnapshotIDs)
+	}
 	return append(b, '}')
+}
+
+// appendStrings writes a list of strings; nil is null, as encoding/json has it.
+func appendStrings(b []byte, l []string) []byte {
+	if l == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendFloat writes f as encoding/json does: plain digits, but for the very
+// small and the very large, which it writes with an exponent (left to it).
+func appendFloat(b []byte, f float64) []byte {
+	if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) || math.IsNaN(f) || math.IsInf(f, 0) {
+		q, err := json.Marshal(f)
+		if err != nil { // NaN and infinities: what encoding/json refuses is never a VM's memory
+			return append(b, "null"...)
+		}
+		return append(b, q...)
+	}
+	return strconv.AppendFloat(b, f, 'f', -1, 64)
 }
 
 // appendJSONString quotes s as encoding/json does. Names, slugs, addresses

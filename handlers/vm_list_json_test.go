@@ -30,7 +30,23 @@ func randomVM(r *rand.Rand) apiVM {
 		Traffic: apiTraffic{Month: pick(), RxBytes: r.Int64(), TxBytes: -r.Int64()},
 		Boot:    apiBoot{Type: pick()}, CreatedAt: pick(), Locked: r.IntN(2) == 0, OrderStatus: vmstatus.Order(pick()),
 		NodeUnavailable: r.IntN(2) == 0, HeldForFunds: r.IntN(2) == 0, Suspended: r.IntN(2) == 0,
-		BackupsEnabled: r.IntN(2) == 0, BackupPriceHourly: r.Int64() - r.Int64()}
+		BackupsEnabled: r.IntN(2) == 0, BackupPriceHourly: r.Int64() - r.Int64(),
+		Memory: float64(r.IntN(1<<20)) / 1024, VCPUs: r.IntN(64), Disk: r.IntN(4096),
+		Image: apiImage{ID: pick(), Distro: pick(), Name: pick()}, UpdatedAt: pick()}
+	// features and snapshot_ids: null (or left out), [] or a few texts.
+	if n := r.IntN(4); n > 0 {
+		v.Features = []string{}
+		for range n - 1 {
+			v.Features = append(v.Features, pick())
+		}
+	}
+	if n := r.IntN(4); n > 0 {
+		ids := []string{}
+		for range n - 1 {
+			ids = append(ids, pick())
+		}
+		v.SnapshotIDs = &ids
+	}
 	// backup_ids: null, [] or a few ids, any of them.
 	if n := r.IntN(4); n > 0 {
 		v.BackupIDs = []int64{}
@@ -87,7 +103,8 @@ func FuzzVMListJSON(f *testing.F) {
 		ip := host
 		v := apiVM{UUID: name, DisplayName: name, Hostname: host, PublicIP: &ip, CreatedAt: host, DeletedAt: name, PurgeAt: host,
 			Plan: apiVMPlan{PriceHourly: n}, Networks: apiNetworks{V4: []apiNetworkV4{{IPAddress: host, Gateway: name}}},
-			Boot: apiBoot{Type: name, CDROM: host}, BackupsEnabled: n%2 == 0, BackupPriceHourly: -n, BackupIDs: []int64{n, int64(len(name))}}
+			Boot: apiBoot{Type: name, CDROM: host}, BackupsEnabled: n%2 == 0, BackupPriceHourly: -n, BackupIDs: []int64{n, int64(len(name))},
+			Memory: float64(n) / 1024, Image: apiImage{ID: name, Distro: host, Name: name}, Features: []string{name, host}, UpdatedAt: host}
 		l := apiVMList{VMs: []apiVM{v, {}}, Meta: apiMeta{Total: int(n)}}
 		if got, want := appendVMList(nil, l), stdVMList(t, l); !bytes.Equal(got, want) {
 			t.Fatalf("\n got %s\nwant %s", got, want)

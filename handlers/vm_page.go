@@ -36,6 +36,15 @@ func (h *Handlers) GetVM(c echo.Context) error {
 		body := vmJSON(vm, h.backupPrice(vm))
 		body.ResourceUsage = &apiResourceUsage{CPUPercent: u.CPUPercent, MemoryPercent: u.MemoryPercent,
 			DiskPercent: u.DiskPercent, BandwidthUsed: u.BandwidthUsed}
+		// A hypervisor that does not answer leaves snapshot_ids out rather
+		// than failing the whole answer.
+		if snaps, err := h.VMs.Snapshots(ctx, p, vm.UUID); err == nil {
+			ids := make([]string, len(snaps))
+			for i, s := range snaps {
+				ids[i] = s.Name
+			}
+			body.SnapshotIDs = &ids
+		}
 		return c.JSON(http.StatusOK, apiVMBody{VM: body})
 	}
 	if isHTMX(c) {

@@ -51,6 +51,8 @@ type VM struct {
 	// Suspended: held past the grace period; only deleting it is allowed until money comes in.
 	Suspended bool
 	CreatedAt time.Time
+	// UpdatedAt is when its row last changed (a status, a name, a plan, backups).
+	UpdatedAt time.Time
 	Order     vmstatus.Order
 	// Waiting: the order found no hypervisor (or, NoAddress, no free address in
 	// its region) yet and will be tried again.
@@ -97,7 +99,7 @@ func readVM(v *store.VM, month string, forms *netForms, grace time.Duration) VM 
 		Boot: bootOf(v), BootISO: v.BootISO,
 		VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB, PriceHourly: v.PriceHourly,
 		Locked: v.Locked, NodeDown: v.NodeDown, AdminLockReason: v.AdminLockReason, Busy: v.Status == vmstatus.Creating || v.Locked || v.OpenActions > 0,
-		Held: v.Held(), Suspended: v.Suspended(), CreatedAt: v.CreatedAt, Order: v.OrderStatus,
+		Held: v.Held(), Suspended: v.Suspended(), CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, Order: v.OrderStatus,
 		Waiting:   v.Status == vmstatus.Creating && v.OrderStatus == vmstatus.OrderPending && v.OrderError != "",
 		NoAddress: v.Status == vmstatus.Creating && v.OrderError == store.ErrNoAddress.Error(),
 		Attempts:  v.Attempts, BackupsEnabled: v.BackupsEnabled, BackupPriceHourly: v.HourlyBackups(), BackupIDs: v.BackupIDs,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -192,6 +193,35 @@ func (s *SSHKeys) PublicKeys(ctx context.Context, p Principal, ids []int64) ([]s
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = k.PublicKey
+	}
+	return out, nil
+}
+
+// IDsOf reads the keys a script names by id or by fingerprint (seed 001's
+// ssh_keys: "SHA256:…", with or without the prefix): their ids, in order. A
+// reference to no key of the principal's is a 422 on ssh_keys.
+func (s *SSHKeys) IDsOf(ctx context.Context, p Principal, refs []string) ([]int64, error) {
+	var keys []store.SSHKey
+	out := make([]int64, 0, len(refs))
+	for _, ref := range refs {
+		ref = strings.TrimSpace(ref)
+		if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+			out = append(out, id)
+			continue
+		}
+		if keys == nil {
+			var err error
+			if keys, err = s.db.SSHKeys(ctx, p.UserID); err != nil {
+				return nil, Internal(err)
+			}
+		}
+		i := slices.IndexFunc(keys, func(k store.SSHKey) bool {
+			return ref != "" && (k.Fingerprint == ref || strings.TrimPrefix(k.Fingerprint, "SHA256:") == ref)
+		})
+		if i < 0 {
+			return nil, Invalid(map[string]string{"ssh_keys": "sshkeys.error_unknown_id"})
+		}
+		out = append(out, keys[i].ID)
 	}
 	return out, nil
 }

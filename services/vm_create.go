@@ -34,6 +34,9 @@ type CreateVMInput struct {
 	BackupsEnabled bool
 	// IdempotencyKey makes a repeated request return the first VM.
 	IdempotencyKey string
+	// Size (seed 001's cpu, size and disk_size: vCPUs and GB) orders the
+	// smallest active plan holding it when no PlanSlug is given.
+	Size *Size
 	// from is the backup the VM is built from (RestoreBackupAsNew).
 	from *store.Backup
 }
@@ -97,6 +100,16 @@ func (s *VMs) checkOrder(ctx context.Context, p Principal, in CreateVMInput) (st
 	in.OSTemplateSlug = strings.TrimSpace(in.OSTemplateSlug)
 	in.Hostname = strings.ToLower(strings.TrimSpace(in.Hostname))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	if in.PlanSlug == "" && in.Size != nil {
+		if in.Size.CPU < 0 || in.Size.RAM < 0 || in.Size.Disk < 0 {
+			return store.NewVMOrder{}, Invalid(map[string]string{"size": "api.resize_size"})
+		}
+		slug, err := s.planHolding(ctx, in.Size.CPU, in.Size.RAM, in.Size.Disk)
+		if err != nil {
+			return store.NewVMOrder{}, err
+		}
+		in.PlanSlug = slug
+	}
 	// Hashed before the defaults below fill in a random hostname, so a repeated
 	// request without a hostname still matches its first one.
 	requestHash := in.requestHash()

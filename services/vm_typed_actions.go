@@ -154,6 +154,14 @@ func (s *VMs) planFor(ctx context.Context, p Principal, uuid string, req ActionR
 		// A disk never shrinks (Resize): a plan with less than the VM's disk could not take it.
 		disk = max(need.Disk, disk)
 	}
+	return s.planHolding(ctx, cpu, ram, disk)
+}
+
+// planHolding is the smallest active plan (the cheapest, then the first
+// listed) with at least cpu vCPUs, ram GB of memory and disk GB of disk; none
+// is a 422 on size naming the nearest plans. A typed resize and an order by
+// size (seed 001) both pick with it.
+func (s *VMs) planHolding(ctx context.Context, cpu, ram, disk float64) (string, error) {
 	plans, err := s.db.Plans(ctx)
 	if err != nil {
 		return "", Internal(err)

@@ -100,6 +100,7 @@ var listFields = []listField{
 	listBool("v.locked", func(v *VM) *bool { return &v.Locked }),
 	listBool("v.node_unavailable", func(v *VM) *bool { return &v.NodeDown }),
 	listTime("v.created_at", false, func(v *VM) *time.Time { return &v.CreatedAt }),
+	listTime("v.updated_at", false, func(v *VM) *time.Time { return &v.UpdatedAt }),
 	listTime("v.unpaid_since", true, func(v *VM) *time.Time { return &v.UnpaidSince }),
 	listTime("v.suspended_at", true, func(v *VM) *time.Time { return &v.SuspendedAt }),
 	{`coalesce(o.status, '')`, func(v *listRow, s string) error { v.OrderStatus = vmstatus.Order(s); return nil }},

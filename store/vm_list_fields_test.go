@@ -16,7 +16,7 @@ func listed(v store.VM) store.VM {
 		PlanSlug: v.PlanSlug, PlanNameFA: v.PlanNameFA, PlanNameEN: v.PlanNameEN, OSTemplateSlug: v.OSTemplateSlug, OSTemplateName: v.OSTemplateName,
 		Region: v.Region, RegionNameFA: v.RegionNameFA, RegionNameEN: v.RegionNameEN, PublicIP: v.PublicIP, PublicIPv6: v.PublicIPv6, MAC: v.MAC,
 		Network4: v.Network4, Gateway4: v.Gateway4, Network6: v.Network6, Gateway6: v.Gateway6, VCPUs: v.VCPUs, MemoryMB: v.MemoryMB, DiskGB: v.DiskGB,
-		PriceHourly: v.PriceHourly, Locked: v.Locked, NodeDown: v.NodeDown, CreatedAt: v.CreatedAt, UnpaidSince: v.UnpaidSince, SuspendedAt: v.SuspendedAt,
+		PriceHourly: v.PriceHourly, Locked: v.Locked, NodeDown: v.NodeDown, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, UnpaidSince: v.UnpaidSince, SuspendedAt: v.SuspendedAt,
 		OrderStatus: v.OrderStatus, OrderError: v.OrderError, Attempts: v.Attempts, OpenActions: v.OpenActions, Received: v.Received, Sent: v.Sent,
 		BootISO: v.BootISO, RescueCrypt: v.RescueCrypt}
 }
