@@ -136,3 +136,16 @@ func (s *VMs) NodeMaintenance(ctx context.Context, p Principal, uuid string) (st
 	}
 	return m, nil
 }
+
+// InMaintenance lists the principal's VMs on a node in planned maintenance,
+// for the notice above their list.
+func (s *VMs) InMaintenance(ctx context.Context, p Principal) ([]store.VMInMaintenance, error) {
+	if err := p.Require(ScopeVMRead); err != nil {
+		return nil, err
+	}
+	out, err := s.db.UserVMsInMaintenance(ctx, p.UserID)
+	if err != nil {
+		return nil, Internal(err)
+	}
+	return out, nil
+}

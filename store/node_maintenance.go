@@ -80,3 +80,31 @@ func (db *DB) NodeVMCounts(ctx context.Context) (map[int64]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// VMInMaintenance is one of a customer's VMs on a node in maintenance.
+type VMInMaintenance struct {
+	UUID, Name string
+	Maintenance
+}
+
+// UserVMsInMaintenance lists the account's live VMs whose node is in
+// maintenance, by name.
+func (db *DB) UserVMsInMaintenance(ctx context.Context, userID int64) ([]VMInMaintenance, error) {
+	rows, err := db.read(ctx, `SELECT v.uuid, v.display_name, n.maintenance_until, n.maintenance_reason FROM vms v JOIN nodes n ON n.id = v.node_id
+		WHERE v.user_id = ? AND n.maintenance = 1 AND v.status <> `+sqlDestroyed+` ORDER BY v.display_name, v.id`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []VMInMaintenance
+	for rows.Next() {
+		var v VMInMaintenance
+		var until int64
+		if err := rows.Scan(&v.UUID, &v.Name, &until, &v.Reason); err != nil {
+			return nil, err
+		}
+		v.On, v.Until = true, unixOrZero(until)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
