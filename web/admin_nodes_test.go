@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
 
+	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 	"abrak/views/i18n"
@@ -92,5 +94,63 @@ func TestAnAdminPutsANodeInMaintenanceAndItsCustomersAreTold(t *testing.T) {
 	if strings.Contains(customer.Get("/vms/"+uuid+"?lang=en").Body, `data-testid="maintenance-notice"`) ||
 		strings.Contains(customer.Get("/vms?lang=en").Body, `data-testid="maintenance-notice"`) {
 		t.Error("the notice stays after maintenance ended")
+	}
+}
+
+// The admin door's twin: an admin's token starts and ends a node's
+// maintenance; a token without the admin scope and a customer's are refused; a past end is
+// 422; each answer is as the document says.
+func TestTheAdminDoorSetsANodesMaintenance(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	doc, _ := servedDoc(t, a)
+	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.98")
+	n := maintNode(t, a, "maint-2", uuid)
+	a.CreateUser(t, "ops@example.com", testkit.Password)
+	if _, err := a.Staff.SetRole(t.Context(), services.OperatorOnMachine(), "ops@example.com", store.StaffAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := a.MintToken(t, "ops@example.com", services.ScopeAdmin)
+	adminNoScope, _ := a.MintToken(t, "ops@example.com", services.AllScopes...)
+	path := "/api/v1/admin/nodes/" + strconv.FormatInt(n.ID, 10) + "/maintenance"
+	const docPath = "/api/v1/admin/nodes/{id}/maintenance"
+	rows := []struct {
+		path, token, body string
+		status            int
+	}{
+		{path, ana.token, `{"on":true}`, 403},
+		{path, adminNoScope, `{"on":true}`, 403},
+		{path, admin, `{"on":true,"until":"2001-01-01T00:00:00Z"}`, 422},
+		{"/api/v1/admin/nodes/999999/maintenance", admin, `{"on":true}`, 404},
+		{path, admin, `{"on":true,"until":"2099-01-01T02:00:00Z","reason":"Replacing disks"}`, 200},
+	}
+	for _, row := range rows {
+		name := row.path + " " + row.body
+		r := a.APICall(t, "POST", row.path, row.token, row.body)
+		if r.Status != row.status {
+			t.Fatalf("%s: got %d\n%s", name, r.Status, testkit.Trim(r.Body))
+		}
+		op, _ := doc["paths"].(map[string]any)[docPath].(map[string]any)["post"].(map[string]any)
+		resp, ok := op["responses"].(map[string]any)[strconv.Itoa(r.Status)]
+		if !ok {
+			t.Errorf("%s: status not documented", name)
+			continue
+		}
+		media, _ := docDeref(doc, docDeref(doc, resp)["content"])["application/json"].(map[string]any)
+		var body any
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+			t.Fatalf("%s: body is not JSON: %v", name, err)
+		}
+		for _, problem := range conforms(doc, media["schema"], body, "body") {
+			t.Errorf("%s: %s", name, problem)
+		}
+	}
+	if a.Count(t, `SELECT count(*) FROM nodes WHERE maintenance = 1 AND maintenance_reason = 'Replacing disks'`) != 1 {
+		t.Fatal("the admin's request did not start maintenance")
+	}
+	r := a.APICall(t, "POST", path, admin, `{"on":false}`)
+	testkit.MustStatus(t, "end maintenance", r, http.StatusOK)
+	if a.Count(t, `SELECT count(*) FROM nodes WHERE maintenance = 1`) != 0 || a.Count(t, `SELECT count(*) FROM audit_events WHERE action = 'admin.node_maintenance'`) != 2 {
+		t.Error("ending maintenance did not end it, or the two changes are not audited")
 	}
 }
