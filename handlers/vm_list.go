@@ -100,6 +100,13 @@ func (h *Handlers) ListVMs(c echo.Context) error {
 			return err
 		}
 		v.Grace = h.VMs.RecycleGrace()
+		inMaint, err := h.VMs.InMaintenance(c.Request().Context(), p)
+		if err != nil {
+			return err
+		}
+		for _, m := range inMaint {
+			v.Maintenance = append(v.Maintenance, views.VMMaintenanceRow{UUID: m.UUID, Name: m.Name, Until: m.Until})
+		}
 	}
 	return page(c, http.StatusOK, views.VMsPage(s, v, table), table)
 }

@@ -131,6 +131,13 @@ func (h *Handlers) vmPageView(c echo.Context, p services.Principal, uuid string,
 	if vm.Status == vmstatus.Destroyed {
 		v.VM.IP, v.VM.IPv6 = "", ""
 	}
+	if full {
+		m, err := h.VMs.NodeMaintenance(c.Request().Context(), p, uuid)
+		if err != nil {
+			return views.VMPageView{}, err
+		}
+		v.Maintenance = views.MaintenanceNotice{On: m.On, Until: m.Until, Reason: m.Reason}
+	}
 	// Traffic in the customer's month, as their statements count it.
 	month := calendar.At(time.Now(), LocaleOf(c) == i18n.FA)
 	if v.VM.Received, v.VM.Sent, err = h.VMs.MonthTraffic(c.Request().Context(), p, uuid, month); err != nil {

@@ -123,9 +123,10 @@ func (db *DB) DrainDone(ctx context.Context, id, asked int64) error {
 	return err
 }
 
-// DrainingNodes are the ids of the nodes that take no new VM.
+// DrainingNodes are the ids of the nodes that take no new VM: draining, or
+// in maintenance (node_maintenance.go).
 func (db *DB) DrainingNodes(ctx context.Context) (map[int64]bool, error) {
-	return db.readIDSet(ctx, `SELECT id FROM nodes WHERE draining = 1`)
+	return db.readIDSet(ctx, `SELECT id FROM nodes WHERE draining = 1 OR maintenance = 1`)
 }
 
 // SetNodeVirtType changes an existing node's accelerator choice; ErrNotFound for an unknown name.

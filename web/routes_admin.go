@@ -19,6 +19,9 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
 
+	// Nodes: maintenance (no new placements; customers see a notice).
+	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
+
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)
 	admin.GET("/customers/:id", h.APIAdminCustomer)

@@ -24,6 +24,8 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.GET("/vms", h.AdminVMs)
 	admin.POST("/vms/:uuid/lock", h.AdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.AdminUnlockVM)
+	admin.GET("/nodes", h.AdminNodes)
+	admin.POST("/nodes/:id/maintenance", h.AdminNodeMaintenance)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 }
