@@ -62,7 +62,7 @@ func TestSignUp(t *testing.T) {
 				}
 				page := c.Get("/vms")
 				testkit.MustStatus(t, "GET /vms after sign-up", page, http.StatusOK)
-				if !testkit.Contains(page.Body, fa("auth.welcome")) {
+				if !testkit.Contains(page.Body, fa("auth.welcome", "brand", services.SoftwareNameFA)) {
 					t.Error("the dashboard does not welcome the new customer")
 				}
 				if !testkit.Contains(page.Body, fa("money.toman", "amount", "۰")) {
