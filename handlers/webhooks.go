@@ -184,18 +184,33 @@ func deliveryParam(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// APIRedeliverWebhook is POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver.
-func (h *Handlers) APIRedeliverWebhook(c echo.Context) error {
+// redeliverWebhook and testWebhook are one operation at both doors; only the
+// answer differs (202 to the API, a flash and the deliveries page to the page).
+func (h *Handlers) redeliverWebhook(c echo.Context) (int64, error) {
 	p, _ := PrincipalOf(c)
 	id, err := idParam(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	did, err := deliveryParam(c)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := h.Webhooks.Redeliver(c.Request().Context(), p, id, did); err != nil {
+	return id, h.Webhooks.Redeliver(c.Request().Context(), p, id, did)
+}
+
+func (h *Handlers) testWebhook(c echo.Context) (int64, error) {
+	p, _ := PrincipalOf(c)
+	id, err := idParam(c)
+	if err != nil {
+		return 0, err
+	}
+	return id, h.Webhooks.Test(c.Request().Context(), p, id)
+}
+
+// APIRedeliverWebhook is POST /api/v1/webhooks/{id}/deliveries/{delivery}/redeliver.
+func (h *Handlers) APIRedeliverWebhook(c echo.Context) error {
+	if _, err := h.redeliverWebhook(c); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusAccepted)
@@ -203,12 +218,7 @@ func (h *Handlers) APIRedeliverWebhook(c echo.Context) error {
 
 // APITestWebhook is POST /api/v1/webhooks/{id}/test: a ping event.
 func (h *Handlers) APITestWebhook(c echo.Context) error {
-	p, _ := PrincipalOf(c)
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := h.Webhooks.Test(c.Request().Context(), p, id); err != nil {
+	if _, err := h.testWebhook(c); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusAccepted)
@@ -293,33 +303,23 @@ func (h *Handlers) WebhookPage(c echo.Context) error {
 
 // TestWebhook sends the endpoint a ping and shows its deliveries.
 func (h *Handlers) TestWebhook(c echo.Context) error {
-	p, _ := PrincipalOf(c)
-	id, err := idParam(c)
-	if err != nil {
-		return err
-	}
-	if err := h.Webhooks.Test(c.Request().Context(), p, id); err != nil {
-		return err
-	}
-	h.flash(c, "webhooks.test_sent")
-	return redirect(c, "/webhooks/"+strconv.FormatInt(id, 10))
+	id, err := h.testWebhook(c)
+	return h.backToDeliveries(c, id, err, "webhooks.test_sent")
 }
 
 // RedeliverWebhook sends one delivery's event again.
 func (h *Handlers) RedeliverWebhook(c echo.Context) error {
-	p, _ := PrincipalOf(c)
-	id, err := idParam(c)
+	id, err := h.redeliverWebhook(c)
+	return h.backToDeliveries(c, id, err, "webhooks.redelivered")
+}
+
+// backToDeliveries ends a page's webhook operation: its error, or what was
+// done said on the endpoint's deliveries.
+func (h *Handlers) backToDeliveries(c echo.Context, id int64, err error, said string) error {
 	if err != nil {
 		return err
 	}
-	did, err := deliveryParam(c)
-	if err != nil {
-		return err
-	}
-	if err := h.Webhooks.Redeliver(c.Request().Context(), p, id, did); err != nil {
-		return err
-	}
-	h.flash(c, "webhooks.redelivered")
+	h.flash(c, said)
 	return redirect(c, "/webhooks/"+strconv.FormatInt(id, 10))
 }
 
