@@ -295,6 +295,26 @@ func (tb *Tab) AskConfirm(selector string) string {
 // SaveFullScreenshot saves the whole page, not just the viewport, as artefacts/<name>.png.
 func (tb *Tab) SaveFullScreenshot(name string) { tb.t.Helper(); tb.capture(name, true) }
 
+// SaveAtBothWidths saves the whole page at phone width (checking, as
+// AtPhoneSize does, that nothing scrolls sideways) as <prefix>phone.png and
+// at desktop width as <prefix>desktop.png; it leaves the tab desktop-sized.
+func (tb *Tab) SaveAtBothWidths(prefix string) {
+	tb.t.Helper()
+	tb.AtPhoneSize()
+	tb.SaveFullScreenshot(prefix + "phone")
+	tb.AtDesktopSize()
+	tb.SaveFullScreenshot(prefix + "desktop")
+}
+
+// SignIn signs the account email (with the tests' Password) in through the
+// sign-in page in lang, and waits for the signed-in header.
+func (tb *Tab) SignIn(lang, email string) {
+	tb.t.Helper()
+	tb.Open("/signin?lang=" + lang)
+	tb.Fill(map[string]string{"#f-email": email, "#f-password": Password})
+	tb.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+}
+
 // repoRoot is the module root, where the artefacts folder lives.
 func repoRoot(testing.TB) string { return localvirt.RepoRoot() }
 

@@ -36,9 +36,7 @@ func TestTheOperatorsSideInTheBrowser(t *testing.T) {
 
 			// Support: password, then two-factor turned on (the door asks for it).
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			p.Open("/signin?lang=" + l)
-			p.Fill(map[string]string{"#f-email": staffEmail, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(l, staffEmail)
 			p.Open("/admin")
 			p.WantText(`#flash`, T("admin.needs_two_factor"))
 			enableTOTP(t, a, staffEmail)
@@ -46,14 +44,7 @@ func TestTheOperatorsSideInTheBrowser(t *testing.T) {
 			p.Click(`[data-testid=operator-link]`, `[data-testid=overview]`)
 			p.WantLangDir(l, lang.Dir())
 			p.WantText(`[data-testid=value-nodes-down]`, i18n.Number(lang, 0))
-			for _, size := range []string{"phone", "desktop"} {
-				if size == "phone" {
-					p.AtPhoneSize()
-				} else {
-					p.AtDesktopSize()
-				}
-				p.SaveFullScreenshot("admin-overview-" + l + "-" + size)
-			}
+			p.SaveAtBothWidths("admin-overview-" + l + "-")
 
 			// Find the customer and credit the wallet, at phone width.
 			p.AtPhoneSize()
@@ -108,14 +99,7 @@ func TestTheOperatorsSideInTheBrowser(t *testing.T) {
 			}
 			q.Open("/vms/" + uuid)
 			q.WantText(`[data-testid=vm-admin-locked]`, T("vm.admin_locked_banner", "reason", testkit.Isolated("Spam "+l)))
-			for _, size := range []string{"phone", "desktop"} {
-				if size == "phone" {
-					q.AtPhoneSize()
-				} else {
-					q.AtDesktopSize()
-				}
-				q.SaveFullScreenshot("admin-locked-customer-" + l + "-" + size)
-			}
+			q.SaveAtBothWidths("admin-locked-customer-" + l + "-")
 			p.Clean()
 			q.Clean()
 		})

@@ -36,23 +36,14 @@ func TestTheNodesPageStartsMaintenanceInTheBrowser(t *testing.T) {
 
 			b := testkit.NewBrowser(t)
 			p := testkit.NewTab(t, b, a.URL)
-			p.Open("/signin?lang=" + l)
-			p.Fill(map[string]string{"#f-email": adminEmail, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(l, adminEmail)
 			enableTOTP(t, a, adminEmail)
 			p.Open("/admin")
 			p.Click(`[data-testid=admin-nav] a[href="/admin/nodes"]`, `[data-testid=admin-nodes]`)
 			p.WantLangDir(l, lang.Dir())
 			p.WantText(row+` [data-testid=node-vms]`, i18n.Number(lang, 1))
 			wantIn(t, p, row+` [data-testid=node-usage]`, i18n.Number(lang, 500))
-			for _, size := range []string{"phone", "desktop"} {
-				if size == "phone" {
-					p.AtPhoneSize()
-				} else {
-					p.AtDesktopSize()
-				}
-				p.SaveFullScreenshot("admin-nodes-" + l + "-" + size)
-			}
+			p.SaveAtBothWidths("admin-nodes-" + l + "-")
 
 			// Start maintenance at phone width: 6 hours, a reason.
 			p.AtPhoneSize()
@@ -72,9 +63,7 @@ func TestTheNodesPageStartsMaintenanceInTheBrowser(t *testing.T) {
 
 			// The customer sees the notice on the VM's page, at desktop and phone width.
 			c := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			c.Open("/signin?lang=" + l)
-			c.Fill(map[string]string{"#f-email": ana.email, "#f-password": testkit.Password})
-			c.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			c.SignIn(l, ana.email)
 			wantIn(t, c, `[data-testid=maintenance-notice]`, T("vm.maintenance.list_title"))
 			c.Open("/vms/" + uuid)
 			wantIn(t, c, `[data-testid=maintenance-notice]`, T("vm.maintenance.title"))

@@ -19,9 +19,7 @@ func TestAlertsOnTheGraphsTab(t *testing.T) {
 		t.Run(string(lang), func(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), w.ana.email)
 			for _, size := range []string{"desktop", "phone"} {
 				p.Open("/vms/" + w.web + "?tab=graphs")
 				if size == "phone" {

@@ -34,9 +34,7 @@ func TestTheBackupsTabInTheBrowser(t *testing.T) {
 			price := i18n.Money(lang, starterBackupRials)
 
 			p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), w.ana.email)
 			for _, size := range []string{"desktop", "phone"} {
 				p.Open("/vms/" + uuid + "?tab=backups")
 				if size == "phone" {
@@ -137,9 +135,7 @@ func TestTheOrderFormOffersBackupsAtTheirPrice(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			money := func(r int64) string { return i18n.Money(lang, r) }
 			p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), w.ana.email)
 			for _, size := range []string{"phone", "desktop"} {
 				p.Open("/vms/new")
 				if size == "phone" {
@@ -214,9 +210,7 @@ func TestABackupsProgressMovesOnThePage(t *testing.T) {
 			}
 
 			p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), w.ana.email)
 			p.Open("/vms/" + uuid + "?tab=backups")
 			row := `[data-backup="` + itoa(bk.ID) + `"] `
 			p.WantText(row+`[data-testid=backup-progress] span`, pct(30))

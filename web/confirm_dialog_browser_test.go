@@ -20,19 +20,8 @@ import (
 func TestConfirmDialogAndPowerFeedback(t *testing.T) {
 	ctx := context.Background()
 	a := testkit.NewTestDriverPanel(t)
-	u := a.CreateUser(t, "power@example.com", testkit.Password)
-	if _, err := a.DB.Credit(ctx, u.ID, 1_000_000, "test", ""); err != nil {
-		t.Fatal(err)
-	}
-	owner := services.Principal{UserID: u.ID, Email: u.Email, Scopes: services.AllScopes}
-	o, err := a.VMs.Create(ctx, owner, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny",
-		AuthMode: "password", CustomPassword: "StrongPass123!", DisplayName: "Web Server", Region: "thr-t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	uuid := o.VM.UUID
-	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, uuid).Status == vmstatus.Running })
-	vm := vmRow(t, a, uuid)
+	u, vm := runningWebServer(t, a, "power@example.com")
+	uuid := vm.UUID
 	shutdowns := func() int {
 		var n int
 		if err := a.DB.W.QueryRowContext(ctx, `SELECT count(*) FROM actions WHERE vm_id = ? AND type = 'shutdown'`, vm.ID).Scan(&n); err != nil {
@@ -43,12 +32,10 @@ func TestConfirmDialogAndPowerFeedback(t *testing.T) {
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), u.Email)
 		for _, size := range []string{"phone", "desktop"} {
 			if vmRow(t, a, uuid).Status != vmstatus.Running {
-				if _, err := a.VMs.Power(ctx, owner, uuid, "start"); err != nil {
+				if _, err := a.VMs.Power(ctx, services.Principal{UserID: u.ID, Email: u.Email, Scopes: services.AllScopes}, uuid, "start"); err != nil {
 					t.Fatal(err)
 				}
 				testkit.WaitFor(t, time.Minute, "the VM runs again", func() bool { return vmRow(t, a, uuid).Status == vmstatus.Running })

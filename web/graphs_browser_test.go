@@ -51,9 +51,7 @@ func TestTheGraphsTabInTheBrowser(t *testing.T) {
 				}
 			}
 			p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), w.ana.email)
 			for _, size := range []string{"desktop", "phone"} {
 				p.Open("/vms/" + w.web)
 				if size == "phone" {

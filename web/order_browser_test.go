@@ -120,9 +120,7 @@ func TestTablesAreCardsOnAPhone(t *testing.T) {
 	testkit.MustStatus(t, "add a key", r, http.StatusCreated)
 	for _, lang := range []string{"fa", "en"} {
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + lang)
-		p.Fill(map[string]string{"#f-email": ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(lang, ana.email)
 		for _, page := range []string{"/vms", "/wallet", "/tokens", "/ssh-keys"} {
 			p.Open(page)
 			p.AtPhoneSize()

@@ -21,9 +21,7 @@ func TestTheOrderFormsRootPassword(t *testing.T) {
 			email := "rootpw-" + string(lang) + "@example.com"
 			c := newVMCustomer(t, a, email, startBalanceRials)
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), email)
 			for _, size := range []string{"phone", "desktop"} {
 				p.Open("/vms/new")
 				if size == "phone" {

@@ -20,9 +20,7 @@ func TestPhoneLayoutLeaksNothing(t *testing.T) {
 	settle(t, w.a, w.web, vmstatus.Running)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), w.ana.email)
 		for _, size := range []string{"phone", "desktop"} {
 			phone := size == "phone"
 			at := func() {

@@ -39,9 +39,7 @@ func TestTheRecycleBinInTheBrowser(t *testing.T) {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		hours := func(n int64) string { return T("duration.hours.other", "n", i18n.Number(lang, n)) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), u.Email)
 		for _, size := range []string{"desktop", "phone"} {
 			at := func() {
 				if size == "phone" {

@@ -17,9 +17,7 @@ func TestSettingsTabSaysWhatIsInEffect(t *testing.T) {
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), w.ana.email)
 		for _, size := range []string{"phone", "desktop"} {
 			where := string(lang) + " " + size
 			p.Open("/vms/" + w.web + "?tab=settings")

@@ -32,9 +32,7 @@ func TestBrowserSnapshotsTakeDisplayNames(t *testing.T) {
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), u.Email)
 		for _, size := range []string{"phone", "desktop"} {
 			name := names[lang] + " " + size
 			testkit.WaitFor(t, time.Minute, "the VM is free", func() bool { return !vmRow(t, a, uuid).Locked })

@@ -110,9 +110,7 @@ func TestTheStatementsBackupsColumnInTheBrowser(t *testing.T) {
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), ana.email)
 		for _, size := range []string{"desktop", "phone"} {
 			name := string(lang) + "-" + size
 			p.Open("/wallet/statements/" + calendar.At(time.Now(), lang == i18n.FA).String())

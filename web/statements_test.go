@@ -139,9 +139,7 @@ func TestStatementInTheBrowser(t *testing.T) {
 		phone bool
 	}{{"fa", true}, {"en", false}} {
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + run.lang)
-		p.Fill(map[string]string{"#f-email": ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(run.lang, ana.email)
 		p.Open("/wallet")
 		p.Click(`[data-testid=statements-link]`, `[data-testid=statement-charges]`)
 		size := "desktop"

@@ -27,9 +27,7 @@ func TestAStoppedVMSaysItIsStillBilled(t *testing.T) {
 			row := vmRow(t, a, uuid)
 			price := i18n.Money(lang, row.PriceHourly+row.BackupPriceHourly)
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), email)
 			p.Open("/vms/" + uuid)
 			for action, question := range map[string]string{"shutdown": "vm.confirm.shutdown", "kill": "vm.confirm.kill"} {
 				want := T(question, "name", testkit.Isolated(row.DisplayName)) + " " + T("vm.confirm_still_billed", "price", price)

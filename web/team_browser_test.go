@@ -30,9 +30,7 @@ func TestATeamIsMadeAndJoinedInTheBrowser(t *testing.T) {
 			a.CreateUser(t, owner, testkit.Password)
 
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": owner, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), owner)
 			p.Open("/team")
 			p.WantLangDir(string(lang), lang.Dir())
 			p.WantText(`[data-testid=team-personal]`, T("team.personal_intro"))
@@ -50,14 +48,7 @@ func TestATeamIsMadeAndJoinedInTheBrowser(t *testing.T) {
 			if got := p.MustElement(`[data-testid=team-pending]`).MustText(); !strings.Contains(got, invitee) || !strings.Contains(got, T("team.role.billing")) {
 				t.Errorf("the pending invitation reads %q, want %s as %s", got, invitee, T("team.role.billing"))
 			}
-			for _, size := range []string{"phone", "desktop"} {
-				if size == "phone" {
-					p.AtPhoneSize()
-				} else {
-					p.AtDesktopSize()
-				}
-				p.SaveFullScreenshot("team-" + string(lang) + "-" + size)
-			}
+			p.SaveAtBothWidths("team-" + string(lang) + "-")
 
 			letter := ms.Await(t, invitee, team)
 			m := invitationPath.FindStringSubmatch(letter.Text)

@@ -246,9 +246,7 @@ func TestTopUpInTheBrowser(t *testing.T) {
 		email := string(lang) + "-pays@example.com"
 		a.CreateUser(t, email, testkit.Password)
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL) // a browser each: their cookies are apart
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), email)
 		p.Open("/wallet")
 		amount := "75000"
 		if lang == i18n.FA {

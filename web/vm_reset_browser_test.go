@@ -1,44 +1,27 @@
 package web_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"abrak/services"
 	"abrak/testkit"
 	"abrak/views/i18n"
-	"abrak/vmstatus"
 )
 
 // The VM page's power controls have a Reset button beside Reboot: it asks
 // first, in the page's language, then resets the VM and the header says so,
 // in fa and en at phone and desktop width.
 func TestResetButtonAsksThenResets(t *testing.T) {
-	ctx := context.Background()
 	a := testkit.NewTestDriverPanel(t)
-	u := a.CreateUser(t, "reset@example.com", testkit.Password)
-	if _, err := a.DB.Credit(ctx, u.ID, 1_000_000, "test", ""); err != nil {
-		t.Fatal(err)
-	}
-	owner := services.Principal{UserID: u.ID, Email: u.Email, Scopes: services.AllScopes}
-	o, err := a.VMs.Create(ctx, owner, services.CreateVMInput{PlanSlug: "tiny", OSTemplateSlug: "tiny",
-		AuthMode: "password", CustomPassword: "StrongPass123!", DisplayName: "Web Server", Region: "thr-t"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	uuid := o.VM.UUID
-	testkit.WaitFor(t, time.Minute, "the VM runs", func() bool { return vmRow(t, a, uuid).Status == vmstatus.Running })
-	vm := vmRow(t, a, uuid)
+	u, vm := runningWebServer(t, a, "reset@example.com")
+	uuid := vm.UUID
 	resets := func() int {
 		return a.Count(t, `SELECT count(*) FROM actions WHERE vm_id = ? AND type = 'reset' AND status = 'completed'`, vm.ID)
 	}
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
 		T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 		p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-		p.Open("/signin?lang=" + string(lang))
-		p.Fill(map[string]string{"#f-email": u.Email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(string(lang), u.Email)
 		for _, size := range []string{"phone", "desktop"} {
 			testkit.WaitFor(t, time.Minute, "the VM is free", func() bool { return !vmRow(t, a, uuid).Locked })
 			p.Open("/vms/" + uuid)

@@ -53,9 +53,7 @@ func TestVMPageTabs(t *testing.T) {
 	settle(t, w.a, w.web, vmstatus.Running)
 	for _, lang := range []string{"fa", "en"} {
 		p := testkit.NewTab(t, testkit.NewBrowser(t), w.a.URL)
-		p.Open("/signin?lang=" + lang)
-		p.Fill(map[string]string{"#f-email": w.ana.email, "#f-password": testkit.Password})
-		p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+		p.SignIn(lang, w.ana.email)
 		for _, size := range []string{"desktop", "phone"} {
 			p.Open("/vms/" + w.web)
 			if size == "phone" {

@@ -25,9 +25,7 @@ func TestTheWebhooksPageInTheBrowser(t *testing.T) {
 		t.Run(string(lang), func(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
-			p.Open("/signin?lang=" + string(lang))
-			p.Fill(map[string]string{"#f-email": ana.Email, "#f-password": testkit.Password})
-			p.Click(`form[action="/signin"] button[type=submit]`, `[data-testid=balance]`)
+			p.SignIn(string(lang), ana.Email)
 			for _, size := range []string{"desktop", "phone"} {
 				p.Open("/webhooks")
 				if size == "phone" {
