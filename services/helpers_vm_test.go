@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -215,6 +216,20 @@ func (e *vmEnv) openReady(run bool) *panel {
 }
 
 // customer adds a user with balance rials in the wallet.
+// onTheBridge puts the node's guests on the namespace's bridge and gives the
+// bridge the region's gateway address, for tests that reach a real guest
+// over its network.
+func (e *vmEnv) onTheBridge() {
+	e.t.Helper()
+	e.node.Bridge, e.node.VNCSocketDir = e.daemon.Bridge, e.daemon.VNCDir
+	var err error
+	e.node, err = e.db.UpsertNode(e.ctx, e.node)
+	must(e.t, err)
+	if out, err := exec.Command("ip", "netns", "exec", e.daemon.Netns, "ip", "addr", "replace", vmtGateway+"/24", "dev", e.daemon.Bridge).CombinedOutput(); err != nil {
+		e.t.Fatalf("the region's gateway on the bridge: %v: %s", err, out)
+	}
+}
+
 func (e *vmEnv) customer(email string, balance int64) services.Principal {
 	e.t.Helper()
 	u, err := e.db.CreateUser(e.ctx, store.User{Email: email, Name: email, PasswordHash: "x"})

@@ -26,14 +26,7 @@ import (
 func TestUsageSamplesOfAGuestAtWorkAreWhatLibvirtCounted(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "qemu")
-	// The node's guests on the namespace's bridge, which holds the region's gateway.
-	e.node.Bridge, e.node.VNCSocketDir = e.daemon.Bridge, e.daemon.VNCDir
-	var err error
-	e.node, err = e.db.UpsertNode(e.ctx, e.node)
-	must(t, err)
-	if out, err := exec.Command("ip", "netns", "exec", e.daemon.Netns, "ip", "addr", "replace", vmtGateway+"/24", "dev", e.daemon.Bridge).CombinedOutput(); err != nil {
-		t.Fatalf("the region's gateway on the bridge: %v: %s", err, out)
-	}
+	e.onTheBridge()
 	clock := testkit.NewClock(time.Now().Truncate(time.Minute))
 	e.cfg.Now = clock.Now
 	owner := e.customer("busy@example.com", 100*vmtPrice)

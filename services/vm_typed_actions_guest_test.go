@@ -21,13 +21,7 @@ import (
 func TestPowerCycleAndPasswordResetOnARealGuest(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "qemu")
-	e.node.Bridge, e.node.VNCSocketDir = e.daemon.Bridge, e.daemon.VNCDir
-	var err error
-	e.node, err = e.db.UpsertNode(e.ctx, e.node)
-	must(t, err)
-	if out, err := exec.Command("ip", "netns", "exec", e.daemon.Netns, "ip", "addr", "replace", vmtGateway+"/24", "dev", e.daemon.Bridge).CombinedOutput(); err != nil {
-		t.Fatalf("the region's gateway on the bridge: %v: %s", err, out)
-	}
+	e.onTheBridge()
 	owner := e.customer("cycle@example.com", 100*vmtPrice)
 	p := e.openReady(true)
 	vm := e.runningVM(p, owner, "cycle")
