@@ -46,13 +46,14 @@ func (r AdminNodeRow) idString() string { return strconv.FormatInt(r.ID, 10) }
 // vmsURL is the all-VMs page narrowed to the node.
 func (r AdminNodeRow) vmsURL() string { return "/admin/vms?q=" + url.QueryEscape(r.Name) }
 
-// usage is "used / capacity" ("used / ∞" where the node sets no limit).
+// usage is "used of capacity" ("of ∞" where the node sets no limit), in
+// words: a slash between two numbers reads backwards in a right-to-left line.
 func usage(s Shell, used, capacity int, unit string) string {
 	c := "∞"
 	if capacity > 0 {
 		c = s.Num(int64(capacity))
 	}
-	return isolate(s.Num(int64(used))+" / "+c) + " " + s.T(unit)
+	return s.T("admin.nodes.used_of", "used", s.Num(int64(used)), "capacity", c, "unit", s.T(unit))
 }
 
 // MaintenanceNotice is what a customer is told of the planned maintenance

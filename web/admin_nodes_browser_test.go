@@ -43,6 +43,9 @@ func TestTheNodesPageStartsMaintenanceInTheBrowser(t *testing.T) {
 			p.WantLangDir(l, lang.Dir())
 			p.WantText(row+` [data-testid=node-vms]`, i18n.Number(lang, 1))
 			wantIn(t, p, row+` [data-testid=node-usage]`, i18n.Number(lang, 500))
+			// Allocated before capacity in the reading order of both languages.
+			wantIn(t, p, row+` [data-testid=node-usage]`, T("admin.nodes.used_of", "used", i18n.Number(lang, 1),
+				"capacity", i18n.Number(lang, 16), "unit", T("admin.nodes.unit_vcpu")))
 			p.SaveAtBothWidths("admin-nodes-" + l + "-")
 
 			// Start maintenance at phone width: 6 hours, a reason.
