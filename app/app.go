@@ -148,7 +148,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	}
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
 	webhooks := services.NewWebhooks(db, audit, mailer, c.Log, c.Webhooks)
-	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault()).WithAccounts(accounts, vms)
+	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault()).WithAccounts(accounts, vms).WithParts(mailer, topUps, c.VM.Backups)
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),

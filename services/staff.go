@@ -74,6 +74,11 @@ type Staff struct {
 	// account's VMs through the customers' own service (nil in the CLI).
 	accounts *Accounts
 	vms      *VMs
+	// mail, topups and backups are reported on the settings page (nil: not
+	// configured, as in the CLI).
+	mail    *Mailer
+	topups  *TopUps
+	backups BackupConfig
 }
 
 // NodeStatus is what the fleet says of its nodes (Workers.Nodes).

@@ -126,6 +126,15 @@ func (tb *Tab) Fill(fields map[string]string) {
 	}
 }
 
+// Retype replaces what fields already hold (Fill types after it), each
+// field by selector.
+func (tb *Tab) Retype(fields map[string]string) {
+	tb.t.Helper()
+	for sel, v := range fields {
+		tb.MustElement(sel).MustSelectAllText().MustInput(v)
+	}
+}
+
 // Path is the path of the page the tab shows.
 func (tb *Tab) Path() string {
 	tb.t.Helper()

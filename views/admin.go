@@ -16,6 +16,7 @@ func adminNavItems() []navItem {
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
+		{"admin-settings", "/admin/settings", "admin.nav.settings"},
 	}
 }
 

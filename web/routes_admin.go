@@ -30,4 +30,6 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/customers/:id/unsuspend", h.APIAdminUnsuspend)
 	admin.POST("/customers/:id/reset-2fa", h.APIAdminResetTwoFactor)
 	admin.POST("/customers/:id/resend-verification", h.APIAdminResendVerification)
+	admin.GET("/settings", h.APIAdminSettings)
+	admin.PATCH("/brand", h.APIAdminSetBrand)
 }

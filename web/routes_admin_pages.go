@@ -28,4 +28,6 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/nodes/:id/maintenance", h.AdminNodeMaintenance)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
+	admin.GET("/settings", h.AdminSettings)
+	admin.POST("/settings/brand", h.AdminSetBrand)
 }
