@@ -192,6 +192,13 @@ func (c *Client) Start(ctx context.Context, uuid string) (Action, error) {
 func (c *Client) Shutdown(ctx context.Context, uuid string) (Action, error) {
 	return c.Power(ctx, uuid, PowerShutdown)
 }
+
+// ShutdownWait is Shutdown giving the guest waitFor minutes (seed 002's
+// wait_for, at most 15) to stop on its own before it is powered off; the
+// ended action's Result says which happened.
+func (c *Client) ShutdownWait(ctx context.Context, uuid string, waitFor float64) (Action, error) {
+	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/power/"+PowerShutdown, map[string]float64{"wait_for": waitFor}, "")
+}
 func (c *Client) Reboot(ctx context.Context, uuid string) (Action, error) {
 	return c.Power(ctx, uuid, PowerReboot)
 }

@@ -36,6 +36,21 @@ type Action struct {
 	CompletedAt *time.Time
 	// Progress is how far a long action got, in percent (0 for the short ones).
 	Progress int
+	// Result is how it ended when there was more than one way (ActionResult*), or "".
+	Result string
+}
+
+// How a shutdown ended (seed 002's wait_for): the guest stopped when asked
+// (ACPI), or it had not within the wait and was powered off.
+const (
+	ActionResultACPI   = "acpi"
+	ActionResultForced = "forced"
+)
+
+// SetActionResult records how an action ended (ActionResult*).
+func (db *DB) SetActionResult(ctx context.Context, id int64, result string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE actions SET result = ? WHERE id = ?`, result, id)
+	return err
 }
 
 // StartAction records an operation that has begun.
@@ -96,13 +111,13 @@ func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string)
 	return err
 }
 
-const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress, a.result`
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	var started int64
 	var completed sql.NullInt64
-	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress, &a.Result)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
