@@ -361,6 +361,14 @@ type apiAction struct {
 	Result *string `json:"result"`
 }
 
+// apiHostnameBody answers a hostname change (seed 000's "Hostname set"):
+// the VM, and whether the running guest took the name now or takes it at its
+// next boot.
+type apiHostnameBody struct {
+	VM      apiVM  `json:"vm"`
+	Applied string `json:"applied"`
+}
+
 type apiActionBody struct {
 	Action apiAction `json:"action"`
 }
