@@ -145,6 +145,13 @@ type apiVMBody struct {
 	VM apiVM `json:"vm"`
 }
 
+// apiOrderedBody answers a kept order; root_password only when the panel
+// made one (a seed's order naming no way in), shown in this answer only.
+type apiOrderedBody struct {
+	VM           apiVM  `json:"vm"`
+	RootPassword string `json:"root_password,omitempty"`
+}
+
 type apiVMList struct {
 	VMs  []apiVM `json:"vms"`
 	Meta apiMeta `json:"meta"`
