@@ -199,22 +199,12 @@ type ActionFilter struct {
 
 // ActionsForUser lists a customer's actions across their VMs, newest first, and the total.
 func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int, error) {
-	where := `a.user_id = ?`
-	args := []any{f.UserID}
-	if f.Status != "" {
-		where += ` AND a.status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Type != "" {
-		where += ` AND a.type = ?`
-		args = append(args, f.Type)
-	}
+	count, list, args := actionsForUserQueries(f)
 	var total int
-	if err := db.readRow(ctx, `SELECT count(*) FROM actions a WHERE `+where, args...).Scan(&total); err != nil {
+	if err := db.readRow(ctx, count, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE `+where+` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
+	rows, err := db.read(ctx, list, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -228,4 +218,23 @@ func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int
 		out = append(out, a)
 	}
 	return out, total, rows.Err()
+}
+
+// actionsForUserQueries are ActionsForUser's count and page queries (the page
+// takes LIMIT and OFFSET after args). Each reads an index of migration 0046
+// (the user's actions, by type or status, newest first), never the whole table.
+func actionsForUserQueries(f ActionFilter) (count, list string, args []any) {
+	where := `a.user_id = ?`
+	args = []any{f.UserID}
+	if f.Status != "" {
+		where += ` AND a.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Type != "" {
+		where += ` AND a.type = ?`
+		args = append(args, f.Type)
+	}
+	return `SELECT count(*) FROM actions a WHERE ` + where,
+		`SELECT ` + actionColumns + ` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE ` + where + ` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
+		args
 }
