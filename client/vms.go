@@ -236,6 +236,13 @@ func (c *Client) Resize(ctx context.Context, uuid, planSlug string) (Action, err
 	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/resize", map[string]string{"plan_slug": planSlug}, "")
 }
 
+// ResizeWait is Resize for a running VM too: it is shut down first, its OS
+// given waitFor minutes (seed 002's wait_for, at most 15) before it is powered
+// off; the ended action's Result says which happened. It stays stopped.
+func (c *Client) ResizeWait(ctx context.Context, uuid, planSlug string, waitFor float64) (Action, error) {
+	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/resize", map[string]any{"plan_slug": planSlug, "wait_for": waitFor}, "")
+}
+
 // Rebuild reinstalls a VM from a template; "" keeps its own (rebuildVM).
 func (c *Client) Rebuild(ctx context.Context, uuid, osTemplateSlug string) (Action, error) {
 	body := map[string]string{}
