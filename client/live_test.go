@@ -83,12 +83,22 @@ func TestClientDrivesAPanel(t *testing.T) {
 	for _, step := range []struct {
 		power, want string
 	}{{client.PowerShutdown, "stopped"}, {client.PowerStart, "running"}} {
-		act, err := c.Power(ctx, vm.UUID, step.power)
+		var act client.Action
+		if step.power == client.PowerShutdown {
+			// Seed 002's wait_for: the guest stops when asked, and the action says acpi.
+			act, err = c.ShutdownWait(ctx, vm.UUID, 0.5)
+		} else {
+			act, err = c.Power(ctx, vm.UUID, step.power)
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", step.power, err)
 		}
-		if _, err := c.WaitForAction(ctx, act.ID); err != nil {
+		ended, err := c.WaitForAction(ctx, act.ID)
+		if err != nil {
 			t.Fatalf("wait for %s: %v", step.power, err)
+		}
+		if step.power == client.PowerShutdown && (ended.Result == nil || *ended.Result != "acpi") {
+			t.Errorf("the shutdown's result %v, want acpi", ended.Result)
 		}
 		testkit.WaitFor(t, time.Minute, "the VM is "+step.want, func() bool {
 			v, err := c.GetVM(ctx, vm.UUID)

@@ -96,6 +96,8 @@ type Action struct {
 	Region       string     `json:"region"`
 	Error        *string    `json:"error"`
 	Progress     int        `json:"progress,omitempty"`
+	// Result is how a shutdown ended: "acpi" (the guest stopped when asked) or "forced".
+	Result *string `json:"result,omitempty"`
 }
 
 // Done says whether the action has ended, one way or the other.

@@ -192,6 +192,13 @@ func (c *Client) Start(ctx context.Context, uuid string) (Action, error) {
 func (c *Client) Shutdown(ctx context.Context, uuid string) (Action, error) {
 	return c.Power(ctx, uuid, PowerShutdown)
 }
+
+// ShutdownWait is Shutdown giving the guest waitFor minutes (seed 002's
+// wait_for, at most 15) to stop on its own before it is powered off; the
+// ended action's Result says which happened.
+func (c *Client) ShutdownWait(ctx context.Context, uuid string, waitFor float64) (Action, error) {
+	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/power/"+PowerShutdown, map[string]float64{"wait_for": waitFor}, "")
+}
 func (c *Client) Reboot(ctx context.Context, uuid string) (Action, error) {
 	return c.Power(ctx, uuid, PowerReboot)
 }
@@ -227,6 +234,13 @@ func (c *Client) SetHostname(ctx context.Context, uuid, hostname string) (VM, er
 // Resize moves a VM to another plan (resizeVM).
 func (c *Client) Resize(ctx context.Context, uuid, planSlug string) (Action, error) {
 	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/resize", map[string]string{"plan_slug": planSlug}, "")
+}
+
+// ResizeWait is Resize for a running VM too: it is shut down first, its OS
+// given waitFor minutes (seed 002's wait_for, at most 15) before it is powered
+// off; the ended action's Result says which happened. It stays stopped.
+func (c *Client) ResizeWait(ctx context.Context, uuid, planSlug string, waitFor float64) (Action, error) {
+	return c.action(ctx, http.MethodPost, "/api/v1/vms/"+esc(uuid)+"/resize", map[string]any{"plan_slug": planSlug, "wait_for": waitFor}, "")
 }
 
 // Rebuild reinstalls a VM from a template; "" keeps its own (rebuildVM).

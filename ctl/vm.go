@@ -131,23 +131,33 @@ func (r *run) vmCmd() *cobra.Command {
 		{"reset", client.PowerReset, "Hard-reset a VM without asking its OS"},
 	} {
 		var force bool
+		var waitFor float64
 		c := r.cmd(p.use+" UUID", p.short, cobra.ExactArgs(1), func(ctx context.Context, a []string) error {
 			power := p.power
 			if force {
 				power = client.PowerKill
 			}
+			if power == client.PowerShutdown && waitFor > 0 {
+				return r.actionThen(ctx, func() (client.Action, error) { return r.c.ShutdownWait(ctx, a[0], waitFor) })
+			}
 			return r.actionThen(ctx, func() (client.Action, error) { return r.c.Power(ctx, a[0], power) })
 		})
 		if p.use == "stop" {
 			c.Flags().BoolVar(&force, "force", false, "power off at once (kill)")
+			c.Flags().Float64Var(&waitFor, "wait-for", 0, "minutes the OS has to shut down before it is powered off (at most 15; default: the panel's, 1)")
 		}
 		r.waitFlags(c)
 		vm.AddCommand(c)
 	}
 
+	var resizeWait float64
 	resize := r.cmd("resize UUID PLAN", "Move a VM to another plan", cobra.ExactArgs(2), func(ctx context.Context, a []string) error {
+		if resizeWait > 0 {
+			return r.actionThen(ctx, func() (client.Action, error) { return r.c.ResizeWait(ctx, a[0], a[1], resizeWait) })
+		}
 		return r.actionThen(ctx, func() (client.Action, error) { return r.c.Resize(ctx, a[0], a[1]) })
 	})
+	resize.Flags().Float64Var(&resizeWait, "wait-for", 0, "a running VM: minutes its OS has to shut down before it is powered off, then resized (at most 15)")
 	r.waitFlags(resize)
 
 	rename := r.cmd("rename UUID NAME", "Give a VM a new display name", cobra.ExactArgs(2), func(ctx context.Context, a []string) error {

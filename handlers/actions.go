@@ -89,7 +89,7 @@ func (h *Handlers) RunVMAction(c echo.Context) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	req := services.ActionRequest{Type: body.Type, Name: body.Name, Resource: body.Resource, Size: body.Size}
+	req := services.ActionRequest{Type: body.Type, Name: body.Name, Resource: body.Resource, Size: body.Size, WaitFor: body.WaitFor}
 	if body.Data != nil {
 		req.Need = &services.Size{CPU: body.Data.CPU, RAM: body.Data.RAM, Disk: body.Data.Disk}
 	}

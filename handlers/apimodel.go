@@ -145,6 +145,13 @@ type apiVMBody struct {
 	VM apiVM `json:"vm"`
 }
 
+// apiOrderedBody answers a kept order; root_password only when the panel
+// made one (a seed's order naming no way in), shown in this answer only.
+type apiOrderedBody struct {
+	VM           apiVM  `json:"vm"`
+	RootPassword string `json:"root_password,omitempty"`
+}
+
 type apiVMList struct {
 	VMs  []apiVM `json:"vms"`
 	Meta apiMeta `json:"meta"`
@@ -249,6 +256,13 @@ type apiPassword struct {
 
 type apiResize struct {
 	PlanSlug string `json:"plan_slug"`
+	// WaitFor is seed 002's: minutes a running VM has to shut down before it is powered off.
+	WaitFor *float64 `json:"wait_for"`
+}
+
+// apiPower is the optional body of a power action: seed 002's wait_for for a shutdown.
+type apiPower struct {
+	WaitFor *float64 `json:"wait_for"`
 }
 
 type apiRebuild struct {
@@ -350,6 +364,16 @@ type apiAction struct {
 	Error  *string `json:"error"`
 	// Progress is how far the action got, in percent (long ones, backups and restores, move it).
 	Progress int `json:"progress"`
+	// Result is how a shutdown ended: acpi (the guest stopped when asked) or forced.
+	Result *string `json:"result"`
+}
+
+// apiHostnameBody answers a hostname change (seed 000's "Hostname set"):
+// the VM, and whether the running guest took the name now or takes it at its
+// next boot.
+type apiHostnameBody struct {
+	VM      apiVM  `json:"vm"`
+	Applied string `json:"applied"`
 }
 
 type apiActionBody struct {
@@ -364,6 +388,10 @@ type apiActionList struct {
 func actionJSON(l i18n.Locale, a services.Action) apiAction {
 	out := apiAction{ID: a.ID, Type: a.Type, Status: a.Status, StartedAt: rfc3339(a.StartedAt), ResourceType: "vm", ResourceID: a.VMUUID,
 		Region: a.Region, Progress: a.Progress}
+	if a.Result != "" {
+		r := a.Result
+		out.Result = &r
+	}
 	if a.CompletedAt != nil {
 		t := rfc3339(*a.CompletedAt)
 		out.CompletedAt = &t
@@ -383,6 +411,7 @@ type apiRunAction struct {
 	Resource string         `json:"resource"`
 	Size     *float64       `json:"size"`
 	Data     *apiResizeData `json:"data"`
+	WaitFor  *float64       `json:"wait_for"`
 }
 
 // apiResizeData is seed 003's resize of several resources at once: vCPUs, GB.

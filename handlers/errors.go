@@ -24,7 +24,14 @@ type apiError struct {
 		Fields  map[string]string `json:"fields,omitempty"`
 	} `json:"error"`
 	RequestID string `json:"request_id"`
+	// RootPassword is an order's generated root password when the order was
+	// kept but waits (503): the one answer it is shown in.
+	RootPassword string `json:"root_password,omitempty"`
 }
+
+// rootPasswordKey holds, in the request's context, a generated root password
+// the answer must show, whether it is the VM or an error document.
+const rootPasswordKey = "abrak.root_password"
 
 // writeAPIError is the one writer of the API's error body: code, message and
 // each field's message, in the request's language, with the request id.
@@ -40,6 +47,9 @@ func writeAPIError(c echo.Context, e *services.Error) error {
 		}
 	}
 	body.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+	if pw, ok := c.Get(rootPasswordKey).(string); ok {
+		body.RootPassword = pw
+	}
 	return c.JSON(e.Status, body)
 }
 

@@ -123,10 +123,14 @@ func (h *Handlers) CreateVM(c echo.Context) error {
 func (h *Handlers) orderedAnswer(c echo.Context, o services.Ordered) error {
 	if apiDoor(c) {
 		setLocation(c, "/api/v1/vms/"+o.VM.UUID)
+		if o.RootPassword != "" {
+			// Shown once, in whichever answer this is (a waiting order's 503 too).
+			c.Set(rootPasswordKey, o.RootPassword)
+		}
 		if o.Waiting != "" {
 			return services.Unavailable(o.Waiting, nil)
 		}
-		return h.vmJSONResponse(c, http.StatusAccepted, o.VM)
+		return c.JSON(http.StatusAccepted, apiOrderedBody{VM: vmJSON(o.VM, h.backupPrice(o.VM)), RootPassword: o.RootPassword})
 	}
 	switch o.Waiting {
 	case "vm.region_full":

@@ -88,6 +88,10 @@ func (h *Handlers) createInput(ctx context.Context, p services.Principal, b apiC
 			in.AuthMode = "ssh_key"
 		case in.CustomPassword != "":
 			in.AuthMode = "password"
+		case b.Name != "" || b.Image != "" || b.OSID != "":
+			// A seed's order with no way in (seed 001's own example: ssh_keys
+			// null): a root password is made and shown once in the answer.
+			in.GeneratePassword = true
 		}
 	}
 	return in, nil

@@ -15,7 +15,13 @@ func (h *Handlers) PowerVM(c echo.Context) error {
 		return err
 	}
 	uuid := c.Param("uuid")
-	a, err := h.VMs.Power(c.Request().Context(), p, uuid, c.Param("action"))
+	var body apiPower
+	if apiDoor(c) {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+	}
+	a, err := h.VMs.PowerWait(c.Request().Context(), p, uuid, c.Param("action"), body.WaitFor)
 	if apiDoor(c) {
 		if err != nil {
 			return err

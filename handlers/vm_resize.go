@@ -15,11 +15,16 @@ func (h *Handlers) ResizeVM(c echo.Context) error {
 		return err
 	}
 	uuid := c.Param("uuid")
-	plan, err := field(c, "plan_slug", func(b apiResize) string { return b.PlanSlug })
-	if err != nil {
-		return err
+	var body apiResize
+	if apiDoor(c) {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+	} else {
+		body.PlanSlug = c.FormValue("plan_slug")
 	}
-	a, err := h.VMs.Resize(c.Request().Context(), p, uuid, plan)
+	plan := body.PlanSlug
+	a, err := h.VMs.ResizeWait(c.Request().Context(), p, uuid, plan, body.WaitFor)
 	return h.actionAnswer(c, uuid, a, err, http.StatusOK, "vm.resize_started", "#resize", map[string]string{"plan_slug": plan},
 		func(v *views.VMPageView, f views.Form) { v.Manage.Resize = f })
 }

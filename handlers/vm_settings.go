@@ -87,12 +87,16 @@ func (h *Handlers) SetHostname(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vm, err := h.VMs.SetHostname(c.Request().Context(), p, uuid, hostname)
+	set, err := h.VMs.ChangeHostname(c.Request().Context(), p, uuid, hostname)
 	if apiDoor(c) {
 		if err != nil {
 			return err
 		}
-		return h.vmJSONResponse(c, http.StatusOK, vm)
+		applied := "next_boot"
+		if set.Now {
+			applied = "now"
+		}
+		return c.JSON(http.StatusOK, apiHostnameBody{VM: vmJSON(set.VM, h.backupPrice(set.VM)), Applied: applied})
 	}
 	if err != nil {
 		f, status, ferr := formFor(c, err, map[string]string{"hostname": hostname})
@@ -101,7 +105,11 @@ func (h *Handlers) SetHostname(c echo.Context) error {
 		}
 		return h.vmPage(c, status, uuid, func(v *views.VMPageView) { v.Hostname = f })
 	}
-	h.flash(c, "vm.hostname_set")
+	if set.Now {
+		h.flash(c, "vm.hostname_set_now")
+	} else {
+		h.flash(c, "vm.hostname_set")
+	}
 	return redirect(c, vmBack(c, uuid, ""))
 }
 

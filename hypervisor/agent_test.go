@@ -69,6 +69,11 @@ func TestGuestAgentAndSeedRefreshReachTheTinyGuest(t *testing.T) {
 	if unknown == nil || !strings.Contains(unknown.Error(), "has not been found") {
 		t.Errorf("an unknown agent command: %v, want CommandNotFound", unknown)
 	}
+	// An agent without guest-exec (this one) cannot take a hostname at once:
+	// ErrNoAgent, which the panel answers with "at next boot".
+	if err := n.SetHostname(ctx, vm, "web-01"); !errors.Is(err, ErrNoAgent) {
+		t.Errorf("a hostname through an agent without guest-exec: %v, want ErrNoAgent", err)
+	}
 
 	// Same-size seed: rewritten in place under the running guest.
 	seedSize := volumeCapacity(t, n, seedVolume(vm))

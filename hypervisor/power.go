@@ -108,14 +108,21 @@ func (n *Node) Resume(ctx context.Context, id string) error {
 // Shutdown asks the guest to power down (ACPI) and pulls the plug if it is still
 // running after deadline (Options.ShutdownTimeout when deadline is 0).
 func (n *Node) Shutdown(ctx context.Context, id string, deadline time.Duration) error {
+	_, err := n.ShutdownReport(ctx, id, deadline)
+	return err
+}
+
+// ShutdownReport is Shutdown that also tells whether the plug was pulled:
+// forced is false when the guest stopped on its own within deadline.
+func (n *Node) ShutdownReport(ctx context.Context, id string, deadline time.Duration) (forced bool, err error) {
 	if deadline <= 0 {
 		deadline = n.opts.ShutdownTimeout
 	}
-	err := n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
+	err = n.onDomain(ctx, id, func(lv *libvirt.Libvirt, dom libvirt.Domain) error {
 		return lv.DomainShutdownFlags(dom, libvirt.DomainShutdownDefault)
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	giveUp := time.NewTimer(deadline)
 	defer giveUp.Stop()
@@ -124,20 +131,20 @@ func (n *Node) Shutdown(ctx context.Context, id string, deadline time.Duration) 
 	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-giveUp.C:
 			err := n.PowerOff(ctx, id)
 			if errors.Is(err, ErrInvalidState) {
-				return nil // it stopped on its own meanwhile
+				return false, nil // it stopped on its own meanwhile
 			}
-			return err
+			return err == nil, err
 		case <-tick.C:
 			st, err := n.State(ctx, id)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if st == vmstatus.Stopped {
-				return nil
+				return false, nil
 			}
 		}
 	}

@@ -144,13 +144,16 @@ type Action struct {
 	CompletedAt *time.Time
 	// Progress is how far it got, in percent: long actions (backups, restores) move it.
 	Progress int
+	// Result is how a shutdown ended: "acpi" (the guest stopped when asked) or
+	// "forced" (powered off after the wait); "" for other actions.
+	Result string
 }
 
 // InProgress reports an action still running.
 func (a Action) InProgress() bool { return a.Status == store.ActionInProgress }
 
 func actionOf(a store.Action) Action {
-	out := Action{ID: a.ID, VMUUID: a.VMUUID, Region: a.Region, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress}
+	out := Action{ID: a.ID, VMUUID: a.VMUUID, Region: a.Region, Type: a.Type, Status: a.Status, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt, Progress: a.Progress, Result: a.Result}
 	if a.Error != "" {
 		out.Error = ActionErrorKey(a.Error)
 	}

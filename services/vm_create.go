@@ -34,6 +34,10 @@ type CreateVMInput struct {
 	BackupsEnabled bool
 	// IdempotencyKey makes a repeated request return the first VM.
 	IdempotencyKey string
+	// GeneratePassword asks for a random root password, shown once in the
+	// answer (Ordered.RootPassword): seed 001's order names neither keys nor
+	// a password, and a root password nobody is told is no way in.
+	GeneratePassword bool
 	// Size (seed 001's cpu, size and disk_size: vCPUs and GB) orders the
 	// smallest active plan holding it when no PlanSlug is given.
 	Size *Size
@@ -73,6 +77,11 @@ func randomVNCPassword() string {
 type Ordered struct {
 	VM      VM
 	Waiting string
+	// RootPassword is the generated root password (CreateVMInput.GeneratePassword),
+	// in this answer only: never stored in clear, not shown by a replay.
+	RootPassword string
+	// replay is an answer to a repeated request (its idempotency key).
+	replay bool
 }
 
 // Create orders a VM: it checks the order (checkOrder), then records the VM,
@@ -85,11 +94,20 @@ func (s *VMs) Create(ctx context.Context, p Principal, in CreateVMInput) (Ordere
 	if err := s.requireVerified(ctx, p.UserID); err != nil {
 		return Ordered{}, err
 	}
+	if in.GeneratePassword && in.AuthMode == "" && in.CustomPassword == "" && len(in.SSHKeyIDs) == 0 {
+		in.AuthMode, in.CustomPassword = "password", generatedPassword()
+	} else {
+		in.GeneratePassword = false
+	}
 	order, err := s.checkOrder(ctx, p, in)
 	if err != nil {
 		return Ordered{}, err
 	}
-	return s.recordOrder(ctx, p, order)
+	o, err := s.recordOrder(ctx, p, order)
+	if err == nil && in.GeneratePassword && !o.replay {
+		o.RootPassword = in.CustomPassword
+	}
+	return o, err
 }
 
 // checkOrder validates every field of an order, naming each that is wrong,
@@ -261,7 +279,7 @@ func (s *VMs) recordOrder(ctx context.Context, p Principal, order store.NewVMOrd
 	if replay {
 		// Answered as the first call was, with the VM as it is now: still waiting
 		// (that call's 503) while it has no hypervisor.
-		o := Ordered{VM: s.vmOf(vm)}
+		o := Ordered{VM: s.vmOf(vm), replay: true}
 		if vm.Status == vmstatus.Creating && vm.NodeID == 0 {
 			o.Waiting = waitReason(vm.OrderError)
 		}

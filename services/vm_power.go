@@ -13,6 +13,13 @@ import (
 // state the VM is already in completes at once. The operation continues after
 // the request; the returned action tells where it stands.
 func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action, error) {
+	return s.PowerWait(ctx, p, uuid, name, nil)
+}
+
+// PowerWait is Power with seed 002's wait_for for a shutdown: minutes the
+// guest has to stop on its own before it is powered off (nil: the panel's
+// default). The action's Result then says which happened.
+func (s *VMs) PowerWait(ctx context.Context, p Principal, uuid, name string, waitFor *float64) (Action, error) {
 	// An action that does not exist is 404 before anything about the VM is
 	// looked at (seed 000): its lock or its suspension do not change that.
 	action, ok := vmstatus.ParseAction(name)
@@ -20,6 +27,10 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		return Action{}, NotFound()
 	}
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
+	if err != nil {
+		return Action{}, err
+	}
+	wait, err := s.shutdownWait(waitFor)
 	if err != nil {
 		return Action{}, err
 	}
@@ -60,9 +71,9 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 	s.audit.Record(ctx, p, "vm."+name, SeverityInfo, "vm", vm.UUID, "")
 	timeout := 2 * time.Minute
 	if action == vmstatus.Shutdown {
-		timeout += s.cfg.ShutdownDeadline
+		timeout += wait
 	}
-	return s.async(ctx, p, vm, name, timeout, func(ctx context.Context) error {
+	return s.asyncAction(ctx, p, vm, name, timeout, func(ctx context.Context, actionID int64) error {
 		var err error
 		switch {
 		case action == vmstatus.Start && vm.Status == vmstatus.Paused:
@@ -70,7 +81,7 @@ func (s *VMs) Power(ctx context.Context, p Principal, uuid, name string) (Action
 		case action == vmstatus.Start:
 			err = node.Start(ctx, vm.UUID)
 		case action == vmstatus.Shutdown:
-			err = node.Shutdown(ctx, vm.UUID, s.cfg.ShutdownDeadline)
+			err = s.shutDown(ctx, node, vm.UUID, actionID, wait)
 		case action == vmstatus.Reboot:
 			err = node.Reboot(ctx, vm.UUID)
 		case action == vmstatus.Reset:

@@ -14,10 +14,23 @@ import (
 // hourly charge is the new plan's price (the hour already paid is not settled
 // again).
 func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (Action, error) {
+	return s.ResizeWait(ctx, p, uuid, planSlug, nil)
+}
+
+// ResizeWait is Resize with seed 002's wait_for: a running VM is first shut
+// down (ACPI, then powered off after waitFor minutes; the action's Result says
+// which) and stays stopped after the resize, as one resized stopped does.
+// Without wait_for a running VM is refused, as before.
+func (s *VMs) ResizeWait(ctx context.Context, p Principal, uuid, planSlug string, waitFor *float64) (Action, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
 		return Action{}, err
 	}
+	wait, err := s.shutdownWait(waitFor)
+	if err != nil {
+		return Action{}, err
+	}
+	running := waitFor != nil && vm.Status == vmstatus.Running
 	planSlug = strings.TrimSpace(planSlug)
 	plan, ok, err := s.activePlan(ctx, planSlug)
 	switch {
@@ -33,7 +46,7 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (A
 	if err := built(vm); err != nil {
 		return Action{}, err
 	}
-	if vm.Status != vmstatus.Stopped {
+	if vm.Status != vmstatus.Stopped && !running {
 		return Action{}, Conflict("vm.must_be_stopped")
 	}
 	// Backups that are on are priced anew from the new plan's price.
@@ -69,7 +82,19 @@ func (s *VMs) Resize(ctx context.Context, p Principal, uuid, planSlug string) (A
 	}
 	s.audit.Record(ctx, p, "vm.resize", SeverityInfo, "vm", vm.UUID, vm.PlanSlug+" → "+plan.Slug)
 	disk := max(plan.DiskGB, vm.DiskGB)
-	return s.exclusive(ctx, p, vm, "resize", 5*time.Minute, func(ctx context.Context) error {
+	timeout := 5 * time.Minute
+	if running {
+		timeout += wait
+	}
+	return s.exclusiveAction(ctx, p, vm, "resize", timeout, func(ctx context.Context, actionID int64) error {
+		if running {
+			if err := s.shutDown(ctx, node, vm.UUID, actionID, wait); err != nil {
+				return err
+			}
+			if err := s.db.SetVMStatus(ctx, vm.ID, vmstatus.Stopped); err != nil {
+				return err
+			}
+		}
 		if err := node.Resize(ctx, vm.UUID, plan.VCPUs, plan.MemoryMB, disk); err != nil {
 			return err
 		}

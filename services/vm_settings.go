@@ -3,7 +3,9 @@ package services
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"abrak/hypervisor"
 	"abrak/vmstatus"
@@ -34,27 +36,58 @@ func (s *VMs) rename(ctx context.Context, p Principal, uuid, name string) (VM, A
 	return out, actionOf(sa), err
 }
 
-// SetHostname records a new RFC 1123 hostname and rewrites the VM's seed, so
-// the guest takes it at its next boot.
+// SetHostname is ChangeHostname for a caller that needs only the VM.
 func (s *VMs) SetHostname(ctx context.Context, p Principal, uuid, hostname string) (VM, error) {
+	c, err := s.ChangeHostname(ctx, p, uuid, hostname)
+	return c.VM, err
+}
+
+// HostnameChange is a hostname set: the VM, and whether the running guest
+// took it at once (Now) or takes it at its next boot.
+type HostnameChange struct {
+	VM  VM
+	Now bool
+}
+
+// hostnameAgentWait bounds how long a hostname change waits on the guest's
+// agent before answering "at next boot".
+const hostnameAgentWait = 20 * time.Second
+
+// ChangeHostname records a new RFC 1123 hostname and rewrites the VM's seed,
+// so the guest takes it at its next boot; a running guest whose agent answers
+// takes it at once too (seed 000's "Hostname set").
+func (s *VMs) ChangeHostname(ctx context.Context, p Principal, uuid, hostname string) (HostnameChange, error) {
 	vm, err := s.writable(ctx, p, uuid, ScopeVMWrite)
 	if err != nil {
-		return VM{}, err
+		return HostnameChange{}, err
 	}
 	hostname = strings.ToLower(strings.TrimSpace(hostname))
 	if hostname == "" {
-		return VM{}, Invalid(map[string]string{"hostname": "form.required"})
+		return HostnameChange{}, Invalid(map[string]string{"hostname": "form.required"})
 	}
 	if !ValidHostname(hostname) {
-		return VM{}, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
+		return HostnameChange{}, Invalid(map[string]string{"hostname": "vm.hostname_invalid"})
 	}
 	if err := s.db.SetVMHostname(ctx, vm.ID, hostname); err != nil {
-		return VM{}, Internal(err)
+		return HostnameChange{}, Internal(err)
 	}
 	s.refreshSeed(ctx, vm.ID)
+	now := false
+	if vm.Status == vmstatus.Running {
+		if node, err := s.nodeOf(vm); err == nil {
+			actx, cancel := context.WithTimeout(ctx, hostnameAgentWait)
+			err := s.agentOf().SetHostname(actx, node, vm.UUID, hostname)
+			cancel()
+			if err != nil {
+				s.log.Info("hostname left for the next boot", "vm", vm.UUID, "err", err)
+			}
+			now = err == nil
+		}
+	}
 	_, _ = s.db.CompletedAction(ctx, p.UserID, vm.ID, "hostname")
 	s.audit.Record(ctx, p, "vm.hostname", SeverityInfo, "vm", vm.UUID, hostname)
-	return s.reload(ctx, vm.ID)
+	out, err := s.reload(ctx, vm.ID)
+	return HostnameChange{VM: out, Now: now}, err
 }
 
 // SetPassword sets the root password through the guest agent of a running VM.
@@ -96,12 +129,15 @@ func (s *VMs) setRootPassword(ctx context.Context, p Principal, uuid, password, 
 		return Action{}, err
 	}
 	act, _ := s.db.StartAction(ctx, p.UserID, vm.ID, name)
-	err = node.SetPassword(ctx, vm.UUID, "root", password)
+	err = s.passwordWhenUp(ctx, node, vm, password)
 	if err != nil {
 		s.log.Warn("vm action failed", "vm", vm.UUID, "action", name, "action_id", act.ID, "err", err)
 		_, _ = s.db.EndAction(ctx, act.ID, actionError(err))
 		if errors.Is(err, hypervisor.ErrUnavailable) {
 			return Action{}, Unavailable("vm.agent_unavailable", err)
+		}
+		if errors.Is(err, errAgentSilentAfterBoot) {
+			return Action{}, Conflict("vm.agent_silent_after_boot", "seconds", strconv.Itoa(int(s.cfg.AgentBootWait.Seconds())))
 		}
 		return Action{}, Conflict("vm.agent_unavailable")
 	}

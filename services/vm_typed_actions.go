@@ -37,6 +37,8 @@ type ActionRequest struct {
 	Resource string
 	Size     *float64
 	Need     *Size
+	// WaitFor is seed 002's wait_for for shutdown and resize, in minutes (PowerWait).
+	WaitFor *float64
 }
 
 // Size is what a resize asks for: vCPUs, memory and disk in GB; 0 is "as now".
@@ -68,11 +70,14 @@ func (s *VMs) RunAction(ctx context.Context, p Principal, uuid string, req Actio
 		}
 		return ActionDone{}, InvalidWith("api.action_types", map[string]string{"type": k}, "types", strings.Join(ActionTypes, ", "))
 	}
+	if _, err := s.shutdownWait(req.WaitFor); err != nil {
+		return ActionDone{}, err
+	}
 	var a Action
 	var err error
 	switch {
 	case powerTypes[typ] != "":
-		a, err = s.Power(ctx, p, uuid, string(powerTypes[typ]))
+		a, err = s.PowerWait(ctx, p, uuid, string(powerTypes[typ]), req.WaitFor)
 	case typ == "rename":
 		_, a, err = s.rename(ctx, p, uuid, req.Name)
 		err = renamed(err, "display_name", "name")
@@ -87,7 +92,7 @@ func (s *VMs) RunAction(ctx context.Context, p Principal, uuid string, req Actio
 	case typ == "resize":
 		var plan string
 		if plan, err = s.planFor(ctx, p, uuid, req); err == nil {
-			a, err = s.Resize(ctx, p, uuid, plan)
+			a, err = s.ResizeWait(ctx, p, uuid, plan, req.WaitFor)
 			err = renamed(err, "plan_slug", "size")
 		}
 	}

@@ -49,6 +49,9 @@ type VMConfig struct {
 	// FirstBoot is how long a new VM's first boot is watched before its order
 	// counts as fulfilled, unless its guest agent answers sooner (see first_boot.go).
 	FirstBoot time.Duration
+	// AgentBootWait is how long after a boot began a root password change
+	// waits for the guest's agent (see vm_agent_boot.go). Default 90 s.
+	AgentBootWait time.Duration
 	// RescueTemplate is the template whose system rescue mode boots (read-only,
 	// with the VM's disk second). Default tiny-linux.
 	RescueTemplate string
@@ -109,6 +112,9 @@ func (c VMConfig) withDefaults() VMConfig {
 	if c.FirstBoot <= 0 {
 		c.FirstBoot = time.Minute
 	}
+	if c.AgentBootWait <= 0 {
+		c.AgentBootWait = DefaultAgentBootWait
+	}
 	if c.RescueTemplate == "" {
 		c.RescueTemplate = "tiny-linux"
 	}
@@ -155,6 +161,8 @@ type vmCore struct {
 	uploads inFlight
 	// diskUse remembers each VM's last guest-agent answer for a while (see vm_usage.go).
 	diskUse diskUseCache
+	// agent, when set (tests only), stands in for the guests' agents (agentOf).
+	agent atomic.Pointer[GuestAgent]
 	// backupsRunning are the nodes with a scheduled backup under way.
 	backupsRunning inFlight
 	// strangers are the domains the reconciler has reported as unknown.

@@ -36,6 +36,21 @@ type Action struct {
 	CompletedAt *time.Time
 	// Progress is how far a long action got, in percent (0 for the short ones).
 	Progress int
+	// Result is how it ended when there was more than one way (ActionResult*), or "".
+	Result string
+}
+
+// How a shutdown ended (seed 002's wait_for): the guest stopped when asked
+// (ACPI), or it had not within the wait and was powered off.
+const (
+	ActionResultACPI   = "acpi"
+	ActionResultForced = "forced"
+)
+
+// SetActionResult records how an action ended (ActionResult*).
+func (db *DB) SetActionResult(ctx context.Context, id int64, result string) error {
+	_, err := db.W.ExecContext(ctx, `UPDATE actions SET result = ? WHERE id = ?`, result, id)
+	return err
 }
 
 // StartAction records an operation that has begun.
@@ -96,13 +111,13 @@ func endCreateAction(ctx context.Context, tx *sql.Tx, vmID int64, errMsg string)
 	return err
 }
 
-const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress`
+const actionColumns = `a.id, a.user_id, coalesce(a.vm_id, 0), coalesce(v.uuid, ''), coalesce(v.region, ''), a.type, a.status, a.error, a.started_at, a.completed_at, a.progress, a.result`
 
 func scanAction(row interface{ Scan(...any) error }) (Action, error) {
 	var a Action
 	var started int64
 	var completed sql.NullInt64
-	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress)
+	err := row.Scan(&a.ID, &a.UserID, &a.VMID, &a.VMUUID, &a.Region, &a.Type, &a.Status, &a.Error, &started, &completed, &a.Progress, &a.Result)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
@@ -184,22 +199,12 @@ type ActionFilter struct {
 
 // ActionsForUser lists a customer's actions across their VMs, newest first, and the total.
 func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int, error) {
-	where := `a.user_id = ?`
-	args := []any{f.UserID}
-	if f.Status != "" {
-		where += ` AND a.status = ?`
-		args = append(args, f.Status)
-	}
-	if f.Type != "" {
-		where += ` AND a.type = ?`
-		args = append(args, f.Type)
-	}
+	count, list, args := actionsForUserQueries(f)
 	var total int
-	if err := db.readRow(ctx, `SELECT count(*) FROM actions a WHERE `+where, args...).Scan(&total); err != nil {
+	if err := db.readRow(ctx, count, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := db.read(ctx, `SELECT `+actionColumns+` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE `+where+` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
-		append(args, f.Limit, f.Offset)...)
+	rows, err := db.read(ctx, list, append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -213,4 +218,23 @@ func (db *DB) ActionsForUser(ctx context.Context, f ActionFilter) ([]Action, int
 		out = append(out, a)
 	}
 	return out, total, rows.Err()
+}
+
+// actionsForUserQueries are ActionsForUser's count and page queries (the page
+// takes LIMIT and OFFSET after args). Each reads an index of migration 0046
+// (the user's actions, by type or status, newest first), never the whole table.
+func actionsForUserQueries(f ActionFilter) (count, list string, args []any) {
+	where := `a.user_id = ?`
+	args = []any{f.UserID}
+	if f.Status != "" {
+		where += ` AND a.status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Type != "" {
+		where += ` AND a.type = ?`
+		args = append(args, f.Type)
+	}
+	return `SELECT count(*) FROM actions a WHERE ` + where,
+		`SELECT ` + actionColumns + ` FROM actions a LEFT JOIN vms v ON v.id = a.vm_id WHERE ` + where + ` ORDER BY a.id DESC LIMIT ? OFFSET ?`,
+		args
 }

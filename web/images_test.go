@@ -150,6 +150,20 @@ func TestDebianImage(t *testing.T) {
 		t.Fatal("the user_data ran again on the rebuilt disk: it is kept only until the first build")
 	}
 
+	// A new hostname on the running guest: real qemu-guest-agent runs
+	// hostnamectl (guest-exec) and the answer says it applied now.
+	type hostnameSet struct {
+		Applied string `json:"applied"`
+	}
+	now := qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/security/hostname", c.token, `{"hostname":"deb-now"}`)
+	testkit.MustStatus(t, "hostname now", now, http.StatusOK)
+	if a := testkit.Decode[hostnameSet](t, now).Applied; a != "now" {
+		t.Errorf("a hostname on a running guest with its agent: applied %q, want now", a)
+	}
+	if got, err := keyed.Run(vk.ipv4(), "hostname", nil); err != nil || got != "deb-now" {
+		t.Errorf("the running guest's hostname right after: %q %v, want deb-now", got, err)
+	}
+
 	// A new hostname reaches the guest at its next boot (a new instance-id).
 	testkit.MustStatus(t, "hostname", qp.APICall(t, http.MethodPost, "/api/v1/vms/"+byKey+"/security/hostname", c.token,
 		`{"hostname":"deb-renamed"}`), http.StatusOK)
