@@ -106,6 +106,12 @@ func TestClientDrivesAPanel(t *testing.T) {
 		})
 	}
 
+	// The test driver's guest has no agent: the answer says the name comes at the next boot.
+	named, err := c.SetHostname(ctx, vm.UUID, "web-2")
+	if err != nil || named.VM.Hostname != "web-2" || named.Applied != "next_boot" {
+		t.Fatalf("set hostname: %+v, %v", named, err)
+	}
+
 	snap, err := c.CreateSnapshot(ctx, vm.UUID, "before upgrade")
 	if err != nil {
 		t.Fatalf("snapshot: %v", err)

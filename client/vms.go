@@ -224,11 +224,18 @@ func (c *Client) SetPassword(ctx context.Context, uuid, password string) error {
 }
 
 // SetHostname renames the guest (setVMHostname).
-func (c *Client) SetHostname(ctx context.Context, uuid, hostname string) (VM, error) {
-	var out struct{ VM VM }
+func (c *Client) SetHostname(ctx context.Context, uuid, hostname string) (HostnameSet, error) {
+	var out HostnameSet
 	_, err := c.do(ctx, request{method: http.MethodPost, path: "/api/v1/vms/" + esc(uuid) + "/security/hostname",
 		body: map[string]string{"hostname": hostname}, out: &out})
-	return out.VM, err
+	return out, err
+}
+
+// HostnameSet is the answer to SetHostname: the VM, and when the guest takes
+// the name: Applied is "now" (through its agent) or "next_boot".
+type HostnameSet struct {
+	VM      VM     `json:"vm"`
+	Applied string `json:"applied"`
 }
 
 // Resize moves a VM to another plan (resizeVM).
