@@ -1,12 +1,10 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
 
-	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 	"abrak/views/i18n"
@@ -27,10 +25,7 @@ func TestTheOperatorsSideInTheBrowser(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			l := string(lang)
 			staffEmail := "sara-" + l + "@example.com"
-			a.CreateUser(t, staffEmail, testkit.Password)
-			if _, err := a.Staff.SetRole(context.Background(), services.OperatorOnMachine(), staffEmail, store.StaffSupport); err != nil {
-				t.Fatal(err)
-			}
+			staffMember(t, a, staffEmail, store.StaffSupport)
 			ana, uuid := adminCustomerWithVM(t, a, "ana-"+l+"@example.com", 1_000_000, "203.0.113."+map[i18n.Locale]string{i18n.FA: "101", i18n.EN: "102"}[lang])
 			settle(t, a, uuid, vmstatus.Stopped)
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 	"abrak/views/i18n"
@@ -25,10 +24,7 @@ func TestTheNodesPageStartsMaintenanceInTheBrowser(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			l := string(lang)
 			adminEmail := "ops-" + l + "@example.com"
-			a.CreateUser(t, adminEmail, testkit.Password)
-			if _, err := a.Staff.SetRole(context.Background(), services.OperatorOnMachine(), adminEmail, store.StaffAdmin); err != nil {
-				t.Fatal(err)
-			}
+			staffMember(t, a, adminEmail, store.StaffAdmin)
 			ana, uuid := adminCustomerWithVM(t, a, "ana-"+l+"@example.com", 1_000_000, "203.0.113."+map[i18n.Locale]string{i18n.FA: "111", i18n.EN: "112"}[lang])
 			settle(t, a, uuid, vmstatus.Stopped)
 			node := maintNode(t, a, "maint-"+l, uuid)

@@ -23,6 +23,16 @@ type staffPeople struct {
 // newStaffPeople signs each person in on a; each staff member's role is
 // given as the operator gives it (`abrak admin set-role`), and two-factor
 // sign-in is turned on after the password step, as the account page does.
+// staffMember is a new person with a role on the operator's side, given by
+// the command line.
+func staffMember(t *testing.T, a *testkit.App, email, role string) {
+	t.Helper()
+	a.CreateUser(t, email, testkit.Password)
+	if _, err := a.Staff.SetRole(context.Background(), services.OperatorOnMachine(), email, role); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newStaffPeople(t *testing.T, a *testkit.App) staffPeople {
 	t.Helper()
 	person := func(email, role string, totp bool) *testkit.Client {

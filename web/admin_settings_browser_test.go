@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"abrak/services"
 	"abrak/store"
 	"abrak/testkit"
 	"abrak/views/i18n"
@@ -29,10 +28,7 @@ func TestTheBrandIsSetOnTheSettingsPageInTheBrowser(t *testing.T) {
 			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
 			l := string(lang)
 			email := "brand-" + l + "@example.com"
-			a.CreateUser(t, email, testkit.Password)
-			if _, err := a.Staff.SetRole(context.Background(), services.OperatorOnMachine(), email, store.StaffAdmin); err != nil {
-				t.Fatal(err)
-			}
+			staffMember(t, a, email, store.StaffAdmin)
 			p := testkit.NewTab(t, testkit.NewBrowser(t), a.URL)
 			p.SignIn(l, email)
 			enableTOTP(t, a, email)
