@@ -14,6 +14,7 @@ func adminNavItems() []navItem {
 		{"admin-overview", "/admin", "admin.nav.overview"},
 		{"admin-customers", "/admin/customers", "admin.nav.customers"},
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
+		{"admin-orders", "/admin/orders", "admin.nav.orders"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}

@@ -23,6 +23,10 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	pp := newStaffPeople(t, a)
 	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.95")
 	settle(t, a, uuid, vmstatus.Stopped)
+	// Built, as settled: the orders' retry and cancel find nothing waiting (409).
+	if _, err := a.DB.W.Exec(`UPDATE orders SET status = 'provisioned'`); err != nil {
+		t.Fatal(err)
+	}
 	enableTOTP(t, a, "ana@example.com")
 	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true}
 

@@ -19,6 +19,11 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
 
+	// Orders needing attention: waiting, retrying, refunded; retry now, cancel with a refund.
+	admin.GET("/orders", h.APIAdminOrders)
+	admin.POST("/orders/:uuid/retry", h.APIAdminRetryOrder)
+	admin.POST("/orders/:uuid/cancel", h.APIAdminCancelOrder)
+
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
 
