@@ -156,6 +156,8 @@ type AdminVMsView struct {
 	// Refused is the VM whose lock form came back refused, with its form.
 	Refused     string
 	RefusedForm Form
+	// Power is, per VM, the power actions its status allows (CanAct only).
+	Power map[string][]string
 }
 
 // AdminVMRow is one VM in the operator's list.

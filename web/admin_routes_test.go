@@ -48,7 +48,7 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	}
 	for _, r := range routes {
 		path := strings.NewReplacer(":id", itoa(ana.id), ":uuid", uuid).Replace(r.Path)
-		form := testkit.Form("reason", "Route sweep", "amount", "10", "direction", "credit", "key", "sweep-"+r.Path, "role", "support")
+		form := testkit.Form("reason", "Route sweep", "amount", "10", "direction", "credit", "key", "sweep-"+r.Path, "role", "support", "action", "kill")
 		do := func(c *testkit.Client) testkit.Response {
 			if r.Method == http.MethodGet {
 				return c.Get(path)

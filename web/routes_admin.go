@@ -18,6 +18,7 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.GET("/vms", h.APIAdminVMs)
 	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
+	admin.POST("/vms/:uuid/power/:action", h.APIAdminPowerVM)
 
 	// Orders needing attention: waiting, retrying, refunded; retry now, cancel with a refund.
 	admin.GET("/orders", h.APIAdminOrders)

@@ -24,6 +24,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.GET("/vms", h.AdminVMs)
 	admin.POST("/vms/:uuid/lock", h.AdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.AdminUnlockVM)
+	admin.POST("/vms/:uuid/power", h.AdminPowerVM)
 	admin.GET("/orders", h.AdminOrders)
 	admin.POST("/orders/:uuid/retry", h.AdminRetryOrder)
 	admin.POST("/orders/:uuid/cancel", h.AdminCancelOrder)
