@@ -125,7 +125,7 @@ commands:
   admin create-user       --email E --password P [--name N] [--admin|--support] [--balance RIALS]
   admin set-role          EMAIL admin|support|none: a person's role on the operator's side (/admin)
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
-  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
+  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu] [--no-connect-check]
                           [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free

@@ -35,6 +35,8 @@ type AdminOverviewView struct {
 	MailFailed         int
 	TemplatesNotReady  int
 	PoolsNearFull      int
+	// InMaintenance names the nodes in planned maintenance.
+	InMaintenance []string
 }
 
 // AdminNode is one node as the overview lists it: up or down, and the

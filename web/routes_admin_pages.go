@@ -29,6 +29,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/orders/:uuid/retry", h.AdminRetryOrder)
 	admin.POST("/orders/:uuid/cancel", h.AdminCancelOrder)
 	admin.GET("/nodes", h.AdminNodes)
+	admin.POST("/nodes", h.AdminAddNode)
 	admin.POST("/nodes/:id/maintenance", h.AdminNodeMaintenance)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
