@@ -35,7 +35,7 @@ type NodeInput struct {
 
 // NodeAdded is the node as recorded.
 type NodeAdded struct {
-	ID                                                       int64
+	ID                                                    int64
 	Name, Region, URI, VirtType, Bridge, MigrationAddress string
 }
 
