@@ -20,6 +20,9 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
 	admin.POST("/vms/:uuid/power/:action", h.APIAdminPowerVM)
 
+	// The whole audit log: the audit page's filters and paging.
+	admin.GET("/audit", h.APIAdminAudit)
+
 	// Orders needing attention: waiting, retrying, refunded; retry now, cancel with a refund.
 	admin.GET("/orders", h.APIAdminOrders)
 	admin.POST("/orders/:uuid/retry", h.APIAdminRetryOrder)
