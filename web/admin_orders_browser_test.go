@@ -61,8 +61,10 @@ func TestOrdersNeedingAttentionInTheBrowser(t *testing.T) {
 				t.Error("retry now did not bring the next try to now")
 			}
 
-			// Cancel with a reason at phone width.
+			// Cancel with a reason at phone width, on the list opened again (the
+			// retry's message gone, so the cancel's is the one waited for).
 			p.AtPhoneSize()
+			p.Open("/admin/orders")
 			before := balanceOf(t, a, ana.email)
 			p.Fill(map[string]string{"#f-cancel-" + waiting: "Region full " + l})
 			p.Click(`[data-testid=admin-order-`+waiting+`] [data-testid=cancel]`, `#flash .flash-success`)
