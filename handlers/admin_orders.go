@@ -8,6 +8,7 @@ import (
 
 	"abrak/services"
 	"abrak/views"
+	"abrak/vmstatus"
 )
 
 // staffOrderFilter reads the operator's order search from the query.
@@ -40,7 +41,7 @@ func (h *Handlers) adminOrdersPage(c echo.Context, status int, refused string, f
 	for _, o := range rows {
 		v.Rows = append(v.Rows, views.AdminOrderRow{State: o.State, VMUUID: o.VMUUID, VMName: o.VMName, Plan: o.Plan, Region: o.Region,
 			OwnerID: o.OwnerID, OwnerEmail: o.OwnerEmail, AmountRials: o.AmountRials, Attempts: o.Attempts, Failures: o.Failures,
-			LastError: o.LastError, Since: o.CreatedAt, LastTry: o.UpdatedAt, Next: o.NextAttemptAt})
+			LastError: o.LastError, Since: o.CreatedAt, LastTry: o.UpdatedAt, Next: o.NextAttemptAt, Building: o.Status == vmstatus.OrderProvisioning})
 	}
 	return render(c, status, views.AdminOrdersPage(h.shell(c, "admin.orders.title", "admin-orders"), v))
 }

@@ -27,6 +27,8 @@ type AdminOrderRow struct {
 	Attempts, Failures   int
 	LastError            string
 	Since, LastTry, Next time.Time
+	// Building: a worker is building it right now; nothing to retry or cancel.
+	Building bool
 }
 
 // Open reports an order still waiting to be built: it may be retried or cancelled.

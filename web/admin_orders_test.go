@@ -84,6 +84,19 @@ func TestOrdersNeedingAttentionAreRetriedAndCancelledOnce(t *testing.T) {
 		t.Error("the overview's orders figures do not link to the orders")
 	}
 
+	// An order a worker is building right now offers nothing to do.
+	if _, err := a.DB.W.Exec(`UPDATE orders SET status = 'provisioning' WHERE vm_id = (SELECT id FROM vms WHERE uuid = ?)`, w.retrying); err != nil {
+		t.Fatal(err)
+	}
+	r = pp.support.Get("/admin/orders?lang=en&q=" + w.retrying)
+	if !strings.Contains(r.Body, `data-testid="order-building"`) || strings.Contains(r.Body, `data-testid="retry"`) {
+		t.Error("an order being built offers retry or cancel")
+	}
+	testkit.MustStatus(t, "retry while built", pp.support.Post("/admin/orders/"+w.retrying+"/retry", nil), http.StatusConflict)
+	if _, err := a.DB.W.Exec(`UPDATE orders SET status = 'paid_pending_provision' WHERE vm_id = (SELECT id FROM vms WHERE uuid = ?)`, w.retrying); err != nil {
+		t.Fatal(err)
+	}
+
 	// Retry now.
 	if _, err := a.DB.W.Exec(`UPDATE orders SET next_attempt_at = unixepoch() + 3600 WHERE id = ?`, orderOf(t, a, w.retrying).ID); err != nil {
 		t.Fatal(err)
