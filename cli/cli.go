@@ -56,6 +56,12 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"seed-demo":        adminSeedDemo,
 	"demo-vm":          adminDemoVM,
 	"brand":            adminBrand,
+	"credit":           adminCredit,
+	"suspend":          adminSuspend,
+	"unsuspend":        adminUnsuspend,
+	"lock":             adminLock,
+	"unlock":           adminUnlock,
+	"maintenance":      adminMaintenance,
 }
 
 // errUsage asks for the list of commands: abrak was called without a known one.
@@ -125,7 +131,11 @@ commands:
   admin create-user       --email E --password P [--name N] [--admin|--support] [--balance RIALS]
   admin set-role          EMAIL admin|support|none: a person's role on the operator's side (/admin)
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
-  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
+  admin credit            --email E --amount RIALS --reason R [--key K] [--json]: credit (or, negative, debit) with a reason, once per key
+  admin suspend           --email E --reason R [--json]; admin unsuspend --email E [--json]
+  admin lock              --vm UUID --reason R [--json]; admin unlock --vm UUID [--json]
+  admin maintenance       --node N --on [--hours H] [--reason R] | --off [--json]: no new placements; customers see a notice
+  admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu] [--no-connect-check]
                           [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free

@@ -31,6 +31,7 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 	cmd.StringVar(&n.VNCSocketDir, "vnc-socket-dir", "", "for a node on the panel's own host: a folder both share, where guests' VNC servers listen as UNIX sockets (empty: TCP at --vnc-host)")
 	cmd.StringVar(&n.MigrationAddress, "migration-address", "", migrationAddressUsage)
 	cmd.StringVar(&n.PeerURI, "peer-uri", "", peerURIUsage)
+	noCheck := cmd.Bool("no-connect-check", false, "record the node without connecting to --uri first (a node not up yet)")
 	db, err := cmd.open(ctx, args, func() error {
 		if n.Name == "" || n.Region == "" || n.URI == "" {
 			return errors.New("add-node: --name, --region and --uri are required")
@@ -51,14 +52,16 @@ func adminAddNode(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	n.Enabled = true
-	if _, err := db.Region(ctx, n.Region); err != nil {
-		return fmt.Errorf("add-node: region %q: %w", n.Region, err)
-	}
-	n, err = db.UpsertNode(ctx, n)
+	// The same service as the Nodes page's form: the fields checked, the URI
+	// dialled once, the addition audited as the operator's at the machine.
+	staff := services.NewStaff(db, services.NewAudit(db, newLogger(cmd.LogFormat, io.Discard)), nil, 0)
+	added, err := staff.AddNode(ctx, services.OperatorOnMachine(), services.NodeInput{Name: n.Name, Region: n.Region, URI: n.URI,
+		VNCHost: n.VNCHost, VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB, VirtType: n.VirtType, Bridge: n.Bridge,
+		VNCSocketDir: n.VNCSocketDir, MigrationAddress: n.MigrationAddress, PeerURI: n.PeerURI, Replace: true, NoReach: *noCheck})
 	if err != nil {
-		return err
+		return fmt.Errorf("add-node: %w", explain(err))
 	}
+	n.ID, n.VirtType, n.Bridge, n.MigrationAddress = added.ID, added.VirtType, added.Bridge, added.MigrationAddress
 	bridge := n.Bridge
 	if bridge == "" {
 		bridge = "none (user-mode networking)"

@@ -107,3 +107,39 @@ func csvSafe(s string) string {
 	}
 	return s
 }
+
+type apiStaffEvent struct {
+	At         string `json:"at"`
+	Action     string `json:"action"`
+	Severity   string `json:"severity"`
+	Actor      string `json:"actor"`
+	Account    string `json:"account"`
+	Via        string `json:"via"`
+	IP         string `json:"ip"`
+	TargetType string `json:"target_type"`
+	TargetID   string `json:"target_id"`
+	Detail     string `json:"detail"`
+}
+
+// APIAdminAudit is GET /api/v1/admin/audit: the audit page's JSON twin,
+// the same filters (actor, customer, vm, severity, from, to) and paging.
+func (h *Handlers) APIAdminAudit(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	limit, offset := paging(c, 50, 200)
+	q, keep, err := auditQuery(c)
+	if err != nil {
+		return err
+	}
+	q.Limit, q.Offset = limit, offset
+	rows, total, err := h.Staff.Audit(c.Request().Context(), p, q)
+	if err != nil {
+		return err
+	}
+	out := make([]apiStaffEvent, 0, len(rows))
+	for _, e := range rows {
+		out = append(out, apiStaffEvent{At: rfc3339(e.CreatedAt), Action: e.Action, Severity: e.Severity, Actor: e.Actor, Account: e.Account,
+			Via: e.Via, IP: e.IP, TargetType: e.TargetType, TargetID: e.TargetID, Detail: e.Detail})
+	}
+	setPageLinks(c, keep, total, limit, offset)
+	return c.JSON(http.StatusOK, map[string]any{"events": out, "meta": map[string]int{"total": total, "limit": limit, "offset": offset}})
+}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -19,11 +20,26 @@ func (h *Handlers) AdminNodes(c echo.Context) error {
 
 func (h *Handlers) adminNodesPage(c echo.Context, status int, refused int64, form views.Form) error {
 	p, _ := PrincipalOf(c)
-	nodes, err := h.Staff.Nodes(c.Request().Context(), p)
+	limit, offset := paging(c, 50, 200)
+	f := services.NodeFilter{Q: c.QueryParam("q"), Limit: limit, Offset: offset}
+	nodes, total, err := h.Staff.FindNodes(c.Request().Context(), p, f)
 	if err != nil {
 		return err
 	}
-	v := views.AdminNodesView{CanManage: p.RequireStaff(services.StaffManage) == nil, Refused: refused, RefusedForm: form}
+	keep := url.Values{}
+	if f.Q != "" {
+		keep.Set("q", f.Q)
+	}
+	v := views.AdminNodesView{CanManage: p.RequireStaff(services.StaffManage) == nil, Refused: refused, RefusedForm: form,
+		Q: f.Q, Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/nodes", Query: keep}}
+	if v.CanManage {
+		if v.AddForm, err = h.nodeAddForm(c); err != nil {
+			return err
+		}
+		if refused == views.NodeAddRefused {
+			v.AddForm.Form = form
+		}
+	}
 	for _, n := range nodes {
 		v.Rows = append(v.Rows, views.AdminNodeRow{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, Up: n.Up, Draining: n.Draining,
 			Error: n.Error, Accel: n.VirtType, Reason: n.VirtReason, VCPUs: n.VCPUs, MemoryMB: n.MemoryMB, DiskGB: n.DiskGB,

@@ -39,7 +39,8 @@ func (h *Handlers) AdminOverview(c echo.Context) error {
 	}
 	v := views.AdminOverviewView{NodesUp: o.NodesUp, NodesDown: o.NodesDown, OrdersWaiting: o.OrdersWaiting, OrdersFailing: o.OrdersFailing,
 		RevenueToday: o.RevenueToday, RevenueMonth: o.RevenueMonth, Month: i18n.MonthName(l, o.Month.Year, o.Month.Number, o.Month.Jalali),
-		WalletsLow: o.WalletsLow, MailFailed: o.MailFailed, TemplatesNotReady: o.TemplatesNotReady, PoolsNearFull: o.PoolsNearFull}
+		WalletsLow: o.WalletsLow, MailFailed: o.MailFailed, TemplatesNotReady: o.TemplatesNotReady, PoolsNearFull: o.PoolsNearFull,
+		InMaintenance: o.InMaintenance}
 	for _, n := range o.Nodes {
 		v.Nodes = append(v.Nodes, views.AdminNode{Name: n.Name, Region: n.Region, Up: n.Up, Error: n.Error, Accel: n.VirtType, Reason: n.VirtReason, Draining: n.Draining})
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
@@ -50,8 +51,16 @@ func (h *Handlers) adminVMsPage(c echo.Context, status int, refused string, form
 			v.Statuses = append(v.Statuses, string(st))
 		}
 	}
+	v.Power = map[string][]string{}
 	for _, r := range rows {
 		v.Rows = append(v.Rows, views.AdminVMRow(r))
+		if v.CanAct {
+			for _, a := range vmstatus.Status(r.Status).Actions() {
+				if slices.Contains(services.StaffPowerActions, a) {
+					v.Power[r.UUID] = append(v.Power[r.UUID], string(a))
+				}
+			}
+		}
 	}
 	return render(c, status, views.AdminVMsPage(h.shell(c, "admin.vms.title", "admin-vms"), v))
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"abrak/hypervisor"
 	"abrak/store"
 )
 
@@ -79,13 +80,16 @@ type Staff struct {
 	mail    *Mailer
 	topups  *TopUps
 	backups BackupConfig
+	// reach dials a node's URI before AddNode records it (hypervisor.Reach).
+	reach func(ctx context.Context, uri string) error
 }
 
 // NodeStatus is what the fleet says of its nodes (Workers.Nodes).
 type NodeStatus interface{ Nodes() []NodeHealth }
 
 func NewStaff(db *store.DB, audit *Audit, fleet NodeStatus, quarantine time.Duration) *Staff {
-	return &Staff{db: db, audit: audit, fleet: fleet, quarantine: quarantine}
+	reach := func(ctx context.Context, uri string) error { return hypervisor.Reach(ctx, uri, reachTimeout) }
+	return &Staff{db: db, audit: audit, fleet: fleet, quarantine: quarantine, reach: reach}
 }
 
 // WithAccounts gives the operator's side the services it acts through.

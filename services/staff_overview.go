@@ -22,6 +22,8 @@ type Overview struct {
 	PoolsNearFull int
 	// Month is the calendar month the revenue counts (Jalali for a reader in fa).
 	Month calendar.Month
+	// InMaintenance names the nodes in planned maintenance (no new placements).
+	InMaintenance []string
 }
 
 // StatusCount is how many VMs are in one status.
@@ -66,6 +68,19 @@ func (s *Staff) Overview(ctx context.Context, p Principal, now time.Time, jalali
 		o.VMsByStatus = append(o.VMsByStatus, StatusCount{st, n})
 	}
 	sort.Slice(o.VMsByStatus, func(i, j int) bool { return o.VMsByStatus[i].Status < o.VMsByStatus[j].Status })
+	maint, err := s.db.NodesMaintenance(ctx)
+	if err != nil {
+		return Overview{}, Internal(err)
+	}
+	nodes, err := s.db.AllNodes(ctx)
+	if err != nil {
+		return Overview{}, Internal(err)
+	}
+	for _, n := range nodes {
+		if maint[n.ID].On {
+			o.InMaintenance = append(o.InMaintenance, n.Name)
+		}
+	}
 	pools, err := s.db.Pools(ctx, s.quarantine)
 	if err != nil {
 		return Overview{}, Internal(err)

@@ -3,10 +3,12 @@ package services
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
 	"abrak/store"
+	"abrak/vmstatus"
 )
 
 // StaffVM is a VM as the operator's list shows it.
@@ -70,4 +72,40 @@ func (s *Staff) UnlockVM(ctx context.Context, p Principal, uuid string) error {
 	}
 	s.record(ctx, p, "admin.vm_unlock", SeverityWarning, "vm", uuid, "")
 	return nil
+}
+
+// StaffPowerActions are the power actions the operator's list offers.
+var StaffPowerActions = []vmstatus.Action{vmstatus.Start, vmstatus.Shutdown, vmstatus.Reboot, vmstatus.Kill}
+
+// PowerVM starts, shuts down, reboots or powers off a customer's VM (support
+// may) through the customers' own power service, acting as the account with
+// the operator's mark: the same rules (status, the wallet for a start, the
+// operation lock), one action the customer sees in their VM's actions and
+// activity as the provider's, and the staff member's own audit row. The
+// operator's lock does not stop it: the operator locked the VM to act on it.
+func (s *Staff) PowerVM(ctx context.Context, p Principal, uuid, action string) (Action, error) {
+	if err := p.RequireStaff(StaffAct); err != nil {
+		return Action{}, err
+	}
+	a, ok := vmstatus.ParseAction(action)
+	if !ok || !slices.Contains(StaffPowerActions, a) {
+		return Action{}, NotFound()
+	}
+	if s.vms == nil {
+		return Action{}, Unavailable("error.unavailable", nil)
+	}
+	vm, err := s.db.VMByUUID(ctx, strings.TrimSpace(uuid))
+	if errors.Is(err, store.ErrNotFound) || err == nil && vm.Status == vmstatus.Destroyed {
+		return Action{}, NotFound()
+	}
+	if err != nil {
+		return Action{}, Internal(err)
+	}
+	as := Principal{UserID: vm.UserID, IP: p.IP, operator: true}
+	out, err := s.vms.Power(ctx, as, vm.UUID, action)
+	if err != nil {
+		return Action{}, err
+	}
+	s.record(ctx, p, "admin.vm_power", SeverityWarning, "vm", vm.UUID, action)
+	return out, nil
 }

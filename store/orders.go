@@ -241,10 +241,15 @@ func (db *DB) FailOrder(ctx context.Context, id int64, lastErr string) (refunded
 // destroyed (its address freed), the amount is refunded and the create action
 // ends as cancelled, once, in one transaction. False when the order was no longer waiting.
 func (db *DB) CancelOrder(ctx context.Context, id int64) (cancelled bool, err error) {
+	return db.CancelOrderFor(ctx, id, "cancelled by the customer")
+}
+
+// CancelOrderFor is CancelOrder recording why (the operator's cancel says so).
+func (db *DB) CancelOrderFor(ctx context.Context, id int64, why string) (cancelled bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		var vmID, userID, amount int64
-		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = 'cancelled by the customer', updated_at = ? WHERE id = ? AND status = ?
-			RETURNING vm_id, user_id, amount_rials`, vmstatus.OrderRefunded, time.Now().Unix(), id, vmstatus.OrderPending).Scan(&vmID, &userID, &amount)
+		e := tx.QueryRowContext(ctx, `UPDATE orders SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = ?
+			RETURNING vm_id, user_id, amount_rials`, vmstatus.OrderRefunded, why, time.Now().Unix(), id, vmstatus.OrderPending).Scan(&vmID, &userID, &amount)
 		if errors.Is(e, sql.ErrNoRows) {
 			return nil
 		}

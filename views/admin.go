@@ -14,6 +14,7 @@ func adminNavItems() []navItem {
 		{"admin-overview", "/admin", "admin.nav.overview"},
 		{"admin-customers", "/admin/customers", "admin.nav.customers"},
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
+		{"admin-orders", "/admin/orders", "admin.nav.orders"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 		{"admin-settings", "/admin/settings", "admin.nav.settings"},
@@ -35,6 +36,8 @@ type AdminOverviewView struct {
 	MailFailed         int
 	TemplatesNotReady  int
 	PoolsNearFull      int
+	// InMaintenance names the nodes in planned maintenance.
+	InMaintenance []string
 }
 
 // AdminNode is one node as the overview lists it: up or down, and the
@@ -156,6 +159,8 @@ type AdminVMsView struct {
 	// Refused is the VM whose lock form came back refused, with its form.
 	Refused     string
 	RefusedForm Form
+	// Power is, per VM, the power actions its status allows (CanAct only).
+	Power map[string][]string
 }
 
 // AdminVMRow is one VM in the operator's list.

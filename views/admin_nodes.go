@@ -14,6 +14,18 @@ type AdminNodesView struct {
 	// Refused is the node whose maintenance form was refused, with its form.
 	Refused     int64
 	RefusedForm Form
+	// Q is the search (part of a name or a region); Pager its pages.
+	Q     string
+	Pager Pager
+	// AddForm is the form that adds a node (admins only).
+	AddForm AdminNodeAddForm
+}
+
+// AdminNodeAddForm is the form that adds a node: the regions to choose from
+// and, when it came back refused, what was typed and why.
+type AdminNodeAddForm struct {
+	Regions []Option
+	Form    Form
 }
 
 // AdminNodeRow is one node: health, accelerator, usage against capacity, VMs
@@ -69,3 +81,9 @@ type VMMaintenanceRow struct {
 	UUID, Name string
 	Until      time.Time
 }
+
+// Option is one choice of a select: its value and what it shows.
+type Option struct{ Value, Label string }
+
+// NodeAddRefused is the Refused of the add form (no node has id -1).
+const NodeAddRefused int64 = -1

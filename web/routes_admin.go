@@ -18,6 +18,15 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.GET("/vms", h.APIAdminVMs)
 	admin.POST("/vms/:uuid/lock", h.APIAdminLockVM)
 	admin.POST("/vms/:uuid/unlock", h.APIAdminUnlockVM)
+	admin.POST("/vms/:uuid/power/:action", h.APIAdminPowerVM)
+
+	// The whole audit log: the audit page's filters and paging.
+	admin.GET("/audit", h.APIAdminAudit)
+
+	// Orders needing attention: waiting, retrying, refunded; retry now, cancel with a refund.
+	admin.GET("/orders", h.APIAdminOrders)
+	admin.POST("/orders/:uuid/retry", h.APIAdminRetryOrder)
+	admin.POST("/orders/:uuid/cancel", h.APIAdminCancelOrder)
 
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
