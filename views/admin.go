@@ -15,6 +15,7 @@ func adminNavItems() []navItem {
 		{"admin-customers", "/admin/customers", "admin.nav.customers"},
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
+		{"admin-plans", "/admin/plans", "admin.nav.plans"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}
 }

@@ -22,6 +22,11 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
 
+	// The catalog: plans (admin_plans.go).
+	admin.GET("/plans", h.APIAdminPlans)
+	admin.POST("/plans", h.APIAdminCreatePlan)
+	admin.PATCH("/plans/:slug", h.APIAdminUpdatePlan)
+
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)
 	admin.GET("/customers/:id", h.APIAdminCustomer)

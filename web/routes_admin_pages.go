@@ -26,6 +26,11 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/vms/:uuid/unlock", h.AdminUnlockVM)
 	admin.GET("/nodes", h.AdminNodes)
 	admin.POST("/nodes/:id/maintenance", h.AdminNodeMaintenance)
+	admin.GET("/plans", h.AdminPlans)
+	admin.POST("/plans", h.AdminCreatePlan)
+	admin.POST("/plans/:slug/edit", h.AdminEditPlan)
+	admin.POST("/plans/:slug/disable", h.AdminDisablePlan)
+	admin.POST("/plans/:slug/enable", h.AdminEnablePlan)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 }

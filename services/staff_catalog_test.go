@@ -1,0 +1,98 @@
+package services_test
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"abrak/services"
+	"abrak/store"
+)
+
+func auditCount(t *testing.T, e *vmEnv, action string) int {
+	t.Helper()
+	var n int
+	must(t, e.db.R.QueryRow(`SELECT count(*) FROM audit_events WHERE action = ?`, action).Scan(&n))
+	return n
+}
+
+// A plan in the operator's hands: support reads the plans but may not add,
+// reprice or disable one; an admin does, each change audited. Disabling the
+// plan a live VM is on keeps the VM on it (running, still on the plan) while
+// new orders of it are refused with the plan named; offered again, it is
+// ordered again.
+func TestADisabledPlanKeepsItsVMsAndIsRefusedToNewOrders(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	p := e.openReady(true)
+	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	admin := services.OperatorOnMachine()
+	ana := e.customer("ana@example.com", 1_000_000)
+	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+
+	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
+	must(t, err)
+
+	if _, err := staff.Plans(e.ctx, support); err != nil {
+		t.Fatalf("support reads the plans: %v", err)
+	}
+	if _, err := staff.Plans(e.ctx, ana); errStatus(err) != http.StatusForbidden {
+		t.Fatalf("a customer read the operator's plans: %v", err)
+	}
+	refused := map[string]error{}
+	_, refused["create"] = staff.CreatePlan(e.ctx, support, services.PlanInput{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 4, MemoryMB: 8192, DiskGB: 80, PriceHourlyRials: 90_000})
+	_, refused["edit"] = staff.EditPlan(e.ctx, support, vmtPlan, services.PlanInput{NameFA: "x", NameEN: "x", PriceHourlyRials: 10})
+	_, refused["disable"] = staff.SetPlanActive(e.ctx, support, vmtPlan, false)
+	for what, err := range refused {
+		if errStatus(err) != http.StatusForbidden {
+			t.Errorf("support's %s of a plan: %v, want 403", what, err)
+		}
+	}
+
+	pl, err := staff.SetPlanActive(e.ctx, admin, vmtPlan, false)
+	must(t, err)
+	if pl.Active || pl.VMs != 1 {
+		t.Fatalf("the disabled plan reads %+v, want inactive with its 1 VM", pl)
+	}
+	if got := e.vm(vm.UUID); got.PlanSlug != vmtPlan || got.Status == "destroyed" {
+		t.Fatalf("the VM on the disabled plan is %s on %q", got.Status, got.PlanSlug)
+	}
+	offered, err := p.Plans(e.ctx)
+	must(t, err)
+	if slices.ContainsFunc(offered, func(x services.Plan) bool { return x.Slug == vmtPlan }) {
+		t.Error("the order form still offers the disabled plan")
+	}
+	_, err = p.Create(e.ctx, ana, vmOrder("refused"))
+	wantStatus(t, err, http.StatusUnprocessableEntity, "plan_slug")
+
+	_, err = staff.SetPlanActive(e.ctx, admin, vmtPlan, true)
+	must(t, err)
+	if _, err := p.Create(e.ctx, ana, vmOrder("again")); err != nil {
+		t.Fatalf("an order of the plan offered again: %v", err)
+	}
+
+	// Added, then repriced; a price that is not whole toman, a taken slug and
+	// a bad size are refused with the field named.
+	_, err = staff.CreatePlan(e.ctx, admin, services.PlanInput{Slug: "big", NameFA: "بزرگ", NameEN: "Big", VCPUs: 4, MemoryMB: 8192, DiskGB: 80, PriceHourlyRials: 90_000})
+	must(t, err)
+	_, err = staff.CreatePlan(e.ctx, admin, services.PlanInput{Slug: "big", NameFA: "ب", NameEN: "B", VCPUs: 1, MemoryMB: 512, DiskGB: 10})
+	wantStatus(t, err, http.StatusUnprocessableEntity, "slug")
+	_, err = staff.CreatePlan(e.ctx, admin, services.PlanInput{Slug: "odd", NameFA: "ب", NameEN: "B", VCPUs: 0, MemoryMB: 512, DiskGB: 10})
+	wantStatus(t, err, http.StatusUnprocessableEntity, "vcpus")
+	_, err = staff.EditPlan(e.ctx, admin, "big", services.PlanInput{NameFA: "بزرگ", NameEN: "Big", PriceHourlyRials: 95_005})
+	wantStatus(t, err, http.StatusUnprocessableEntity, "price_hourly_rials")
+	big, err := staff.EditPlan(e.ctx, admin, "big", services.PlanInput{NameFA: "بزرگ", NameEN: "Large", PriceHourlyRials: 95_000})
+	must(t, err)
+	if big.NameEN != "Large" || big.PriceHourlyRials != 95_000 || !big.Active {
+		t.Errorf("the edited plan reads %+v", big.Plan)
+	}
+	if _, err := staff.SetPlanActive(e.ctx, admin, "nope", false); errStatus(err) != http.StatusNotFound {
+		t.Errorf("an unknown plan: %v, want 404", err)
+	}
+	for action, want := range map[string]int{"admin.plan_disable": 1, "admin.plan_enable": 1, "admin.plan_create": 1, "admin.plan_edit": 1} {
+		if n := auditCount(t, e, action); n != want {
+			t.Errorf("%d %s audit rows, want %d", n, action, want)
+		}
+	}
+}

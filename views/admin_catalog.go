@@ -1,0 +1,62 @@
+package views
+
+import (
+	"strconv"
+
+	"abrak/views/i18n"
+)
+
+// The operator's catalog pages (issue 29): plans, regions, OS templates and
+// ISOs, address pools.
+
+// AdminPlansView is the Plans page.
+type AdminPlansView struct {
+	Rows []AdminPlanRow
+	// CanManage: an admin (support reads the page but changes no plan).
+	CanManage bool
+	// New is the create form (sent back when refused); Refused is the plan
+	// whose edit form came back refused, with RefusedForm.
+	New         Form
+	Refused     string
+	RefusedForm Form
+}
+
+// AdminPlanRow is one plan: its size, its price, whether it is offered and
+// how many VMs are on it.
+type AdminPlanRow struct {
+	Slug, NameFA, NameEN    string
+	VCPUs, MemoryMB, DiskGB int
+	TrafficGB               int
+	PriceHourlyRials        int64
+	Active                  bool
+	VMs                     int
+}
+
+// FormOf is the plan's edit form: the refused one, or one holding its values.
+func (v AdminPlansView) FormOf(r AdminPlanRow) Form {
+	if r.Slug == v.Refused {
+		return v.RefusedForm
+	}
+	return Form{Values: map[string]string{"name_fa": r.NameFA, "name_en": r.NameEN, "price": tomanValue(r.PriceHourlyRials)}}
+}
+
+// tomanValue is an amount of rials as the toman a form field holds (Latin digits).
+func tomanValue(rials int64) string {
+	return strconv.FormatInt(rials/10, 10)
+}
+
+// localName is the name of the page's language.
+func localName(s Shell, fa, en string) string {
+	if s.Locale == i18n.FA && fa != "" || en == "" {
+		return fa
+	}
+	return en
+}
+
+// toggleVerb is the route that flips an entry: an active one is disabled.
+func toggleVerb(active bool) string {
+	if active {
+		return "disable"
+	}
+	return "enable"
+}

@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"abrak/services"
+	"abrak/store"
+	"abrak/testkit"
+	"abrak/views/i18n"
+)
+
+// adminAPIRow is one request of an admin API table, with the documented path it answers to.
+type adminAPIRow struct {
+	method, path, docPath, token, body string
+	status                             int
+}
+
+// runAdminAPI sends each row and checks its status, and that a documented
+// answer matches the document's schema.
+func runAdminAPI(t *testing.T, a *testkit.App, rows []adminAPIRow) {
+	t.Helper()
+	doc, _ := servedDoc(t, a)
+	for _, row := range rows {
+		name := row.method + " " + row.path + " " + strconv.Itoa(row.status)
+		r := a.APICall(t, row.method, row.path, row.token, row.body)
+		if r.Status != row.status {
+			t.Errorf("%s: got %d\n%s", name, r.Status, testkit.Trim(r.Body))
+			continue
+		}
+		docPath := row.docPath
+		if docPath == "" {
+			docPath = strings.Split(row.path, "?")[0]
+		}
+		op, _ := doc["paths"].(map[string]any)[docPath].(map[string]any)[strings.ToLower(row.method)].(map[string]any)
+		resp, ok := op["responses"].(map[string]any)[strconv.Itoa(r.Status)]
+		if !ok {
+			t.Errorf("%s: status not documented", name)
+			continue
+		}
+		if r.Status == http.StatusNoContent {
+			continue
+		}
+		media, _ := docDeref(doc, docDeref(doc, resp)["content"])["application/json"].(map[string]any)
+		var body any
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil {
+			t.Errorf("%s: body is not JSON: %v", name, err)
+			continue
+		}
+		for _, problem := range conforms(doc, media["schema"], body, "body") {
+			t.Errorf("%s: %s", name, problem)
+		}
+	}
+}
+
+// adminTokens are an admin's token with the admin scope, the same admin's
+// without it, and a customer's. (Support's token cannot hold the admin scope:
+// only an admin's may, services/tokens.go.)
+func adminTokens(t *testing.T, a *testkit.App) (admin, noScope, customer string) {
+	t.Helper()
+	a.CreateUser(t, "ops@example.com", testkit.Password)
+	if _, err := a.Staff.SetRole(t.Context(), services.OperatorOnMachine(), "ops@example.com", store.StaffAdmin); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ = a.MintToken(t, "ops@example.com", services.ScopeAdmin)
+	noScope, _ = a.MintToken(t, "ops@example.com", services.AllScopes...)
+	return admin, noScope, newVMCustomer(t, a, "cyrus@example.com", 0).token
+}
+
+// The Plans page: support reads every plan with its price (per hour and per
+// month, in toman) and its VMs, but is offered no form and refused a change;
+// an admin adds a plan (a wrong field is named beside it), reprices one, and
+// disables the plan a customer's VM is on: the VM stays on it, the order form
+// offers it no more, and an order of it is refused; offered again, it is back
+// on the form. Every change is audited.
+func TestThePlansPageAddsRepricesAndDisablesPlans(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	pp := newStaffPeople(t, a)
+	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.81")
+	shop := a.Client(t)
+	testkit.WantRedirect(t, "ana signs in", shop.SignIn(ana.email, testkit.Password), "/vms")
+
+	r := pp.support.Get("/admin/plans?lang=en")
+	testkit.MustStatus(t, "support reads the plans", r, http.StatusOK)
+	if !strings.Contains(r.Body, `data-testid="plan-starter"`) || !strings.Contains(r.Body, `data-testid="plan-pro"`) {
+		t.Error("the plans page lacks a plan")
+	}
+	for _, want := range []string{i18n.Money(i18n.EN, 400_000), i18n.Money(i18n.EN, 400_000*730)} {
+		if !testkit.Contains(r.Body, want) {
+			t.Errorf("the plans page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.Body, `data-testid="plan-new"`) || strings.Contains(r.Body, `data-testid="plan-edit"`) {
+		t.Error("support is offered the plan forms")
+	}
+	for _, path := range []string{"/admin/plans", "/admin/plans/starter/edit", "/admin/plans/starter/disable"} {
+		testkit.MustStatus(t, "support POST "+path, pp.support.Post(path, testkit.Form("slug", "x", "name_fa", "x", "name_en", "x", "price", "1")), http.StatusForbidden)
+	}
+
+	r = pp.admin.Post("/admin/plans", testkit.Form("slug", "Big Plan", "name_fa", "بزرگ", "name_en", "Big", "vcpus", "4", "memory_mb", "8192", "disk_gb", "80", "price", "9000"))
+	testkit.MustStatus(t, "a plan with a bad slug", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.Body, `data-field-error="slug"`) {
+		t.Error("the bad slug is not named beside its field")
+	}
+	testkit.WantRedirect(t, "an admin adds a plan", pp.admin.Post("/admin/plans",
+		testkit.Form("slug", "big", "name_fa", "بزرگ", "name_en", "Big", "vcpus", "۴", "memory_mb", "8192", "disk_gb", "80", "price", "9000")), "/admin/plans")
+	if p, err := a.DB.Plan(t.Context(), "big"); err != nil || p.PriceHourlyRials != 90_000 || p.VCPUs != 4 || !p.Active {
+		t.Fatalf("the added plan is %+v (%v)", p, err)
+	}
+	r = pp.admin.Post("/admin/plans/pro/edit", testkit.Form("name_fa", "حرفه‌ای", "name_en", "Pro", "price", "abc"))
+	testkit.MustStatus(t, "a price that is no number", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.Body, `data-field-error="price"`) {
+		t.Error("the bad price is not named beside its field")
+	}
+	testkit.WantRedirect(t, "an admin reprices pro", pp.admin.Post("/admin/plans/pro/edit", testkit.Form("name_fa", "حرفه‌ای", "name_en", "Pro+", "price", "45000")), "/admin/plans")
+	if r := pp.admin.Get("/admin/plans?lang=en"); !testkit.Contains(r.Body, i18n.Money(i18n.EN, 450_000)) || !testkit.Contains(r.Body, "Pro+") {
+		t.Error("the plans page does not show pro's new name and price")
+	}
+
+	if !strings.Contains(shop.Get("/vms/new").Body, `data-plan="starter"`) {
+		t.Fatal("the order form lacks starter before it is disabled")
+	}
+	testkit.WantRedirect(t, "an admin disables starter", pp.admin.Post("/admin/plans/starter/disable", nil), "/admin/plans")
+	if strings.Contains(shop.Get("/vms/new").Body, `data-plan="starter"`) {
+		t.Error("the order form still offers the disabled plan")
+	}
+	if vm := vmRow(t, a, uuid); vm.PlanSlug != "starter" || vm.Status == "destroyed" {
+		t.Errorf("ana's VM on the disabled plan is %s on %s", vm.Status, vm.PlanSlug)
+	}
+	if r := a.APICall(t, http.MethodPost, "/api/v1/vms", ana.token, orderBody("again", "again")); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "plan_slug") {
+		t.Errorf("an order of the disabled plan: %d %s", r.Status, testkit.Trim(r.Body))
+	}
+	r = pp.admin.Get("/admin/plans?lang=en")
+	if row := between(r.Body, `data-testid="plan-starter"`, `</tr>`); !testkit.Contains(row, i18n.T(i18n.EN, "admin.catalog.disabled")) || !strings.Contains(row, `data-testid="enable"`) {
+		t.Error("the plans page does not show starter disabled, with a way to offer it again")
+	}
+	testkit.WantRedirect(t, "an admin offers starter again", pp.admin.Post("/admin/plans/starter/enable", nil), "/admin/plans")
+	if !strings.Contains(shop.Get("/vms/new").Body, `data-plan="starter"`) {
+		t.Error("the order form does not offer starter again")
+	}
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action LIKE 'admin.plan_%' AND user_id = ?`, a.User(t, "ops@example.com").ID); n != 4 {
+		t.Errorf("%d audit rows of the admin's four plan changes, want 4", n)
+	}
+}
+
+// between is the text of s from the first start up to the next end after it.
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, end); j >= 0 {
+		return s[:j]
+	}
+	return s
+}
+
+// The plans' JSON twin: an admin's token with the admin scope lists, adds and
+// changes plans; the same admin's token without the scope, and a customer's,
+// are refused.
+func TestTheAdminDoorManagesPlans(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	admin, noScope, customer := adminTokens(t, a)
+	runAdminAPI(t, a, []adminAPIRow{
+		{"GET", "/api/v1/admin/plans", "", admin, "", 200},
+		{"GET", "/api/v1/admin/plans", "", noScope, "", 403},
+		{"GET", "/api/v1/admin/plans", "", customer, "", 403},
+		{"GET", "/api/v1/admin/plans", "", "", "", 401},
+		{"POST", "/api/v1/admin/plans", "", noScope, `{"slug":"big","name_fa":"ب","name_en":"Big","vcpus":2,"memory_mb":2048,"disk_gb":40,"price_hourly_rials":30000}`, 403},
+		{"POST", "/api/v1/admin/plans", "", admin, `{"slug":"big","name_fa":"ب","name_en":"Big","vcpus":2,"memory_mb":2048,"disk_gb":40,"price_hourly_rials":30005}`, 422},
+		{"POST", "/api/v1/admin/plans", "", admin, `{"slug":"big","name_fa":"ب","name_en":"Big","vcpus":2,"memory_mb":2048,"disk_gb":40,"price_hourly_rials":30000}`, 201},
+		{"POST", "/api/v1/admin/plans", "", admin, `{"slug":"big","name_fa":"ب","name_en":"Big","vcpus":2,"memory_mb":2048,"disk_gb":40,"price_hourly_rials":30000}`, 422},
+		{"POST", "/api/v1/admin/plans", "", admin, `{"slug":`, 400},
+		{"PATCH", "/api/v1/admin/plans/big", "/api/v1/admin/plans/{slug}", customer, `{"active":false}`, 403},
+		{"PATCH", "/api/v1/admin/plans/nope", "/api/v1/admin/plans/{slug}", admin, `{"active":false}`, 404},
+		{"PATCH", "/api/v1/admin/plans/big", "/api/v1/admin/plans/{slug}", admin, `{"name_en":""}`, 422},
+		{"PATCH", "/api/v1/admin/plans/big", "/api/v1/admin/plans/{slug}", admin, `{"price_hourly_rials":35000,"active":false}`, 200},
+	})
+	p, err := a.DB.Plan(t.Context(), "big")
+	if err != nil || p.PriceHourlyRials != 35_000 || p.Active {
+		t.Errorf("big is %+v (%v), want repriced and disabled", p, err)
+	}
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action LIKE 'admin.plan_%' AND via LIKE 'token:%'`); n != 3 {
+		t.Errorf("%d audit rows of the three plan changes through the token, want 3", n)
+	}
+}
