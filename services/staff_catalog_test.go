@@ -96,3 +96,63 @@ func TestADisabledPlanKeepsItsVMsAndIsRefusedToNewOrders(t *testing.T) {
 		}
 	}
 }
+
+// A disabled region: support may not disable one; an admin does (audited),
+// and an order naming it is refused on region while the VM already there
+// stays; the customers' list of regions leaves it out. A new region needs a
+// slug of its own and a sound network, which becomes its first pool.
+func TestADisabledRegionIsRefusedToNewOrders(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	p := e.openReady(true)
+	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	admin := services.OperatorOnMachine()
+	ana := e.customer("ana@example.com", 1_000_000)
+	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
+	must(t, err)
+
+	if _, err := staff.SetRegionDisabled(e.ctx, support, vmtRegion, true); errStatus(err) != http.StatusForbidden {
+		t.Fatalf("support disabled a region: %v", err)
+	}
+	if _, err := staff.CreateRegion(e.ctx, support, services.RegionInput{Slug: "mhd", NameFA: "مشهد", NameEN: "Mashhad"}); errStatus(err) != http.StatusForbidden {
+		t.Fatalf("support added a region: %v", err)
+	}
+	r, err := staff.SetRegionDisabled(e.ctx, admin, vmtRegion, true)
+	must(t, err)
+	if !r.Disabled || r.VMs != 1 || r.Nodes != 1 {
+		t.Fatalf("the disabled region reads %+v", r)
+	}
+	_, err = p.Create(e.ctx, ana, vmOrder("refused"))
+	wantStatus(t, err, http.StatusUnprocessableEntity, "region")
+	if got := e.vm(vm.UUID); got.Status == "destroyed" || got.Region != vmtRegion {
+		t.Fatalf("the VM in the disabled region is %s in %s", got.Status, got.Region)
+	}
+	offered, err := p.Regions(e.ctx)
+	must(t, err)
+	if len(offered) != 0 {
+		t.Errorf("the customers are offered %v, want no region", offered)
+	}
+	_, err = staff.SetRegionDisabled(e.ctx, admin, vmtRegion, false)
+	must(t, err)
+	if _, err := p.Create(e.ctx, ana, vmOrder("again")); err != nil {
+		t.Fatalf("an order in the region offered again: %v", err)
+	}
+
+	_, err = staff.CreateRegion(e.ctx, admin, services.RegionInput{Slug: vmtRegion, NameFA: "ت", NameEN: "T"})
+	wantStatus(t, err, http.StatusUnprocessableEntity, "slug")
+	_, err = staff.CreateRegion(e.ctx, admin, services.RegionInput{Slug: "mhd", NameFA: "مشهد", NameEN: "Mashhad", Network: "198.51.100.0/24", Gateway: "10.0.0.1"})
+	wantStatus(t, err, http.StatusUnprocessableEntity, "network")
+	_, err = staff.CreateRegion(e.ctx, admin, services.RegionInput{Slug: "mhd", NameFA: "مشهد", NameEN: "Mashhad", Network: "198.51.100.0/24", Gateway: "198.51.100.1"})
+	must(t, err)
+	pools, err := e.db.Pools(e.ctx, time.Hour)
+	must(t, err)
+	if !slices.ContainsFunc(pools, func(pl store.PoolUsage) bool { return pl.Region == "mhd" && pl.Network == "198.51.100.0/24" }) {
+		t.Error("the new region's network is not its pool")
+	}
+	for action, want := range map[string]int{"admin.region_disable": 1, "admin.region_enable": 1, "admin.region_create": 1} {
+		if n := auditCount(t, e, action); n != want {
+			t.Errorf("%d %s audit rows, want %d", n, action, want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ func adminNavItems() []navItem {
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
 		{"admin-plans", "/admin/plans", "admin.nav.plans"},
+		{"admin-regions", "/admin/regions", "admin.nav.regions"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}
 }

@@ -60,3 +60,18 @@ func toggleVerb(active bool) string {
 	}
 	return "enable"
 }
+
+// AdminRegionsView is the Regions page.
+type AdminRegionsView struct {
+	Rows      []AdminRegionRow
+	CanManage bool
+	New       Form // the create form, sent back when refused
+}
+
+// AdminRegionRow is one region: its network, nodes and VMs, offered or not.
+type AdminRegionRow struct {
+	Slug, NameFA, NameEN string
+	Network, Gateway     string
+	Nodes, VMs           int
+	Disabled             bool
+}

@@ -87,3 +87,41 @@ func TestThePlansPageRepricesAndDisablesInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// The Regions page in Chromium, in Persian and English, at phone and desktop
+// width: an admin adds a region at phone width (it is then listed, offered)
+// and disables it at desktop width, then offers it again.
+func TestTheRegionsPageAddsAndDisablesInTheBrowser(t *testing.T) {
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		t.Run(string(lang), func(t *testing.T) {
+			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
+			l := string(lang)
+			p := catalogAdmin(t, a, lang)
+			p.Click(`[data-testid=admin-nav] a[href="/admin/regions"]`, `[data-testid=admin-regions]`)
+			p.WantLangDir(l, lang.Dir())
+			wantIn(t, p, `[data-testid=region-thr-1]`, "10.20.0.0/24")
+
+			p.AtPhoneSize()
+			slug := "mhd-" + l
+			p.Fill(map[string]string{"#f-slug": slug, "#f-name_fa": "مشهد " + l, "#f-name_en": "Mashhad " + l})
+			p.Click(`[data-testid=region-create]`, `[data-testid=region-`+slug+`]`)
+			p.WantText(`#flash`, T("admin.regions.created"))
+			row := `[data-testid=region-` + slug + `]`
+			wantIn(t, p, row+` [data-testid=region-state]`, T("admin.catalog.active"))
+			screenshots(p, "admin-regions-"+l)
+
+			p.AtDesktopSize()
+			p.Click(row+` [data-testid=disable]`, row+` [data-testid=enable]`)
+			p.WantText(`#flash`, T("admin.regions.disabled"))
+			wantIn(t, p, row+` [data-testid=region-state]`, T("admin.catalog.disabled"))
+			p.SaveFullScreenshot("admin-regions-disabled-" + l + "-desktop")
+			if r, err := a.DB.Region(context.Background(), slug); err != nil || !r.Disabled {
+				t.Fatalf("%s is %+v (%v) after the page's button", slug, r, err)
+			}
+			p.Click(row+` [data-testid=enable]`, row+` [data-testid=disable]`)
+			p.WantText(`#flash`, T("admin.regions.enabled"))
+		})
+	}
+}

@@ -191,3 +191,90 @@ func TestTheAdminDoorManagesPlans(t *testing.T) {
 		t.Errorf("%d audit rows of the three plan changes through the token, want 3", n)
 	}
 }
+
+// The Regions page: support reads every region with its nodes and VMs but is
+// offered no form and refused a change; an admin adds a region (a network
+// outside its gateway is named beside the field) and disables the one a
+// customer's VM is in: the VM stays, the order form offers the region no
+// more, and an order naming it is refused; offered again, it is back.
+func TestTheRegionsPageAddsAndDisablesRegions(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	pp := newStaffPeople(t, a)
+	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.82")
+	shop := a.Client(t)
+	testkit.WantRedirect(t, "ana signs in", shop.SignIn(ana.email, testkit.Password), "/vms")
+
+	r := pp.support.Get("/admin/regions?lang=en")
+	testkit.MustStatus(t, "support reads the regions", r, http.StatusOK)
+	if row := between(r.Body, `data-testid="region-thr-1"`, `</tr>`); row == "" || !strings.Contains(row, "10.20.0.0/24") {
+		t.Error("the regions page lacks thr-1 with its network")
+	}
+	if strings.Contains(r.Body, `data-testid="region-new"`) || strings.Contains(r.Body, `data-testid="disable"`) {
+		t.Error("support is offered the region forms")
+	}
+	for _, path := range []string{"/admin/regions", "/admin/regions/thr-1/disable"} {
+		testkit.MustStatus(t, "support POST "+path, pp.support.Post(path, testkit.Form("slug", "x", "name_fa", "x", "name_en", "x")), http.StatusForbidden)
+	}
+
+	r = pp.admin.Post("/admin/regions", testkit.Form("slug", "mhd-1", "name_fa", "مشهد ۱", "name_en", "Mashhad 1", "network", "198.51.100.0/24", "gateway", "10.0.0.1"))
+	testkit.MustStatus(t, "a gateway outside the network", r, http.StatusUnprocessableEntity)
+	if !strings.Contains(r.Body, `data-field-error="network"`) {
+		t.Error("the bad network is not named beside its field")
+	}
+	testkit.WantRedirect(t, "an admin adds mhd-1", pp.admin.Post("/admin/regions",
+		testkit.Form("slug", "mhd-1", "name_fa", "مشهد ۱", "name_en", "Mashhad 1", "network", "198.51.100.0/24", "gateway", "198.51.100.1")), "/admin/regions")
+	if !strings.Contains(shop.Get("/vms/new").Body, `<option value="mhd-1"`) {
+		t.Error("the order form does not offer the new region")
+	}
+
+	testkit.WantRedirect(t, "an admin disables thr-1", pp.admin.Post("/admin/regions/thr-1/disable", nil), "/admin/regions")
+	if strings.Contains(shop.Get("/vms/new").Body, `<option value="thr-1"`) {
+		t.Error("the order form still offers the disabled region")
+	}
+	if vm := vmRow(t, a, uuid); vm.Region != "thr-1" || vm.Status == "destroyed" {
+		t.Errorf("ana's VM in the disabled region is %s in %s", vm.Status, vm.Region)
+	}
+	body := strings.Replace(orderBody("again", "again"), `{`, `{"region":"thr-1",`, 1)
+	if r := a.APICall(t, http.MethodPost, "/api/v1/vms", ana.token, body); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `"region"`) {
+		t.Errorf("an order in the disabled region: %d %s", r.Status, testkit.Trim(r.Body))
+	}
+	r = pp.admin.Get("/admin/regions?lang=en")
+	if row := between(r.Body, `data-testid="region-thr-1"`, `</tr>`); !testkit.Contains(row, i18n.T(i18n.EN, "admin.catalog.disabled")) || !strings.Contains(row, `data-testid="enable"`) {
+		t.Error("the regions page does not show thr-1 disabled, with a way to offer it again")
+	}
+	testkit.WantRedirect(t, "an admin offers thr-1 again", pp.admin.Post("/admin/regions/thr-1/enable", nil), "/admin/regions")
+	if !strings.Contains(shop.Get("/vms/new").Body, `<option value="thr-1"`) {
+		t.Error("the order form does not offer thr-1 again")
+	}
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action LIKE 'admin.region_%' AND user_id = ?`, a.User(t, "ops@example.com").ID); n != 3 {
+		t.Errorf("%d audit rows of the admin's three region changes, want 3", n)
+	}
+}
+
+// The regions' JSON twin: an admin's token lists, adds, disables and
+// re-offers regions; a token without the admin scope, and a customer's, are refused.
+func TestTheAdminDoorManagesRegions(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	admin, noScope, customer := adminTokens(t, a)
+	runAdminAPI(t, a, []adminAPIRow{
+		{"GET", "/api/v1/admin/regions", "", admin, "", 200},
+		{"GET", "/api/v1/admin/regions", "", noScope, "", 403},
+		{"GET", "/api/v1/admin/regions", "", customer, "", 403},
+		{"POST", "/api/v1/admin/regions", "", customer, `{"slug":"mhd-1","name_fa":"م","name_en":"M"}`, 403},
+		{"POST", "/api/v1/admin/regions", "", admin, `{"slug":"thr-1","name_fa":"م","name_en":"M"}`, 422},
+		{"POST", "/api/v1/admin/regions", "", admin, `{"slug":"mhd-1","name_fa":"م","name_en":"M","network":"2001:db8::/64"}`, 422},
+		{"POST", "/api/v1/admin/regions", "", admin, `{"slug":"mhd-1","name_fa":"م","name_en":"M","network":"198.51.100.0/24","gateway":"198.51.100.1"}`, 201},
+		{"PATCH", "/api/v1/admin/regions/thr-1", "/api/v1/admin/regions/{slug}", noScope, `{"active":false}`, 403},
+		{"PATCH", "/api/v1/admin/regions/nope", "/api/v1/admin/regions/{slug}", admin, `{"active":false}`, 404},
+		{"PATCH", "/api/v1/admin/regions/thr-1", "/api/v1/admin/regions/{slug}", admin, `{}`, 422},
+		{"PATCH", "/api/v1/admin/regions/thr-1", "/api/v1/admin/regions/{slug}", admin, `{"active":false}`, 200},
+		{"GET", "/api/v1/regions", "", customer, "", 200},
+	})
+	var regions struct{ Regions []struct{ Slug string } }
+	if err := json.Unmarshal([]byte(a.APICall(t, "GET", "/api/v1/regions", customer, "").Body), &regions); err != nil || len(regions.Regions) != 1 || regions.Regions[0].Slug != "mhd-1" {
+		t.Errorf("the customers' regions are %+v (%v), want mhd-1 alone", regions, err)
+	}
+}

@@ -26,7 +26,8 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	enableTOTP(t, a, "ana@example.com")
 	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true}
 	// The catalog: support reads it (GET), only an admin changes it (POST).
-	for _, path := range []string{"/admin/plans", "/admin/plans/:slug/edit", "/admin/plans/:slug/disable", "/admin/plans/:slug/enable"} {
+	for _, path := range []string{"/admin/plans", "/admin/plans/:slug/edit", "/admin/plans/:slug/disable", "/admin/plans/:slug/enable",
+		"/admin/regions", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable"} {
 		managed[path] = true
 	}
 
@@ -47,7 +48,7 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 		return a.Count(t, `SELECT count(*) FROM audit_events WHERE action LIKE 'admin.%' AND user_id = ?`, sara)
 	}
 	for _, r := range routes {
-		path := strings.NewReplacer(":id", itoa(ana.id), ":uuid", uuid, ":slug", "starter").Replace(r.Path)
+		path := strings.NewReplacer(":id", itoa(ana.id), ":uuid", uuid, ":slug", "thr-1").Replace(r.Path)
 		form := testkit.Form("reason", "Route sweep", "amount", "10", "direction", "credit", "key", "sweep-"+r.Path, "role", "support")
 		do := func(c *testkit.Client) testkit.Response {
 			if r.Method == http.MethodGet {

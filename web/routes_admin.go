@@ -22,10 +22,13 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
 
-	// The catalog: plans (admin_plans.go).
+	// The catalog: plans and regions (admin_plans.go, admin_regions.go).
 	admin.GET("/plans", h.APIAdminPlans)
 	admin.POST("/plans", h.APIAdminCreatePlan)
 	admin.PATCH("/plans/:slug", h.APIAdminUpdatePlan)
+	admin.GET("/regions", h.APIAdminRegions)
+	admin.POST("/regions", h.APIAdminCreateRegion)
+	admin.PATCH("/regions/:slug", h.APIAdminUpdateRegion)
 
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)

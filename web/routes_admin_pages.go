@@ -31,6 +31,10 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/plans/:slug/edit", h.AdminEditPlan)
 	admin.POST("/plans/:slug/disable", h.AdminDisablePlan)
 	admin.POST("/plans/:slug/enable", h.AdminEnablePlan)
+	admin.GET("/regions", h.AdminRegions)
+	admin.POST("/regions", h.AdminCreateRegion)
+	admin.POST("/regions/:slug/disable", h.AdminDisableRegion)
+	admin.POST("/regions/:slug/enable", h.AdminEnableRegion)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 }
