@@ -156,3 +156,77 @@ func TestADisabledRegionIsRefusedToNewOrders(t *testing.T) {
 		}
 	}
 }
+
+// The templates page's states: an imported template reads ready, failed
+// (with why) or missing on each node — missing too where a node holds only
+// an older image; support may not disable it; disabled by an admin it is
+// offered to no new order, the VM built from it keeps it, and the change is
+// audited.
+func TestTemplatesReadTheirStatePerNodeAndADisabledOneIsNotOffered(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	p := e.openReady(true)
+	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	admin := services.OperatorOnMachine()
+	ana := e.customer("ana@example.com", 1_000_000)
+	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
+	must(t, err)
+
+	must(t, e.db.UpsertOSTemplate(e.ctx, store.OSTemplate{Slug: "alpine", Name: "Alpine", Volume: "alpine-v2.qcow2", File: "/var/lib/abrak/alpine", SHA256: "ab12",
+		MinDiskGB: 1, Active: true}))
+	var ids []int64
+	for _, name := range []string{"n-ready", "n-failed", "n-old", "n-none"} {
+		n, err := e.db.UpsertNode(e.ctx, store.Node{Name: name, Region: vmtRegion, URI: "test+unix:///default?socket=/nonexistent", Enabled: true})
+		must(t, err)
+		ids = append(ids, n.ID)
+	}
+	must(t, e.db.SetTemplateVolume(e.ctx, "alpine", ids[0], "alpine-v2.qcow2", store.VolumeReady, ""))
+	must(t, e.db.SetTemplateVolume(e.ctx, "alpine", ids[1], "alpine-v2.qcow2", store.VolumeFailed, "pool full"))
+	must(t, e.db.SetTemplateVolume(e.ctx, "alpine", ids[2], "alpine-v1.qcow2", store.VolumeReady, ""))
+
+	all, err := staff.Templates(e.ctx, support)
+	must(t, err)
+	want := map[string]string{"n-ready": "ready", "n-failed": "failed", "n-old": "missing", "n-none": "missing"}
+	for _, tm := range all {
+		switch tm.Slug {
+		case "alpine":
+			for _, on := range tm.Nodes {
+				if w, ok := want[on.Node]; ok && on.State != w {
+					t.Errorf("alpine on %s reads %s, want %s", on.Node, on.State, w)
+				}
+				if on.Node == "n-failed" && on.Error != "pool full" {
+					t.Errorf("the failure on n-failed reads %q", on.Error)
+				}
+			}
+		case vmtTemplate:
+			if tm.VMs != 1 || len(tm.Nodes) != 0 {
+				t.Errorf("the not imported template reads %d VMs on %v", tm.VMs, tm.Nodes)
+			}
+		}
+	}
+
+	if _, err := staff.SetTemplateActive(e.ctx, support, vmtTemplate, false); errStatus(err) != http.StatusForbidden {
+		t.Fatalf("support disabled a template: %v", err)
+	}
+	_, err = staff.SetTemplateActive(e.ctx, admin, vmtTemplate, false)
+	must(t, err)
+	offered, err := p.OSTemplates(e.ctx)
+	must(t, err)
+	if slices.ContainsFunc(offered, func(x services.OSTemplate) bool { return x.Slug == vmtTemplate }) {
+		t.Error("the disabled template is still offered")
+	}
+	_, err = p.Create(e.ctx, ana, vmOrder("refused"))
+	wantStatus(t, err, http.StatusUnprocessableEntity, "os_template_slug")
+	if got := e.vm(vm.UUID); got.OSTemplateSlug != vmtTemplate || got.Status == "destroyed" {
+		t.Errorf("the VM of the disabled template is %s on %s", got.Status, got.OSTemplateSlug)
+	}
+	_, err = staff.SetTemplateActive(e.ctx, admin, vmtTemplate, true)
+	must(t, err)
+	if _, err := staff.SetTemplateActive(e.ctx, admin, "nope", true); errStatus(err) != http.StatusNotFound {
+		t.Errorf("an unknown template: %v, want 404", err)
+	}
+	if auditCount(t, e, "admin.template_disable") != 1 || auditCount(t, e, "admin.template_enable") != 1 {
+		t.Error("disabling and offering again are not audited once each")
+	}
+}

@@ -17,6 +17,7 @@ func adminNavItems() []navItem {
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
 		{"admin-plans", "/admin/plans", "admin.nav.plans"},
 		{"admin-regions", "/admin/regions", "admin.nav.regions"},
+		{"admin-templates", "/admin/templates", "admin.nav.templates"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}
 }

@@ -75,3 +75,56 @@ type AdminRegionRow struct {
 	Nodes, VMs           int
 	Disabled             bool
 }
+
+// AdminTemplatesView is the OS templates and ISOs page.
+type AdminTemplatesView struct {
+	Rows      []AdminTemplateRow
+	CanManage bool
+}
+
+// AdminTemplateRow is one template or ISO, with its state on every node.
+type AdminTemplateRow struct {
+	Slug, Name, Kind string
+	MinDiskGB        int
+	Imported, Active bool
+	VMs              int
+	Nodes            []AdminTemplateNode
+}
+
+// AdminTemplateNode is a template's state on one node ("ready", "missing",
+// "failed", "uploading") and why it failed.
+type AdminTemplateNode struct {
+	Node, State, Error string
+}
+
+// templateBadge is the badge class of a template's state on a node.
+func templateBadge(state string) string {
+	switch state {
+	case "ready":
+		return "badge badge-running"
+	case "failed", "missing":
+		return "badge badge-failed"
+	}
+	return "badge"
+}
+
+// templateStateKey names a template's state on a node.
+func templateStateKey(state string) string {
+	switch state {
+	case "ready":
+		return "admin.templates.state_ready"
+	case "failed":
+		return "admin.templates.state_failed"
+	case "uploading":
+		return "admin.templates.state_uploading"
+	}
+	return "admin.templates.state_missing"
+}
+
+// templateKindKey names a template's kind.
+func templateKindKey(kind string) string {
+	if kind == "iso" {
+		return "admin.templates.kind_iso"
+	}
+	return "admin.templates.kind_disk"
+}

@@ -125,3 +125,38 @@ func TestTheRegionsPageAddsAndDisablesInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// The OS templates and ISOs page in Chromium, in Persian and English, at
+// phone and desktop width: an admin reads an imported template's state on
+// each node (ready, failed with why) and disables it, then offers it again.
+func TestTheTemplatesPageShowsStatesAndDisablesInTheBrowser(t *testing.T) {
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	seedImported(t, a)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		t.Run(string(lang), func(t *testing.T) {
+			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
+			l := string(lang)
+			p := catalogAdmin(t, a, lang)
+			p.Click(`[data-testid=admin-nav] a[href="/admin/templates"]`, `[data-testid=admin-templates]`)
+			p.WantLangDir(l, lang.Dir())
+			row := `[data-testid=template-alpine]`
+			wantIn(t, p, row+` [data-testid=template-node-tpl-ok]`, T("admin.templates.state_ready"))
+			wantIn(t, p, row+` [data-testid=template-node-tpl-bad]`, T("admin.templates.state_failed"))
+			wantIn(t, p, row+` [data-testid=template-node-tpl-bad]`, "no space left")
+			screenshots(p, "admin-templates-"+l)
+
+			p.AtPhoneSize()
+			p.Click(row+` [data-testid=disable]`, row+` [data-testid=enable]`)
+			p.WantText(`#flash`, T("admin.templates.disabled"))
+			wantIn(t, p, row+` [data-testid=template-state]`, T("admin.catalog.disabled"))
+			p.SaveFullScreenshot("admin-templates-disabled-" + l + "-phone")
+			if tm, err := a.DB.OSTemplate(context.Background(), "alpine"); err != nil || tm.Active {
+				t.Fatalf("alpine is %+v (%v) after the page's button", tm, err)
+			}
+			p.AtDesktopSize()
+			p.Click(row+` [data-testid=enable]`, row+` [data-testid=disable]`)
+			p.WantText(`#flash`, T("admin.templates.enabled"))
+		})
+	}
+}

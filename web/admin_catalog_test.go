@@ -278,3 +278,107 @@ func TestTheAdminDoorManagesRegions(t *testing.T) {
 		t.Errorf("the customers' regions are %+v (%v), want mhd-1 alone", regions, err)
 	}
 }
+
+// seedImported adds an imported template with its state on two nodes:
+// ready on one, failed on the other.
+func seedImported(t *testing.T, a *testkit.App) {
+	t.Helper()
+	ctx := t.Context()
+	if err := a.DB.UpsertOSTemplate(ctx, store.OSTemplate{Slug: "alpine", Name: "Alpine 3", Volume: "alpine-v2.qcow2", File: "/var/lib/abrak/alpine",
+		SHA256: "ab12cd34ef56", MinDiskGB: 1, Active: true}); err != nil {
+		t.Fatal(err)
+	}
+	for name, state := range map[string]string{"tpl-ok": store.VolumeReady, "tpl-bad": store.VolumeFailed} {
+		n, err := a.DB.UpsertNode(ctx, store.Node{Name: name, Region: "thr-1", URI: "test+unix:///default?socket=/nonexistent", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.DB.SetTemplateVolume(ctx, "alpine", n.ID, "alpine-v2.qcow2", state, map[string]string{store.VolumeFailed: "no space left"}[state]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The templates page: support reads each template's state on every node
+// (ready, failed with why) but is offered no button and refused a change; an
+// admin disables the template a customer's VM was built from: the VM keeps
+// it, the order form offers it no more; offered again, it is back.
+func TestTheTemplatesPageShowsStatePerNodeAndDisables(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	pp := newStaffPeople(t, a)
+	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.83")
+	seedImported(t, a)
+	shop := a.Client(t)
+	testkit.WantRedirect(t, "ana signs in", shop.SignIn(ana.email, testkit.Password), "/vms")
+
+	r := pp.support.Get("/admin/templates?lang=en")
+	testkit.MustStatus(t, "support reads the templates", r, http.StatusOK)
+	row := between(r.Body, `data-testid="template-alpine"`, `</tr>`)
+	ok := between(row, `data-testid="template-node-tpl-ok"`, `</li>`)
+	bad := between(row, `data-testid="template-node-tpl-bad"`, `</li>`)
+	if !testkit.Contains(ok, i18n.T(i18n.EN, "admin.templates.state_ready")) || !testkit.Contains(bad, i18n.T(i18n.EN, "admin.templates.state_failed")) ||
+		!strings.Contains(bad, "no space left") {
+		t.Errorf("alpine's state per node is not shown:\n%s", row)
+	}
+	if strings.Contains(r.Body, `data-testid="disable"`) {
+		t.Error("support is offered the disable button")
+	}
+	testkit.MustStatus(t, "support disables", pp.support.Post("/admin/templates/debian-12/disable", nil), http.StatusForbidden)
+
+	testkit.WantRedirect(t, "an admin disables debian-12", pp.admin.Post("/admin/templates/debian-12/disable", nil), "/admin/templates")
+	if strings.Contains(shop.Get("/vms/new").Body, `value="debian-12"`) {
+		t.Error("the order form still offers the disabled template")
+	}
+	if vm := vmRow(t, a, uuid); vm.OSTemplateSlug != "debian-12" || vm.Status == "destroyed" {
+		t.Errorf("ana's VM of the disabled template is %s of %s", vm.Status, vm.OSTemplateSlug)
+	}
+	testkit.WantRedirect(t, "an admin offers debian-12 again", pp.admin.Post("/admin/templates/debian-12/enable", nil), "/admin/templates")
+	if !strings.Contains(shop.Get("/vms/new").Body, `value="debian-12"`) {
+		t.Error("the order form does not offer debian-12 again")
+	}
+	if n := a.Count(t, `SELECT count(*) FROM audit_events WHERE action LIKE 'admin.template_%' AND user_id = ?`, a.User(t, "ops@example.com").ID); n != 2 {
+		t.Errorf("%d audit rows of the admin's two template changes, want 2", n)
+	}
+}
+
+// The templates' JSON twin: an admin's token lists them with their state
+// per node and disables one; other tokens are refused.
+func TestTheAdminDoorManagesTemplates(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	seedCatalog(t, a)
+	seedImported(t, a)
+	admin, noScope, customer := adminTokens(t, a)
+	runAdminAPI(t, a, []adminAPIRow{
+		{"GET", "/api/v1/admin/templates", "", admin, "", 200},
+		{"GET", "/api/v1/admin/templates", "", noScope, "", 403},
+		{"GET", "/api/v1/admin/templates", "", customer, "", 403},
+		{"PATCH", "/api/v1/admin/templates/alpine", "/api/v1/admin/templates/{slug}", customer, `{"active":false}`, 403},
+		{"PATCH", "/api/v1/admin/templates/nope", "/api/v1/admin/templates/{slug}", admin, `{"active":false}`, 404},
+		{"PATCH", "/api/v1/admin/templates/alpine", "/api/v1/admin/templates/{slug}", admin, `{}`, 422},
+		{"PATCH", "/api/v1/admin/templates/alpine", "/api/v1/admin/templates/{slug}", admin, `{"active":false}`, 200},
+	})
+	var got struct {
+		Templates []struct {
+			Slug   string
+			Active bool
+			Nodes  []struct{ Node, State, Error string }
+		}
+	}
+	if err := json.Unmarshal([]byte(a.APICall(t, "GET", "/api/v1/admin/templates", admin, "").Body), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range got.Templates {
+		if tm.Slug != "alpine" {
+			continue
+		}
+		states := map[string]string{}
+		for _, n := range tm.Nodes {
+			states[n.Node] = n.State
+		}
+		if tm.Active || states["tpl-ok"] != "ready" || states["tpl-bad"] != "failed" {
+			t.Errorf("alpine reads %+v", tm)
+		}
+	}
+}

@@ -27,7 +27,8 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true}
 	// The catalog: support reads it (GET), only an admin changes it (POST).
 	for _, path := range []string{"/admin/plans", "/admin/plans/:slug/edit", "/admin/plans/:slug/disable", "/admin/plans/:slug/enable",
-		"/admin/regions", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable"} {
+		"/admin/regions", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable",
+		"/admin/templates/:slug/disable", "/admin/templates/:slug/enable"} {
 		managed[path] = true
 	}
 

@@ -35,6 +35,9 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/regions", h.AdminCreateRegion)
 	admin.POST("/regions/:slug/disable", h.AdminDisableRegion)
 	admin.POST("/regions/:slug/enable", h.AdminEnableRegion)
+	admin.GET("/templates", h.AdminTemplates)
+	admin.POST("/templates/:slug/disable", h.AdminDisableTemplate)
+	admin.POST("/templates/:slug/enable", h.AdminEnableTemplate)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 }
