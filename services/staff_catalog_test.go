@@ -3,6 +3,7 @@ package services_test
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -228,5 +229,65 @@ func TestTemplatesReadTheirStatePerNodeAndADisabledOneIsNotOffered(t *testing.T)
 	}
 	if auditCount(t, e, "admin.template_disable") != 1 || auditCount(t, e, "admin.template_enable") != 1 {
 		t.Error("disabling and offering again are not audited once each")
+	}
+}
+
+// addAddresses records n addresses of the pool held by vmID, released at
+// released (nil: live).
+func addAddresses(t *testing.T, e *vmEnv, poolID, vmID int64, prefix string, from, n int, released any) {
+	t.Helper()
+	for i := range n {
+		_, err := e.db.W.Exec(`INSERT INTO addresses (pool_id, family, address, vm_id, assigned_at, released_at) VALUES (?, 4, ?, ?, ?, ?)`,
+			poolID, prefix+strconv.Itoa(from+i), vmID, time.Now().Add(-2*time.Hour).Unix(), released)
+		must(t, err)
+	}
+}
+
+// The pools page's figures: per pool its live, resting and free addresses;
+// a small pool with one address free of twenty is near full (less than a
+// tenth, fewer than 16: the overview's rule), a large one with the same use
+// is not, and an IPv6 prefix never is. Staff read them; a
+// customer is refused.
+func TestPoolsReadTheirUsageAndFlagTheNearlyFull(t *testing.T) {
+	t.Parallel()
+	e := newVMEnv(t, "test")
+	p := e.openReady(true)
+	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	ana := e.customer("ana@example.com", 1_000_000)
+	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
+	must(t, err)
+	id := e.vm(vm.UUID).ID
+
+	small, err := e.db.AddPool(e.ctx, store.Pool{Region: vmtRegion, Network: "192.0.2.0/27", First: "192.0.2.2", Last: "192.0.2.21"})
+	must(t, err)
+	large, err := e.db.AddPool(e.ctx, store.Pool{Region: vmtRegion, Network: "198.51.100.0/24"})
+	must(t, err)
+	v6, err := e.db.AddPool(e.ctx, store.Pool{Region: vmtRegion, Network: "2001:db8:ab::/64"})
+	must(t, err)
+	addAddresses(t, e, small.ID, id, "192.0.2.", 2, 16, nil)
+	addAddresses(t, e, small.ID, id, "192.0.2.", 18, 3, time.Now().Add(-time.Minute).Unix())
+	addAddresses(t, e, large.ID, id, "198.51.100.", 2, 2, nil)
+	addAddresses(t, e, large.ID, id, "198.51.100.", 4, 1, time.Now().Add(-time.Minute).Unix())
+	// Released longer ago than the quarantine: free again.
+	addAddresses(t, e, large.ID, id, "198.51.100.", 5, 1, time.Now().Add(-2*time.Hour).Unix())
+
+	if _, err := staff.Pools(e.ctx, ana); errStatus(err) != http.StatusForbidden {
+		t.Fatalf("a customer read the pools: %v", err)
+	}
+	pools, err := staff.Pools(e.ctx, support)
+	must(t, err)
+	got := map[int64]services.StaffPool{}
+	for _, pl := range pools {
+		got[pl.ID] = pl
+	}
+	if s := got[small.ID]; s.Live != 16 || s.Quarantined != 3 || s.Free != 1 || s.Size != 20 || !s.NearFull {
+		t.Errorf("the small pool reads %+v, want 16 live, 3 resting, 1 free of 20, near full", s)
+	}
+	if l := got[large.ID]; l.Live != 2 || l.Quarantined != 1 || l.Free != 254-3 || l.NearFull {
+		t.Errorf("the large pool reads %+v, want 2 live, 1 resting, 251 free, not near full", l)
+	}
+	if x := got[v6.ID]; x.Free != -1 || x.NearFull {
+		t.Errorf("the IPv6 pool reads %+v, want unbounded", x)
 	}
 }

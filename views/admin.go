@@ -18,6 +18,7 @@ func adminNavItems() []navItem {
 		{"admin-plans", "/admin/plans", "admin.nav.plans"},
 		{"admin-regions", "/admin/regions", "admin.nav.regions"},
 		{"admin-templates", "/admin/templates", "admin.nav.templates"},
+		{"admin-pools", "/admin/pools", "admin.nav.pools"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 	}
 }

@@ -128,3 +128,28 @@ func templateKindKey(kind string) string {
 	}
 	return "admin.templates.kind_disk"
 }
+
+// AdminPoolsView is the address pools page.
+type AdminPoolsView struct {
+	Rows []AdminPoolRow
+}
+
+// AdminPoolRow is one pool with its usage; Free is -1 for an IPv6 prefix.
+type AdminPoolRow struct {
+	ID                int64
+	Region, Network   string
+	Family            int
+	First, Last       string
+	Gateway           string
+	Live, Quarantined int
+	Size, Free        int64
+	NearFull          bool
+}
+
+// Range is what the pool hands out: an IPv4 range or an IPv6 prefix.
+func (r AdminPoolRow) Range() string {
+	if r.Family == 6 || r.First == "" {
+		return r.Network
+	}
+	return r.First + " – " + r.Last
+}

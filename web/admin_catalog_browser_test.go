@@ -160,3 +160,28 @@ func TestTheTemplatesPageShowsStatesAndDisablesInTheBrowser(t *testing.T) {
 		})
 	}
 }
+
+// The address pools page in Chromium, in Persian and English, at phone and
+// desktop width: an admin follows the overview's "pools near full" figure
+// to the page, where the nearly full pool is flagged with its usage.
+func TestThePoolsPageFlagsANearlyFullPoolInTheBrowser(t *testing.T) {
+	a := testkit.NewApp(t)
+	_, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.86")
+	pl := seedNearlyFullPool(t, a, uuid)
+	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
+		t.Run(string(lang), func(t *testing.T) {
+			T := func(key string, args ...string) string { return i18n.T(lang, key, args...) }
+			l := string(lang)
+			p := catalogAdmin(t, a, lang)
+			wantIn(t, p, `[data-testid=value-pools-near-full]`, i18n.Number(lang, 1))
+			p.Click(`[data-testid=figure-pools-near-full]`, `[data-testid=admin-pools]`)
+			p.WantLangDir(l, lang.Dir())
+			row := `[data-testid=pool-` + itoa(pl.ID) + `]`
+			wantIn(t, p, row+` [data-testid=pool-near-full]`, T("admin.pools.near_full"))
+			wantIn(t, p, row+` [data-testid=pool-free]`, T("admin.pools.free_of", "free", i18n.Number(lang, 1), "size", i18n.Number(lang, 20)))
+			wantIn(t, p, row+` [data-testid=pool-live]`, i18n.Number(lang, 16))
+			wantIn(t, p, row+` [data-testid=pool-quarantined]`, i18n.Number(lang, 3))
+			screenshots(p, "admin-pools-"+l)
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"abrak/services"
 	"abrak/store"
@@ -379,6 +380,88 @@ func TestTheAdminDoorManagesTemplates(t *testing.T) {
 		}
 		if tm.Active || states["tpl-ok"] != "ready" || states["tpl-bad"] != "failed" {
 			t.Errorf("alpine reads %+v", tm)
+		}
+	}
+}
+
+// seedNearlyFullPool adds a pool of twenty addresses to thr-1 with sixteen
+// held by the VM and three resting: one free, near full.
+func seedNearlyFullPool(t *testing.T, a *testkit.App, uuid string) store.Pool {
+	t.Helper()
+	pl, err := a.DB.AddPool(t.Context(), store.Pool{Region: "thr-1", Network: "192.0.2.0/27", First: "192.0.2.2", Last: "192.0.2.21"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := vmRow(t, a, uuid)
+	for i := range 19 {
+		var released any
+		if i >= 16 {
+			released = time.Now().Add(-time.Minute).Unix()
+		}
+		if _, err := a.DB.W.Exec(`INSERT INTO addresses (pool_id, family, address, vm_id, assigned_at, released_at) VALUES (?, 4, ?, ?, ?, ?)`,
+			pl.ID, "192.0.2."+strconv.Itoa(2+i), vm.ID, time.Now().Add(-time.Hour).Unix(), released); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pl
+}
+
+// The pools page: staff read each pool's live, resting and free addresses;
+// the nearly full one is flagged, the roomy one is not; the overview's
+// figure leads there.
+func TestThePoolsPageFlagsANearlyFullPool(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	pp := newStaffPeople(t, a)
+	_, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.84")
+	pl := seedNearlyFullPool(t, a, uuid)
+
+	for _, c := range []*testkit.Client{pp.support, pp.admin} {
+		r := c.Get("/admin/pools?lang=en")
+		testkit.MustStatus(t, "the pools page", r, http.StatusOK)
+		row := between(r.Body, `data-testid="pool-`+strconv.FormatInt(pl.ID, 10)+`"`, `</tr>`)
+		if !strings.Contains(row, `data-testid="pool-near-full"`) || !testkit.Contains(row, i18n.T(i18n.EN, "admin.pools.free_of", "free", "1", "size", "20")) ||
+			!strings.Contains(between(row, `data-testid="pool-quarantined"`, `</td>`), ">3") {
+			t.Errorf("the nearly full pool is not shown with 1 free of 20, 3 resting, flagged:\n%s", row)
+		}
+		if n := strings.Count(r.Body, `data-testid="pool-near-full"`); n != 1 {
+			t.Errorf("%d pools flagged near full, want 1", n)
+		}
+	}
+	if r := pp.admin.Get("/admin?lang=en"); !strings.Contains(r.Body, `href="/admin/pools"`) {
+		t.Error("the overview does not lead to the pools page")
+	}
+	testkit.MustStatus(t, "a customer", pp.customer.Get("/admin/pools"), http.StatusNotFound)
+}
+
+// The pools' JSON twin: an admin's token reads every pool's usage, with the
+// nearly full one flagged; other tokens are refused.
+func TestTheAdminDoorListsPools(t *testing.T) {
+	t.Parallel()
+	a := testkit.NewApp(t)
+	_, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.85")
+	pl := seedNearlyFullPool(t, a, uuid)
+	admin, noScope, customer := adminTokens(t, a)
+	runAdminAPI(t, a, []adminAPIRow{
+		{"GET", "/api/v1/admin/pools", "", admin, "", 200},
+		{"GET", "/api/v1/admin/pools", "", noScope, "", 403},
+		{"GET", "/api/v1/admin/pools", "", customer, "", 403},
+		{"GET", "/api/v1/admin/pools", "", "", "", 401},
+	})
+	var got struct {
+		Pools []struct {
+			ID                int64
+			Live, Quarantined int
+			Free              *int64
+			NearFull          bool `json:"near_full"`
+		}
+	}
+	if err := json.Unmarshal([]byte(a.APICall(t, "GET", "/api/v1/admin/pools", admin, "").Body), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got.Pools {
+		if p.ID == pl.ID && (p.Live != 16 || p.Quarantined != 3 || p.Free == nil || *p.Free != 1 || !p.NearFull) {
+			t.Errorf("the nearly full pool reads %+v", p)
 		}
 	}
 }

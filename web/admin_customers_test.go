@@ -149,7 +149,7 @@ func TestNoOperatorPageShowsACustomersSecrets(t *testing.T) {
 	}
 	pages := []string{"/admin", "/admin/customers", "/admin/customers?q=ana", "/admin/customers?q=" + uuid, "/admin/customers/" + itoa(ana.id),
 		"/admin/vms", "/admin/vms?q=" + uuid, "/admin/audit", "/admin/audit?customer=ana@example.com", "/admin/audit.csv",
-		"/admin/plans", "/admin/regions", "/admin/templates"}
+		"/admin/plans", "/admin/regions", "/admin/templates", "/admin/pools"}
 	for _, l := range []string{"fa", "en"} {
 		for _, p := range pages {
 			for _, c := range []*testkit.Client{pp.admin, pp.support} {

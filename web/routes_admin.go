@@ -22,7 +22,8 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
 
-	// The catalog: plans, regions, OS templates and ISOs (admin_plans.go, admin_regions.go, admin_templates.go).
+	// The catalog: plans, regions, OS templates and ISOs, address pools
+	// (admin_plans.go, admin_regions.go, admin_templates.go, admin_pools.go).
 	admin.GET("/plans", h.APIAdminPlans)
 	admin.POST("/plans", h.APIAdminCreatePlan)
 	admin.PATCH("/plans/:slug", h.APIAdminUpdatePlan)
@@ -31,6 +32,7 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.PATCH("/regions/:slug", h.APIAdminUpdateRegion)
 	admin.GET("/templates", h.APIAdminTemplates)
 	admin.PATCH("/templates/:slug", h.APIAdminUpdateTemplate)
+	admin.GET("/pools", h.APIAdminPools)
 
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)

@@ -38,6 +38,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.GET("/templates", h.AdminTemplates)
 	admin.POST("/templates/:slug/disable", h.AdminDisableTemplate)
 	admin.POST("/templates/:slug/enable", h.AdminEnableTemplate)
+	admin.GET("/pools", h.AdminPools)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 }
