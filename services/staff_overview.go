@@ -86,11 +86,7 @@ func (s *Staff) Overview(ctx context.Context, p Principal, now time.Time, jalali
 		return Overview{}, Internal(err)
 	}
 	for _, pl := range pools {
-		if pl.Size < 0 {
-			continue
-		}
-		free := pl.Size - int64(pl.Live+pl.Quarantined)
-		if free < 16 && free*10 < pl.Size || free <= 0 {
+		if poolNearFull(pl) {
 			o.PoolsNearFull++
 		}
 	}

@@ -327,10 +327,15 @@ func waitReason(orderError string) string {
 	return "vm.no_capacity"
 }
 
-// pickRegion returns the named region, or the first one when none is named.
+// pickRegion returns the named region, or the first one when none is named;
+// a region the operator disabled is offered to no new order (ErrNotFound).
 func (s *VMs) pickRegion(ctx context.Context, slug string) (store.Region, error) {
 	if slug != "" {
-		return s.db.Region(ctx, strings.TrimSpace(slug))
+		r, err := s.db.Region(ctx, strings.TrimSpace(slug))
+		if err == nil && r.Disabled {
+			return store.Region{}, store.ErrNotFound
+		}
+		return r, err
 	}
 	regions, err := s.db.Regions(ctx)
 	if err != nil {

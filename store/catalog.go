@@ -12,6 +12,8 @@ import (
 type Region struct {
 	Slug, NameFA, NameEN string
 	IPNetwork, Gateway   string
+	// Disabled: offered to no new order (the operator's Regions page).
+	Disabled bool
 }
 
 // Plan is a size customers order, priced per hour in rials.
@@ -70,9 +72,20 @@ func (db *DB) UpsertRegion(ctx context.Context, r Region) error {
 	return err
 }
 
-// Regions lists every region.
+// Regions lists the regions offered to new orders.
 func (db *DB) Regions(ctx context.Context) ([]Region, error) {
-	rows, err := db.read(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions ORDER BY slug`)
+	return db.regions(ctx, `SELECT `+regionColumns+` FROM regions WHERE disabled = 0 ORDER BY slug`)
+}
+
+// AllRegions lists every region, disabled ones included, for the operator.
+func (db *DB) AllRegions(ctx context.Context) ([]Region, error) {
+	return db.regions(ctx, `SELECT `+regionColumns+` FROM regions ORDER BY slug`)
+}
+
+const regionColumns = `slug, name_fa, name_en, ip_network, gateway, disabled`
+
+func (db *DB) regions(ctx context.Context, query string) ([]Region, error) {
+	rows, err := db.read(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +93,7 @@ func (db *DB) Regions(ctx context.Context) ([]Region, error) {
 	var out []Region
 	for rows.Next() {
 		var r Region
-		if err := rows.Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway); err != nil {
+		if err := rows.Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway, &r.Disabled); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -88,11 +101,11 @@ func (db *DB) Regions(ctx context.Context) ([]Region, error) {
 	return out, rows.Err()
 }
 
-// Region loads one region.
+// Region loads one region (disabled or not: its VMs keep it).
 func (db *DB) Region(ctx context.Context, slug string) (Region, error) {
 	var r Region
-	err := db.readRow(ctx, `SELECT slug, name_fa, name_en, ip_network, gateway FROM regions WHERE slug = ?`, slug).
-		Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway)
+	err := db.readRow(ctx, `SELECT `+regionColumns+` FROM regions WHERE slug = ?`, slug).
+		Scan(&r.Slug, &r.NameFA, &r.NameEN, &r.IPNetwork, &r.Gateway, &r.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}

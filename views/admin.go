@@ -16,6 +16,10 @@ func adminNavItems() []navItem {
 		{"admin-vms", "/admin/vms", "admin.nav.vms"},
 		{"admin-orders", "/admin/orders", "admin.nav.orders"},
 		{"admin-nodes", "/admin/nodes", "admin.nav.nodes"},
+		{"admin-plans", "/admin/plans", "admin.nav.plans"},
+		{"admin-regions", "/admin/regions", "admin.nav.regions"},
+		{"admin-templates", "/admin/templates", "admin.nav.templates"},
+		{"admin-pools", "/admin/pools", "admin.nav.pools"},
 		{"admin-audit", "/admin/audit", "admin.nav.audit"},
 		{"admin-settings", "/admin/settings", "admin.nav.settings"},
 	}

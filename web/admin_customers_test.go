@@ -147,10 +147,11 @@ func TestNoOperatorPageShowsACustomersSecrets(t *testing.T) {
 	if vm.VNCPassword == "" {
 		t.Fatal("the VM has no VNC password to look for")
 	}
+	catalog := []string{"/admin/plans", "/admin/regions", "/admin/templates", "/admin/pools"}
 	pages := []string{"/admin", "/admin/customers", "/admin/customers?q=ana", "/admin/customers?q=" + uuid, "/admin/customers/" + itoa(ana.id),
 		"/admin/vms", "/admin/vms?q=" + uuid, "/admin/orders", "/admin/orders?q=" + uuid, "/admin/audit", "/admin/audit?customer=ana@example.com", "/admin/audit.csv"}
 	for _, l := range []string{"fa", "en"} {
-		for _, p := range pages {
+		for _, p := range append(pages, catalog...) {
 			for _, c := range []*testkit.Client{pp.admin, pp.support} {
 				r := c.Get(p + sep(p) + "lang=" + l)
 				testkit.MustStatus(t, p, r, http.StatusOK)

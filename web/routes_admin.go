@@ -31,6 +31,18 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	// Nodes: maintenance (no new placements; customers see a notice).
 	admin.POST("/nodes/:id/maintenance", h.APIAdminNodeMaintenance)
 
+	// The catalog: plans, regions, OS templates and ISOs, address pools
+	// (admin_plans.go, admin_regions.go, admin_templates.go, admin_pools.go).
+	admin.GET("/plans", h.APIAdminPlans)
+	admin.POST("/plans", h.APIAdminCreatePlan)
+	admin.PATCH("/plans/:slug", h.APIAdminUpdatePlan)
+	admin.GET("/regions", h.APIAdminRegions)
+	admin.POST("/regions", h.APIAdminCreateRegion)
+	admin.PATCH("/regions/:slug", h.APIAdminUpdateRegion)
+	admin.GET("/templates", h.APIAdminTemplates)
+	admin.PATCH("/templates/:slug", h.APIAdminUpdateTemplate)
+	admin.GET("/pools", h.APIAdminPools)
+
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)
 	admin.GET("/customers/:id", h.APIAdminCustomer)

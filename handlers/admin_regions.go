@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"abrak/services"
+	"abrak/views"
+)
+
+// AdminRegions is the operator's Regions page.
+func (h *Handlers) AdminRegions(c echo.Context) error {
+	return h.adminRegionsPage(c, http.StatusOK, views.Form{})
+}
+
+func (h *Handlers) adminRegionsPage(c echo.Context, status int, create views.Form) error {
+	p, _ := PrincipalOf(c)
+	regions, err := h.Staff.Regions(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	v := views.AdminRegionsView{CanManage: p.RequireStaff(services.StaffManage) == nil, New: create}
+	for _, r := range regions {
+		v.Rows = append(v.Rows, views.AdminRegionRow{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway,
+			Nodes: r.Nodes, VMs: r.VMs, Disabled: r.Disabled})
+	}
+	return render(c, status, views.AdminRegionsPage(h.shell(c, "admin.regions.title", "admin-regions"), v))
+}
+
+// AdminCreateRegion adds a region from the page's form.
+func (h *Handlers) AdminCreateRegion(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	in := services.RegionInput{Slug: c.FormValue("slug"), NameFA: c.FormValue("name_fa"), NameEN: c.FormValue("name_en"),
+		Network: c.FormValue("network"), Gateway: c.FormValue("gateway")}
+	if _, err := h.Staff.CreateRegion(c.Request().Context(), p, in); err != nil {
+		f, status, ferr := formFor(c, err, formValues(c, "slug", "name_fa", "name_en", "network", "gateway"))
+		if ferr != nil {
+			return ferr
+		}
+		return h.adminRegionsPage(c, status, f)
+	}
+	h.flash(c, "admin.regions.created")
+	return redirect(c, "/admin/regions")
+}
+
+// AdminDisableRegion stops offering a region to new orders; AdminEnableRegion offers it again.
+func (h *Handlers) AdminDisableRegion(c echo.Context) error { return h.adminSetRegion(c, true) }
+func (h *Handlers) AdminEnableRegion(c echo.Context) error  { return h.adminSetRegion(c, false) }
+
+func (h *Handlers) adminSetRegion(c echo.Context, disabled bool) error {
+	p, _ := PrincipalOf(c)
+	if _, err := h.Staff.SetRegionDisabled(c.Request().Context(), p, c.Param("slug"), disabled); err != nil {
+		return err
+	}
+	if disabled {
+		h.flash(c, "admin.regions.disabled")
+	} else {
+		h.flash(c, "admin.regions.enabled")
+	}
+	return redirect(c, "/admin/regions")
+}
+
+// apiAdminRegion is a region as the admin API answers it.
+type apiAdminRegion struct {
+	Slug    string `json:"slug"`
+	NameFA  string `json:"name_fa"`
+	NameEN  string `json:"name_en"`
+	Network string `json:"network"`
+	Gateway string `json:"gateway"`
+	Nodes   int    `json:"nodes"`
+	VMs     int    `json:"vms"`
+	Active  bool   `json:"active"`
+}
+
+func adminRegionJSON(r services.StaffRegion) apiAdminRegion {
+	return apiAdminRegion{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway, Nodes: r.Nodes, VMs: r.VMs, Active: !r.Disabled}
+}
+
+// APIAdminRegions is GET /api/v1/admin/regions: every region, disabled ones too.
+func (h *Handlers) APIAdminRegions(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	regions, err := h.Staff.Regions(c.Request().Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]apiAdminRegion, 0, len(regions))
+	for _, r := range regions {
+		out = append(out, adminRegionJSON(r))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"regions": out})
+}
+
+type apiNewRegion struct {
+	Slug    string `json:"slug"`
+	NameFA  string `json:"name_fa"`
+	NameEN  string `json:"name_en"`
+	Network string `json:"network"`
+	Gateway string `json:"gateway"`
+}
+
+// APIAdminCreateRegion is POST /api/v1/admin/regions.
+func (h *Handlers) APIAdminCreateRegion(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	var body apiNewRegion
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	r, err := h.Staff.CreateRegion(c.Request().Context(), p, services.RegionInput{Slug: body.Slug, NameFA: body.NameFA, NameEN: body.NameEN,
+		Network: body.Network, Gateway: body.Gateway})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, adminRegionJSON(r))
+}
+
+type apiRegionChange struct {
+	Active *bool `json:"active"`
+}
+
+// APIAdminUpdateRegion is PATCH /api/v1/admin/regions/{slug}: {"active": false}
+// stops offering it to new orders.
+func (h *Handlers) APIAdminUpdateRegion(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	var body apiRegionChange
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	if body.Active == nil {
+		return services.Invalid(map[string]string{"active": "form.required"})
+	}
+	r, err := h.Staff.SetRegionDisabled(c.Request().Context(), p, c.Param("slug"), !*body.Active)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminRegionJSON(r))
+}
