@@ -24,7 +24,8 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	ana, uuid := adminCustomerWithVM(t, a, "ana@example.com", 1_000_000, "203.0.113.95")
 	settle(t, a, uuid, vmstatus.Stopped)
 	enableTOTP(t, a, "ana@example.com")
-	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true, "/admin/settings/brand": true}
+	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true, "/admin/settings/brand": true,
+		"/admin/settings/support-limits": true}
 
 	var routes []*echo.Route
 	for _, r := range a.Server.Echo.Routes() {
