@@ -82,3 +82,13 @@ func (h *Handlers) APIAdminSetSupportLimits(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, apiSupportLimits{PerActToman: l.PerActToman, PerDayToman: l.PerDayToman})
 }
+
+// creditAllowance is what support's limits leave it, shown above the credit
+// form (nil for an admin).
+func (h *Handlers) creditAllowance(c echo.Context, p services.Principal) (*views.CreditAllowance, error) {
+	a, err := h.Staff.CreditAllowance(c.Request().Context(), p)
+	if err != nil || !a.Limited {
+		return nil, err
+	}
+	return &views.CreditAllowance{PerAct: a.PerActToman, LeftToday: a.LeftTodayToman}, nil
+}

@@ -65,6 +65,39 @@ func (s *Staff) SetSupportLimits(ctx context.Context, p Principal, in SupportLim
 	return in, nil
 }
 
+// CreditAllowance is what a staff member may still move in customers'
+// wallets: Limited is false for an admin.
+type CreditAllowance struct {
+	Limited        bool
+	PerActToman    int64
+	LeftTodayToman int64
+}
+
+// CreditAllowance tells support, beside the credit form, what its limits
+// leave it today.
+func (s *Staff) CreditAllowance(ctx context.Context, p Principal) (CreditAllowance, error) {
+	if err := p.RequireStaff(StaffAct); err != nil {
+		return CreditAllowance{}, err
+	}
+	if p.machine || p.StaffRole != store.StaffSupport {
+		return CreditAllowance{}, nil
+	}
+	l, err := s.supportLimits(ctx)
+	if err != nil {
+		return CreditAllowance{}, err
+	}
+	moved, err := s.db.StaffMovedSince(ctx, p.Person(), tehranDayStart(time.Now()))
+	if err != nil {
+		return CreditAllowance{}, Internal(err)
+	}
+	return CreditAllowance{Limited: true, PerActToman: l.PerActToman, LeftTodayToman: max(0, l.PerDayToman-moved/10)}, nil
+}
+
+func tehranDayStart(t time.Time) time.Time {
+	y, m, d := t.In(tehran).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, tehran)
+}
+
 // creditCap checks a support person's credit or debit of rials against the
 // limits: over the per-act limit it refuses at once; the day's total is
 // checked where the money moves (the cap returned; nil for an admin).
@@ -82,8 +115,7 @@ func (s *Staff) creditCap(ctx context.Context, p Principal, rials int64) (*store
 	if abs(rials) > l.PerActToman*10 {
 		return nil, supportLimitError("admin.limits.over_act", strconv.FormatInt(l.PerActToman, 10))
 	}
-	y, m, d := time.Now().In(tehran).Date()
-	return &store.DailyCap{Since: time.Date(y, m, d, 0, 0, 0, 0, tehran), Rials: l.PerDayToman * 10}, nil
+	return &store.DailyCap{Since: tehranDayStart(time.Now()), Rials: l.PerDayToman * 10}, nil
 }
 
 // supportLimitError names the amount field and the limit (toman) passed.

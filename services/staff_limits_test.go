@@ -140,6 +140,12 @@ func TestSupportsDailyTotalCountsEveryActOfThatPerson(t *testing.T) {
 			t.Fatalf("credit %d within the day: %v", toman, err)
 		}
 	}
+	if a, err := e.staff.CreditAllowance(e.ctx, sara); err != nil || a != (CreditAllowance{Limited: true, PerActToman: 400_000, LeftTodayToman: 0}) {
+		t.Errorf("sara's allowance after a full day: %+v (%v)", a, err)
+	}
+	if a, err := e.staff.CreditAllowance(e.ctx, admin); err != nil || a.Limited {
+		t.Errorf("an admin's allowance: %+v (%v), want not limited", a, err)
+	}
 	// A debit counts as much as a credit: 1,000,000 moved, the day is full.
 	before := e.balance()
 	e.wantRefused(e.credit(sara, 1), before, "admin.limits.over_day", "1000000")

@@ -29,6 +29,12 @@ func (db *DB) SetSupportLimits(ctx context.Context, perAct, perDay, actor int64,
 	return err
 }
 
+// StaffMovedSince is how much (credits and debits alike, in rials) actor has
+// moved in customers' wallets since since.
+func (db *DB) StaffMovedSince(ctx context.Context, actor int64, since time.Time) (int64, error) {
+	return staffMovedSince(ctx, db.R, actor, since)
+}
+
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }

@@ -7,3 +7,8 @@ type SupportLimitsView struct {
 	PerAct, PerDay int64 // toman
 	Form           Form  // the limits as they are, or the refused values
 }
+
+// CreditAllowance is what a support person may still move, in toman.
+type CreditAllowance struct {
+	PerAct, LeftToday int64
+}

@@ -15,7 +15,7 @@ import (
 // that is not a number is refused beside its field); support's credit over
 // the per-act limit, then over the day's, is refused beside the amount field
 // with the limit said, and moves nothing, while a credit within them is
-// recorded.
+// recorded; above the form support reads what its limits leave it today.
 func TestAdminSetsSupportsLimitsAndSupportIsHeldToThem(t *testing.T) {
 	a := testkit.NewApp(t)
 	for _, lang := range []i18n.Locale{i18n.FA, i18n.EN} {
@@ -71,6 +71,7 @@ func TestAdminSetsSupportsLimitsAndSupportIsHeldToThem(t *testing.T) {
 			q.Retype(map[string]string{"#f-amount": "1000"})
 			q.Click(`[data-testid=credit-submit]`, `#flash .flash-success`)
 			q.WantText(`[data-testid=customer-balance]`, i18n.Money(lang, before+10_000))
+			q.WantText(`[data-testid=credit-allowance]`, T("admin.limits.allowance", "act", i18n.Number(lang, 1000), "left", i18n.Number(lang, 500)))
 
 			// The day's total: 1,000 moved, 600 more passes 1,500.
 			q.AtDesktopSize()
