@@ -56,6 +56,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"seed-demo":        adminSeedDemo,
 	"demo-vm":          adminDemoVM,
 	"brand":            adminBrand,
+	"support-limits":   adminSupportLimits,
 }
 
 // errUsage asks for the list of commands: abrak was called without a known one.
@@ -124,6 +125,7 @@ commands:
   migrate                 apply database migrations and exit
   admin create-user       --email E --password P [--name N] [--admin|--support] [--balance RIALS]
   admin set-role          EMAIL admin|support|none: a person's role on the operator's side (/admin)
+  admin support-limits    [--per-act TOMAN] [--per-day TOMAN] [--json]: the most support may credit or debit
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin add-node          --name N --region R --uri U [--vcpus --memory-mb --disk-gb] [--virt-type auto|kvm|qemu]
                           [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]
