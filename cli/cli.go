@@ -62,6 +62,7 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"lock":             adminLock,
 	"unlock":           adminUnlock,
 	"maintenance":      adminMaintenance,
+	"support-limits":   adminSupportLimits,
 }
 
 // errUsage asks for the list of commands: abrak was called without a known one.
@@ -130,6 +131,7 @@ commands:
   migrate                 apply database migrations and exit
   admin create-user       --email E --password P [--name N] [--admin|--support] [--balance RIALS]
   admin set-role          EMAIL admin|support|none: a person's role on the operator's side (/admin)
+  admin support-limits    [--per-act TOMAN] [--per-day TOMAN] [--json]: the most support may credit or debit
   admin top-up            --email E --amount RIALS [--ref R]: credit a wallet
   admin credit            --email E --amount RIALS --reason R [--key K] [--json]: credit (or, negative, debit) with a reason, once per key
   admin suspend           --email E --reason R [--json]; admin unsuspend --email E [--json]

@@ -73,6 +73,11 @@ func (h *Handlers) adminCustomerPage(c echo.Context, status int, credit views.Fo
 	if v.CreditKey = credit.V("key"); v.CreditKey == "" {
 		v.CreditKey = formKey()
 	}
+	if v.CanAct {
+		if v.Allowance, err = h.creditAllowance(c, p); err != nil {
+			return err
+		}
+	}
 	for _, vm := range f.VMs {
 		v.VMs = append(v.VMs, views.AdminCustomerVM(vm))
 	}

@@ -25,6 +25,11 @@ func (h *Handlers) AdminSettings(c echo.Context) error {
 // adminSettingsPage shows the page; refused is the brand form sent back
 // with its errors (nil: the brand as it is).
 func (h *Handlers) adminSettingsPage(c echo.Context, status int, refused *views.Form) error {
+	return h.adminSettingsPageWith(c, status, refused, nil)
+}
+
+// adminSettingsPageWith is the page with either form refused (nil: as it is).
+func (h *Handlers) adminSettingsPageWith(c echo.Context, status int, refused, limits *views.Form) error {
 	p, _ := PrincipalOf(c)
 	ctx := c.Request().Context()
 	parts, err := h.Staff.Parts(ctx, p)
@@ -40,6 +45,9 @@ func (h *Handlers) adminSettingsPage(c echo.Context, status int, refused *views.
 	v.Brand = views.Form{Values: brandValues(b)}
 	if refused != nil {
 		v.Brand = *refused
+	}
+	if v.Limits, err = h.supportLimitsView(c, p, limits); err != nil {
+		return err
 	}
 	return render(c, status, views.AdminSettingsPage(h.shell(c, "admin.settings.title", "admin-settings"), v))
 }
@@ -154,7 +162,8 @@ type apiSettings struct {
 		Gateway    string `json:"gateway"`
 		VATPercent int    `json:"vat_percent"`
 	} `json:"payments"`
-	Backups struct {
+	SupportLimits apiSupportLimits `json:"support_limits"`
+	Backups       struct {
 		PricePercent int    `json:"price_percent"`
 		Keep         int    `json:"keep"`
 		WindowStart  string `json:"window_start"`
@@ -180,9 +189,14 @@ func (h *Handlers) APIAdminSettings(c echo.Context) error {
 	if err != nil {
 		return services.Internal(err)
 	}
+	limits, err := h.Staff.SupportLimits(ctx, p)
+	if err != nil {
+		return err
+	}
 	row := partsRow(parts)
 	var out apiSettings
 	out.Brand = brandJSON(b)
+	out.SupportLimits = apiSupportLimits{PerActToman: limits.PerActToman, PerDayToman: limits.PerDayToman}
 	out.Mail.apiPart = apiPart{Configured: parts.MailOn, LastError: parts.MailLastError, LastErrorAt: optTime(parts.MailLastErrorAt)}
 	out.Mail.From, out.Mail.Server, out.Mail.Failed = parts.MailFrom, parts.MailServer, parts.MailFailed
 	out.Payments.apiPart = apiPart{Configured: parts.GatewayOn, LastError: parts.PaymentLastError, LastErrorAt: optTime(parts.PaymentLastAt)}

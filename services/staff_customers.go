@@ -144,7 +144,8 @@ const (
 	maxReason         = 300
 )
 
-// Credit moves money into or out of a customer's wallet (support may): in the
+// Credit moves money into or out of a customer's wallet (support may, within
+// the limits an admin sets: staff_limits.go): in the
 // ledger with its reason, and in the audit with the staff member's identity,
 // exactly once for one Key. It answers the balance after.
 func (s *Staff) Credit(ctx context.Context, p Principal, customerID int64, in CreditInput) (int64, error) {
@@ -173,13 +174,20 @@ func (s *Staff) Credit(ctx context.Context, p Principal, customerID int64, in Cr
 	} else if err != nil {
 		return 0, Internal(err)
 	}
+	limit, err := s.creditCap(ctx, p, in.Rials)
+	if err != nil {
+		return 0, err
+	}
 	kind, action := LedgerStaffCredit, "admin.credit"
 	if in.Rials < 0 {
 		kind, action = LedgerStaffDebit, "admin.debit"
 	}
-	after, replay, err := s.db.StaffCredit(ctx, in.Key, customerID, p.Person(), in.Rials, kind, in.Reason)
+	after, replay, err := s.db.StaffCredit(ctx, in.Key, customerID, p.Person(), in.Rials, kind, in.Reason, limit)
 	if errors.Is(err, store.ErrInsufficientFunds) {
 		return 0, Invalid(map[string]string{"amount": "admin.credit.insufficient"})
+	}
+	if errors.Is(err, store.ErrOverDailyLimit) {
+		return 0, supportLimitError("admin.limits.over_day", strconv.FormatInt(limit.Rials/10, 10))
 	}
 	if err != nil {
 		return 0, Internal(err)

@@ -149,8 +149,9 @@ func (db *DB) CountLiveSessions(ctx context.Context, userID int64, idle time.Dur
 // StaffCredit moves amount (negative: a debit) into a customer's wallet as
 // the staff member actor did, once per key: a second call with the same key
 // moves nothing and reports replay. ErrInsufficientFunds for a debit the
-// balance does not cover.
-func (db *DB) StaffCredit(ctx context.Context, key string, userID, actor, amount int64, kind, ref string) (after int64, replay bool, err error) {
+// balance does not cover; ErrOverDailyLimit when limit is given and the
+// actor's moves since limit.Since, this one included, pass limit.Rials.
+func (db *DB) StaffCredit(ctx context.Context, key string, userID, actor, amount int64, kind, ref string, limit *DailyCap) (after int64, replay bool, err error) {
 	err = db.Tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO staff_credits (key, user_id, amount_rials, actor_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 			key, userID, amount, nullID(actor), time.Now().Unix())
@@ -160,6 +161,17 @@ func (db *DB) StaffCredit(ctx context.Context, key string, userID, actor, amount
 		if n, _ := res.RowsAffected(); n == 0 {
 			replay = true
 			return tx.QueryRowContext(ctx, `SELECT balance_rials FROM users WHERE id = ?`, userID).Scan(&after)
+		}
+		if limit != nil {
+			// Counted in the writing transaction, this row included, so two
+			// forms sent at once cannot both fit under the same day's cap.
+			moved, err := staffMovedSince(ctx, tx, actor, limit.Since)
+			if err != nil {
+				return err
+			}
+			if moved > limit.Rials {
+				return ErrOverDailyLimit
+			}
 		}
 		after, err = AddToBalance(ctx, tx, userID, amount, kind, ref)
 		return err
@@ -174,4 +186,11 @@ func (db *DB) SetVMAdminLock(ctx context.Context, uuid, reason string, actor int
 	}
 	return db.exec1(ctx, `UPDATE vms SET admin_lock_reason = ?, admin_locked_at = ?, admin_locked_by = ? WHERE uuid = ? AND status <> 'destroyed'`,
 		reason, at.Unix(), nullID(actor), uuid)
+}
+
+// DailyCap is the most (in rials, credits and debits alike) an actor may
+// move since Since, the start of their day.
+type DailyCap struct {
+	Since time.Time
+	Rials int64
 }

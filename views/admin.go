@@ -109,6 +109,8 @@ type AdminCustomerView struct {
 	// Credit is the credit/debit form, with its own key against a double submit.
 	Credit    Form
 	CreditKey string
+	// Allowance is what support's limits leave it (nil: an admin, not limited).
+	Allowance *CreditAllowance
 	// CanAct: the staff member may act on the customer (support and admin).
 	CanAct bool
 	// CanManage: the staff member gives roles (an admin).

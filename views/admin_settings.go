@@ -13,6 +13,7 @@ type AdminSettingsView struct {
 	PoweredBy           bool
 	LogoTag             string // cache-busting tag of the logo shown
 	Parts               PartsRow
+	Limits              SupportLimitsView
 }
 
 // PartsRow is the panel's parts as the settings page shows them.

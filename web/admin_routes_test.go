@@ -28,7 +28,8 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 		t.Fatal(err)
 	}
 	enableTOTP(t, a, "ana@example.com")
-	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true, "/admin/settings/brand": true, "POST /admin/nodes": true}
+	managed := map[string]bool{"/admin/customers/:id/role": true, "/admin/nodes/:id/maintenance": true, "/admin/settings/brand": true,
+		"POST /admin/nodes": true, "/admin/settings/support-limits": true}
 
 	var routes []*echo.Route
 	for _, r := range a.Server.Echo.Routes() {

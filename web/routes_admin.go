@@ -53,4 +53,5 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/customers/:id/resend-verification", h.APIAdminResendVerification)
 	admin.GET("/settings", h.APIAdminSettings)
 	admin.PATCH("/brand", h.APIAdminSetBrand)
+	admin.PATCH("/support-limits", h.APIAdminSetSupportLimits)
 }

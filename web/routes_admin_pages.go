@@ -48,4 +48,5 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 	admin.GET("/settings", h.AdminSettings)
 	admin.POST("/settings/brand", h.AdminSetBrand)
+	admin.POST("/settings/support-limits", h.AdminSetSupportLimits)
 }
