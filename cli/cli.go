@@ -44,6 +44,12 @@ var adminCommands = map[string]func(ctx context.Context, args []string, out io.W
 	"drain-node":       adminDrainNode,
 	"add-pool":         adminAddPool,
 	"pools":            adminPools,
+	"plans":            adminPlans,
+	"add-plan":         adminAddPlan,
+	"set-plan":         adminSetPlan,
+	"regions":          adminRegions,
+	"add-region":       adminAddRegion,
+	"set-region":       adminSetRegion,
 	"add-backup-store": adminAddBackupStore,
 	"backup-stores":    adminBackupStores,
 	"set-backup-store": adminSetBackupStore,
@@ -141,6 +147,12 @@ commands:
                           [--bridge BR] [--vnc-socket-dir DIR] [--migration-address tcp://HOST|unix:///DIR] [--peer-uri URI]
   admin add-pool          --region R --network CIDR [--gateway G] [--first A --last B] [--resolvers A,B]
   admin pools             one line per address pool: range, gateway, live, quarantined, free
+  admin plans             [--json] every plan: sizes, rials per hour and month, enabled or not, VMs on it
+  admin add-plan          --slug S --vcpus N --memory-mb M --disk-gb D [--traffic-gb T] [--price-hourly-rials R] [--name-fa --name-en] [--json]
+  admin set-plan          --slug S [--name-fa --name-en] [--price-hourly-rials R] [--disabled|--enabled] [--json]: its VMs keep it
+  admin regions           [--json] every region: network, enabled or not, nodes and VMs in it
+  admin add-region        --slug S [--name-fa --name-en] [--network CIDR --gateway G] [--json]: the network is its first pool
+  admin set-region        --slug S --disabled|--enabled [--json]: offer it to new orders or not (its VMs stay)
   admin add-backup-store  --name N --region R (--dir DIR | --node NODE): where a region's backups are kept, off their VMs' nodes
   admin backup-stores     one line per backup store: region, where, enabled, backups and bytes held
   admin set-backup-store  --name N --disabled|--enabled: take new backups there or not (its backups stay restorable)

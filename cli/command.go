@@ -80,7 +80,8 @@ func explain(err error) error {
 	msg := i18n.T(i18n.EN, e.Key, e.Args...)
 	var fields []string
 	for f, k := range e.Fields {
-		fields = append(fields, "--"+f+": "+i18n.T(i18n.EN, k))
+		// A field is named as its flag: name_fa is --name-fa.
+		fields = append(fields, "--"+strings.ReplaceAll(f, "_", "-")+": "+i18n.T(i18n.EN, k))
 	}
 	sort.Strings(fields)
 	if len(fields) > 0 {

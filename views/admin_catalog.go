@@ -132,6 +132,11 @@ func templateKindKey(kind string) string {
 // AdminPoolsView is the address pools page.
 type AdminPoolsView struct {
 	Rows []AdminPoolRow
+	// CanManage: an admin, who may add a pool (support only reads); Regions
+	// are its form's choices, New the form sent back with its errors.
+	CanManage bool
+	Regions   []string
+	New       Form
 }
 
 // AdminPoolRow is one pool with its usage; Free is -1 for an IPv6 prefix.

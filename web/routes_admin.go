@@ -42,6 +42,7 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.GET("/templates", h.APIAdminTemplates)
 	admin.PATCH("/templates/:slug", h.APIAdminUpdateTemplate)
 	admin.GET("/pools", h.APIAdminPools)
+	admin.POST("/pools", h.APIAdminCreatePool)
 
 	// Customers: the operator's pages' JSON twins (routes_admin_pages.go).
 	admin.GET("/customers", h.APIAdminCustomers)

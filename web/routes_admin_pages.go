@@ -44,6 +44,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/templates/:slug/disable", h.AdminDisableTemplate)
 	admin.POST("/templates/:slug/enable", h.AdminEnableTemplate)
 	admin.GET("/pools", h.AdminPools)
+	admin.POST("/pools", h.AdminCreatePool)
 	admin.GET("/audit", h.AdminAudit)
 	admin.GET("/audit.csv", h.AdminAuditCSV)
 	admin.GET("/settings", h.AdminSettings)
