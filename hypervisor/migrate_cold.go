@@ -248,9 +248,25 @@ func (n *Node) volumeToCopy(ctx context.Context, name string) (volumeCopy, error
 // the pool's refresh then finds its format. A failed copy leaves nothing.
 func (n *Node) copyVolume(ctx context.Context, to *Node, c volumeCopy, progress func(int64)) error {
 	// A stream that stalls (seen, rarely, on a machine loaded far beyond its
-	// cores) fails the move, which is then undone, instead of holding it.
+	// cores; libvirt's stream that never starts) is tried again whole, on new
+	// connections and a new pipe, up to copyTries; past them, or on any other
+	// failure, the move fails and is undone instead of held.
 	ctx, cancel := context.WithTimeout(ctx, 2*n.uploadTimeout(c.size))
 	defer cancel()
+	var err error
+	for try := 1; try <= copyTries; try++ {
+		if err = n.copyVolumeOnce(ctx, to, c, progress); !errors.Is(err, errStalled) {
+			return err
+		}
+		n.log.Warn("a volume's copy stalled; trying again", "volume", c.name, "to", to.Config().Name, "try", try)
+	}
+	return err
+}
+
+// copyTries bounds the tries of one volume's copy that stall.
+const copyTries = 3
+
+func (n *Node) copyVolumeOnce(ctx context.Context, to *Node, c volumeCopy, progress func(int64)) error {
 	pr, pw := io.Pipe()
 	sent := sha256.New()
 	got := make(chan int64, 1)

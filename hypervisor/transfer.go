@@ -2,6 +2,7 @@ package hypervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -38,6 +39,11 @@ func (n *Node) onOwnConn(ctx context.Context, moved func() int64, fn func(lv *li
 // try's read, still blocked in it, would take bytes meant for the next.
 const unstartedTries = 3
 
+// errStalled marks a transfer ended because no byte moved for the stall
+// timeout: what is tried again whole (copyVolume) can tell it from a failure
+// of the volume or the daemon.
+var errStalled = errors.New("the transfer stalled")
+
 // onOwnConnOnce is one try of onOwnConn; unstarted reports a stall before any
 // byte moved.
 func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv *libvirt.Libvirt) error) (unstarted bool, err error) {
@@ -73,7 +79,7 @@ func (n *Node) onOwnConnOnce(ctx context.Context, moved func() int64, fn func(lv
 				last, since = now, time.Now()
 			} else if time.Since(since) > n.opts.StallTimeout {
 				disconnect(lv)
-				return now == first, fmt.Errorf("%w: %s: the transfer stalled: no byte in %s", ErrUnavailable, n.Config().Name, n.opts.StallTimeout)
+				return now == first, fmt.Errorf("%w: %s: %w: no byte in %s", ErrUnavailable, n.Config().Name, errStalled, n.opts.StallTimeout)
 			}
 		}
 	}
