@@ -69,7 +69,7 @@ func TestThePlansPageRepricesAndDisablesInTheBrowser(t *testing.T) {
 			price := map[i18n.Locale]string{i18n.FA: "۴۱۰۰۰", i18n.EN: "42000"}[lang]
 			rials := map[i18n.Locale]int64{i18n.FA: 410_000, i18n.EN: 420_000}[lang]
 			p.MustElement("#f-price-pro").MustSelectAllText().MustInput(price)
-			p.Click(row+` [data-testid=plan-save]`, `#flash`)
+			p.Click(row+` [data-testid=plan-save]`, `#flash .flash-success`)
 			p.WantText(`#flash`, T("admin.plans.saved"))
 			wantIn(t, p, row+` [data-testid=plan-price]`, i18n.Money(lang, rials))
 			p.SaveFullScreenshot("admin-plans-saved-" + l + "-phone")
