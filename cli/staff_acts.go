@@ -113,31 +113,18 @@ func adminUnsuspend(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func suspension(ctx context.Context, args []string, out io.Writer, on bool) error {
-	name := map[bool]string{true: "suspend", false: "unsuspend"}[on]
-	cmd := newStaffCommand("admin " + name)
-	email := cmd.String("email", "", "the customer's e-mail (required)")
-	var reason *string
-	if on {
-		reason = cmd.String("reason", "", "why (required; recorded in the audit)")
-	}
-	if err := cmd.start(ctx, args, func() error {
-		if *email == "" || on && strings.TrimSpace(*reason) == "" {
-			if on {
-				return errors.New("suspend: --email and --reason are required")
-			}
-			return errors.New("unsuspend: --email is required")
-		}
-		return nil
-	}); err != nil {
+	cmd, name, email, reason, err := startToggle(ctx, args, on, "suspend", "unsuspend",
+		"email", "the customer's e-mail (required)", "why (required; recorded in the audit)")
+	if err != nil {
 		return err
 	}
 	defer cmd.db.Close()
-	u, err := cmd.customer(ctx, *email)
+	u, err := cmd.customer(ctx, email)
 	if err != nil {
 		return err
 	}
 	if on {
-		err = cmd.staff.Suspend(ctx, services.OperatorOnMachine(), u.ID, *reason)
+		err = cmd.staff.Suspend(ctx, services.OperatorOnMachine(), u.ID, reason)
 	} else {
 		err = cmd.staff.Unsuspend(ctx, services.OperatorOnMachine(), u.ID)
 	}
@@ -156,9 +143,37 @@ func suspension(ctx context.Context, args []string, out io.Writer, on bool) erro
 				running++
 			}
 		}
-		fields = append(fields, [2]any{"reason", strings.TrimSpace(*reason)}, [2]any{"vms_running", running})
+		fields = append(fields, [2]any{"reason", reason}, [2]any{"vms_running", running})
 	}
 	return cmd.print(out, fields)
+}
+
+// startToggle opens a command that turns something on (with a required
+// reason) or off for the one thing its flag names; it answers the command's
+// name, the flag's value and the trimmed reason.
+func startToggle(ctx context.Context, args []string, on bool, onName, offName, flag, flagHelp, reasonHelp string) (cmd *staffCommand, name, id, reason string, err error) {
+	name = offName
+	if on {
+		name = onName
+	}
+	cmd = newStaffCommand("admin " + name)
+	value := cmd.String(flag, "", flagHelp)
+	why := new(string)
+	if on {
+		why = cmd.String("reason", "", reasonHelp)
+	}
+	err = cmd.start(ctx, args, func() error {
+		switch {
+		case *value == "" && on:
+			return fmt.Errorf("%s: --%s and --reason are required", name, flag)
+		case *value == "":
+			return fmt.Errorf("%s: --%s is required", name, flag)
+		case on && strings.TrimSpace(*why) == "":
+			return fmt.Errorf("%s: --%s and --reason are required", name, flag)
+		}
+		return nil
+	})
+	return cmd, name, *value, strings.TrimSpace(*why), err
 }
 
 // adminLock locks a customer's VM with a reason (423 locked to its customer).
@@ -172,37 +187,23 @@ func adminUnlock(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func vmLock(ctx context.Context, args []string, out io.Writer, on bool) error {
-	name := map[bool]string{true: "lock", false: "unlock"}[on]
-	cmd := newStaffCommand("admin " + name)
-	uuid := cmd.String("vm", "", "the VM's UUID (required)")
-	var reason *string
-	if on {
-		reason = cmd.String("reason", "", "why: its customer reads it with every refusal (required)")
-	}
-	if err := cmd.start(ctx, args, func() error {
-		if *uuid == "" || on && strings.TrimSpace(*reason) == "" {
-			if on {
-				return errors.New("lock: --vm and --reason are required")
-			}
-			return errors.New("unlock: --vm is required")
-		}
-		return nil
-	}); err != nil {
+	cmd, name, uuid, reason, err := startToggle(ctx, args, on, "lock", "unlock",
+		"vm", "the VM's UUID (required)", "why: its customer reads it with every refusal (required)")
+	if err != nil {
 		return err
 	}
 	defer cmd.db.Close()
-	var err error
 	if on {
-		err = cmd.staff.LockVM(ctx, services.OperatorOnMachine(), *uuid, *reason)
+		err = cmd.staff.LockVM(ctx, services.OperatorOnMachine(), uuid, reason)
 	} else {
-		err = cmd.staff.UnlockVM(ctx, services.OperatorOnMachine(), *uuid)
+		err = cmd.staff.UnlockVM(ctx, services.OperatorOnMachine(), uuid)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, explain(err))
 	}
-	fields := [][2]any{{"vm", *uuid}, {"locked", on}}
+	fields := [][2]any{{"vm", uuid}, {"locked", on}}
 	if on {
-		fields = append(fields, [2]any{"reason", strings.TrimSpace(*reason)})
+		fields = append(fields, [2]any{"reason", reason})
 	}
 	return cmd.print(out, fields)
 }

@@ -81,7 +81,14 @@ func TestTheOperatorActsFromTheCommandLine(t *testing.T) {
 		t.Errorf("a credit without a reason: %v", err)
 	}
 
-	// Suspend and lift.
+	// Suspend and lift; a suspension, like a lock, needs its reason and
+	// changes nothing without it.
+	if _, err := run(adminSuspend, "--email", "ana@example.com", "--reason", "  "); err == nil || !strings.Contains(err.Error(), "--reason") {
+		t.Errorf("a suspension without a reason: %v", err)
+	}
+	if u, _ := db.UserByEmail(ctx, "ana@example.com"); u.Suspended {
+		t.Error("a suspension without a reason suspended ana")
+	}
 	if out, err := run(adminSuspend, "--email", "ana@example.com", "--reason", "Abuse report 5"); err != nil || !strings.Contains(out, "suspended") {
 		t.Errorf("suspend: %v %q", err, out)
 	}
@@ -96,6 +103,12 @@ func TestTheOperatorActsFromTheCommandLine(t *testing.T) {
 	}
 
 	// Lock and unlock.
+	if _, err := run(adminLock, "--vm", uuid); err == nil || !strings.Contains(err.Error(), "--reason") {
+		t.Errorf("a lock without a reason: %v", err)
+	}
+	if _, err := run(adminUnlock); err == nil || !strings.Contains(err.Error(), "--vm") {
+		t.Errorf("an unlock naming no VM: %v", err)
+	}
 	if _, err := run(adminLock, "--vm", uuid, "--reason", "Abuse report 6", "--json"); err != nil {
 		t.Errorf("lock: %v", err)
 	}
