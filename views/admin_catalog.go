@@ -80,6 +80,11 @@ type AdminRegionRow struct {
 type AdminTemplatesView struct {
 	Rows      []AdminTemplateRow
 	CanManage bool
+	// Upload is the upload form (an admin's); Features the template features
+	// it offers; MaxUploadGiB the largest image it takes.
+	Upload       Form
+	Features     []string
+	MaxUploadGiB int64
 }
 
 // AdminTemplateRow is one template or ISO, with its state on every node.

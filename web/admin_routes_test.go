@@ -42,7 +42,7 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	// The catalog: support reads it, only an admin changes it.
 	for _, route := range []string{"/admin/plans", "/admin/plans/:slug/edit", "/admin/plans/:slug/disable", "/admin/plans/:slug/enable",
 		"/admin/regions", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable",
-		"/admin/templates/:slug/disable", "/admin/templates/:slug/enable", "/admin/pools"} {
+		"/admin/templates", "/admin/templates/:slug/disable", "/admin/templates/:slug/enable", "/admin/pools"} {
 		managed["POST "+route] = true
 	}
 	if len(routes) < 10 {

@@ -41,6 +41,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/regions/:slug/disable", h.AdminDisableRegion)
 	admin.POST("/regions/:slug/enable", h.AdminEnableRegion)
 	admin.GET("/templates", h.AdminTemplates)
+	admin.POST("/templates", h.AdminUploadTemplate)
 	admin.POST("/templates/:slug/disable", h.AdminDisableTemplate)
 	admin.POST("/templates/:slug/enable", h.AdminEnableTemplate)
 	admin.GET("/pools", h.AdminPools)
