@@ -66,6 +66,7 @@ type AdminRegionsView struct {
 	Rows      []AdminRegionRow
 	CanManage bool
 	New       Form // the create form, sent back when refused
+	Rename    Form // the rename form, sent back when refused
 }
 
 // AdminRegionRow is one region: its network, nodes and VMs, offered or not.

@@ -38,6 +38,7 @@ func adminPageRoutes(app *echo.Group, h *handlers.Handlers) {
 	admin.POST("/plans/:slug/enable", h.AdminEnablePlan)
 	admin.GET("/regions", h.AdminRegions)
 	admin.POST("/regions", h.AdminCreateRegion)
+	admin.POST("/regions/names", h.AdminRenameRegion)
 	admin.POST("/regions/:slug/disable", h.AdminDisableRegion)
 	admin.POST("/regions/:slug/enable", h.AdminEnableRegion)
 	admin.GET("/templates", h.AdminTemplates)
