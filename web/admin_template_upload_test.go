@@ -169,6 +169,21 @@ func TestAnAdminUploadsATemplateFromTheBrowser(t *testing.T) {
 	if status != http.StatusCreated || out["slug"] != "alpine-api" || out["imported"] != true {
 		t.Errorf("API upload: %d %v", status, out)
 	}
+	// An ISO, as import-iso takes one: the ISO 9660 signature, or refused.
+	iso := make([]byte, 0x9000)
+	copy(iso[0x8001:], "CD001")
+	isoFile := filepath.Join(t.TempDir(), "rescue.iso")
+	if err := os.WriteFile(isoFile, iso, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, out = api(map[string]string{"slug": "alpine-iso", "name": "Alpine ISO", "kind": "iso"}, image)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(toJSON(out), `"image"`) {
+		t.Errorf("API: a qcow2 image as an ISO: %d %v", status, out)
+	}
+	status, out = api(map[string]string{"slug": "alpine-iso", "name": "Alpine ISO", "kind": "iso"}, isoFile)
+	if status != http.StatusCreated || out["kind"] != "iso" {
+		t.Errorf("API: an ISO: %d %v", status, out)
+	}
 	if left := leftovers(t, dir); len(left) != 0 {
 		t.Errorf("temporary files left after the API: %v", left)
 	}
