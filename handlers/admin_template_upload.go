@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -46,6 +47,8 @@ func (h *Handlers) receiveTemplate(c echo.Context) (in services.TemplateUpload, 
 		return in, values, err
 	}
 	in.Slug, in.Name, in.Kind, in.MinDiskGB = values["slug"], values["name"], values["kind"], values["min_disk_gb"]
+	// What was ticked, for the form sent back; "," marks a form sent with none ticked.
+	values["features"] = "," + strings.Join(in.Features, ",")
 	return in, values, tmp.Sync()
 }
 

@@ -1,7 +1,9 @@
 package views
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"abrak/views/i18n"
 )
@@ -163,4 +165,15 @@ func (r AdminPoolRow) Range() string {
 		return r.Network
 	}
 	return r.First + " – " + r.Last
+}
+
+// featureTicked is whether the upload form ticks a template feature: what was
+// sent when the form comes back refused, else every feature but user_data
+// (which few images' guests apply).
+func featureTicked(f Form, feature string) bool {
+	sent, ok := f.Values["features"]
+	if !ok {
+		return feature != "user_data"
+	}
+	return slices.Contains(strings.Split(sent, ","), feature)
 }

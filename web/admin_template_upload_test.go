@@ -109,11 +109,19 @@ func TestAnAdminUploadsATemplateFromTheBrowser(t *testing.T) {
 			t.Errorf("%s: temporary files left: %v", c.name, left)
 		}
 	}
+	// The form sent back ticks what was sent, not the defaults.
+	typ, body := uploadBody(t, good, []string{"user_data"}, notImage)
+	pp.admin.Header = http.Header{"X-Csrf-Token": {pp.admin.Token()}}
+	r := pp.admin.DoRaw(http.MethodPost, "/admin/templates?lang=en", typ, body.String())
+	pp.admin.Header = nil
+	if !strings.Contains(r.Body, `value="user_data" checked`) || strings.Contains(r.Body, `value="password" checked`) {
+		t.Errorf("the form sent back does not tick what was sent\n%s", testkit.Trim(r.Body))
+	}
 	if kept, _ := filepath.Glob(filepath.Join(dir, "*.*")); len(kept) != 0 {
 		t.Errorf("refused uploads kept images: %v", kept)
 	}
 
-	r := post(pp.admin, good, image)
+	r = post(pp.admin, good, image)
 	testkit.WantRedirect(t, "the admin uploads a qcow2 image", r, "/admin/templates")
 	if left := leftovers(t, dir); len(left) != 0 {
 		t.Errorf("temporary files left after the upload: %v", left)
