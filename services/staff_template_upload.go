@@ -94,7 +94,7 @@ func (s *Staff) UploadTemplate(ctx context.Context, p Principal, in TemplateUplo
 		return StaffTemplate{}, Invalid(fields)
 	}
 	t, _, err := ImportTemplate(ctx, s.db, s.templateDir, ImportInput{Slug: in.Slug, Name: in.Name, File: in.File, MinDiskGB: minDisk,
-		Features: in.Features, Kind: in.Kind}, nil)
+		Features: in.Features, Kind: in.Kind, Move: true}, nil)
 	if err != nil {
 		return StaffTemplate{}, Internal(err)
 	}
