@@ -7,6 +7,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,9 @@ type Config struct {
 	Site views.Site
 	// Webhooks tunes the webhooks (loopback allowed for tests, the worker's clock).
 	Webhooks services.WebhookConfig
+	// TemplateDir keeps the panel's copies of imported and uploaded images;
+	// empty: templates/ beside the database, as `abrak admin import-template`.
+	TemplateDir string
 	// Brand is the provider's brand as the ABRAK_BRAND_* settings give it
 	// (support and base URL from Site and Web when empty); the settings page's
 	// values win over it.
@@ -149,6 +153,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	vms, workers := services.NewVMs(db, fleet, audit, sshKeys, mailer, consoles, c.Log, c.VM)
 	webhooks := services.NewWebhooks(db, audit, mailer, c.Log, c.Webhooks)
 	staff := services.NewStaff(db, audit, workers, c.VM.AddressQuarantineOrDefault()).WithAccounts(accounts, vms).WithParts(mailer, topUps, c.VM.Backups)
+	staff.WithTemplateDir(templateDir(c))
 	ss := db.Sessions(10 * time.Minute)
 	h := handlers.New(handlers.Deps{
 		Log: c.Log, Sessions: web.NewSessionManager(ss, store.SessionCodec{}, c.Web),
@@ -211,4 +216,13 @@ func (a *App) Close() {
 	if a.Replicas != nil {
 		a.Replicas.Close()
 	}
+}
+
+// templateDir is where the panel keeps images: the setting, or templates/
+// beside the database (where `abrak admin import-template` puts them too).
+func templateDir(c Config) string {
+	if c.TemplateDir != "" {
+		return c.TemplateDir
+	}
+	return filepath.Join(filepath.Dir(c.DBPath), "templates")
 }

@@ -233,24 +233,47 @@ func adminAddRegion(ctx context.Context, args []string, out io.Writer) error {
 }
 
 // adminSetRegion disables a region (offered to no new order; its VMs stay)
-// or enables it again.
+// or enables it again, and renames it (--name-fa, --name-en).
 func adminSetRegion(ctx context.Context, args []string, out io.Writer) error {
 	cmd := newStaffCommand("admin set-region")
 	slug := cmd.String("slug", "", "the region's slug (required)")
 	disabled := cmd.Bool("disabled", false, "offer it to no new order (its VMs stay and keep working)")
 	enabled := cmd.Bool("enabled", false, "offer it again")
+	nameFA := cmd.String("name-fa", "", "its new name in Persian (the English one stays unless --name-en is given)")
+	nameEN := cmd.String("name-en", "", "its new name in English (the Persian one stays unless --name-fa is given)")
+	renamed := map[string]bool{}
 	if err := cmd.start(ctx, args, func() error {
-		if *slug == "" || *disabled == *enabled {
-			return errors.New("set-region: --slug and one of --disabled or --enabled are required")
+		cmd.Visit(func(f *flag.Flag) { renamed[f.Name] = f.Name == "name-fa" || f.Name == "name-en" })
+		rename := renamed["name-fa"] || renamed["name-en"]
+		if *slug == "" || *disabled && *enabled || !*disabled && !*enabled && !rename {
+			return errors.New("set-region: --slug and one of --disabled, --enabled, --name-fa or --name-en are required")
 		}
 		return nil
 	}); err != nil {
 		return err
 	}
 	defer cmd.db.Close()
-	r, err := cmd.staff.SetRegionDisabled(ctx, services.OperatorOnMachine(), *slug, *disabled)
+	p := services.OperatorOnMachine()
+	r, err := cmd.staff.Region(ctx, p, *slug)
 	if err != nil {
 		return fmt.Errorf("set-region: %w", explain(err))
+	}
+	if renamed["name-fa"] || renamed["name-en"] {
+		fa, en := r.NameFA, r.NameEN
+		if renamed["name-fa"] {
+			fa = *nameFA
+		}
+		if renamed["name-en"] {
+			en = *nameEN
+		}
+		if r, err = cmd.staff.RenameRegion(ctx, p, r.Slug, fa, en); err != nil {
+			return fmt.Errorf("set-region: %w", explain(err))
+		}
+	}
+	if *disabled || *enabled {
+		if r, err = cmd.staff.SetRegionDisabled(ctx, p, r.Slug, *disabled); err != nil {
+			return fmt.Errorf("set-region: %w", explain(err))
+		}
 	}
 	return printRegions(out, *cmd.asJSON, []cliRegion{regionOut(r)})
 }

@@ -104,6 +104,18 @@ func TestTheOperatorKeepsPlansAndRegionsFromTheCommandLine(t *testing.T) {
 	if _, err := run(adminSetRegion, "--slug", "thr-1"); err == nil {
 		t.Error("set-region with neither --disabled nor --enabled succeeded")
 	}
+	if _, err := run(adminSetRegion, "--slug", "thr-1", "--name-en", "Tehran West"); err != nil {
+		t.Errorf("set-region --name-en: %v", err)
+	}
+	if r, _ := db.Region(ctx, "thr-1"); r.NameEN != "Tehran West" || r.NameFA != "تهران" {
+		t.Errorf("set-region --name-en: the names are %q / %q", r.NameFA, r.NameEN)
+	}
+	if _, err := run(adminSetRegion, "--slug", "thr-1", "--name-fa", " "); err == nil || !strings.Contains(err.Error(), "--name-fa") {
+		t.Errorf("set-region with an empty --name-fa: %v", err)
+	}
+	if r, _ := db.Region(ctx, "thr-1"); r.NameFA != "تهران" {
+		t.Errorf("a refused rename stored %q", r.NameFA)
+	}
 
 	// Audited as done at the machine.
 	var n int

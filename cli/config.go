@@ -139,7 +139,7 @@ var settings = []setting{
 	{"ABRAK_PROVIDER_NAME", "provider-name", "Abrak", "the provider's name, in every letter",
 		func(c *config) flag.Value { return (*text)(&c.Provider) }, []string{onServe}},
 	{"ABRAK_TEMPLATE_DIR", "template-dir", "", "where the panel keeps its copies of imported images (default: templates/ beside the database)",
-		func(c *config) flag.Value { return (*text)(&c.TemplateDir) }, []string{onImport, onISO}},
+		func(c *config) flag.Value { return (*text)(&c.TemplateDir) }, []string{onServe, onImport, onISO}},
 	{"ABRAK_BACKUP_PRICE_PERCENT", "backup-price-percent", "20", "a VM's backups' hourly price, in `percent` of its plan's",
 		func(c *config) flag.Value { return (*percent)(&c.BackupPricePercent) }, []string{onServe}},
 	{"ABRAK_BACKUP_WINDOW", "backup-window", "01:00-05:00", "the nightly `window` of daily backups, Tehran time, each VM at its own minute of it",

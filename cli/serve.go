@@ -53,7 +53,7 @@ func appConfig(c config, proxies []*net.IPNet, log *slog.Logger) app.Config {
 		Web: web.Config{Addr: c.Addr, BaseURL: c.BaseURL, SecureCookies: c.SecureCookies,
 			MetricsAddr: c.MetricsAddr, MetricsPublic: c.MetricsPublic, TrustedProxies: proxies,
 			APIRateLimit: web.NewRateLimiter().WithPerToken(c.APIRatePerMin)},
-		DBPath: c.DB, Log: log,
+		DBPath: c.DB, Log: log, TemplateDir: c.TemplateDir,
 		VM: services.VMConfig{AddressQuarantine: c.AddressQuarantine, UnpaidGrace: c.UnpaidGrace, UnpaidDeleteAfter: c.UnpaidDeleteAfter,
 			MigrationBandwidthMiB: uint64(max(c.MigrationBandwidth, 0)),
 			Backups: services.BackupConfig{PricePercent: c.BackupPricePercent, WindowStart: c.BackupWindow.start,

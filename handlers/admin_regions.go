@@ -15,12 +15,18 @@ func (h *Handlers) AdminRegions(c echo.Context) error {
 }
 
 func (h *Handlers) adminRegionsPage(c echo.Context, status int, create views.Form) error {
+	return h.adminRegionsPageEditing(c, status, create, views.Form{})
+}
+
+// adminRegionsPageEditing is the page with the rename form holding what was
+// sent and why it was refused.
+func (h *Handlers) adminRegionsPageEditing(c echo.Context, status int, create, rename views.Form) error {
 	p, _ := PrincipalOf(c)
 	regions, err := h.Staff.Regions(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}
-	v := views.AdminRegionsView{CanManage: p.RequireStaff(services.StaffManage) == nil, New: create}
+	v := views.AdminRegionsView{CanManage: p.RequireStaff(services.StaffManage) == nil, New: create, Rename: rename}
 	for _, r := range regions {
 		v.Rows = append(v.Rows, views.AdminRegionRow{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway,
 			Nodes: r.Nodes, VMs: r.VMs, Disabled: r.Disabled})
@@ -118,20 +124,61 @@ type apiRegionChange struct {
 	Active *bool `json:"active"`
 }
 
+type apiRegionEdit struct {
+	Active *bool   `json:"active"`
+	NameFA *string `json:"name_fa"`
+	NameEN *string `json:"name_en"`
+}
+
 // APIAdminUpdateRegion is PATCH /api/v1/admin/regions/{slug}: {"active": false}
-// stops offering it to new orders.
+// stops offering it to new orders; name_fa and name_en (both) rename it.
 func (h *Handlers) APIAdminUpdateRegion(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	var body apiRegionChange
+	ctx := c.Request().Context()
+	var body apiRegionEdit
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	if body.Active == nil {
+	if body.Active == nil && body.NameFA == nil && body.NameEN == nil {
 		return services.Invalid(map[string]string{"active": "form.required"})
 	}
-	r, err := h.Staff.SetRegionDisabled(c.Request().Context(), p, c.Param("slug"), !*body.Active)
+	if err := p.RequireStaff(services.StaffManage); err != nil {
+		return err
+	}
+	r, err := h.Staff.Region(ctx, p, c.Param("slug"))
 	if err != nil {
 		return err
 	}
+	if body.NameFA != nil || body.NameEN != nil {
+		fa, en := r.NameFA, r.NameEN
+		if body.NameFA != nil {
+			fa = *body.NameFA
+		}
+		if body.NameEN != nil {
+			en = *body.NameEN
+		}
+		if r, err = h.Staff.RenameRegion(ctx, p, r.Slug, fa, en); err != nil {
+			return err
+		}
+	}
+	if body.Active != nil {
+		if r, err = h.Staff.SetRegionDisabled(ctx, p, r.Slug, !*body.Active); err != nil {
+			return err
+		}
+	}
 	return c.JSON(http.StatusOK, adminRegionJSON(r))
+}
+
+// AdminRenameRegion changes a region's names from the page's rename form.
+func (h *Handlers) AdminRenameRegion(c echo.Context) error {
+	p, _ := PrincipalOf(c)
+	if _, err := h.Staff.RenameRegion(c.Request().Context(), p, c.FormValue("slug"), c.FormValue("name_fa"), c.FormValue("name_en")); err != nil {
+		f, status, ferr := formFor(c, err, formValues(c, "slug", "name_fa", "name_en"))
+		if ferr != nil {
+			return ferr
+		}
+		return h.adminRegionsPageEditing(c, status, views.Form{}, f)
+	}
+	h.flash(c, "admin.regions.renamed")
+	return redirect(c, "/admin/regions")
 }

@@ -11,12 +11,17 @@ import (
 
 // AdminTemplates is the operator's OS templates and ISOs page.
 func (h *Handlers) AdminTemplates(c echo.Context) error {
+	return h.adminTemplatesPage(c, http.StatusOK, views.Form{Values: map[string]string{"min_disk_gb": "1"}})
+}
+
+func (h *Handlers) adminTemplatesPage(c echo.Context, status int, upload views.Form) error {
 	p, _ := PrincipalOf(c)
 	templates, err := h.Staff.Templates(c.Request().Context(), p)
 	if err != nil {
 		return err
 	}
-	v := views.AdminTemplatesView{CanManage: p.RequireStaff(services.StaffManage) == nil}
+	v := views.AdminTemplatesView{CanManage: p.RequireStaff(services.StaffManage) == nil, Upload: upload, Features: services.Features,
+		MaxUploadGiB: services.MaxTemplateUpload >> 30}
 	for _, t := range templates {
 		row := views.AdminTemplateRow{Slug: t.Slug, Name: t.Name, Kind: t.Kind, MinDiskGB: t.MinDiskGB, Imported: t.Imported(), Active: t.Active, VMs: t.VMs}
 		for _, n := range t.Nodes {
@@ -24,7 +29,7 @@ func (h *Handlers) AdminTemplates(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return render(c, http.StatusOK, views.AdminTemplatesPage(h.shell(c, "admin.templates.title", "admin-templates"), v))
+	return render(c, status, views.AdminTemplatesPage(h.shell(c, "admin.templates.title", "admin-templates"), v))
 }
 
 // AdminDisableTemplate hides a template or ISO from new orders; AdminEnableTemplate offers it again.

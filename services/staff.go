@@ -82,6 +82,8 @@ type Staff struct {
 	backups BackupConfig
 	// reach dials a node's URI before AddNode records it (hypervisor.Reach).
 	reach func(ctx context.Context, uri string) error
+	// templateDir keeps the panel's copies of imported images (WithTemplateDir).
+	templateDir string
 }
 
 // NodeStatus is what the fleet says of its nodes (Workers.Nodes).

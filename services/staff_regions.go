@@ -122,6 +122,38 @@ func (s *Staff) SetRegionDisabled(ctx context.Context, p Principal, slug string,
 	return s.Region(ctx, p, slug)
 }
 
+// RenameRegion changes a region's names, in Persian and English, as
+// customers read them on the order form and their VMs; both are required.
+// Only an admin may. Audited.
+func (s *Staff) RenameRegion(ctx context.Context, p Principal, slug, nameFA, nameEN string) (StaffRegion, error) {
+	if err := p.RequireStaff(StaffManage); err != nil {
+		return StaffRegion{}, err
+	}
+	slug, nameFA, nameEN = strings.TrimSpace(slug), strings.TrimSpace(nameFA), strings.TrimSpace(nameEN)
+	fields := map[string]string{}
+	if k := nameProblem(nameFA, 60, "admin.catalog.name_long"); k != "" {
+		fields["name_fa"] = k
+	}
+	if k := nameProblem(nameEN, 60, "admin.catalog.name_long"); k != "" {
+		fields["name_en"] = k
+	}
+	if len(fields) > 0 {
+		if _, err := s.db.Region(ctx, slug); errors.Is(err, store.ErrNotFound) {
+			return StaffRegion{}, NotFound()
+		}
+		return StaffRegion{}, Invalid(fields)
+	}
+	err := s.db.RenameRegion(ctx, slug, nameFA, nameEN)
+	if errors.Is(err, store.ErrNotFound) {
+		return StaffRegion{}, NotFound()
+	}
+	if err != nil {
+		return StaffRegion{}, Internal(err)
+	}
+	s.record(ctx, p, "admin.region_rename", SeverityWarning, "region", slug, nameFA+" / "+nameEN)
+	return s.Region(ctx, p, slug)
+}
+
 // Region reads one region for the operator.
 func (s *Staff) Region(ctx context.Context, p Principal, slug string) (StaffRegion, error) {
 	all, err := s.Regions(ctx, p)

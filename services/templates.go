@@ -40,6 +40,9 @@ type ImportInput struct {
 	Features     []string
 	// Kind is store.KindDisk (the default) or store.KindISO, a CD to boot from.
 	Kind string
+	// Move: File is the panel's own temporary copy in dir (an upload), renamed
+	// into place rather than copied again.
+	Move bool
 }
 
 var slugRe = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
@@ -97,7 +100,12 @@ func ImportTemplate(ctx context.Context, db *store.DB, dir string, in ImportInpu
 	}
 	keep := filepath.Join(dir, sum+"."+format)
 	if _, err := os.Stat(keep); err != nil {
-		if err := copyFile(f, keep); err != nil {
+		if in.Move {
+			err = os.Rename(in.File, keep)
+		} else {
+			err = copyFile(f, keep)
+		}
+		if err != nil {
 			return t, false, err
 		}
 	}

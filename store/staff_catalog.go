@@ -87,6 +87,11 @@ func (db *DB) SetRegionDisabled(ctx context.Context, slug string, disabled bool)
 	return affected(db.W.ExecContext(ctx, `UPDATE regions SET disabled = ? WHERE slug = ?`, disabled, slug))
 }
 
+// RenameRegion changes a region's names; ErrNotFound when there is no such region.
+func (db *DB) RenameRegion(ctx context.Context, slug, nameFA, nameEN string) error {
+	return affected(db.W.ExecContext(ctx, `UPDATE regions SET name_fa = ?, name_en = ? WHERE slug = ?`, nameFA, nameEN, slug))
+}
+
 // affected is ErrNotFound when an update changed no row.
 func affected(res sql.Result, err error) error {
 	if err != nil {

@@ -1,7 +1,9 @@
 package views
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"abrak/views/i18n"
 )
@@ -66,6 +68,7 @@ type AdminRegionsView struct {
 	Rows      []AdminRegionRow
 	CanManage bool
 	New       Form // the create form, sent back when refused
+	Rename    Form // the rename form, sent back when refused
 }
 
 // AdminRegionRow is one region: its network, nodes and VMs, offered or not.
@@ -80,6 +83,11 @@ type AdminRegionRow struct {
 type AdminTemplatesView struct {
 	Rows      []AdminTemplateRow
 	CanManage bool
+	// Upload is the upload form (an admin's); Features the template features
+	// it offers; MaxUploadGiB the largest image it takes.
+	Upload       Form
+	Features     []string
+	MaxUploadGiB int64
 }
 
 // AdminTemplateRow is one template or ISO, with its state on every node.
@@ -157,4 +165,15 @@ func (r AdminPoolRow) Range() string {
 		return r.Network
 	}
 	return r.First + " – " + r.Last
+}
+
+// featureTicked is whether the upload form ticks a template feature: what was
+// sent when the form comes back refused, else every feature but user_data
+// (which few images' guests apply).
+func featureTicked(f Form, feature string) bool {
+	sent, ok := f.Values["features"]
+	if !ok {
+		return feature != "user_data"
+	}
+	return slices.Contains(strings.Split(sent, ","), feature)
 }

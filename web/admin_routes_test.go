@@ -41,8 +41,8 @@ func TestEveryAdminRouteHoldsItsDoor(t *testing.T) {
 	slices.SortFunc(routes, func(x, y *echo.Route) int { return strings.Compare(x.Path+x.Method, y.Path+y.Method) })
 	// The catalog: support reads it, only an admin changes it.
 	for _, route := range []string{"/admin/plans", "/admin/plans/:slug/edit", "/admin/plans/:slug/disable", "/admin/plans/:slug/enable",
-		"/admin/regions", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable",
-		"/admin/templates/:slug/disable", "/admin/templates/:slug/enable", "/admin/pools"} {
+		"/admin/regions", "/admin/regions/names", "/admin/regions/:slug/disable", "/admin/regions/:slug/enable",
+		"/admin/templates", "/admin/templates/:slug/disable", "/admin/templates/:slug/enable", "/admin/pools"} {
 		managed["POST "+route] = true
 	}
 	if len(routes) < 10 {

@@ -53,7 +53,9 @@ func csrf(secure bool, key []byte, sm *scs.SessionManager) echo.MiddlewareFunc {
 				return next(c)
 			}
 			sent := r.Header.Get("X-CSRF-Token")
-			if sent == "" {
+			// An image upload's token comes in the header (app.js sends it): reading
+			// the form here would take the whole image in before anyone is checked.
+			if sent == "" && !isImageUpload(c) {
 				sent = c.FormValue("_csrf")
 			}
 			want := csrfToken(key, nonce, sm.Token(r.Context()))

@@ -48,3 +48,11 @@ func boundedURL(next echo.HandlerFunc) echo.HandlerFunc {
 		return refused
 	}
 }
+
+// isImageUpload is an admin's upload of a template image: its handler streams
+// the multipart body to disk under its own limit (services.MaxTemplateUpload).
+func isImageUpload(c echo.Context) bool {
+	r := c.Request()
+	return r.Method == http.MethodPost && (r.URL.Path == "/admin/templates" || r.URL.Path == "/api/v1/admin/templates") &&
+		strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm)
+}

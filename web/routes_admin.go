@@ -40,6 +40,7 @@ func adminRoutes(api *echo.Group, h *handlers.Handlers) {
 	admin.POST("/regions", h.APIAdminCreateRegion)
 	admin.PATCH("/regions/:slug", h.APIAdminUpdateRegion)
 	admin.GET("/templates", h.APIAdminTemplates)
+	admin.POST("/templates", h.APIAdminUploadTemplate)
 	admin.PATCH("/templates/:slug", h.APIAdminUpdateTemplate)
 	admin.GET("/pools", h.APIAdminPools)
 	admin.POST("/pools", h.APIAdminCreatePool)

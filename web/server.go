@@ -94,7 +94,7 @@ func New(cfg Config, log *slog.Logger, h *handlers.Handlers) *Server {
 	}))
 	e.Use(securityHeaders(cfg.SecureCookies, cfg.FormTargets))
 	e.Use(boundedURL)
-	e.Use(middleware.BodyLimit(bodyLimit))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: bodyLimit, Skipper: isImageUpload}))
 
 	// The operator's probes and metrics carry no session. Every other route is
 	// in its door's table: routes_browser.go, routes_api.go and routes_admin.go.

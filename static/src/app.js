@@ -387,3 +387,15 @@ document.addEventListener("DOMContentLoaded", () => {
   const link = document.querySelector(".vm-tab[aria-current=page]");
   if (link && new URL(link.href).pathname !== location.pathname) history.replaceState(history.state, "", link.href);
 });
+
+// An image upload (the templates page) shows its progress: htmx reports the
+// bytes sent on the form; the bar is revealed with the first report.
+document.addEventListener("htmx:xhr:progress", (event) => {
+  const form = event.target.closest?.("[data-upload-form]");
+  if (!form || !event.detail.lengthComputable) return;
+  const box = form.querySelector("[data-upload-progress]");
+  const bar = box?.querySelector("progress");
+  if (!bar) return;
+  box.classList.remove("hidden");
+  bar.value = Math.round((event.detail.loaded * 100) / Math.max(event.detail.total, 1));
+});
