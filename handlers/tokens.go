@@ -87,7 +87,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		return h.tokensPage(c, status, views.TokensView{Form: f, Checked: checked})
 	}
 	noStore(c)
-	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.BaseURL}})
+	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.publicURL(c)}})
 }
 
 // RevokeToken ends a token at once.
