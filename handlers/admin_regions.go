@@ -122,6 +122,11 @@ type apiRegionChange struct {
 // stops offering it to new orders.
 func (h *Handlers) APIAdminUpdateRegion(c echo.Context) error {
 	p, _ := PrincipalOf(c)
+	// Refused before the body is checked: support learns it may not, not
+	// which field it left out.
+	if err := p.RequireStaff(services.StaffManage); err != nil {
+		return err
+	}
 	var body apiRegionChange
 	if err := decodeJSON(c, &body); err != nil {
 		return err

@@ -56,7 +56,7 @@ func (h *Handlers) tokensPage(c echo.Context, status int, v views.TokensView) er
 	}
 	v.Now = time.Now()
 	v.Tokens = tokenRows(toks, v.Now)
-	v.Scopes = services.ScopesFor(p.IsAdmin)
+	v.Scopes = services.ScopesFor(p.IsAdmin || p.IsStaff())
 	return render(c, status, views.TokensPage(h.shell(c, "nav.tokens", "tokens"), v))
 }
 
