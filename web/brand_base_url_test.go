@@ -1,23 +1,64 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"abrak/app"
+	"abrak/hypervisor"
+	"abrak/services"
+	"abrak/store"
 	"abrak/testkit"
+	"abrak/vmstatus"
 )
+
+// unansweredVNC locates every VM's console at an address nothing answers:
+// for tests of the console's page and tickets, not of its stream.
+func unansweredVNC(c *app.Config) {
+	c.Console.Locate = func(context.Context, store.VM) (hypervisor.VNCAddr, error) {
+		return hypervisor.VNCAddr{Host: "127.0.0.1", Port: 1}, nil
+	}
+}
+
+// consoleReadyVM is a customer's VM marked running on a node, so that a
+// console ticket is issued for it.
+func consoleReadyVM(t *testing.T, a *testkit.App, email, ip string) (vmCustomer, string) {
+	t.Helper()
+	ctx := context.Background()
+	if a.Count(t, `SELECT count(*) FROM plans`) == 0 {
+		seedCatalog(t, a)
+	}
+	c := newVMCustomer(t, a, email, startBalanceRials)
+	// With a mail server an address is confirmed before it orders; not this subject.
+	if _, err := a.DB.W.Exec(`UPDATE users SET email_verified_at = coalesce(email_verified_at, unixepoch()) WHERE id = ?`, c.id); err != nil {
+		t.Fatal(err)
+	}
+	uuid := orderVM(t, a, c, "web-"+strings.Split(email, "@")[0], "web")
+	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "n-" + strings.Split(email, "@")[0], Region: "thr-1", URI: "test:///default", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DB.SetVMNode(ctx, vmRow(t, a, uuid).ID, node.ID); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, a, uuid, vmstatus.Running)
+	return c, uuid
+}
 
 // A base URL set on the settings page is the one customers are given from
 // the next request on, without a restart: a letter's link, the OpenAPI
-// document's server and the API docs page's examples. Emptied, the panel's
-// own address (ABRAK_BASE_URL) is back.
+// document's server, the API docs page's examples, the token page's example
+// and a console ticket's URL. Emptied, the panel's own address
+// (ABRAK_BASE_URL) is back.
 func TestLinksFollowTheBaseURLSetOnTheSettingsPage(t *testing.T) {
 	t.Parallel()
 	ms := testkit.NewMailServer(t)
-	a := testkit.NewApp(t, testkit.WithMail(ms))
+	a := testkit.NewApp(t, testkit.WithMail(ms), unansweredVNC)
 	pp := newStaffPeople(t, a)
+	ana, uuid := consoleReadyVM(t, a, "console-base@example.com", "203.0.113.97")
 	const branded = "https://cloud.example.net"
 
 	setBase := func(v string) {
@@ -50,6 +91,19 @@ func TestLinksFollowTheBaseURLSetOnTheSettingsPage(t *testing.T) {
 	testkit.MustStatus(t, "the API docs page", docs, http.StatusOK)
 	if !strings.Contains(docs.Body, branded+"/api/v1/") || strings.Contains(docs.Body, a.URL+"/api/v1/") {
 		t.Error("the API docs page's examples do not use the brand's base URL")
+	}
+	tokens := pp.customer.Post("/tokens", testkit.Form("name", "ci", "scopes", services.ScopeAccount, "expires", "30"))
+	testkit.MustStatus(t, "a token made on the tokens page", tokens, http.StatusOK)
+	if !strings.Contains(tokens.Body, branded+"/api/v1/account") {
+		t.Error("the token page's example does not use the brand's base URL")
+	}
+	r := a.APICall(t, http.MethodPost, "/api/v1/vms/"+uuid+"/console", ana.token, "")
+	testkit.MustStatus(t, "a console ticket", r, http.StatusOK)
+	var ticket struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &ticket); err != nil || !strings.HasPrefix(ticket.URL, branded+"/console/") {
+		t.Errorf("the console ticket's url = %q (%v), want it under %s", ticket.URL, err, branded)
 	}
 
 	setBase("")

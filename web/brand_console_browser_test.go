@@ -5,13 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"abrak/app"
-	"abrak/hypervisor"
 	"abrak/services"
-	"abrak/store"
 	"abrak/testkit"
 	"abrak/views/i18n"
-	"abrak/vmstatus"
 )
 
 // An operator's brand set through the service is on the console page an API
@@ -20,23 +16,9 @@ import (
 // goes when the operator turns it off, and comes back when turned on. In fa
 // and en, at phone and desktop width.
 func TestTheBrandIsOnTheConsoleAndDocsPages(t *testing.T) {
-	// The console's VNC server is not this test's subject: a VM marked
-	// running, located at an address nothing answers, gets its page.
-	a := testkit.NewApp(t, withBrand, func(c *app.Config) {
-		c.Console.Locate = func(context.Context, store.VM) (hypervisor.VNCAddr, error) {
-			return hypervisor.VNCAddr{Host: "127.0.0.1", Port: 1}, nil
-		}
-	})
+	a := testkit.NewApp(t, withBrand, unansweredVNC)
 	ctx := context.Background()
-	ana, uuid := adminCustomerWithVM(t, a, "brand-console@example.com", startBalanceRials, "203.0.113.96")
-	node, err := a.DB.UpsertNode(ctx, store.Node{Name: "n-brand", Region: "thr-1", URI: "test:///default", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.DB.SetVMNode(ctx, vmRow(t, a, uuid).ID, node.ID); err != nil {
-		t.Fatal(err)
-	}
-	settle(t, a, uuid, vmstatus.Running)
+	ana, uuid := consoleReadyVM(t, a, "brand-console@example.com", "203.0.113.96")
 	admin := services.Principal{UserID: 1, IsAdmin: true}
 	poweredBy := func(on bool) {
 		t.Helper()
