@@ -127,6 +127,7 @@ func New(ctx context.Context, c Config) (*App, error) {
 	}
 	brands := services.NewBrands(db, audit, c.Brand)
 	mailer := services.NewMailer(db, c.Mail, views.LettersFrom(brandLetters(brands, c.Mail.Provider, c.Site.Support)), c.Log)
+	mailer.Brands = brands
 	// What ends a customer's access (a session, a token, a password, a VM
 	// found stopped) closes the consoles it opened, through the one registry.
 	consoles := services.NewConsoles(db, fleet, c.Log, c.Console)

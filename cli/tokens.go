@@ -20,7 +20,7 @@ func adminCreateToken(ctx context.Context, args []string, out io.Writer) error {
 	cmd := newCommand("admin create-token")
 	email := cmd.String("email", "", "the customer's email (required)")
 	scopes := cmd.String("scopes", "", "comma-separated scopes (required): "+strings.Join(services.AllScopes, ",")+
-		"; admin (the operators' door) for an administrator's token only")
+		"; admin (the operators' door) for staff only: an admin's or support's token, with that role's rights")
 	name := cmd.String("name", "", "token name (default: cli-YYYY-MM-DD)")
 	expires := cmd.Duration("expires", 0, "lifetime such as 720h; 0 never expires")
 	db, err := cmd.open(ctx, args, func() error {
@@ -44,7 +44,7 @@ func adminCreateToken(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	tokens := services.NewTokens(db, services.NewAudit(db, newLogger(cmd.LogFormat, os.Stderr)), nil)
-	p := services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin}
+	p := services.Principal{UserID: u.ID, Email: u.Email, IsAdmin: u.IsAdmin, StaffRole: u.StaffRole}
 	secret, _, err := tokens.Create(ctx, p, *name, strings.Split(*scopes, ","), *expires)
 	if err != nil {
 		return explain(err)

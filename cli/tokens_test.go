@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"abrak/hypervisor/localvirt"
+	"abrak/services"
+	"abrak/store"
 	"abrak/testkit"
 )
 
@@ -42,9 +44,10 @@ func TestCLICreateToken(t *testing.T) {
 	}
 
 	for name, args := range map[string][]string{
-		"unknown scope": {"--email", "ana@example.com", "--scopes", "vm:read,root"},
-		"unknown user":  {"--email", "nobody@example.com", "--scopes", "vm:read"},
-		"no scopes":     {"--email", "ana@example.com"},
+		"unknown scope":  {"--email", "ana@example.com", "--scopes", "vm:read,root"},
+		"unknown user":   {"--email", "nobody@example.com", "--scopes", "vm:read"},
+		"no scopes":      {"--email", "ana@example.com"},
+		"customer admin": {"--email", "ana@example.com", "--scopes", "admin"},
 	} {
 		cmd := exec.Command(bin, append([]string{"admin", "create-token", "--db", a.DB.Path}, args...)...)
 		var stderr strings.Builder
@@ -54,4 +57,18 @@ func TestCLICreateToken(t *testing.T) {
 			t.Errorf("%s: err %v, stdout %q, stderr %q; want a failure explained on stderr only", name, err, out, stderr.String())
 		}
 	}
+
+	// Support's token opens the operators' door with support's rights: it
+	// reads the customers, and may not change the support limits.
+	a.CreateUser(t, "sara@example.com", testkit.Password)
+	if _, err := a.Staff.SetRole(t.Context(), services.OperatorOnMachine(), "sara@example.com", store.StaffSupport); err != nil {
+		t.Fatal(err)
+	}
+	out, err = exec.Command(bin, "admin", "create-token", "--db", a.DB.Path, "--email", "sara@example.com", "--scopes", "admin").Output()
+	if err != nil {
+		t.Fatalf("support's create-token: %v", err)
+	}
+	support := strings.TrimSpace(string(out))
+	testkit.MustStatus(t, "support's token reads the customers", a.APICall(t, http.MethodGet, "/api/v1/admin/customers", support, ""), http.StatusOK)
+	testkit.MustStatus(t, "support's token changes the limits", a.APICall(t, http.MethodPatch, "/api/v1/admin/support-limits", support, `{"per_act_toman":1}`), http.StatusForbidden)
 }

@@ -190,6 +190,11 @@ type apiPlanChange struct {
 func (h *Handlers) APIAdminUpdatePlan(c echo.Context) error {
 	p, _ := PrincipalOf(c)
 	ctx := c.Request().Context()
+	// Refused before the body is read: support's PATCH that would change
+	// nothing is still not support's to send.
+	if err := p.RequireStaff(services.StaffManage); err != nil {
+		return err
+	}
 	var body apiPlanChange
 	if err := decodeJSON(c, &body); err != nil {
 		return err

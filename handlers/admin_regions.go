@@ -134,6 +134,11 @@ type apiRegionEdit struct {
 // stops offering it to new orders; name_fa and name_en (both) rename it.
 func (h *Handlers) APIAdminUpdateRegion(c echo.Context) error {
 	p, _ := PrincipalOf(c)
+	// Refused before the body is checked: support learns it may not, not
+	// which field it left out.
+	if err := p.RequireStaff(services.StaffManage); err != nil {
+		return err
+	}
 	ctx := c.Request().Context()
 	var body apiRegionEdit
 	if err := decodeJSON(c, &body); err != nil {
@@ -141,9 +146,6 @@ func (h *Handlers) APIAdminUpdateRegion(c echo.Context) error {
 	}
 	if body.Active == nil && body.NameFA == nil && body.NameEN == nil {
 		return services.Invalid(map[string]string{"active": "form.required"})
-	}
-	if err := p.RequireStaff(services.StaffManage); err != nil {
-		return err
 	}
 	r, err := h.Staff.Region(ctx, p, c.Param("slug"))
 	if err != nil {

@@ -95,6 +95,11 @@ func (h *Handlers) APIAdminTemplates(c echo.Context) error {
 // hides it from new orders.
 func (h *Handlers) APIAdminUpdateTemplate(c echo.Context) error {
 	p, _ := PrincipalOf(c)
+	// Refused before the body is checked: support learns it may not, not
+	// which field it left out.
+	if err := p.RequireStaff(services.StaffManage); err != nil {
+		return err
+	}
 	var body apiRegionChange
 	if err := decodeJSON(c, &body); err != nil {
 		return err

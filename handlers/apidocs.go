@@ -21,7 +21,7 @@ func (h *Handlers) APIDocs(c echo.Context) error {
 	if err != nil {
 		return services.Internal(err)
 	}
-	base := strings.TrimRight(h.BaseURL, "/")
+	base := h.publicURL(c)
 	if base == "" {
 		base = c.Scheme() + "://" + c.Request().Host
 	}

@@ -87,3 +87,10 @@ func brandFile(c echo.Context, body []byte, contentType, tag string) error {
 	}
 	return blob(c, http.StatusOK, contentType, body)
 }
+
+// publicURL is the base of the links customers are given (the API docs, the
+// OpenAPI document's server, a token's example, a console ticket's page): the
+// brand's base URL when set, ABRAK_BASE_URL otherwise.
+func (h *Handlers) publicURL(c echo.Context) string {
+	return h.Brands.BaseURLOr(c.Request().Context(), h.BaseURL)
+}

@@ -80,8 +80,10 @@ func (h *Handlers) refuseConsole(c echo.Context, err error) error {
 }
 
 // originAllowed accepts a websocket from the panel's own pages: an Origin equal
-// to the base URL's, or naming the host the request was sent to. A request
-// without an Origin is not a browser's page and has no business here.
+// to ABRAK_BASE_URL's or the brand's base URL's (a customer follows the
+// brand's links, the operator may still use the panel's own address), or
+// naming the host the request was sent to. A request without an Origin is
+// not a browser's page and has no business here.
 func (h *Handlers) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
@@ -91,9 +93,11 @@ func (h *Handlers) originAllowed(r *http.Request) bool {
 	if err != nil || o.Host == "" {
 		return false
 	}
-	if b, err := url.Parse(h.BaseURL); err == nil && b.Host != "" &&
-		strings.EqualFold(o.Scheme, b.Scheme) && strings.EqualFold(o.Host, b.Host) {
-		return true
+	for _, base := range []string{h.BaseURL, h.Brands.BaseURLOr(r.Context(), "")} {
+		if b, err := url.Parse(base); err == nil && b.Host != "" &&
+			strings.EqualFold(o.Scheme, b.Scheme) && strings.EqualFold(o.Host, b.Host) {
+			return true
+		}
 	}
 	return strings.EqualFold(o.Host, r.Host)
 }

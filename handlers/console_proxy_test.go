@@ -171,7 +171,9 @@ func newProxyEnv(tb testing.TB, src func() int, cfg services.ConsoleConfig) *pro
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	env.consoles = services.NewConsoles(db, nil, log, cfg)
-	h := New(Deps{Log: log, Consoles: env.consoles, BaseURL: "https://panel.example"})
+	// Customers reach the panel at the brand's address, the operator at its own.
+	brands := services.NewBrands(db, nil, services.Brand{BaseURL: "https://cloud.example.net"})
+	h := New(Deps{Log: log, Consoles: env.consoles, BaseURL: "https://panel.example", Brands: brands})
 	e := echo.New()
 	e.HTTPErrorHandler = h.HandleError
 	e.GET("/console/ws/:ticket", h.ConsoleWS)
@@ -282,13 +284,14 @@ func TestConsoleProxyRefusesForeignOrigins(t *testing.T) {
 	// Closed consoles leave the registry a moment after their viewer left; room for all of them.
 	env := newProxyEnv(t, src.port, services.ConsoleConfig{PerVM: 10, PerUser: 10})
 	secret := env.ticket(t)
-	for _, origin := range []string{"", "https://evil.example", "http://panel.example", "null"} {
+	for _, origin := range []string{"", "https://evil.example", "http://panel.example", "http://cloud.example.net", "null"} {
 		if _, status, _ := env.dial(secret, origin); status != http.StatusForbidden {
 			t.Errorf("Origin %q: status %d, want 403", origin, status)
 		}
 	}
-	// A refused Origin does not burn the ticket, and the panel's own origins pass.
-	for _, origin := range []string{"https://panel.example", env.server.URL} {
+	// A refused Origin does not burn the ticket, and the panel's own origins
+	// pass: ABRAK_BASE_URL's, the brand's base URL's and the request's host.
+	for _, origin := range []string{"https://panel.example", "https://cloud.example.net", env.server.URL} {
 		ws, status, err := env.dial(secret, origin)
 		if err != nil {
 			t.Fatalf("Origin %q: %d %v", origin, status, err)

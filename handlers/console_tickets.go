@@ -27,7 +27,7 @@ func (h *Handlers) APIConsole(c echo.Context) error {
 	}
 	noStore(c)
 	return c.JSON(http.StatusOK, apiConsoleTicket{
-		URL:       h.BaseURL + consolePageURL(t.Secret),
+		URL:       h.publicURL(c) + consolePageURL(t.Secret),
 		ExpiresAt: t.ExpiresAt.UTC().Format(time.RFC3339),
 		TTLSec:    int(h.Consoles.TTL() / time.Second),
 	})

@@ -26,7 +26,7 @@ var openAPIFile []byte
 
 // OpenAPI serves the document, public, with its server set to the panel's base URL.
 func (h *Handlers) OpenAPI(c echo.Context) error {
-	doc, err := servedOpenAPI(h.BaseURL)
+	doc, err := servedOpenAPI(h.publicURL(c))
 	if err == nil {
 		doc, err = brandedOpenAPI(doc, h.brand(c).NameEN)
 	}
@@ -51,7 +51,8 @@ type openAPITop struct {
 	Components json.RawMessage `json:"components"`
 }
 
-// served caches the document per base URL (a setting, never request input).
+// served caches the document per base URL (a setting or the brand's, never
+// request input; a handful over a panel's life).
 var served sync.Map
 
 func servedOpenAPI(baseURL string) ([]byte, error) {

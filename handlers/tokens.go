@@ -56,7 +56,7 @@ func (h *Handlers) tokensPage(c echo.Context, status int, v views.TokensView) er
 	}
 	v.Now = time.Now()
 	v.Tokens = tokenRows(toks, v.Now)
-	v.Scopes = services.ScopesFor(p.IsAdmin)
+	v.Scopes = services.ScopesFor(p.IsAdmin || p.IsStaff())
 	return render(c, status, views.TokensPage(h.shell(c, "nav.tokens", "tokens"), v))
 }
 
@@ -87,7 +87,7 @@ func (h *Handlers) CreateToken(c echo.Context) error {
 		return h.tokensPage(c, status, views.TokensView{Form: f, Checked: checked})
 	}
 	noStore(c)
-	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.BaseURL}})
+	return h.tokensPage(c, http.StatusOK, views.TokensView{Created: &views.CreatedToken{Name: tok.Name, Secret: secret, BaseURL: h.publicURL(c)}})
 }
 
 // RevokeToken ends a token at once.

@@ -314,3 +314,16 @@ func (s *Brands) NameOr(ctx context.Context, locale, fallback string) string {
 	}
 	return fallback
 }
+
+// BaseURLOr is the panel's public address as customers know it, without a
+// trailing slash: the brand's when one is set (the page's value, then the
+// setting), fallback (ABRAK_BASE_URL) otherwise. Read at each use, so a
+// change on the settings page shows in the next link.
+func (s *Brands) BaseURLOr(ctx context.Context, fallback string) string {
+	if s != nil {
+		if b, err := s.Get(ctx); err == nil && b.BaseURL != "" {
+			return strings.TrimRight(b.BaseURL, "/")
+		}
+	}
+	return strings.TrimRight(fallback, "/")
+}

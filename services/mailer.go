@@ -37,6 +37,8 @@ type Mailer struct {
 	wake   chan struct{}
 	// Sent counts letters the server took, Failed those it refused for good.
 	Sent, Failed atomic.Int64
+	// Brands gives letters' links the brand's base URL when it has one.
+	Brands *Brands
 }
 
 // MailKinds are every kind of letter Abrak sends; each has its words in every locale.
@@ -74,7 +76,7 @@ func (m *Mailer) URL(path string) string {
 	if m == nil {
 		return path
 	}
-	return m.cfg.BaseURL + path
+	return m.Brands.BaseURLOr(context.Background(), m.cfg.BaseURL) + path
 }
 
 // Queue puts a letter into words and into the queue. Without a mail server it

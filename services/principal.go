@@ -13,17 +13,18 @@ const (
 	// ScopeWalletWrite spends: it starts payments into the wallet.
 	ScopeWalletWrite = "wallet:write"
 	// ScopeAdmin is the operator's: it acts on any customer's VM (the
-	// /api/v1/admin door). Only an admin's token can hold it.
+	// /api/v1/admin door). Only staff's (admin or support) tokens can hold
+	// it; each service still checks the role (RequireStaff, RequireAdmin).
 	ScopeAdmin = "admin"
 )
 
 // AllScopes lists every customer's scope in the order the token form shows them.
 var AllScopes = []string{ScopeVMRead, ScopeVMCreate, ScopeVMWrite, ScopeVMDelete, ScopeVMConsole, ScopeAccount, ScopeWalletWrite}
 
-// ScopesFor lists the scopes a user's token may hold, in form order: an
-// admin's may also hold ScopeAdmin.
-func ScopesFor(isAdmin bool) []string {
-	if !isAdmin {
+// ScopesFor lists the scopes a user's token may hold, in form order: staff's
+// (an admin's or support's) may also hold ScopeAdmin.
+func ScopesFor(staff bool) []string {
+	if !staff {
 		return AllScopes
 	}
 	return append(slices.Clip(AllScopes), ScopeAdmin)

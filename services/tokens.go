@@ -135,7 +135,7 @@ func wellFormed(secret string) bool {
 	return true
 }
 
-// ValidScope reports whether s is a scope a token can hold (ScopeAdmin only an admin's).
+// ValidScope reports whether s is a scope a token can hold (ScopeAdmin only staff's).
 func ValidScope(s string) bool { return slices.Contains(ScopesFor(true), s) }
 
 // Create mints a token for the principal's own account and returns its secret,
@@ -170,7 +170,9 @@ func (t *Tokens) Create(ctx context.Context, p Principal, name string, scopes []
 	if len(fields) > 0 {
 		return "", Token{}, Invalid(fields)
 	}
-	if slices.Contains(clean, ScopeAdmin) && !p.IsAdmin {
+	// The admin door is a staff person's own: a token made in a team's
+	// account acts for the team, which holds no staff role.
+	if slices.Contains(clean, ScopeAdmin) && (!p.IsAdmin && !p.IsStaff() || p.PersonID != 0) {
 		return "", Token{}, Forbidden("tokens.error_admin_scope")
 	}
 	// A member's token can do no more than its maker.
@@ -282,9 +284,12 @@ func (t *Tokens) Authenticate(ctx context.Context, secret, ip string) (Principal
 	t.touch(ctx, tok, ip)
 	p := Principal{UserID: tok.UserID, Email: o.Email, IsAdmin: o.IsAdmin, TokenID: tok.ID, TokenName: tok.Name,
 		Scopes: tok.Scopes, IP: ip, Role: o.Role, seen: versionOf(o.Changes), seenOK: true}
+	// The staff role is read with the token on every request (a change of
+	// role moves the owner's counter, so the checked copy is read again):
+	// a person who loses the role loses the admin door at once, and
+	// support's token meets support's limits (RequireStaff).
+	p.StaffRole = o.StaffRole
 	if o.IsAdmin {
-		// Only an admin's token holds the admin scope (Create): the
-		// operator's JSON door is the admin's alone.
 		p.StaffRole = store.StaffAdmin
 	}
 	if tok.CreatedBy != tok.UserID {

@@ -34,6 +34,9 @@ type TokenOwner struct {
 	Token   APIToken
 	Email   string
 	IsAdmin bool
+	// StaffRole is the account's role on the operator's side now
+	// (StaffAdmin, StaffSupport, "").
+	StaffRole string
 	// Suspended: the account is suspended by the operator.
 	Suspended bool
 	// Role is the token's maker's role in the account's team now; empty when
@@ -136,9 +139,10 @@ func (db *DB) APITokenByHash(ctx context.Context, hash string) (TokenOwner, erro
 	var o TokenOwner
 	t, err := scanToken(db.pointRead(ctx,
 		`SELECT `+tokenColumnsT+`, u.email, u.is_admin, u.account_suspended_at IS NOT NULL, `+changesOf("t.user_id")+`,
-			coalesce((SELECT m.role FROM team_members m WHERE m.team_id = t.user_id AND m.person_id = coalesce(t.created_by, t.user_id)), '')
+			coalesce((SELECT m.role FROM team_members m WHERE m.team_id = t.user_id AND m.person_id = coalesce(t.created_by, t.user_id)), ''),
+			u.staff_role
 			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash),
-		&o.Email, &o.IsAdmin, &o.Suspended, &o.Changes.Customer, &o.Changes.Catalog, &o.Role)
+		&o.Email, &o.IsAdmin, &o.Suspended, &o.Changes.Customer, &o.Changes.Catalog, &o.Role, &o.StaffRole)
 	o.Token = t
 	return o, err
 }

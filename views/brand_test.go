@@ -9,16 +9,17 @@ import (
 )
 
 // The console page (a page of its own, outside the layout) names the
-// provider in its title and toolbar, not the software.
+// provider in its title and toolbar, with its logo, not the software.
 func TestConsolePageCarriesTheBrand(t *testing.T) {
 	for loc, name := range map[i18n.Locale]string{i18n.FA: "ابر نمونه", i18n.EN: "Sample Cloud"} {
-		s := Shell{Locale: loc, Title: "console.title", Site: Site{Brand: Brand{NameFA: "ابر نمونه", NameEN: "Sample Cloud", Named: true, PoweredBy: true, FaviconTag: "f1"}}}
+		s := Shell{Locale: loc, Title: "console.title", Site: Site{Brand: Brand{NameFA: "ابر نمونه", NameEN: "Sample Cloud", Named: true, PoweredBy: true, FaviconTag: "f1", LogoTag: "l1"}}}
 		var b strings.Builder
 		if err := ConsolePage(s, ConsoleView{VMUUID: "u", VMName: "web-1"}).Render(context.Background(), &b); err != nil {
 			t.Fatal(err)
 		}
 		html := b.String()
-		if !strings.Contains(html, "· "+name+"</title>") || !strings.Contains(html, `data-testid="console-brand">`+name) {
+		if !strings.Contains(html, "· "+name+"</title>") || !strings.Contains(html, `data-testid="brand-name">`+name) ||
+			!strings.Contains(html, `src="/brand/logo?v=l1"`) {
 			t.Errorf("%s: the console page does not carry %q", loc, name)
 		}
 		if strings.Contains(html, "Abrak") || strings.Contains(html, "ابرک") {

@@ -14,10 +14,9 @@ import (
 // Support's limits through the admin door: an admin's token reads them in
 // the settings (the defaults until set) and changes them (a bad figure is a
 // 422 naming it), a token without the admin scope may not, and an admin's
-// credit is not limited by them. Support holds no admin-scope token (only an
-// admin's token is staff: services/tokens.go), so support's own refusal is
-// proved on the page (TestAdminSetsSupportsLimitsAndSupportIsHeldToThem)
-// and in services. Every answer is the documented one.
+// credit is not limited by them. Support's own admin-scoped token may not
+// change them and is held to them: a credit over the per-act limit is 422
+// support_limit, one within it goes through. Every answer is the documented one.
 func TestTheAdminDoorSetsSupportsLimits(t *testing.T) {
 	t.Parallel()
 	a := testkit.NewApp(t)
@@ -28,6 +27,16 @@ func TestTheAdminDoorSetsSupportsLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin, _ := a.MintToken(t, "ops@example.com", services.ScopeAdmin)
+	sara := a.CreateUser(t, "sara@example.com", testkit.Password)
+	if _, err := a.Staff.SetRole(t.Context(), services.OperatorOnMachine(), "sara@example.com", store.StaffSupport); err != nil {
+		t.Fatal(err)
+	}
+	// Made as her session would (a.MintToken's principal carries no staff role).
+	support, _, err := a.Tokens.Create(t.Context(), services.Principal{UserID: sara.ID, Email: sara.Email, StaffRole: store.StaffSupport},
+		"support", []string{services.ScopeAdmin}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	adminNoScope, _ := a.MintToken(t, "ops@example.com", services.AllScopes...)
 	credit := "/api/v1/admin/customers/" + strconv.FormatInt(ana.ID, 10) + "/credit"
 	const creditDoc = "/api/v1/admin/customers/{id}/credit"
@@ -43,8 +52,11 @@ func TestTheAdminDoorSetsSupportsLimits(t *testing.T) {
 		{"PATCH", "/api/v1/admin/support-limits", "", admin, `{"per_day_toman":"many"}`, "", 422, `"per_day_toman"`},
 		{"PATCH", "/api/v1/admin/support-limits", "", admin, `{"per_act_toman":100000,"per_day_toman":150000}`, "", 200, `"per_act_toman":100000`},
 		{"GET", "/api/v1/admin/settings", "", admin, "", "", 200, `"support_limits":{"per_act_toman":100000,"per_day_toman":150000}`},
+		{"PATCH", "/api/v1/admin/support-limits", "", support, `{"per_act_toman":9000000}`, "", 403, `"code":"staff_forbidden"`},
+		{"POST", credit, creditDoc, support, `{"amount_rials":2000000,"reason":"Goodwill"}`, "s1", 422, `"code":"support_limit"`},
+		{"POST", credit, creditDoc, support, `{"amount_rials":500000,"reason":"Goodwill"}`, "s2", 200, `"balance_rials":500000`},
 		{"PATCH", "/api/v1/admin/support-limits", "", admin, `{"per_act_toman":0}`, "", 200, `"per_day_toman":150000`},
-		{"POST", credit, creditDoc, admin, `{"amount_rials":90000000,"reason":"Refund of March"}`, "a1", 200, `"balance_rials":90000000`},
+		{"POST", credit, creditDoc, admin, `{"amount_rials":90000000,"reason":"Refund of March"}`, "a1", 200, `"balance_rials":90500000`},
 	}
 	for _, row := range rows {
 		name := row.method + " " + row.path + " " + row.body
