@@ -116,7 +116,7 @@ func supportsJSONDoor(t *testing.T, a *testkit.App, pp staffPeople, customer int
 	}
 	managed := map[string]bool{"POST /api/v1/admin/vms/:uuid/migrate": true, "POST /api/v1/admin/nodes/:id/maintenance": true,
 		"POST /api/v1/admin/plans": true, "PATCH /api/v1/admin/plans/:slug": true, "POST /api/v1/admin/regions": true,
-		"PATCH /api/v1/admin/regions/:slug": true, "PATCH /api/v1/admin/templates/:slug": true, "POST /api/v1/admin/pools": true,
+		"PATCH /api/v1/admin/regions/:slug": true, "PATCH /api/v1/admin/templates/:slug": true, "POST /api/v1/admin/templates": true, "POST /api/v1/admin/pools": true,
 		"PATCH /api/v1/admin/brand": true, "PATCH /api/v1/admin/support-limits": true}
 	var routes []*echo.Route
 	for _, r := range a.Server.Echo.Routes() {
