@@ -45,3 +45,7 @@ type List struct {
 	Sort  Sorting
 	Pager Pager
 }
+
+// SortCol is a sortable column: its name in the list's whitelist and its
+// header's message key.
+type SortCol struct{ Col, Label string }

@@ -14,8 +14,8 @@ import (
 // desktop width (the cheapest plan first), clicks it again (the dearest
 // first), then at phone width searches by a letter (two plans left, still in
 // that order); on the Nodes page the name header sorts the found nodes either
-// way, keeping the search, and a search at phone width finds one. (At phone
-// width the table is cards and shows no header: sorting is a desktop's.)
+// way, keeping the search; at phone width, where the table is cards without
+// a header, the sort bar above them sorts, and a search finds one.
 func TestTheListsSortAndSearchInTheBrowser(t *testing.T) {
 	a := testkit.NewApp(t)
 	seedCatalog(t, a)
@@ -71,6 +71,10 @@ func TestTheListsSortAndSearchInTheBrowser(t *testing.T) {
 			p.Click(`[data-testid=sort-name]`, `th[aria-sort=descending] [data-testid=sort-name]`)
 			p.WantTexts(nodeNames, "node-c", "node-b", "node-a")
 			p.AtPhoneSize()
+			// A phone's cards show no header: the sort bar above them sorts.
+			p.Click(`[data-testid=sort-bar-name]`, `th[aria-sort=ascending] [data-testid=sort-name]`)
+			p.WantTexts(nodeNames, "node-a", "node-b", "node-c")
+			p.SaveFullScreenshot("admin-lists-nodes-sorted-" + l + "-phone")
 			p.Retype(map[string]string{"#f-q": "node-b"})
 			p.Click(`[data-testid=node-search] [data-testid=search]`, `#f-q[value="node-b"]`)
 			p.WantTexts(nodeNames, "node-b")
