@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,18 +19,13 @@ func (h *Handlers) AdminNodes(c echo.Context) error {
 
 func (h *Handlers) adminNodesPage(c echo.Context, status int, refused int64, form views.Form) error {
 	p, _ := PrincipalOf(c)
-	limit, offset := paging(c, 50, 200)
-	f := services.NodeFilter{Q: c.QueryParam("q"), Limit: limit, Offset: offset}
+	f, keep := listQuery(c, services.NodeSorts.Sortable)
 	nodes, total, err := h.Staff.FindNodes(c.Request().Context(), p, f)
 	if err != nil {
 		return err
 	}
-	keep := url.Values{}
-	if f.Q != "" {
-		keep.Set("q", f.Q)
-	}
 	v := views.AdminNodesView{CanManage: p.RequireStaff(services.StaffManage) == nil, Refused: refused, RefusedForm: form,
-		Q: f.Q, Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/nodes", Query: keep}}
+		Q: f.Q, Pager: listPager("/admin/nodes", f, keep, total), Sort: listSorting("/admin/nodes", f, keep)}
 	if v.CanManage {
 		if v.AddForm, err = h.nodeAddForm(c); err != nil {
 			return err

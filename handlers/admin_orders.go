@@ -13,15 +13,8 @@ import (
 
 // staffOrderFilter reads the operator's order search from the query.
 func staffOrderFilter(c echo.Context) (services.StaffOrderFilter, url.Values) {
-	limit, offset := paging(c, 50, 200)
-	f := services.StaffOrderFilter{Q: c.QueryParam("q"), State: c.QueryParam("state"), Limit: limit, Offset: offset}
-	keep := url.Values{}
-	for _, k := range []string{"q", "state"} {
-		if v := c.QueryParam(k); v != "" {
-			keep.Set(k, v)
-		}
-	}
-	return f, keep
+	q, keep := listQuery(c, services.OrderSortable, "state")
+	return services.StaffOrderFilter{Q: q.Q, State: c.QueryParam("state"), Sort: q.Sort, Desc: q.Desc, Limit: q.Limit, Offset: q.Offset}, keep
 }
 
 // AdminOrders is the orders that need the operator.
@@ -37,7 +30,8 @@ func (h *Handlers) adminOrdersPage(c echo.Context, status int, refused string, f
 		return err
 	}
 	v := views.AdminOrdersView{Q: f.Q, State: f.State, States: services.OrderStates, CanAct: p.RequireStaff(services.StaffAct) == nil,
-		Refused: refused, RefusedForm: form, Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/orders", Query: keep}}
+		Refused: refused, RefusedForm: form, Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/orders", Query: keep},
+		Sort: views.Sorting{Path: "/admin/orders", Col: f.Sort, Desc: f.Desc, Keep: keep}}
 	for _, o := range rows {
 		v.Rows = append(v.Rows, views.AdminOrderRow{State: o.State, VMUUID: o.VMUUID, VMName: o.VMName, Plan: o.Plan, Region: o.Region,
 			OwnerID: o.OwnerID, OwnerEmail: o.OwnerEmail, AmountRials: o.AmountRials, Attempts: o.Attempts, Failures: o.Failures,
@@ -92,6 +86,9 @@ type apiStaffOrder struct {
 // APIAdminOrders is GET /api/v1/admin/orders.
 func (h *Handlers) APIAdminOrders(c echo.Context) error {
 	p, _ := PrincipalOf(c)
+	if s := c.QueryParam("sort"); s != "" && !services.OrderSortable(s) {
+		return services.Invalid(map[string]string{"sort": "admin.list.bad_sort"})
+	}
 	f, keep := staffOrderFilter(c)
 	rows, total, err := h.Staff.Orders(c.Request().Context(), p, f)
 	if err != nil {

@@ -17,11 +17,12 @@ func (h *Handlers) AdminPlans(c echo.Context) error {
 
 func (h *Handlers) adminPlansPage(c echo.Context, status int, refused string, form, create views.Form) error {
 	p, _ := PrincipalOf(c)
-	plans, err := h.Staff.Plans(c.Request().Context(), p)
+	q, keep := listQuery(c, services.PlanSorts.Sortable)
+	plans, total, err := h.Staff.FindPlans(c.Request().Context(), p, q)
 	if err != nil {
 		return err
 	}
-	v := views.AdminPlansView{CanManage: p.RequireStaff(services.StaffManage) == nil, Refused: refused, RefusedForm: form, New: create}
+	v := views.AdminPlansView{List: views.List{Q: q.Q, Sort: listSorting("/admin/plans", q, keep), Pager: listPager("/admin/plans", q, keep, total)}, CanManage: p.RequireStaff(services.StaffManage) == nil, Refused: refused, RefusedForm: form, New: create}
 	for _, pl := range plans {
 		v.Rows = append(v.Rows, views.AdminPlanRow{Slug: pl.Slug, NameFA: pl.NameFA, NameEN: pl.NameEN, VCPUs: pl.VCPUs, MemoryMB: pl.MemoryMB,
 			DiskGB: pl.DiskGB, TrafficGB: pl.TrafficGB, PriceHourlyRials: pl.PriceHourlyRials, Active: pl.Active, VMs: pl.VMs})
@@ -141,15 +142,20 @@ func adminPlanJSON(p services.StaffPlan) apiAdminPlan {
 // APIAdminPlans is GET /api/v1/admin/plans: every plan, disabled ones too.
 func (h *Handlers) APIAdminPlans(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	plans, err := h.Staff.Plans(c.Request().Context(), p)
+	q, keep, err := apiListQuery(c, services.PlanSorts.Sortable)
 	if err != nil {
 		return err
 	}
+	plans, total, err := h.Staff.FindPlans(c.Request().Context(), p, q)
+	if err != nil {
+		return err
+	}
+	setPageLinks(c, keep, total, q.Limit, q.Offset)
 	out := make([]apiAdminPlan, 0, len(plans))
 	for _, pl := range plans {
 		out = append(out, adminPlanJSON(pl))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"plans": out})
+	return c.JSON(http.StatusOK, map[string]any{"plans": out, "meta": listMeta(q, total)})
 }
 
 type apiNewPlan struct {

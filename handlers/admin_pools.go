@@ -19,11 +19,12 @@ func (h *Handlers) AdminPools(c echo.Context) error {
 func (h *Handlers) adminPoolsPage(c echo.Context, status int, create views.Form) error {
 	p, _ := PrincipalOf(c)
 	ctx := c.Request().Context()
-	pools, err := h.Staff.Pools(ctx, p)
+	q, keep := listQuery(c, services.PoolSorts.Sortable)
+	pools, total, err := h.Staff.FindPools(ctx, p, q)
 	if err != nil {
 		return err
 	}
-	v := views.AdminPoolsView{CanManage: p.RequireStaff(services.StaffManage) == nil, New: create}
+	v := views.AdminPoolsView{List: views.List{Q: q.Q, Sort: listSorting("/admin/pools", q, keep), Pager: listPager("/admin/pools", q, keep, total)}, CanManage: p.RequireStaff(services.StaffManage) == nil, New: create}
 	for _, pl := range pools {
 		v.Rows = append(v.Rows, views.AdminPoolRow{ID: pl.ID, Region: pl.Region, Network: pl.Network, Family: pl.Family, First: pl.First, Last: pl.Last,
 			Gateway: pl.Gateway, Live: pl.Live, Quarantined: pl.Quarantined, Size: pl.Size, Free: pl.Free, NearFull: pl.NearFull})
@@ -90,15 +91,20 @@ func adminPoolJSON(pl services.StaffPool) apiAdminPool {
 // APIAdminPools is GET /api/v1/admin/pools: every pool with its usage.
 func (h *Handlers) APIAdminPools(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	pools, err := h.Staff.Pools(c.Request().Context(), p)
+	q, keep, err := apiListQuery(c, services.PoolSorts.Sortable)
 	if err != nil {
 		return err
 	}
+	pools, total, err := h.Staff.FindPools(c.Request().Context(), p, q)
+	if err != nil {
+		return err
+	}
+	setPageLinks(c, keep, total, q.Limit, q.Offset)
 	out := make([]apiAdminPool, 0, len(pools))
 	for _, pl := range pools {
 		out = append(out, adminPoolJSON(pl))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"pools": out})
+	return c.JSON(http.StatusOK, map[string]any{"pools": out, "meta": listMeta(q, total)})
 }
 
 type apiNewPool struct {

@@ -22,11 +22,12 @@ func (h *Handlers) adminRegionsPage(c echo.Context, status int, create views.For
 // sent and why it was refused.
 func (h *Handlers) adminRegionsPageEditing(c echo.Context, status int, create, rename views.Form) error {
 	p, _ := PrincipalOf(c)
-	regions, err := h.Staff.Regions(c.Request().Context(), p)
+	q, keep := listQuery(c, services.RegionSorts.Sortable)
+	regions, total, err := h.Staff.FindRegions(c.Request().Context(), p, q)
 	if err != nil {
 		return err
 	}
-	v := views.AdminRegionsView{CanManage: p.RequireStaff(services.StaffManage) == nil, New: create, Rename: rename}
+	v := views.AdminRegionsView{List: views.List{Q: q.Q, Sort: listSorting("/admin/regions", q, keep), Pager: listPager("/admin/regions", q, keep, total)}, CanManage: p.RequireStaff(services.StaffManage) == nil, New: create, Rename: rename}
 	for _, r := range regions {
 		v.Rows = append(v.Rows, views.AdminRegionRow{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway,
 			Nodes: r.Nodes, VMs: r.VMs, Disabled: r.Disabled})
@@ -86,15 +87,20 @@ func adminRegionJSON(r services.StaffRegion) apiAdminRegion {
 // APIAdminRegions is GET /api/v1/admin/regions: every region, disabled ones too.
 func (h *Handlers) APIAdminRegions(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	regions, err := h.Staff.Regions(c.Request().Context(), p)
+	q, keep, err := apiListQuery(c, services.RegionSorts.Sortable)
 	if err != nil {
 		return err
 	}
+	regions, total, err := h.Staff.FindRegions(c.Request().Context(), p, q)
+	if err != nil {
+		return err
+	}
+	setPageLinks(c, keep, total, q.Limit, q.Offset)
 	out := make([]apiAdminRegion, 0, len(regions))
 	for _, r := range regions {
 		out = append(out, adminRegionJSON(r))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"regions": out})
+	return c.JSON(http.StatusOK, map[string]any{"regions": out, "meta": listMeta(q, total)})
 }
 
 type apiNewRegion struct {

@@ -16,12 +16,13 @@ func (h *Handlers) AdminTemplates(c echo.Context) error {
 
 func (h *Handlers) adminTemplatesPage(c echo.Context, status int, upload views.Form) error {
 	p, _ := PrincipalOf(c)
-	templates, err := h.Staff.Templates(c.Request().Context(), p)
+	q, keep := listQuery(c, services.TemplateSorts.Sortable)
+	templates, total, err := h.Staff.FindTemplates(c.Request().Context(), p, q)
 	if err != nil {
 		return err
 	}
-	v := views.AdminTemplatesView{CanManage: p.RequireStaff(services.StaffManage) == nil, Upload: upload, Features: services.Features,
-		MaxUploadGiB: services.MaxTemplateUpload >> 30}
+	v := views.AdminTemplatesView{List: views.List{Q: q.Q, Sort: listSorting("/admin/templates", q, keep), Pager: listPager("/admin/templates", q, keep, total)}, CanManage: p.RequireStaff(services.StaffManage) == nil,
+		Upload: upload, Features: services.Features, MaxUploadGiB: services.MaxTemplateUpload >> 30}
 	for _, t := range templates {
 		row := views.AdminTemplateRow{Slug: t.Slug, Name: t.Name, Kind: t.Kind, MinDiskGB: t.MinDiskGB, Imported: t.Imported(), Active: t.Active, VMs: t.VMs}
 		for _, n := range t.Nodes {
@@ -80,15 +81,20 @@ func adminTemplateJSON(t services.StaffTemplate) apiAdminTemplate {
 // APIAdminTemplates is GET /api/v1/admin/templates: every OS template and ISO.
 func (h *Handlers) APIAdminTemplates(c echo.Context) error {
 	p, _ := PrincipalOf(c)
-	templates, err := h.Staff.Templates(c.Request().Context(), p)
+	q, keep, err := apiListQuery(c, services.TemplateSorts.Sortable)
 	if err != nil {
 		return err
 	}
+	templates, total, err := h.Staff.FindTemplates(c.Request().Context(), p, q)
+	if err != nil {
+		return err
+	}
+	setPageLinks(c, keep, total, q.Limit, q.Offset)
 	out := make([]apiAdminTemplate, 0, len(templates))
 	for _, t := range templates {
 		out = append(out, adminTemplateJSON(t))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"templates": out})
+	return c.JSON(http.StatusOK, map[string]any{"templates": out, "meta": listMeta(q, total)})
 }
 
 // APIAdminUpdateTemplate is PATCH /api/v1/admin/templates/{slug}: {"active": false}

@@ -16,7 +16,10 @@ import (
 func staffVMFilter(c echo.Context) (services.StaffVMFilter, url.Values, error) {
 	limit, offset := paging(c, 50, 200)
 	f := services.StaffVMFilter{Q: c.QueryParam("q"), Status: c.QueryParam("status"), Locked: c.QueryParam("locked") == "1" || c.QueryParam("locked") == "true",
-		Limit: limit, Offset: offset}
+		Sort: c.QueryParam("sort"), Desc: c.QueryParam("desc") == "1" || c.QueryParam("desc") == "true", Limit: limit, Offset: offset}
+	if !services.VMSortable(f.Sort) {
+		f.Sort, f.Desc = "", false
+	}
 	if f.Status != "" && !vmstatus.Valid(f.Status) {
 		return f, nil, services.Invalid(map[string]string{"status": "vm.status_invalid"})
 	}
@@ -25,6 +28,12 @@ func staffVMFilter(c echo.Context) (services.StaffVMFilter, url.Values, error) {
 		if v := c.QueryParam(k); v != "" {
 			keep.Set(k, v)
 		}
+	}
+	if f.Sort != "" {
+		keep.Set("sort", f.Sort)
+	}
+	if f.Desc {
+		keep.Set("desc", "1")
 	}
 	return f, keep, nil
 }
@@ -45,7 +54,8 @@ func (h *Handlers) adminVMsPage(c echo.Context, status int, refused string, form
 		return err
 	}
 	v := views.AdminVMsView{Q: f.Q, Status: f.Status, Locked: f.Locked, CanAct: p.RequireStaff(services.StaffAct) == nil, Refused: refused, RefusedForm: form,
-		Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/vms", Query: keep}}
+		Pager: views.Pager{Total: total, Limit: f.Limit, Offset: f.Offset, Path: "/admin/vms", Query: keep},
+		Sort:  views.Sorting{Path: "/admin/vms", Col: f.Sort, Desc: f.Desc, Keep: keep}}
 	for _, st := range vmstatus.All {
 		if st != vmstatus.Destroyed {
 			v.Statuses = append(v.Statuses, string(st))
@@ -109,6 +119,9 @@ type apiStaffVM struct {
 // APIAdminVMs is GET /api/v1/admin/vms.
 func (h *Handlers) APIAdminVMs(c echo.Context) error {
 	p, _ := PrincipalOf(c)
+	if s := c.QueryParam("sort"); s != "" && !services.VMSortable(s) {
+		return services.Invalid(map[string]string{"sort": "admin.list.bad_sort"})
+	}
 	f, keep, err := staffVMFilter(c)
 	if err != nil {
 		return err

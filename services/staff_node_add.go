@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -108,10 +107,17 @@ func (s *Staff) AddNode(ctx context.Context, p Principal, in NodeInput) (NodeAdd
 	return NodeAdded{ID: n.ID, Name: n.Name, Region: n.Region, URI: n.URI, VirtType: n.VirtType, Bridge: n.Bridge, MigrationAddress: n.MigrationAddress}, nil
 }
 
-// NodeFilter is the Nodes page's search (part of a name or a region) and page.
-type NodeFilter struct {
-	Q             string
-	Limit, Offset int
+// NodeFilter is the Nodes page's search (part of a name or a region), its
+// order (one of NodeSorts) and page.
+type NodeFilter = ListQuery
+
+// NodeSorts are the columns the Nodes page sorts by.
+var NodeSorts = listSorts[StaffNode]{
+	"name":   byFold(func(n StaffNode) string { return n.Name }),
+	"region": byFold(func(n StaffNode) string { return n.Region }),
+	"vcpus":  by(func(n StaffNode) int { return n.UsedVCPUs }),
+	"memory": by(func(n StaffNode) int { return n.UsedMemoryMB }),
+	"vms":    by(func(n StaffNode) int { return n.VMs }),
 }
 
 // FindNodes is one page of Nodes narrowed by f, and how many match.
@@ -120,16 +126,6 @@ func (s *Staff) FindNodes(ctx context.Context, p Principal, f NodeFilter) ([]Sta
 	if err != nil {
 		return nil, 0, err
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Q)); q != "" {
-		all = slices.DeleteFunc(all, func(n StaffNode) bool {
-			return !strings.Contains(strings.ToLower(n.Name), q) && !strings.Contains(strings.ToLower(n.Region), q)
-		})
-	}
-	total := len(all)
-	from := min(f.Offset, total)
-	to := total
-	if f.Limit > 0 {
-		to = min(from+f.Limit, total)
-	}
-	return all[from:to], total, nil
+	rows, total := listPage(all, f, NodeSorts, func(n StaffNode) []string { return []string{n.Name, n.Region} })
+	return rows, total, nil
 }

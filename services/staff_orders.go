@@ -40,8 +40,13 @@ const OrderGaveUp = store.OrderGaveUp
 // ("" all), Q a VM's uuid or part of its owner's address.
 type StaffOrderFilter struct {
 	State, Q      string
+	Sort          string // one of store.StaffOrderSorts; any other is ignored
+	Desc          bool
 	Limit, Offset int
 }
+
+// OrderSortable reports a column the orders list sorts by.
+func OrderSortable(col string) bool { _, ok := store.StaffOrderSorts[col]; return ok }
 
 // Orders lists one page of the orders that need attention: waiting for a
 // hypervisor, retrying after a failed build, given up and refunded.

@@ -24,8 +24,13 @@ type StaffVM struct {
 type StaffVMFilter struct {
 	Q, Status     string
 	Locked        bool
+	Sort          string // one of store.StaffVMSorts; any other is ignored
+	Desc          bool
 	Limit, Offset int
 }
+
+// VMSortable reports a column the operator's VM list sorts by.
+func VMSortable(col string) bool { _, ok := store.StaffVMSorts[col]; return ok }
 
 // VMs lists one page of every customer's VMs: by uuid, address, name, owner
 // or node.

@@ -47,7 +47,17 @@ type StaffOrder struct {
 // them), Q a VM's uuid or part of the owner's address.
 type StaffOrderFilter struct {
 	State, Q      string
+	Sort          string // one of StaffOrderSorts; the oldest waiting first otherwise
+	Desc          bool
 	Limit, Offset int
+}
+
+// StaffOrderSorts are the columns the operator's order list sorts by.
+var StaffOrderSorts = map[string]string{
+	"since":    "o.created_at",
+	"owner":    "u.email COLLATE NOCASE",
+	"amount":   "o.amount_rials",
+	"attempts": "o.attempts",
 }
 
 const staffOrderState = `CASE WHEN o.status IN ('paid_pending_provision', 'provisioning') AND o.failures = 0 THEN 'waiting'
@@ -74,10 +84,18 @@ func (db *DB) StaffOrders(ctx context.Context, f StaffOrderFilter) ([]StaffOrder
 	if err := db.readRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	order := `o.status IN ('failed', 'refunded'), o.created_at, o.id`
+	if col, ok := StaffOrderSorts[f.Sort]; ok {
+		dir := " ASC"
+		if f.Desc {
+			dir = " DESC"
+		}
+		order = col + dir + `, o.id` + dir
+	}
 	n := len(args)
 	rows, err := db.read(ctx, `SELECT o.id, `+staffOrderState+`, o.status, v.uuid, CASE WHEN v.display_name <> '' THEN v.display_name ELSE v.hostname END,
 		v.plan_slug, v.region, u.id, u.email, o.amount_rials, o.attempts, o.failures, o.last_error, o.created_at, o.updated_at, o.next_attempt_at`+from+
-		` ORDER BY o.status IN ('failed', 'refunded'), o.created_at, o.id LIMIT ?`+strconv.Itoa(n+1)+` OFFSET ?`+strconv.Itoa(n+2), append(args, f.Limit, f.Offset)...)
+		` ORDER BY `+order+` LIMIT ?`+strconv.Itoa(n+1)+` OFFSET ?`+strconv.Itoa(n+2), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -21,7 +21,19 @@ type StaffVM struct {
 type StaffVMFilter struct {
 	Q, Status     string
 	Locked        bool
+	Sort          string // one of StaffVMSorts; newest first otherwise
+	Desc          bool
 	Limit, Offset int
+}
+
+// StaffVMSorts are the columns the operator's VM list sorts by.
+var StaffVMSorts = map[string]string{
+	"created": "v.id",
+	"name":    "CASE WHEN v.display_name <> '' THEN v.display_name ELSE v.hostname END COLLATE NOCASE",
+	"status":  "v.status",
+	"owner":   "u.email COLLATE NOCASE",
+	"node":    "coalesce(n.name, '') COLLATE NOCASE",
+	"ip":      "coalesce(v.public_ip, '')",
 }
 
 // StaffVMs lists one page of VMs (not destroyed), newest first, and how many match.
@@ -48,10 +60,18 @@ func (db *DB) StaffVMs(ctx context.Context, f StaffVMFilter) ([]StaffVM, int, er
 	if err := db.readRow(ctx, `SELECT count(*)`+from, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	order := `v.id DESC`
+	if col, ok := StaffVMSorts[f.Sort]; ok {
+		dir := " ASC"
+		if f.Desc {
+			dir = " DESC"
+		}
+		order = col + dir + `, v.id` + dir
+	}
 	n := len(args)
 	rows, err := db.read(ctx, `SELECT v.uuid, CASE WHEN v.display_name <> '' THEN v.display_name ELSE v.hostname END, v.status, v.plan_slug, v.region,
 		coalesce(v.public_ip, ''), coalesce(n.name, ''), u.id, u.email, v.admin_lock_reason, v.created_at`+from+
-		` ORDER BY v.id DESC LIMIT ?`+strconv.Itoa(n+1)+` OFFSET ?`+strconv.Itoa(n+2), append(args, f.Limit, f.Offset)...)
+		` ORDER BY `+order+` LIMIT ?`+strconv.Itoa(n+1)+` OFFSET ?`+strconv.Itoa(n+2), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -84,18 +84,13 @@ type AdminCustomerRow struct {
 	Closed        bool
 }
 
-// SortLink is the column's header link: sorted by it, the other way when it
-// is the column sorted by now.
-func (v AdminCustomersView) SortLink(col string) string {
-	q := url.Values{}
+// Sorting is the list's sortable header, keeping the search.
+func (v AdminCustomersView) Sorting() Sorting {
+	keep := url.Values{}
 	if v.Q != "" {
-		q.Set("q", v.Q)
+		keep.Set("q", v.Q)
 	}
-	q.Set("sort", col)
-	if v.Sort == col && !v.Desc {
-		q.Set("desc", "1")
-	}
-	return "/admin/customers?" + q.Encode()
+	return Sorting{Path: "/admin/customers", Col: v.Sort, Desc: v.Desc, Keep: keep}
 }
 
 // AdminCustomerView is a customer's page for the operator.
@@ -161,6 +156,7 @@ type AdminVMsView struct {
 	Locked   bool
 	Statuses []string
 	Pager    Pager
+	Sort     Sorting
 	CanAct   bool
 	// Refused is the VM whose lock form came back refused, with its form.
 	Refused     string

@@ -14,6 +14,7 @@ import (
 // AdminPlansView is the Plans page.
 type AdminPlansView struct {
 	Rows []AdminPlanRow
+	List List
 	// CanManage: an admin (support reads the page but changes no plan).
 	CanManage bool
 	// New is the create form (sent back when refused); Refused is the plan
@@ -66,6 +67,7 @@ func toggleVerb(active bool) string {
 // AdminRegionsView is the Regions page.
 type AdminRegionsView struct {
 	Rows      []AdminRegionRow
+	List      List
 	CanManage bool
 	New       Form // the create form, sent back when refused
 	Rename    Form // the rename form, sent back when refused
@@ -82,6 +84,7 @@ type AdminRegionRow struct {
 // AdminTemplatesView is the OS templates and ISOs page.
 type AdminTemplatesView struct {
 	Rows      []AdminTemplateRow
+	List      List
 	CanManage bool
 	// Upload is the upload form (an admin's); Features the template features
 	// it offers; MaxUploadGiB the largest image it takes.
@@ -140,6 +143,7 @@ func templateKindKey(kind string) string {
 // AdminPoolsView is the address pools page.
 type AdminPoolsView struct {
 	Rows []AdminPoolRow
+	List List
 	// CanManage: an admin, who may add a pool (support only reads); Regions
 	// are its form's choices, New the form sent back with its errors.
 	CanManage bool

@@ -17,6 +17,8 @@ type AdminNodesView struct {
 	// Q is the search (part of a name or a region); Pager its pages.
 	Q     string
 	Pager Pager
+	// Sort is the table's sortable header.
+	Sort Sorting
 	// AddForm is the form that adds a node (admins only).
 	AddForm AdminNodeAddForm
 }

@@ -10,6 +10,7 @@ type AdminOrdersView struct {
 	State  string
 	States []string
 	Pager  Pager
+	Sort   Sorting
 	CanAct bool
 	// Refused is the VM whose cancel form came back refused, with its form.
 	Refused     string
