@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -31,6 +32,17 @@ func (h *Handlers) adminRegionsPageEditing(c echo.Context, status int, create, r
 	for _, r := range regions {
 		v.Rows = append(v.Rows, views.AdminRegionRow{Slug: r.Slug, NameFA: r.NameFA, NameEN: r.NameEN, Network: r.IPNetwork, Gateway: r.Gateway,
 			Nodes: r.Nodes, VMs: r.VMs, Disabled: r.Disabled})
+	}
+	// A fresh rename form holds a region's names, as choosing it does: the one
+	// just renamed (?rename=), else the first.
+	if v.Rename.Values == nil && len(regions) > 0 {
+		r := regions[0]
+		for _, o := range regions {
+			if o.Slug == c.QueryParam("rename") {
+				r = o
+			}
+		}
+		v.Rename = views.Form{Values: map[string]string{"slug": r.Slug, "name_fa": r.NameFA, "name_en": r.NameEN}}
 	}
 	return render(c, status, views.AdminRegionsPage(h.shell(c, "admin.regions.title", "admin-regions"), v))
 }
@@ -188,5 +200,5 @@ func (h *Handlers) AdminRenameRegion(c echo.Context) error {
 		return h.adminRegionsPageEditing(c, status, views.Form{}, f)
 	}
 	h.flash(c, "admin.regions.renamed")
-	return redirect(c, "/admin/regions")
+	return redirect(c, "/admin/regions?rename="+url.QueryEscape(c.FormValue("slug")))
 }

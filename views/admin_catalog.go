@@ -1,6 +1,7 @@
 package views
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,6 +80,13 @@ type AdminRegionRow struct {
 	Network, Gateway     string
 	Nodes, VMs           int
 	Disabled             bool
+}
+
+// namesJSON is what choosing the region in the rename form writes into its
+// fields: the names it has now, to be edited rather than typed again.
+func (r AdminRegionRow) namesJSON() string {
+	b, _ := json.Marshal(map[string]string{"name_fa": r.NameFA, "name_en": r.NameEN})
+	return string(b)
 }
 
 // AdminTemplatesView is the OS templates and ISOs page.

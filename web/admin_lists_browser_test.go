@@ -74,6 +74,11 @@ func TestTheListsSortAndSearchInTheBrowser(t *testing.T) {
 			// A phone's cards show no header: the sort bar above them sorts.
 			p.Click(`[data-testid=sort-bar-name]`, `th[aria-sort=ascending] [data-testid=sort-name]`)
 			p.WantTexts(nodeNames, "node-a", "node-b", "node-c")
+			// Each card names the column of its cells, without the header's sort arrow.
+			nodeCol := map[string]string{"en": "Node", "fa": "نود"}[l]
+			if got := p.SettledElement(`[data-testid=admin-nodes] tbody tr:first-child > td:first-child`).MustAttribute("data-label"); got == nil || *got != nodeCol {
+				t.Errorf("the sorted column's cards are labelled %v, want %q", got, nodeCol)
+			}
 			p.SaveFullScreenshot("admin-lists-nodes-sorted-" + l + "-phone")
 			p.Retype(map[string]string{"#f-q": "node-b"})
 			p.Click(`[data-testid=node-search] [data-testid=search]`, `#f-q[value="node-b"]`)

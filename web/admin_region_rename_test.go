@@ -37,7 +37,7 @@ func TestAnAdminRenamesARegion(t *testing.T) {
 		t.Errorf("a refused rename stored %q / %q", fa, en)
 	}
 	testkit.WantRedirect(t, "the admin renames thr-1", pp.admin.Post("/admin/regions/names",
-		testkit.Form("slug", "thr-1", "name_fa", "تهران غرب", "name_en", "Tehran West")), "/admin/regions")
+		testkit.Form("slug", "thr-1", "name_fa", "تهران غرب", "name_en", "Tehran West")), "/admin/regions?rename=thr-1")
 	if fa, en := names(); fa != "تهران غرب" || en != "Tehran West" {
 		t.Errorf("renamed to %q / %q", fa, en)
 	}

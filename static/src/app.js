@@ -259,6 +259,22 @@ document.addEventListener("change", (event) => {
   field?.form?.requestSubmit();
 });
 
+// --- A choice that fills its form with what it chooses -----------------------------------
+// An option with data-fills (JSON: field name → value) writes those values into its form's
+// fields when chosen: the region rename form shows the chosen region's current names.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest?.("select[data-fills]");
+  const values = select?.selectedOptions[0]?.dataset.fills;
+  if (!values) return;
+  for (const [name, value] of Object.entries(JSON.parse(values))) {
+    const field = select.form.elements.namedItem(name);
+    if (field) {
+      field.value = value;
+      clearFieldError(field);
+    }
+  }
+});
+
 // --- Print buttons (a statement) -----------------------------------------------------------
 document.addEventListener("click", (event) => {
   if (event.target.closest?.("[data-print]")) window.print();
@@ -325,7 +341,8 @@ document.addEventListener("DOMContentLoaded", () => {
 // --- Tables that become cards on a phone: each cell is labelled with its column --------------
 function labelCells(root) {
   for (const table of root.querySelectorAll?.("table.table-cards") || []) {
-    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    // A sortable header names its column in data-label: its text also holds the sort arrow.
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.dataset.label || th.textContent.trim());
     for (const row of table.querySelectorAll("tbody tr")) {
       [...row.children].forEach((td, i) => {
         if (heads[i] && !td.dataset.label) td.dataset.label = heads[i];
