@@ -51,6 +51,7 @@ func actionProgress(t *testing.T, a *testkit.App, token string, id int64) int {
 // back onto the VM (which runs again, with its address and MAC) and as a new
 // VM, ordered like any other and built from it.
 func TestARealGuestIsBackedUpAndRestoredThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	qp := testkit.NewQEMUPanel(t, withBackupPrice(backupPricePercent), testkit.WithAPIRateLimit(100_000, 100_000))
 	ctx := context.Background()
 	dir := t.TempDir()

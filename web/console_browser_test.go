@@ -33,6 +33,7 @@ const screenScale = `() => {
 // the VM page, in Persian and in English, waits for the guest's screen, types
 // a key into it (the console stays connected) and keeps screenshots.
 func TestConsoleInBrowser(t *testing.T) {
+	t.Parallel()
 	w := newConsoleWorld(t)
 	b := testkit.NewBrowser(t)
 	p := testkit.NewTab(t, b, w.URL)

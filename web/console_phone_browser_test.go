@@ -22,6 +22,7 @@ import (
 // what it wrote is read back over SSH, against the guest's own `uname -a`.
 // In fa and en at phone and desktop width, on a real guest.
 func TestConsoleRunsCommandsFromAPhone(t *testing.T) {
+	t.Parallel()
 	qp := testkit.NewQEMUPanel(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)

@@ -198,6 +198,7 @@ const (
 // busily they are typed into; the browsers that stay signed in, and API
 // tokens, keep theirs.
 func TestABrowsersConsoleClosesWhenItsSessionEnds(t *testing.T) {
+	t.Parallel()
 	w := newConsoleWorld(t, withRoomForConsoles)
 	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole)
 	laptop := w.browser(t, "ana@example.com", testkit.Password, uaLinux)
@@ -258,6 +259,7 @@ func TestABrowsersConsoleClosesWhenItsSessionEnds(t *testing.T) {
 // browser that changed it keeps its console, which then ends with that
 // browser's session. API tokens outlive a password change, and their consoles too.
 func TestAPasswordChangeClosesTheOtherBrowsersConsoles(t *testing.T) {
+	t.Parallel()
 	w := newConsoleWorld(t, withRoomForConsoles)
 	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole)
 	laptop := w.browser(t, "ana@example.com", testkit.Password, uaLinux)
@@ -287,6 +289,7 @@ func TestAPasswordChangeClosesTheOtherBrowsersConsoles(t *testing.T) {
 // revokes its API tokens (the reset page says so beforehand), and the activity
 // log shows each token that was revoked.
 func TestAPasswordResetClosesEveryConsoleAndRevokesTheTokens(t *testing.T) {
+	t.Parallel()
 	ms := testkit.NewMailServer(t)
 	w := newConsoleWorld(t, withRoomForConsoles, testkit.WithMail(ms))
 	token, _ := w.MintToken(t, "ana@example.com", services.ScopeVMConsole, services.ScopeVMRead)

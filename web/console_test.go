@@ -145,6 +145,7 @@ func viewerToServerInit(t *testing.T, ws *websocket.Conn) ([]byte, serverInit) {
 var wsURLRe = regexp.MustCompile(`data-ws-url="([^"]+)"`)
 
 func TestConsoleOfARealGuest(t *testing.T) {
+	t.Parallel()
 	w := newConsoleWorld(t)
 	a := w.App
 	path := "/api/v1/vms/" + w.vm.UUID + "/console"
@@ -225,6 +226,7 @@ func TestConsoleOfARealGuest(t *testing.T) {
 }
 
 func TestConsoleDashboardPage(t *testing.T) {
+	t.Parallel()
 	w := newConsoleWorld(t)
 	a := w.App
 	c := a.Client(t)

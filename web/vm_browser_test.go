@@ -27,6 +27,7 @@ type vmScenario struct {
 const statusWait = 90 * time.Second
 
 func TestVMBrowser(t *testing.T) {
+	t.Parallel()
 	qp := testkit.NewQEMUPanel(t)
 	// Listed before the fixture's catalog, so that only a customer who really
 	// chooses gets a VM that runs: the decoy region has no node and the decoy
