@@ -434,3 +434,15 @@ func (e *vmEnv) wantReleased(gone, next store.VM) {
 			gone.DisplayName, gone.PublicIP, gone.PublicIPv6)
 	}
 }
+
+// staff is the operator's services over the env's panel, as the /admin pages
+// get them.
+func (e *vmEnv) staff(p *panel) *services.Staff {
+	return services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+}
+
+// asSupport is the customer made a support person who has signed in with
+// two factors.
+func asSupport(c services.Principal) services.Principal {
+	return services.Principal{UserID: c.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"abrak/services"
-	"abrak/store"
 )
 
 // A node in maintenance takes no new VM: while the region's only node is in
@@ -18,11 +17,11 @@ func TestNoVMIsPlacedOnANodeInMaintenance(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
 
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 	_, err := staff.SetNodeMaintenance(e.ctx, support, e.node.ID, services.MaintenanceInput{On: true})
 	if got := errStatus(err); got != http.StatusForbidden {
 		t.Fatalf("support turned maintenance on: %v", err)

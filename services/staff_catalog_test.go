@@ -27,10 +27,10 @@ func TestADisabledPlanKeepsItsVMsAndIsRefusedToNewOrders(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 
 	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
 	must(t, err)
@@ -106,10 +106,10 @@ func TestADisabledRegionIsRefusedToNewOrders(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
 	must(t, err)
 
@@ -167,10 +167,10 @@ func TestTemplatesReadTheirStatePerNodeAndADisabledOneIsNotOffered(t *testing.T)
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
 	must(t, err)
 
@@ -252,9 +252,9 @@ func TestPoolsReadTheirUsageAndFlagTheNearlyFull(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	ana := e.customer("ana@example.com", 1_000_000)
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 	vm, err := p.Create(e.ctx, ana, vmOrder("web"))
 	must(t, err)
 	id := e.vm(vm.UUID).ID

@@ -3,7 +3,6 @@ package services_test
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"abrak/services"
 	"abrak/store"
@@ -33,10 +32,10 @@ func TestCatalogListsSortSearchAndPage(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(true)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour)
+	staff := e.staff(p)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
-	support := services.Principal{UserID: ana.UserID, StaffRole: store.StaffSupport, TwoFactor: true}
+	support := asSupport(ana)
 	_, err := p.Create(e.ctx, ana, vmOrder("web"))
 	must(t, err)
 
@@ -144,7 +143,7 @@ func TestStaffVMsAndOrdersSortByAWhitelistedColumn(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(false)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour).WithAccounts(nil, p.VMs)
+	staff := e.staff(p).WithAccounts(nil, p.VMs)
 	admin := services.OperatorOnMachine()
 	ana := e.customer("ana@example.com", 1_000_000)
 	bob := e.customer("bob@example.com", 1_000_000)

@@ -20,7 +20,7 @@ func TestStaffRetriesAndCancelsAWaitingOrderOnce(t *testing.T) {
 	t.Parallel()
 	e := newVMEnv(t, "test")
 	p := e.openReady(false)
-	staff := services.NewStaff(e.db, services.NewAudit(e.db, e.log), p.Workers, time.Hour).WithAccounts(nil, p.VMs)
+	staff := e.staff(p).WithAccounts(nil, p.VMs)
 	ana := e.customer("ana@example.com", 1_000_000)
 	_, err := staff.SetNodeMaintenance(e.ctx, services.OperatorOnMachine(), e.node.ID, services.MaintenanceInput{On: true})
 	must(t, err)
