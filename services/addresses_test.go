@@ -39,7 +39,10 @@ func TestAnExhaustedPoolKeepsTheOrderUntilAnAddressFrees(t *testing.T) {
 	}
 	got, err := p.Get(e.ctx, owner, waiting.UUID)
 	must(t, err)
-	if !got.NoAddress || !got.Waiting {
+	// NoAddress is what the VM's page says ("waiting for a free address"). Waiting
+	// is not asked: it is false for the moment the provisioner tries the order
+	// again (the order reads provisioning), and the page says the address anyway.
+	if !got.NoAddress || got.Status != vmstatus.Creating {
 		t.Fatalf("the customer is not told the order waits for an address: %+v", got)
 	}
 	pools, short, err := p.Workers.Pools(e.ctx)
